@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+const Position = z.array(z.number()).min(2).max(3);
+const LinearRing = z.array(Position).min(4);
+
+export const Point = z.object({ type: z.literal('Point'), coordinates: Position, bbox: z.array(z.number()).optional() });
+export const MultiPoint = z.object({ type: z.literal('MultiPoint'), coordinates: z.array(Position), bbox: z.array(z.number()).optional() });
+export const LineString = z.object({ type: z.literal('LineString'), coordinates: z.array(Position).min(2), bbox: z.array(z.number()).optional() });
+export const MultiLineString = z.object({
+  type: z.literal('MultiLineString'),
+  coordinates: z.array(z.array(Position).min(2)),
+  bbox: z.array(z.number()).optional()
+});
+export const Polygon = z.object({ type: z.literal('Polygon'), coordinates: z.array(LinearRing), bbox: z.array(z.number()).optional() });
+export const MultiPolygon = z.object({
+  type: z.literal('MultiPolygon'),
+  coordinates: z.array(z.array(LinearRing)),
+  bbox: z.array(z.number()).optional()
+});
+
+/** A GeoJSON geometry (RFC 7946), GeometryCollection excluded. */
+export const Geometry = z.discriminatedUnion('type', [Point, MultiPoint, LineString, MultiLineString, Polygon, MultiPolygon]);
+export type Geometry = z.infer<typeof Geometry>;
+
+/** `[west, south, east, north]` or the 3D form `[w, s, zmin, e, n, zmax]`. */
+export const BBox = z.union([z.tuple([z.number(), z.number(), z.number(), z.number()]), z.tuple([z.number(), z.number(), z.number(), z.number(), z.number(), z.number()])]);
+export type BBox = z.infer<typeof BBox>;

@@ -1,0 +1,81 @@
+import type { Table } from 'apache-arrow';
+import type { Geometry } from '@hysope/api';
+import type { GeometryTypeName } from './wkb.js';
+
+/** The catalog collection a product belongs to. */
+export type CollectionId =
+  | 'swot-riversp-reach'
+  | 'swot-riversp-node'
+  | 'swot-lakesp'
+  | 'swot-pixc'
+  | 'swot-pixcvec'
+  | 'hydroweb-stations'
+  | 'insitu-gauges';
+
+/** Metadata of one column of a product (from the granule's own description). */
+export interface FieldInfo {
+  units?: string;
+  long_name?: string;
+}
+
+/**
+ * What a reader yields: an Arrow table (with a WKB `geometry` column) plus what the catalog
+ * needs to describe it as a STAC item.
+ */
+export interface Product {
+  collection: CollectionId;
+  /** Stable item id (the granule name without extension, or a derived name for non-SWOT sources). */
+  id: string;
+  table: Table;
+  geometryTypes: GeometryTypeName[];
+  /** Extent of the features: `[w, s, e, n]`. */
+  bbox: [number, number, number, number];
+  /** Item footprint (swath polygon when the granule describes it, else the bbox). */
+  footprint: Geometry;
+  start: Date;
+  end: Date;
+  /** Item properties beyond datetime (SWOT: cycle, pass, continent, tile, crid ...). */
+  properties: Record<string, unknown>;
+  fields: Record<string, FieldInfo>;
+  /** The files read (original granule), for the `source` asset. */
+  source: { path: string; bytes: number; mediaType: string };
+}
+
+/** A granule that cannot be read: says which file and why. */
+export class GranuleError extends Error {
+  constructor(
+    readonly file: string,
+    reason: string
+  ) {
+    super(`${file}: ${reason}`);
+    this.name = 'GranuleError';
+  }
+}
+
+/** A polygon from a bbox. */
+export function bboxPolygon([w, s, e, n]: [number, number, number, number]): Geometry {
+  return {
+    type: 'Polygon',
+    coordinates: [
+      [
+        [w, s],
+        [e, s],
+        [e, n],
+        [w, n],
+        [w, s]
+      ]
+    ]
+  };
+}
+
+/** Counter-clockwise polygon through four swath corners (first/last of each side), or null if any is missing. */
+export function swathPolygon(corners: (number | undefined)[][]): Geometry | null {
+  if (corners.some((c) => c.some((v) => v === undefined || !Number.isFinite(v)))) return null;
+  const ring = corners.map((c) => [c[0]!, c[1]!]);
+  ring.push([...ring[0]!]);
+  let area = 0;
+  for (let i = 0; i < ring.length - 1; i++) area += ring[i]![0]! * ring[i + 1]![1]! - ring[i + 1]![0]! * ring[i]![1]!;
+  if (area < 0) ring.reverse();
+  if (Math.abs(area) < 1e-12) return null;
+  return { type: 'Polygon', coordinates: [ring] };
+}
