@@ -1,0 +1,183 @@
+import { stat } from 'node:fs/promises';
+import h5wasm from 'h5wasm/node';
+import { Table, type Vector } from 'apache-arrow';
+import { binaryVector, numericVector, stringVector, SWOT_EPOCH_MS, timestampVector, type NumericArray } from './arrow-columns.js';
+import { parseGranuleName } from './granule-name.js';
+import { GranuleError, bboxPolygon, swathPolygon, type CollectionId, type FieldInfo, type Product } from './product.js';
+import { toWkb } from './wkb.js';
+
+type H5File = InstanceType<typeof h5wasm.File>;
+type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
+type H5Group = InstanceType<typeof h5wasm.Group>;
+
+let ready: Promise<unknown> | null = null;
+
+function attr(obj: { attrs: Record<string, { value: unknown }> }, name: string): unknown {
+  const a = obj.attrs[name];
+  if (!a) return undefined;
+  const v = a.value;
+  if (ArrayBuffer.isView(v) && (v as unknown as ArrayLike<unknown>).length === 1) return (v as unknown as ArrayLike<unknown>)[0];
+  return v;
+}
+
+function attrNumber(obj: { attrs: Record<string, { value: unknown }> }, name: string): number | undefined {
+  const v = attr(obj, name);
+  if (v === undefined || v === null) return undefined;
+  const n = Number(typeof v === 'bigint' ? Number(v) : v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Every `step`-th value of a flattened [n, step] array, from `offset`, in the same array type. */
+function strided(data: NumericArray, step: number, offset: number, length: number): NumericArray {
+  const Ctor = data.constructor as new (n: number) => NumericArray;
+  const out = new Ctor(length);
+  for (let i = 0; i < length; i++) (out as unknown as number[])[i] = (data as unknown as number[])[i * step + offset]!;
+  return out;
+}
+
+/** Columns of one group's 1D/2D datasets along its main dimension. */
+function readGroupColumns(group: H5Group, length: number, columns: Record<string, Vector>, fields: Record<string, FieldInfo>): void {
+  for (const name of group.keys()) {
+    const node = group.get(name);
+    if (!node || (node as { type?: string }).type !== 'Dataset') continue;
+    const ds = node as H5Dataset;
+    const shape = ds.shape ?? [];
+    if (shape[0] !== length || shape.length > 2) continue;
+    const units = attr(ds, 'units');
+    const longName = attr(ds, 'long_name');
+    const info: FieldInfo = { units: typeof units === 'string' ? units : undefined, long_name: typeof longName === 'string' ? longName : undefined };
+    const fill = attrNumber(ds, '_FillValue');
+    const scale = attrNumber(ds, 'scale_factor');
+    const offset = attrNumber(ds, 'add_offset');
+    const value = ds.value as unknown;
+    if (Array.isArray(value) || typeof value === 'string') {
+      // Strings: fixed-length char arrays [n, m] come back as n*m one-character strings.
+      const flat = (Array.isArray(value) ? value : [value]) as string[];
+      const width = shape.length === 2 ? shape[1]! : 1;
+      const strings: (string | null)[] = [];
+      for (let i = 0; i < length; i++) {
+        const s = (width === 1 ? flat[i] : flat.slice(i * width, (i + 1) * width).join(''))?.replace(/\0/g, '').trim() ?? '';
+        strings.push(s === '' || s === 'no_data' ? null : s);
+      }
+      columns[name] = stringVector(strings);
+      fields[name] = info;
+      continue;
+    }
+    if (!ArrayBuffer.isView(value)) continue;
+    let data = value as unknown as NumericArray;
+    if (data instanceof BigInt64Array || (data as unknown) instanceof BigUint64Array) {
+      data = Float64Array.from(data as unknown as ArrayLike<bigint>, (b) => Number(b));
+    }
+    const isFill = (v: number) => fill !== undefined && (v === fill || (Math.abs(fill) > 1e30 && Math.abs(v) > 1e30));
+    const apply = (arr: NumericArray): NumericArray =>
+      scale !== undefined || offset !== undefined ? Float64Array.from(arr as ArrayLike<number>, (v) => (isFill(v) ? NaN : v * (scale ?? 1) + (offset ?? 0))) : arr;
+    const parts = shape.length === 2 ? shape[1]! : 1;
+    for (let p = 0; p < parts; p++) {
+      const column = parts === 1 ? data : strided(data, parts, p, length);
+      const colName = parts === 1 ? name : `${name}_${p}`;
+      if (/^illumination_time$|^time$/.test(name)) {
+        columns[name] = timestampVector(Float64Array.from(column as ArrayLike<number>, (s) => (isFill(s) ? NaN : SWOT_EPOCH_MS + s * 1000)));
+      } else columns[colName] = numericVector(apply(column), isFill);
+      fields[colName] = info;
+    }
+  }
+}
+
+/**
+ * Reads a SWOT PIXC or PIXCVec NetCDF4 granule (current layout with `pixel_cloud`/`tvp` groups and
+ * global attributes; and the pre-launch layout with attributes on the group) into one row per pixel.
+ * @throws GranuleError naming the file and what is wrong with it
+ */
+export async function readPixc(file: string): Promise<Product> {
+  const granule = parseGranuleName(file);
+  if (!granule) throw new GranuleError(file, 'not a SWOT granule name (SWOT_L2_HR_PIXC..._<CRID>_<counter>.nc)');
+  const isVec = /PIXCVec|pixcvec/.test(granule.name) || granule.shortName === 'L2_HR_LakeTile';
+  const collection: CollectionId = isVec ? 'swot-pixcvec' : 'swot-pixc';
+  ready ??= h5wasm.ready;
+  await ready;
+  let h5: H5File;
+  try {
+    h5 = new h5wasm.File(file, 'r');
+  } catch (error) {
+    throw new GranuleError(file, `not a readable NetCDF4/HDF5 file (${(error as Error).message})`);
+  }
+  try {
+    if ((h5 as unknown as { file_id: bigint | number }).file_id < 0) throw new GranuleError(file, 'not a readable NetCDF4/HDF5 file');
+    const keys = h5.keys();
+    const group = (keys.includes('pixel_cloud') ? h5.get('pixel_cloud') : h5) as H5Group;
+    const attrsHolder = attrNumber(h5, 'cycle_number') !== undefined ? h5 : group;
+    const lat = group.get(isVec ? 'latitude_vectorproc' : 'latitude') as H5Dataset | null;
+    const lon = group.get(isVec ? 'longitude_vectorproc' : 'longitude') as H5Dataset | null;
+    const dimension = (group.get('points') ?? group.get('record')) as H5Dataset | null;
+    if ((!lat || !lon) && dimension?.shape?.[0] === 0) throw new GranuleError(file, 'the product holds no pixels: nothing to catalog');
+    if (!lat || !lon) throw new GranuleError(file, 'no latitude/longitude datasets: not a PIXC or PIXCVec product');
+    const length = lat.shape![0]!;
+    if (length === 0) throw new GranuleError(file, 'the product holds no pixels: nothing to catalog');
+    const columns: Record<string, Vector> = {};
+    const fields: Record<string, FieldInfo> = {};
+    readGroupColumns(group, length, columns, fields);
+    const lats = lat.value as Float64Array;
+    const lons = lon.value as Float64Array;
+    const latFill = attrNumber(lat, '_FillValue');
+    let [w, s, e, n] = [Infinity, Infinity, -Infinity, -Infinity];
+    const wkb: (Uint8Array | null)[] = new Array(length);
+    for (let i = 0; i < length; i++) {
+      const y = lats[i]!;
+      const x = lons[i]!;
+      if (!Number.isFinite(x) || !Number.isFinite(y) || y === latFill || Math.abs(y) > 90) {
+        wkb[i] = null;
+        continue;
+      }
+      const xx = x > 180 ? x - 360 : x;
+      wkb[i] = toWkb({ type: 'Point', coordinates: [xx, y] });
+      if (xx < w) w = xx;
+      if (xx > e) e = xx;
+      if (y < s) s = y;
+      if (y > n) n = y;
+    }
+    columns['geometry'] = binaryVector(wkb);
+    const bbox: [number, number, number, number] = Number.isFinite(w) ? [w, s, e, n] : [0, 0, 0, 0];
+    const a = (k: string) => attrNumber(attrsHolder, k);
+    const corner = (side: string, which: string) => [a(`${side}_${which}_longitude`) ?? a(`${side}_${which}_lon`), a(`${side}_${which}_latitude`) ?? a(`${side}_${which}_lat`)];
+    const footprint =
+      swathPolygon([corner('inner', 'first'), corner('inner', 'last'), corner('outer', 'last'), corner('outer', 'first')]) ?? bboxPolygon(bbox);
+    const text = (k: string) => {
+      const v = attr(attrsHolder, k);
+      return typeof v === 'string' ? v : undefined;
+    };
+    const time = (t: string | undefined, fallback: Date) => {
+      if (!t) return fallback;
+      const ms = Date.parse(t.replace(' ', 'T').replace(/Z?$/, 'Z'));
+      return Number.isNaN(ms) ? fallback : new Date(ms);
+    };
+    const tile = text('tile_name') ?? text('tile_ref') ?? granule.tile;
+    const info = await stat(file);
+    return {
+      collection,
+      id: granule.name,
+      table: new Table(columns),
+      geometryTypes: ['Point'],
+      bbox,
+      footprint,
+      start: time(text('time_coverage_start'), granule.start),
+      end: time(text('time_coverage_end'), granule.end),
+      properties: {
+        'swot:short_name': granule.shortName,
+        'swot:cycle': a('cycle_number') ?? granule.cycle,
+        'swot:pass': a('pass_number') ?? granule.pass,
+        'swot:tile': tile,
+        'swot:swath_side': text('swath_side') ?? granule.swathSide,
+        'swot:crid': granule.crid,
+        'swot:product_counter': granule.counter,
+        'swot:feature_count': length,
+        'swot:layout': keys.includes('pixel_cloud') && attrsHolder === h5 ? 'current' : isVec && attrsHolder === h5 ? 'current' : 'pre-launch',
+        ...(text('institution') ? { 'processing:facility': text('institution') } : {}),
+        ...(text('source') ? { 'processing:lineage': text('source') } : {})
+      },
+      fields,
+      source: { path: file, bytes: info.size, mediaType: 'application/x-netcdf' }
+    };
+  } finally {
+    h5.close();
+  }
+}
