@@ -35,7 +35,7 @@ function stamp(text: string): Date {
 }
 
 const PATTERN =
-  /^SWOT_(L2_HR_[A-Za-z]+)_(?:(Reach|Node|Prior|Obs|Unassigned)_)?(\d{1,3})_(\d{1,3})_([A-Za-z0-9-]+)_(\d{8}T\d{6})_(\d{8}T\d{6})_([A-Za-z0-9]+)_(\d{2})(?:_[A-Za-z]+)?$/;
+  /^SWOT_(L2_HR_[A-Za-z]+)_(?:(Reach|Node|Prior|Obs|Unassigned)_)?(\d{1,4})_(\d{1,4})_([A-Za-z0-9-]+)_(\d{8}T\d{6})_(\d{8}T\d{6})_([A-Za-z0-9]+)_(\d{2})(?:_[A-Za-z]+)?$/;
 
 /**
  * Parses a SWOT granule name (a file name or path; extensions are dropped).

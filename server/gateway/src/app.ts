@@ -1,0 +1,59 @@
+import path from 'node:path';
+import express, { type Request } from 'express';
+import { pino, type Logger } from 'pino';
+import { CatalogService } from './catalog/service.js';
+import { CatalogStore } from './catalog/store.js';
+import { catalogRoutes } from './catalog/routes.js';
+import type { Config } from './config.js';
+import { assetRoutes } from './dissemination/assets.js';
+import { errorHandler, notFoundHandler } from './http/errors.js';
+import { healthRoutes } from './monitoring/health.js';
+import { openDatabase, type Database } from './store/database.js';
+import { migrate } from './store/schema.js';
+
+/** A running gateway's parts. */
+export interface Gateway {
+  app: express.Express;
+  db: Database;
+  store: CatalogStore;
+  catalog: CatalogService;
+  config: Config;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+/** Opens the store (PGlite in `<dataDir>/db` or PostgreSQL), migrates it and makes sure the collections exist. */
+export async function openCatalog(config: Config): Promise<{ db: Database; store: CatalogStore }> {
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: path.join(config.dataDir, 'db') });
+  await migrate(db);
+  const store = new CatalogStore(db);
+  await store.ensureCollections();
+  return { db, store };
+}
+
+/** Builds the gateway's Express app over an open catalog (listening is the CLI's job). */
+export async function createGateway(config: Config, log: Logger = pino({ level: config.logLevel })): Promise<Gateway> {
+  const { db, store } = await openCatalog(config);
+  const catalog = new CatalogService(store);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  const baseUrl = (req: Request) => config.publicUrl?.replace(/\/+$/, '') ?? `${req.protocol}://${req.get('host')}`;
+  app.use((req, res, next) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Range, If-None-Match, If-Modified-Since');
+    res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, ETag, Accept-Ranges, Last-Modified');
+    if (req.method === 'OPTIONS') return void res.status(204).end();
+    next();
+  });
+  app.use(express.json({ limit: '5mb', type: ['application/json', 'application/geo+json', 'application/*+json'] }));
+  app.use('/health', healthRoutes(db));
+  app.use('/stac', catalogRoutes(catalog, baseUrl));
+  app.use('/assets', assetRoutes(config.dataDir));
+  app.get('/', (req, res) => {
+    res.json({ title: 'HYSOPE gateway', links: [{ rel: 'stac', href: `${baseUrl(req)}/stac` }, { rel: 'health', href: `${baseUrl(req)}/health/ready` }] });
+  });
+  app.use(notFoundHandler);
+  app.use(errorHandler(log));
+  return { app, db, store, catalog, config, log, close: () => db.close() };
+}

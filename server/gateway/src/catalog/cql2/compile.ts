@@ -1,0 +1,337 @@
+import type { Geometry, Item } from '@hysope/api';
+import { Geometry as GeometrySchema } from '@hysope/api';
+import { ValidationError } from '../../errors.js';
+import type { QueryableDef, QueryableType } from '../collections.js';
+import { bboxGeometry, intersects } from '../spatial.js';
+import type { Cql2 } from './parse-text.js';
+
+type Obj = { [key: string]: unknown };
+type ValueType = QueryableType | 'unknown';
+
+/** A compiled filter: a SQL condition with its parameters, and whether rows need an exact check in JS. */
+export interface CompiledFilter {
+  sql: string;
+  params: unknown[];
+  /** True when the filter has spatial predicates that SQL only approximates (bbox); use {@link evaluateFilter}. */
+  needsExact: boolean;
+}
+
+const COMPARISONS = new Set(['=', '<>', '<', '>', '<=', '>=']);
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function geometryOf(v: unknown): Geometry | null {
+  if (isObj(v) && Array.isArray(v['bbox']) && !('type' in v)) {
+    const b = v['bbox'] as number[];
+    if (b.length !== 4 && b.length !== 6) throw new ValidationError('CQL2: a BBOX needs 4 or 6 numbers');
+    return bboxGeometry(b.length === 4 ? b : [b[0]!, b[1]!, b[3]!, b[4]!]);
+  }
+  if (isObj(v) && typeof v['type'] === 'string') {
+    const parsed = GeometrySchema.safeParse(v);
+    if (!parsed.success) throw new ValidationError(`CQL2: invalid ${v['type']} geometry literal`);
+    return parsed.data;
+  }
+  return null;
+}
+
+function instant(v: unknown, what: string): number {
+  const ms = typeof v === 'string' ? Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v) : NaN;
+  if (Number.isNaN(ms)) throw new ValidationError(`CQL2: ${what} "${String(v)}" is not an RFC 3339 date or timestamp`);
+  return ms;
+}
+
+/** A temporal literal as an interval of epoch ms (`..` open ends as ±infinity). */
+function temporal(v: unknown): [number, number] | null {
+  if (!isObj(v)) return null;
+  if ('timestamp' in v) {
+    const t = instant(v['timestamp'], 'TIMESTAMP');
+    return [t, t];
+  }
+  if ('date' in v) {
+    const t = instant(v['date'], 'DATE');
+    return [t, t + 86_399_999];
+  }
+  if ('interval' in v) {
+    const [a, b] = (v['interval'] as unknown[]) ?? [];
+    const end = (x: unknown, open: number) => (x === '..' ? open : isObj(x) ? temporal(x)![1] : instant(x, 'INTERVAL bound'));
+    return [a === '..' ? -8.64e15 : isObj(a) ? temporal(a)![0] : instant(a, 'INTERVAL bound'), end(b, 8.64e15)];
+  }
+  return null;
+}
+
+/**
+ * Compiles CQL2 JSON into a SQL condition over the `items` table, checking every property against
+ * the queryables. Spatial predicates become bbox overlaps on the GiST-indexed `bbox` column (a superset,
+ * made exact afterwards by {@link evaluateFilter}).
+ * @throws ValidationError naming the unknown property, the bad literal or the unsupported operator
+ */
+export function compileFilter(expr: Cql2, queryables: Record<string, QueryableDef>): CompiledFilter {
+  const params: unknown[] = [];
+  let needsExact = false;
+  const param = (v: unknown, cast = '') => {
+    params.push(v);
+    return `$${params.length}${cast}`;
+  };
+  const queryable = (name: string): QueryableDef => {
+    const q = queryables[name] ?? queryables[name.replace(/^properties\./, '')];
+    if (!q) throw new ValidationError(`CQL2: unknown property "${name}"; the queryables are ${Object.keys(queryables).join(', ')}`);
+    return q;
+  };
+
+  const scalar = (v: unknown, hint: ValueType = 'unknown'): { sql: string; type: ValueType } => {
+    if (typeof v === 'number') return { sql: param(v, '::double precision'), type: 'number' };
+    if (typeof v === 'string') {
+      if (hint === 'datetime') return { sql: param(new Date(instant(v, 'timestamp')).toISOString(), '::timestamptz'), type: 'datetime' };
+      return { sql: param(v, '::text'), type: 'string' };
+    }
+    if (typeof v === 'boolean') return { sql: v ? 'true' : 'false', type: 'boolean' };
+    if (v === null) return { sql: 'null', type: 'unknown' };
+    if (isObj(v)) {
+      if ('property' in v) {
+        const q = queryable(String(v['property']));
+        return { sql: q.sql, type: q.type };
+      }
+      if ('timestamp' in v || 'date' in v) return { sql: param(new Date(temporal(v)![0]).toISOString(), '::timestamptz'), type: 'datetime' };
+      if (v['op'] === 'casei' || v['op'] === 'accenti') {
+        const inner = scalar((v['args'] as unknown[])?.[0]);
+        return { sql: v['op'] === 'casei' ? `lower(${inner.sql})` : inner.sql, type: inner.type };
+      }
+    }
+    throw new ValidationError(`CQL2: cannot use ${JSON.stringify(v).slice(0, 80)} as a value`);
+  };
+
+  const pair = (args: unknown[]) => {
+    const first = scalar(args[0]);
+    const second = scalar(args[1], first.type);
+    const a = first.type === 'unknown' && second.type === 'datetime' ? scalar(args[0], 'datetime') : first;
+    const numeric = (t: ValueType) => t === 'number' || t === 'integer';
+    if ((numeric(a.type) && second.type === 'string') || (a.type === 'string' && numeric(second.type))) {
+      throw new ValidationError(`CQL2: cannot compare a ${a.type} with a ${second.type} (${JSON.stringify(args).slice(0, 80)})`);
+    }
+    return [a, second] as const;
+  };
+
+  const spatialArgs = (args: unknown[]): Geometry => {
+    const [a, b] = args;
+    const geom = geometryOf(b) ?? geometryOf(a);
+    const prop = isObj(a) && 'property' in a ? a : isObj(b) && 'property' in b ? b : null;
+    if (!geom || !prop) throw new ValidationError('CQL2: S_INTERSECTS takes the geometry property and a geometry literal');
+    if (queryable(String(prop['property'])).type !== 'geometry') throw new ValidationError(`CQL2: "${String(prop['property'])}" is not a geometry`);
+    return geom;
+  };
+
+  const temporalArgs = (args: unknown[]): [number, number] => {
+    const [a, b] = args;
+    const lit = temporal(b) ?? temporal(a);
+    const prop = isObj(a) && 'property' in a ? a : isObj(b) && 'property' in b ? b : null;
+    if (!lit || !prop) throw new ValidationError('CQL2: temporal functions take a datetime property and a TIMESTAMP, DATE or INTERVAL');
+    if (queryable(String(prop['property'])).type !== 'datetime') throw new ValidationError(`CQL2: "${String(prop['property'])}" is not a datetime`);
+    return lit;
+  };
+
+  const bool = (e: unknown, positive: boolean): string => {
+    if (typeof e === 'boolean') return e ? 'true' : 'false';
+    if (!isObj(e) || typeof e['op'] !== 'string') {
+      throw new ValidationError(`CQL2: expected a boolean expression, got ${JSON.stringify(e).slice(0, 80)}`);
+    }
+    const op = e['op'].toLowerCase();
+    const args = (Array.isArray(e['args']) ? e['args'] : []) as unknown[];
+    const n = (k: number) => {
+      if (args.length !== k) throw new ValidationError(`CQL2: ${op} takes ${k} argument${k > 1 ? 's' : ''}, got ${args.length}`);
+    };
+    if (op === 'and' || op === 'or') {
+      if (args.length < 2) throw new ValidationError(`CQL2: ${op} needs at least 2 arguments`);
+      return `(${args.map((a) => bool(a, positive)).join(` ${op.toUpperCase()} `)})`;
+    }
+    if (op === 'not') return n(1), `(NOT ${bool(args[0], !positive)})`;
+    if (COMPARISONS.has(op)) {
+      n(2);
+      const [a, b] = pair(args);
+      return `(${a.sql} ${op} ${b.sql})`;
+    }
+    if (op === 'like') {
+      n(2);
+      const [a, b] = pair(args);
+      return `(${a.sql} LIKE ${b.sql})`;
+    }
+    if (op === 'between') {
+      n(3);
+      const a = scalar(args[0]);
+      return `(${a.sql} BETWEEN ${scalar(args[1], a.type).sql} AND ${scalar(args[2], a.type).sql})`;
+    }
+    if (op === 'in') {
+      n(2);
+      if (!Array.isArray(args[1]) || args[1].length === 0) throw new ValidationError('CQL2: IN needs a non-empty list');
+      const a = scalar(args[0]);
+      return `(${a.sql} IN (${(args[1] as unknown[]).map((v) => scalar(v, a.type).sql).join(', ')}))`;
+    }
+    if (op === 'isnull') return n(1), `(${scalar(args[0]).sql} IS NULL)`;
+    if (op === 's_intersects' || op === 's_disjoint') {
+      n(2);
+      const g = spatialArgs(args);
+      needsExact = true;
+      const wantsIntersect = op === 's_intersects' ? positive : !positive;
+      // Superset in positive position, subset (false) in negative position: the JS check decides.
+      const inner = wantsIntersect ? bboxOverlap(g) : 'false';
+      return op === 's_intersects' ? (positive ? inner : 'false') : positive ? 'true' : `(NOT ${inner === 'false' ? 'false' : inner})`;
+    }
+    if (op.startsWith('t_')) {
+      n(2);
+      const [s, t] = temporalArgs(args);
+      const a = param(new Date(Math.max(s, -8.64e15)).toISOString(), '::timestamptz');
+      const b = param(new Date(Math.min(t, 8.64e15)).toISOString(), '::timestamptz');
+      switch (op) {
+        case 't_intersects':
+          return `(start_datetime <= ${b} AND end_datetime >= ${a})`;
+        case 't_disjoint':
+          return `(start_datetime > ${b} OR end_datetime < ${a})`;
+        case 't_before':
+          return `(end_datetime < ${a})`;
+        case 't_after':
+          return `(start_datetime > ${b})`;
+        case 't_equals':
+          return `(start_datetime = ${a} AND end_datetime = ${b})`;
+        case 't_during':
+          return `(start_datetime > ${a} AND end_datetime < ${b})`;
+        case 't_contains':
+          return `(start_datetime < ${a} AND end_datetime > ${b})`;
+      }
+    }
+    throw new ValidationError(`CQL2: operator or function "${e['op']}" is not supported`);
+  };
+
+  const bboxOverlap = (g: Geometry) => {
+    const [w, s, e, n] = geometryBounds(g);
+    return `(bbox && box(point(${param(w, '::float8')}, ${param(s, '::float8')}), point(${param(e, '::float8')}, ${param(n, '::float8')})))`;
+  };
+
+  const sql = bool(expr, true);
+  return { sql, params, needsExact };
+}
+
+function geometryBounds(g: Geometry): [number, number, number, number] {
+  let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
+  const visit = (c: unknown): void => {
+    if (typeof (c as number[])[0] === 'number') {
+      const [x, y] = c as number[];
+      w = Math.min(w, x!);
+      e = Math.max(e, x!);
+      s = Math.min(s, y!);
+      n = Math.max(n, y!);
+    } else (c as unknown[]).forEach(visit);
+  };
+  visit(g.coordinates);
+  return [w, s, e, n];
+}
+
+/**
+ * Evaluates CQL2 JSON on one item, exactly (spatial predicates on the real footprint), with SQL's
+ * three-valued logic (comparisons with a missing value are unknown, and unknown is not a match).
+ */
+export function evaluateFilter(expr: Cql2, item: Item): boolean {
+  const props = item.properties as Obj;
+  const value = (v: unknown): unknown => {
+    if (isObj(v)) {
+      if ('property' in v) {
+        const name = String(v['property']).replace(/^properties\./, '');
+        if (name === 'id') return item.id;
+        if (name === 'collection') return item.collection;
+        if (name === 'geometry') return item.geometry;
+        if (name === 'datetime' || name === 'start_datetime') return Date.parse(String(props['start_datetime'] ?? props['datetime']));
+        if (name === 'end_datetime') return Date.parse(String(props['end_datetime'] ?? props['datetime']));
+        return props[name] ?? null;
+      }
+      if ('timestamp' in v || 'date' in v) return temporal(v)![0];
+      if (v['op'] === 'casei') {
+        const inner = value((v['args'] as unknown[])[0]);
+        return typeof inner === 'string' ? inner.toLowerCase() : inner;
+      }
+      if (v['op'] === 'accenti') return value((v['args'] as unknown[])[0]);
+    }
+    return v;
+  };
+  const norm = (a: unknown, b: unknown): [unknown, unknown] => (typeof a === 'number' && typeof b === 'string' ? [a, Date.parse(b)] : [a, b]);
+  const tri = (e: unknown): boolean | null => {
+    if (typeof e === 'boolean') return e;
+    const o = e as Obj;
+    const op = String(o['op']).toLowerCase();
+    const args = (o['args'] ?? []) as unknown[];
+    switch (op) {
+      case 'and': {
+        const r = args.map(tri);
+        return r.includes(false) ? false : r.includes(null) ? null : true;
+      }
+      case 'or': {
+        const r = args.map(tri);
+        return r.includes(true) ? true : r.includes(null) ? null : false;
+      }
+      case 'not': {
+        const r = tri(args[0]);
+        return r === null ? null : !r;
+      }
+      case 'isnull':
+        return value(args[0]) === null || value(args[0]) === undefined;
+      case 's_intersects':
+      case 's_disjoint': {
+        const geom = geometryOf(args[1]) ?? geometryOf(args[0]);
+        if (!item.geometry || !geom) return null;
+        const hit = intersects(item.geometry, geom);
+        return op === 's_intersects' ? hit : !hit;
+      }
+      case 'like': {
+        const [a, b] = [value(args[0]), value(args[1])];
+        if (a === null || b === null) return null;
+        const re = new RegExp(`^${String(b).replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, 's');
+        return re.test(String(a));
+      }
+      case 'between': {
+        const [a, lo, hi] = args.map(value);
+        if (a === null || lo === null || hi === null) return null;
+        return (a as number) >= (norm(a, lo)[1] as number) && (a as number) <= (norm(a, hi)[1] as number);
+      }
+      case 'in': {
+        const a = value(args[0]);
+        if (a === null) return null;
+        return (args[1] as unknown[]).map(value).some((b) => norm(a, b)[1] === a);
+      }
+    }
+    if (op.startsWith('t_')) {
+      const lit = temporal(args[1]) ?? temporal(args[0])!;
+      const s = Date.parse(String(props['start_datetime'] ?? props['datetime']));
+      const en = Date.parse(String(props['end_datetime'] ?? props['datetime']));
+      switch (op) {
+        case 't_intersects':
+          return s <= lit[1] && en >= lit[0];
+        case 't_disjoint':
+          return s > lit[1] || en < lit[0];
+        case 't_before':
+          return en < lit[0];
+        case 't_after':
+          return s > lit[1];
+        case 't_equals':
+          return s === lit[0] && en === lit[1];
+        case 't_during':
+          return s > lit[0] && en < lit[1];
+        case 't_contains':
+          return s < lit[0] && en > lit[1];
+      }
+    }
+    const [a, b] = norm(value(args[0]), value(args[1]));
+    if (a === null || b === null || a === undefined || b === undefined) return null;
+    switch (op) {
+      case '=':
+        return a === b;
+      case '<>':
+        return a !== b;
+      case '<':
+        return (a as number) < (b as number);
+      case '>':
+        return (a as number) > (b as number);
+      case '<=':
+        return (a as number) <= (b as number);
+      case '>=':
+        return (a as number) >= (b as number);
+    }
+    return null;
+  };
+  return tri(expr) === true;
+}

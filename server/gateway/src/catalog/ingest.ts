@@ -1,0 +1,170 @@
+import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { STAC_VERSION, type Item } from '@hysope/api';
+import { GranuleError, parseGranuleName, readProduct, type Product } from '../formats/index.js';
+import { writeGeoParquet } from '../formats/geoparquet.js';
+import { collectionDef } from './collections.js';
+import type { CatalogStore, ItemRecord } from './store.js';
+
+/** The outcome of ingesting one file. */
+export type IngestResult =
+  | { file: string; ok: true; collection: string; id: string; rows: number; bytes: number; latest: string; seconds: number }
+  | { file: string; ok: false; error: string };
+
+/** Version extension and processing extension, declared on every item. */
+const EXTENSIONS = ['https://stac-extensions.github.io/processing/v1.2.0/schema.json', 'https://stac-extensions.github.io/version/v1.2.0/schema.json'];
+const GATEWAY_VERSION = '0.1.0';
+
+/**
+ * Sort key of a product version: CRIDs compare by their version letters and number
+ * (PIA1 < PIB0 < PIC0 < PIC2 < PID0; developmental Dx0000 lowest), then by product counter.
+ */
+export function versionKey(crid: string | undefined, counter: number | undefined): string {
+  if (!crid) return '0';
+  const rank = /^[A-Z]{2}[A-Z]\d$/.test(crid) ? `1${crid.slice(2)}` : `0${crid}`;
+  return `${rank}|${crid}|${String(counter ?? 0).padStart(3, '0')}`;
+}
+
+/** The same granule across processing versions: product, file id, cycle, pass and place, without CRID and counter. */
+export function granuleKey(product: Product): string {
+  const g = parseGranuleName(product.id);
+  if (!g) return product.id;
+  return [g.shortName, g.fileId, g.cycle, g.pass, g.continent ?? g.tile].join('_');
+}
+
+function searchTextOf(product: Product, title: string): string {
+  const words = [product.id, product.collection, title];
+  for (const v of Object.values(product.properties)) if (typeof v === 'string' || typeof v === 'number') words.push(String(v));
+  return words.join(' ').toLowerCase();
+}
+
+/** Builds the STAC item of a product; asset hrefs are relative to the object store root. */
+export function itemOf(product: Product, parquet: { href: string; bytes: number }, source: { href: string; bytes: number }): Item {
+  const g = parseGranuleName(product.id);
+  return {
+    type: 'Feature',
+    stac_version: STAC_VERSION,
+    stac_extensions: EXTENSIONS,
+    id: product.id,
+    collection: product.collection,
+    geometry: product.footprint,
+    bbox: product.bbox,
+    properties: {
+      datetime: product.start.toISOString(),
+      start_datetime: product.start.toISOString(),
+      end_datetime: product.end.toISOString(),
+      ...product.properties,
+      ...(g ? { version: `${g.crid}_${String(g.counter).padStart(2, '0')}` } : {}),
+      deprecated: false,
+      'processing:level': g ? 'L2' : 'L3',
+      'processing:lineage': `Read from ${path.basename(product.source.path)} and written as GeoParquet 1.1 by HYSOPE ingest`,
+      'processing:software': { ...((product.properties['processing:software'] as object) ?? {}), 'hysope-gateway': GATEWAY_VERSION },
+      'hysope:rows': product.table.numRows,
+      'hysope:columns': product.table.schema.fields.map((f) => f.name).filter((n) => n !== 'geometry' && n !== 'bbox')
+    },
+    links: [],
+    assets: {
+      data: {
+        href: parquet.href,
+        type: 'application/vnd.apache.parquet',
+        title: 'GeoParquet 1.1 product (spatially sorted row groups, bbox covering)',
+        roles: ['data'],
+        'file:size': parquet.bytes
+      },
+      source: { href: source.href, type: product.source.mediaType, title: 'Original granule', roles: ['source', 'metadata'], 'file:size': source.bytes }
+    }
+  };
+}
+
+/**
+ * Ingests one file: read → GeoParquet and source copy beside under temporary names → one transaction
+ * (item, supersession, collection extent) → files moved into place. A file that fails to read or store
+ * leaves the catalog and the object store exactly as they were.
+ */
+export async function ingestFile(store: CatalogStore, dataDir: string, file: string): Promise<IngestResult> {
+  const t0 = performance.now();
+  let product: Product;
+  try {
+    product = await readProduct(file);
+  } catch (error) {
+    return { file, ok: false, error: error instanceof GranuleError ? error.message : `${file}: ${(error as Error).message}` };
+  }
+  const def = collectionDef(product.collection)!;
+  const parquetRel = `products/${product.collection}/${product.id}.parquet`;
+  const sourceRel = `sources/${product.collection}/${product.id}/${path.basename(product.source.path)}`;
+  const parquetPath = path.join(dataDir, parquetRel);
+  const sourcePath = path.join(dataDir, sourceRel);
+  const tag = `.tmp-${process.pid}-${Date.now()}`;
+  const tmpParquet = parquetPath + tag;
+  const tmpSource = sourcePath + tag;
+  try {
+    const written = await writeGeoParquet(product, tmpParquet);
+    await mkdir(path.dirname(sourcePath), { recursive: true });
+    await cp(product.source.path, tmpSource, { recursive: true });
+    const content = itemOf(product, { href: parquetRel, bytes: written.bytes }, { href: sourceRel, bytes: product.source.bytes });
+    const g = parseGranuleName(product.id);
+    const record: ItemRecord = {
+      collection: product.collection,
+      id: product.id,
+      granuleKey: granuleKey(product),
+      version: versionKey(g?.crid, g?.counter),
+      start: product.start,
+      end: product.end,
+      bbox: product.bbox,
+      content,
+      searchText: searchTextOf(product, def.title)
+    };
+    const { latest } = await store.db.transaction(async (tx) => {
+      const result = await store.upsertItem(tx, record);
+      await store.extendCollection(tx, product.collection, record, def.summaries);
+      return result;
+    });
+    await rename(tmpParquet, parquetPath);
+    await rm(sourcePath, { recursive: true, force: true });
+    await rename(tmpSource, sourcePath);
+    return { file, ok: true, collection: product.collection, id: product.id, rows: written.rows, bytes: written.bytes, latest, seconds: (performance.now() - t0) / 1000 };
+  } catch (error) {
+    await rm(tmpParquet, { force: true });
+    await rm(tmpSource, { recursive: true, force: true });
+    return { file, ok: false, error: `${file}: ${(error as Error).message}` };
+  }
+}
+
+const DATA_FILE = /^(SWOT_L2_HR_.*\.(zip|nc)|vstations\.json|[RL]_.*_mean\.json|.*\.csv|obs_elab_.*\.json|observations_tr_.*\.json|referentiel_.*\.json)$/;
+
+function globToRegExp(pattern: string): RegExp {
+  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+}
+
+/**
+ * Expands the command line's files, folders and globs into the granules to ingest: a SWOT granule
+ * folder counts as one granule; other folders are searched for known product files.
+ * @throws Error when a path matches nothing
+ */
+export async function expandInputs(inputs: string[]): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (/^SWOT_L2_HR_(RiverSP|LakeSP)_/.test(entry.name)) out.push(full);
+        else await walk(full);
+      } else if (DATA_FILE.test(entry.name)) out.push(full);
+    }
+  };
+  for (const input of inputs) {
+    if (/[*?]/.test(path.basename(input))) {
+      const dir = path.dirname(input);
+      const re = globToRegExp(path.basename(input));
+      const matches = (await readdir(dir).catch(() => [] as string[])).filter((n) => re.test(n)).sort();
+      if (matches.length === 0) throw new Error(`${input}: no file matches`);
+      out.push(...matches.map((m) => path.join(dir, m)));
+      continue;
+    }
+    const info = await stat(input).catch(() => null);
+    if (!info) out.push(input); // reported as "no such file" by the ingest itself
+    else if (info.isDirectory() && !/^SWOT_L2_HR_(RiverSP|LakeSP)_/.test(path.basename(input))) await walk(input);
+    else out.push(input);
+  }
+  return out;
+}

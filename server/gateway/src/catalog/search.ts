@@ -1,0 +1,182 @@
+import {
+  DEFAULT_LIMIT,
+  Geometry as GeometrySchema,
+  MAX_LIMIT,
+  SearchBody,
+  SearchParameterError,
+  parseBBox,
+  parseDatetime,
+  type Item,
+  type SortBy
+} from '@hysope/api';
+import { ValidationError } from '../errors.js';
+import { queryablesOf } from './collections.js';
+import { compileFilter, evaluateFilter } from './cql2/compile.js';
+import { parseCql2Text, type Cql2 } from './cql2/parse-text.js';
+import type { Where } from './store.js';
+
+/** A search turned into SQL, plus what must happen after SQL. */
+export interface PlannedSearch {
+  where: Where;
+  orderBy: string;
+  limit: number;
+  offset: number;
+  /** Exact check of spatial predicates on candidate items, when SQL only compared bboxes. */
+  exact: ((item: Item) => boolean) | null;
+}
+
+/** Rethrows the contract's parameter errors as validation errors (400). */
+function checked<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof SearchParameterError) throw new ValidationError(error.message);
+    throw error;
+  }
+}
+
+/** Reads a `filter` in either encoding into CQL2 JSON. */
+export function parseFilter(filter: SearchBody['filter'], lang: SearchBody['filter-lang']): Cql2 {
+  if (typeof filter === 'string') {
+    if (lang === 'cql2-json') {
+      try {
+        return JSON.parse(filter) as Cql2;
+      } catch {
+        throw new ValidationError('filter-lang is cql2-json but the filter is not JSON');
+      }
+    }
+    return parseCql2Text(filter);
+  }
+  if (lang === 'cql2-text') throw new ValidationError('filter-lang is cql2-text but the filter is a JSON object');
+  return filter as Cql2;
+}
+
+/**
+ * Plans a STAC item search: validates every parameter (with a message that says what to fix) and
+ * builds the SQL condition, the order and the page.
+ * @throws ValidationError on bad input
+ */
+export function planSearch(input: SearchBody, knownCollections: string[]): PlannedSearch {
+  const parsed = SearchBody.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.join('.') || 'body';
+    throw new ValidationError(issue.code === 'unrecognized_keys' ? `unknown search parameter(s): ${issue.keys.join(', ')}` : `${where}: ${issue.message}`);
+  }
+  const body = parsed.data;
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  const param = (v: unknown, cast = '') => {
+    params.push(v);
+    return `$${params.length}${cast}`;
+  };
+
+  const limit = body.limit ?? DEFAULT_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new ValidationError(`limit must be between 1 and ${MAX_LIMIT}, got ${body.limit}`);
+  let offset = 0;
+  if (body.token !== undefined) {
+    if (!/^\d+$/.test(body.token)) throw new ValidationError('token is not one this API gave: use the href of the "next" link');
+    offset = Number(body.token);
+  }
+
+  if (body.collections?.length) {
+    const unknown = body.collections.filter((c) => !knownCollections.includes(c));
+    if (unknown.length) throw new ValidationError(`unknown collection(s): ${unknown.join(', ')}; see /stac/collections`);
+    conditions.push(`collection = any(${param(body.collections, '::text[]')})`);
+  }
+  if (body.ids?.length) conditions.push(`id = any(${param(body.ids, '::text[]')})`);
+  else conditions.push('not deprecated');
+
+  if (body.bbox) {
+    if (body.intersects) throw new ValidationError('use either bbox or intersects, not both');
+    const [w, s, e, n] = checked(() => parseBBox(body.bbox!));
+    const box = (a: number, b: number) => `bbox && box(point(${param(a, '::float8')}, ${param(s, '::float8')}), point(${param(b, '::float8')}, ${param(n, '::float8')}))`;
+    conditions.push(w <= e ? box(w, e) : `(${box(w, 180)} or ${box(-180, e)})`);
+  }
+
+  let filter: Cql2 | null = null;
+  const queryables = queryablesOf(body.collections);
+  if (body.intersects) {
+    const g = GeometrySchema.safeParse(body.intersects);
+    if (!g.success) throw new ValidationError('intersects is not a valid GeoJSON geometry');
+    filter = { op: 's_intersects', args: [{ property: 'geometry' }, g.data] };
+  }
+  if (body.datetime !== undefined) {
+    const range = checked(() => parseDatetime(body.datetime!));
+    if (range.end !== null) conditions.push(`start_datetime <= ${param(new Date(range.end).toISOString(), '::timestamptz')}`);
+    if (range.start !== null) conditions.push(`end_datetime >= ${param(new Date(range.start).toISOString(), '::timestamptz')}`);
+  }
+  if (body.filter !== undefined) {
+    const cql = parseFilter(body.filter, body['filter-lang']);
+    filter = filter ? { op: 'and', args: [filter, cql] } : cql;
+  }
+  let exact: PlannedSearch['exact'] = null;
+  if (filter !== null) {
+    const compiled = compileFilter(filter, queryables);
+    // Renumber the filter's parameters after ours.
+    const shift = params.length;
+    conditions.push(compiled.sql.replace(/\$(\d+)/g, (_, k) => `$${Number(k) + shift}`));
+    params.push(...compiled.params);
+    if (compiled.needsExact) {
+      const f = filter;
+      exact = (item) => evaluateFilter(f, item);
+    }
+  }
+  if (body.q !== undefined) {
+    const terms = (Array.isArray(body.q) ? body.q : body.q.split(','))
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean);
+    if (terms.length === 0) throw new ValidationError('q needs at least one word');
+    conditions.push(`(${terms.map((t) => `search_text like ${param(`%${t.replace(/[%_\\]/g, (c) => `\\${c}`)}%`)}`).join(' or ')})`);
+  }
+
+  const orderBy = sortSql(body.sortby, queryables);
+  return { where: { sql: conditions.length ? conditions.join(' and ') : 'true', params }, orderBy, limit, offset, exact };
+}
+
+function sortSql(sortby: SortBy[] | undefined, queryables: ReturnType<typeof queryablesOf>): string {
+  if (!sortby?.length) return 'start_datetime desc, collection, id';
+  const parts = sortby.map((s) => {
+    const name = s.field.replace(/^properties\./, '');
+    const q = queryables[name];
+    if (!q || q.type === 'geometry') throw new ValidationError(`cannot sort by "${s.field}"; sortable fields are ${Object.keys(queryables).filter((k) => k !== 'geometry').join(', ')}`);
+    return `${q.sql} ${s.direction === 'desc' ? 'desc' : 'asc'} nulls last`;
+  });
+  return [...parts, 'collection', 'id'].join(', ');
+}
+
+/** Applies the fields extension to an item (dotted paths; exclude wins over include of the same path). */
+export function applyFields(item: Item, fields: SearchBody['fields']): Record<string, unknown> {
+  if (!fields || (!fields.include?.length && !fields.exclude?.length)) return item;
+  const source = item as unknown as Record<string, unknown>;
+  let out: Record<string, unknown>;
+  if (fields.include?.length) {
+    out = {};
+    for (const path of ['type', 'stac_version', 'id', 'links', ...fields.include]) copyPath(source, out, path.split('.'));
+  } else out = structuredClone(source);
+  for (const path of fields.exclude ?? []) {
+    if (['type', 'id', 'links'].includes(path)) continue;
+    deletePath(out, path.split('.'));
+  }
+  return out;
+}
+
+function copyPath(from: Record<string, unknown>, to: Record<string, unknown>, path: string[]): void {
+  const [head, ...rest] = path;
+  if (head === undefined || !(head in from)) return;
+  if (rest.length === 0) {
+    to[head] = structuredClone(from[head]);
+    return;
+  }
+  const inner = from[head];
+  if (typeof inner !== 'object' || inner === null) return;
+  to[head] = (to[head] as Record<string, unknown>) ?? {};
+  copyPath(inner as Record<string, unknown>, to[head] as Record<string, unknown>, rest);
+}
+
+function deletePath(obj: Record<string, unknown>, path: string[]): void {
+  const [head, ...rest] = path;
+  if (head === undefined) return;
+  if (rest.length === 0) delete obj[head];
+  else if (typeof obj[head] === 'object' && obj[head] !== null) deletePath(obj[head] as Record<string, unknown>, rest);
+}

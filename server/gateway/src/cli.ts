@@ -1,0 +1,143 @@
+import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Server } from 'node:http';
+import { pino } from 'pino';
+import { createGateway, openCatalog } from './app.js';
+import { expandInputs, ingestFile, type IngestResult } from './catalog/ingest.js';
+import type { CatalogStore } from './catalog/store.js';
+import { loadConfig, type Config, type ConfigFlags } from './config.js';
+import { SAMPLES_DIR } from './formats/samples.js';
+
+const HELP = `hysope — the HYSOPE gateway
+
+Usage:
+  hysope serve  [--data DIR] [--port N] [--host H]   serve the STAC API and assets (/health/live answers once ready)
+  hysope ingest [--data DIR] <file|folder|glob>...    ingest granules into the catalog (non-zero exit if any fails)
+  hysope start  [--data DIR] [--port N] [--host H]   ingest the bundled sample data if the catalog is empty, then serve
+  hysope --help
+
+Environment: HYSOPE_DATA_DIR (default ./data), HYSOPE_PORT (8080), HYSOPE_HOST (127.0.0.1),
+HYSOPE_DATABASE_URL (PostgreSQL; default: embedded PGlite in DATA/db), HYSOPE_PUBLIC_URL, HYSOPE_LOG_LEVEL.
+`;
+
+interface Parsed {
+  command: string | undefined;
+  flags: ConfigFlags & { help?: boolean };
+  args: string[];
+}
+
+/** Parses `hysope <command> [--flag value]... [args]`. */
+export function parseArgs(argv: string[]): Parsed {
+  const flags: Parsed['flags'] = {};
+  const args: string[] = [];
+  let command: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--help' || a === '-h') flags.help = true;
+    else if (a.startsWith('--')) {
+      const [name, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
+      if (!['data', 'port', 'host'].includes(name)) throw new Error(`unknown option --${name} (see hysope --help)`);
+      const value = inline ?? argv[++i];
+      if (value === undefined) throw new Error(`--${name} needs a value`);
+      flags[name as 'data' | 'port' | 'host'] = value;
+    } else if (command === undefined) command = a;
+    else args.push(a);
+  }
+  return { command, flags, args };
+}
+
+const lockFile = (config: Config) => path.join(config.dataDir, 'db', 'hysope.pid');
+
+/** The embedded database is single-process: refuse to open it while a gateway holds it. */
+async function checkLock(config: Config): Promise<void> {
+  if (config.databaseUrl) return;
+  const pid = Number(await readFile(lockFile(config), 'utf8').catch(() => ''));
+  if (pid && pid !== process.pid) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return; // stale lock
+    }
+    throw new Error(`a gateway (pid ${pid}) holds the embedded database in ${config.dataDir}; stop it first, or set HYSOPE_DATABASE_URL`);
+  }
+}
+
+async function ingestAll(store: CatalogStore, config: Config, inputs: string[], out: (line: string) => void): Promise<IngestResult[]> {
+  const files = await expandInputs(inputs);
+  const results: IngestResult[] = [];
+  for (const [i, file] of files.entries()) {
+    const r = await ingestFile(store, config.dataDir, file);
+    results.push(r);
+    const n = `[${i + 1}/${files.length}]`;
+    if (r.ok) out(`${n} ok ${r.collection}/${r.id}: ${r.rows} rows, ${(r.bytes / 1e6).toFixed(2)} MB GeoParquet, ${r.seconds.toFixed(2)} s${r.latest !== r.id ? ` (superseded by ${r.latest})` : ''}`);
+    else console.error(`${n} FAILED ${r.error}`);
+  }
+  return results;
+}
+
+async function serve(config: Config, ingestSamples: boolean): Promise<number> {
+  await checkLock(config);
+  const log = pino({ level: config.logLevel });
+  const gateway = await createGateway(config, log);
+  if (!config.databaseUrl) {
+    await mkdir(path.dirname(lockFile(config)), { recursive: true });
+    await writeFile(lockFile(config), String(process.pid));
+  }
+  if (ingestSamples) {
+    const counts = await gateway.store.counts();
+    if (Object.values(counts).reduce((a, b) => a + b, 0) === 0) {
+      console.log(`Ingesting the bundled sample data from ${SAMPLES_DIR} ...`);
+      const results = await ingestAll(gateway.store, config, [SAMPLES_DIR], (l) => console.log(l));
+      console.log(`${results.filter((r) => r.ok).length} products ingested, ${results.filter((r) => !r.ok).length} refused (see above).`);
+    }
+  }
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = gateway.app.listen(config.port, config.host, () => resolve(s));
+    s.on('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  console.log(`HYSOPE gateway ready: http://${config.host}:${port}/stac (data in ${config.dataDir})`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await gateway.close();
+  if (!config.databaseUrl) await rm(lockFile(config), { force: true });
+  return 0;
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const { command, flags, args } = parseArgs(argv);
+  if (flags.help || command === undefined || command === 'help') {
+    console.log(HELP);
+    return command === undefined && !flags.help ? 2 : 0;
+  }
+  const config = loadConfig(process.env, flags);
+  switch (command) {
+    case 'serve':
+      return serve(config, false);
+    case 'start':
+      return serve(config, true);
+    case 'ingest': {
+      if (args.length === 0) throw new Error('ingest needs at least one file, folder or glob (see hysope --help)');
+      await checkLock(config);
+      const { db, store } = await openCatalog(config);
+      try {
+        const results = await ingestAll(store, config, args, (l) => console.log(l));
+        const failed = results.filter((r) => !r.ok).length;
+        console.log(`${results.length - failed} ingested, ${failed} failed`);
+        return failed > 0 ? 1 : 0;
+      } finally {
+        await db.close();
+      }
+    }
+    default:
+      throw new Error(`unknown command "${command}" (see hysope --help)`);
+  }
+}

@@ -1,0 +1,45 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** The gateway's configuration: read once at start-up (env vars, then CLI flags) and passed down. */
+export const Config = z.object({
+  /** Data root: the embedded database (`db/`), products and sources (the object store). */
+  dataDir: z.string().min(1),
+  port: z.number().int().min(0).max(65535),
+  host: z.string().min(1),
+  /** PostgreSQL URL; when absent the embedded PGlite in `<dataDir>/db` is used. */
+  databaseUrl: z.string().url().optional(),
+  /** Public base URL for links (behind a proxy); default: from the request's Host. */
+  publicUrl: z.string().url().optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+});
+export type Config = z.infer<typeof Config>;
+
+/** CLI flags that override the environment. */
+export interface ConfigFlags {
+  data?: string;
+  port?: string;
+  host?: string;
+}
+
+/**
+ * Builds the configuration from `HYSOPE_*` environment variables and CLI flags.
+ * @throws Error naming the bad setting
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Config {
+  const port = flags.port ?? env['HYSOPE_PORT'] ?? '8080';
+  if (!/^\d+$/.test(port)) throw new Error(`port must be a number, got "${port}"`);
+  const parsed = Config.safeParse({
+    dataDir: path.resolve(flags.data ?? env['HYSOPE_DATA_DIR'] ?? './data'),
+    port: Number(port),
+    host: flags.host ?? env['HYSOPE_HOST'] ?? '127.0.0.1',
+    databaseUrl: env['HYSOPE_DATABASE_URL'] || undefined,
+    publicUrl: env['HYSOPE_PUBLIC_URL'] || undefined,
+    logLevel: env['HYSOPE_LOG_LEVEL'] ?? 'info'
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`invalid configuration ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,7 @@
+/** @hysope/gateway: the HYSOPE server (catalog, dissemination, production, supervision). */
+export { createGateway, openCatalog, type Gateway } from './app.js';
+export { loadConfig, type Config } from './config.js';
+export { readProduct } from './formats/index.js';
+export { writeGeoParquet } from './formats/geoparquet.js';
+export { ingestFile, expandInputs } from './catalog/ingest.js';
+export { openDatabase, type Database } from './store/database.js';

@@ -1,0 +1,45 @@
+import type { Database } from './database.js';
+
+/**
+ * The catalog schema. Items keep their STAC content as JSON plus the columns searches filter on:
+ * a `box` with a GiST index for bbox overlap (core PostgreSQL: works on PGlite and servers alike)
+ * and time bounds.
+ */
+export const SCHEMA = `
+create table if not exists collections (
+  id text primary key,
+  content jsonb not null,
+  access text not null default 'public',
+  updated timestamptz not null default now()
+);
+create table if not exists items (
+  collection text not null references collections(id),
+  id text not null,
+  granule_key text not null,
+  version text not null,
+  deprecated boolean not null default false,
+  start_datetime timestamptz not null,
+  end_datetime timestamptz not null,
+  west double precision not null,
+  south double precision not null,
+  east double precision not null,
+  north double precision not null,
+  bbox box not null,
+  properties jsonb not null,
+  content jsonb not null,
+  search_text text not null default '',
+  created timestamptz not null default now(),
+  primary key (collection, id)
+);
+create index if not exists items_bbox on items using gist (bbox);
+create index if not exists items_start on items (start_datetime desc, collection, id);
+create index if not exists items_end on items (end_datetime);
+create index if not exists items_granule on items (collection, granule_key);
+create table if not exists schema_version (version int primary key);
+insert into schema_version (version) values (1) on conflict do nothing;
+`;
+
+/** Creates the tables if they are not there yet (idempotent). */
+export async function migrate(db: Database): Promise<void> {
+  await db.exec(SCHEMA);
+}
