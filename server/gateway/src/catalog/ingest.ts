@@ -32,8 +32,15 @@ export function granuleKey(product: Product): string {
   return [g.shortName, g.fileId, g.cycle, g.pass, g.continent ?? g.tile].join('_');
 }
 
+/** SWOT continent codes, so a free-text search finds "greenland" as well as "GR". */
+const CONTINENTS: Record<string, string> = {
+  AF: 'Africa', EU: 'Europe and Middle East', SI: 'Siberia', AS: 'Central and Southeast Asia', AU: 'Australia and Oceania',
+  SA: 'South America', NA: 'North America', AR: 'North American Arctic', GR: 'Greenland'
+};
+
 function searchTextOf(product: Product, title: string): string {
-  const words = [product.id, product.collection, title];
+  const continent = product.properties['swot:continent'];
+  const words = [product.id, product.collection, title, typeof continent === 'string' ? (CONTINENTS[continent] ?? '') : ''];
   for (const v of Object.values(product.properties)) if (typeof v === 'string' || typeof v === 'number') words.push(String(v));
   return words.join(' ').toLowerCase();
 }

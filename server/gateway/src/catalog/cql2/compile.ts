@@ -177,8 +177,9 @@ export function compileFilter(expr: Cql2, queryables: Record<string, QueryableDe
     if (op.startsWith('t_')) {
       n(2);
       const [s, t] = temporalArgs(args);
-      const a = param(new Date(Math.max(s, -8.64e15)).toISOString(), '::timestamptz');
-      const b = param(new Date(Math.min(t, 8.64e15)).toISOString(), '::timestamptz');
+      // Open ends are PostgreSQL's infinities (year ±275760 is beyond what it parses).
+      const a = param(s <= -8.64e15 ? '-infinity' : new Date(s).toISOString(), '::timestamptz');
+      const b = param(t >= 8.64e15 ? 'infinity' : new Date(t).toISOString(), '::timestamptz');
       switch (op) {
         case 't_intersects':
           return `(start_datetime <= ${b} AND end_datetime >= ${a})`;

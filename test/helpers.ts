@@ -1,0 +1,109 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createGateway, ingestFile, loadConfig, type Gateway } from '@hysope/gateway';
+
+/** The repository's sample data. */
+export const SAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../samples');
+export const sample = (...parts: string[]) => path.join(SAMPLES, ...parts);
+
+export const REACH_548 = sample('swot/riversp/SWOT_L2_HR_RiverSP_Reach_548_011_NA_20230610T193337_20230610T193344_PIA1_01.zip');
+export const PIXC_NORMANDY = sample('swot/pixc/SWOT_L2_HR_PIXC_001_042_067L_20220402T112019_20220402T112029_Dx0000_01.nc');
+export const LAKE_GREENLAND = sample('swot/lakesp/SWOT_L2_HR_LakeSP_Prior_018_100_GR_20240713T111741_20240713T112027_PIC0_01.zip');
+export const REACHES_PASS_51 = [1, 2, 3].map((c) =>
+  sample(
+    'swot/riversp',
+    {
+      1: 'SWOT_L2_HR_RiverSP_Reach_1_51_NA_20100816T184024_20100816T184031_PGA2_03.zip',
+      2: 'SWOT_L2_HR_RiverSP_Reach_2_51_NA_20100906T152521_20100906T152528_PGA2_03.zip',
+      3: 'SWOT_L2_HR_RiverSP_Reach_3_51_NA_20100927T121018_20100927T121025_PGA2_03.zip'
+    }[c]!
+  )
+);
+export const NODE_WITHOUT_DBF = sample('swot/riversp/SWOT_L2_HR_RiverSP_Node_540_010_AS_20230602T193520_20230602T193521_PIA1_01');
+
+/** A real gateway on a free port, over a fresh data folder (PGlite) or the given PostgreSQL URL. */
+export interface TestGateway {
+  url: string;
+  gateway: Gateway;
+  dataDir: string;
+  ingest(file: string): ReturnType<typeof ingestFile>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The PostgreSQL server the store tests also run on (CI starts Debian's PostgreSQL and sets it).
+ * In CI its absence is an error, so the PostgreSQL half of the suite cannot silently vanish.
+ */
+export function testDatabaseUrl(): string | undefined {
+  const url = process.env['HYSOPE_TEST_DATABASE_URL'];
+  if (!url && process.env['CI']) throw new Error('HYSOPE_TEST_DATABASE_URL must be set in CI: the store tests run on PostgreSQL too');
+  return url;
+}
+
+/** The backends the catalog tests run on: embedded PGlite always, PostgreSQL when a server is given. */
+export function backends(): { name: string; databaseUrl?: string }[] {
+  const url = testDatabaseUrl();
+  return [{ name: 'PGlite' }, ...(url ? [{ name: 'PostgreSQL', databaseUrl: url }] : [])];
+}
+
+/** A fresh schema on the PostgreSQL server, so test files do not see each other's tables. */
+async function isolatedUrl(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const pg = (await import('pg')).default;
+  const schema = `hysope_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`drop schema ${schema} cascade`);
+      await c.end();
+    }
+  };
+}
+
+export async function startGateway(options: { databaseUrl?: string } = {}): Promise<TestGateway> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'hysope-test-'));
+  const isolated = options.databaseUrl ? await isolatedUrl(options.databaseUrl) : null;
+  const config = loadConfig({ HYSOPE_LOG_LEVEL: 'silent', ...(isolated ? { HYSOPE_DATABASE_URL: isolated.url } : {}) }, { data: dataDir, port: '0' });
+  const gateway = await createGateway(config);
+  const server = await new Promise<import('node:http').Server>((resolve) => {
+    const s = gateway.app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    gateway,
+    dataDir,
+    ingest: (file) => ingestFile(gateway.store, dataDir, file),
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await gateway.close();
+      await isolated?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  };
+}
+
+/** GET/POST JSON and return status, headers and body. */
+export async function call(url: string, init: RequestInit & { json?: unknown } = {}): Promise<{ status: number; headers: Headers; body: any }> {
+  const { json, ...rest } = init;
+  const res = await fetch(url, json !== undefined ? { ...rest, method: rest.method ?? 'POST', body: JSON.stringify(json), headers: { 'Content-Type': 'application/json', ...(rest.headers ?? {}) } } : rest);
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, headers: res.headers, body };
+}
