@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['server/*/src/**/*.test.ts', 'kernels-bridge/src/**/*.test.ts', 'test/system/**/*.test.ts', 'test/conformance/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    pool: 'forks'
+    pool: 'forks',
+    globalSetup: ['test/global-setup.ts']
   }
 });

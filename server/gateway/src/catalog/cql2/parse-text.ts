@@ -19,6 +19,9 @@ export const PREDICATE_FUNCTIONS = new Set([
   'a_equals', 'a_contains', 'a_containedby', 'a_overlaps'
 ]);
 
+/** CQL2 JSON spells these temporal operators in camel case. */
+const CAMEL_CASE: Record<string, string> = { t_finishedby: 't_finishedBy', t_metby: 't_metBy', t_overlappedby: 't_overlappedBy', t_startedby: 't_startedBy' };
+
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
@@ -48,7 +51,8 @@ function tokenize(text: string): Token[] {
       if (end < 0) throw new ValidationError(`CQL2: unterminated quoted property name at character ${start + 1}`);
       tokens.push({ kind: 'ident', text: text.slice(i + 1, end), at: start });
       i = end + 1;
-    } else if (/[0-9]/.test(c) || ((c === '-' || c === '+' || c === '.') && /[0-9.]/.test(text[i + 1] ?? '') && !/number|string|ident/.test(tokens[tokens.length - 1]?.kind ?? '') )) {
+    } else if (/[0-9]/.test(c) || ((c === '-' || c === '+' || c === '.') && /[0-9.]/.test(text[i + 1] ?? ''))) {
+      // NOTE: arithmetic is not supported, so a sign before a digit always starts a number (coordinates: "43.7 -79.2").
       const m = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(text.slice(i))!;
       tokens.push({ kind: 'number', text: m[0], at: start });
       i += m[0].length;
@@ -160,11 +164,13 @@ export function parseCql2Text(text: string): Cql2 {
     if (tokens[p + 1]?.text === '(' ) {
       p++;
       const args = peek().text === '(' && tokens[p + 1]?.text === ')' ? (p += 2, []) : list(scalar);
-      const name = t.text.toLowerCase();
-      if (name === 'timestamp') return { timestamp: args[0] };
-      if (name === 'date') return { date: args[0] };
-      if (name === 'interval') return { interval: args };
-      return { op: name, args };
+      const lower = t.text.toLowerCase();
+      if (lower === 'timestamp') return { timestamp: args[0] };
+      if (lower === 'date') return { date: args[0] };
+      if (lower === 'interval') return { interval: args };
+      if (lower === 'geometrycollection') throw new ValidationError('CQL2: GEOMETRYCOLLECTION literals are not supported');
+      const known = PREDICATE_FUNCTIONS.has(lower) || lower === 'casei' || lower === 'accenti';
+      return { op: known ? (CAMEL_CASE[lower] ?? lower) : t.text, args };
     }
     if (KEYWORDS.has(upper)) fail(`unexpected keyword ${upper}`);
     p++;
@@ -188,7 +194,8 @@ export function parseCql2Text(text: string): Cql2 {
     }
     if (t.kind === 'ident' && PREDICATE_FUNCTIONS.has(t.text.toLowerCase()) && tokens[p + 1]?.text === '(') {
       p++;
-      return { op: t.text.toLowerCase(), args: list(scalar) };
+      const lower = t.text.toLowerCase();
+      return { op: CAMEL_CASE[lower] ?? lower, args: list(scalar) };
     }
     if (isWord('TRUE') || isWord('FALSE')) {
       const value = isWord('TRUE');
