@@ -45,7 +45,16 @@ export default async function setup(): Promise<(() => void) | void> {
     if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr || r.stdout}`);
   };
   run(path.join(bin, 'initdb'), ['-D', path.join(dir, 'data'), '-A', 'trust', '-U', 'hysope', '--no-sync']);
-  run(path.join(bin, 'pg_ctl'), ['-D', path.join(dir, 'data'), '-l', path.join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+  run(path.join(bin, 'pg_ctl'), [
+    '-D',
+    path.join(dir, 'data'),
+    '-l',
+    path.join(dir, 'log'),
+    '-w',
+    '-o',
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+    'start'
+  ]);
   process.env['HYSOPE_TEST_DATABASE_URL'] = `postgresql://hysope@127.0.0.1:${port}/postgres`;
   console.log(`PostgreSQL test server on port ${port}`);
   return () => {

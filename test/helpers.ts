@@ -97,7 +97,12 @@ export async function startGateway(options: { databaseUrl?: string } = {}): Prom
 /** GET/POST JSON and return status, headers and body. */
 export async function call(url: string, init: RequestInit & { json?: unknown } = {}): Promise<{ status: number; headers: Headers; body: any }> {
   const { json, ...rest } = init;
-  const res = await fetch(url, json !== undefined ? { ...rest, method: rest.method ?? 'POST', body: JSON.stringify(json), headers: { 'Content-Type': 'application/json', ...(rest.headers ?? {}) } } : rest);
+  const res = await fetch(
+    url,
+    json !== undefined
+      ? { ...rest, method: rest.method ?? 'POST', body: JSON.stringify(json), headers: { 'Content-Type': 'application/json', ...(rest.headers ?? {}) } }
+      : rest
+  );
   const text = await res.text();
   let body: unknown = text;
   try {

@@ -1,8 +1,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Ajv, { type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import { Ajv, type ValidateFunction } from 'ajv';
+import formats from 'ajv-formats';
+
+// NOTE: ajv-formats is CommonJS; under NodeNext its default export is the module object.
+const addFormats = ((formats as unknown as { default?: unknown }).default ?? formats) as (ajv: Ajv) => Ajv;
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAKE_GREENLAND, PIXC_NORMANDY, REACH_548, call, sample, startGateway, type TestGateway } from '../helpers.js';
 
@@ -36,7 +39,13 @@ beforeAll(async () => {
   catalog = ajv.getSchema('https://schemas.stacspec.org/v1.0.0/catalog-spec/json-schema/catalog.json#')!;
   featureCollection = ajv.getSchema('https://geojson.org/schema/FeatureCollection.json')!;
   g = await startGateway();
-  for (const f of [REACH_548, PIXC_NORMANDY, LAKE_GREENLAND, sample('altimetry/hydroweb/vstations.json'), sample('insitu/hubeau/observations_tr_K447001001_Q_2026-09-13.json')]) {
+  for (const f of [
+    REACH_548,
+    PIXC_NORMANDY,
+    LAKE_GREENLAND,
+    sample('altimetry/hydroweb/vstations.json'),
+    sample('insitu/hubeau/observations_tr_K447001001_Q_2026-09-13.json')
+  ]) {
     const r = await g.ingest(f);
     expect(r.ok).toBe(true);
   }

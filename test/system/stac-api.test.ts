@@ -3,7 +3,18 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAKE_GREENLAND, NODE_WITHOUT_DBF, PIXC_NORMANDY, REACHES_PASS_51, REACH_548, backends, call, sample, startGateway, type TestGateway } from '../helpers.js';
+import {
+  LAKE_GREENLAND,
+  NODE_WITHOUT_DBF,
+  PIXC_NORMANDY,
+  REACHES_PASS_51,
+  REACH_548,
+  backends,
+  call,
+  sample,
+  startGateway,
+  type TestGateway
+} from '../helpers.js';
 
 const HYDROWEB_SERIES = sample('altimetry/hydroweb/R_PERU-6-BASIN_PERU-6-BASIN_KM0049_mean.json');
 
@@ -85,30 +96,58 @@ describe.each(backends())('STAC API on $name', ({ databaseUrl }) => {
     const ring = item.geometry.coordinates[0] as number[][];
     const [w, s, e, n] = item.bbox as number[];
     // A small square in a corner of the bbox that the (tilted) swath footprint does not cover.
-    const corners = [[w, s], [e, s], [e, n], [w, n]] as const;
+    const corners = [
+      [w, s],
+      [e, s],
+      [e, n],
+      [w, n]
+    ] as const;
     const inside = (p: readonly number[]) => {
       let c = false;
       for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-        const [xi, yi] = ring[i]!, [xj, yj] = ring[j]!;
+        const [xi, yi] = ring[i]!,
+          [xj, yj] = ring[j]!;
         if (yi! > p[1]! !== yj! > p[1]! && p[0]! < ((xj! - xi!) * (p[1]! - yi!)) / (yj! - yi!) + xi!) c = !c;
       }
       return c;
     };
     const corner = corners.find((c) => !inside(c))!;
     const d = 0.01;
-    const square = { type: 'Polygon', coordinates: [[[corner[0], corner[1]], [corner[0] + (corner[0] === w ? d : -d), corner[1]], [corner[0] + (corner[0] === w ? d : -d), corner[1] + (corner[1] === s ? d : -d)], [corner[0], corner[1] + (corner[1] === s ? d : -d)], [corner[0], corner[1]]]] };
+    const square = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [corner[0], corner[1]],
+          [corner[0] + (corner[0] === w ? d : -d), corner[1]],
+          [corner[0] + (corner[0] === w ? d : -d), corner[1] + (corner[1] === s ? d : -d)],
+          [corner[0], corner[1] + (corner[1] === s ? d : -d)],
+          [corner[0], corner[1]]
+        ]
+      ]
+    };
     const miss = await call(`${g.url}/stac/search`, { json: { collections: ['swot-pixc'], intersects: square } });
     expect(miss.status).toBe(200);
     expect(miss.body.features).toHaveLength(0);
-    const hit = await call(`${g.url}/stac/search`, { json: { collections: ['swot-pixc'], intersects: { type: 'Point', coordinates: [(w + e) / 2, (s + n) / 2] } } });
+    const hit = await call(`${g.url}/stac/search`, {
+      json: { collections: ['swot-pixc'], intersects: { type: 'Point', coordinates: [(w + e) / 2, (s + n) / 2] } }
+    });
     expect(hit.body.features).toHaveLength(1);
   });
 
   it('filters with CQL2 text and CQL2 JSON the same way', async () => {
-    const text = await call(`${g.url}/stac/search?filter=${encodeURIComponent("\"swot:cycle\" >= 2 AND \"swot:continent\" = 'NA' AND collection = 'swot-riversp-reach'")}&filter-lang=cql2-text`);
+    const text = await call(
+      `${g.url}/stac/search?filter=${encodeURIComponent('"swot:cycle" >= 2 AND "swot:continent" = \'NA\' AND collection = \'swot-riversp-reach\'')}&filter-lang=cql2-text`
+    );
     const json = await call(`${g.url}/stac/search`, {
       json: {
-        filter: { op: 'and', args: [{ op: '>=', args: [{ property: 'swot:cycle' }, 2] }, { op: '=', args: [{ property: 'swot:continent' }, 'NA'] }, { op: '=', args: [{ property: 'collection' }, 'swot-riversp-reach'] }] },
+        filter: {
+          op: 'and',
+          args: [
+            { op: '>=', args: [{ property: 'swot:cycle' }, 2] },
+            { op: '=', args: [{ property: 'swot:continent' }, 'NA'] },
+            { op: '=', args: [{ property: 'collection' }, 'swot-riversp-reach'] }
+          ]
+        },
         'filter-lang': 'cql2-json'
       }
     });
@@ -120,14 +159,18 @@ describe.each(backends())('STAC API on $name', ({ databaseUrl }) => {
     expect(between.body.features.map((f: any) => f.properties['swot:cycle']).sort()).toEqual([2, 3]);
     const temporal = await call(`${g.url}/stac/search?filter=${encodeURIComponent("T_INTERSECTS(datetime, INTERVAL('2023-01-01T00:00:00Z', '..'))")}`);
     expect(temporal.body.features.map((f: any) => f.collection).sort()).toEqual(['swot-lakesp', 'swot-riversp-reach']);
-    const spatial = await call(`${g.url}/stac/search?filter=${encodeURIComponent('S_INTERSECTS(geometry, BBOX(-80.5, 40, -79.5, 41)) AND NOT "swot:cycle" = 1')}`);
+    const spatial = await call(
+      `${g.url}/stac/search?filter=${encodeURIComponent('S_INTERSECTS(geometry, BBOX(-80.5, 40, -79.5, 41)) AND NOT "swot:cycle" = 1')}`
+    );
     expect(spatial.body.features.map((f: any) => f.properties['swot:cycle']).sort()).toEqual([2, 3]);
   });
 
   it('sorts, selects fields and searches free text', async () => {
     const sorted = await call(`${g.url}/stac/search?collections=swot-riversp-reach&sortby=%2Bswot:cycle`);
     expect(sorted.body.features.map((f: any) => f.properties['swot:cycle'])).toEqual([1, 2, 3, 548]);
-    const desc = await call(`${g.url}/stac/search`, { json: { collections: ['swot-riversp-reach'], sortby: [{ field: 'properties.swot:cycle', direction: 'desc' }] } });
+    const desc = await call(`${g.url}/stac/search`, {
+      json: { collections: ['swot-riversp-reach'], sortby: [{ field: 'properties.swot:cycle', direction: 'desc' }] }
+    });
     expect(desc.body.features[0].properties['swot:cycle']).toBe(548);
     const fields = await call(`${g.url}/stac/search?collections=swot-riversp-reach&fields=id,properties.swot:cycle,-assets`);
     expect(Object.keys(fields.body.features[0]).sort()).toEqual(['id', 'links', 'properties', 'stac_version', 'type']);
@@ -176,7 +219,11 @@ describe.each(backends())('STAC API on $name', ({ databaseUrl }) => {
     expectException(await call(`${g.url}/stac/collections/nope`), 404, /collection "nope" does not exist/);
     expectException(await call(`${g.url}/stac/collections/nope/items`), 404, /does not exist/);
     expectException(await call(`${g.url}/stac/collections/swot-pixc/items/nope`), 404, /not in collection/);
-    expectException(await call(`${g.url}/stac/search`, { method: 'POST', body: '{not json', headers: { 'Content-Type': 'application/json' } }), 400, /not valid JSON/);
+    expectException(
+      await call(`${g.url}/stac/search`, { method: 'POST', body: '{not json', headers: { 'Content-Type': 'application/json' } }),
+      400,
+      /not valid JSON/
+    );
     expectException(await call(`${g.url}/stac/search`, { json: { bbox: [1, 2], colections: ['x'] } }), 400, /unknown search parameter\(s\): colections/);
     expectException(await call(`${g.url}/nowhere`), 404, /no resource/);
   });
@@ -218,7 +265,8 @@ describe.each(backends())('STAC API on $name', ({ databaseUrl }) => {
   });
 
   it('serves the GeoParquet asset with ranges, validators and no escape from the data root', async () => {
-    const item = (await call(`${g.url}/stac/collections/swot-riversp-reach/items/SWOT_L2_HR_RiverSP_Reach_1_51_NA_20100816T184024_20100816T184031_PGA2_03`)).body;
+    const item = (await call(`${g.url}/stac/collections/swot-riversp-reach/items/SWOT_L2_HR_RiverSP_Reach_1_51_NA_20100816T184024_20100816T184031_PGA2_03`))
+      .body;
     const href = item.assets.data.href as string;
     const full = await fetch(href);
     const bytes = new Uint8Array(await full.arrayBuffer());

@@ -123,7 +123,11 @@ export class HysopeClient {
       if (!next) return;
       page =
         next.method === 'POST'
-          ? await this.request(ItemCollection, next.href, { method: 'POST', body: JSON.stringify(next.body ?? {}), headers: { 'Content-Type': 'application/json' } })
+          ? await this.request(ItemCollection, next.href, {
+              method: 'POST',
+              body: JSON.stringify(next.body ?? {}),
+              headers: { 'Content-Type': 'application/json' }
+            })
           : await this.request(ItemCollection, next.href);
     }
   }

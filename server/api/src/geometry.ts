@@ -23,5 +23,8 @@ export const Geometry = z.discriminatedUnion('type', [Point, MultiPoint, LineStr
 export type Geometry = z.infer<typeof Geometry>;
 
 /** `[west, south, east, north]` or the 3D form `[w, s, zmin, e, n, zmax]`. */
-export const BBox = z.union([z.tuple([z.number(), z.number(), z.number(), z.number()]), z.tuple([z.number(), z.number(), z.number(), z.number(), z.number(), z.number()])]);
+export const BBox = z.union([
+  z.tuple([z.number(), z.number(), z.number(), z.number()]),
+  z.tuple([z.number(), z.number(), z.number(), z.number(), z.number(), z.number()])
+]);
 export type BBox = z.infer<typeof BBox>;

@@ -129,7 +129,10 @@ export function parseSortBy(value: string): SortBy[] {
 export function parseFields(value: string): Fields {
   const include: string[] = [];
   const exclude: string[] = [];
-  for (const raw of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const raw of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (raw.startsWith('-')) exclude.push(raw.slice(1));
     else include.push(raw.replace(/^\+/, ''));
   }
@@ -185,7 +188,8 @@ export function searchBodyFromQuery(query: Record<string, unknown>): SearchBody 
   if (filter !== undefined) body.filter = filter;
   const lang = one(query, 'filter-lang');
   if (lang !== undefined) {
-    if (lang !== 'cql2-text' && lang !== 'cql2-json') throw new SearchParameterError('filter-lang', `filter-lang must be cql2-text or cql2-json, got "${lang}"`);
+    if (lang !== 'cql2-text' && lang !== 'cql2-json')
+      throw new SearchParameterError('filter-lang', `filter-lang must be cql2-text or cql2-json, got "${lang}"`);
     body['filter-lang'] = lang;
   }
   const sortby = one(query, 'sortby');

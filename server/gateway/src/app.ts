@@ -51,7 +51,13 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   app.use('/stac', catalogRoutes(catalog, baseUrl));
   app.use('/assets', assetRoutes(config.dataDir));
   app.get('/', (req, res) => {
-    res.json({ title: 'HYSOPE gateway', links: [{ rel: 'stac', href: `${baseUrl(req)}/stac` }, { rel: 'health', href: `${baseUrl(req)}/health/ready` }] });
+    res.json({
+      title: 'HYSOPE gateway',
+      links: [
+        { rel: 'stac', href: `${baseUrl(req)}/stac` },
+        { rel: 'health', href: `${baseUrl(req)}/health/ready` }
+      ]
+    });
   });
   app.use(notFoundHandler);
   app.use(errorHandler(log));

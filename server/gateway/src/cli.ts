@@ -69,7 +69,10 @@ async function ingestAll(store: CatalogStore, config: Config, inputs: string[], 
     const r = await ingestFile(store, config.dataDir, file);
     results.push(r);
     const n = `[${i + 1}/${files.length}]`;
-    if (r.ok) out(`${n} ok ${r.collection}/${r.id}: ${r.rows} rows, ${(r.bytes / 1e6).toFixed(2)} MB GeoParquet, ${r.seconds.toFixed(2)} s${r.latest !== r.id ? ` (superseded by ${r.latest})` : ''}`);
+    if (r.ok)
+      out(
+        `${n} ok ${r.collection}/${r.id}: ${r.rows} rows, ${(r.bytes / 1e6).toFixed(2)} MB GeoParquet, ${r.seconds.toFixed(2)} s${r.latest !== r.id ? ` (superseded by ${r.latest})` : ''}`
+      );
     else console.error(`${n} FAILED ${r.error}`);
   }
   return results;

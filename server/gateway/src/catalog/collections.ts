@@ -31,7 +31,12 @@ export const CORE_QUERYABLES: Record<string, QueryableDef> = {
 };
 
 const SWOT_QUERYABLES: Record<string, QueryableDef> = {
-  'swot:cycle': { title: 'SWOT cycle number', description: 'Repeat cycle of the orbit (21 days in science orbit)', type: 'integer', sql: prop('swot:cycle', 'integer') },
+  'swot:cycle': {
+    title: 'SWOT cycle number',
+    description: 'Repeat cycle of the orbit (21 days in science orbit)',
+    type: 'integer',
+    sql: prop('swot:cycle', 'integer')
+  },
   'swot:pass': { title: 'SWOT pass number', description: 'Half-orbit number within the cycle', type: 'integer', sql: prop('swot:pass', 'integer') },
   'swot:crid': { title: 'Composite release id', description: 'Processing version, e.g. PIC0, PGC0', type: 'string', sql: prop('swot:crid', 'string') },
   'swot:product_counter': { title: 'Product counter', type: 'integer', sql: prop('swot:product_counter', 'integer') }
@@ -76,7 +81,8 @@ export const COLLECTIONS: CollectionDef[] = [
   {
     id: 'swot-riversp-reach',
     title: 'SWOT L2 HR RiverSP — reaches',
-    description: 'SWOT river single-pass vector product, reach level: water surface elevation, width, slope and discharge per SWORD reach, one item per granule (pass and continent).',
+    description:
+      'SWOT river single-pass vector product, reach level: water surface elevation, width, slope and discharge per SWORD reach, one item per granule (pass and continent).',
     keywords: ['SWOT', 'river', 'reach', 'water surface elevation', 'discharge'],
     license: 'other',
     providers: NASA_CNES,

@@ -34,8 +34,15 @@ export function granuleKey(product: Product): string {
 
 /** SWOT continent codes, so a free-text search finds "greenland" as well as "GR". */
 const CONTINENTS: Record<string, string> = {
-  AF: 'Africa', EU: 'Europe and Middle East', SI: 'Siberia', AS: 'Central and Southeast Asia', AU: 'Australia and Oceania',
-  SA: 'South America', NA: 'North America', AR: 'North American Arctic', GR: 'Greenland'
+  AF: 'Africa',
+  EU: 'Europe and Middle East',
+  SI: 'Siberia',
+  AS: 'Central and Southeast Asia',
+  AU: 'Australia and Oceania',
+  SA: 'South America',
+  NA: 'North America',
+  AR: 'North American Arctic',
+  GR: 'Greenland'
 };
 
 function searchTextOf(product: Product, title: string): string {
@@ -129,7 +136,16 @@ export async function ingestFile(store: CatalogStore, dataDir: string, file: str
     await rename(tmpParquet, parquetPath);
     await rm(sourcePath, { recursive: true, force: true });
     await rename(tmpSource, sourcePath);
-    return { file, ok: true, collection: product.collection, id: product.id, rows: written.rows, bytes: written.bytes, latest, seconds: (performance.now() - t0) / 1000 };
+    return {
+      file,
+      ok: true,
+      collection: product.collection,
+      id: product.id,
+      rows: written.rows,
+      bytes: written.bytes,
+      latest,
+      seconds: (performance.now() - t0) / 1000
+    };
   } catch (error) {
     await rm(tmpParquet, { force: true });
     await rm(tmpSource, { recursive: true, force: true });
@@ -140,7 +156,12 @@ export async function ingestFile(store: CatalogStore, dataDir: string, file: str
 const DATA_FILE = /^(SWOT_L2_HR_.*\.(zip|nc)|vstations\.json|[RL]_.*_mean\.json|.*\.csv|obs_elab_.*\.json|observations_tr_.*\.json|referentiel_.*\.json)$/;
 
 function globToRegExp(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`
+  );
 }
 
 /**
@@ -169,7 +190,8 @@ export async function expandInputs(inputs: string[]): Promise<string[]> {
       continue;
     }
     const info = await stat(input).catch(() => null);
-    if (!info) out.push(input); // reported as "no such file" by the ingest itself
+    if (!info)
+      out.push(input); // reported as "no such file" by the ingest itself
     else if (info.isDirectory() && !/^SWOT_L2_HR_(RiverSP|LakeSP)_/.test(path.basename(input))) await walk(input);
     else out.push(input);
   }

@@ -28,37 +28,62 @@ export function catalogRoutes(catalog: CatalogService, baseUrl: BaseUrlOf): Rout
   r.get('/conformance', (_req, res) => {
     res.json({ conformsTo: catalog.landing('').conformsTo });
   });
-  r.get('/queryables', asyncHandler(async (req, res) => {
-    res.type('application/schema+json').send(JSON.stringify(await catalog.queryables(baseUrl(req))));
-  }));
-  r.get('/collections', asyncHandler(async (req, res) => {
-    res.json(await catalog.collections(baseUrl(req)));
-  }));
-  r.get('/collections/:id', asyncHandler(async (req, res) => {
-    res.json(await catalog.collection(String(req.params['id']), baseUrl(req)));
-  }));
-  r.get('/collections/:id/queryables', asyncHandler(async (req, res) => {
-    res.type('application/schema+json').send(JSON.stringify(await catalog.queryables(baseUrl(req), String(req.params['id']))));
-  }));
-  r.get('/collections/:id/items', asyncHandler(async (req, res) => {
-    const id = String(req.params['id']);
-    await catalog.collection(id, baseUrl(req));
-    const body = fromQuery(req);
-    if (body.collections) throw new ValidationError('collections is not a parameter of /collections/{id}/items; use /search');
-    const page = await catalog.search({ ...body, collections: [id] }, baseUrl(req), { method: 'GET', url: full(req) });
-    res.type(GEOJSON).send(JSON.stringify(page));
-  }));
-  r.get('/collections/:id/items/:itemId', asyncHandler(async (req, res) => {
-    res.type(GEOJSON).send(JSON.stringify(await catalog.item(String(req.params['id']), String(req.params['itemId']), baseUrl(req))));
-  }));
-  r.get('/search', asyncHandler(async (req, res) => {
-    const page = await catalog.search(fromQuery(req), baseUrl(req), { method: 'GET', url: full(req) });
-    res.type(GEOJSON).send(JSON.stringify(page));
-  }));
-  r.post('/search', asyncHandler(async (req, res) => {
-    if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) throw new ValidationError('POST /search takes a JSON object body (Content-Type: application/json)');
-    const page = await catalog.search(req.body as SearchBody, baseUrl(req), { method: 'POST' });
-    res.type(GEOJSON).send(JSON.stringify(page));
-  }));
+  r.get(
+    '/queryables',
+    asyncHandler(async (req, res) => {
+      res.type('application/schema+json').send(JSON.stringify(await catalog.queryables(baseUrl(req))));
+    })
+  );
+  r.get(
+    '/collections',
+    asyncHandler(async (req, res) => {
+      res.json(await catalog.collections(baseUrl(req)));
+    })
+  );
+  r.get(
+    '/collections/:id',
+    asyncHandler(async (req, res) => {
+      res.json(await catalog.collection(String(req.params['id']), baseUrl(req)));
+    })
+  );
+  r.get(
+    '/collections/:id/queryables',
+    asyncHandler(async (req, res) => {
+      res.type('application/schema+json').send(JSON.stringify(await catalog.queryables(baseUrl(req), String(req.params['id']))));
+    })
+  );
+  r.get(
+    '/collections/:id/items',
+    asyncHandler(async (req, res) => {
+      const id = String(req.params['id']);
+      await catalog.collection(id, baseUrl(req));
+      const body = fromQuery(req);
+      if (body.collections) throw new ValidationError('collections is not a parameter of /collections/{id}/items; use /search');
+      const page = await catalog.search({ ...body, collections: [id] }, baseUrl(req), { method: 'GET', url: full(req) });
+      res.type(GEOJSON).send(JSON.stringify(page));
+    })
+  );
+  r.get(
+    '/collections/:id/items/:itemId',
+    asyncHandler(async (req, res) => {
+      res.type(GEOJSON).send(JSON.stringify(await catalog.item(String(req.params['id']), String(req.params['itemId']), baseUrl(req))));
+    })
+  );
+  r.get(
+    '/search',
+    asyncHandler(async (req, res) => {
+      const page = await catalog.search(fromQuery(req), baseUrl(req), { method: 'GET', url: full(req) });
+      res.type(GEOJSON).send(JSON.stringify(page));
+    })
+  );
+  r.post(
+    '/search',
+    asyncHandler(async (req, res) => {
+      if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))
+        throw new ValidationError('POST /search takes a JSON object body (Content-Type: application/json)');
+      const page = await catalog.search(req.body as SearchBody, baseUrl(req), { method: 'POST' });
+      res.type(GEOJSON).send(JSON.stringify(page));
+    })
+  );
   return r;
 }

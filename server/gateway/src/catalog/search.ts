@@ -90,7 +90,8 @@ export function planSearch(input: SearchBody, knownCollections: string[]): Plann
   if (body.bbox) {
     if (body.intersects) throw new ValidationError('use either bbox or intersects, not both');
     const [w, s, e, n] = checked(() => parseBBox(body.bbox!));
-    const box = (a: number, b: number) => `bbox && box(point(${param(a, '::float8')}, ${param(s, '::float8')}), point(${param(b, '::float8')}, ${param(n, '::float8')}))`;
+    const box = (a: number, b: number) =>
+      `bbox && box(point(${param(a, '::float8')}, ${param(s, '::float8')}), point(${param(b, '::float8')}, ${param(n, '::float8')}))`;
     conditions.push(w <= e ? box(w, e) : `(${box(w, 180)} or ${box(-180, e)})`);
   }
 
@@ -123,9 +124,7 @@ export function planSearch(input: SearchBody, knownCollections: string[]): Plann
     }
   }
   if (body.q !== undefined) {
-    const terms = (Array.isArray(body.q) ? body.q : body.q.split(','))
-      .map((t) => t.trim().toLowerCase())
-      .filter(Boolean);
+    const terms = (Array.isArray(body.q) ? body.q : body.q.split(',')).map((t) => t.trim().toLowerCase()).filter(Boolean);
     if (terms.length === 0) throw new ValidationError('q needs at least one word');
     conditions.push(`(${terms.map((t) => `search_text like ${param(`%${t.replace(/[%_\\]/g, (c) => `\\${c}`)}%`)}`).join(' or ')})`);
   }
@@ -139,7 +138,12 @@ function sortSql(sortby: SortBy[] | undefined, queryables: ReturnType<typeof que
   const parts = sortby.map((s) => {
     const name = s.field.replace(/^properties\./, '');
     const q = queryables[name];
-    if (!q || q.type === 'geometry') throw new ValidationError(`cannot sort by "${s.field}"; sortable fields are ${Object.keys(queryables).filter((k) => k !== 'geometry').join(', ')}`);
+    if (!q || q.type === 'geometry')
+      throw new ValidationError(
+        `cannot sort by "${s.field}"; sortable fields are ${Object.keys(queryables)
+          .filter((k) => k !== 'geometry')
+          .join(', ')}`
+      );
     return `${q.sql} ${s.direction === 'desc' ? 'desc' : 'asc'} nulls last`;
   });
   return [...parts, 'collection', 'id'].join(', ');

@@ -146,7 +146,8 @@ export class CatalogService {
     const features = rows.map((r) => applyFields(this.withItemLinks(r, base), body.fields) as Item);
     const links: Link[] = [{ rel: 'root', href: `${base}/stac`, type: JSON_TYPE }];
     const pageLink = (rel: 'next' | 'prev', offset: number): Link => {
-      if (shape.method === 'POST') return { rel, href: `${base}/stac/search`, type: GEOJSON, method: 'POST', body: { ...body, token: String(offset) }, merge: false };
+      if (shape.method === 'POST')
+        return { rel, href: `${base}/stac/search`, type: GEOJSON, method: 'POST', body: { ...body, token: String(offset) }, merge: false };
       const url = new URL(shape.url ?? `${base}/stac/search`);
       url.searchParams.set('token', String(offset));
       return { rel, href: `${base}${url.pathname}${url.search}`, type: GEOJSON, method: 'GET' };

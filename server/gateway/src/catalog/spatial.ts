@@ -69,13 +69,19 @@ function orient(a: Pt, b: Pt, c: Pt): number {
 }
 
 function segmentsCross([a, b]: [Pt, Pt], [c, d]: [Pt, Pt]): boolean {
-  const o1 = orient(a, b, c), o2 = orient(a, b, d), o3 = orient(c, d, a), o4 = orient(c, d, b);
+  const o1 = orient(a, b, c),
+    o2 = orient(a, b, d),
+    o3 = orient(c, d, a),
+    o4 = orient(c, d, b);
   if (o1 !== o2 && o3 !== o4) return true;
   return (o1 === 0 && onSegment(c, [a, b])) || (o2 === 0 && onSegment(d, [a, b])) || (o3 === 0 && onSegment(a, [c, d])) || (o4 === 0 && onSegment(b, [c, d]));
 }
 
 function bboxOf(parts: Parts): [number, number, number, number] {
-  let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
+  let w = Infinity,
+    s = Infinity,
+    e = -Infinity,
+    n = -Infinity;
   for (const p of parts.points) {
     w = Math.min(w, p[0]!);
     e = Math.max(e, p[0]!);
@@ -87,7 +93,8 @@ function bboxOf(parts: Parts): [number, number, number, number] {
 
 /** Whether two 2D geometries share at least one point (OGC `intersects`), planar in lon/lat. */
 export function intersects(a: Geometry, b: Geometry): boolean {
-  const pa = partsOf(a), pb = partsOf(b);
+  const pa = partsOf(a),
+    pb = partsOf(b);
   const [aw, as, ae, an] = bboxOf(pa);
   const [bw, bs, be, bn] = bboxOf(pb);
   if (aw > be || bw > ae || as > bn || bs > an) return false;
@@ -102,5 +109,16 @@ export function intersects(a: Geometry, b: Geometry): boolean {
 
 /** A polygon from `[w, s, e, n]`. */
 export function bboxGeometry([w, s, e, n]: number[]): Geometry {
-  return { type: 'Polygon', coordinates: [[[w!, s!], [e!, s!], [e!, n!], [w!, n!], [w!, s!]]] };
+  return {
+    type: 'Polygon',
+    coordinates: [
+      [
+        [w!, s!],
+        [e!, s!],
+        [e!, n!],
+        [w!, n!],
+        [w!, s!]
+      ]
+    ]
+  };
 }

@@ -81,7 +81,10 @@ export class CatalogStore {
   /** How many items match, counting at most `cap` (null when there are more). */
   async count(where: Where, cap: number): Promise<number | null> {
     const n = where.params.length;
-    const rows = await this.db.query<{ n: number }>(`select count(*)::int as n from (select 1 from items where ${where.sql} limit $${n + 1}) t`, [...where.params, cap + 1]);
+    const rows = await this.db.query<{ n: number }>(`select count(*)::int as n from (select 1 from items where ${where.sql} limit $${n + 1}) t`, [
+      ...where.params,
+      cap + 1
+    ]);
     const count = Number(rows[0]?.n ?? 0);
     return count > cap ? null : count;
   }
@@ -98,12 +101,23 @@ export class CatalogStore {
          start_datetime = excluded.start_datetime, end_datetime = excluded.end_datetime, west = excluded.west, south = excluded.south,
          east = excluded.east, north = excluded.north, bbox = excluded.bbox, properties = excluded.properties, content = excluded.content,
          search_text = excluded.search_text`,
-      [r.collection, r.id, r.granuleKey, r.version, r.start.toISOString(), r.end.toISOString(), ...r.bbox, JSON.stringify(r.content.properties), JSON.stringify(r.content), r.searchText]
+      [
+        r.collection,
+        r.id,
+        r.granuleKey,
+        r.version,
+        r.start.toISOString(),
+        r.end.toISOString(),
+        ...r.bbox,
+        JSON.stringify(r.content.properties),
+        JSON.stringify(r.content),
+        r.searchText
+      ]
     );
-    const versions = await tx.query<{ id: string; version: string }>('select id, version from items where collection = $1 and granule_key = $2 order by version desc, id desc', [
-      r.collection,
-      r.granuleKey
-    ]);
+    const versions = await tx.query<{ id: string; version: string }>(
+      'select id, version from items where collection = $1 and granule_key = $2 order by version desc, id desc',
+      [r.collection, r.granuleKey]
+    );
     const latest = versions[0]!.id;
     const properties = `case when id <> $3
       then (content->'properties') || jsonb_build_object('deprecated', true, 'hysope:superseded_by', $3::text)

@@ -30,7 +30,8 @@ export function assetRoutes(dataDir: string): Router {
     res.sendFile(full, { dotfiles: 'deny', acceptRanges: true, etag: true, lastModified: true }, (error) => {
       if (!error) return;
       const status = (error as { status?: number }).status;
-      if (status === 404 || (error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EISDIR') next(new NotFoundError(`no asset at ${req.path}`));
+      if (status === 404 || (error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EISDIR')
+        next(new NotFoundError(`no asset at ${req.path}`));
       else next(error);
     });
   });

@@ -1,4 +1,23 @@
-import { Binary, Bool, DataType, Float32, Float64, Int8, Int16, Int32, Int64, TimestampMicrosecond, Uint8, Uint16, Uint32, Utf8, Vector, makeData, makeVector, vectorFromArray } from 'apache-arrow';
+import {
+  Binary,
+  Bool,
+  DataType,
+  Float32,
+  Float64,
+  Int8,
+  Int16,
+  Int32,
+  Int64,
+  TimestampMicrosecond,
+  Uint8,
+  Uint16,
+  Uint32,
+  Utf8,
+  Vector,
+  makeData,
+  makeVector,
+  vectorFromArray
+} from 'apache-arrow';
 
 /** Typed arrays a numeric column can be built from. */
 export type NumericArray = Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | Uint32Array | BigInt64Array;

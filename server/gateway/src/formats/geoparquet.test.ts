@@ -34,7 +34,10 @@ describe('writeGeoParquet', () => {
     const written = await writeGeoParquet(product, file);
     expect(written.rows).toBe(687);
     const [count] = await rows(`select count(*)::int n, count(wse)::int observed from '${file}'`);
-    const expected = product.table.getChild('wse')!.toArray().filter((v: number | null) => v !== null).length;
+    const expected = product.table
+      .getChild('wse')!
+      .toArray()
+      .filter((v: number | null) => v !== null).length;
     expect(count).toEqual({ n: 687, observed: product.table.getChild('wse')!.length - product.table.getChild('wse')!.nullCount });
     expect(expected).toBeGreaterThan(0);
     const [meta] = await rows(`select decode(value) v from parquet_kv_metadata('${file}') where decode(key) = 'geo'`);
@@ -43,7 +46,10 @@ describe('writeGeoParquet', () => {
     expect(geo.columns.geometry.encoding).toBe('WKB');
     expect(geo.columns.geometry.covering.bbox.xmin).toEqual(['bbox', 'xmin']);
     // One reach's values survive the spatial sort.
-    const original = product.table.toArray().find((r) => r.wse !== null)!.toJSON();
+    const original = product.table
+      .toArray()
+      .find((r) => r.wse !== null)!
+      .toJSON();
     const [back] = await rows(`select wse, reach_q, epoch_ms(time) t from '${file}' where reach_id = '${original['reach_id']}'`);
     expect(back!['wse']).toEqual(original['wse']);
     expect(back!['reach_q']).toEqual(original['reach_q']);
@@ -70,7 +76,9 @@ describe('writeGeoParquet', () => {
       g[String(r['p']).split(', ')[1]! + (String(r['p']).endsWith('min') ? '_lo' : '_hi')] = String(r['p']).endsWith('min') ? Number(r['lo']) : Number(r['hi']);
       byGroup.set(Number(r['row_group_id']), g);
     }
-    const touched = [...byGroup.values()].filter((g) => g['xmin_lo']! <= q[2]! && g['xmax_hi']! >= q[0]! && g['ymin_lo']! <= q[3]! && g['ymax_hi']! >= q[1]!).length;
+    const touched = [...byGroup.values()].filter(
+      (g) => g['xmin_lo']! <= q[2]! && g['xmax_hi']! >= q[0]! && g['ymin_lo']! <= q[3]! && g['ymax_hi']! >= q[1]!
+    ).length;
     expect(touched / byGroup.size).toBeLessThan(0.3);
     const [hit] = await rows(
       `select count(*)::int n from '${file}' where bbox.xmin <= ${q[2]} and bbox.xmax >= ${q[0]} and bbox.ymin <= ${q[3]} and bbox.ymax >= ${q[1]}`
@@ -79,7 +87,8 @@ describe('writeGeoParquet', () => {
     const lon = product.table.getChild('longitude')!;
     const lat = product.table.getChild('latitude')!;
     for (let i = 0; i < product.table.numRows; i++) {
-      const x = lon.get(i), y = lat.get(i);
+      const x = lon.get(i),
+        y = lat.get(i);
       if (x >= q[0]! && x <= q[2]! && y >= q[1]! && y <= q[3]!) direct++;
     }
     expect(hit!['n']).toBe(direct);

@@ -9,8 +9,11 @@ import { fromWkb, geometryBBox } from './wkb.js';
 /** Position of (x, y) on a Hilbert curve over a 2^16 x 2^16 grid. */
 export function hilbertIndex(x: number, y: number): number {
   const n = 1 << 16;
-  let rx: number, ry: number, d = 0;
-  let xi = x, yi = y;
+  let rx: number,
+    ry: number,
+    d = 0;
+  let xi = x,
+    yi = y;
   for (let s = n >> 1; s > 0; s >>= 1) {
     rx = (xi & s) > 0 ? 1 : 0;
     ry = (yi & s) > 0 ? 1 : 0;
@@ -34,7 +37,10 @@ export function rowGroupSizeFor(rows: number): number {
 /** Per-row bounding boxes of a WKB column (NaN for null geometries). */
 function rowBBoxes(geometry: Vector): { xmin: Float64Array; ymin: Float64Array; xmax: Float64Array; ymax: Float64Array } {
   const n = geometry.length;
-  const xmin = new Float64Array(n), ymin = new Float64Array(n), xmax = new Float64Array(n), ymax = new Float64Array(n);
+  const xmin = new Float64Array(n),
+    ymin = new Float64Array(n),
+    xmax = new Float64Array(n),
+    ymax = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const wkb = geometry.get(i) as Uint8Array | null;
     if (!wkb) {

@@ -42,7 +42,11 @@ const PATTERN =
  * @returns null when the name is not a SWOT granule name
  */
 export function parseGranuleName(fileName: string): SwotGranuleName | null {
-  const base = fileName.split(/[\\/]/).pop()!.replace(/\.(zip|nc|shp|dbf|shx|prj|xml|shp\.xml)$/i, '').replace(/\.shp$/i, '');
+  const base = fileName
+    .split(/[\\/]/)
+    .pop()!
+    .replace(/\.(zip|nc|shp|dbf|shx|prj|xml|shp\.xml)$/i, '')
+    .replace(/\.shp$/i, '');
   const m = PATTERN.exec(base);
   if (!m) return null;
   const [, shortName, fileId, cycle, pass, third, start, end, crid, counter] = m as unknown as string[];

@@ -28,5 +28,5 @@ export async function readProduct(file: string): Promise<Product> {
   if (/^R_.*_(min|mean|max)\.json$/.test(base) || /^L_.*_(min|mean|max)\.json$/.test(base)) return readHydrowebSeries(file);
   if (/\.json$/i.test(base)) return readHubeau(file);
   if (/\.csv$/i.test(base)) return readSwotInsituCsv(file);
-  throw new GranuleError(file, 'unknown product type (expected a SWOT granule, Hydroweb, Hub\'Eau or in-situ CSV file)');
+  throw new GranuleError(file, "unknown product type (expected a SWOT granule, Hydroweb, Hub'Eau or in-situ CSV file)");
 }

@@ -43,7 +43,9 @@ async function readJson(file: string): Promise<unknown> {
 export async function readHydrowebStations(file: string): Promise<Product> {
   const json = (await readJson(file)) as { type?: string; features?: { id?: string; geometry?: { coordinates?: number[] }; properties?: Json }[] };
   if (json.type !== 'FeatureCollection' || !Array.isArray(json.features)) throw new GranuleError(file, 'not a GeoJSON FeatureCollection of virtual stations');
-  const points = json.features.map((f) => (f.geometry?.coordinates?.length ? ([f.geometry.coordinates[0]!, f.geometry.coordinates[1]!] as [number, number]) : null));
+  const points = json.features.map((f) =>
+    f.geometry?.coordinates?.length ? ([f.geometry.coordinates[0]!, f.geometry.coordinates[1]!] as [number, number]) : null
+  );
   const columns = recordsToColumns(json.features.map((f) => ({ station_id: f.id ?? null, ...(f.properties ?? {}) })));
   columns['geometry'] = binaryVector(points.map((p) => (p ? toWkb({ type: 'Point', coordinates: p }) : null)));
   const bbox = pointsExtent(points);
@@ -195,8 +197,15 @@ export async function readSwotInsituCsv(file: string): Promise<Product> {
   const text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   const header = parseCsvLine(lines[0] ?? '');
-  if (!header.includes('Reach_ID') || !header.some((h) => h.startsWith('Time'))) throw new GranuleError(file, 'not a SWOT in-situ CSV (Reach_ID, Time columns expected)');
-  const names = header.map((h) => h.replace(/\s*\(.*\)\s*$/, '').replace(/[^A-Za-z0-9]+/g, '_').replace(/_+$/, '').toLowerCase());
+  if (!header.includes('Reach_ID') || !header.some((h) => h.startsWith('Time')))
+    throw new GranuleError(file, 'not a SWOT in-situ CSV (Reach_ID, Time columns expected)');
+  const names = header.map((h) =>
+    h
+      .replace(/\s*\(.*\)\s*$/, '')
+      .replace(/[^A-Za-z0-9]+/g, '_')
+      .replace(/_+$/, '')
+      .toLowerCase()
+  );
   const records: Json[] = lines.slice(1).map((line) => {
     const cells = parseCsvLine(line);
     const r: Json = {};

@@ -70,7 +70,9 @@ function readGroupColumns(group: H5Group, length: number, columns: Record<string
     }
     const isFill = (v: number) => fill !== undefined && (v === fill || (Math.abs(fill) > 1e30 && Math.abs(v) > 1e30));
     const apply = (arr: NumericArray): NumericArray =>
-      scale !== undefined || offset !== undefined ? Float64Array.from(arr as ArrayLike<number>, (v) => (isFill(v) ? NaN : v * (scale ?? 1) + (offset ?? 0))) : arr;
+      scale !== undefined || offset !== undefined
+        ? Float64Array.from(arr as ArrayLike<number>, (v) => (isFill(v) ? NaN : v * (scale ?? 1) + (offset ?? 0)))
+        : arr;
     const parts = shape.length === 2 ? shape[1]! : 1;
     for (let p = 0; p < parts; p++) {
       const column = parts === 1 ? data : strided(data, parts, p, length);
@@ -138,9 +140,11 @@ export async function readPixc(file: string): Promise<Product> {
     columns['geometry'] = binaryVector(wkb);
     const bbox: [number, number, number, number] = Number.isFinite(w) ? [w, s, e, n] : [0, 0, 0, 0];
     const a = (k: string) => attrNumber(attrsHolder, k);
-    const corner = (side: string, which: string) => [a(`${side}_${which}_longitude`) ?? a(`${side}_${which}_lon`), a(`${side}_${which}_latitude`) ?? a(`${side}_${which}_lat`)];
-    const footprint =
-      swathPolygon([corner('inner', 'first'), corner('inner', 'last'), corner('outer', 'last'), corner('outer', 'first')]) ?? bboxPolygon(bbox);
+    const corner = (side: string, which: string) => [
+      a(`${side}_${which}_longitude`) ?? a(`${side}_${which}_lon`),
+      a(`${side}_${which}_latitude`) ?? a(`${side}_${which}_lat`)
+    ];
+    const footprint = swathPolygon([corner('inner', 'first'), corner('inner', 'last'), corner('outer', 'last'), corner('outer', 'first')]) ?? bboxPolygon(bbox);
     const text = (k: string) => {
       const v = attr(attrsHolder, k);
       return typeof v === 'string' ? v : undefined;

@@ -25,13 +25,22 @@ export interface RecordsOptions {
 export function recordsToColumns(records: Record<string, unknown>[], options: RecordsOptions = {}): Record<string, Vector> {
   const names: string[] = [];
   const seen = new Set<string>();
-  for (const r of records) for (const k of Object.keys(r)) if (!seen.has(k) && !options.skip?.has(k)) (seen.add(k), names.push(k));
+  for (const r of records) {
+    for (const k of Object.keys(r)) {
+      if (seen.has(k) || options.skip?.has(k)) continue;
+      seen.add(k);
+      names.push(k);
+    }
+  }
   const columns: Record<string, Vector> = {};
   for (const name of names) {
     const values = records.map((r) => r[name]);
     const present = values.filter((v) => v !== null && v !== undefined && v !== '');
     if (present.length > 0 && present.every((v) => typeof v === 'number')) {
-      columns[name] = numericVector(Float64Array.from(values, (v) => (typeof v === 'number' ? v : NaN)), (v) => options.fills?.has(v) ?? false);
+      columns[name] = numericVector(
+        Float64Array.from(values, (v) => (typeof v === 'number' ? v : NaN)),
+        (v) => options.fills?.has(v) ?? false
+      );
     } else if (present.length > 0 && present.every((v) => typeof v === 'boolean')) {
       columns[name] = boolVector(values.map((v) => (typeof v === 'boolean' ? v : null)));
     } else if (present.length > 0 && present.every((v) => typeof v === 'string' && !Number.isNaN(isoToMs(v)))) {

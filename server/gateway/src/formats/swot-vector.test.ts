@@ -30,7 +30,11 @@ describe('readSwotVector', () => {
     const strs = p.table.getChild('time_str')!;
     const wse = p.table.getChild('wse')!;
     let observed = -1;
-    for (let i = 0; i < p.table.numRows; i++) if (wse.get(i) !== null) { observed = i; break; }
+    for (let i = 0; i < p.table.numRows; i++)
+      if (wse.get(i) !== null) {
+        observed = i;
+        break;
+      }
     expect(observed).toBeGreaterThan(-1);
     const t = Number(times.get(observed));
     const s = Number(strs.get(observed));

@@ -31,8 +31,17 @@ export function errorHandler(log: { error: (obj: object, msg: string) => void })
     if ((error as { type?: string }).type === 'entity.parse.failed') {
       return sendException(res, 400, ErrorTypes.validation, 'Bad Request', `the request body is not valid JSON: ${(error as Error).message}`, req.originalUrl);
     }
-    if (status === 416) return sendException(res, 416, ErrorTypes.rangeNotSatisfiable, 'Range Not Satisfiable', 'the requested range is beyond the end of the file', req.originalUrl);
-    if (status && status >= 400 && status < 500) return sendException(res, status, ErrorTypes.validation, 'Bad Request', (error as Error).message, req.originalUrl);
+    if (status === 416)
+      return sendException(
+        res,
+        416,
+        ErrorTypes.rangeNotSatisfiable,
+        'Range Not Satisfiable',
+        'the requested range is beyond the end of the file',
+        req.originalUrl
+      );
+    if (status && status >= 400 && status < 500)
+      return sendException(res, status, ErrorTypes.validation, 'Bad Request', (error as Error).message, req.originalUrl);
     log.error({ err: error, url: req.originalUrl }, 'request failed');
     sendException(res, 500, ErrorTypes.internal, 'Internal Server Error', 'the gateway failed to answer; the error is in its log', req.originalUrl);
   };

@@ -142,7 +142,7 @@ export function compileFilter(expr: Cql2, queryables: Record<string, QueryableDe
       if (args.length < 2) throw new ValidationError(`CQL2: ${op} needs at least 2 arguments`);
       return `(${args.map((a) => bool(a, positive)).join(` ${op.toUpperCase()} `)})`;
     }
-    if (op === 'not') return n(1), `(NOT ${bool(args[0], !positive)})`;
+    if (op === 'not') return (n(1), `(NOT ${bool(args[0], !positive)})`);
     if (COMPARISONS.has(op)) {
       n(2);
       const [a, b] = pair(args);
@@ -164,7 +164,7 @@ export function compileFilter(expr: Cql2, queryables: Record<string, QueryableDe
       const a = scalar(args[0]);
       return `(${a.sql} IN (${(args[1] as unknown[]).map((v) => scalar(v, a.type).sql).join(', ')}))`;
     }
-    if (op === 'isnull') return n(1), `(${scalar(args[0]).sql} IS NULL)`;
+    if (op === 'isnull') return (n(1), `(${scalar(args[0]).sql} IS NULL)`);
     if (op === 's_intersects' || op === 's_disjoint') {
       n(2);
       const g = spatialArgs(args);
@@ -210,7 +210,10 @@ export function compileFilter(expr: Cql2, queryables: Record<string, QueryableDe
 }
 
 function geometryBounds(g: Geometry): [number, number, number, number] {
-  let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
+  let w = Infinity,
+    s = Infinity,
+    e = -Infinity,
+    n = -Infinity;
   const visit = (c: unknown): void => {
     if (typeof (c as number[])[0] === 'number') {
       const [x, y] = c as number[];
@@ -281,7 +284,13 @@ export function evaluateFilter(expr: Cql2, item: Item): boolean {
       case 'like': {
         const [a, b] = [value(args[0]), value(args[1])];
         if (a === null || b === null) return null;
-        const re = new RegExp(`^${String(b).replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, 's');
+        const re = new RegExp(
+          `^${String(b)
+            .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+            .replace(/%/g, '.*')
+            .replace(/_/g, '.')}$`,
+          's'
+        );
         return re.test(String(a));
       }
       case 'between': {

@@ -10,8 +10,23 @@ const EXAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 
 /** Examples using what we do not implement: arithmetic, array functions, 3D and collection geometries. */
 const UNSUPPORTED = new Set([
-  'clause6_02c', 'clause7_15', 'clause7_19', 'example49', 'example72', 'example73', 'example74', 'example75', 'example76', 'example77',
-  'example78', 'example79', 'example80', 'example81', 'example82', 'example84', 'example85'
+  'clause6_02c',
+  'clause7_15',
+  'clause7_19',
+  'example49',
+  'example72',
+  'example73',
+  'example74',
+  'example75',
+  'example76',
+  'example77',
+  'example78',
+  'example79',
+  'example80',
+  'example81',
+  'example82',
+  'example84',
+  'example85'
 ]);
 
 const pairs = readdirSync(path.join(EXAMPLES, 'text'))

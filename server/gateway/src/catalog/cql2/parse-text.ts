@@ -13,10 +13,33 @@ const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'LIKE', 'BETWEEN', 'IN', 'IS', 'NU
 const GEOMETRY_WORDS = new Set(['POINT', 'LINESTRING', 'POLYGON', 'MULTIPOINT', 'MULTILINESTRING', 'MULTIPOLYGON', 'BBOX', 'ENVELOPE']);
 /** Functions that are predicates (return a boolean). */
 export const PREDICATE_FUNCTIONS = new Set([
-  's_intersects', 's_disjoint', 's_within', 's_contains', 's_equals', 's_touches', 's_crosses', 's_overlaps',
-  't_intersects', 't_disjoint', 't_before', 't_after', 't_equals', 't_during', 't_contains', 't_meets', 't_metby', 't_overlaps',
-  't_overlappedby', 't_starts', 't_startedby', 't_finishes', 't_finishedby',
-  'a_equals', 'a_contains', 'a_containedby', 'a_overlaps'
+  's_intersects',
+  's_disjoint',
+  's_within',
+  's_contains',
+  's_equals',
+  's_touches',
+  's_crosses',
+  's_overlaps',
+  't_intersects',
+  't_disjoint',
+  't_before',
+  't_after',
+  't_equals',
+  't_during',
+  't_contains',
+  't_meets',
+  't_metby',
+  't_overlaps',
+  't_overlappedby',
+  't_starts',
+  't_startedby',
+  't_finishes',
+  't_finishedby',
+  'a_equals',
+  'a_contains',
+  'a_containedby',
+  'a_overlaps'
 ]);
 
 /** CQL2 JSON spells these temporal operators in camel case. */
@@ -161,9 +184,9 @@ export function parseCql2Text(text: string): Cql2 {
       return upper === 'TRUE';
     }
     if (GEOMETRY_WORDS.has(upper) && tokens[p + 1]?.text === '(') return geometry();
-    if (tokens[p + 1]?.text === '(' ) {
+    if (tokens[p + 1]?.text === '(') {
       p++;
-      const args = peek().text === '(' && tokens[p + 1]?.text === ')' ? (p += 2, []) : list(scalar);
+      const args = peek().text === '(' && tokens[p + 1]?.text === ')' ? ((p += 2), []) : list(scalar);
       const lower = t.text.toLowerCase();
       if (lower === 'timestamp') return { timestamp: args[0] };
       if (lower === 'date') return { date: args[0] };

@@ -1,0 +1,33 @@
+import { HysopeClient, type Item, type SearchBody } from '@hysope/api';
+
+/** Where the gateway is; in a notebook it comes from `HYSOPE_GATEWAY_URL` / `HYSOPE_TOKEN` when not given. */
+export interface CatalogOptions {
+  url?: string;
+  token?: string;
+}
+
+function defaults(options: CatalogOptions): { baseUrl: string; token?: string } {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+  return { baseUrl: options.url ?? env['HYSOPE_GATEWAY_URL'] ?? 'http://127.0.0.1:8080', token: options.token ?? env['HYSOPE_TOKEN'] };
+}
+
+/** The catalog as a notebook uses it: typed items through `@hysope/api`'s client. */
+export class Catalog {
+  readonly client: HysopeClient;
+  constructor(options: CatalogOptions = {}) {
+    this.client = new HysopeClient(defaults(options));
+  }
+  /** Every item matching the search (all pages), up to `max`. */
+  async search(body: SearchBody, max = 10_000): Promise<Item[]> {
+    const items: Item[] = [];
+    for await (const item of this.client.searchAll(body)) {
+      items.push(item);
+      if (items.length >= max) break;
+    }
+    return items;
+  }
+  /** The collections of the catalog. */
+  async collections() {
+    return (await this.client.collections()).collections;
+  }
+}
