@@ -1,0 +1,28 @@
+/**
+ * `npm run bench`: every benchmark, each printed as a ratio against its baseline measured in the same
+ * run (or a published figure when the baseline cannot run here). BENCH_ITEMS sets the synthetic catalog
+ * size (default 1,000,000), BENCH_ROUNDS the ingest repetitions (default 5).
+ */
+import { benchGeoParquet } from './geoparquet.js';
+import { benchIngest } from './ingest.js';
+import { benchSearch } from './search.js';
+import { findBin, startPostgres } from '../pg-server.js';
+
+const items = Number(process.env['BENCH_ITEMS'] ?? 1_000_000);
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? 5);
+const only = process.argv[2];
+
+if (!only || only === 'ingest') await benchIngest(rounds);
+if (!only || only === 'geoparquet') await benchGeoParquet();
+if (!only || only === 'search') {
+  const bin = findBin();
+  if (bin) {
+    const pg = await startPostgres(bin);
+    try {
+      await benchSearch('PostgreSQL', items, pg.url);
+    } finally {
+      pg.stop();
+    }
+  } else console.log('search on PostgreSQL: not run (PostgreSQL is not installed; run scripts/install.sh)');
+  await benchSearch('PGlite', items);
+}
