@@ -32,7 +32,7 @@ async function synthesize(db: { exec(sql: string): Promise<void> }, n: number, p
           jsonb_build_object('datetime', to_char(timestamptz '2023-07-21T00:00:00Z' + (i::double precision / ${n}) * interval '730 days', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
             'swot:cycle', 1 + (i * 35) / ${n}, 'swot:pass', 1 + i % 584, 'swot:tile', lpad((i % 584 + 1)::text, 3, '0') || '_' || lpad((i % 160)::text, 3, '0') || case when i % 2 = 0 then 'L' else 'R' end,
             'swot:crid', 'PIC0', 'deprecated', false) as props
-        from generate_series(${from}, ${to}) as i
+        from generate_series(${from}::bigint, ${to}::bigint) as i
       ) g`);
     progress(to + 1);
   }
