@@ -6,6 +6,8 @@ import { CatalogStore } from './catalog/store.js';
 import { catalogRoutes } from './catalog/routes.js';
 import type { Config } from './config.js';
 import { assetRoutes } from './dissemination/assets.js';
+import { hydrocronRoutes } from './dissemination/hydrocron.js';
+import { TimeseriesService } from './dissemination/timeseries.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { healthRoutes } from './monitoring/health.js';
 import { openDatabase, type Database } from './store/database.js';
@@ -50,6 +52,8 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   app.use('/health', healthRoutes(db));
   app.use('/stac', catalogRoutes(catalog, baseUrl));
   app.use('/assets', assetRoutes(config.dataDir));
+  const series = new TimeseriesService(config.dataDir, db);
+  app.use('/hydrocron/v1', hydrocronRoutes(series));
   app.get('/', (req, res) => {
     res.json({
       title: 'HYSOPE gateway',

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { STAC_VERSION, type Item } from '@hysope/api';
 import { GranuleError, parseGranuleName, readProduct, type Product } from '../formats/index.js';
 import { writeGeoParquet } from '../formats/geoparquet.js';
+import { featureTypeOf, registerFields, timeseriesPath, writeTimeseries } from '../dissemination/timeseries-store.js';
 import { collectionDef } from './collections.js';
 import type { CatalogStore, ItemRecord } from './store.js';
 
@@ -111,10 +112,15 @@ export async function ingestFile(store: CatalogStore, dataDir: string, file: str
   const tag = `.tmp-${process.pid}-${Date.now()}`;
   const tmpParquet = parquetPath + tag;
   const tmpSource = sourcePath + tag;
+  const feature = featureTypeOf(product);
+  const granule = parseGranuleName(product.id);
+  const seriesPath = feature ? timeseriesPath(dataDir, feature, granule?.continent ?? 'XX', product.id) : null;
+  const tmpSeries = seriesPath ? seriesPath + tag : null;
   try {
     const written = await writeGeoParquet(product, tmpParquet);
     await mkdir(path.dirname(sourcePath), { recursive: true });
     await cp(product.source.path, tmpSource, { recursive: true });
+    if (feature && tmpSeries) await writeTimeseries(dataDir, product, feature, new Date(), tmpSeries);
     const content = itemOf(product, { href: parquetRel, bytes: written.bytes }, { href: sourceRel, bytes: product.source.bytes });
     const g = parseGranuleName(product.id);
     const record: ItemRecord = {
@@ -131,9 +137,11 @@ export async function ingestFile(store: CatalogStore, dataDir: string, file: str
     const { latest } = await store.db.transaction(async (tx) => {
       const result = await store.upsertItem(tx, record);
       await store.extendCollection(tx, product.collection, record, def.summaries);
+      if (feature) await registerFields(tx, feature, product);
       return result;
     });
     await rename(tmpParquet, parquetPath);
+    if (seriesPath && tmpSeries) await rename(tmpSeries, seriesPath);
     await rm(sourcePath, { recursive: true, force: true });
     await rename(tmpSource, sourcePath);
     return {
@@ -148,6 +156,7 @@ export async function ingestFile(store: CatalogStore, dataDir: string, file: str
     };
   } catch (error) {
     await rm(tmpParquet, { force: true });
+    if (tmpSeries) await rm(tmpSeries, { force: true });
     await rm(tmpSource, { recursive: true, force: true });
     return { file, ok: false, error: `${file}: ${(error as Error).message}` };
   }

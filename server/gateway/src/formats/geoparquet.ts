@@ -114,6 +114,20 @@ export interface WrittenParquet {
 }
 
 /**
+ * Writes an Arrow table as Parquet (ZSTD, statistics on) to a temporary name, then renames it.
+ */
+export async function writeParquetTable(table: Table, file: string, options: { rowGroupSize: number; metadata?: Map<string, string> }): Promise<number> {
+  let builder = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.ZSTD).setMaxRowGroupSize(options.rowGroupSize);
+  if (options.metadata) builder = builder.setKeyValueMetadata(options.metadata);
+  const bytes = parquet.writeParquet(parquet.Table.fromIPCStream(tableToIPC(table, 'stream')), builder.build());
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  await writeFile(tmp, bytes);
+  await rename(tmp, file);
+  return bytes.length;
+}
+
+/**
  * Writes a product as GeoParquet 1.1: WKB geometry, `geo` metadata with a bbox covering,
  * rows spatially sorted into row groups, ZSTD compression. Written to a temporary name and renamed,
  * so a reader never sees half a file.
@@ -126,16 +140,6 @@ export async function writeGeoParquet(product: Product, file: string): Promise<W
     ['hysope:fields', JSON.stringify(product.fields)],
     ['hysope:item', JSON.stringify({ collection: product.collection, id: product.id })]
   ]);
-  const props = new parquet.WriterPropertiesBuilder()
-    .setCompression(parquet.Compression.ZSTD)
-    .setMaxRowGroupSize(rowGroupSize)
-    .setKeyValueMetadata(metadata)
-    .build();
-  const wasmTable = parquet.Table.fromIPCStream(tableToIPC(table, 'stream'));
-  const bytes = parquet.writeParquet(wasmTable, props);
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  await writeFile(tmp, bytes);
-  await rename(tmp, file);
-  return { path: file, bytes: bytes.length, rows: table.numRows, rowGroups: Math.ceil(table.numRows / rowGroupSize) };
+  const bytes = await writeParquetTable(table, file, { rowGroupSize, metadata });
+  return { path: file, bytes, rows: table.numRows, rowGroups: Math.ceil(table.numRows / rowGroupSize) };
 }

@@ -9,6 +9,8 @@ export type CollectionId = 'swot-riversp-reach' | 'swot-riversp-node' | 'swot-la
 export interface FieldInfo {
   units?: string;
   long_name?: string;
+  /** The fill value as the source writes it (e.g. `-999999999999.0`, `no_data`). */
+  fill?: string;
 }
 
 /**

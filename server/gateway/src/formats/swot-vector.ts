@@ -114,7 +114,7 @@ export async function readSwotVector(file: string): Promise<Product> {
   dbf.fields.forEach((field, i) => {
     columns[field.name] = attributeVector(field, dbf.columns[i]!, xml);
     const meta = xml?.attributes[field.name];
-    fields[field.name] = { units: meta?.units, long_name: meta?.long_name };
+    fields[field.name] = { units: meta?.units, long_name: meta?.long_name, fill: meta?.fill_value };
   });
   const types = new Set<GeometryTypeName>();
   let bbox: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];

@@ -35,6 +35,14 @@ create index if not exists items_bbox on items using gist (bbox);
 create index if not exists items_start on items (start_datetime desc, collection, id);
 create index if not exists items_end on items (end_datetime);
 create index if not exists items_granule on items (collection, granule_key);
+create table if not exists timeseries_fields (
+  feature text not null,
+  field text not null,
+  type text not null,
+  units text,
+  fill text,
+  primary key (feature, field)
+);
 create table if not exists schema_version (version int primary key);
 insert into schema_version (version) values (1) on conflict do nothing;
 `;

@@ -1,0 +1,110 @@
+import path from 'node:path';
+import { Table, type Vector } from 'apache-arrow';
+import { numericVector, stringVector, SWOT_EPOCH_MS } from '../formats/arrow-columns.js';
+import { writeParquetTable } from '../formats/geoparquet.js';
+import { parseGranuleName, type Product } from '../formats/index.js';
+import { takeVector } from '../formats/take.js';
+import type { Queryable } from '../store/database.js';
+
+/** Hydrocron's feature types and where their observations come from. */
+export type FeatureType = 'Reach' | 'Node' | 'PriorLake';
+
+/** For each feature type: its source collection and id attribute. */
+export const FEATURES: Record<FeatureType, { collection: string; idField: string; idDigits: number }> = {
+  Reach: { collection: 'swot-riversp-reach', idField: 'reach_id', idDigits: 11 },
+  Node: { collection: 'swot-riversp-node', idField: 'node_id', idDigits: 14 },
+  PriorLake: { collection: 'swot-lakesp', idField: 'lake_id', idDigits: 10 }
+};
+
+/** SWORD / PLD continent digit (first digit of a feature id) → SWOT continent code. */
+export const CONTINENT_OF_DIGIT: Record<string, string> = { '1': 'AF', '2': 'EU', '3': 'SI', '4': 'AS', '5': 'AU', '6': 'SA', '7': 'NA', '8': 'AR', '9': 'GR' };
+
+/** Columns the time-series store adds to every observation, as Hydrocron names them. */
+export const ADDED_FIELDS = [
+  'cycle_id',
+  'pass_id',
+  'continent_id',
+  'range_start_time',
+  'range_end_time',
+  'crid',
+  'collection_shortname',
+  'collection_version',
+  'granuleUR',
+  'ingest_time'
+];
+
+/** The feature type of a product, or null when it has no per-feature time series. */
+export function featureTypeOf(product: Product): FeatureType | null {
+  if (product.collection === 'swot-riversp-reach') return 'Reach';
+  if (product.collection === 'swot-riversp-node') return 'Node';
+  if (product.collection === 'swot-lakesp' && product.properties['swot:product_file_id'] === 'Prior') return 'PriorLake';
+  return null;
+}
+
+/** Where one granule's observations live: hive-partitioned by feature type and continent. */
+export function timeseriesPath(dataDir: string, feature: FeatureType, continent: string, granule: string): string {
+  return path.join(dataDir, 'timeseries', `feature=${feature}`, `continent=${continent}`, `${granule}.parquet`);
+}
+
+/**
+ * The observations of one granule for the time-series store: the product's attributes sorted by feature id
+ * (so each row group's min/max statistics let DuckDB skip to one feature), plus the granule-level fields
+ * Hydrocron adds, plus `time_raw` (the source's seconds since 2000, for byte-exact drop-in answers).
+ */
+export function timeseriesTable(product: Product, feature: FeatureType, ingestTime: Date): Table {
+  const idField = FEATURES[feature].idField;
+  const ids = product.table.getChild(idField);
+  if (!ids) throw new Error(`the product has no ${idField} column`);
+  const n = product.table.numRows;
+  const idValues = Array.from({ length: n }, (_, i) => String(ids.get(i) ?? ''));
+  const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => (idValues[a]! < idValues[b]! ? -1 : idValues[a]! > idValues[b]! ? 1 : a - b));
+  const columns: Record<string, Vector> = {};
+  for (const f of product.table.schema.fields) columns[f.name] = takeVector(product.table.getChild(f.name)!, order);
+  const time = columns['time'];
+  if (time) {
+    columns['time_raw'] = numericVector(
+      Float64Array.from({ length: n }, (_, i) => {
+        const ms = time.get(i) as number | null;
+        return ms === null ? NaN : Math.round(((ms - SWOT_EPOCH_MS) / 1000) * 1e6) / 1e6;
+      })
+    );
+  }
+  const g = parseGranuleName(product.id)!;
+  const constant = (v: string | null) => stringVector(new Array(n).fill(v));
+  const int = (v: number) => numericVector(new Int32Array(n).fill(v));
+  const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  columns['cycle_id'] = int(g.cycle);
+  columns['pass_id'] = int(g.pass);
+  columns['continent_id'] = constant(g.continent);
+  columns['range_start_time'] = constant(iso(product.start));
+  columns['range_end_time'] = constant(iso(product.end));
+  columns['crid'] = constant(g.crid);
+  columns['collection_shortname'] = constant(`SWOT_${g.shortName}_${g.crid.slice(2, 3) === 'D' ? 'D' : '2.0'}`);
+  columns['collection_version'] = constant(g.crid);
+  columns['granuleUR'] = constant(path.basename(product.source.path));
+  columns['ingest_time'] = constant(iso(ingestTime));
+  return new Table(columns);
+}
+
+/** Writes one granule's observations into the store; returns the file written. */
+export async function writeTimeseries(dataDir: string, product: Product, feature: FeatureType, ingestTime: Date, file?: string): Promise<string> {
+  const g = parseGranuleName(product.id)!;
+  const target = file ?? timeseriesPath(dataDir, feature, g.continent ?? 'XX', product.id);
+  const table = timeseriesTable(product, feature, ingestTime);
+  await writeParquetTable(table, target, { rowGroupSize: Math.max(256, Math.ceil(table.numRows / 32)) });
+  return target;
+}
+
+/** Records each field's type, units and fill value, so the API validates `fields` and writes units and fills. */
+export async function registerFields(tx: Queryable, feature: FeatureType, product: Product): Promise<void> {
+  for (const f of product.table.schema.fields) {
+    if (f.name === 'geometry') continue;
+    const info = product.fields[f.name] ?? {};
+    const type = /Int/.test(String(f.type)) ? 'int' : /Float/.test(String(f.type)) ? 'float' : /Timestamp/.test(String(f.type)) ? 'time' : 'text';
+    await tx.query(
+      `insert into timeseries_fields (feature, field, type, units, fill) values ($1, $2, $3, $4, $5)
+       on conflict (feature, field) do update set type = excluded.type, units = coalesce(excluded.units, timeseries_fields.units), fill = coalesce(excluded.fill, timeseries_fields.fill)`,
+      [feature, f.name, type, info.units ?? null, info.fill ?? null]
+    );
+  }
+}
