@@ -125,6 +125,8 @@ describe.each(backends())('STAC API on $name', ({ databaseUrl }) => {
         ]
       ]
     };
+    expect(item.assets.tvp.href).toMatch(/\.tvp\.parquet$/);
+    expect((await fetch(item.assets.tvp.href)).status).toBe(200);
     const miss = await call(`${g.url}/stac/search`, { json: { collections: ['swot-pixc'], intersects: square } });
     expect(miss.status).toBe(200);
     expect(miss.body.features).toHaveLength(0);

@@ -116,12 +116,30 @@ export async function ingestFile(store: CatalogStore, dataDir: string, file: str
   const granule = parseGranuleName(product.id);
   const seriesPath = feature ? timeseriesPath(dataDir, feature, granule?.continent ?? 'XX', product.id) : null;
   const tmpSeries = seriesPath ? seriesPath + tag : null;
+  const tmpAuxiliary: string[] = [];
   try {
     const written = await writeGeoParquet(product, tmpParquet);
     await mkdir(path.dirname(sourcePath), { recursive: true });
     await cp(product.source.path, tmpSource, { recursive: true });
     if (feature && tmpSeries) await writeTimeseries(dataDir, product, feature, new Date(), tmpSeries);
+    const auxiliary: Record<string, { rel: string; tmp: string; bytes: number }> = {};
+    for (const [name, aux] of Object.entries(product.auxiliary ?? {})) {
+      const rel = `products/${product.collection}/${product.id}.${name}.parquet`;
+      const tmp = path.join(dataDir, rel) + tag;
+      const w = await writeGeoParquet({ ...product, table: aux.table, bbox: aux.bbox, geometryTypes: ['Point'] }, tmp);
+      auxiliary[name] = { rel, tmp, bytes: w.bytes };
+    }
+    tmpAuxiliary.push(...Object.values(auxiliary).map((a) => a.tmp));
     const content = itemOf(product, { href: parquetRel, bytes: written.bytes }, { href: sourceRel, bytes: product.source.bytes });
+    for (const [name, a] of Object.entries(auxiliary)) {
+      content.assets[name] = {
+        href: a.rel,
+        type: 'application/vnd.apache.parquet',
+        title: name === 'tvp' ? 'Nadir track: time-varying parameters (GeoParquet)' : `${name} (GeoParquet)`,
+        roles: ['data', 'auxiliary'],
+        'file:size': a.bytes
+      };
+    }
     const g = parseGranuleName(product.id);
     const record: ItemRecord = {
       collection: product.collection,
@@ -142,6 +160,7 @@ export async function ingestFile(store: CatalogStore, dataDir: string, file: str
     });
     await rename(tmpParquet, parquetPath);
     if (seriesPath && tmpSeries) await rename(tmpSeries, seriesPath);
+    for (const tmp of tmpAuxiliary) await rename(tmp, tmp.slice(0, -tag.length));
     await rm(sourcePath, { recursive: true, force: true });
     await rename(tmpSource, sourcePath);
     return {
@@ -157,6 +176,7 @@ export async function ingestFile(store: CatalogStore, dataDir: string, file: str
   } catch (error) {
     await rm(tmpParquet, { force: true });
     if (tmpSeries) await rm(tmpSeries, { force: true });
+    for (const tmp of tmpAuxiliary) await rm(tmp, { force: true });
     await rm(tmpSource, { recursive: true, force: true });
     return { file, ok: false, error: `${file}: ${(error as Error).message}` };
   }

@@ -19,6 +19,11 @@ describe('readPixc', () => {
     expect(p.bbox[3]).toBeLessThan(50.1);
     expect(p.start.toISOString()).toBe('2022-04-02T11:20:19.315Z');
     expect(p.fields['height']?.units).toBe('m');
+    // The nadir track (tvp group) comes along as its own table.
+    const tvp = p.auxiliary!['tvp']!;
+    expect(tvp.table.numRows).toBe(2941);
+    expect(tvp.table.getChild('altitude')).toBeTruthy();
+    expect(String(tvp.table.schema.fields.find((f) => f.name === 'time')!.type)).toMatch(/Timestamp/);
   });
 
   it('reads the pre-launch layout (attributes on the group)', async () => {

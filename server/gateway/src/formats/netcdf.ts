@@ -85,6 +85,31 @@ function readGroupColumns(group: H5Group, length: number, columns: Record<string
   }
 }
 
+/** The `tvp` group (nadir track: time, position, attitude, antenna positions) as a table of points. */
+function readTvp(group: H5Group): { table: Table; bbox: [number, number, number, number] } | undefined {
+  const lat = group.get('latitude') as H5Dataset | null;
+  const lon = group.get('longitude') as H5Dataset | null;
+  if (!lat || !lon || !lat.shape?.[0]) return undefined;
+  const length = lat.shape[0];
+  const columns: Record<string, Vector> = {};
+  readGroupColumns(group, length, columns, {});
+  const lats = lat.value as Float64Array;
+  const lons = lon.value as Float64Array;
+  let [w, s, e, n] = [Infinity, Infinity, -Infinity, -Infinity];
+  const wkb = Array.from({ length }, (_, i) => {
+    const x = lons[i]! > 180 ? lons[i]! - 360 : lons[i]!;
+    const y = lats[i]!;
+    if (!Number.isFinite(x) || Math.abs(y) > 90) return null;
+    w = Math.min(w, x);
+    e = Math.max(e, x);
+    s = Math.min(s, y);
+    n = Math.max(n, y);
+    return toWkb({ type: 'Point', coordinates: [x, y] });
+  });
+  columns['geometry'] = binaryVector(wkb);
+  return { table: new Table(columns), bbox: Number.isFinite(w) ? [w, s, e, n] : [0, 0, 0, 0] };
+}
+
 /**
  * Reads a SWOT PIXC or PIXCVec NetCDF4 granule (current layout with `pixel_cloud`/`tvp` groups and
  * global attributes; and the pre-launch layout with attributes on the group) into one row per pixel.
@@ -155,6 +180,7 @@ export async function readPixc(file: string): Promise<Product> {
       return Number.isNaN(ms) ? fallback : new Date(ms);
     };
     const tile = text('tile_name') ?? text('tile_ref') ?? granule.tile;
+    const auxiliary = keys.includes('tvp') ? readTvp(h5.get('tvp') as H5Group) : undefined;
     const info = await stat(file);
     return {
       collection,
@@ -179,6 +205,7 @@ export async function readPixc(file: string): Promise<Product> {
         ...(text('source') ? { 'processing:lineage': text('source') } : {})
       },
       fields,
+      ...(auxiliary ? { auxiliary: { tvp: auxiliary } } : {}),
       source: { path: file, bytes: info.size, mediaType: 'application/x-netcdf' }
     };
   } finally {

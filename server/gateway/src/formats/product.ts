@@ -32,6 +32,8 @@ export interface Product {
   /** Item properties beyond datetime (SWOT: cycle, pass, continent, tile, crid ...). */
   properties: Record<string, unknown>;
   fields: Record<string, FieldInfo>;
+  /** Further tables of the granule (PIXC: `tvp`, the sensor's time-varying parameters along the track). */
+  auxiliary?: Record<string, { table: Table; bbox: [number, number, number, number] }>;
   /** The files read (original granule), for the `source` asset. */
   source: { path: string; bytes: number; mediaType: string };
 }
