@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { assetRoutes } from './dissemination/assets.js';
 import { hydrocronRoutes } from './dissemination/hydrocron.js';
 import { TimeseriesService } from './dissemination/timeseries.js';
+import { timeseriesRoutes } from './dissemination/timeseries-routes.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { healthRoutes } from './monitoring/health.js';
 import { openDatabase, type Database } from './store/database.js';
@@ -54,6 +55,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   app.use('/assets', assetRoutes(config.dataDir));
   const series = new TimeseriesService(config.dataDir, db);
   app.use('/hydrocron/v1', hydrocronRoutes(series));
+  app.use('/timeseries', timeseriesRoutes(series));
   app.get('/', (req, res) => {
     res.json({
       title: 'HYSOPE gateway',

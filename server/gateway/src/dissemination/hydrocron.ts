@@ -114,7 +114,15 @@ export function hydrocronRoutes(series: TimeseriesService): Router {
           req.originalUrl
         );
       const p = parseParams(req.query as Record<string, unknown>);
-      const rows = await series.query({ feature: p.feature, ids: [p.featureId], start: p.start, end: p.end, fields: p.fields, versions: p.versions });
+      const rows = await series.query({
+        feature: p.feature,
+        ids: [p.featureId],
+        start: p.start,
+        end: p.end,
+        fields: p.fields,
+        versions: p.versions,
+        times: 'hydrocron'
+      });
       if (rows.length === 0) throw new ValidationError(`Results with the specified Feature ID ${p.featureId} were not found`);
       const meta = await series.fields(p.feature);
       const unitFields = p.fields.filter((f) => meta.get(f)?.units);

@@ -20,16 +20,29 @@ export interface Observation {
   geometry: Geometry | null;
 }
 
+/** Quality field of each feature type (0 good, 1 suspect, 2 degraded, 3 bad). */
+export const QUALITY_FIELD: Record<FeatureType, string> = { Reach: 'reach_q', Node: 'node_q', PriorLake: 'quality_f' };
+
 /** A time-series query. */
 export interface SeriesQuery {
   feature: FeatureType;
-  ids: string[];
-  /** Granule time window (ISO, inclusive), as Hydrocron filters on `range_start_time`. */
+  /** Feature ids; or `prefix` (SWORD basin code: the first digits of the ids); or `bbox` on the prior location. */
+  ids?: string[];
+  prefix?: string;
+  bbox?: [number, number, number, number];
+  /** Granule time window (ISO, inclusive), on `range_start_time` as Hydrocron filters. */
   start?: string;
   end?: string;
   fields: string[];
   /** Only these CRID product versions (e.g. 'D', 'C'); all when absent. */
   versions?: string[];
+  /** good: quality 0; suspect: 0 or 1; all: no filter. */
+  quality?: 'good' | 'suspect' | 'all';
+  /** One observation per feature, cycle and pass: the latest processing (CRID, then counter) wins. */
+  dedupe?: boolean;
+  /** How times come out: as Hydrocron (`time` = source seconds since 2000, others ISO text), ISO text, or epoch ms. */
+  times?: 'hydrocron' | 'text' | 'epoch_ms';
+  withGeometry?: boolean;
 }
 
 /**
@@ -45,7 +58,8 @@ export class TimeseriesService {
     private readonly db: Database
   ) {}
 
-  private duck(): Promise<DuckDBConnection> {
+  /** The DuckDB connection (one per gateway, created on first use). */
+  duck(): Promise<DuckDBConnection> {
     this.connection ??= DuckDBInstance.create(':memory:').then((i) => i.connect());
     return this.connection;
   }
@@ -62,41 +76,81 @@ export class TimeseriesService {
   }
 
   /**
-   * Observations of the given features, in time order.
+   * The SQL of a query, or null when the store holds nothing for it.
    * @throws ValidationError for fields the store does not have
    */
-  async query(q: SeriesQuery): Promise<Observation[]> {
+  async plan(q: SeriesQuery): Promise<{ sql: string; params: unknown[] } | null> {
     const known = await this.fields(q.feature);
     const unknown = q.fields.filter((f) => !known.has(f));
     if (unknown.length) throw new ValidationError(`unknown field(s) for ${q.feature}: ${unknown.join(', ')}`);
     const { idField } = FEATURES[q.feature];
-    const continents = [...new Set(q.ids.map((id) => CONTINENT_OF_DIGIT[id[0]!]).filter(Boolean))];
+    const digits = q.ids?.length ? q.ids.map((id) => id[0]!) : q.prefix ? [q.prefix[0]!] : Object.keys(CONTINENT_OF_DIGIT);
+    const continents = [...new Set(digits.map((d) => CONTINENT_OF_DIGIT[d]).filter(Boolean))];
     const dir = path.join(this.dataDir, 'timeseries', `feature=${q.feature}`);
     const globs = continents.map((c) => path.join(dir, `continent=${c}`)).filter((d) => existsSync(d));
-    if (globs.length === 0) return [];
+    if (globs.length === 0) return null;
     const select = q.fields.map((f) => {
       const meta = known.get(f)!;
-      if (f === 'time') return `time_raw as "time"`;
-      if (meta.type === 'time') return `strftime("${f}", '%Y-%m-%dT%H:%M:%SZ') as "${f}"`;
-      return `"${f}"`;
+      if (meta.type !== 'time') return `"${f}"`;
+      if (q.times === 'hydrocron') return f === 'time' ? `time_raw as "time"` : `strftime("${f}", '%Y-%m-%dT%H:%M:%SZ') as "${f}"`;
+      if (q.times === 'epoch_ms') return `epoch_ms("${f}")::double as "${f}"`;
+      return `strftime("${f}", '%Y-%m-%dT%H:%M:%S.%fZ') as "${f}"`;
     });
     const params: unknown[] = [];
     const p = (v: unknown) => {
       params.push(v);
       return `$${params.length}`;
     };
-    const where = [`"${idField}" in (${q.ids.map((id) => p(id)).join(', ')})`];
+    const where: string[] = [];
+    if (q.ids?.length) where.push(`"${idField}" in (${q.ids.map((id) => p(id)).join(', ')})`);
+    if (q.prefix) where.push(`starts_with("${idField}", ${p(q.prefix)})`);
+    if (q.bbox) where.push(`p_lon between ${p(q.bbox[0])} and ${p(q.bbox[2])} and p_lat between ${p(q.bbox[1])} and ${p(q.bbox[3])}`);
     if (q.start) where.push(`range_start_time >= ${p(q.start)}`);
     if (q.end) where.push(`range_start_time <= ${p(q.end)}`);
     if (q.versions?.length) where.push(`substr(crid, 3, 1) in (${q.versions.map((v) => p(v)).join(', ')})`);
+    const quality = QUALITY_FIELD[q.feature];
+    if (q.quality === 'good') where.push(`"${quality}" = 0`);
+    if (q.quality === 'suspect') where.push(`"${quality}" <= 1`);
     const files = `[${globs.map((g) => `'${path.join(g, '*.parquet').replace(/'/g, "''")}'`).join(', ')}]`;
-    const sql = `select ${[...select, 'geometry as "__geometry"'].join(', ')} from read_parquet(${files}, union_by_name = true)
-      where ${where.join(' and ')} order by range_start_time, "${idField}", crid`;
-    const reader = await (await this.duck()).runAndReadAll(sql, params as never);
-    return reader.getRowObjectsJS().map((row) => {
-      const { __geometry, ...values } = row as Record<string, unknown>;
-      const wkb = __geometry as Uint8Array | null;
-      return { values, geometry: wkb ? fromWkb(new Uint8Array(wkb)) : null };
-    });
+    let from = `read_parquet(${files}, union_by_name = true)`;
+    if (q.dedupe) {
+      // NOTE: version letters and numbers order CRIDs (PIA1 < PIB0 < PIC0 < PIC2); the counter is in granuleUR.
+      from = `(select * from ${from} qualify row_number() over (partition by "${idField}", cycle_id, pass_id order by substr(crid, 3) desc, granuleUR desc) = 1)`;
+    }
+    const columns = [...select, ...(q.withGeometry ? ['geometry as "__geometry"'] : [])];
+    return {
+      sql: `select ${columns.join(', ')} from ${from} ${where.length ? `where ${where.join(' and ')}` : ''} order by "${idField}", range_start_time, crid`,
+      params
+    };
   }
+
+  /** Observations in memory (the drop-in endpoint: one feature). */
+  async query(q: SeriesQuery): Promise<Observation[]> {
+    const plan = await this.plan({ ...q, withGeometry: true });
+    if (!plan) return [];
+    const reader = await (await this.duck()).runAndReadAll(plan.sql, plan.params as never);
+    return reader.getRowObjectsJS().map((row) => toObservation(row as Record<string, unknown>));
+  }
+
+  /** Observations batch by batch (bounded memory, whatever the number of features). */
+  async *stream(q: SeriesQuery): AsyncGenerator<Observation[]> {
+    const plan = await this.plan(q);
+    if (!plan) return;
+    const result = await (await this.duck()).stream(plan.sql, plan.params as never);
+    for await (const rows of result.yieldRowObjectJs()) yield rows.map((row) => toObservation(row as Record<string, unknown>));
+  }
+
+  /** Writes the query's result as Parquet with DuckDB (which spills to disk, so memory stays bounded). */
+  async exportParquet(q: SeriesQuery, file: string): Promise<boolean> {
+    const plan = await this.plan({ ...q, withGeometry: false });
+    if (!plan) return false;
+    await (await this.duck()).run(`copy (${plan.sql}) to '${file.replace(/'/g, "''")}' (format parquet, compression zstd)`, plan.params as never);
+    return true;
+  }
+}
+
+function toObservation(row: Record<string, unknown>): Observation {
+  const { __geometry, ...values } = row;
+  const wkb = __geometry as Uint8Array | null | undefined;
+  return { values, geometry: wkb ? fromWkb(new Uint8Array(wkb)) : null };
 }

@@ -1,0 +1,214 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Router, type Request, type Response } from 'express';
+import {
+  Float64,
+  Int32,
+  RecordBatch,
+  Table,
+  RecordBatchStreamWriter,
+  Schema,
+  Field,
+  Struct,
+  TimestampMillisecond,
+  Utf8,
+  makeData,
+  vectorFromArray,
+  type DataType
+} from 'apache-arrow';
+import { SearchParameterError, parseBBox, parseDatetime } from '@hysope/api';
+import { ValidationError } from '../errors.js';
+import { writeParquetTable } from '../formats/geoparquet.js';
+import { asyncHandler } from '../http/errors.js';
+import { FEATURES, type FeatureType } from './timeseries-store.js';
+import { QUALITY_FIELD, type FieldMeta, type SeriesQuery, type TimeseriesService } from './timeseries.js';
+
+const DEFAULT_FIELDS: Record<FeatureType, string[]> = {
+  Reach: ['reach_id', 'time', 'wse', 'wse_u', 'width', 'width_u', 'slope', 'slope_u', 'reach_q', 'cycle_id', 'pass_id', 'crid'],
+  Node: ['node_id', 'reach_id', 'time', 'wse', 'wse_u', 'width', 'width_u', 'node_q', 'cycle_id', 'pass_id', 'crid'],
+  PriorLake: ['lake_id', 'time', 'wse', 'wse_u', 'area_total', 'area_tot_u', 'quality_f', 'cycle_id', 'pass_id', 'crid']
+};
+
+const FORMATS = {
+  csv: 'text/csv',
+  geojson: 'application/geo+json',
+  arrow: 'application/vnd.apache.arrow.stream',
+  parquet: 'application/vnd.apache.parquet'
+} as const;
+
+function one(q: Record<string, unknown>, k: string): string | undefined {
+  const v = q[k];
+  return v === undefined ? undefined : Array.isArray(v) ? v.join(',') : String(v);
+}
+
+/** Reads and checks the parameters of `GET /timeseries`. */
+export async function parseSeriesQuery(q: Record<string, unknown>, series: TimeseriesService): Promise<{ query: SeriesQuery; format: keyof typeof FORMATS }> {
+  const feature = one(q, 'feature') ?? 'Reach';
+  if (!(feature in FEATURES)) throw new ValidationError(`feature must be Reach, Node or PriorLake, got "${feature}"`);
+  const f = feature as FeatureType;
+  const ids = one(q, 'ids') ?? one(q, 'feature_id');
+  const basin = one(q, 'basin');
+  const bboxText = one(q, 'bbox');
+  if ([ids, basin, bboxText].filter((v) => v !== undefined).length !== 1)
+    throw new ValidationError('give exactly one of ids (comma-separated feature ids), basin (a SWORD basin code prefix) or bbox');
+  const query: SeriesQuery = { feature: f, fields: [] };
+  if (ids !== undefined) {
+    query.ids = ids
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const digits = FEATURES[f].idDigits;
+    const bad = query.ids.filter((id) => !new RegExp(`^\\d{${digits}}$`).test(id));
+    if (bad.length || query.ids.length === 0) throw new ValidationError(`ids of ${f} features are ${digits} digits; bad: ${bad.join(', ') || '(none given)'}`);
+  }
+  if (basin !== undefined) {
+    if (!/^\d{1,10}$/.test(basin)) throw new ValidationError(`basin is a SWORD basin code prefix of 1 to 10 digits, got "${basin}"`);
+    query.prefix = basin;
+  }
+  try {
+    if (bboxText !== undefined) query.bbox = parseBBox(bboxText);
+    const datetime = one(q, 'datetime');
+    if (datetime !== undefined) {
+      const range = parseDatetime(datetime);
+      if (range.start !== null) query.start = new Date(range.start).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      if (range.end !== null) query.end = new Date(range.end).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    }
+  } catch (error) {
+    if (error instanceof SearchParameterError) throw new ValidationError(error.message);
+    throw error;
+  }
+  const known = await series.fields(f);
+  const fields =
+    one(q, 'fields')
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) ?? DEFAULT_FIELDS[f].filter((x) => known.has(x));
+  const unknown = fields.filter((x) => !known.has(x));
+  if (unknown.length) throw new ValidationError(`unknown field(s) for ${f}: ${unknown.join(', ')}`);
+  query.fields = fields;
+  const quality = one(q, 'quality') ?? 'all';
+  if (quality !== 'good' && quality !== 'suspect' && quality !== 'all') throw new ValidationError(`quality must be good, suspect or all, got "${quality}"`);
+  query.quality = quality;
+  if (quality !== 'all' && !known.has(QUALITY_FIELD[f]) && known.size > 10)
+    throw new ValidationError(`${f} observations have no ${QUALITY_FIELD[f]} to filter on`);
+  const dedupe = one(q, 'dedupe') ?? 'false';
+  if (dedupe !== 'true' && dedupe !== 'false') throw new ValidationError(`dedupe must be true or false, got "${dedupe}"`);
+  query.dedupe = dedupe === 'true';
+  const format = one(q, 'format') ?? 'csv';
+  if (!(format in FORMATS)) throw new ValidationError(`format must be csv, geojson, arrow or parquet, got "${format}"`);
+  return { query, format: format as keyof typeof FORMATS };
+}
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const text = typeof v === 'number' || typeof v === 'bigint' ? String(v) : String(v);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Waits for the socket to drain when the client reads slower than we write (bounded memory). */
+async function write(res: Response, chunk: string | Uint8Array): Promise<void> {
+  if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+}
+
+function arrowType(meta: FieldMeta | undefined): DataType {
+  switch (meta?.type) {
+    case 'int':
+      return new Int32();
+    case 'float':
+      return new Float64();
+    case 'time':
+      return new TimestampMillisecond('UTC');
+    default:
+      return new Utf8();
+  }
+}
+
+/**
+ * `GET /timeseries`: many features in one call (ids, a SWORD basin prefix or a bbox), streamed as CSV,
+ * GeoJSON, Arrow IPC or Parquet with no size cap; fill values are nulls; quality filtering and
+ * CRID de-duplication (latest processing wins).
+ */
+export function timeseriesRoutes(series: TimeseriesService): Router {
+  const r = Router();
+  r.get(
+    '/',
+    asyncHandler(async (req: Request, res: Response) => {
+      const { query, format } = await parseSeriesQuery(req.query as Record<string, unknown>, series);
+      try {
+        await send(res, query, format);
+      } catch (error) {
+        // NOTE: once the body has started, the status cannot change: cut the stream so the client sees it fail.
+        if (res.headersSent) res.destroy(error as Error);
+        else throw error;
+      }
+    })
+  );
+  return r;
+
+  async function send(res: Response, query: SeriesQuery, format: keyof typeof FORMATS): Promise<void> {
+    const meta = await series.fields(query.feature);
+    res.type(FORMATS[format]);
+    if (format === 'parquet') {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'hysope-ts-'));
+      try {
+        const file = path.join(dir, 'timeseries.parquet');
+        if (!(await series.exportParquet(query, file))) {
+          // Nothing ingested for this feature type yet: an empty file with the requested columns.
+          const empty = new Schema(query.fields.map((f) => new Field(f, arrowType(meta.get(f)), true)));
+          await writeParquetTable(new Table(empty), file, { rowGroupSize: 1024 });
+        }
+        res.attachment(`timeseries-${query.feature}.parquet`);
+        await new Promise<void>((resolve, reject) => res.sendFile(file, { headers: { 'Content-Type': FORMATS.parquet } }, (e) => (e ? reject(e) : resolve())));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+      return;
+    }
+    if (format === 'csv') {
+      await write(res, `${query.fields.join(',')}\n`);
+      for await (const batch of series.stream({ ...query, times: 'text' })) {
+        await write(res, batch.map((o) => query.fields.map((f) => csvCell(o.values[f])).join(',')).join('\n') + '\n');
+      }
+      return void res.end();
+    }
+    if (format === 'geojson') {
+      await write(res, '{"type":"FeatureCollection","features":[');
+      let first = true;
+      for await (const batch of series.stream({ ...query, times: 'text', withGeometry: true })) {
+        const text = batch
+          .map((o) => JSON.stringify({ type: 'Feature', properties: o.values, geometry: o.geometry }, (_, v) => (typeof v === 'bigint' ? Number(v) : v)))
+          .join(',');
+        await write(res, (first ? '' : ',') + text);
+        first = false;
+      }
+      await write(res, ']}');
+      return void res.end();
+    }
+    // Arrow IPC stream: one record batch per DuckDB chunk, typed from the store's field metadata.
+    const schema = new Schema(query.fields.map((f) => new Field(f, arrowType(meta.get(f)), true)));
+    const writer = new RecordBatchStreamWriter();
+    // The writer is an async iterable of IPC messages: pump them to the response as they come.
+    const pump = (async () => {
+      for await (const bytes of writer) await write(res, bytes);
+    })();
+    writer.reset(undefined, schema);
+    for await (const batch of series.stream({ ...query, times: 'epoch_ms' })) {
+      const children = schema.fields.map(
+        (field) =>
+          vectorFromArray(
+            batch.map((o) => {
+              const v = o.values[field.name];
+              return typeof v === 'bigint' ? Number(v) : v;
+            }) as never,
+            field.type
+          ).data[0]!
+      );
+      const data = makeData({ type: new Struct(schema.fields), length: batch.length, nullCount: 0, children });
+      writer.write(new RecordBatch(schema, data));
+    }
+    writer.close();
+    await pump;
+    res.end();
+  }
+}

@@ -1,0 +1,110 @@
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { writeFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REACHES_PASS_51, REACH_548, call, startGateway, type TestGateway } from '../helpers.js';
+
+const PITTSBURGH_REACH = '74269900011';
+
+describe('GET /timeseries (many features, streamed, typed)', () => {
+  let g: TestGateway;
+  let dir: string;
+  beforeAll(async () => {
+    g = await startGateway();
+    dir = await mkdtemp(path.join(os.tmpdir(), 'hysope-ts-'));
+    for (const f of [REACH_548, ...REACHES_PASS_51]) expect((await g.ingest(f)).ok).toBe(true);
+    // The same cycle-1 granule reprocessed (newer CRID): de-duplication keeps one observation per pass.
+    const newer = path.join(dir, path.basename(REACHES_PASS_51[0]!).replace('_PGA2_03', '_PGB0_01'));
+    await copyFile(REACHES_PASS_51[0]!, newer);
+    expect((await g.ingest(newer)).ok).toBe(true);
+  });
+  afterAll(async () => {
+    await g?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('CSV for several ids, with nulls (not fill values) and optional de-duplication of CRIDs', async () => {
+    const r = await fetch(`${g.url}/timeseries?feature=Reach&ids=${PITTSBURGH_REACH},74269900021&fields=reach_id,time,wse,cycle_id,crid,time_tai`);
+    expect(r.headers.get('content-type')).toMatch(/text\/csv/);
+    const lines = (await r.text()).trim().split('\n');
+    expect(lines[0]).toBe('reach_id,time,wse,cycle_id,crid,time_tai');
+    const rows = lines.slice(1).map((l) => l.split(','));
+    expect(rows.filter((x) => x[0] === PITTSBURGH_REACH).map((x) => `${x[3]}${x[4]}`)).toEqual(['1PGA2', '1PGB0', '2PGA2', '3PGA2']);
+    expect(rows.every((x) => x[5] === '')).toBe(true); // time_tai is -9999 (a fill) in these granules
+    expect(rows[0]![1]).toMatch(/^2010-08-16T/);
+    const deduped = (await (await fetch(`${g.url}/timeseries?feature=Reach&ids=${PITTSBURGH_REACH}&fields=cycle_id,crid&dedupe=true`)).text())
+      .trim()
+      .split('\n')
+      .slice(1);
+    expect(deduped).toEqual(['1,PGB0', '2,PGA2', '3,PGA2']);
+  });
+
+  it('a SWORD basin prefix, a bbox and a time window select features and passes', async () => {
+    const basin = (await (await fetch(`${g.url}/timeseries?feature=Reach&basin=7426&fields=reach_id&dedupe=true`)).text()).trim().split('\n').slice(1);
+    expect(basin.length).toBeGreaterThan(3);
+    expect(basin.every((id) => id.startsWith('7426'))).toBe(true);
+    const box = (await (await fetch(`${g.url}/timeseries?feature=Reach&bbox=-80.1,40.3,-79.8,40.6&fields=reach_id,p_lon,p_lat&dedupe=true`)).text())
+      .trim()
+      .split('\n')
+      .slice(1);
+    expect(box.length).toBeGreaterThan(0);
+    for (const line of box) {
+      const [, lon, lat] = line.split(',').map(Number);
+      expect(lon).toBeGreaterThanOrEqual(-80.1);
+      expect(lat).toBeLessThanOrEqual(40.6);
+    }
+    const window = (
+      await (await fetch(`${g.url}/timeseries?feature=Reach&ids=${PITTSBURGH_REACH}&datetime=2010-09-01T00:00:00Z/2010-09-10T00:00:00Z&fields=cycle_id`)).text()
+    )
+      .trim()
+      .split('\n')
+      .slice(1);
+    expect(window).toEqual(['2']);
+  });
+
+  it('quality=good keeps reach_q = 0 only', async () => {
+    const all = (await (await fetch(`${g.url}/timeseries?feature=Reach&basin=7&fields=reach_q&quality=all`)).text()).trim().split('\n').slice(1);
+    const good = (await (await fetch(`${g.url}/timeseries?feature=Reach&basin=7&fields=reach_q&quality=good`)).text()).trim().split('\n').slice(1);
+    expect(good.every((q) => q === '0')).toBe(true);
+    expect(good.length).toBe(all.filter((q) => q === '0').length);
+    expect(all.length).toBeGreaterThan(good.length);
+  });
+
+  it('GeoJSON, Arrow IPC and Parquet carry the same observations', async () => {
+    const qs = `feature=Reach&ids=${PITTSBURGH_REACH}&fields=reach_id,time,wse,cycle_id&dedupe=true`;
+    const geo = await (await fetch(`${g.url}/timeseries?${qs}&format=geojson`)).json();
+    expect(geo.features.map((f: any) => f.properties.cycle_id)).toEqual([1, 2, 3]);
+    expect(geo.features[0].geometry.type).toMatch(/LineString/);
+    const arrow = tableFromIPC(new Uint8Array(await (await fetch(`${g.url}/timeseries?${qs}&format=arrow`)).arrayBuffer()));
+    expect(arrow.numRows).toBe(3);
+    expect(String(arrow.schema.fields.find((f) => f.name === 'time')!.type)).toMatch(/Timestamp/);
+    expect(arrow.getChild('wse')!.toArray()[1]).toBeCloseTo(geo.features[1].properties.wse, 9);
+    const res = await fetch(`${g.url}/timeseries?${qs}&format=parquet`);
+    expect(res.headers.get('content-type')).toBe('application/vnd.apache.parquet');
+    const file = path.join(dir, 'out.parquet');
+    await writeFile(file, new Uint8Array(await res.arrayBuffer()));
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    const rows = (await duck.runAndReadAll(`select cycle_id, wse from '${file}' order by cycle_id`)).getRowObjectsJS();
+    expect(rows.map((r) => r['cycle_id'])).toEqual([1, 2, 3]);
+    expect(rows[2]!['wse']).toBeCloseTo(geo.features[2].properties.wse, 9);
+  });
+
+  it('bad input gets a 400 that says what to fix', async () => {
+    const bad = async (qs: string, detail: RegExp) => {
+      const r = await call(`${g.url}/timeseries?${qs}`);
+      expect(r.status).toBe(400);
+      expect(r.body.detail).toMatch(detail);
+    };
+    await bad('feature=Reach&ids=123', /11 digits; bad: 123/);
+    await bad('feature=Reach', /exactly one of ids/);
+    await bad('feature=Reach&ids=74269900011&basin=74', /exactly one of ids/);
+    await bad('feature=Reach&basin=74x', /basin is a SWORD basin code prefix/);
+    await bad('feature=Reach&ids=74269900011&fields=wse,bogus', /unknown field\(s\) for Reach: bogus/);
+    await bad('feature=Reach&ids=74269900011&format=xlsx', /format must be csv, geojson, arrow or parquet/);
+    await bad('feature=Reach&ids=74269900011&quality=great', /quality must be good, suspect or all/);
+    await bad('feature=Reach&ids=74269900011&datetime=2011-01-01T00:00:00Z/2010-01-01T00:00:00Z', /after its end/);
+  });
+});
