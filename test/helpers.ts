@@ -29,7 +29,7 @@ export interface TestGateway {
   url: string;
   gateway: Gateway;
   dataDir: string;
-  ingest(file: string): ReturnType<typeof ingestFile>;
+  ingest(file: string, owner?: string): ReturnType<typeof ingestFile>;
   stop(): Promise<void>;
 }
 
@@ -70,10 +70,13 @@ async function isolatedUrl(url: string): Promise<{ url: string; drop: () => Prom
   };
 }
 
-export async function startGateway(options: { databaseUrl?: string } = {}): Promise<TestGateway> {
+export async function startGateway(options: { databaseUrl?: string; env?: Record<string, string> } = {}): Promise<TestGateway> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'hysope-test-'));
   const isolated = options.databaseUrl ? await isolatedUrl(options.databaseUrl) : null;
-  const config = loadConfig({ HYSOPE_LOG_LEVEL: 'silent', ...(isolated ? { HYSOPE_DATABASE_URL: isolated.url } : {}) }, { data: dataDir, port: '0' });
+  const config = loadConfig(
+    { HYSOPE_LOG_LEVEL: 'silent', ...(isolated ? { HYSOPE_DATABASE_URL: isolated.url } : {}), ...options.env },
+    { data: dataDir, port: '0' }
+  );
   const gateway = await createGateway(config);
   const server = await new Promise<import('node:http').Server>((resolve) => {
     const s = gateway.app.listen(0, '127.0.0.1', () => resolve(s));
@@ -83,7 +86,7 @@ export async function startGateway(options: { databaseUrl?: string } = {}): Prom
     url,
     gateway,
     dataDir,
-    ingest: (file) => ingestFile(gateway.store, dataDir, file),
+    ingest: (file, owner?: string) => ingestFile(gateway.store, dataDir, file, { owner }),
     async stop() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));

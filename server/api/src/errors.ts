@@ -24,5 +24,6 @@ export const ErrorTypes = {
   rangeNotSatisfiable: `${ERROR_TYPE_BASE}range-not-satisfiable`,
   unsupportedMediaType: `${ERROR_TYPE_BASE}unsupported-media-type`,
   tooManyRequests: `${ERROR_TYPE_BASE}too-many-requests`,
+  unauthorized: `${ERROR_TYPE_BASE}unauthorized`,
   internal: `${ERROR_TYPE_BASE}internal`
 } as const;

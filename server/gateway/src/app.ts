@@ -1,6 +1,9 @@
 import path from 'node:path';
 import express, { type Request } from 'express';
 import { pino, type Logger } from 'pino';
+import { HubAuthenticator } from './auth/hub.js';
+import { authenticate, principalOf, rateLimit } from './auth/middleware.js';
+import { UserStore } from './auth/users.js';
 import { CatalogService } from './catalog/service.js';
 import { CatalogStore } from './catalog/store.js';
 import { catalogRoutes } from './catalog/routes.js';
@@ -20,6 +23,7 @@ export interface Gateway {
   db: Database;
   store: CatalogStore;
   catalog: CatalogService;
+  users: UserStore;
   config: Config;
   log: Logger;
   close(): Promise<void>;
@@ -51,11 +55,18 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   });
   app.use(express.json({ limit: '5mb', type: ['application/json', 'application/geo+json', 'application/*+json'] }));
   app.use('/health', healthRoutes(db));
+  const users = new UserStore(db);
+  app.use(authenticate(users, config.hubApiUrl ? new HubAuthenticator(config.hubApiUrl) : null));
+  app.use(rateLimit(config.rateLimit));
   app.use('/stac', catalogRoutes(catalog, baseUrl));
-  app.use('/assets', assetRoutes(config.dataDir));
+  app.use(
+    '/assets',
+    assetRoutes(config.dataDir, (res, collection, item) => catalog.canRead(principalOf(res), collection, item))
+  );
   const series = new TimeseriesService(config.dataDir, db);
-  app.use('/hydrocron/v1', hydrocronRoutes(series));
-  app.use('/timeseries', timeseriesRoutes(series));
+  const seriesVisible = async (res: import('express').Response, collection: string) => (await catalog.visible(principalOf(res))).includes(collection);
+  app.use('/hydrocron/v1', hydrocronRoutes(series, seriesVisible));
+  app.use('/timeseries', timeseriesRoutes(series, seriesVisible));
   app.get('/', (req, res) => {
     res.json({
       title: 'HYSOPE gateway',
@@ -67,5 +78,5 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   });
   app.use(notFoundHandler);
   app.use(errorHandler(log));
-  return { app, db, store, catalog, config, log, close: () => db.close() };
+  return { app, db, store, catalog, users, config, log, close: () => db.close() };
 }

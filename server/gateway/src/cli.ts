@@ -7,6 +7,8 @@ import { expandInputs, ingestFile, type IngestResult } from './catalog/ingest.js
 import type { CatalogStore } from './catalog/store.js';
 import { loadConfig, type Config, type ConfigFlags } from './config.js';
 import { SAMPLES_DIR } from './formats/samples.js';
+import { ACCESS_LEVELS, type AccessLevel } from './auth/principal.js';
+import { UserStore } from './auth/users.js';
 
 const HELP = `hysope — the HYSOPE gateway
 
@@ -14,15 +16,20 @@ Usage:
   hysope serve  [--data DIR] [--port N] [--host H]   serve the STAC API and assets (/health/live answers once ready)
   hysope ingest [--data DIR] <file|folder|glob>...    ingest granules into the catalog (non-zero exit if any fails)
   hysope start  [--data DIR] [--port N] [--host H]   ingest the bundled sample data if the catalog is empty, then serve
+  hysope ingest --owner NAME ...                      ingest into NAME's private workspace (only NAME sees the items)
+  hysope user add NAME ROLE                           create a user (public, educational, scientific, institutional); prints an API key
+  hysope access COLLECTION LEVEL [--owner NAME]       set a collection's access level (public ... institutional, private)
   hysope --help
 
 Environment: HYSOPE_DATA_DIR (default ./data), HYSOPE_PORT (8080), HYSOPE_HOST (127.0.0.1),
-HYSOPE_DATABASE_URL (PostgreSQL; default: embedded PGlite in DATA/db), HYSOPE_PUBLIC_URL, HYSOPE_LOG_LEVEL.
+HYSOPE_DATABASE_URL (PostgreSQL; default: embedded PGlite in DATA/db), HYSOPE_PUBLIC_URL, HYSOPE_LOG_LEVEL,
+HYSOPE_HUB_API_URL (JupyterHub API whose tokens are accepted), HYSOPE_RATE_LIMIT (requests/minute per caller, 1200).
+Clients send an API key or hub token as "Authorization: token KEY" (or ?api_key=KEY).
 `;
 
 interface Parsed {
   command: string | undefined;
-  flags: ConfigFlags & { help?: boolean };
+  flags: ConfigFlags & { help?: boolean; owner?: string };
   args: string[];
 }
 
@@ -36,10 +43,10 @@ export function parseArgs(argv: string[]): Parsed {
     if (a === '--help' || a === '-h') flags.help = true;
     else if (a.startsWith('--')) {
       const [name, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
-      if (!['data', 'port', 'host'].includes(name)) throw new Error(`unknown option --${name} (see hysope --help)`);
+      if (!['data', 'port', 'host', 'owner'].includes(name)) throw new Error(`unknown option --${name} (see hysope --help)`);
       const value = inline ?? argv[++i];
       if (value === undefined) throw new Error(`--${name} needs a value`);
-      flags[name as 'data' | 'port' | 'host'] = value;
+      flags[name as 'data' | 'port' | 'host' | 'owner'] = value;
     } else if (command === undefined) command = a;
     else args.push(a);
   }
@@ -62,11 +69,11 @@ async function checkLock(config: Config): Promise<void> {
   }
 }
 
-async function ingestAll(store: CatalogStore, config: Config, inputs: string[], out: (line: string) => void): Promise<IngestResult[]> {
+async function ingestAll(store: CatalogStore, config: Config, inputs: string[], out: (line: string) => void, owner?: string): Promise<IngestResult[]> {
   const files = await expandInputs(inputs);
   const results: IngestResult[] = [];
   for (const [i, file] of files.entries()) {
-    const r = await ingestFile(store, config.dataDir, file);
+    const r = await ingestFile(store, config.dataDir, file, { owner });
     results.push(r);
     const n = `[${i + 1}/${files.length}]`;
     if (r.ok)
@@ -132,10 +139,33 @@ export async function main(argv: string[]): Promise<number> {
       await checkLock(config);
       const { db, store } = await openCatalog(config);
       try {
-        const results = await ingestAll(store, config, args, (l) => console.log(l));
+        const results = await ingestAll(store, config, args, (l) => console.log(l), flags.owner);
         const failed = results.filter((r) => !r.ok).length;
         console.log(`${results.length - failed} ingested, ${failed} failed`);
         return failed > 0 ? 1 : 0;
+      } finally {
+        await db.close();
+      }
+    }
+    case 'user':
+    case 'access': {
+      await checkLock(config);
+      const { db, store } = await openCatalog(config);
+      try {
+        if (command === 'user') {
+          const [sub, name, role] = args;
+          if (sub !== 'add' || !name || !role) throw new Error('usage: hysope user add NAME ROLE');
+          const key = await new UserStore(db).addUser(name, role);
+          console.log(`user ${name} (${role}); API key (shown once): ${key}`);
+        } else {
+          const [collection, level] = args;
+          if (!collection || !level || !ACCESS_LEVELS.includes(level as AccessLevel))
+            throw new Error(`usage: hysope access COLLECTION ${ACCESS_LEVELS.join('|')} [--owner NAME]`);
+          if (level === 'private' && !flags.owner) throw new Error('a private collection needs --owner NAME');
+          if (!(await store.setAccess(collection, level, flags.owner ?? null))) throw new Error(`collection "${collection}" does not exist`);
+          console.log(`${collection}: ${level}${flags.owner ? ` (owner ${flags.owner})` : ''}`);
+        }
+        return 0;
       } finally {
         await db.close();
       }

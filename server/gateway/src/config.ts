@@ -11,6 +11,10 @@ export const Config = z.object({
   databaseUrl: z.string().url().optional(),
   /** Public base URL for links (behind a proxy); default: from the request's Host. */
   publicUrl: z.string().url().optional(),
+  /** JupyterHub REST API (e.g. http://127.0.0.1:8081/hub/api): its tokens are accepted too. */
+  hubApiUrl: z.string().url().optional(),
+  /** Requests per minute per caller (0: no limit). */
+  rateLimit: z.number().int().min(0),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 });
 export type Config = z.infer<typeof Config>;
@@ -35,6 +39,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     host: flags.host ?? env['HYSOPE_HOST'] ?? '127.0.0.1',
     databaseUrl: env['HYSOPE_DATABASE_URL'] || undefined,
     publicUrl: env['HYSOPE_PUBLIC_URL'] || undefined,
+    hubApiUrl: env['HYSOPE_HUB_API_URL'] || env['JUPYTERHUB_API_URL'] || undefined,
+    rateLimit: Number(env['HYSOPE_RATE_LIMIT'] ?? 1200),
     logLevel: env['HYSOPE_LOG_LEVEL'] ?? 'info'
   });
   if (!parsed.success) {

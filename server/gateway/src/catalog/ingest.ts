@@ -96,7 +96,7 @@ export function itemOf(product: Product, parquet: { href: string; bytes: number 
  * (item, supersession, collection extent) → files moved into place. A file that fails to read or store
  * leaves the catalog and the object store exactly as they were.
  */
-export async function ingestFile(store: CatalogStore, dataDir: string, file: string): Promise<IngestResult> {
+export async function ingestFile(store: CatalogStore, dataDir: string, file: string, options: { owner?: string } = {}): Promise<IngestResult> {
   const t0 = performance.now();
   let product: Product;
   try {
@@ -112,7 +112,8 @@ export async function ingestFile(store: CatalogStore, dataDir: string, file: str
   const tag = `.tmp-${process.pid}-${Date.now()}`;
   const tmpParquet = parquetPath + tag;
   const tmpSource = sourcePath + tag;
-  const feature = featureTypeOf(product);
+  // Private workspace items stay out of the shared time-series store.
+  const feature = options.owner ? null : featureTypeOf(product);
   const granule = parseGranuleName(product.id);
   const seriesPath = feature ? timeseriesPath(dataDir, feature, granule?.continent ?? 'XX', product.id) : null;
   const tmpSeries = seriesPath ? seriesPath + tag : null;
@@ -150,7 +151,8 @@ export async function ingestFile(store: CatalogStore, dataDir: string, file: str
       end: product.end,
       bbox: product.bbox,
       content,
-      searchText: searchTextOf(product, def.title)
+      searchText: searchTextOf(product, def.title),
+      owner: options.owner ?? null
     };
     const { latest } = await store.db.transaction(async (tx) => {
       const result = await store.upsertItem(tx, record);

@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
 import { SearchParameterError, searchBodyFromQuery, type SearchBody } from '@hysope/api';
 import { ValidationError } from '../errors.js';
+import { principalOf } from '../auth/middleware.js';
 import { asyncHandler } from '../http/errors.js';
 import type { CatalogService } from './service.js';
 
@@ -31,48 +32,48 @@ export function catalogRoutes(catalog: CatalogService, baseUrl: BaseUrlOf): Rout
   r.get(
     '/queryables',
     asyncHandler(async (req, res) => {
-      res.type('application/schema+json').send(JSON.stringify(await catalog.queryables(baseUrl(req))));
+      res.type('application/schema+json').send(JSON.stringify(await catalog.queryables(baseUrl(req), principalOf(res))));
     })
   );
   r.get(
     '/collections',
     asyncHandler(async (req, res) => {
-      res.json(await catalog.collections(baseUrl(req)));
+      res.json(await catalog.collections(baseUrl(req), principalOf(res)));
     })
   );
   r.get(
     '/collections/:id',
     asyncHandler(async (req, res) => {
-      res.json(await catalog.collection(String(req.params['id']), baseUrl(req)));
+      res.json(await catalog.collection(String(req.params['id']), baseUrl(req), principalOf(res)));
     })
   );
   r.get(
     '/collections/:id/queryables',
     asyncHandler(async (req, res) => {
-      res.type('application/schema+json').send(JSON.stringify(await catalog.queryables(baseUrl(req), String(req.params['id']))));
+      res.type('application/schema+json').send(JSON.stringify(await catalog.queryables(baseUrl(req), principalOf(res), String(req.params['id']))));
     })
   );
   r.get(
     '/collections/:id/items',
     asyncHandler(async (req, res) => {
       const id = String(req.params['id']);
-      await catalog.collection(id, baseUrl(req));
+      await catalog.collection(id, baseUrl(req), principalOf(res));
       const body = fromQuery(req);
       if (body.collections) throw new ValidationError('collections is not a parameter of /collections/{id}/items; use /search');
-      const page = await catalog.search({ ...body, collections: [id] }, baseUrl(req), { method: 'GET', url: full(req) });
+      const page = await catalog.search({ ...body, collections: [id] }, baseUrl(req), { method: 'GET', url: full(req) }, principalOf(res));
       res.type(GEOJSON).send(JSON.stringify(page));
     })
   );
   r.get(
     '/collections/:id/items/:itemId',
     asyncHandler(async (req, res) => {
-      res.type(GEOJSON).send(JSON.stringify(await catalog.item(String(req.params['id']), String(req.params['itemId']), baseUrl(req))));
+      res.type(GEOJSON).send(JSON.stringify(await catalog.item(String(req.params['id']), String(req.params['itemId']), baseUrl(req), principalOf(res))));
     })
   );
   r.get(
     '/search',
     asyncHandler(async (req, res) => {
-      const page = await catalog.search(fromQuery(req), baseUrl(req), { method: 'GET', url: full(req) });
+      const page = await catalog.search(fromQuery(req), baseUrl(req), { method: 'GET', url: full(req) }, principalOf(res));
       res.type(GEOJSON).send(JSON.stringify(page));
     })
   );
@@ -81,7 +82,7 @@ export function catalogRoutes(catalog: CatalogService, baseUrl: BaseUrlOf): Rout
     asyncHandler(async (req, res) => {
       if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))
         throw new ValidationError('POST /search takes a JSON object body (Content-Type: application/json)');
-      const page = await catalog.search(req.body as SearchBody, baseUrl(req), { method: 'POST' });
+      const page = await catalog.search(req.body as SearchBody, baseUrl(req), { method: 'POST' }, principalOf(res));
       res.type(GEOJSON).send(JSON.stringify(page));
     })
   );

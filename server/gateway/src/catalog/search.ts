@@ -56,7 +56,7 @@ export function parseFilter(filter: SearchBody['filter'], lang: SearchBody['filt
  * builds the SQL condition, the order and the page.
  * @throws ValidationError on bad input
  */
-export function planSearch(input: SearchBody, knownCollections: string[]): PlannedSearch {
+export function planSearch(input: SearchBody, knownCollections: string[], viewer: string | null = null): PlannedSearch {
   const parsed = SearchBody.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -83,7 +83,9 @@ export function planSearch(input: SearchBody, knownCollections: string[]): Plann
     const unknown = body.collections.filter((c) => !knownCollections.includes(c));
     if (unknown.length) throw new ValidationError(`unknown collection(s): ${unknown.join(', ')}; see /stac/collections`);
     conditions.push(`collection = any(${param(body.collections, '::text[]')})`);
-  }
+  } else conditions.push(`collection = any(${param(knownCollections, '::text[]')})`);
+  // Private workspace items are their owner's alone.
+  conditions.push(viewer === null ? 'owner is null' : `(owner is null or owner = ${param(viewer)})`);
   if (body.ids?.length) conditions.push(`id = any(${param(body.ids, '::text[]')})`);
   else conditions.push('not deprecated');
 

@@ -1,4 +1,5 @@
 import { STAC_VERSION, type Collection, type Item, type ItemCollection, type LandingPage, type Link, type SearchBody } from '@hysope/api';
+import { canSee, type Principal } from '../auth/principal.js';
 import { NotFoundError } from '../errors.js';
 import { queryablesDocument } from './collections.js';
 import { applyFields, planSearch } from './search.js';
@@ -67,9 +68,15 @@ export class CatalogService {
     };
   }
 
+  /** Ids of the collections a principal may see. */
+  async visible(p: Principal): Promise<string[]> {
+    return (await this.store.access()).filter((c) => canSee(p, c.access, c.owner)).map((c) => c.id);
+  }
+
   /** `GET /stac/collections` */
-  async collections(base: string): Promise<{ collections: Collection[]; links: Link[] }> {
-    const all = await this.store.collections();
+  async collections(base: string, p: Principal): Promise<{ collections: Collection[]; links: Link[] }> {
+    const visible = new Set(await this.visible(p));
+    const all = (await this.store.collections()).filter((c) => visible.has(c.id));
     return {
       collections: all.map((c) => this.withCollectionLinks(c, base)),
       links: [
@@ -83,20 +90,15 @@ export class CatalogService {
    * `GET /stac/collections/{id}`
    * @throws NotFoundError for an unknown collection
    */
-  async collection(id: string, base: string): Promise<Collection> {
-    const c = await this.store.collection(id);
+  async collection(id: string, base: string, p: Principal): Promise<Collection> {
+    const c = (await this.visible(p)).includes(id) ? await this.store.collection(id) : null;
     if (!c) throw new NotFoundError(`collection "${id}" does not exist; see /stac/collections`);
     return this.withCollectionLinks(c, base);
   }
 
-  /** Collection ids. */
-  async collectionIds(): Promise<string[]> {
-    return (await this.store.collections()).map((c) => c.id);
-  }
-
   /** `GET /stac/queryables` and `/stac/collections/{id}/queryables` */
-  async queryables(base: string, collectionId?: string) {
-    if (collectionId) await this.collection(collectionId, base);
+  async queryables(base: string, p: Principal, collectionId?: string) {
+    if (collectionId) await this.collection(collectionId, base, p);
     return queryablesDocument(base, collectionId);
   }
 
@@ -104,10 +106,10 @@ export class CatalogService {
    * `GET /stac/collections/{c}/items/{id}`
    * @throws NotFoundError when the collection or the item does not exist
    */
-  async item(collectionId: string, id: string, base: string): Promise<Item> {
-    await this.collection(collectionId, base);
+  async item(collectionId: string, id: string, base: string, p: Principal): Promise<Item> {
+    await this.collection(collectionId, base, p);
     const row = await this.store.item(collectionId, id);
-    if (!row) throw new NotFoundError(`item "${id}" is not in collection "${collectionId}"`);
+    if (!row || (row.owner !== null && row.owner !== p.name)) throw new NotFoundError(`item "${id}" is not in collection "${collectionId}"`);
     return this.withItemLinks(row, base);
   }
 
@@ -115,8 +117,8 @@ export class CatalogService {
    * `/stac/search` and `/stac/collections/{id}/items`: one page of items with `next`/`prev` links.
    * @throws ValidationError on bad parameters
    */
-  async search(body: SearchBody, base: string, shape: RequestShape): Promise<ItemCollection> {
-    const plan = planSearch(body, await this.collectionIds());
+  async search(body: SearchBody, base: string, shape: RequestShape, p: Principal): Promise<ItemCollection> {
+    const plan = planSearch(body, await this.visible(p), p.name);
     const rows: ItemRow[] = [];
     let nextOffset: number | null = null;
     if (!plan.exact) {
@@ -166,6 +168,13 @@ export class CatalogService {
       ...(matched !== null ? { numberMatched: matched } : {}),
       context: { returned: features.length, limit: plan.limit, ...(matched !== null ? { matched } : {}) }
     };
+  }
+
+  /** Whether a principal may read an item's assets (its collection and, for a private item, its owner). */
+  async canRead(p: Principal, collectionId: string, itemId: string): Promise<boolean> {
+    if (!(await this.visible(p)).includes(collectionId)) return false;
+    const row = await this.store.item(collectionId, itemId);
+    return row !== null && (row.owner === null || row.owner === p.name);
   }
 
   private withCollectionLinks(c: Collection, base: string): Collection {

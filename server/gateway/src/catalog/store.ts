@@ -21,6 +21,8 @@ export interface ItemRecord {
   bbox: [number, number, number, number];
   content: Item;
   searchText: string;
+  /** Private workspace item: only this user sees it. */
+  owner?: string | null;
 }
 
 /** A SQL condition with its parameters (numbered from 1). */
@@ -57,6 +59,20 @@ export class CatalogStore {
     return rows[0]?.content ?? null;
   }
 
+  /** Access level and owner of every collection. */
+  async access(): Promise<{ id: string; access: string; owner: string | null }[]> {
+    return this.db.query('select id, access, owner from collections order by id');
+  }
+
+  /**
+   * Sets a collection's access level (and owner, for private collections).
+   * @returns false when the collection does not exist
+   */
+  async setAccess(id: string, access: string, owner: string | null): Promise<boolean> {
+    const rows = await this.db.query('update collections set access = $2, owner = $3 where id = $1 returning id', [id, access, owner]);
+    return rows.length === 1;
+  }
+
   /** Number of items per collection (current and superseded). */
   async counts(): Promise<Record<string, number>> {
     const rows = await this.db.query<{ collection: string; n: number }>('select collection, count(*)::int as n from items group by collection');
@@ -64,8 +80,11 @@ export class CatalogStore {
   }
 
   /** One item, or null. */
-  async item(collection: string, id: string): Promise<ItemRow | null> {
-    const rows = await this.db.query<ItemRow>('select collection, id, deprecated, content from items where collection = $1 and id = $2', [collection, id]);
+  async item(collection: string, id: string): Promise<(ItemRow & { owner: string | null }) | null> {
+    const rows = await this.db.query<ItemRow & { owner: string | null }>(
+      'select collection, id, deprecated, content, owner from items where collection = $1 and id = $2',
+      [collection, id]
+    );
     return rows[0] ?? null;
   }
 
@@ -95,12 +114,12 @@ export class CatalogStore {
    */
   async upsertItem(tx: Queryable, r: ItemRecord): Promise<{ latest: string }> {
     await tx.query(
-      `insert into items (collection, id, granule_key, version, start_datetime, end_datetime, west, south, east, north, bbox, properties, content, search_text)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, box(point($7, $8), point($9, $10)), $11::jsonb, $12::jsonb, $13)
+      `insert into items (collection, id, granule_key, version, start_datetime, end_datetime, west, south, east, north, bbox, properties, content, search_text, owner)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, box(point($7, $8), point($9, $10)), $11::jsonb, $12::jsonb, $13, $14)
        on conflict (collection, id) do update set granule_key = excluded.granule_key, version = excluded.version,
          start_datetime = excluded.start_datetime, end_datetime = excluded.end_datetime, west = excluded.west, south = excluded.south,
          east = excluded.east, north = excluded.north, bbox = excluded.bbox, properties = excluded.properties, content = excluded.content,
-         search_text = excluded.search_text`,
+         search_text = excluded.search_text, owner = excluded.owner`,
       [
         r.collection,
         r.id,
@@ -111,7 +130,8 @@ export class CatalogStore {
         ...r.bbox,
         JSON.stringify(r.content.properties),
         JSON.stringify(r.content),
-        r.searchText
+        r.searchText,
+        r.owner ?? null
       ]
     );
     const versions = await tx.query<{ id: string; version: string }>(

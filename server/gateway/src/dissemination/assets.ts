@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { NotFoundError } from '../errors.js';
 
 const TYPES: Record<string, string> = {
@@ -15,11 +15,18 @@ const TYPES: Record<string, string> = {
  * ETag, Last-Modified and conditional requests, so DuckDB reads GeoParquet remotely by ranges.
  * No path can leave the object store root.
  */
-export function assetRoutes(dataDir: string): Router {
+export function assetRoutes(dataDir: string, canRead: (res: Response, collection: string, itemId: string) => Promise<boolean>): Router {
   const root = path.resolve(dataDir);
   const r = Router();
-  r.get(/^\/(products|sources)\/(.+)$/, (req, res, next) => {
+  r.get(/^\/(products|sources)\/(.+)$/, async (req, res, next) => {
     const rel = decodeURIComponent(req.path).replace(/^\/+/, '');
+    // products/<collection>/<item>[.<table>].parquet or sources/<collection>/<item>/<file>
+    const [kind, collection, name] = rel.split('/');
+    const itemId = kind === 'products' ? (name ?? '').replace(/(\.[a-z]+)?\.parquet$/, '') : (name ?? '');
+    if (!collection || !itemId || !(await canRead(res, collection, itemId).catch(() => false))) {
+      next(new NotFoundError(`no asset at ${req.path}`));
+      return;
+    }
     const full = path.resolve(root, rel);
     if (!full.startsWith(root + path.sep) || rel.split('/').some((p) => p === '..' || p.startsWith('.'))) {
       next(new NotFoundError(`no asset at ${req.path}`));

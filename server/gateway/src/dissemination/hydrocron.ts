@@ -97,7 +97,7 @@ function csvCell(text: string): string {
  * parameters, envelope, CSV and GeoJSON shapes, Accept handling, units columns, source fill values),
  * without its 6 MB cap.
  */
-export function hydrocronRoutes(series: TimeseriesService): Router {
+export function hydrocronRoutes(series: TimeseriesService, visible: (res: Response, collection: string) => Promise<boolean>): Router {
   const r = Router();
   r.get(
     '/timeseries',
@@ -114,6 +114,9 @@ export function hydrocronRoutes(series: TimeseriesService): Router {
           req.originalUrl
         );
       const p = parseParams(req.query as Record<string, unknown>);
+      // A feature type whose collection the caller may not see has no observations for them.
+      if (!(await visible(res, FEATURES[p.feature].collection)))
+        throw new ValidationError(`Results with the specified Feature ID ${p.featureId} were not found`);
       const rows = await series.query({
         feature: p.feature,
         ids: [p.featureId],

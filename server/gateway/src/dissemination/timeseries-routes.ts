@@ -18,7 +18,7 @@ import {
   type DataType
 } from 'apache-arrow';
 import { SearchParameterError, parseBBox, parseDatetime } from '@hysope/api';
-import { ValidationError } from '../errors.js';
+import { NotFoundError, ValidationError } from '../errors.js';
 import { writeParquetTable } from '../formats/geoparquet.js';
 import { asyncHandler } from '../http/errors.js';
 import { FEATURES, type FeatureType } from './timeseries-store.js';
@@ -129,12 +129,13 @@ function arrowType(meta: FieldMeta | undefined): DataType {
  * GeoJSON, Arrow IPC or Parquet with no size cap; fill values are nulls; quality filtering and
  * CRID de-duplication (latest processing wins).
  */
-export function timeseriesRoutes(series: TimeseriesService): Router {
+export function timeseriesRoutes(series: TimeseriesService, visible: (res: Response, collection: string) => Promise<boolean>): Router {
   const r = Router();
   r.get(
     '/',
     asyncHandler(async (req: Request, res: Response) => {
       const { query, format } = await parseSeriesQuery(req.query as Record<string, unknown>, series);
+      if (!(await visible(res, FEATURES[query.feature].collection))) throw new NotFoundError(`no ${query.feature} observations here`);
       try {
         await send(res, query, format);
       } catch (error) {

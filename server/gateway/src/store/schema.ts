@@ -43,6 +43,18 @@ create table if not exists timeseries_fields (
   fill text,
   primary key (feature, field)
 );
+alter table collections add column if not exists owner text;
+alter table items add column if not exists owner text;
+create table if not exists users (
+  name text primary key,
+  role text not null,
+  created timestamptz not null default now()
+);
+create table if not exists api_keys (
+  hash text primary key,
+  user_name text not null references users(name) on delete cascade,
+  created timestamptz not null default now()
+);
 create table if not exists schema_version (version int primary key);
 insert into schema_version (version) values (1) on conflict do nothing;
 `;
