@@ -9,6 +9,7 @@ import { CatalogStore } from './catalog/store.js';
 import { catalogRoutes } from './catalog/routes.js';
 import type { Config } from './config.js';
 import { assetRoutes } from './dissemination/assets.js';
+import { exportRoutes } from './dissemination/export.js';
 import { hydrocronRoutes } from './dissemination/hydrocron.js';
 import { TimeseriesService } from './dissemination/timeseries.js';
 import { timeseriesRoutes } from './dissemination/timeseries-routes.js';
@@ -58,12 +59,12 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   const users = new UserStore(db);
   app.use(authenticate(users, config.hubApiUrl ? new HubAuthenticator(config.hubApiUrl) : null));
   app.use(rateLimit(config.rateLimit));
-  app.use('/stac', catalogRoutes(catalog, baseUrl));
+  const series = new TimeseriesService(config.dataDir, db);
+  app.use('/stac', catalogRoutes(catalog, baseUrl), exportRoutes(catalog, series, config.dataDir, baseUrl));
   app.use(
     '/assets',
     assetRoutes(config.dataDir, (res, collection, item) => catalog.canRead(principalOf(res), collection, item))
   );
-  const series = new TimeseriesService(config.dataDir, db);
   const seriesVisible = async (res: import('express').Response, collection: string) => (await catalog.visible(principalOf(res))).includes(collection);
   app.use('/hydrocron/v1', hydrocronRoutes(series, seriesVisible));
   app.use('/timeseries', timeseriesRoutes(series, seriesVisible));
