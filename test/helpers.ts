@@ -74,7 +74,7 @@ export async function startGateway(options: { databaseUrl?: string; env?: Record
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'hysope-test-'));
   const isolated = options.databaseUrl ? await isolatedUrl(options.databaseUrl) : null;
   const config = loadConfig(
-    { HYSOPE_LOG_LEVEL: 'silent', ...(isolated ? { HYSOPE_DATABASE_URL: isolated.url } : {}), ...options.env },
+    { HYSOPE_LOG_LEVEL: process.env['HYSOPE_TEST_LOG'] ?? 'silent', ...(isolated ? { HYSOPE_DATABASE_URL: isolated.url } : {}), ...options.env },
     { data: dataDir, port: '0' }
   );
   const gateway = await createGateway(config);

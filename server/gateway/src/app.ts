@@ -10,6 +10,7 @@ import { catalogRoutes } from './catalog/routes.js';
 import type { Config } from './config.js';
 import { assetRoutes } from './dissemination/assets.js';
 import { exportRoutes } from './dissemination/export.js';
+import { HarmonizedService, harmonizedRoutes } from './dissemination/harmonized.js';
 import { hydrocronRoutes } from './dissemination/hydrocron.js';
 import { TimeseriesService } from './dissemination/timeseries.js';
 import { timeseriesRoutes } from './dissemination/timeseries-routes.js';
@@ -67,7 +68,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   );
   const seriesVisible = async (res: import('express').Response, collection: string) => (await catalog.visible(principalOf(res))).includes(collection);
   app.use('/hydrocron/v1', hydrocronRoutes(series, seriesVisible));
-  app.use('/timeseries', timeseriesRoutes(series, seriesVisible));
+  app.use('/timeseries', harmonizedRoutes(new HarmonizedService(catalog, series, config.dataDir)), timeseriesRoutes(series, seriesVisible));
   app.get('/', (req, res) => {
     res.json({
       title: 'HYSOPE gateway',
