@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Installs what HYSOPE needs on a fresh Debian 12 machine: Debian packages (PostgreSQL for the
+# Installs what HYSOPE needs on a fresh Debian 12 machine: Debian packages (Chromium for the browser tests, PostgreSQL for the
 # store tests and production-like runs, GDAL for the ingest benchmark baseline), the npm
 # workspaces (npm ci) and the TypeScript build. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(postgresql gdal-bin)
+APT_PACKAGES=(postgresql gdal-bin chromium)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

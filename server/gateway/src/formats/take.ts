@@ -39,5 +39,20 @@ export function takeVector(vector: Vector, indices: Uint32Array): Vector {
 export function bboxStructVector(xmin: Float64Array, ymin: Float64Array, xmax: Float64Array, ymax: Float64Array): Vector {
   const child = (values: Float64Array) => makeData({ type: new Float64(), length: values.length, data: values });
   const type = new Struct(['xmin', 'ymin', 'xmax', 'ymax'].map((n) => new Field(n, new Float64(), false)));
-  return makeVector(makeData({ type, length: xmin.length, nullCount: 0, children: [child(xmin), child(ymin), child(xmax), child(ymax)] }));
+  // Rows without a geometry (NaN) get a null bbox, so min/max statistics stay finite.
+  const nullBitmap = new Uint8Array(Math.ceil(xmin.length / 8));
+  let nullCount = 0;
+  for (let i = 0; i < xmin.length; i++) {
+    if (Number.isNaN(xmin[i]!)) nullCount++;
+    else nullBitmap[i >> 3]! |= 1 << (i & 7);
+  }
+  return makeVector(
+    makeData({
+      type,
+      length: xmin.length,
+      nullCount,
+      nullBitmap: nullCount ? nullBitmap : undefined,
+      children: [child(xmin), child(ymin), child(xmax), child(ymax)]
+    })
+  );
 }

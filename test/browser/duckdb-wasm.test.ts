@@ -1,0 +1,116 @@
+import { copyFile, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import express from 'express';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PIXC_NORMANDY, startGateway, type TestGateway } from '../helpers.js';
+import { launchChromium } from './chromium.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const WASM_DIST = path.resolve(HERE, '../../node_modules/@duckdb/duckdb-wasm/dist');
+const ITEM = 'SWOT_L2_HR_PIXC_001_042_067L_20220402T112019_20220402T112029_Dx0000_01';
+
+describe('DuckDB-WASM in Chromium reads a GeoParquet asset by HTTP ranges', () => {
+  let g: TestGateway;
+  let pageDir: string;
+  let pages: import('node:http').Server;
+  let front: import('node:http').Server;
+  let browser: Browser;
+  const served: { status: number; bytes: number; range: string | undefined }[] = [];
+  let gatewayUrl = '';
+  let pagesUrl = '';
+
+  beforeAll(async () => {
+    g = await startGateway();
+    expect((await g.ingest(PIXC_NORMANDY)).ok).toBe(true);
+    // A front that counts what the gateway sends for the asset (status, bytes, Range asked).
+    const counting = express();
+    counting.use((req, res, next) => {
+      if (req.path.endsWith(`${ITEM}.parquet`)) {
+        // A HEAD (DuckDB-WASM's size probe) sends no body.
+        res.on('finish', () =>
+          served.push({ status: res.statusCode, bytes: req.method === 'HEAD' ? 0 : Number(res.getHeader('content-length') ?? 0), range: req.get('range') })
+        );
+      }
+      next();
+    });
+    counting.use(g.gateway.app);
+    front = await new Promise((r) => {
+      const s = counting.listen(0, '127.0.0.1', () => r(s));
+    });
+    gatewayUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+    pageDir = await mkdtemp(path.join(os.tmpdir(), 'hysope-wasm-'));
+    await build({
+      entryPoints: [path.join(HERE, 'duckdb-page.ts')],
+      bundle: true,
+      format: 'esm',
+      outfile: path.join(pageDir, 'page.js'),
+      logLevel: 'silent',
+      platform: 'browser'
+    });
+    await copyFile(path.join(WASM_DIST, 'duckdb-eh.wasm'), path.join(pageDir, 'duckdb-eh.wasm'));
+    await copyFile(path.join(WASM_DIST, 'duckdb-browser-eh.worker.js'), path.join(pageDir, 'duckdb-browser-eh.worker.js'));
+    await writeFile(
+      path.join(pageDir, 'index.html'),
+      '<!doctype html><meta charset="utf-8"><title>duckdb</title><script type="module" src="/page.js"></script>'
+    );
+    const staticApp = express();
+    staticApp.use(express.static(pageDir, { setHeaders: (res, p) => p.endsWith('.wasm') && res.setHeader('Content-Type', 'application/wasm') }));
+    pages = await new Promise((r) => {
+      const s = staticApp.listen(0, '127.0.0.1', () => r(s));
+    });
+    pagesUrl = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    pages?.close();
+    front?.close();
+    await g?.stop();
+    if (pageDir) await rm(pageDir, { recursive: true, force: true });
+  });
+
+  it('a 1% bbox query returns what native DuckDB counts, fetching a small part of the file', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${pagesUrl}/index.html`);
+    await page.waitForFunction(() => typeof window.bboxCount === 'function');
+    const file = path.join(g.dataDir, 'products/swot-pixc', `${ITEM}.parquet`);
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    const [ext] = (
+      await duck.runAndReadAll(
+        `select min(bbox.xmin) w, min(bbox.ymin) s, max(bbox.xmax) e, max(bbox.ymax) n, (select longitude from '${file}' where longitude is not null limit 1 offset 40000) x, (select latitude from '${file}' where longitude is not null limit 1 offset 40000) y from '${file}'`
+      )
+    ).getRowObjectsJS();
+    const [w, s, e, n, x, y] = [ext!['w'], ext!['s'], ext!['e'], ext!['n'], ext!['x'], ext!['y']].map(Number) as number[];
+    // 10% x 10% of the extent (1% of its area), centred on a pixel.
+    const box = [x! - (e! - w!) * 0.05, y! - (n! - s!) * 0.05, x! + (e! - w!) * 0.05, y! + (n! - s!) * 0.05];
+    const [expected] = (
+      await duck.runAndReadAll(
+        `select count(*)::int n from '${file}' where bbox.xmin <= ${box[2]} and bbox.xmax >= ${box[0]} and bbox.ymin <= ${box[3]} and bbox.ymax >= ${box[1]} and longitude is not null`
+      )
+    ).getRowObjectsJS();
+    served.length = 0;
+    const result = await page.evaluate(([url, b]) => window.bboxCount(url as string, b as number[]), [
+      `${gatewayUrl}/assets/products/swot-pixc/${ITEM}.parquet`,
+      box
+    ] as const);
+    expect(errors).toEqual([]);
+    expect(result.count).toBe(expected!['n']);
+    expect(result.count).toBeGreaterThan(0);
+    const size = (await stat(file)).size;
+    const fetched = served.filter((r) => r.status === 206).reduce((a, r) => a + r.bytes, 0);
+    expect(served.some((r) => r.status === 206 && r.range)).toBe(true);
+    expect(served.filter((r) => r.status === 200 && !r.range)).toEqual([]);
+    expect(fetched / size).toBeLessThan(0.3);
+    console.log(
+      `DuckDB-WASM 1% bbox: ${result.count} pixels in ${result.ms.toFixed(0)} ms, ${fetched} of ${size} bytes (${((100 * fetched) / size).toFixed(1)}%) in ${served.length} requests`
+    );
+  });
+});
