@@ -17,7 +17,7 @@ import {
   vectorFromArray,
   type DataType
 } from 'apache-arrow';
-import { SearchParameterError, parseBBox, parseDatetime } from '@hysope/api';
+import { Geometry as GeometrySchema, SearchParameterError, parseBBox, parseDatetime } from '@hysope/api';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { writeParquetTable } from '../formats/geoparquet.js';
 import { asyncHandler } from '../http/errors.js';
@@ -50,8 +50,12 @@ export async function parseSeriesQuery(q: Record<string, unknown>, series: Times
   const ids = one(q, 'ids') ?? one(q, 'feature_id');
   const basin = one(q, 'basin');
   const bboxText = one(q, 'bbox');
-  if ([ids, basin, bboxText].filter((v) => v !== undefined).length !== 1)
-    throw new ValidationError('give exactly one of ids (comma-separated feature ids), basin (a SWORD basin code prefix) or bbox');
+  const polygonText = one(q, 'intersects');
+  if ([ids, basin, bboxText, polygonText].filter((v) => v !== undefined).length !== 1) {
+    throw new ValidationError(
+      'give exactly one of ids (comma-separated feature ids), basin (a SWORD basin code prefix), bbox or intersects (a GeoJSON Polygon)'
+    );
+  }
   const query: SeriesQuery = { feature: f, fields: [] };
   if (ids !== undefined) {
     query.ids = ids
@@ -65,6 +69,18 @@ export async function parseSeriesQuery(q: Record<string, unknown>, series: Times
   if (basin !== undefined) {
     if (!/^\d{1,10}$/.test(basin)) throw new ValidationError(`basin is a SWORD basin code prefix of 1 to 10 digits, got "${basin}"`);
     query.prefix = basin;
+  }
+  if (polygonText !== undefined) {
+    let geometry: unknown;
+    try {
+      geometry = JSON.parse(polygonText);
+    } catch {
+      throw new ValidationError('intersects must be a GeoJSON Polygon or MultiPolygon in JSON');
+    }
+    const parsed = GeometrySchema.safeParse(geometry);
+    if (!parsed.success || (parsed.data.type !== 'Polygon' && parsed.data.type !== 'MultiPolygon'))
+      throw new ValidationError('intersects must be a GeoJSON Polygon or MultiPolygon');
+    query.polygon = parsed.data;
   }
   try {
     if (bboxText !== undefined) query.bbox = parseBBox(bboxText);

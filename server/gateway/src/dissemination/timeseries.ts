@@ -3,7 +3,8 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Geometry } from '@hysope/api';
 import { ValidationError } from '../errors.js';
-import { fromWkb } from '../formats/wkb.js';
+import { fromWkb, geometryBBox } from '../formats/wkb.js';
+import { intersects } from '../catalog/spatial.js';
 import type { Database } from '../store/database.js';
 import { ADDED_FIELDS, CONTINENT_OF_DIGIT, FEATURES, type FeatureType } from './timeseries-store.js';
 
@@ -30,6 +31,8 @@ export interface SeriesQuery {
   ids?: string[];
   prefix?: string;
   bbox?: [number, number, number, number];
+  /** Features whose prior location (p_lon, p_lat) is inside this polygon. */
+  polygon?: Geometry;
   /** Granule time window (ISO, inclusive), on `range_start_time` as Hydrocron filters. */
   start?: string;
   end?: string;
@@ -86,7 +89,9 @@ export class TimeseriesService {
    * The SQL of a query, or null when the store holds nothing for it.
    * @throws ValidationError for fields the store does not have
    */
-  async plan(q: SeriesQuery): Promise<{ sql: string; params: unknown[] } | null> {
+  async plan(query: SeriesQuery): Promise<{ sql: string; params: unknown[] } | null> {
+    const q = query.polygon ? await this.resolvePolygon(query) : query;
+    if (q.ids && q.ids.length === 0) return null;
     const known = await this.fields(q.feature);
     const unknown = q.fields.filter((f) => !known.has(f));
     if (unknown.length) throw new ValidationError(`unknown field(s) for ${q.feature}: ${unknown.join(', ')}`);
@@ -132,6 +137,26 @@ export class TimeseriesService {
       sql: `select ${columns.join(', ')} from ${from} ${where.length ? `where ${where.join(' and ')}` : ''} order by "${idField}", range_start_time, crid`,
       params
     };
+  }
+
+  /** Turns a polygon into the ids of the features located inside it (bbox in SQL, then exact in JS). */
+  private async resolvePolygon(q: SeriesQuery): Promise<SeriesQuery> {
+    const [w, s, e, n] = geometryBBox(q.polygon!);
+    const { idField } = FEATURES[q.feature];
+    const dir = path.join(this.dataDir, 'timeseries', `feature=${q.feature}`);
+    if (!existsSync(dir)) return { ...q, polygon: undefined, ids: [] };
+    const rows = (
+      await (
+        await this.duck()
+      ).runAndReadAll(
+        `select distinct "${idField}" as id, p_lon, p_lat from read_parquet('${path.join(dir, '*', '*.parquet').replace(/'/g, "''")}', union_by_name = true)
+         where p_lon between ${w} and ${e} and p_lat between ${s} and ${n}`
+      )
+    ).getRowObjectsJS();
+    const ids = rows
+      .filter((r) => intersects({ type: 'Point', coordinates: [Number(r['p_lon']), Number(r['p_lat'])] }, q.polygon!))
+      .map((r) => String(r['id']));
+    return { ...q, polygon: undefined, ids: [...new Set(ids)] };
   }
 
   /** Observations in memory (the drop-in endpoint: one feature). */
