@@ -3,7 +3,19 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'test/specs/**', 'data/**', 'samples/**', 'coverage/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/lib/**',
+      'server/lab/build/**',
+      'server/lab/.state/**',
+      '**/node_modules/**',
+      'test/specs/**',
+      'data/**',
+      'samples/**',
+      'coverage/**'
+    ]
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

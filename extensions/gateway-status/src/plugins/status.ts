@@ -1,0 +1,31 @@
+import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { IStatusBar } from '@jupyterlab/statusbar';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { Widget } from '@lumino/widgets';
+import { CommandIDs, IHysopeGateway } from '../tokens.js';
+
+/** A status bar item: whether the gateway answers; a click checks again. */
+export const statusPlugin: JupyterFrontEndPlugin<void> = {
+  id: '@hysope/gateway-status:status',
+  description: 'Shows in the status bar whether the HYSOPE gateway answers.',
+  autoStart: true,
+  requires: [IHysopeGateway],
+  optional: [IStatusBar, ITranslator],
+  activate: (app: JupyterFrontEnd, gateway: IHysopeGateway, statusBar: IStatusBar | null, translator: ITranslator | null) => {
+    if (!statusBar) return;
+    const trans = (translator ?? nullTranslator).load('hysope');
+    const widget = new Widget();
+    widget.addClass('hy-GatewayStatus');
+    const render = () => {
+      const state = gateway.reachable === null ? 'checking' : gateway.reachable ? 'ok' : 'down';
+      widget.node.textContent = state === 'ok' ? trans.__('HYSOPE ●') : state === 'down' ? trans.__('HYSOPE ○ unreachable') : trans.__('HYSOPE …');
+      widget.node.title = trans.__('HYSOPE gateway: %1', gateway.baseUrl);
+      widget.node.dataset['state'] = state;
+      widget.toggleClass('jp-mod-down', state === 'down');
+    };
+    widget.node.addEventListener('click', () => void app.commands.execute(CommandIDs.check));
+    gateway.changed.connect(render);
+    render();
+    statusBar.registerStatusItem('@hysope/gateway-status:status', { item: widget, align: 'left', rank: 10 });
+  }
+};

@@ -1,0 +1,5 @@
+// Chunks load from where the server put the bundle (page config `fullStaticUrl`), whatever the base URL.
+import { PageConfig } from '@jupyterlab/coreutils';
+
+declare let __webpack_public_path__: string;
+__webpack_public_path__ = `${PageConfig.getOption('fullStaticUrl')}/`;

@@ -1,0 +1,39 @@
+// Webpack build of the HYSOPE lab (modelled on jupyterlab/examples/app and dev_mode).
+const path = require('path');
+const miniSVGDataURI = require('mini-svg-data-uri');
+const { Build } = require('@jupyterlab/builder');
+const pkg = require('./package.json');
+
+// Schemas and themes of every extension into build/, and build/style.js (their styles); the themes are
+// themselves webpack builds, returned here and run with the app's.
+const themes = Build.ensureAssets({
+  output: path.resolve(__dirname, 'build'),
+  schemaOutput: path.resolve(__dirname, 'build'),
+  themeOutput: path.resolve(__dirname, 'build'),
+  packageNames: [...pkg.jupyterlab.extensions, ...pkg.jupyterlab.mimeExtensions]
+});
+
+module.exports = (env, argv) =>
+  [
+    {
+      entry: './lib/index.js',
+      output: { path: path.resolve(__dirname, 'build'), filename: 'bundle.js', chunkFilename: '[name].[contenthash].js', publicPath: 'auto' },
+      bail: true,
+      devtool: argv.mode === 'production' ? false : 'source-map',
+      mode: argv.mode ?? 'development',
+      performance: { hints: false },
+      module: {
+        rules: [
+          { test: /\.css$/, use: ['style-loader', 'css-loader'] },
+          { test: /\.html$/, type: 'asset/resource' },
+          { test: /\.md$/, type: 'asset/source' },
+          { test: /\.(jpg|png|gif|eot|ttf|woff|woff2)$/, type: 'asset/resource' },
+          { test: /\.js\.map$/, type: 'asset/resource' },
+          { test: /\.svg(\?v=\d+\.\d+\.\d+)?$/, issuer: /\.css$/, type: 'asset', generator: { dataUrl: (content) => miniSVGDataURI(content.toString()) } },
+          { test: /\.svg(\?v=\d+\.\d+\.\d+)?$/, issuer: /\.(js|ts)x?$/, type: 'asset/source' },
+          { test: /\.m?js$/, resolve: { fullySpecified: false } }
+        ]
+      },
+      resolve: { fallback: { url: false, buffer: false, crypto: false, path: false, fs: false } }
+    }
+  ].concat(themes.map((t) => ({ ...t, mode: argv.mode ?? 'development', devtool: false })));
