@@ -2,4 +2,5 @@
 import { PageConfig } from '@jupyterlab/coreutils';
 
 declare let __webpack_public_path__: string;
+// eslint-disable-next-line prefer-const -- webpack reads this free variable, so it is assigned, not declared
 __webpack_public_path__ = `${PageConfig.getOption('fullStaticUrl')}/`;
