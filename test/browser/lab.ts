@@ -1,0 +1,62 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A running lab: Debian's Jupyter Server with our build, kernels registered in its own state folder. */
+export interface TestLab {
+  url: string;
+  token: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the real lab (server/lab/start-lab.sh) on a free port, pointed at `gatewayUrl`. */
+export async function startLab(gatewayUrl: string, notebooks = path.join(ROOT, 'notebooks')): Promise<TestLab> {
+  const state = await mkdtemp(path.join(os.tmpdir(), 'hysope-lab-'));
+  const kernels = spawnSync('bash', [path.join(ROOT, 'scripts/kernels.sh'), path.join(state, 'data')], { encoding: 'utf8' });
+  if (kernels.status !== 0) throw new Error(`kernels.sh failed: ${kernels.stderr}`);
+  const port = await freePort();
+  const token = 'hysope-test-token';
+  const child: ChildProcess = spawn(path.join(ROOT, 'server/lab/start-lab.sh'), [String(port), token, notebooks], {
+    env: { ...process.env, HYSOPE_LAB_STATE: state, HYSOPE_GATEWAY_URL: gatewayUrl },
+    stdio: ['ignore', 'pipe', 'pipe']
+  });
+  let log = '';
+  child.stdout!.on('data', (d) => (log += d));
+  child.stderr!.on('data', (d) => (log += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the lab exited (${child.exitCode}):\n${log}`);
+    try {
+      const r = await fetch(`${url}/api/status?token=${token}`);
+      if (r.ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) throw new Error(`the lab did not start in 60 s:\n${log}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    url,
+    token,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+      await rm(state, { recursive: true, force: true });
+    }
+  };
+}
