@@ -60,7 +60,9 @@ describe('the HYSOPE lab (JupyterLab 4.6 on Debian Jupyter Server, real Chromium
     const output = await page.waitForSelector('.jp-OutputArea-output', { timeout: 90_000 });
     await page.waitForFunction(() => /\d/.test(document.querySelector('.jp-OutputArea-output')?.textContent ?? ''), null, { timeout: 90_000 });
     expect((await output.textContent())?.trim()).toBe('1 2 3 548');
-    expect(errors).toEqual([]);
+    // NOTE: JupyterLab's debugger sidebar asks a kernel without a debugger (tslab) for sources and logs
+    // "No active debugger session"; that upstream message is the only one tolerated here.
+    expect(errors.filter((e) => e !== 'No active debugger session')).toEqual([]);
     await page.close();
   });
 
