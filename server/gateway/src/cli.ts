@@ -1,3 +1,6 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Server } from 'node:http';
@@ -16,6 +19,7 @@ Usage:
   hysope serve  [--data DIR] [--port N] [--host H]   serve the STAC API and assets (/health/live answers once ready)
   hysope ingest [--data DIR] <file|folder|glob>...    ingest granules into the catalog (non-zero exit if any fails)
   hysope start  [--data DIR] [--port N] [--host H]   ingest the bundled sample data if the catalog is empty, then serve
+                                                      the gateway and the lab (HYSOPE_LAB_PORT, 8888); prints the URL to open
   hysope ingest --owner NAME ...                      ingest into NAME's private workspace (only NAME sees the items)
   hysope user add NAME ROLE                           create a user (public, educational, scientific, institutional); prints an API key
   hysope access COLLECTION LEVEL [--owner NAME]       set a collection's access level (public ... institutional, private)
@@ -85,7 +89,33 @@ async function ingestAll(store: CatalogStore, config: Config, inputs: string[], 
   return results;
 }
 
-async function serve(config: Config, ingestSamples: boolean): Promise<number> {
+/**
+ * Starts the lab (server/lab/start-lab.sh, Debian's Jupyter Server) beside the gateway, when it is built.
+ * Returns the child process, or null when the lab is not built.
+ */
+function startLab(config: Config, gatewayUrl: string): { child: ChildProcess; url: string } | null {
+  const repo = path.resolve(SAMPLES_DIR, '..');
+  const labDir = path.join(repo, 'server', 'lab');
+  if (!existsSync(path.join(labDir, 'build', 'bundle.js'))) {
+    console.log('The lab is not built (npm run build): serving the gateway only.');
+    return null;
+  }
+  const state = path.join(config.dataDir, 'lab');
+  spawnSync('bash', [path.join(repo, 'scripts', 'kernels.sh'), path.join(state, 'data')], { stdio: 'ignore' });
+  const port = process.env['HYSOPE_LAB_PORT'] ?? '8888';
+  const token = randomBytes(16).toString('hex');
+  const child = spawn(path.join(labDir, 'start-lab.sh'), [port, token, path.join(repo, 'notebooks')], {
+    env: { ...process.env, HYSOPE_LAB_STATE: state, HYSOPE_GATEWAY_URL: gatewayUrl },
+    stdio: ['ignore', 'ignore', 'pipe']
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    const line = d.toString();
+    if (/\[E |Traceback|Error/.test(line)) process.stderr.write(`[lab] ${line}`);
+  });
+  return { child, url: `http://127.0.0.1:${port}/lab?token=${token}` };
+}
+
+async function serve(config: Config, ingestSamples: boolean, withLab = false): Promise<number> {
   await checkLock(config);
   const log = pino({ level: config.logLevel });
   const gateway = await createGateway(config, log);
@@ -108,8 +138,11 @@ async function serve(config: Config, ingestSamples: boolean): Promise<number> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   console.log(`HYSOPE gateway ready: http://${config.host}:${port}/stac (data in ${config.dataDir})`);
+  const lab = withLab ? startLab(config, `http://${config.host}:${port}`) : null;
+  if (lab) console.log(`HYSOPE lab: open ${lab.url}`);
   await new Promise<void>((resolve) => {
     const stop = () => {
+      lab?.child.kill('SIGTERM');
       server.close(() => resolve());
       server.closeAllConnections();
     };
@@ -133,7 +166,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'serve':
       return serve(config, false);
     case 'start':
-      return serve(config, true);
+      return serve(config, true, true);
     case 'ingest': {
       if (args.length === 0) throw new Error('ingest needs at least one file, folder or glob (see hysope --help)');
       await checkLock(config);

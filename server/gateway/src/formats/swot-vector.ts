@@ -98,7 +98,7 @@ export async function readSwotVector(file: string): Promise<Product> {
   const parts = await collectParts(file);
   if (!parts.shp) throw new GranuleError(file, 'granule is incomplete: the .shp (geometries) is missing');
   if (!parts.dbf) throw new GranuleError(file, 'granule is incomplete: the .dbf (attributes) is missing');
-  let geometries, dbf, xml: ShpXml | null;
+  let geometries: ReturnType<typeof readShp>, dbf: ReturnType<typeof readDbf>, xml: ShpXml | null;
   try {
     geometries = readShp(parts.shp);
     dbf = readDbf(parts.dbf);
