@@ -1,0 +1,100 @@
+import type { Item } from '@hysope/api';
+import { MimeTypes, type MimeBundle } from './mime.js';
+
+/** A point of a time series. */
+export interface SeriesPoint {
+  time: string | Date;
+  value: number | null;
+}
+
+/** One series of a {@link timeseries} display. */
+export interface Series {
+  name: string;
+  points: SeriesPoint[];
+  units?: string;
+  source?: string;
+  vertical_reference?: string;
+}
+
+/** Where bundles go: tslab's display in a kernel; the caller's sink elsewhere. */
+export type Display = (bundle: MimeBundle) => void;
+
+// The same entities as Python's html.escape, so both languages emit identical bundles.
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;' };
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
+
+function htmlTable(columns: string[], rows: unknown[][], max = 20): string {
+  const head = columns.map((c) => `<th>${escape(c)}</th>`).join('');
+  const body = rows
+    .slice(0, max)
+    .map((r) => `<tr>${r.map((v) => `<td>${escape(v === null || v === undefined ? '' : String(v))}</td>`).join('')}</tr>`)
+    .join('');
+  const more = rows.length > max ? `<p>${rows.length - max} more rows</p>` : '';
+  return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${more}`;
+}
+
+/** The MIME bundle of a map of STAC items (footprints) and GeoJSON layers. */
+export function mapBundle(items: Item[], options: { title?: string } = {}): MimeBundle {
+  const data = { title: options.title, layers: [{ kind: 'items', items }] };
+  const rows = items.map((i) => [i.collection ?? '', i.id, String(i.properties.datetime ?? '')]);
+  return {
+    [MimeTypes.map]: data,
+    'text/html': `<p><b>${escape(options.title ?? 'HYSOPE map')}</b>: ${items.length} items (install the HYSOPE swath viewer to see the map)</p>${htmlTable(['collection', 'id', 'datetime'], rows)}`,
+    'text/plain': `HYSOPE map: ${items.length} items${options.title ? ` — ${options.title}` : ''}`
+  };
+}
+
+/** The MIME bundle of one or more time series. */
+export function timeseriesBundle(series: Series[], options: { title?: string } = {}): MimeBundle {
+  const normalised = series.map((s) => ({
+    ...s,
+    points: s.points.map((p) => ({ time: p.time instanceof Date ? p.time.toISOString() : p.time, value: p.value }))
+  }));
+  const summary = normalised.map((s) => `${s.name}: ${s.points.length} points${s.units ? ` (${s.units})` : ''}`);
+  return {
+    [MimeTypes.timeseries]: { title: options.title, series: normalised },
+    'text/html': `<p><b>${escape(options.title ?? 'HYSOPE time series')}</b></p><ul>${summary.map((l) => `<li>${escape(l)}</li>`).join('')}</ul>`,
+    'text/plain': [options.title ?? 'HYSOPE time series', ...summary].join('\n')
+  };
+}
+
+/** The MIME bundle of a table (rows of values). */
+export function tableBundle(columns: string[], rows: unknown[][], options: { title?: string } = {}): MimeBundle {
+  return {
+    [MimeTypes.table]: { title: options.title, columns, rows },
+    'text/html': htmlTable(columns, rows),
+    'text/plain': [columns.join('\t'), ...rows.slice(0, 20).map((r) => r.join('\t'))].join('\n')
+  };
+}
+
+function tslabDisplay(): Display | null {
+  try {
+    // tslab injects its display API as the `tslab` module inside the kernel.
+    const req = (globalThis as { require?: (m: string) => unknown }).require;
+    const tslab = req?.('tslab') as { display?: { raw(type: string, data: string): void } } | undefined;
+    if (!tslab?.display) return null;
+    return (bundle) => {
+      // tslab shows one MIME type per call: the richest one a front end may render, then HTML.
+      const [type, data] = Object.entries(bundle)[0]!;
+      tslab.display!.raw(type, JSON.stringify(data));
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** Display helpers: emit the viewer's MIME bundles (with text and HTML fallbacks). */
+export function createShow(display: Display | null = tslabDisplay()) {
+  const out = (bundle: MimeBundle) => {
+    if (display) display(bundle);
+    return bundle;
+  };
+  return {
+    map: (items: Item[], options?: { title?: string }) => out(mapBundle(items, options)),
+    timeseries: (series: Series[], options?: { title?: string }) => out(timeseriesBundle(series, options)),
+    table: (columns: string[], rows: unknown[][], options?: { title?: string }) => out(tableBundle(columns, rows, options))
+  };
+}
+
+/** Display helpers bound to the kernel's display (tslab) when there is one. */
+export const show = createShow();
