@@ -68,6 +68,7 @@ class HysopeLab(LabServerApp):
         page["exposeAppInBrowser"] = True
         page["hysopeGatewayUrl"] = os.environ.get("HYSOPE_GATEWAY_URL", "http://127.0.0.1:8080")
         # The hub's token when under JupyterHub (the gateway verifies it), else an API key if one is set.
+        page["hysopeGalata"] = os.environ.get("HYSOPE_GALATA") == "1"
         page["hysopeToken"] = os.environ.get("HYSOPE_TOKEN") or os.environ.get("JUPYTERHUB_API_TOKEN") or ""
 
     def initialize_handlers(self):

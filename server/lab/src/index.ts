@@ -139,6 +139,11 @@ async function main(): Promise<void> {
   const plugins = Object.values(EXTENSIONS)
     .flatMap(pluginsOf)
     .filter((p) => !isDisabled(p.id));
+  // UI tests: Galata's in-page helpers (window.galata), loaded only when the server asks for them.
+  if (PageConfig.getOption('hysopeGalata') === 'true') {
+    const galata = await import('@jupyterlab/galata/lib/extension/index.js');
+    plugins.push(...(galata.default as unknown as JupyterFrontEndPlugin<unknown>[]));
+  }
   const registry = new PluginRegistry();
   registry.registerPlugins(plugins as never);
   const serviceManager = await registry.resolveRequiredService(IServiceManager);

@@ -1,0 +1,46 @@
+import { expect, test } from '@jupyterlab/galata';
+
+const GATEWAY = `http://127.0.0.1:${process.env['HYSOPE_UI_GATEWAY_PORT'] ?? '8091'}`;
+
+// The real server keeps what notebooks write; no mocked settings or state.
+test.use({ mockSettings: false, mockState: false, autoGoto: true });
+
+test.describe('the HYSOPE lab', () => {
+  test('opens with no console error', async ({ page }) => {
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    await page.reload();
+    await page.waitForSelector('.jp-Launcher');
+    await expect(page.locator('.hy-GatewayStatus')).toHaveAttribute('data-state', 'ok', { timeout: 20_000 });
+    expect(errors).toEqual([]);
+  });
+
+  test('a TypeScript notebook runs catalog.search and sql against the sample data', async ({ page }) => {
+    await page.notebook.createNew('search.ipynb', { kernel: 'tslab' });
+    await page.notebook.setCell(
+      0,
+      'code',
+      [
+        "import { Catalog, sql, rows } from '@hysope/kernels-bridge';",
+        `const items = await new Catalog({ url: '${GATEWAY}' }).search({ collections: ['swot-riversp-reach'] });`,
+        "const reach = items.find((i) => i.properties['swot:cycle'] === 548)!;",
+        "const t = await sql('select count(*)::int as n from r where wse is not null', { assets: { r: reach.assets['data']!.href } });",
+        "`${items.length} items, ${rows(t)[0]!['n']} observed reaches`"
+      ].join('\n')
+    );
+    await page.notebook.runCell(0);
+    const output = await page.notebook.getCellTextOutput(0);
+    // Six reach granules are ingested by start-servers.sh; the observed count comes from the real product.
+    expect(output?.join('').trim()).toMatch(/^6 items, [1-9]\d* observed reaches$/);
+    await page.notebook.save();
+  });
+
+  test('a Python notebook cell runs', async ({ page }) => {
+    await page.notebook.createNew('python.ipynb', { kernel: 'python3' });
+    await page.notebook.setCell(0, 'code', 'sum(range(10))');
+    await page.notebook.runCell(0);
+    expect((await page.notebook.getCellTextOutput(0))?.join('')).toBe('45');
+  });
+});

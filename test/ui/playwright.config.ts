@@ -1,0 +1,41 @@
+// Galata UI tests: the real lab and the real gateway, driven in Debian's Chromium (never a downloaded browser).
+import baseConfig from '@jupyterlab/galata/lib/playwright-config.js';
+import { defineConfig } from '@playwright/test';
+
+const LAB_PORT = process.env['HYSOPE_UI_LAB_PORT'] ?? '8889';
+
+export default defineConfig({
+  ...baseConfig,
+  testDir: '.',
+  testMatch: '*.spec.ts',
+  outputDir: '../../test-results/ui',
+  reporter: [['list']],
+  workers: 1,
+  retries: 0,
+  timeout: 120_000,
+  use: {
+    ...baseConfig.use,
+    baseURL: `http://127.0.0.1:${LAB_PORT}`,
+    video: 'off',
+    trace: 'off',
+    launchOptions: {
+      executablePath: process.env['HYSOPE_CHROMIUM'] ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage'
+      ]
+    }
+  },
+  webServer: {
+    command: 'bash start-servers.sh',
+    url: `http://127.0.0.1:${LAB_PORT}/api/status`,
+    timeout: 120_000,
+    reuseExistingServer: false
+  }
+});

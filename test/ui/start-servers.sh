@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Started by Playwright (webServer): the real gateway with the sample data, and the real lab with
+# Galata's helpers, on fixed test ports. Everything lives in a temporary folder.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+GATEWAY_PORT="${HYSOPE_UI_GATEWAY_PORT:-8091}"
+LAB_PORT="${HYSOPE_UI_LAB_PORT:-8889}"
+WORK="$(mktemp -d /tmp/hysope-ui-XXXXXX)"
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
+export HYSOPE_LOG_LEVEL=warn HYSOPE_RATE_LIMIT=0
+node "$ROOT/server/gateway/bin/hysope.js" ingest --data "$WORK/data" \
+  "$ROOT"/samples/swot/riversp/SWOT_L2_HR_RiverSP_Reach_*.zip "$ROOT"/samples/swot/pixc/SWOT_L2_HR_PIXC_001_*.nc >/dev/null
+node "$ROOT/server/gateway/bin/hysope.js" serve --data "$WORK/data" --port "$GATEWAY_PORT" &
+bash "$ROOT/scripts/kernels.sh" "$WORK/lab/data" >/dev/null
+# Notebooks live inside the repository so the TypeScript kernel resolves @hysope/kernels-bridge.
+NOTEBOOKS="$ROOT/test-results/ui-notebooks"
+rm -rf "$NOTEBOOKS"; mkdir -p "$NOTEBOOKS"
+HYSOPE_LAB_STATE="$WORK/lab" HYSOPE_GALATA=1 HYSOPE_GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT" \
+  "$ROOT/server/lab/start-lab.sh" "$LAB_PORT" '' "$NOTEBOOKS" \
+  --ServerApp.password='' --ServerApp.disable_check_xsrf=True &
+wait
