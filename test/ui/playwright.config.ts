@@ -1,6 +1,9 @@
 // Galata UI tests: the real lab and the real gateway, driven in Debian's Chromium (never a downloaded browser).
-import baseConfig from '@jupyterlab/galata/lib/playwright-config.js';
-import { defineConfig } from '@playwright/test';
+import galataConfig from '@jupyterlab/galata/lib/playwright-config.js';
+import { defineConfig, type PlaywrightTestConfig } from '@playwright/test';
+
+// NOTE: galata's config module is CommonJS (module.exports); its typings do not say so.
+const baseConfig = galataConfig as unknown as PlaywrightTestConfig;
 
 const LAB_PORT = process.env['HYSOPE_UI_LAB_PORT'] ?? '8889';
 
