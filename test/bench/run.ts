@@ -5,6 +5,7 @@
  */
 import { benchGeoParquet } from './geoparquet.js';
 import { benchIngest } from './ingest.js';
+import { benchLab } from './lab.js';
 import { benchSearch } from './search.js';
 import { benchTimeseries } from './timeseries.js';
 import { findBin, startPostgres } from '../pg-server.js';
@@ -15,6 +16,7 @@ const only = process.argv[2];
 
 if (!only || only === 'ingest') await benchIngest(rounds);
 if (!only || only === 'geoparquet') await benchGeoParquet();
+if (!only || only === 'lab') await benchLab();
 if (!only || only === 'timeseries') await benchTimeseries(Number(process.env['BENCH_REACHES'] ?? 100_000), Number(process.env['BENCH_CYCLES'] ?? 50));
 if (!only || only === 'search') {
   const bin = findBin();
