@@ -82,6 +82,8 @@ export async function startGateway(options: { databaseUrl?: string; env?: Record
     const s = gateway.app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  gateway.setListenUrl(url);
+  await gateway.jobs.recover();
   return {
     url,
     gateway,

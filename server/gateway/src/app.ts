@@ -16,6 +16,11 @@ import { TimeseriesService } from './dissemination/timeseries.js';
 import { timeseriesRoutes } from './dissemination/timeseries-routes.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { healthRoutes } from './monitoring/health.js';
+import { LocalExecutor } from './production/local-executor.js';
+import { BUILTIN_PROCESSES } from './production/processes/index.js';
+import { processRoutes } from './production/routes.js';
+import { JobService } from './production/service.js';
+import { JobStore } from './production/store.js';
 import { openDatabase, type Database } from './store/database.js';
 import { migrate } from './store/schema.js';
 
@@ -26,6 +31,9 @@ export interface Gateway {
   store: CatalogStore;
   catalog: CatalogService;
   users: UserStore;
+  jobs: JobService;
+  /** Tells the job service where this gateway listens (workers call it back). */
+  setListenUrl(url: string): void;
   config: Config;
   log: Logger;
   close(): Promise<void>;
@@ -68,6 +76,17 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   );
   const seriesVisible = async (res: import('express').Response, collection: string) => (await catalog.visible(principalOf(res))).includes(collection);
   app.use('/hydrocron/v1', hydrocronRoutes(series, seriesVisible));
+  let listenUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
+  const jobs = new JobService({
+    jobs: new JobStore(db),
+    catalog: store,
+    users,
+    dataDir: config.dataDir,
+    gatewayUrl: () => listenUrl,
+    processes: BUILTIN_PROCESSES
+  });
+  jobs.executor = new LocalExecutor(config.jobConcurrency, jobs.events);
+  app.use(processRoutes(jobs, baseUrl));
   app.use('/timeseries', harmonizedRoutes(new HarmonizedService(catalog, series, config.dataDir)), timeseriesRoutes(series, seriesVisible));
   app.get('/', (req, res) => {
     res.json({
@@ -80,5 +99,21 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   });
   app.use(notFoundHandler);
   app.use(errorHandler(log));
-  return { app, db, store, catalog, users, config, log, close: () => db.close() };
+  return {
+    app,
+    db,
+    store,
+    catalog,
+    users,
+    jobs,
+    config,
+    log,
+    setListenUrl: (url: string) => {
+      listenUrl = url.replace(/\/+$/, '');
+    },
+    close: async () => {
+      await jobs.executor.close();
+      await db.close();
+    }
+  };
 }

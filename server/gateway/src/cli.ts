@@ -137,6 +137,8 @@ async function serve(config: Config, ingestSamples: boolean, withLab = false): P
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  gateway.setListenUrl(config.publicUrl ?? `http://${config.host}:${port}`);
+  await gateway.jobs.recover();
   console.log(`HYSOPE gateway ready: http://${config.host}:${port}/stac (data in ${config.dataDir})`);
   const lab = withLab ? startLab(config, `http://${config.host}:${port}`) : null;
   if (lab) console.log(`HYSOPE lab: open ${lab.url}`);

@@ -13,6 +13,8 @@ export const Config = z.object({
   publicUrl: z.string().url().optional(),
   /** JupyterHub REST API (e.g. http://127.0.0.1:8081/hub/api): its tokens are accepted too. */
   hubApiUrl: z.string().url().optional(),
+  /** Jobs the local executor runs at once. */
+  jobConcurrency: z.number().int().min(1).max(256),
   /** Requests per minute per caller (0: no limit). */
   rateLimit: z.number().int().min(0),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -41,6 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     publicUrl: env['HYSOPE_PUBLIC_URL'] || undefined,
     hubApiUrl: env['HYSOPE_HUB_API_URL'] || env['JUPYTERHUB_API_URL'] || undefined,
     rateLimit: Number(env['HYSOPE_RATE_LIMIT'] ?? 1200),
+    jobConcurrency: Number(env['HYSOPE_JOB_CONCURRENCY'] ?? 2),
     logLevel: env['HYSOPE_LOG_LEVEL'] ?? 'info'
   });
   if (!parsed.success) {

@@ -24,6 +24,18 @@ export class UserStore {
     return key;
   }
 
+  /**
+   * A new API key for an existing user (jobs act for their owner), or null when the user is not one of
+   * ours (a JupyterHub user: the job then sees public data only).
+   */
+  async issueKey(name: string): Promise<{ key: string; revoke: () => Promise<void> } | null> {
+    const exists = await this.db.query('select 1 from users where name = $1', [name]);
+    if (exists.length === 0) return null;
+    const key = `hyj_${randomBytes(24).toString('base64url')}`;
+    await this.db.query('insert into api_keys (hash, user_name) values ($1, $2)', [hash(key), name]);
+    return { key, revoke: async () => void (await this.db.query('delete from api_keys where hash = $1', [hash(key)])) };
+  }
+
   /** The user an API key belongs to, or null. */
   async byKey(key: string): Promise<Principal | null> {
     const rows = await this.db.query<{ name: string; role: Role }>(

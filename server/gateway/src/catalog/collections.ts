@@ -165,6 +165,18 @@ export const COLLECTIONS: CollectionDef[] = [
   }
 ];
 
+COLLECTIONS.push({
+  id: 'hysope-discharge',
+  title: 'HYSOPE reach discharge (Manning)',
+  description:
+    'Discharge of SWOT reaches computed by the reach-discharge process (Manning, wide rectangular channel), one item per run, with its processing lineage.',
+  keywords: ['discharge', 'SWOT', 'Manning', 'derived'],
+  license: 'other',
+  providers: [{ name: 'HYSOPE', roles: ['processor', 'host'] }],
+  queryables: { ...CORE_QUERYABLES, 'hysope:basin': { title: 'SWORD basin prefix', type: 'string', sql: prop('hysope:basin', 'string') } },
+  summaries: ['hysope:basin']
+});
+
 /** Looks a collection definition up by id. */
 export function collectionDef(id: string): CollectionDef | undefined {
   return COLLECTIONS.find((c) => c.id === id);

@@ -3,7 +3,8 @@ import type { Geometry } from '@hysope/api';
 import type { GeometryTypeName } from './wkb.js';
 
 /** The catalog collection a product belongs to. */
-export type CollectionId = 'swot-riversp-reach' | 'swot-riversp-node' | 'swot-lakesp' | 'swot-pixc' | 'swot-pixcvec' | 'hydroweb-stations' | 'insitu-gauges';
+export type CollectionId =
+  'swot-riversp-reach' | 'swot-riversp-node' | 'swot-lakesp' | 'swot-pixc' | 'swot-pixcvec' | 'hydroweb-stations' | 'insitu-gauges' | 'hysope-discharge';
 
 /** Metadata of one column of a product (from the granule's own description). */
 export interface FieldInfo {

@@ -55,6 +55,26 @@ create table if not exists api_keys (
   user_name text not null references users(name) on delete cascade,
   created timestamptz not null default now()
 );
+create table if not exists jobs (
+  id text primary key,
+  process_id text not null,
+  status text not null,
+  progress int not null default 0,
+  message text not null default '',
+  inputs jsonb not null,
+  outputs jsonb,
+  error text,
+  owner text,
+  executor text not null,
+  pid int,
+  external_id text,
+  dir text not null,
+  created timestamptz not null default now(),
+  started timestamptz,
+  finished timestamptz,
+  updated timestamptz not null default now()
+);
+create index if not exists jobs_status on jobs (status);
 create table if not exists schema_version (version int primary key);
 insert into schema_version (version) values (1) on conflict do nothing;
 `;

@@ -1,0 +1,35 @@
+/** A job as an executor sees it. */
+export interface ExecutorJob {
+  id: string;
+  /** The job folder (job.json in, progress/result/error out). */
+  dir: string;
+}
+
+/** How a job ended, as the executor saw it. */
+export interface ExecutorExit {
+  code: number | null;
+  signal: string | null;
+  /** Why, when the executor knows better than the exit code (killed, lost at restart...). */
+  reason?: string;
+}
+
+/** What an executor tells the job service. */
+export interface ExecutorEvents {
+  started(id: string, handle: { pid?: number; externalId?: string }): void;
+  exited(id: string, exit: ExecutorExit): void;
+}
+
+/**
+ * One interface for every engine: local child processes, SLURM, Kubernetes. Jobs run the same worker
+ * (dist/production/worker.js) in their folder; only how it is started and watched differs.
+ */
+export interface Executor {
+  readonly name: 'local' | 'slurm' | 'kubernetes';
+  submit(job: ExecutorJob): void;
+  cancel(id: string): Promise<boolean>;
+  /** After a gateway restart: watch a job that was running (or report it lost). */
+  reattach(job: ExecutorJob & { pid?: number | null; externalId?: string | null }): void;
+  /** Whether the engine answers (health). */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}

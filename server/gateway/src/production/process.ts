@@ -1,0 +1,56 @@
+/** What a process does while it runs in a worker. */
+export interface ProcessContext {
+  /** Validated inputs. */
+  inputs: Record<string, unknown>;
+  /** The job's own working folder (outputs go here). */
+  workDir: string;
+  /** The gateway, for processes that read the catalog or time series over HTTP (any executor, any node). */
+  gatewayUrl: string;
+  /** Credentials of the job's owner for the gateway (none for anonymous jobs). */
+  token?: string;
+  /** Reports progress (0-100) with a message. */
+  progress(percent: number, message: string): void;
+  /** Writes a line to the job log. */
+  log(line: string): void;
+  /** Aborted when the job is cancelled. */
+  signal: AbortSignal;
+}
+
+/** A result: a value, or a file of the job folder served at /jobs/{id}/results/{output}. */
+export type OutputValue = { value: unknown } | { file: string; mediaType: string };
+
+/** What a process leaves for the gateway to do once it succeeded (the worker cannot write the catalog). */
+export interface Registration {
+  /** Products to ingest (original granules). */
+  ingest?: string[];
+  /** Derived products to register as catalog items, with their lineage. */
+  derived?: {
+    file: string;
+    collection: string;
+    id: string;
+    bbox: [number, number, number, number];
+    start: string;
+    end: string;
+    properties: Record<string, unknown>;
+  }[];
+}
+
+/** The outcome of a process run. */
+export interface ProcessResult {
+  outputs: Record<string, OutputValue>;
+  register?: Registration;
+}
+
+/** A process HYSOPE runs: its OGC API - Processes description and its implementation. */
+export interface ProcessDefinition {
+  id: string;
+  title: string;
+  description: string;
+  version: string;
+  keywords?: string[];
+  /** Input descriptions (OGC: title, description, schema, minOccurs...). */
+  inputs: Record<string, { title: string; description?: string; schema: Record<string, unknown>; minOccurs?: number; maxOccurs?: number }>;
+  outputs: Record<string, { title: string; description?: string; schema: Record<string, unknown> }>;
+  jobControlOptions: ('sync-execute' | 'async-execute' | 'dismiss')[];
+  run(ctx: ProcessContext): Promise<ProcessResult>;
+}

@@ -1,0 +1,170 @@
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { Router, type Request, type Response } from 'express';
+import { principalOf } from '../auth/middleware.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import { asyncHandler, sendException } from '../http/errors.js';
+import type { ProcessDefinition } from './process.js';
+import { statusInfo, type JobService } from './service.js';
+import type { JobRow } from './store.js';
+
+/** Conformance classes of OGC API - Processes - Part 1 that the gateway implements. */
+export const PROCESSES_CONFORMANCE = [
+  'http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/core',
+  'http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/ogc-process-description',
+  'http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/json',
+  'http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/job-list',
+  'http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/dismiss'
+];
+
+function description(p: ProcessDefinition, base: string, full: boolean): Record<string, unknown> {
+  const summary = {
+    id: p.id,
+    title: p.title,
+    description: p.description,
+    version: p.version,
+    keywords: p.keywords ?? [],
+    jobControlOptions: p.jobControlOptions,
+    outputTransmission: ['value', 'reference'],
+    links: [
+      { href: `${base}/processes/${p.id}`, rel: full ? 'self' : 'process', type: 'application/json', title: p.title },
+      { href: `${base}/processes/${p.id}/execution`, rel: 'http://www.opengis.net/def/rel/ogc/1.0/execute', type: 'application/json', title: 'execute' }
+    ]
+  };
+  if (!full) return summary;
+  return { ...summary, inputs: Object.fromEntries(Object.entries(p.inputs).map(([k, d]) => [k, { minOccurs: 1, maxOccurs: 1, ...d }])), outputs: p.outputs };
+}
+
+function results(job: JobRow, base: string): Record<string, unknown> {
+  const outputs = (job.outputs ?? {}) as Record<string, { value?: unknown; file?: string; mediaType?: string }>;
+  return Object.fromEntries(
+    Object.entries(outputs).map(([k, o]) => [k, o.file ? { href: `${base}/jobs/${job.id}/results/${k}`, type: o.mediaType } : o.value])
+  );
+}
+
+/** OGC API - Processes - Part 1 routes, plus the job log and live events (SSE). */
+export function processRoutes(service: JobService, baseUrl: (req: Request) => string): Router {
+  const r = Router();
+  r.get('/conformance', (_req, res) => {
+    res.json({ conformsTo: PROCESSES_CONFORMANCE });
+  });
+  r.get('/processes', (req, res) => {
+    const base = baseUrl(req);
+    res.json({
+      processes: service.processes().map((p) => description(p, base, false)),
+      links: [{ href: `${base}/processes`, rel: 'self', type: 'application/json' }]
+    });
+  });
+  r.get('/processes/:id', (req, res) => {
+    res.json(description(service.process(String(req.params['id'])), baseUrl(req), true));
+  });
+  r.post(
+    '/processes/:id/execution',
+    asyncHandler(async (req: Request, res: Response) => {
+      const def = service.process(String(req.params['id']));
+      if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))
+        throw new ValidationError('the execute request is a JSON object: {"inputs": {...}}');
+      const base = baseUrl(req);
+      const wantsAsync = /respond-async/.test(req.get('prefer') ?? '');
+      const async = (wantsAsync && def.jobControlOptions.includes('async-execute')) || !def.jobControlOptions.includes('sync-execute');
+      const job = await service.execute(def.id, req.body, principalOf(res));
+      if (async) {
+        res.status(201).location(`${base}/jobs/${job.id}`);
+        if (wantsAsync) res.setHeader('Preference-Applied', 'respond-async');
+        return void res.json(statusInfo(job, base));
+      }
+      const done = await service.wait(job.id, 120_000);
+      if (done.status === 'successful') return void res.json(results(done, base));
+      if (done.status === 'failed')
+        return sendException(
+          res,
+          500,
+          'http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/job-failed',
+          'Job failed',
+          done.error ?? 'the job failed',
+          `/jobs/${done.id}`
+        );
+      res.status(201).location(`${base}/jobs/${job.id}`).json(statusInfo(done, base));
+    })
+  );
+  r.get(
+    '/jobs',
+    asyncHandler(async (req, res) => {
+      const base = baseUrl(req);
+      const p = principalOf(res);
+      const list = (v: unknown) => (typeof v === 'string' ? v.split(',').filter(Boolean) : undefined);
+      const limit = Number(req.query['limit'] ?? 100);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new ValidationError('limit must be between 1 and 10000');
+      const jobs = await service.jobs.list({ owner: p.name, status: list(req.query['status']), processId: list(req.query['processID']), limit });
+      res.json({ jobs: jobs.map((j) => statusInfo(j, base)), links: [{ href: `${base}/jobs`, rel: 'self', type: 'application/json' }] });
+    })
+  );
+  r.get(
+    '/jobs/:id',
+    asyncHandler(async (req, res) => {
+      res.json(statusInfo(await service.job(String(req.params['id']), principalOf(res)), baseUrl(req)));
+    })
+  );
+  r.delete(
+    '/jobs/:id',
+    asyncHandler(async (req, res) => {
+      res.json(statusInfo(await service.dismiss(String(req.params['id']), principalOf(res)), baseUrl(req)));
+    })
+  );
+  r.get(
+    '/jobs/:id/results',
+    asyncHandler(async (req, res) => {
+      const job = await service.job(String(req.params['id']), principalOf(res));
+      if (job.status !== 'successful') {
+        return sendException(
+          res,
+          404,
+          'http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/result-not-ready',
+          'Result not ready',
+          `job ${job.id} is ${job.status}${job.error ? `: ${job.error}` : ''}`,
+          req.originalUrl
+        );
+      }
+      res.json(results(job, baseUrl(req)));
+    })
+  );
+  r.get(
+    '/jobs/:id/results/:output',
+    asyncHandler(async (req, res) => {
+      const job = await service.job(String(req.params['id']), principalOf(res));
+      const out = ((job.outputs ?? {}) as Record<string, { file?: string; mediaType?: string }>)[String(req.params['output'])];
+      if (job.status !== 'successful' || !out?.file) throw new NotFoundError(`job ${job.id} has no file output "${req.params['output']}"`);
+      res.sendFile(path.join(job.dir, path.basename(out.file)), { headers: { 'Content-Type': out.mediaType ?? 'application/octet-stream' } });
+    })
+  );
+  r.get(
+    '/jobs/:id/log',
+    asyncHandler(async (req, res) => {
+      const job = await service.job(String(req.params['id']), principalOf(res));
+      res.type('text/plain').send(await readFile(path.join(job.dir, 'job.log'), 'utf8').catch(() => ''));
+    })
+  );
+  r.get(
+    '/jobs/:id/events',
+    asyncHandler(async (req, res) => {
+      const base = baseUrl(req);
+      const job = await service.job(String(req.params['id']), principalOf(res));
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+      const send = (j: JobRow) => res.write(`event: status\ndata: ${JSON.stringify(statusInfo(j, base))}\n\n`);
+      const final = (j: JobRow) => ['successful', 'failed', 'dismissed'].includes(j.status);
+      send(job);
+      if (final(job)) return void res.end();
+      const onJob = (j: JobRow) => {
+        if (j.id !== job.id) return;
+        send(j);
+        if (final(j)) {
+          service.off('job', onJob);
+          res.end();
+        }
+      };
+      service.on('job', onJob);
+      req.on('close', () => service.off('job', onJob));
+    })
+  );
+  return r;
+}

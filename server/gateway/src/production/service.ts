@@ -1,0 +1,289 @@
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { STAC_VERSION, type Item } from '@hysope/api';
+import type { Principal } from '../auth/principal.js';
+import type { UserStore } from '../auth/users.js';
+import { collectionDef } from '../catalog/collections.js';
+import { ingestFile } from '../catalog/ingest.js';
+import type { CatalogStore, ItemRecord } from '../catalog/store.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import { bboxPolygon } from '../formats/product.js';
+import type { Executor, ExecutorExit } from './executor.js';
+import type { ProcessDefinition, ProcessResult } from './process.js';
+import { JobStore, type JobRow, type JobStatus } from './store.js';
+
+const FINAL: JobStatus[] = ['successful', 'failed', 'dismissed'];
+
+/** The OGC statusInfo of a job. */
+export function statusInfo(job: JobRow, base: string): Record<string, unknown> {
+  const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : undefined);
+  return {
+    type: 'process',
+    processID: job.process_id,
+    jobID: job.id,
+    status: job.status,
+    message: job.error ?? job.message,
+    progress: job.progress,
+    created: iso(job.created),
+    started: iso(job.started),
+    finished: iso(job.finished),
+    updated: iso(job.updated),
+    links: [
+      { href: `${base}/jobs/${job.id}`, rel: 'self', type: 'application/json', title: 'this job' },
+      { href: `${base}/jobs/${job.id}/events`, rel: 'monitor', type: 'text/event-stream', title: 'live status and log' },
+      { href: `${base}/jobs/${job.id}/log`, rel: 'log', type: 'text/plain', title: 'job log' },
+      ...(job.status === 'successful'
+        ? [{ href: `${base}/jobs/${job.id}/results`, rel: 'http://www.opengis.net/def/rel/ogc/1.0/results', type: 'application/json', title: 'results' }]
+        : [])
+    ]
+  };
+}
+
+/**
+ * HYMOTEP's job service: validates inputs against the process description, persists jobs, hands them to
+ * the executor, follows their progress, and once a job succeeded does what only the gateway may do
+ * (ingest into the catalog, register derived products with their lineage).
+ */
+export class JobService extends EventEmitter {
+  readonly jobs: JobStore;
+  private readonly validators = new Map<string, ValidateFunction>();
+  private readonly waiters = new Map<string, ((job: JobRow) => void)[]>();
+  private readonly keys = new Map<string, () => Promise<void>>();
+  private readonly pollers = new Map<string, NodeJS.Timeout>();
+  executor!: Executor;
+
+  constructor(
+    private readonly opts: {
+      jobs: JobStore;
+      catalog: CatalogStore;
+      users: UserStore;
+      dataDir: string;
+      gatewayUrl: () => string;
+      processes: Record<string, ProcessDefinition>;
+    }
+  ) {
+    super();
+    this.jobs = opts.jobs;
+  }
+
+  /** Process definitions. */
+  processes(): ProcessDefinition[] {
+    return Object.values(this.opts.processes);
+  }
+
+  /** @throws NotFoundError for an unknown process */
+  process(id: string): ProcessDefinition {
+    const p = this.opts.processes[id];
+    if (!p) throw new NotFoundError(`process "${id}" does not exist; see /processes`);
+    return p;
+  }
+
+  private validate(def: ProcessDefinition, inputs: unknown): Record<string, unknown> {
+    if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) throw new ValidationError('the execute request needs an "inputs" object');
+    const given = inputs as Record<string, unknown>;
+    const unknown = Object.keys(given).filter((k) => !(k in def.inputs));
+    if (unknown.length) throw new ValidationError(`unknown input(s) for ${def.id}: ${unknown.join(', ')}; inputs are ${Object.keys(def.inputs).join(', ')}`);
+    const out: Record<string, unknown> = {};
+    for (const [name, d] of Object.entries(def.inputs)) {
+      const value = given[name];
+      if (value === undefined) {
+        if ((d.minOccurs ?? 1) > 0) throw new ValidationError(`input "${name}" is required (${d.title})`);
+        if ('default' in d.schema) out[name] = d.schema['default'];
+        continue;
+      }
+      const key = `${def.id}/${name}`;
+      let check = this.validators.get(key);
+      if (!check) {
+        check = new Ajv({ strict: false, allErrors: true }).compile(d.schema);
+        this.validators.set(key, check);
+      }
+      if (!check(value)) {
+        const e = check.errors![0]!;
+        throw new ValidationError(`input "${name}"${e.instancePath ? ` ${e.instancePath}` : ''} ${e.message} (got ${JSON.stringify(value).slice(0, 80)})`);
+      }
+      out[name] = value;
+    }
+    return out;
+  }
+
+  /**
+   * Creates a job and starts it.
+   * @throws ValidationError naming the input and why; NotFoundError for an unknown process
+   */
+  async execute(processId: string, body: unknown, p: Principal): Promise<JobRow> {
+    const def = this.process(processId);
+    const inputs = this.validate(def, (body as { inputs?: unknown } | null)?.inputs ?? {});
+    const id = randomUUID();
+    const dir = path.join(this.opts.dataDir, 'jobs', id);
+    await mkdir(dir, { recursive: true });
+    const key = p.name ? await this.opts.users.issueKey(p.name) : null;
+    if (key) this.keys.set(id, key.revoke);
+    await writeFile(path.join(dir, 'job.json'), JSON.stringify({ processId, inputs, gatewayUrl: this.opts.gatewayUrl(), token: key?.key }));
+    await this.jobs.create({ id, process_id: processId, inputs, owner: p.name, executor: this.executor.name, dir });
+    this.executor.submit({ id, dir });
+    const job = (await this.jobs.get(id))!;
+    this.emit('job', job);
+    return job;
+  }
+
+  /** Resolves when the job reaches a final state (or after `timeoutMs`, with its current state). */
+  async wait(id: string, timeoutMs: number): Promise<JobRow> {
+    const job = await this.jobs.get(id);
+    if (!job || FINAL.includes(job.status)) return job!;
+    return new Promise((resolve) => {
+      const t = setTimeout(async () => resolve((await this.jobs.get(id))!), timeoutMs);
+      const list = this.waiters.get(id) ?? [];
+      list.push((j) => {
+        clearTimeout(t);
+        resolve(j);
+      });
+      this.waiters.set(id, list);
+    });
+  }
+
+  /** A job the principal may see. @throws NotFoundError */
+  async job(id: string, p: Principal): Promise<JobRow> {
+    const job = await this.jobs.get(id);
+    if (!job || (job.owner !== null && job.owner !== p.name)) throw new NotFoundError(`job "${id}" does not exist`);
+    return job;
+  }
+
+  /** Cancels a running job or removes a finished one from the list. */
+  async dismiss(id: string, p: Principal): Promise<JobRow> {
+    const job = await this.job(id, p);
+    if (!FINAL.includes(job.status)) await this.executor.cancel(id);
+    await this.finish(id, { status: 'dismissed', message: 'dismissed by the user' });
+    return (await this.jobs.get(id))!;
+  }
+
+  /** Executor callbacks. */
+  readonly events = {
+    started: (id: string, handle: { pid?: number; externalId?: string }) => {
+      void (async () => {
+        await this.jobs.update(id, {
+          status: 'running',
+          started: new Date(),
+          pid: handle.pid ?? null,
+          external_id: handle.externalId ?? null,
+          message: 'running'
+        });
+        this.emit('job', await this.jobs.get(id));
+        this.poll(id);
+      })();
+    },
+    exited: (id: string, exit: ExecutorExit) => {
+      void this.onExit(id, exit);
+    }
+  };
+
+  private poll(id: string): void {
+    if (this.pollers.has(id)) return;
+    let last = '';
+    const timer = setInterval(async () => {
+      const job = await this.jobs.get(id);
+      if (!job || job.status !== 'running') return;
+      const text = await readFile(path.join(job.dir, 'progress.json'), 'utf8').catch(() => '');
+      if (text && text !== last) {
+        last = text;
+        const pr = JSON.parse(text) as { percent: number; message: string };
+        await this.jobs.update(id, { progress: Math.round(pr.percent), message: pr.message });
+        this.emit('job', await this.jobs.get(id));
+      }
+    }, 200);
+    this.pollers.set(id, timer);
+  }
+
+  private async onExit(id: string, exit: ExecutorExit): Promise<void> {
+    clearInterval(this.pollers.get(id));
+    this.pollers.delete(id);
+    const job = await this.jobs.get(id);
+    if (!job || FINAL.includes(job.status)) return;
+    const result = (await readFile(path.join(job.dir, 'result.json'), 'utf8').then(JSON.parse, () => null)) as ProcessResult | null;
+    const error = (await readFile(path.join(job.dir, 'error.json'), 'utf8').then(JSON.parse, () => null)) as { message: string } | null;
+    if (result && (exit.code === 0 || exit.code === null)) {
+      try {
+        await this.register(job, result);
+        await this.finish(id, { status: 'successful', progress: 100, message: 'done', outputs: result.outputs as Record<string, unknown> });
+      } catch (e) {
+        await this.finish(id, { status: 'failed', error: `the results could not be stored: ${(e as Error).message}` });
+      }
+      return;
+    }
+    const reason = exit.reason ?? error?.message ?? (exit.code !== null ? `the process exited with code ${exit.code}` : 'the process ended without a result');
+    await this.finish(id, {
+      status: exit.reason === 'cancelled' ? 'dismissed' : 'failed',
+      error: error && exit.reason ? `${exit.reason}: ${error.message}` : reason
+    });
+  }
+
+  private async finish(id: string, patch: Partial<JobRow>): Promise<void> {
+    await this.jobs.update(id, { ...patch, finished: new Date() });
+    await this.keys.get(id)?.();
+    this.keys.delete(id);
+    const job = (await this.jobs.get(id))!;
+    this.emit('job', job);
+    for (const w of this.waiters.get(id) ?? []) w(job);
+    this.waiters.delete(id);
+  }
+
+  /** What only the gateway may do with results: ingest granules, register derived products (atomic each). */
+  private async register(job: JobRow, result: ProcessResult): Promise<void> {
+    for (const file of result.register?.ingest ?? []) {
+      const r = await ingestFile(this.opts.catalog, this.opts.dataDir, file, { owner: job.owner ?? undefined });
+      if (!r.ok) throw new Error(r.error);
+    }
+    for (const d of result.register?.derived ?? []) {
+      const def = collectionDef(d.collection);
+      if (!def) throw new Error(`unknown collection ${d.collection}`);
+      const rel = `products/${d.collection}/${d.id}.parquet`;
+      await mkdir(path.join(this.opts.dataDir, 'products', d.collection), { recursive: true });
+      await copyFile(path.join(job.dir, d.file), path.join(this.opts.dataDir, rel));
+      const content: Item = {
+        type: 'Feature',
+        stac_version: STAC_VERSION,
+        stac_extensions: ['https://stac-extensions.github.io/processing/v1.2.0/schema.json'],
+        id: d.id,
+        collection: d.collection,
+        geometry: bboxPolygon(d.bbox),
+        bbox: d.bbox,
+        properties: {
+          datetime: d.start,
+          start_datetime: d.start,
+          end_datetime: d.end,
+          ...d.properties,
+          'hysope:job': job.id,
+          'hysope:process': job.process_id,
+          deprecated: false
+        },
+        links: [],
+        assets: { data: { href: rel, type: 'application/vnd.apache.parquet', title: 'Result (Parquet)', roles: ['data'] } }
+      };
+      const record: ItemRecord = {
+        collection: d.collection,
+        id: d.id,
+        granuleKey: d.id,
+        version: job.id,
+        start: new Date(d.start),
+        end: new Date(d.end),
+        bbox: d.bbox,
+        content,
+        searchText: `${d.id} ${def.title} ${JSON.stringify(d.properties)}`.toLowerCase(),
+        owner: job.owner
+      };
+      await this.opts.catalog.db.transaction(async (tx) => {
+        await this.opts.catalog.upsertItem(tx, record);
+        await this.opts.catalog.extendCollection(tx, d.collection, record, def.summaries);
+      });
+    }
+  }
+
+  /** At start-up: re-attach running jobs (or fail them with the reason), start the queued ones. */
+  async recover(): Promise<void> {
+    for (const job of await this.jobs.byStatus(['running']))
+      (this.executor.reattach({ id: job.id, dir: job.dir, pid: job.pid, externalId: job.external_id }), this.poll(job.id));
+    for (const job of await this.jobs.byStatus(['accepted'])) this.executor.submit({ id: job.id, dir: job.dir });
+  }
+}

@@ -1,0 +1,86 @@
+import type { Database } from '../store/database.js';
+
+/** OGC API - Processes job states. */
+export type JobStatus = 'accepted' | 'running' | 'successful' | 'failed' | 'dismissed';
+
+/** A job row. */
+export interface JobRow {
+  id: string;
+  process_id: string;
+  status: JobStatus;
+  progress: number;
+  message: string;
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown> | null;
+  error: string | null;
+  owner: string | null;
+  executor: string;
+  pid: number | null;
+  external_id: string | null;
+  dir: string;
+  created: Date | string;
+  started: Date | string | null;
+  finished: Date | string | null;
+  updated: Date | string;
+}
+
+/** Jobs in the store (PGlite or PostgreSQL): they survive a gateway restart. */
+export class JobStore {
+  constructor(private readonly db: Database) {}
+
+  async create(job: Pick<JobRow, 'id' | 'process_id' | 'inputs' | 'owner' | 'executor' | 'dir'>): Promise<void> {
+    await this.db.query('insert into jobs (id, process_id, status, inputs, owner, executor, dir) values ($1, $2, $3, $4::jsonb, $5, $6, $7)', [
+      job.id,
+      job.process_id,
+      'accepted',
+      JSON.stringify(job.inputs),
+      job.owner,
+      job.executor,
+      job.dir
+    ]);
+  }
+
+  async get(id: string): Promise<JobRow | null> {
+    return (await this.db.query<JobRow>('select * from jobs where id = $1', [id]))[0] ?? null;
+  }
+
+  async list(filter: { owner?: string | null; status?: string[]; processId?: string[]; limit: number }): Promise<JobRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.owner === null) where.push('owner is null');
+    else if (filter.owner !== undefined) {
+      params.push(filter.owner);
+      where.push(`owner = $${params.length}`);
+    }
+    if (filter.status?.length) {
+      params.push(filter.status);
+      where.push(`status = any($${params.length}::text[])`);
+    }
+    if (filter.processId?.length) {
+      params.push(filter.processId);
+      where.push(`process_id = any($${params.length}::text[])`);
+    }
+    params.push(filter.limit);
+    return this.db.query<JobRow>(
+      `select * from jobs ${where.length ? `where ${where.join(' and ')}` : ''} order by created desc limit $${params.length}`,
+      params
+    );
+  }
+
+  async byStatus(statuses: JobStatus[]): Promise<JobRow[]> {
+    return this.db.query<JobRow>('select * from jobs where status = any($1::text[]) order by created', [statuses]);
+  }
+
+  async counts(): Promise<{ status: string; executor: string; n: number }[]> {
+    return this.db.query('select status, executor, count(*)::int as n from jobs group by status, executor');
+  }
+
+  /** Updates some columns (and `updated`). */
+  async update(id: string, patch: Partial<Omit<JobRow, 'id'>>): Promise<void> {
+    const keys = Object.keys(patch) as (keyof typeof patch)[];
+    if (keys.length === 0) return;
+    const sets = keys.map((k, i) => `${k} = $${i + 2}${k === 'outputs' ? '::jsonb' : ''}`);
+    const values = keys.map((k) => (k === 'outputs' ? JSON.stringify(patch[k]) : patch[k] instanceof Date ? (patch[k] as Date).toISOString() : patch[k]));
+    await this.db.query(`update jobs set ${sets.join(', ')}, updated = now() where id = $1`, [id, ...values]);
+  }
+}

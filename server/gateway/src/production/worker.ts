@@ -1,0 +1,67 @@
+/**
+ * The job worker: one process per job, whatever the executor (a local child process, a SLURM batch step,
+ * a Kubernetes pod). It reads `job.json` in the job folder, runs the process, and leaves
+ * `progress.json` while it runs and `result.json` or `error.json` when it ends. Exit code 0 = success.
+ */
+import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { BUILTIN_PROCESSES } from './processes/index.js';
+
+interface JobFile {
+  processId: string;
+  inputs: Record<string, unknown>;
+  gatewayUrl: string;
+  token?: string;
+}
+
+function atomicJson(file: string, value: unknown): void {
+  writeFileSync(`${file}.tmp`, JSON.stringify(value));
+  renameSync(`${file}.tmp`, file);
+}
+
+async function run(dir: string): Promise<number> {
+  const job = JSON.parse(readFileSync(path.join(dir, 'job.json'), 'utf8')) as JobFile;
+  const log = (line: string) => appendFileSync(path.join(dir, 'job.log'), `${new Date().toISOString()} ${line}\n`);
+  const process_ = BUILTIN_PROCESSES[job.processId];
+  if (!process_) {
+    atomicJson(path.join(dir, 'error.json'), { message: `unknown process ${job.processId}` });
+    return 2;
+  }
+  const controller = new AbortController();
+  process.on('SIGTERM', () => {
+    log('cancel requested (SIGTERM)');
+    controller.abort();
+    setTimeout(() => process.exit(143), 2000).unref();
+  });
+  log(`worker ${process.pid} runs ${job.processId}`);
+  try {
+    const result = await process_.run({
+      inputs: job.inputs,
+      workDir: dir,
+      gatewayUrl: job.gatewayUrl,
+      token: job.token,
+      signal: controller.signal,
+      log,
+      progress: (percent, message) => {
+        atomicJson(path.join(dir, 'progress.json'), { percent, message, at: new Date().toISOString() });
+        log(`progress ${percent}% ${message}`);
+      }
+    });
+    atomicJson(path.join(dir, 'result.json'), result);
+    log('succeeded');
+    return 0;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    atomicJson(path.join(dir, 'error.json'), { message: controller.signal.aborted ? `cancelled: ${message}` : message });
+    log(`failed: ${message}`);
+    return 1;
+  }
+}
+
+run(process.argv[2] ?? '.').then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error);
+    process.exit(3);
+  }
+);
