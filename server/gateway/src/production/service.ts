@@ -282,8 +282,10 @@ export class JobService extends EventEmitter {
 
   /** At start-up: re-attach running jobs (or fail them with the reason), start the queued ones. */
   async recover(): Promise<void> {
-    for (const job of await this.jobs.byStatus(['running']))
-      (this.executor.reattach({ id: job.id, dir: job.dir, pid: job.pid, externalId: job.external_id }), this.poll(job.id));
+    for (const job of await this.jobs.byStatus(['running'])) {
+      this.executor.reattach({ id: job.id, dir: job.dir, pid: job.pid, externalId: job.external_id });
+      this.poll(job.id);
+    }
     for (const job of await this.jobs.byStatus(['accepted'])) this.executor.submit({ id: job.id, dir: job.dir });
   }
 }
