@@ -88,7 +88,7 @@ export async function startGateway(options: { databaseUrl?: string; env?: Record
     url,
     gateway,
     dataDir,
-    ingest: (file, owner?: string) => ingestFile(gateway.store, dataDir, file, { owner }),
+    ingest: (file, owner?: string) => ingestFile(gateway.store, dataDir, file, { owner, observe: gateway.observeIngest }),
     async stop() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));

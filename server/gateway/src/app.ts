@@ -5,6 +5,7 @@ import { HubAuthenticator } from './auth/hub.js';
 import { authenticate, principalOf, rateLimit } from './auth/middleware.js';
 import { UserStore } from './auth/users.js';
 import { CatalogService } from './catalog/service.js';
+import type { IngestResult } from './catalog/ingest.js';
 import { CatalogStore } from './catalog/store.js';
 import { catalogRoutes } from './catalog/routes.js';
 import type { Config } from './config.js';
@@ -16,6 +17,8 @@ import { TimeseriesService } from './dissemination/timeseries.js';
 import { timeseriesRoutes } from './dissemination/timeseries-routes.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { healthRoutes } from './monitoring/health.js';
+import { EventBus, eventRoutes } from './monitoring/events.js';
+import { Metrics } from './monitoring/metrics.js';
 import { LocalExecutor } from './production/local-executor.js';
 import { BUILTIN_PROCESSES } from './production/processes/index.js';
 import { processRoutes } from './production/routes.js';
@@ -31,7 +34,11 @@ export interface Gateway {
   store: CatalogStore;
   catalog: CatalogService;
   users: UserStore;
+  /** Counts an ingest and tells the event stream (pass as ingestFile's `observe`). */
+  observeIngest(result: IngestResult): void;
   jobs: JobService;
+  metrics: Metrics;
+  bus: EventBus;
   /** Tells the job service where this gateway listens (workers call it back). */
   setListenUrl(url: string): void;
   config: Config;
@@ -64,7 +71,16 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     next();
   });
   app.use(express.json({ limit: '5mb', type: ['application/json', 'application/geo+json', 'application/*+json'] }));
-  app.use('/health', healthRoutes(db));
+  const metrics = new Metrics(db, config.dataDir);
+  const bus = new EventBus();
+  app.use(metrics.middleware());
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use(
+    '/health',
+    healthRoutes(db, () => jobs.executor.ready())
+  );
   const users = new UserStore(db);
   app.use(authenticate(users, config.hubApiUrl ? new HubAuthenticator(config.hubApiUrl) : null));
   app.use(rateLimit(config.rateLimit));
@@ -77,6 +93,10 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   const seriesVisible = async (res: import('express').Response, collection: string) => (await catalog.visible(principalOf(res))).includes(collection);
   app.use('/hydrocron/v1', hydrocronRoutes(series, seriesVisible));
   let listenUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
+  const observeIngest = (r: IngestResult) => {
+    metrics.ingests.inc({ collection: r.ok ? r.collection : 'unknown', outcome: r.ok ? 'ok' : 'failed' });
+    bus.publish(r.ok ? 'ingest.done' : 'ingest.failed', r.ok ? { collection: r.collection, id: r.id, rows: r.rows } : { file: r.file, error: r.error });
+  };
   const jobs = new JobService({
     jobs: new JobStore(db),
     catalog: store,
@@ -86,6 +106,10 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     processes: BUILTIN_PROCESSES
   });
   jobs.executor = new LocalExecutor(config.jobConcurrency, jobs.events);
+  jobs.on('job', (j: { id: string; process_id: string; status: string; progress: number; error: string | null }) =>
+    bus.publish('job.status', { job: j.id, process: j.process_id, status: j.status, progress: j.progress, error: j.error })
+  );
+  app.use('/events', eventRoutes(bus));
   app.use(processRoutes(jobs, baseUrl));
   app.use('/timeseries', harmonizedRoutes(new HarmonizedService(catalog, series, config.dataDir)), timeseriesRoutes(series, seriesVisible));
   app.get('/', (req, res) => {
@@ -106,6 +130,9 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     catalog,
     users,
     jobs,
+    observeIngest,
+    metrics,
+    bus,
     config,
     log,
     setListenUrl: (url: string) => {

@@ -73,11 +73,18 @@ async function checkLock(config: Config): Promise<void> {
   }
 }
 
-async function ingestAll(store: CatalogStore, config: Config, inputs: string[], out: (line: string) => void, owner?: string): Promise<IngestResult[]> {
+async function ingestAll(
+  store: CatalogStore,
+  config: Config,
+  inputs: string[],
+  out: (line: string) => void,
+  owner?: string,
+  observe?: (r: IngestResult) => void
+): Promise<IngestResult[]> {
   const files = await expandInputs(inputs);
   const results: IngestResult[] = [];
   for (const [i, file] of files.entries()) {
-    const r = await ingestFile(store, config.dataDir, file, { owner });
+    const r = await ingestFile(store, config.dataDir, file, { owner, observe });
     results.push(r);
     const n = `[${i + 1}/${files.length}]`;
     if (r.ok)
@@ -127,7 +134,7 @@ async function serve(config: Config, ingestSamples: boolean, withLab = false): P
     const counts = await gateway.store.counts();
     if (Object.values(counts).reduce((a, b) => a + b, 0) === 0) {
       console.log(`Ingesting the bundled sample data from ${SAMPLES_DIR} ...`);
-      const results = await ingestAll(gateway.store, config, [SAMPLES_DIR], (l) => console.log(l));
+      const results = await ingestAll(gateway.store, config, [SAMPLES_DIR], (l) => console.log(l), undefined, gateway.observeIngest);
       console.log(`${results.filter((r) => r.ok).length} products ingested, ${results.filter((r) => !r.ok).length} refused (see above).`);
     }
   }

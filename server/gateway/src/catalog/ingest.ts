@@ -96,7 +96,18 @@ export function itemOf(product: Product, parquet: { href: string; bytes: number 
  * (item, supersession, collection extent) → files moved into place. A file that fails to read or store
  * leaves the catalog and the object store exactly as they were.
  */
-export async function ingestFile(store: CatalogStore, dataDir: string, file: string, options: { owner?: string } = {}): Promise<IngestResult> {
+export async function ingestFile(
+  store: CatalogStore,
+  dataDir: string,
+  file: string,
+  options: { owner?: string; observe?: (result: IngestResult) => void } = {}
+): Promise<IngestResult> {
+  const result = await ingestOnce(store, dataDir, file, options);
+  options.observe?.(result);
+  return result;
+}
+
+async function ingestOnce(store: CatalogStore, dataDir: string, file: string, options: { owner?: string }): Promise<IngestResult> {
   const t0 = performance.now();
   let product: Product;
   try {

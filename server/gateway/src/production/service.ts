@@ -7,7 +7,7 @@ import { STAC_VERSION, type Item } from '@hysope/api';
 import type { Principal } from '../auth/principal.js';
 import type { UserStore } from '../auth/users.js';
 import { collectionDef } from '../catalog/collections.js';
-import { ingestFile } from '../catalog/ingest.js';
+import { ingestFile, type IngestResult } from '../catalog/ingest.js';
 import type { CatalogStore, ItemRecord } from '../catalog/store.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { bboxPolygon } from '../formats/product.js';
@@ -63,6 +63,7 @@ export class JobService extends EventEmitter {
       dataDir: string;
       gatewayUrl: () => string;
       processes: Record<string, ProcessDefinition>;
+      observeIngest?: (r: IngestResult) => void;
     }
   ) {
     super();
@@ -232,7 +233,7 @@ export class JobService extends EventEmitter {
   /** What only the gateway may do with results: ingest granules, register derived products (atomic each). */
   private async register(job: JobRow, result: ProcessResult): Promise<void> {
     for (const file of result.register?.ingest ?? []) {
-      const r = await ingestFile(this.opts.catalog, this.opts.dataDir, file, { owner: job.owner ?? undefined });
+      const r = await ingestFile(this.opts.catalog, this.opts.dataDir, file, { owner: job.owner ?? undefined, observe: this.opts.observeIngest });
       if (!r.ok) throw new Error(r.error);
     }
     for (const d of result.register?.derived ?? []) {

@@ -1,0 +1,116 @@
+import { statfs } from 'node:fs/promises';
+import type { RequestHandler } from 'express';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Database } from '../store/database.js';
+
+/** HYDRA's Prometheus metrics. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpDuration = new Histogram({
+    name: 'hysope_http_request_duration_seconds',
+    help: 'HTTP request latency by route, method and status',
+    labelNames: ['route', 'method', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry]
+  });
+  readonly ingests = new Counter({
+    name: 'hysope_ingests_total',
+    help: 'Ingested granules by collection and outcome',
+    labelNames: ['collection', 'outcome'],
+    registers: [this.registry]
+  });
+
+  constructor(db: Database, dataDir: string) {
+    new Gauge({
+      name: 'hysope_data_disk_free_bytes',
+      help: 'Free bytes on the file system of the data folder',
+      registers: [this.registry],
+      async collect() {
+        const s = await statfs(dataDir).catch(() => null);
+        if (s) this.set(s.bavail * s.bsize);
+      }
+    });
+    new Gauge({
+      name: 'hysope_data_disk_size_bytes',
+      help: 'Size of the file system of the data folder',
+      registers: [this.registry],
+      async collect() {
+        const s = await statfs(dataDir).catch(() => null);
+        if (s) this.set(s.blocks * s.bsize);
+      }
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: 'hysope_' });
+    new Gauge({
+      name: 'hysope_jobs',
+      help: 'Jobs by state and executor',
+      labelNames: ['status', 'executor'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const r of await db.query<{ status: string; executor: string; n: number }>(
+          'select status, executor, count(*)::int as n from jobs group by 1, 2'
+        )) {
+          this.set({ status: r.status, executor: r.executor }, Number(r.n));
+        }
+      }
+    });
+    new Gauge({
+      name: 'hysope_catalog_items',
+      help: 'Catalog items per collection',
+      labelNames: ['collection'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const r of await db.query<{ id: string; n: number }>(
+          'select c.id, count(i.id)::int as n from collections c left join items i on i.collection = c.id group by c.id'
+        )) {
+          this.set({ collection: r.id }, Number(r.n));
+        }
+      }
+    });
+    new Gauge({
+      name: 'hysope_data_freshness_seconds',
+      help: 'Age of the newest item of each collection (by acquisition end time)',
+      labelNames: ['collection'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const r of await db.query<{ collection: string; age: number }>(
+          'select collection, extract(epoch from now() - max(end_datetime))::float8 as age from items group by collection'
+        )) {
+          this.set({ collection: r.collection }, Number(r.age));
+        }
+      }
+    });
+    new Gauge({
+      name: 'hysope_last_ingest_timestamp_seconds',
+      help: 'When the newest item of each collection was ingested (unix time)',
+      labelNames: ['collection'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const r of await db.query<{ collection: string; t: number }>(
+          'select collection, extract(epoch from max(created))::float8 as t from items group by collection'
+        )) {
+          this.set({ collection: r.collection }, Number(r.t));
+        }
+      }
+    });
+  }
+
+  /** Times every request, labelled by its route pattern (not the raw path: bounded cardinality). */
+  middleware(): RequestHandler {
+    return (req, res, next) => {
+      const end = this.httpDuration.startTimer();
+      res.on('finish', () => {
+        const route = req.route?.path
+          ? `${req.baseUrl}${String(req.route.path)}`
+          : res.statusCode === 404
+            ? 'unmatched'
+            : req.baseUrl || req.path.split('/').slice(0, 2).join('/');
+        end({ route, method: req.method, status: String(res.statusCode) });
+      });
+      next();
+    };
+  }
+}

@@ -1,0 +1,63 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NODE_WITHOUT_DBF, REACH_548, call, startGateway, type TestGateway } from '../helpers.js';
+
+const MONITORING = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../server/gateway/monitoring');
+
+describe('HYDRA: metrics, health, events, alert rules', () => {
+  let g: TestGateway;
+  beforeAll(async () => {
+    g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0' } });
+  });
+  afterAll(async () => g?.stop());
+
+  it('GET /events streams ingest and job events as they happen', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${g.url}/events`, { signal: controller.signal });
+    const reader = res.body!.getReader();
+    let text = '';
+    const read = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+        if (/event: job\.status[\s\S]*"status":"successful"/.test(text)) break;
+      }
+    })();
+    expect((await g.ingest(REACH_548)).ok).toBe(true);
+    expect((await g.ingest(NODE_WITHOUT_DBF)).ok).toBe(false);
+    await call(`${g.url}/processes/echo/execution`, { json: { inputs: { message: 'hi' } } });
+    await read;
+    controller.abort();
+    expect(text).toMatch(/event: ingest\.done\ndata: .*"collection":"swot-riversp-reach"/);
+    expect(text).toMatch(/event: ingest\.failed\ndata: .*\.dbf \(attributes\) is missing/);
+    expect(text).toMatch(/event: job\.status\ndata: .*"process":"echo".*"status":"successful"/);
+  });
+
+  it('GET /metrics exposes latency by route, jobs by state, ingests, catalog size and freshness', async () => {
+    await call(`${g.url}/stac/search?limit=1`);
+    const text = (await call(`${g.url}/metrics`)).body as string;
+    expect(text).toMatch(/hysope_http_request_duration_seconds_count\{route="\/stac\/search",method="GET",status="200"\} [1-9]/);
+    expect(text).toMatch(/hysope_jobs\{status="successful",executor="local"\} [1-9]/);
+    expect(text).toMatch(/hysope_ingests_total\{collection="swot-riversp-reach",outcome="ok"\} 1/);
+    expect(text).toMatch(/hysope_ingests_total\{collection="unknown",outcome="failed"\} 1/);
+    expect(text).toMatch(/hysope_catalog_items\{collection="swot-riversp-reach"\} 1/);
+    expect(text).toMatch(/hysope_data_freshness_seconds\{collection="swot-riversp-reach"\} \d/);
+    expect(text).toMatch(/hysope_data_disk_free_bytes \d/);
+  });
+
+  it('GET /health/ready checks the store and the executor', async () => {
+    const r = await call(`${g.url}/health/ready`);
+    expect(r.status).toBe(200);
+    expect(r.body.checks).toMatchObject({ store: { status: 'ok' }, executor: { status: 'ok' } });
+  });
+
+  it('the alert rules pass promtool test rules (Debian prometheus)', () => {
+    const check = spawnSync('promtool', ['test', 'rules', 'alerts.test.yml'], { cwd: MONITORING, encoding: 'utf8' });
+    expect(check.error, 'promtool is installed by scripts/install.sh (Debian prometheus)').toBeUndefined();
+    expect(check.status, check.stdout + check.stderr).toBe(0);
+    expect(check.stdout).toMatch(/SUCCESS/);
+  });
+});
