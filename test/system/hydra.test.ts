@@ -48,8 +48,10 @@ describe('HYDRA: metrics, health, events, alert rules', () => {
     expect(text).toMatch(/hysope_data_disk_free_bytes \d/);
   });
 
-  it('GET /health/ready checks the store and the executor', async () => {
-    const r = await call(`${g.url}/health/ready`);
+  it('GET /health/ready checks the store and the executor; every answer carries its request id', async () => {
+    const r = await call(`${g.url}/health/ready`, { headers: { 'X-Request-Id': 'trace-42' } });
+    expect(r.headers.get('x-request-id')).toBe('trace-42');
+    expect((await call(`${g.url}/stac`)).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(r.status).toBe(200);
     expect(r.body.checks).toMatchObject({ store: { status: 'ok' }, executor: { status: 'ok' } });
   });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import express, { type Request } from 'express';
 import { pino, type Logger } from 'pino';
@@ -68,6 +69,16 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Range, If-None-Match, If-Modified-Since');
     res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, ETag, Accept-Ranges, Last-Modified');
     if (req.method === 'OPTIONS') return void res.status(204).end();
+    next();
+  });
+  // Structured JSON logs (pino), one line per request, tied together by a request id the client may give.
+  app.use((req, res, next) => {
+    const id = req.get('x-request-id')?.slice(0, 100) || randomUUID();
+    res.setHeader('X-Request-Id', id);
+    const started = performance.now();
+    res.on('finish', () =>
+      log.info({ req: id, method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request')
+    );
     next();
   });
   app.use(express.json({ limit: '5mb', type: ['application/json', 'application/geo+json', 'application/*+json'] }));
