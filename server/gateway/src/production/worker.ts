@@ -5,7 +5,7 @@
  */
 import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BUILTIN_PROCESSES } from './processes/index.js';
+import type { ProcessDefinition } from './process.js';
 
 interface JobFile {
   processId: string;
@@ -22,7 +22,14 @@ function atomicJson(file: string, value: unknown): void {
 async function run(dir: string): Promise<number> {
   const job = JSON.parse(readFileSync(path.join(dir, 'job.json'), 'utf8')) as JobFile;
   const log = (line: string) => appendFileSync(path.join(dir, 'job.log'), `${new Date().toISOString()} ${line}\n`);
-  const process_ = BUILTIN_PROCESSES[job.processId];
+  // NOTE: imported on demand (not from processes/index.js) so a job loads only its own process's modules.
+  const loaders: Record<string, () => Promise<ProcessDefinition>> = {
+    echo: async () => (await import('./processes/echo.js')).echo,
+    ingest: async () => (await import('./processes/ingest.js')).ingest,
+    'timeseries-export': async () => (await import('./processes/timeseries-export.js')).timeseriesExport,
+    'reach-discharge': async () => (await import('./processes/reach-discharge.js')).reachDischarge
+  };
+  const process_ = await loaders[job.processId]?.();
   if (!process_) {
     atomicJson(path.join(dir, 'error.json'), { message: `unknown process ${job.processId}` });
     return 2;
