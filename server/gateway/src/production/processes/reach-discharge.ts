@@ -24,8 +24,8 @@ export const reachDischarge: ProcessDefinition = {
   keywords: ['SWOT', 'discharge', 'Manning', 'river'],
   inputs: {
     basin: { title: 'SWORD basin prefix', schema: { type: 'string', pattern: '^[0-9]{1,10}$' }, minOccurs: 1 },
-    n: { title: "Manning's roughness n", schema: { type: 'number', exclusiveMinimum: 0, maximum: 0.2, default: 0.035 }, minOccurs: 0 },
-    h0: { title: 'Reference depth h0 (m)', schema: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 3 }, minOccurs: 0 },
+    n: { title: "Manning's roughness n", schema: { type: 'number', minimum: 0.001, maximum: 0.2, default: 0.035 }, minOccurs: 0 },
+    h0: { title: 'Reference depth h0 (m)', schema: { type: 'number', minimum: 0.01, maximum: 100, default: 3 }, minOccurs: 0 },
     datetime: { title: 'Time window (RFC 3339 interval)', schema: { type: 'string' }, minOccurs: 0 }
   },
   outputs: {
