@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { Router, type Request, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import { principalOf } from '../auth/middleware.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { asyncHandler, sendException } from '../http/errors.js';
@@ -14,10 +14,12 @@ export const PROCESSES_CONFORMANCE = [
   'http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/ogc-process-description',
   'http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/json',
   'http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/job-list',
-  'http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/dismiss'
+  'http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/dismiss',
+  'http://www.opengis.net/spec/ogcapi-processes-2/1.0/conf/deploy-replace-undeploy',
+  'http://www.opengis.net/spec/ogcapi-processes-2/1.0/conf/cwl'
 ];
 
-function description(p: ProcessDefinition, base: string, full: boolean): Record<string, unknown> {
+function description(p: Omit<ProcessDefinition, 'run'>, base: string, full: boolean): Record<string, unknown> {
   const summary = {
     id: p.id,
     title: p.title,
@@ -48,20 +50,62 @@ export function processRoutes(service: JobService, baseUrl: (req: Request) => st
   r.get('/conformance', (_req, res) => {
     res.json({ conformsTo: PROCESSES_CONFORMANCE });
   });
-  r.get('/processes', (req, res) => {
-    const base = baseUrl(req);
-    res.json({
-      processes: service.processes().map((p) => description(p, base, false)),
-      links: [{ href: `${base}/processes`, rel: 'self', type: 'application/json' }]
-    });
-  });
-  r.get('/processes/:id', (req, res) => {
-    res.json(description(service.process(String(req.params['id'])), baseUrl(req), true));
-  });
+  r.get(
+    '/processes',
+    asyncHandler(async (req, res) => {
+      const base = baseUrl(req);
+      res.json({
+        processes: (await service.processes()).map((p) => description(p, base, false)),
+        links: [{ href: `${base}/processes`, rel: 'self', type: 'application/json' }]
+      });
+    })
+  );
+  r.get(
+    '/processes/:id',
+    asyncHandler(async (req, res) => {
+      res.json(description(await service.process(String(req.params['id'])), baseUrl(req), true));
+    })
+  );
+  // OGC API - Processes - Part 2: deploy, replace, undeploy CWL application packages.
+  const cwlBody = express.text({ type: ['application/cwl', 'application/cwl+yaml', 'application/cwl+json', 'application/x-yaml', 'text/yaml'], limit: '2mb' });
+  const packageOf = (req: Request): string => {
+    if (typeof req.body === 'string') return req.body;
+    const unit = (req.body as { executionUnit?: { value?: unknown; unit?: unknown } } | undefined)?.executionUnit;
+    const value = unit?.value ?? unit?.unit;
+    if (value) return typeof value === 'string' ? value : JSON.stringify(value);
+    throw new ValidationError('deploy a CWL document (Content-Type: application/cwl+yaml) or an OGC application package {"executionUnit": {"value": <CWL>}}');
+  };
+  r.post(
+    '/processes',
+    cwlBody,
+    asyncHandler(async (req, res) => {
+      const id = typeof req.query['id'] === 'string' ? req.query['id'] : undefined;
+      const d = await service.deploy(packageOf(req), id, principalOf(res), false);
+      res
+        .status(201)
+        .location(`${baseUrl(req)}/processes/${d.id}`)
+        .json(description(d, baseUrl(req), false));
+    })
+  );
+  r.put(
+    '/processes/:id',
+    cwlBody,
+    asyncHandler(async (req, res) => {
+      await service.deploy(packageOf(req), String(req.params['id']), principalOf(res), true);
+      res.status(204).end();
+    })
+  );
+  r.delete(
+    '/processes/:id',
+    asyncHandler(async (req, res) => {
+      await service.undeploy(String(req.params['id']));
+      res.status(204).end();
+    })
+  );
   r.post(
     '/processes/:id/execution',
     asyncHandler(async (req: Request, res: Response) => {
-      const def = service.process(String(req.params['id']));
+      const def = await service.process(String(req.params['id']));
       if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))
         throw new ValidationError('the execute request is a JSON object: {"inputs": {...}}');
       const base = baseUrl(req);
@@ -134,7 +178,9 @@ export function processRoutes(service: JobService, baseUrl: (req: Request) => st
       const job = await service.job(String(req.params['id']), principalOf(res));
       const out = ((job.outputs ?? {}) as Record<string, { file?: string; mediaType?: string }>)[String(req.params['output'])];
       if (job.status !== 'successful' || !out?.file) throw new NotFoundError(`job ${job.id} has no file output "${req.params['output']}"`);
-      res.sendFile(path.join(job.dir, path.basename(out.file)), { headers: { 'Content-Type': out.mediaType ?? 'application/octet-stream' } });
+      const file = path.resolve(job.dir, out.file);
+      if (!file.startsWith(path.resolve(job.dir) + path.sep)) throw new NotFoundError('no such output');
+      res.sendFile(file, { headers: { 'Content-Type': out.mediaType ?? 'application/octet-stream' } });
     })
   );
   r.get(

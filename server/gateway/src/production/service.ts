@@ -9,7 +9,8 @@ import type { UserStore } from '../auth/users.js';
 import { collectionDef } from '../catalog/collections.js';
 import { ingestFile, type IngestResult } from '../catalog/ingest.js';
 import type { CatalogStore, ItemRecord } from '../catalog/store.js';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { describeCwl } from './cwl.js';
 import { bboxPolygon } from '../formats/product.js';
 import type { Executor, ExecutorExit } from './executor.js';
 import type { ProcessDefinition, ProcessResult } from './process.js';
@@ -70,19 +71,52 @@ export class JobService extends EventEmitter {
     this.jobs = opts.jobs;
   }
 
-  /** Process definitions. */
-  processes(): ProcessDefinition[] {
-    return Object.values(this.opts.processes);
+  /** Built-in and deployed process definitions. */
+  async processes(): Promise<Omit<ProcessDefinition, 'run'>[]> {
+    const deployed = await this.opts.catalog.db.query<{ description: Omit<ProcessDefinition, 'run'> }>(
+      'select description from deployed_processes order by id'
+    );
+    return [...Object.values(this.opts.processes), ...deployed.map((d) => d.description)];
   }
 
   /** @throws NotFoundError for an unknown process */
-  process(id: string): ProcessDefinition {
+  async process(id: string): Promise<Omit<ProcessDefinition, 'run'> & { cwl?: string }> {
     const p = this.opts.processes[id];
-    if (!p) throw new NotFoundError(`process "${id}" does not exist; see /processes`);
-    return p;
+    if (p) return p;
+    const rows = await this.opts.catalog.db.query<{ description: Omit<ProcessDefinition, 'run'>; cwl: string }>(
+      'select description, cwl from deployed_processes where id = $1',
+      [id]
+    );
+    if (!rows[0]) throw new NotFoundError(`process "${id}" does not exist; see /processes`);
+    return { ...rows[0].description, cwl: rows[0].cwl };
   }
 
-  private validate(def: ProcessDefinition, inputs: unknown): Record<string, unknown> {
+  /**
+   * Deploys (or, with `replace`, replaces) a CWL application package (OGC API - Processes - Part 2).
+   * @throws ValidationError for a bad package; ConflictError when the id is taken (or built in)
+   */
+  async deploy(cwlText: string, requestedId: string | undefined, p: Principal, replace: boolean): Promise<Omit<ProcessDefinition, 'run'>> {
+    const deployed = describeCwl(cwlText, requestedId);
+    if (this.opts.processes[deployed.id]) throw new ConflictError(`"${deployed.id}" is a built-in process`);
+    const exists = (await this.opts.catalog.db.query('select 1 from deployed_processes where id = $1', [deployed.id])).length > 0;
+    if (exists && !replace) throw new ConflictError(`process "${deployed.id}" is already deployed; PUT /processes/${deployed.id} replaces it`);
+    if (!exists && replace) throw new NotFoundError(`process "${deployed.id}" is not deployed`);
+    await this.opts.catalog.db.query(
+      'insert into deployed_processes (id, cwl, description, owner) values ($1, $2, $3::jsonb, $4) on conflict (id) do update set cwl = excluded.cwl, description = excluded.description',
+      [deployed.id, deployed.cwl, JSON.stringify(deployed.description), p.name]
+    );
+    this.validators.clear();
+    return deployed.description;
+  }
+
+  /** Removes a deployed process. @throws ConflictError for a built-in one, NotFoundError for an unknown one */
+  async undeploy(id: string): Promise<void> {
+    if (this.opts.processes[id]) throw new ConflictError(`"${id}" is a built-in process and cannot be undeployed`);
+    const rows = await this.opts.catalog.db.query('delete from deployed_processes where id = $1 returning id', [id]);
+    if (rows.length === 0) throw new NotFoundError(`process "${id}" is not deployed`);
+  }
+
+  private validate(def: Omit<ProcessDefinition, 'run'>, inputs: unknown): Record<string, unknown> {
     if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) throw new ValidationError('the execute request needs an "inputs" object');
     const given = inputs as Record<string, unknown>;
     const unknown = Object.keys(given).filter((k) => !(k in def.inputs));
@@ -115,14 +149,19 @@ export class JobService extends EventEmitter {
    * @throws ValidationError naming the input and why; NotFoundError for an unknown process
    */
   async execute(processId: string, body: unknown, p: Principal): Promise<JobRow> {
-    const def = this.process(processId);
+    const def = await this.process(processId);
     const inputs = this.validate(def, (body as { inputs?: unknown } | null)?.inputs ?? {});
     const id = randomUUID();
     const dir = path.join(this.opts.dataDir, 'jobs', id);
     await mkdir(dir, { recursive: true });
     const key = p.name ? await this.opts.users.issueKey(p.name) : null;
     if (key) this.keys.set(id, key.revoke);
-    await writeFile(path.join(dir, 'job.json'), JSON.stringify({ processId, inputs, gatewayUrl: this.opts.gatewayUrl(), token: key?.key }));
+    let cwlFile: string | undefined;
+    if (def.cwl) {
+      cwlFile = path.join(dir, 'package.cwl');
+      await writeFile(cwlFile, def.cwl);
+    }
+    await writeFile(path.join(dir, 'job.json'), JSON.stringify({ processId, inputs, gatewayUrl: this.opts.gatewayUrl(), token: key?.key, cwlFile }));
     await this.jobs.create({ id, process_id: processId, inputs, owner: p.name, executor: this.executor.name, dir });
     this.executor.submit({ id, dir });
     const job = (await this.jobs.get(id))!;

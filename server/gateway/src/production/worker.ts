@@ -9,6 +9,8 @@ import type { ProcessDefinition } from './process.js';
 
 interface JobFile {
   processId: string;
+  /** A deployed CWL application package (run with cwltool). */
+  cwlFile?: string;
   inputs: Record<string, unknown>;
   gatewayUrl: string;
   token?: string;
@@ -29,7 +31,9 @@ async function run(dir: string): Promise<number> {
     'timeseries-export': async () => (await import('./processes/timeseries-export.js')).timeseriesExport,
     'reach-discharge': async () => (await import('./processes/reach-discharge.js')).reachDischarge
   };
-  const process_ = await loaders[job.processId]?.();
+  const process_ = job.cwlFile
+    ? ({ run: async (ctx) => (await import('./processes/cwl-runner.js')).runCwl(ctx, job.cwlFile!) } as Pick<ProcessDefinition, 'run'>)
+    : await loaders[job.processId]?.();
   if (!process_) {
     atomicJson(path.join(dir, 'error.json'), { message: `unknown process ${job.processId}` });
     return 2;

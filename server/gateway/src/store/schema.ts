@@ -75,6 +75,13 @@ create table if not exists jobs (
   updated timestamptz not null default now()
 );
 create index if not exists jobs_status on jobs (status);
+create table if not exists deployed_processes (
+  id text primary key,
+  cwl text not null,
+  description jsonb not null,
+  owner text,
+  created timestamptz not null default now()
+);
 create table if not exists schema_version (version int primary key);
 insert into schema_version (version) values (1) on conflict do nothing;
 `;
