@@ -21,6 +21,7 @@ import { healthRoutes } from './monitoring/health.js';
 import { EventBus, eventRoutes } from './monitoring/events.js';
 import { Metrics } from './monitoring/metrics.js';
 import { LocalExecutor } from './production/local-executor.js';
+import { SlurmExecutor } from './production/slurm-executor.js';
 import { BUILTIN_PROCESSES } from './production/processes/index.js';
 import { processRoutes } from './production/routes.js';
 import { JobService } from './production/service.js';
@@ -116,7 +117,10 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     gatewayUrl: () => listenUrl,
     processes: BUILTIN_PROCESSES
   });
-  jobs.executor = new LocalExecutor(config.jobConcurrency, jobs.events);
+  jobs.executor =
+    config.executor === 'slurm'
+      ? new SlurmExecutor(jobs.events, { partition: process.env['HYSOPE_SLURM_PARTITION'] })
+      : new LocalExecutor(config.jobConcurrency, jobs.events);
   jobs.on('job', (j: { id: string; process_id: string; status: string; progress: number; error: string | null }) =>
     bus.publish('job.status', { job: j.id, process: j.process_id, status: j.status, progress: j.progress, error: j.error })
   );

@@ -13,6 +13,8 @@ export const Config = z.object({
   publicUrl: z.string().url().optional(),
   /** JupyterHub REST API (e.g. http://127.0.0.1:8081/hub/api): its tokens are accepted too. */
   hubApiUrl: z.string().url().optional(),
+  /** The job engine: local child processes, or SLURM (sbatch on this machine's cluster). */
+  executor: z.enum(['local', 'slurm']),
   /** Jobs the local executor runs at once. */
   jobConcurrency: z.number().int().min(1).max(256),
   /** Requests per minute per caller (0: no limit). */
@@ -44,6 +46,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     hubApiUrl: env['HYSOPE_HUB_API_URL'] || env['JUPYTERHUB_API_URL'] || undefined,
     rateLimit: Number(env['HYSOPE_RATE_LIMIT'] ?? 1200),
     jobConcurrency: Number(env['HYSOPE_JOB_CONCURRENCY'] ?? 2),
+    executor: env['HYSOPE_EXECUTOR'] ?? 'local',
     logLevel: env['HYSOPE_LOG_LEVEL'] ?? 'info'
   });
   if (!parsed.success) {

@@ -201,6 +201,10 @@ export class JobService extends EventEmitter {
 
   /** Executor callbacks. */
   readonly events = {
+    submitted: (id: string, externalId: string) => {
+      (this.executor as { track?: (id: string, externalId: string) => void }).track?.(id, externalId);
+      void this.jobs.update(id, { external_id: externalId });
+    },
     started: (id: string, handle: { pid?: number; externalId?: string }) => {
       void (async () => {
         await this.jobs.update(id, {
@@ -210,6 +214,7 @@ export class JobService extends EventEmitter {
           external_id: handle.externalId ?? null,
           message: 'running'
         });
+        if (handle.externalId) (this.executor as { track?: (id: string, externalId: string) => void }).track?.(id, handle.externalId);
         this.emit('job', await this.jobs.get(id));
         this.poll(id);
       })();
@@ -326,6 +331,10 @@ export class JobService extends EventEmitter {
       this.executor.reattach({ id: job.id, dir: job.dir, pid: job.pid, externalId: job.external_id });
       this.poll(job.id);
     }
-    for (const job of await this.jobs.byStatus(['accepted'])) this.executor.submit({ id: job.id, dir: job.dir });
+    for (const job of await this.jobs.byStatus(['accepted'])) {
+      // Already handed to an engine with a queue of its own (SLURM): follow it, do not submit it twice.
+      if (job.external_id) this.executor.reattach({ id: job.id, dir: job.dir, externalId: job.external_id });
+      else this.executor.submit({ id: job.id, dir: job.dir });
+    }
   }
 }

@@ -1,0 +1,58 @@
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, startGateway, type TestGateway } from '../helpers.js';
+
+/** The one-node SLURM cluster that scripts/slurm.sh starts (CI runs it; its absence in CI is an error). */
+function slurmReady(): boolean {
+  const r = spawnSync('sinfo', ['-h', '-o', '%T'], { encoding: 'utf8' });
+  const ok = r.status === 0 && /idle|mixed|alloc/.test(r.stdout);
+  if (!ok && process.env['CI']) throw new Error('SLURM is not running: .ci/run starts it with scripts/slurm.sh');
+  return ok;
+}
+
+describe.runIf(slurmReady())('the SLURM executor on a real one-node cluster', () => {
+  let g: TestGateway;
+  const job = (id: string) => call(`${g.url}/jobs/${id}`).then((r) => r.body);
+  const until = async (id: string, states: string[]) => {
+    for (let i = 0; i < 600; i++) {
+      const j = await job(id);
+      if (states.includes(j.status)) return j;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`job ${id} never reached ${states}`);
+  };
+  beforeAll(async () => {
+    g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_EXECUTOR: 'slurm' } });
+  });
+  afterAll(async () => g?.stop());
+
+  it('runs a job as a SLURM batch job and returns its results; readiness checks the cluster', async () => {
+    const r = await call(`${g.url}/processes/echo/execution`, {
+      json: { inputs: { message: 'from slurm', seconds: 0.5 } },
+      headers: { Prefer: 'respond-async' }
+    });
+    const done = await until(r.body.jobID, ['successful', 'failed']);
+    expect(done.status, done.message).toBe('successful');
+    expect((await call(`${g.url}/jobs/${r.body.jobID}/results`)).body).toEqual({ message: 'from slurm' });
+    const row = await g.gateway.jobs.jobs.get(r.body.jobID);
+    expect(row!.executor).toBe('slurm');
+    expect(row!.external_id).toMatch(/^\d+$/);
+    const state = spawnSync('scontrol', ['show', 'job', '-o', row!.external_id!], { encoding: 'utf8' }).stdout;
+    expect(state).toMatch(/JobState=COMPLETED/);
+    expect((await call(`${g.url}/health/ready`)).body.checks.executor.status).toBe('ok');
+  });
+
+  it('DELETE /jobs/{id} scancels the SLURM job; a failing process fails its job with the reason', async () => {
+    const r = await call(`${g.url}/processes/echo/execution`, { json: { inputs: { message: 'x', seconds: 60 } }, headers: { Prefer: 'respond-async' } });
+    await until(r.body.jobID, ['running']);
+    const row = await g.gateway.jobs.jobs.get(r.body.jobID);
+    expect((await call(`${g.url}/jobs/${r.body.jobID}`, { method: 'DELETE' })).body.status).toBe('dismissed');
+    for (let i = 0; i < 50 && !/JobState=CANCELLED/.test(spawnSync('scontrol', ['show', 'job', '-o', row!.external_id!], { encoding: 'utf8' }).stdout); i++)
+      await new Promise((res) => setTimeout(res, 100));
+    expect(spawnSync('scontrol', ['show', 'job', '-o', row!.external_id!], { encoding: 'utf8' }).stdout).toMatch(/JobState=CANCELLED/);
+    const f = await call(`${g.url}/processes/echo/execution`, { json: { inputs: { message: 'x', fail: true } }, headers: { Prefer: 'respond-async' } });
+    const failed = await until(f.body.jobID, ['failed', 'successful']);
+    expect(failed.status).toBe('failed');
+    expect(failed.message).toMatch(/failed on purpose/);
+  });
+});
