@@ -72,3 +72,31 @@ export async function benchJobs(n: number, concurrency = 2): Promise<void> {
     await g.stop();
   }
 }
+
+/** SLURM: time from the execute request to the job running (the controller's scheduling + our 300 ms poll), p50 of `n`. */
+export async function benchSlurmLatency(n = 10): Promise<void> {
+  const g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_EXECUTOR: 'slurm' } });
+  try {
+    const latencies: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      const r = await fetch(`${g.url}/processes/echo/execution`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Prefer: 'respond-async' },
+        body: JSON.stringify({ inputs: { message: 'x', seconds: 0.5 } })
+      });
+      const id = ((await r.json()) as { jobID: string }).jobID;
+      for (;;) {
+        const job = await g.gateway.jobs.jobs.get(id);
+        if (job && job.status !== 'accepted') break;
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      latencies.push(performance.now() - t);
+      await g.gateway.jobs.wait(id, 30_000);
+    }
+    latencies.sort((a, b) => a - b);
+    report(`SLURM submit-to-running latency (p50 of ${n}; sbatch + scheduling + 300 ms state poll)`, latencies[Math.floor(n / 2)]!, 'ms');
+  } finally {
+    await g.stop();
+  }
+}

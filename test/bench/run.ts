@@ -5,7 +5,7 @@
  */
 import { benchGeoParquet } from './geoparquet.js';
 import { benchIngest } from './ingest.js';
-import { benchJobs } from './jobs.js';
+import { benchJobs, benchSlurmLatency } from './jobs.js';
 import { benchLab } from './lab.js';
 import { benchSearch } from './search.js';
 import { benchTimeseries } from './timeseries.js';
@@ -19,6 +19,7 @@ if (!only || only === 'ingest') await benchIngest(rounds);
 if (!only || only === 'geoparquet') await benchGeoParquet();
 if (!only || only === 'lab') await benchLab();
 if (!only || only === 'jobs') await benchJobs(Number(process.env['BENCH_JOBS'] ?? 1000));
+if (!only || only === 'slurm') await benchSlurmLatency();
 if (!only || only === 'timeseries') await benchTimeseries(Number(process.env['BENCH_REACHES'] ?? 100_000), Number(process.env['BENCH_CYCLES'] ?? 50));
 if (!only || only === 'search') {
   const bin = findBin();
