@@ -1,6 +1,7 @@
 // Galata UI tests: the real lab and the real gateway, driven in Debian's Chromium (never a downloaded browser).
 import galataConfig from '@jupyterlab/galata/lib/playwright-config.js';
 import { defineConfig, type PlaywrightTestConfig } from '@playwright/test';
+import { CHROMIUM, CHROMIUM_ARGS } from '../browser/chromium.js';
 
 // NOTE: galata's config module is CommonJS (module.exports); its typings do not say so.
 const baseConfig = galataConfig as unknown as PlaywrightTestConfig;
@@ -21,19 +22,7 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${LAB_PORT}`,
     video: 'off',
     trace: 'off',
-    launchOptions: {
-      executablePath: process.env['HYSOPE_CHROMIUM'] ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-dev-shm-usage'
-      ]
-    }
+    launchOptions: { executablePath: CHROMIUM, args: CHROMIUM_ARGS }
   },
   webServer: {
     command: 'bash start-servers.sh',

@@ -3,6 +3,7 @@ import { Geometry as GeometrySchema } from '@hysope/api';
 import { ValidationError } from '../../errors.js';
 import type { QueryableDef, QueryableType } from '../collections.js';
 import { bboxGeometry, intersects } from '../spatial.js';
+import { geometryBBox } from '../../formats/wkb.js';
 import type { Cql2 } from './parse-text.js';
 
 type Obj = { [key: string]: unknown };
@@ -201,30 +202,12 @@ export function compileFilter(expr: Cql2, queryables: Record<string, QueryableDe
   };
 
   const bboxOverlap = (g: Geometry) => {
-    const [w, s, e, n] = geometryBounds(g);
+    const [w, s, e, n] = geometryBBox(g);
     return `(bbox && box(point(${param(w, '::float8')}, ${param(s, '::float8')}), point(${param(e, '::float8')}, ${param(n, '::float8')})))`;
   };
 
   const sql = bool(expr, true);
   return { sql, params, needsExact };
-}
-
-function geometryBounds(g: Geometry): [number, number, number, number] {
-  let w = Infinity,
-    s = Infinity,
-    e = -Infinity,
-    n = -Infinity;
-  const visit = (c: unknown): void => {
-    if (typeof (c as number[])[0] === 'number') {
-      const [x, y] = c as number[];
-      w = Math.min(w, x!);
-      e = Math.max(e, x!);
-      s = Math.min(s, y!);
-      n = Math.max(n, y!);
-    } else (c as unknown[]).forEach(visit);
-  };
-  visit(g.coordinates);
-  return [w, s, e, n];
 }
 
 /**
