@@ -29,7 +29,8 @@ async function run(dir: string): Promise<number> {
     echo: async () => (await import('./processes/echo.js')).echo,
     ingest: async () => (await import('./processes/ingest.js')).ingest,
     'timeseries-export': async () => (await import('./processes/timeseries-export.js')).timeseriesExport,
-    'reach-discharge': async () => (await import('./processes/reach-discharge.js')).reachDischarge
+    'reach-discharge': async () => (await import('./processes/reach-discharge.js')).reachDischarge,
+    'notebook-run': async () => (await import('./processes/notebook-run.js')).notebookRun
   };
   const process_ = job.cwlFile
     ? ({ run: async (ctx) => (await import('./processes/cwl-runner.js')).runCwl(ctx, job.cwlFile!) } as Pick<ProcessDefinition, 'run'>)

@@ -1,8 +1,11 @@
 import type { ProcessDefinition } from '../process.js';
 import { echo } from './echo.js';
 import { ingest } from './ingest.js';
+import { notebookRun } from './notebook-run.js';
 import { reachDischarge } from './reach-discharge.js';
 import { timeseriesExport } from './timeseries-export.js';
 
 /** The built-in processes, by id. */
-export const BUILTIN_PROCESSES: Record<string, ProcessDefinition> = Object.fromEntries([echo, ingest, timeseriesExport, reachDischarge].map((p) => [p.id, p]));
+export const BUILTIN_PROCESSES: Record<string, ProcessDefinition> = Object.fromEntries(
+  [echo, ingest, timeseriesExport, reachDischarge, notebookRun].map((p) => [p.id, p])
+);
