@@ -39,7 +39,7 @@ describe('OGC API - Processes on the local executor', () => {
 
   it('GET /processes lists the built-in processes; GET /processes/{id} describes inputs and outputs', async () => {
     const list = await call(`${g.url}/processes`);
-    expect(list.body.processes.map((p: any) => p.id).sort()).toEqual(['echo', 'ingest', 'notebook-run', 'reach-discharge', 'timeseries-export']);
+    expect(list.body.processes.map((p: any) => p.id).sort()).toEqual(['echo', 'ingest', 'notebook-run', 'reach-discharge', 'subset', 'timeseries-export']);
     const d = await call(`${g.url}/processes/reach-discharge`);
     expect(d.body.inputs.basin.schema.pattern).toBeTruthy();
     expect(d.body.jobControlOptions).toContain('async-execute');
@@ -145,7 +145,7 @@ describe('OGC API - Processes on the local executor', () => {
     expect(items.body.features[0].properties['hysope:process']).toBe('reach-discharge');
   });
 
-  it('timeseries-export writes a Parquet result; ingest refuses a bad granule and registers a good one', async () => {
+  it('timeseries-export and subset write file results; ingest refuses a bad granule and registers a good one', async () => {
     const t = await call(`${g.url}/processes/timeseries-export/execution`, { json: { inputs: { ids: ['74269900011'] } } });
     expect(t.status).toBe(200);
     expect((await fetch(t.body.observations.href)).headers.get('content-type')).toBe('application/vnd.apache.parquet');
@@ -153,6 +153,17 @@ describe('OGC API - Processes on the local executor', () => {
     expect(bad.status).toBe(500);
     expect(bad.body.detail).toMatch(/\.dbf \(attributes\) is missing/);
     const node = REACHES_PASS_51[0]!.replace('Reach_1_51_NA_20100816T184024_20100816T184031', 'Node_1_51_NA_20100816T184024_20100816T184031');
+    const sub = await call(`${g.url}/processes/subset/execution`, {
+      json: { inputs: { collection: 'swot-riversp-reach', bbox: [-80.5, 40, -79.5, 41], filter: '"swot:cycle" = 2', format: 'csv' } }
+    });
+    expect(sub.status).toBe(200);
+    const csv = (await (await fetch(sub.body.subset.href)).text()).trim().split('\n');
+    expect(csv[0]!.split(',')[0]).toBe('item_id');
+    expect(csv.length).toBeGreaterThan(1);
+    expect(csv.slice(1).every((l) => l.startsWith('SWOT_L2_HR_RiverSP_Reach_2_51_'))).toBe(true);
+    const badSubset = await call(`${g.url}/processes/subset/execution`, { json: { inputs: { collection: 'nope' } } });
+    expect(badSubset.status).toBe(500);
+    expect(badSubset.body.detail).toMatch(/404.*does not exist/);
     const good = await call(`${g.url}/processes/ingest/execution`, { json: { inputs: { files: [node] } } });
     expect(good.status).toBe(200);
     expect((await call(`${g.url}/stac/collections/swot-riversp-node/items`)).body.features).toHaveLength(1);

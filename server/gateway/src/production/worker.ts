@@ -30,7 +30,8 @@ async function run(dir: string): Promise<number> {
     ingest: async () => (await import('./processes/ingest.js')).ingest,
     'timeseries-export': async () => (await import('./processes/timeseries-export.js')).timeseriesExport,
     'reach-discharge': async () => (await import('./processes/reach-discharge.js')).reachDischarge,
-    'notebook-run': async () => (await import('./processes/notebook-run.js')).notebookRun
+    'notebook-run': async () => (await import('./processes/notebook-run.js')).notebookRun,
+    subset: async () => (await import('./processes/subset.js')).subset
   };
   const process_ = job.cwlFile
     ? ({ run: async (ctx) => (await import('./processes/cwl-runner.js')).runCwl(ctx, job.cwlFile!) } as Pick<ProcessDefinition, 'run'>)

@@ -3,9 +3,10 @@ import { echo } from './echo.js';
 import { ingest } from './ingest.js';
 import { notebookRun } from './notebook-run.js';
 import { reachDischarge } from './reach-discharge.js';
+import { subset } from './subset.js';
 import { timeseriesExport } from './timeseries-export.js';
 
 /** The built-in processes, by id. */
 export const BUILTIN_PROCESSES: Record<string, ProcessDefinition> = Object.fromEntries(
-  [echo, ingest, timeseriesExport, reachDischarge, notebookRun].map((p) => [p.id, p])
+  [echo, ingest, timeseriesExport, reachDischarge, notebookRun, subset].map((p) => [p.id, p])
 );
