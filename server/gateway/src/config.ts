@@ -14,7 +14,7 @@ export const Config = z.object({
   /** JupyterHub REST API (e.g. http://127.0.0.1:8081/hub/api): its tokens are accepted too. */
   hubApiUrl: z.string().url().optional(),
   /** The job engine: local child processes, or SLURM (sbatch on this machine's cluster). */
-  executor: z.enum(['local', 'slurm']),
+  executor: z.enum(['local', 'slurm', 'kubernetes']),
   /** Jobs the local executor runs at once. */
   jobConcurrency: z.number().int().min(1).max(256),
   /** Requests per minute per caller (0: no limit). */

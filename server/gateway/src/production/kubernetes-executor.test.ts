@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { jobManifest, k8sJobName } from './kubernetes-executor.js';
+
+const options = {
+  namespace: 'hysope',
+  image: 'hysope/gateway:0.1.0',
+  claim: 'hysope-data',
+  dataPath: '/data',
+  workerPath: '/app/server/gateway/dist/production/worker.js'
+};
+
+describe('the Kubernetes executor’s Job manifests', () => {
+  it('run the worker in the job folder on the shared volume, once, unprivileged', () => {
+    const m = jobManifest({ id: '6F0C2A9E-1D2B-4C3D-9E8F-0123456789AB', dir: '/data/jobs/6f0c' }, options) as any;
+    expect(m.apiVersion).toBe('batch/v1');
+    expect(m.kind).toBe('Job');
+    expect(m.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    expect(m.metadata.name.length).toBeLessThanOrEqual(63);
+    expect(m.metadata.labels['hysope.dev/job-id']).toBe('6F0C2A9E-1D2B-4C3D-9E8F-0123456789AB');
+    expect(m.spec.backoffLimit).toBe(0);
+    const pod = m.spec.template.spec;
+    expect(pod.restartPolicy).toBe('Never');
+    expect(pod.containers[0].command).toEqual(['node', options.workerPath, '/data/jobs/6f0c']);
+    expect(pod.containers[0].volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }]);
+    expect(pod.volumes[0].persistentVolumeClaim.claimName).toBe('hysope-data');
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    expect(pod.containers[0].securityContext.allowPrivilegeEscalation).toBe(false);
+  });
+  it('names jobs stably and within DNS-1123 limits', () => {
+    expect(k8sJobName('abc')).toBe('hysope-abc');
+    expect(k8sJobName('x'.repeat(100)).length).toBeLessThanOrEqual(63);
+  });
+});
