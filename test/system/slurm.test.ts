@@ -55,4 +55,34 @@ describe.runIf(slurmReady())('the SLURM executor on a real one-node cluster', ()
     expect(failed.status).toBe('failed');
     expect(failed.message).toMatch(/failed on purpose/);
   });
+
+  it('a deployed CWL package runs with toil-cwl-runner --batchSystem slurm', async () => {
+    const cwl = `cwlVersion: v1.2
+class: CommandLineTool
+id: shout_toil
+baseCommand: [sh, -c]
+arguments: ['echo "$(inputs.message)" | tr a-z A-Z > shout.txt']
+inputs:
+  message: {type: string}
+outputs:
+  shouted: {type: File, outputBinding: {glob: shout.txt}}
+`;
+    const toil = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_CWL_RUNNER: 'toil' } });
+    try {
+      const d = await fetch(`${toil.url}/processes`, { method: 'POST', headers: { 'Content-Type': 'application/cwl+yaml' }, body: cwl });
+      expect(d.status).toBe(201);
+      const r = await call(`${toil.url}/processes/shout_toil/execution`, { json: { inputs: { message: 'via toil' } }, headers: { Prefer: 'respond-async' } });
+      let job = r.body;
+      for (let i = 0; i < 1200 && !['successful', 'failed'].includes(job.status); i++) {
+        await new Promise((res) => setTimeout(res, 100));
+        job = (await call(`${toil.url}/jobs/${r.body.jobID}`)).body;
+      }
+      expect(job.status, job.message).toBe('successful');
+      const results = (await call(`${toil.url}/jobs/${r.body.jobID}/results`)).body;
+      expect(await (await fetch(results.shouted.href)).text()).toBe('VIA TOIL\n');
+      expect((await call(`${toil.url}/jobs/${r.body.jobID}/log`)).body).toMatch(/toil/i);
+    } finally {
+      await toil.stop();
+    }
+  }, 180_000);
 });

@@ -14,8 +14,24 @@ export async function runCwl(ctx: ProcessContext, cwlFile: string): Promise<Proc
   await writeFile(jobFile, JSON.stringify(inputs));
   const outdir = path.join(ctx.workDir, 'out');
   ctx.progress(5, 'cwltool started');
-  const runner = process.env['HYSOPE_CWL_RUNNER'] ?? 'cwltool';
-  const child = spawn(runner, ['--quiet', '--no-container', '--outdir', outdir, cwlFile, jobFile], { cwd: ctx.workDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  // cwltool runs the tool where the worker runs; Toil spreads the workflow's steps over SLURM.
+  const toil = process.env['HYSOPE_CWL_RUNNER'] === 'toil';
+  const runner = toil ? 'toil-cwl-runner' : 'cwltool';
+  const args = toil
+    ? [
+        '--batchSystem',
+        process.env['HYSOPE_TOIL_BATCH_SYSTEM'] ?? 'slurm',
+        '--jobStore',
+        path.join(ctx.workDir, 'toil-store'),
+        '--quiet',
+        '--no-container',
+        '--outdir',
+        outdir,
+        cwlFile,
+        jobFile
+      ]
+    : ['--quiet', '--no-container', '--outdir', outdir, cwlFile, jobFile];
+  const child = spawn(runner, args, { cwd: ctx.workDir, stdio: ['ignore', 'pipe', 'pipe'] });
   ctx.signal.addEventListener('abort', () => child.kill('SIGTERM'));
   let stdout = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -30,8 +46,10 @@ export async function runCwl(ctx: ProcessContext, cwlFile: string): Promise<Proc
     child.once('error', (e) => reject(new Error(`cannot run ${runner}: ${e.message}`)));
     child.once('exit', (c) => resolve(c ?? 1));
   });
-  if (code !== 0) throw new Error(`cwltool failed (exit ${code}); see the job log`);
-  const result = JSON.parse(stdout || '{}') as Record<string, unknown>;
+  if (code !== 0) throw new Error(`${runner} failed (exit ${code}); see the job log`);
+  // The output object is the JSON document on stdout (Toil may print log lines around it).
+  const json = /^\{[\s\S]*^\}/m.exec(stdout)?.[0] ?? '{}';
+  const result = JSON.parse(json) as Record<string, unknown>;
   const outputs: Record<string, OutputValue> = {};
   for (const [k, v] of Object.entries(result)) {
     const file = v as { class?: string; path?: string; location?: string };
@@ -39,6 +57,6 @@ export async function runCwl(ctx: ProcessContext, cwlFile: string): Promise<Proc
       outputs[k] = { file: path.relative(ctx.workDir, file.path), mediaType: 'application/octet-stream' };
     } else outputs[k] = { value: v };
   }
-  ctx.progress(100, 'cwltool done');
+  ctx.progress(100, `${runner} done`);
   return { outputs };
 }
