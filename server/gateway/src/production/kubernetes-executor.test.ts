@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { jobManifest, k8sJobName } from './kubernetes-executor.js';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubernetesExecutor, jobManifest, k8sJobName } from './kubernetes-executor.js';
 
 const options = {
   namespace: 'hysope',
@@ -29,5 +30,22 @@ describe('the Kubernetes executor’s Job manifests', () => {
   it('names jobs stably and within DNS-1123 limits', () => {
     expect(k8sJobName('abc')).toBe('hysope-abc');
     expect(k8sJobName('x'.repeat(100)).length).toBeLessThanOrEqual(63);
+  });
+  it('an unreachable cluster: not ready, and a submitted job fails with the reason', async () => {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      clusters: [{ name: 'none', server: 'http://127.0.0.1:1', skipTLSVerify: true }],
+      users: [{ name: 'u', token: 't' }],
+      contexts: [{ name: 'c', cluster: 'none', user: 'u' }],
+      currentContext: 'c'
+    });
+    const exits: { id: string; reason?: string }[] = [];
+    const executor = new KubernetesExecutor({ started: () => undefined, exited: (id, e) => exits.push({ id, reason: e.reason }) }, { ...options, kubeConfig });
+    expect(await executor.ready()).toBe(false);
+    executor.submit({ id: 'j1', dir: '/data/jobs/j1' });
+    for (let i = 0; i < 50 && exits.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(exits).toHaveLength(1);
+    expect(exits[0]!.reason).toMatch(/Kubernetes did not take the job/);
+    await executor.close();
   });
 });

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { BatchV1Api, KubeConfig, type V1Job } from '@kubernetes/client-node';
 import type { Executor, ExecutorEvents, ExecutorJob } from './executor.js';
 
 /** How jobs run on Kubernetes: the gateway image, and the volume that holds the job folders. */
@@ -12,10 +12,9 @@ export interface KubernetesOptions {
   workerPath: string;
   cpu?: string;
   memory?: string;
-  /** API server, token and CA; by default the pod's service account. */
-  apiServer?: string;
-  token?: string;
   serviceAccount?: string;
+  /** The cluster: by default the pod's service account in a cluster, else ~/.kube/config. */
+  kubeConfig?: KubeConfig;
 }
 
 /** The name of the Kubernetes Job of a HYSOPE job (DNS-1123, at most 63 characters). */
@@ -27,7 +26,7 @@ export function k8sJobName(id: string): string {
 }
 
 /** The batch/v1 Job that runs one HYSOPE job's worker in its folder on the shared volume. */
-export function jobManifest(job: ExecutorJob, o: KubernetesOptions): Record<string, unknown> {
+export function jobManifest(job: ExecutorJob, o: KubernetesOptions): V1Job {
   const name = k8sJobName(job.id);
   return {
     apiVersion: 'batch/v1',
@@ -65,50 +64,37 @@ export function jobManifest(job: ExecutorJob, o: KubernetesOptions): Record<stri
 }
 
 /**
- * Runs each job as a Kubernetes Job through the API server's REST API (the pod's service account by
- * default); follows its status, cancels by deleting it. The job folder, on the shared volume, carries the
- * result as with every executor.
+ * Runs each job as a Kubernetes Job (@kubernetes/client-node, the pod's service account or a kubeconfig);
+ * follows its status, cancels by deleting it. The job folder, on the shared volume, carries the result as
+ * with every executor.
  */
 export class KubernetesExecutor implements Executor {
   readonly name = 'kubernetes' as const;
   private readonly watchers = new Map<string, NodeJS.Timeout>();
+  private readonly batch: BatchV1Api;
 
   constructor(
     private readonly events: ExecutorEvents,
     private readonly o: KubernetesOptions
-  ) {}
-
-  private async api(method: string, path: string, body?: unknown): Promise<Response> {
-    const server = this.o.apiServer ?? `https://${process.env['KUBERNETES_SERVICE_HOST']}:${process.env['KUBERNETES_SERVICE_PORT']}`;
-    const token = this.o.token ?? (await readFile('/var/run/secrets/kubernetes.io/serviceaccount/token', 'utf8').catch(() => ''));
-    return fetch(`${server}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-      body: body ? JSON.stringify(body) : undefined
-    });
+  ) {
+    const kc = o.kubeConfig ?? new KubeConfig();
+    if (!o.kubeConfig) kc.loadFromDefault();
+    this.batch = kc.makeApiClient(BatchV1Api);
   }
 
   submit(job: ExecutorJob): void {
-    this.api('POST', `/apis/batch/v1/namespaces/${this.o.namespace}/jobs`, jobManifest(job, this.o)).then(
-      async (res) => {
-        if (!res.ok)
-          return this.events.exited(job.id, {
-            code: null,
-            signal: null,
-            reason: `Kubernetes refused the job: ${res.status} ${(await res.text()).slice(0, 200)}`
-          });
-        this.watch(job.id);
-      },
-      (error: Error) => this.events.exited(job.id, { code: null, signal: null, reason: `cannot reach the Kubernetes API: ${error.message}` })
+    this.batch.createNamespacedJob({ namespace: this.o.namespace, body: jobManifest(job, this.o) }).then(
+      () => this.watch(job.id),
+      (error: Error) => this.events.exited(job.id, { code: null, signal: null, reason: `Kubernetes did not take the job: ${error.message.slice(0, 200)}` })
     );
   }
 
   private watch(id: string): void {
     let started = false;
     const timer = setInterval(async () => {
-      const res = await this.api('GET', `/apis/batch/v1/namespaces/${this.o.namespace}/jobs/${k8sJobName(id)}/status`).catch(() => null);
-      if (!res?.ok) return;
-      const status = ((await res.json()) as { status?: { active?: number; succeeded?: number; failed?: number } }).status ?? {};
+      const job = await this.batch.readNamespacedJobStatus({ name: k8sJobName(id), namespace: this.o.namespace }).catch(() => null);
+      if (!job) return;
+      const status = job.status ?? {};
       if (!started && (status.active || status.succeeded || status.failed)) {
         started = true;
         this.events.started(id, { externalId: k8sJobName(id) });
@@ -123,8 +109,10 @@ export class KubernetesExecutor implements Executor {
   }
 
   async cancel(id: string): Promise<boolean> {
-    const res = await this.api('DELETE', `/apis/batch/v1/namespaces/${this.o.namespace}/jobs/${k8sJobName(id)}?propagationPolicy=Background`).catch(() => null);
-    return !!res?.ok;
+    return this.batch.deleteNamespacedJob({ name: k8sJobName(id), namespace: this.o.namespace, propagationPolicy: 'Background' }).then(
+      () => true,
+      () => false
+    );
   }
 
   reattach(job: ExecutorJob): void {
@@ -132,8 +120,10 @@ export class KubernetesExecutor implements Executor {
   }
 
   async ready(): Promise<boolean> {
-    const res = await this.api('GET', `/apis/batch/v1/namespaces/${this.o.namespace}/jobs?limit=1`).catch(() => null);
-    return !!res?.ok;
+    return this.batch.listNamespacedJob({ namespace: this.o.namespace, limit: 1 }).then(
+      () => true,
+      () => false
+    );
   }
 
   async close(): Promise<void> {
