@@ -53,7 +53,7 @@ describe('HYDRA: metrics, health, events, alert rules', () => {
     expect(r.headers.get('x-request-id')).toBe('trace-42');
     expect((await call(`${g.url}/stac`)).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(r.status).toBe(200);
-    expect(r.body.checks).toMatchObject({ store: { status: 'ok' }, executor: { status: 'ok' } });
+    expect(r.body.checks).toMatchObject({ store: { status: 'ok' }, executor: { status: 'ok' }, object_store: { status: 'ok' } });
   });
 
   it('the alert rules pass promtool test rules (Debian prometheus)', () => {
@@ -61,5 +61,24 @@ describe('HYDRA: metrics, health, events, alert rules', () => {
     expect(check.error, 'promtool is installed by scripts/install.sh (Debian prometheus)').toBeUndefined();
     expect(check.status, check.stdout + check.stderr).toBe(0);
     expect(check.stdout).toMatch(/SUCCESS/);
+  });
+  it('the watchdog publishes an alert event when SWOT data stops arriving', async () => {
+    const w = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_ALERT_STALE_SWOT_HOURS: '0.0001', HYSOPE_WATCHDOG_MS: '200' } });
+    try {
+      expect((await w.ingest(REACH_548)).ok).toBe(true);
+      const res = await fetch(`${w.url}/events?replay=50`);
+      const reader = res.body!.getReader();
+      let text = '';
+      const end = Date.now() + 10_000;
+      while (!/"alert":"HysopeNoNewSwotGranule","state":"firing"/.test(text) && Date.now() < end) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      await reader.cancel();
+      expect(text).toMatch(/event: alert\ndata: .*"alert":"HysopeNoNewSwotGranule","state":"firing"/);
+    } finally {
+      await w.stop();
+    }
   });
 });

@@ -20,6 +20,7 @@ import { errorHandler, notFoundHandler } from './http/errors.js';
 import { healthRoutes } from './monitoring/health.js';
 import { EventBus, eventRoutes } from './monitoring/events.js';
 import { Metrics } from './monitoring/metrics.js';
+import { startWatchdog } from './monitoring/watchdog.js';
 import { LocalExecutor } from './production/local-executor.js';
 import { SlurmExecutor } from './production/slurm-executor.js';
 import { KubernetesExecutor } from './production/kubernetes-executor.js';
@@ -92,7 +93,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   });
   app.use(
     '/health',
-    healthRoutes(db, () => jobs.executor.ready())
+    healthRoutes(db, () => jobs.executor.ready(), config.dataDir)
   );
   const users = new UserStore(db);
   app.use(authenticate(users, config.hubApiUrl ? new HubAuthenticator(config.hubApiUrl) : null));
@@ -134,6 +135,11 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     bus.publish('job.status', { job: j.id, process: j.process_id, status: j.status, progress: j.progress, error: j.error })
   );
   app.use('/events', eventRoutes(bus));
+  const stopWatchdog = startWatchdog(db, config.dataDir, bus, {
+    staleSwotHours: config.alertStaleSwotHours,
+    minFreeFraction: config.alertMinFree,
+    intervalMs: config.watchdogMs
+  });
   app.use(processRoutes(jobs, baseUrl));
   app.use('/timeseries', harmonizedRoutes(new HarmonizedService(catalog, series, config.dataDir)), timeseriesRoutes(series, seriesVisible));
   app.get('/', (req, res) => {
@@ -163,6 +169,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
       listenUrl = url.replace(/\/+$/, '');
     },
     close: async () => {
+      stopWatchdog();
       await jobs.executor.close();
       await db.close();
     }

@@ -15,6 +15,11 @@ export const Config = z.object({
   hubApiUrl: z.string().url().optional(),
   /** The job engine: local child processes, or SLURM (sbatch on this machine's cluster). */
   executor: z.enum(['local', 'slurm', 'kubernetes']),
+  /** Watchdog: alert when no SWOT granule arrived for this many hours (0: never). */
+  alertStaleSwotHours: z.number().min(0),
+  /** Watchdog: alert when the data disk has less than this fraction free. */
+  alertMinFree: z.number().min(0).max(1),
+  watchdogMs: z.number().int().min(50),
   /** Jobs the local executor runs at once. */
   jobConcurrency: z.number().int().min(1).max(256),
   /** Requests per minute per caller (0: no limit). */
@@ -46,6 +51,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     hubApiUrl: env['HYSOPE_HUB_API_URL'] || env['JUPYTERHUB_API_URL'] || undefined,
     rateLimit: Number(env['HYSOPE_RATE_LIMIT'] ?? 1200),
     jobConcurrency: Number(env['HYSOPE_JOB_CONCURRENCY'] ?? 2),
+    alertStaleSwotHours: Number(env['HYSOPE_ALERT_STALE_SWOT_HOURS'] ?? 6),
+    alertMinFree: Number(env['HYSOPE_ALERT_MIN_FREE'] ?? 0.1),
+    watchdogMs: Number(env['HYSOPE_WATCHDOG_MS'] ?? 60_000),
     executor: env['HYSOPE_EXECUTOR'] ?? 'local',
     logLevel: env['HYSOPE_LOG_LEVEL'] ?? 'info'
   });

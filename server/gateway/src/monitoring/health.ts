@@ -1,8 +1,10 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { Router } from 'express';
 import type { Database } from '../store/database.js';
 
 /** `/health/live` (the process answers) and `/health/ready` (its store answers too). */
-export function healthRoutes(db: Database, executorReady: () => Promise<boolean> = async () => true): Router {
+export function healthRoutes(db: Database, executorReady: () => Promise<boolean> = async () => true, dataDir?: string): Router {
   const r = Router();
   r.get('/live', (_req, res) => {
     res.json({ status: 'ok' });
@@ -14,6 +16,13 @@ export function healthRoutes(db: Database, executorReady: () => Promise<boolean>
       checks['store'] = { status: 'ok', detail: db.kind };
     } catch (error) {
       checks['store'] = { status: 'fail', detail: (error as Error).message };
+    }
+    if (dataDir) {
+      // The object store (products, sources, job folders): writable?
+      checks['object_store'] = await access(dataDir, constants.W_OK).then(
+        () => ({ status: 'ok' as const, detail: dataDir }),
+        (e: Error) => ({ status: 'fail' as const, detail: `${dataDir}: ${e.message}` })
+      );
     }
     try {
       checks['executor'] = (await executorReady()) ? { status: 'ok' } : { status: 'fail', detail: 'the job executor does not answer' };
