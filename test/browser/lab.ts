@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,8 +24,12 @@ export interface TestLab {
 }
 
 /** Starts the real lab (server/lab/start-lab.sh) on a free port, pointed at `gatewayUrl`. */
-export async function startLab(gatewayUrl: string, notebooks = path.join(ROOT, 'notebooks')): Promise<TestLab> {
+export async function startLab(gatewayUrl: string, notebooksDir?: string): Promise<TestLab> {
   const state = await mkdtemp(path.join(os.tmpdir(), 'hysope-lab-'));
+  await mkdir(path.join(ROOT, 'test-results'), { recursive: true });
+  // NOTE: test notebooks go under test-results/ (ignored), inside the repository so tslab resolves our packages,
+  // never into notebooks/ that users open.
+  const notebooks = notebooksDir ?? (await mkdtemp(path.join(ROOT, 'test-results', 'lab-')));
   const kernels = spawnSync('bash', [path.join(ROOT, 'scripts/kernels.sh'), path.join(state, 'data')], { encoding: 'utf8' });
   if (kernels.status !== 0) throw new Error(`kernels.sh failed: ${kernels.stderr}`);
   const port = await freePort();
@@ -57,6 +61,7 @@ export async function startLab(gatewayUrl: string, notebooks = path.join(ROOT, '
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
       await rm(state, { recursive: true, force: true });
+      if (!notebooksDir) await rm(notebooks, { recursive: true, force: true });
     }
   };
 }
