@@ -7,21 +7,12 @@ import { principalOf } from '../auth/middleware.js';
 import type { CatalogService } from '../catalog/service.js';
 import { ValidationError } from '../errors.js';
 import { asyncHandler } from '../http/errors.js';
+import { csvCell, writeChunk as write } from '../http/stream.js';
 import { fromWkb } from '../formats/wkb.js';
 import { toWkt } from '../formats/wkt.js';
 import type { TimeseriesService } from './timeseries.js';
 
 const TYPES = { geoparquet: 'application/vnd.apache.parquet', csv: 'text/csv', geojson: 'application/geo+json' } as const;
-
-async function write(res: Response, chunk: string): Promise<void> {
-  if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
-}
-
-function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const text = v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 /**
  * `GET /stac/collections/{id}/export`: the collection's items selected by bbox, datetime and CQL2 (as

@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { ErrorTypes } from '@hysope/api';
 import { ValidationError } from '../errors.js';
 import { asyncHandler, sendException } from '../http/errors.js';
+import { csvCell } from '../http/stream.js';
 import { hydrocronText } from './python-format.js';
 import type { Observation, TimeseriesService } from './timeseries.js';
 import { FEATURES, type FeatureType } from './timeseries-store.js';
@@ -86,10 +87,6 @@ function negotiate(accept: string | undefined): 'csv' | 'geojson' | 'envelope' |
     if (t === 'application/json' || t === '*/*') return 'envelope';
   }
   return null;
-}
-
-function csvCell(text: string): string {
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /**

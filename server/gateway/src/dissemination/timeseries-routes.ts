@@ -21,6 +21,7 @@ import { Geometry as GeometrySchema, SearchParameterError, parseBBox, parseDatet
 import { NotFoundError, ValidationError } from '../errors.js';
 import { writeParquetTable } from '../formats/geoparquet.js';
 import { asyncHandler } from '../http/errors.js';
+import { csvCell, writeChunk as write } from '../http/stream.js';
 import { FEATURES, type FeatureType } from './timeseries-store.js';
 import { QUALITY_FIELD, type FieldMeta, type SeriesQuery, type TimeseriesService } from './timeseries.js';
 
@@ -114,17 +115,6 @@ export async function parseSeriesQuery(q: Record<string, unknown>, series: Times
   const format = one(q, 'format') ?? 'csv';
   if (!(format in FORMATS)) throw new ValidationError(`format must be csv, geojson, arrow or parquet, got "${format}"`);
   return { query, format: format as keyof typeof FORMATS };
-}
-
-function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const text = typeof v === 'number' || typeof v === 'bigint' ? String(v) : String(v);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** Waits for the socket to drain when the client reads slower than we write (bounded memory). */
-async function write(res: Response, chunk: string | Uint8Array): Promise<void> {
-  if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
 }
 
 function arrowType(meta: FieldMeta | undefined): DataType {
