@@ -170,6 +170,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     },
     close: async () => {
       stopWatchdog();
+      jobs.close();
       await jobs.executor.close();
       await db.close();
     }

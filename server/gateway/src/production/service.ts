@@ -227,7 +227,7 @@ export class JobService extends EventEmitter {
   private poll(id: string): void {
     if (this.pollers.has(id)) return;
     let last = '';
-    const timer = setInterval(async () => {
+    const tick = async () => {
       const job = await this.jobs.get(id);
       if (!job || job.status !== 'running') return;
       const text = await readFile(path.join(job.dir, 'progress.json'), 'utf8').catch(() => '');
@@ -237,7 +237,9 @@ export class JobService extends EventEmitter {
         await this.jobs.update(id, { progress: Math.round(pr.percent), message: pr.message });
         this.emit('job', await this.jobs.get(id));
       }
-    }, 200);
+    };
+    // NOTE: progress is best effort; a failed read (store closing, half-written file) waits for the next tick.
+    const timer = setInterval(() => void tick().catch(() => undefined), 200);
     this.pollers.set(id, timer);
   }
 
@@ -323,6 +325,12 @@ export class JobService extends EventEmitter {
         await this.opts.catalog.extendCollection(tx, d.collection, record, def.summaries);
       });
     }
+  }
+
+  /** Stops following jobs (at gateway shutdown, before the store closes); the jobs themselves go on. */
+  close(): void {
+    for (const t of this.pollers.values()) clearInterval(t);
+    this.pollers.clear();
   }
 
   /** At start-up: re-attach running jobs (or fail them with the reason), start the queued ones. */
