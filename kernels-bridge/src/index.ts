@@ -4,3 +4,4 @@ export { timeseries, type TimeseriesQuery } from './timeseries.js';
 export { sql, column, rows, type SqlOptions } from './sql.js';
 export { show, createShow, mapBundle, timeseriesBundle, tableBundle, type Series, type SeriesPoint, type Display } from './show.js';
 export { MimeTypes, type MimeBundle } from './mime.js';
+export { configureWasm, type WasmBundle } from './wasm-config.js';

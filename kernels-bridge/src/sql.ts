@@ -13,11 +13,15 @@ const isNode = typeof process !== 'undefined' && !!(process as { versions?: { no
 /**
  * SQL over GeoParquet assets, answered as an Apache Arrow table. In the Node kernel the native DuckDB
  * answers (Parquet built in, local copies of the assets); in the browser, DuckDB-WASM reads the assets
- * by HTTP range requests (see the swath viewer).
+ * by HTTP range requests (the page tells it where its files are with `configureWasm`, as the swath viewer does).
  */
 export async function sql(query: string, options: SqlOptions = {}): Promise<Table> {
-  if (!isNode) throw new Error("sql() in the browser runs through the swath viewer's DuckDB-WASM worker");
-  const { sqlNode } = await import('./sql-node.js');
+  if (!isNode) {
+    const { sqlWasm } = await import('./sql-wasm.js');
+    return sqlWasm(query, options.assets ?? {}, options.token);
+  }
+  // NOTE: never bundled for a browser (native module).
+  const { sqlNode } = await import(/* webpackIgnore: true */ './sql-node.js');
   return sqlNode(query, options.assets ?? {}, options.token);
 }
 

@@ -31,7 +31,9 @@ module.exports = (env, argv) =>
           { test: /\.js\.map$/, type: 'asset/resource' },
           { test: /\.svg(\?v=\d+\.\d+\.\d+)?$/, issuer: /\.css$/, type: 'asset', generator: { dataUrl: (content) => miniSVGDataURI(content.toString()) } },
           { test: /\.svg(\?v=\d+\.\d+\.\d+)?$/, issuer: /\.(js|ts)x?$/, type: 'asset/source' },
-          { test: /\.m?js$/, resolve: { fullySpecified: false } }
+          { test: /\.m?js$/, resolve: { fullySpecified: false } },
+          // DuckDB-WASM: its module and worker are served next to the bundle (never from a CDN).
+          { test: /duckdb-browser-eh\.worker\.js$|duckdb-eh\.wasm$/, type: 'asset/resource', generator: { filename: '[name].[contenthash][ext]' } }
         ]
       },
       resolve: { fallback: { url: false, buffer: false, crypto: false, path: false, fs: false } }

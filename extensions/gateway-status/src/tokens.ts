@@ -6,6 +6,8 @@ import type { ISignal } from '@lumino/signaling';
 export interface IHysopeGateway {
   /** Base URL of the gateway. */
   readonly baseUrl: string;
+  /** API key or hub token sent to the gateway, if any (asset URLs read by DuckDB-WASM carry it as `api_key`). */
+  readonly token: string | undefined;
   /** The typed client of `@hysope/api`. */
   readonly client: HysopeClient;
   /** Whether the last check reached the gateway. */

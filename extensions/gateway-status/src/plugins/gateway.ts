@@ -10,6 +10,7 @@ import { CommandIDs, IHysopeGateway } from '../tokens.js';
 /** The gateway connection: settings first, then the page config the lab server was started with. */
 class Gateway implements IHysopeGateway {
   baseUrl = '';
+  token: string | undefined = undefined;
   client: HysopeClient = new HysopeClient({ baseUrl: 'http://127.0.0.1:8080' });
   reachable: boolean | null = null;
   readonly changed: Signal<IHysopeGateway, void> = new Signal<IHysopeGateway, void>(this);
@@ -17,6 +18,7 @@ class Gateway implements IHysopeGateway {
   configure(url: string, token: string): void {
     this.baseUrl = (url || PageConfig.getOption('hysopeGatewayUrl') || 'http://127.0.0.1:8080').replace(/\/+$/, '');
     const key = token || PageConfig.getOption('hysopeToken') || undefined;
+    this.token = key;
     this.client = new HysopeClient({ baseUrl: this.baseUrl, token: key });
     this.changed.emit();
   }
