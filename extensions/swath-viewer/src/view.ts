@@ -441,7 +441,7 @@ export class SwathView extends Widget {
     try {
       const series = await featureSeries(this.gateway, feature, id);
       const near = ref && Number.isFinite(ref.lon) ? await harmonizedSeries(this.gateway, ref.lon, ref.lat) : [];
-      await drawSeries(this.plotEl, `${KINDS[kind].label.replace(/s$/, '')} ${id}`, [...series, ...near.map((s) => ({ ...s, secondary: false }))]);
+      await drawSeries(this.plotEl, `${{ Reach: 'Reach', Node: 'Node', PriorLake: 'Lake' }[feature]} ${id}`, [...series, ...near.map((s) => ({ ...s, secondary: false }))]);
       this.plotEl.dataset['state'] = 'ready';
       this.plotEl.dataset['points'] = String(series[0]?.values.filter((v) => v !== null).length ?? 0);
     } catch (error) {
@@ -463,6 +463,7 @@ export class SwathView extends Widget {
     const c = layer?.chunks[0];
     const vp = this.deck?.getViewports()[0];
     if (!c || !vp) return null;
+    index = Math.min(index, (c.geometry ? c.geometry.length : c.count) - 1);
     const positions = c.geometry ? c.geometry.positions : c.positions!;
     const v = c.geometry ? c.geometry.starts[index]! : index;
     // The middle of a path is safer to click than its end.
