@@ -67,27 +67,37 @@ export function tableBundle(columns: string[], rows: unknown[][], options: { tit
   };
 }
 
+type TslabJupyter = { lastWriteDisplayData: ((msg: { data: MimeBundle; metadata: object; transient: object }, update: boolean) => void) | null };
+
+/**
+ * The display of the tslab kernel this code runs in, if any. tslab answers `import 'tslab'` only for the
+ * notebook's own code; a package reaches the same kernel through the tslab module Node has already loaded
+ * (same file, same module cache), and sends the whole bundle at once (JSON MIME types as JSON, not text).
+ */
 function tslabDisplay(): Display | null {
   try {
-    // tslab injects its display API as the `tslab` module inside the kernel.
-    const req = (globalThis as { require?: (m: string) => unknown }).require;
-    const tslab = req?.('tslab') as { display?: { raw(type: string, data: string): void } } | undefined;
-    if (!tslab?.display) return null;
-    return (bundle) => {
-      // tslab shows one MIME type per call: the richest one a front end may render, then HTML.
-      const [type, data] = Object.entries(bundle)[0]!;
-      tslab.display!.raw(type, JSON.stringify(data));
-    };
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const mod = proc?.getBuiltinModule?.('node:module') as
+      { createRequire(from: string): ((id: string) => unknown) & { resolve(id: string): string } } | undefined;
+    if (!mod) return null;
+    const req = mod.createRequire(import.meta.url);
+    const jupyter = req(req.resolve('tslab').replace(/public\.js$/, 'jupyter.js')) as TslabJupyter;
+    const write = jupyter.lastWriteDisplayData;
+    if (!write) return null;
+    return (bundle) => write({ data: bundle, metadata: {}, transient: {} }, false);
   } catch {
     return null;
   }
 }
 
 /** Display helpers: emit the viewer's MIME bundles (with text and HTML fallbacks). */
-export function createShow(display: Display | null = tslabDisplay()) {
+export function createShow(display?: Display | null) {
   const out = (bundle: MimeBundle) => {
-    if (display) display(bundle);
-    return bundle;
+    // Undefined: the kernel's display, looked up at each call (tslab sets it per execution); null: none.
+    const d = display === undefined ? tslabDisplay() : display;
+    if (d) d(bundle);
+    // Shown by the kernel: nothing more to print (a returned bundle would also print as text).
+    return (display === undefined && d ? undefined : bundle) as MimeBundle;
   };
   return {
     map: (items: Item[], options?: { title?: string }) => out(mapBundle(items, options)),

@@ -27,7 +27,13 @@ const viewerPlugin: JupyterFrontEndPlugin<ISwathViewer> = {
   provides: ISwathViewer,
   requires: [IHysopeGateway],
   optional: [ITranslator, ICommandPalette, ILayoutRestorer],
-  activate: (app: JupyterFrontEnd, gateway: IHysopeGateway, translator: ITranslator | null, palette: ICommandPalette | null, restorer: ILayoutRestorer | null): ISwathViewer => {
+  activate: (
+    app: JupyterFrontEnd,
+    gateway: IHysopeGateway,
+    translator: ITranslator | null,
+    palette: ICommandPalette | null,
+    restorer: ILayoutRestorer | null
+  ): ISwathViewer => {
     useBundledWasm();
     const trans = (translator ?? nullTranslator).load('hysope');
     const tracker = new WidgetTracker<MainAreaWidget<SwathView>>({ namespace: 'hysope-viewer' });
@@ -56,7 +62,8 @@ const viewerPlugin: JupyterFrontEndPlugin<ISwathViewer> = {
       else void tracker.save(main);
       app.shell.activateById(main.id);
       main.content.update();
-      await main.content.display(request);
+      // The data load shows its own progress: the command (and a layout restore) does not wait for it.
+      void main.content.display(request);
       return main;
     };
 
@@ -101,7 +108,8 @@ const renderersPlugin: JupyterFrontEndPlugin<void> = {
   activate: (_app: JupyterFrontEnd, rendermime: IRenderMimeRegistry, gateway: IHysopeGateway | null, translator: ITranslator | null) => {
     useBundledWasm();
     const trans = (translator ?? nullTranslator).load('hysope');
-    for (const factory of rendererFactories(gateway, trans)) rendermime.addFactory(factory, 50);
+    // Rank 20: before the HTML fallback (50) that every HYSOPE bundle also carries.
+    for (const factory of rendererFactories(gateway, trans)) rendermime.addFactory(factory, 20);
   }
 };
 

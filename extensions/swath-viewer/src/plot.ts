@@ -42,7 +42,11 @@ export async function drawSeries(el: HTMLElement, title: string, series: PlotSer
     yaxis: s.secondary ? 'y2' : 'y',
     connectgaps: false,
     marker: s.quality
-      ? { size: 9, color: s.quality.map((q) => (q === null ? 'rgb(150,150,150)' : `rgb(${(QUALITY[q]?.color ?? [150, 150, 150]).join(',')})`)), line: { width: 1, color: fg } }
+      ? {
+          size: 9,
+          color: s.quality.map((q) => (q === null ? 'rgb(150,150,150)' : `rgb(${(QUALITY[q]?.color ?? [150, 150, 150]).join(',')})`)),
+          line: { width: 1, color: fg }
+        }
       : { size: 5 },
     text: s.quality?.map((q) => (q === null ? 'quality: n/a' : `quality: ${QUALITY[q]?.label ?? q}`)),
     hovertemplate: s.quality ? '%{x}<br>%{y}<br>%{text}<extra>%{fullData.name}</extra>' : undefined

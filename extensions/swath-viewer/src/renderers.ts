@@ -96,8 +96,8 @@ class TableRenderer extends Widget implements IRenderMime.IRenderer {
 /** The renderer factories, for the lab's rendermime registry. */
 export function rendererFactories(gateway: IHysopeGateway | null, trans: TranslationBundle): IRenderMime.IRendererFactory[] {
   return [
-    { safe: true, mimeTypes: [MimeTypes.map], defaultRank: 50, createRenderer: () => new MapRenderer(gateway, trans) },
-    { safe: true, mimeTypes: [MimeTypes.timeseries], defaultRank: 50, createRenderer: () => new TimeseriesRenderer() },
-    { safe: true, mimeTypes: [MimeTypes.table], defaultRank: 50, createRenderer: () => new TableRenderer() }
+    { safe: true, mimeTypes: [MimeTypes.map], defaultRank: 20, createRenderer: () => new MapRenderer(gateway, trans) },
+    { safe: true, mimeTypes: [MimeTypes.timeseries], defaultRank: 20, createRenderer: () => new TimeseriesRenderer() },
+    { safe: true, mimeTypes: [MimeTypes.table], defaultRank: 20, createRenderer: () => new TableRenderer() }
   ];
 }

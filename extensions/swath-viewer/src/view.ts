@@ -119,8 +119,10 @@ export class SwathView extends Widget {
       this.maxQuality = quality.value === '' ? undefined : Number(quality.value);
       void this.reload();
     };
-    const inView = this.button(trans.__('Load in view'), trans.__('Read only what is in the current view (bbox pushed down to Parquet)'), () =>
-      void this.reload(this.currentBbox())
+    const inView = this.button(
+      trans.__('Load in view'),
+      trans.__('Read only what is in the current view (bbox pushed down to Parquet)'),
+      () => void this.reload(this.currentBbox())
     );
     this.progressEl = document.createElement('progress');
     this.progressEl.className = 'hy-SwathView-progress';
@@ -214,7 +216,8 @@ export class SwathView extends Widget {
     const generation = ++this.generation;
     const cycle = this.cycle;
     const shown = this.items.filter((i) => cycleOf(i) === cycle || this.cycles.length === 1);
-    this.cycleLabel.textContent = cycle === null ? this.trans.__('%1 items', shown.length) : this.trans.__('cycle %1 (%2/%3)', cycle, this.cycleIndex + 1, this.cycles.length);
+    this.cycleLabel.textContent =
+      cycle === null ? this.trans.__('%1 items', shown.length) : this.trans.__('cycle %1 (%2/%3)', cycle, this.cycleIndex + 1, this.cycles.length);
     this.loaded = [];
     this.updateColorChoices();
     this.render();
@@ -303,10 +306,23 @@ export class SwathView extends Widget {
     const { land, borders } = basemap();
     const layers: unknown[] = [
       new GeoJsonLayer({ id: 'land', data: land as never, filled: true, stroked: false, getFillColor: dark ? [48, 52, 58] : [236, 232, 222] }),
-      new GeoJsonLayer({ id: 'borders', data: borders as never, stroked: true, filled: false, lineWidthUnits: 'pixels', getLineWidth: 1, getLineColor: dark ? [110, 110, 120] : [160, 150, 140] }),
+      new GeoJsonLayer({
+        id: 'borders',
+        data: borders as never,
+        stroked: true,
+        filled: false,
+        lineWidthUnits: 'pixels',
+        getLineWidth: 1,
+        getLineColor: dark ? [110, 110, 120] : [160, 150, 140]
+      }),
       new GeoJsonLayer({
         id: 'footprints',
-        data: { type: 'FeatureCollection', features: this.items.filter((i) => cycleOf(i) === this.cycle || this.cycles.length === 1).map((i) => ({ type: 'Feature', geometry: i.geometry, properties: { id: i.id, ...i.properties } })) } as never,
+        data: {
+          type: 'FeatureCollection',
+          features: this.items
+            .filter((i) => cycleOf(i) === this.cycle || this.cycles.length === 1)
+            .map((i) => ({ type: 'Feature', geometry: i.geometry, properties: { id: i.id, ...i.properties } }))
+        } as never,
         filled: true,
         stroked: true,
         pickable: true,
@@ -315,7 +331,20 @@ export class SwathView extends Widget {
         lineWidthUnits: 'pixels',
         getLineWidth: 1.5
       }),
-      ...this.geojson.map((g, i) => new GeoJsonLayer({ id: `geojson-${i}`, data: g as never, pickable: true, getFillColor: [255, 140, 0, 80], getLineColor: [255, 140, 0, 230], lineWidthUnits: 'pixels', getLineWidth: 2, pointRadiusUnits: 'pixels', getPointRadius: 4 }))
+      ...this.geojson.map(
+        (g, i) =>
+          new GeoJsonLayer({
+            id: `geojson-${i}`,
+            data: g as never,
+            pickable: true,
+            getFillColor: [255, 140, 0, 80],
+            getLineColor: [255, 140, 0, 230],
+            lineWidthUnits: 'pixels',
+            getLineWidth: 2,
+            pointRadiusUnits: 'pixels',
+            getPointRadius: 4
+          })
+      )
     ];
     const scales = this.scales();
     this.loaded.forEach((l, li) => {
@@ -328,7 +357,10 @@ export class SwathView extends Widget {
           layers.push(
             new ScatterplotLayer({
               id,
-              data: { length: c.count, attributes: { getPosition: { value: c.positions, size: 2 }, getFillColor: { value: colors, size: 4, normalized: true } } } as never,
+              data: {
+                length: c.count,
+                attributes: { getPosition: { value: c.positions, size: 2 }, getFillColor: { value: colors, size: 4, normalized: true } }
+              } as never,
               radiusUnits: 'pixels',
               getRadius: l.kind === 'pixc' ? 2 : 4,
               radiusMinPixels: 1,
@@ -343,7 +375,11 @@ export class SwathView extends Widget {
             layers.push(
               new SolidPolygonLayer({
                 id,
-                data: { length: g.length, startIndices: g.starts, attributes: { getPolygon: { value: g.positions, size: 2 }, getFillColor: { value: vertexColors, size: 4, normalized: true } } } as never,
+                data: {
+                  length: g.length,
+                  startIndices: g.starts,
+                  attributes: { getPolygon: { value: g.positions, size: 2 }, getFillColor: { value: vertexColors, size: 4, normalized: true } }
+                } as never,
                 _normalize: false,
                 pickable: true
               })
@@ -352,7 +388,11 @@ export class SwathView extends Widget {
             layers.push(
               new PathLayer({
                 id,
-                data: { length: g.length, startIndices: g.starts, attributes: { getPath: { value: g.positions, size: 2 }, getColor: { value: vertexColors, size: 4, normalized: true } } } as never,
+                data: {
+                  length: g.length,
+                  startIndices: g.starts,
+                  attributes: { getPath: { value: g.positions, size: 2 }, getColor: { value: vertexColors, size: 4, normalized: true } }
+                } as never,
                 _pathType: 'open',
                 widthUnits: 'pixels',
                 getWidth: 3,
@@ -413,7 +453,12 @@ export class SwathView extends Widget {
       .filter((v) => chunk.values[v.name])
       .map((v) => {
         const x = chunk.values[v.name]![row]!;
-        const shown = !Number.isFinite(x) || Math.abs(x) > 1e11 ? 'n/a' : v.palette ? `${x} ${v.palette[x]?.label ?? ''}` : `${+x.toPrecision(6)}${v.units ? ` ${v.units}` : ''}`;
+        const shown =
+          !Number.isFinite(x) || Math.abs(x) > 1e11
+            ? 'n/a'
+            : v.palette
+              ? `${x} ${v.palette[x]?.label ?? ''}`
+              : `${+x.toPrecision(6)}${v.units ? ` ${v.units}` : ''}`;
         return `${v.label}: ${shown}`;
       });
     const fid = chunk.ids ? `<b>${String(chunk.ids.get(row))}</b><br>` : '';
@@ -441,7 +486,10 @@ export class SwathView extends Widget {
     try {
       const series = await featureSeries(this.gateway, feature, id);
       const near = ref && Number.isFinite(ref.lon) ? await harmonizedSeries(this.gateway, ref.lon, ref.lat) : [];
-      await drawSeries(this.plotEl, `${{ Reach: 'Reach', Node: 'Node', PriorLake: 'Lake' }[feature]} ${id}`, [...series, ...near.map((s) => ({ ...s, secondary: false }))]);
+      await drawSeries(this.plotEl, `${{ Reach: 'Reach', Node: 'Node', PriorLake: 'Lake' }[feature]} ${id}`, [
+        ...series,
+        ...near.map((s) => ({ ...s, secondary: false }))
+      ]);
       this.plotEl.dataset['state'] = 'ready';
       this.plotEl.dataset['points'] = String(series[0]?.values.filter((v) => v !== null).length ?? 0);
     } catch (error) {
@@ -454,7 +502,11 @@ export class SwathView extends Widget {
     const hit = this.hit(info);
     if (!hit || !hit.chunk.ids) return;
     const { layer, chunk, row } = hit;
-    void this.plotFeature(layer.kind, String(chunk.ids!.get(row)), chunk.refLon && chunk.refLat ? { lon: chunk.refLon[row]!, lat: chunk.refLat[row]! } : undefined);
+    void this.plotFeature(
+      layer.kind,
+      String(chunk.ids!.get(row)),
+      chunk.refLon && chunk.refLat ? { lon: chunk.refLon[row]!, lat: chunk.refLat[row]! } : undefined
+    );
   }
 
   /** Screen position of the first vertex of a loaded feature (tests and tours click there). */

@@ -53,6 +53,7 @@ import jupyterlab_video_extension from '@jupyterlab/video-extension';
 import jupyterlab_workspaces_extension from '@jupyterlab/workspaces-extension';
 import hysope_gateway_status from '@hysope/gateway-status';
 import hysope_swath_viewer from '@hysope/swath-viewer';
+import hysope_catalog_browser from '@hysope/catalog-browser';
 import jupyterlab_javascript_extension from '@jupyterlab/javascript-extension';
 import jupyterlab_json_extension from '@jupyterlab/json-extension';
 import jupyterlab_pdf_extension from '@jupyterlab/pdf-extension';
@@ -106,7 +107,8 @@ const EXTENSIONS: Record<string, PluginModule> = {
   '@jupyterlab/video-extension': jupyterlab_video_extension as unknown as PluginModule,
   '@jupyterlab/workspaces-extension': jupyterlab_workspaces_extension as unknown as PluginModule,
   '@hysope/gateway-status': hysope_gateway_status as unknown as PluginModule,
-  '@hysope/swath-viewer': hysope_swath_viewer as unknown as PluginModule
+  '@hysope/swath-viewer': hysope_swath_viewer as unknown as PluginModule,
+  '@hysope/catalog-browser': hysope_catalog_browser as unknown as PluginModule
 };
 
 /** MIME renderer extensions. */

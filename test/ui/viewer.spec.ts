@@ -1,0 +1,118 @@
+import { expect, test } from '@jupyterlab/galata';
+import type { Page } from '@playwright/test';
+
+const GATEWAY = `http://127.0.0.1:${process.env['HYSOPE_UI_GATEWAY_PORT'] ?? '8091'}`;
+const REACHES_PASS_51 = [1, 2, 3].map((c) => ({
+  collection: 'swot-riversp-reach',
+  id: {
+    1: 'SWOT_L2_HR_RiverSP_Reach_1_51_NA_20100816T184024_20100816T184031_PGA2_03',
+    2: 'SWOT_L2_HR_RiverSP_Reach_2_51_NA_20100906T152521_20100906T152528_PGA2_03',
+    3: 'SWOT_L2_HR_RiverSP_Reach_3_51_NA_20100927T121018_20100927T121025_PGA2_03'
+  }[c]!
+}));
+
+test.use({ mockSettings: false, mockState: false, autoGoto: true });
+
+type LabWindow = { jupyterapp: { commands: { execute(id: string, args?: unknown): Promise<unknown> }; shell: { currentWidget: unknown } } };
+
+/** Where on screen a loaded feature of the active viewer is (deck.gl draws on a canvas: no DOM to click). */
+async function featurePosition(page: Page, kind: string, index: number): Promise<[number, number]> {
+  const pos = await page.evaluate(
+    ([k, i]) => {
+      const w = (window as unknown as LabWindow).jupyterapp.shell.currentWidget as {
+        content: { screenPositionOf(k: string, i: number): [number, number] | null };
+      };
+      return w.content.screenPositionOf(k as string, i as number);
+    },
+    [kind, index] as const
+  );
+  expect(pos).not.toBeNull();
+  return pos!;
+}
+
+test.describe('catalog browser and swath viewer', () => {
+  test('search → preview → click a reach → its time series', async ({ page }) => {
+    await page.sidebar.openTab('hysope-catalog');
+    const panel = page.locator('.hy-Catalog');
+    await expect(panel.locator('.hy-Catalog-collection option[value="swot-riversp-reach"]')).toHaveCount(1, { timeout: 20_000 });
+    await panel.locator('.hy-Catalog-collection').selectOption('swot-riversp-reach');
+    await panel.locator('.hy-Catalog-pass').fill('51');
+    await panel.locator('.hy-Catalog-search').click();
+    await expect(panel).toHaveAttribute('data-state', 'ready');
+    // Three cycles of pass 51 are ingested by start-servers.sh.
+    await expect(panel).toHaveAttribute('data-matched', '3');
+    await expect(panel.locator('.hy-Catalog-item')).toHaveCount(3);
+    await expect(panel.locator('.hy-Catalog-bar').first()).toBeVisible();
+
+    await panel.locator('.hy-Catalog-item', { hasText: 'Reach_1_51' }).click();
+    const detail = panel.locator('.hy-Catalog-detail');
+    await expect(detail).toContainText('swot:cycle');
+    await expect(detail).toContainText('SWOT cycle number');
+    await expect(detail.locator('a.hy-Catalog-download').first()).toHaveAttribute('href', /\/assets\/products\/swot-riversp-reach\/.*\.parquet$/);
+
+    await detail.locator('.hy-Catalog-preview').click();
+    const viewer = page.locator('.hy-SwathView');
+    await expect(viewer).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
+    expect(Number(await viewer.getAttribute('data-rows'))).toBeGreaterThan(0);
+    await expect(viewer.locator('.hy-SwathView-legend')).toContainText('Water surface elevation');
+    await page.mouse.move(0, 0);
+    await expect(viewer.locator('.hy-SwathView-map')).toHaveScreenshot('viewer-reaches.png', { maxDiffPixelRatio: 0.03 });
+
+    const [x, y] = await featurePosition(page, 'reach', 3);
+    await page.mouse.click(x, y);
+    const plot = viewer.locator('.hy-SwathView-plot');
+    await expect(plot).toHaveAttribute('data-state', 'ready', { timeout: 30_000 });
+    // The reach is observed in the three cycles of pass 51 (and by pass 372): one point per cycle at least.
+    expect(Number(await plot.getAttribute('data-points'))).toBeGreaterThanOrEqual(3);
+    await expect(plot.locator('.main-svg').first()).toBeVisible();
+    await page.mouse.move(0, 0);
+    await expect(plot).toHaveScreenshot('reach-timeseries.png', { maxDiffPixelRatio: 0.03 });
+  });
+
+  test('the viewer steps through cycles', async ({ page }) => {
+    await page.evaluate(
+      (items) => (window as unknown as LabWindow).jupyterapp.commands.execute('hysope-viewer:open', { title: 'pass 51', items }),
+      REACHES_PASS_51
+    );
+    const viewer = page.locator('.hy-SwathView');
+    await expect(viewer).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
+    await expect(viewer).toHaveAttribute('data-cycle', '1');
+    await expect(viewer.locator('.hy-SwathView-cycle')).toHaveText('cycle 1 (1/3)');
+    await viewer.locator('.hy-SwathView-next').click();
+    await expect(viewer).toHaveAttribute('data-cycle', '2', { timeout: 30_000 });
+    await expect(viewer).toHaveAttribute('data-ready', 'true');
+    await viewer.locator('.hy-SwathView-prev').click();
+    await viewer.locator('.hy-SwathView-prev').click();
+    await expect(viewer).toHaveAttribute('data-cycle', '3', { timeout: 30_000 });
+  });
+
+  test('an error from the gateway shows a notification, not a blank panel', async ({ page }) => {
+    await page.evaluate(() => (window as unknown as LabWindow).jupyterapp.commands.execute('application:close-all'));
+    await expect(page.locator('.hy-SwathView')).toHaveCount(0);
+    await page.evaluate(() =>
+      (window as unknown as LabWindow).jupyterapp.commands.execute('hysope-viewer:open', {
+        items: [{ collection: 'swot-riversp-reach', id: 'NO_SUCH_GRANULE' }]
+      })
+    );
+    await expect(page.locator('.Toastify__toast').filter({ hasText: 'could not open' })).toBeVisible({ timeout: 20_000 });
+    await expect(page.locator('.hy-SwathView')).toHaveCount(0);
+  });
+
+  test('a notebook output of show.map renders in the viewer', async ({ page }) => {
+    await page.notebook.createNew('map.ipynb', { kernel: 'tslab' });
+    await page.notebook.setCell(
+      0,
+      'code',
+      [
+        "import { Catalog, show } from '@hysope/kernels-bridge';",
+        `const items = await new Catalog({ url: '${GATEWAY}' }).search({ collections: ['swot-riversp-reach'], ids: ['${REACHES_PASS_51[0]!.id}'] });`,
+        "show.map(items, { title: 'pass 51' });"
+      ].join('\n')
+    );
+    await page.notebook.runCell(0);
+    const output = page.locator('.jp-OutputArea-output .hy-SwathView');
+    await expect(output).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
+    expect(Number(await output.getAttribute('data-rows'))).toBeGreaterThan(0);
+    await page.notebook.save();
+  });
+});
