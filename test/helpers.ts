@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -22,6 +23,13 @@ export const REACHES_PASS_51 = [1, 2, 3].map((c) =>
     }[c]!
   )
 );
+/** The Hydroweb virtual stations and their series, and the Hub'Eau observations of the samples. */
+export const HYDROWEB = readdirSync(sample('altimetry/hydroweb'))
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => sample('altimetry/hydroweb', f));
+export const HUBEAU = readdirSync(sample('insitu/hubeau'))
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => sample('insitu/hubeau', f));
 export const NODE_WITHOUT_DBF = sample('swot/riversp/SWOT_L2_HR_RiverSP_Node_540_010_AS_20230602T193520_20230602T193521_PIA1_01');
 
 /** A real gateway on a free port, over a fresh data folder (PGlite) or the given PostgreSQL URL. */

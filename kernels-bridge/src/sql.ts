@@ -32,6 +32,18 @@ export function column(table: Table, name: string): Float64Array | Int32Array | 
   return vector.toArray() as Float64Array | Int32Array | BigInt64Array | unknown[];
 }
 
+/** A numeric column as a Float64Array, whatever its Parquet type (nulls become NaN). */
+export function numbers(table: Table, name: string): Float64Array {
+  const vector = table.getChild(name);
+  if (!vector) throw new Error(`no column "${name}"; columns: ${table.schema.fields.map((f) => f.name).join(', ')}`);
+  const out = new Float64Array(vector.length);
+  for (let i = 0; i < vector.length; i++) {
+    const v = vector.get(i) as number | bigint | null;
+    out[i] = v === null || v === undefined ? NaN : Number(v);
+  }
+  return out;
+}
+
 /** Rows as plain objects (for small results: tables, printing). */
 export function rows(table: Table): Record<string, unknown>[] {
   return table.toArray().map((r) => r.toJSON() as Record<string, unknown>);

@@ -9,6 +9,7 @@ import { benchJobs, benchSlurmLatency } from './jobs.js';
 import { benchLab } from './lab.js';
 import { benchSearch } from './search.js';
 import { benchTimeseries } from './timeseries.js';
+import { benchViewer } from './viewer.js';
 import { findBin, startPostgres } from '../pg-server.js';
 
 const items = Number(process.env['BENCH_ITEMS'] ?? 1_000_000);
@@ -21,6 +22,7 @@ if (!only || only === 'lab') await benchLab();
 if (!only || only === 'jobs') await benchJobs(Number(process.env['BENCH_JOBS'] ?? 1000));
 if (!only || only === 'slurm') await benchSlurmLatency();
 if (!only || only === 'timeseries') await benchTimeseries(Number(process.env['BENCH_REACHES'] ?? 100_000), Number(process.env['BENCH_CYCLES'] ?? 50));
+if (!only || only === 'viewer') await benchViewer();
 if (!only || only === 'search') {
   const bin = findBin();
   if (bin) {

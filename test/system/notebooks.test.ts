@@ -1,0 +1,84 @@
+// Every notebook of notebooks/ (tutorials and workshop) runs headless against a running gateway with the
+// sample data: nbclient through the notebook's own kernel (tslab or Python), failing on any cell error.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HUBEAU, HYDROWEB, LAKE_GREENLAND, PIXC_NORMANDY, REACHES_PASS_51, REACH_548, startGateway, type TestGateway } from '../helpers.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const NOTEBOOKS = path.join(ROOT, 'notebooks');
+const RUNNER = path.join(ROOT, 'server/gateway/python/run_notebook.py');
+
+interface Output {
+  output_type: string;
+  data?: Record<string, unknown>;
+  ename?: string;
+  evalue?: string;
+  text?: string;
+}
+
+async function notebooks(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.isDirectory() && !e.name.startsWith('.')) out.push(...(await notebooks(path.join(dir, e.name))));
+    else if (e.name.endsWith('.ipynb')) out.push(path.join(dir, e.name));
+  }
+  return out.sort();
+}
+
+describe('the notebooks run headless against the running system', async () => {
+  let g: TestGateway;
+  let work: string;
+  const all = await notebooks(NOTEBOOKS);
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(os.tmpdir(), 'hysope-notebooks-'));
+    const r = spawnSync('bash', [path.join(ROOT, 'scripts/kernels.sh'), path.join(work, 'kernels')], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_JOB_CONCURRENCY: '2' } });
+    for (const f of [...REACHES_PASS_51, REACH_548, PIXC_NORMANDY, LAKE_GREENLAND, ...HYDROWEB]) expect((await g.ingest(f)).ok, f).toBe(true);
+    // One Hub'Eau sample (a window with no observation) is refused by design: the others must pass.
+    const hubeau = await Promise.all(HUBEAU.map((f) => g.ingest(f)));
+    expect(hubeau.filter((r) => r.ok).length).toBeGreaterThanOrEqual(HUBEAU.length - 1);
+  }, 300_000);
+  afterAll(async () => {
+    await g?.stop();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('finds the tutorials (TypeScript and Python) and the workshop', () => {
+    const names = all.map((f) => path.relative(NOTEBOOKS, f));
+    expect(names.filter((n) => !n.includes('/')).length).toBeGreaterThanOrEqual(5);
+    expect(names.some((n) => n.startsWith('workshop/exercise-'))).toBe(true);
+    expect(names.some((n) => n.startsWith('workshop/solution-'))).toBe(true);
+  });
+
+  for (const file of all) {
+    it(`runs ${path.relative(NOTEBOOKS, file)}`, async () => {
+      const out = path.join(work, path.basename(file));
+      const code = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn('/usr/bin/python3', [RUNNER, file, out, '{}', '', '300', path.dirname(file)], {
+          env: { ...process.env, JUPYTER_PATH: path.join(work, 'kernels'), HYSOPE_GATEWAY_URL: g.url },
+          stdio: ['ignore', 'ignore', 'pipe']
+        });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (c) => resolve({ code: c, stderr }));
+      });
+      const executed = JSON.parse(await readFile(out, 'utf8')) as { cells: { cell_type: string; outputs?: Output[] }[] };
+      const outputs = executed.cells.flatMap((c) => c.outputs ?? []);
+      const errors = outputs.filter((o) => o.output_type === 'error').map((o) => `${o.ename}: ${o.evalue}`);
+      expect(errors, code.stderr).toEqual([]);
+      expect(code.code, code.stderr).toBe(0);
+      // Every code cell ran, and the tutorials show something (HYSOPE bundles or text), not nothing.
+      expect(executed.cells.filter((c) => c.cell_type === 'code').every((c) => (c as { execution_count?: number | null }).execution_count !== null)).toBe(true);
+      expect(outputs.length).toBeGreaterThan(0);
+      if (!file.includes('exercise-')) {
+        const rich = outputs.filter((o) => Object.keys(o.data ?? {}).some((k) => k.startsWith('application/vnd.hysope.')));
+        expect(rich.length + outputs.filter((o) => o.output_type === 'execute_result' || o.output_type === 'stream').length).toBeGreaterThan(0);
+      }
+    }, 360_000);
+  }
+});
