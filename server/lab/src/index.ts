@@ -54,6 +54,7 @@ import jupyterlab_workspaces_extension from '@jupyterlab/workspaces-extension';
 import hysope_gateway_status from '@hysope/gateway-status';
 import hysope_swath_viewer from '@hysope/swath-viewer';
 import hysope_catalog_browser from '@hysope/catalog-browser';
+import hysope_job_launcher from '@hysope/job-launcher';
 import jupyterlab_javascript_extension from '@jupyterlab/javascript-extension';
 import jupyterlab_json_extension from '@jupyterlab/json-extension';
 import jupyterlab_pdf_extension from '@jupyterlab/pdf-extension';
@@ -108,7 +109,8 @@ const EXTENSIONS: Record<string, PluginModule> = {
   '@jupyterlab/workspaces-extension': jupyterlab_workspaces_extension as unknown as PluginModule,
   '@hysope/gateway-status': hysope_gateway_status as unknown as PluginModule,
   '@hysope/swath-viewer': hysope_swath_viewer as unknown as PluginModule,
-  '@hysope/catalog-browser': hysope_catalog_browser as unknown as PluginModule
+  '@hysope/catalog-browser': hysope_catalog_browser as unknown as PluginModule,
+  '@hysope/job-launcher': hysope_job_launcher as unknown as PluginModule
 };
 
 /** MIME renderer extensions. */

@@ -173,7 +173,11 @@ COLLECTIONS.push({
   keywords: ['discharge', 'SWOT', 'Manning', 'derived'],
   license: 'other',
   providers: [{ name: 'HYSOPE', roles: ['processor', 'host'] }],
-  queryables: { ...CORE_QUERYABLES, 'hysope:basin': { title: 'SWORD basin prefix', type: 'string', sql: prop('hysope:basin', 'string') } },
+  queryables: {
+    ...CORE_QUERYABLES,
+    'hysope:basin': { title: 'SWORD basin prefix', type: 'string', sql: prop('hysope:basin', 'string') },
+    'hysope:job': { title: 'Production job that made the item', type: 'string', sql: prop('hysope:job', 'string') }
+  },
   summaries: ['hysope:basin']
 });
 

@@ -1,0 +1,163 @@
+// The gateway's OGC API - Processes and HYDRA endpoints, as the job launcher uses them.
+import type { IHysopeGateway } from '@hysope/gateway-status';
+
+export interface InputDescription {
+  title?: string;
+  description?: string;
+  minOccurs?: number;
+  maxOccurs?: number | 'unbounded';
+  schema: JsonSchema;
+}
+
+export interface JsonSchema {
+  type?: string;
+  enum?: unknown[];
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  pattern?: string;
+  format?: string;
+  oneOf?: JsonSchema[];
+  items?: JsonSchema;
+  contentMediaType?: string;
+}
+
+export interface ProcessSummary {
+  id: string;
+  title?: string;
+  description?: string;
+  version?: string;
+}
+
+export interface ProcessDescription extends ProcessSummary {
+  inputs: Record<string, InputDescription>;
+  outputs: Record<string, { title?: string; schema: JsonSchema }>;
+}
+
+export interface JobStatus {
+  jobID: string;
+  processID?: string;
+  status: 'accepted' | 'running' | 'successful' | 'failed' | 'dismissed';
+  message?: string;
+  progress?: number;
+  created?: string;
+  started?: string;
+  finished?: string;
+}
+
+export const FINAL = new Set(['successful', 'failed', 'dismissed']);
+
+/** An error the gateway answered (OGC exception detail) or a network failure, readable as is. */
+export class JobsError extends Error {}
+
+export class JobsApi {
+  constructor(private readonly gateway: IHysopeGateway) {}
+
+  private async call<T>(path: string, init: RequestInit = {}): Promise<{ body: T; response: Response }> {
+    const headers = new Headers(init.headers);
+    headers.set('Accept', 'application/json');
+    if (this.gateway.token) headers.set('Authorization', `token ${this.gateway.token}`);
+    let response: Response;
+    try {
+      response = await fetch(`${this.gateway.baseUrl}${path}`, { ...init, headers });
+    } catch (error) {
+      throw new JobsError(`the gateway at ${this.gateway.baseUrl} cannot be reached: ${(error as Error).message}`);
+    }
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      // Not JSON (a log): kept as text.
+    }
+    if (!response.ok) {
+      const e = body as { detail?: string; title?: string } | null;
+      throw new JobsError(e?.detail ?? e?.title ?? `HTTP ${response.status}`);
+    }
+    return { body: body as T, response };
+  }
+
+  async processes(): Promise<ProcessSummary[]> {
+    return (await this.call<{ processes: ProcessSummary[] }>('/processes')).body.processes;
+  }
+
+  async describe(id: string): Promise<ProcessDescription> {
+    return (await this.call<ProcessDescription>(`/processes/${encodeURIComponent(id)}`)).body;
+  }
+
+  /** Submits an asynchronous job; answers its status. */
+  async execute(id: string, inputs: Record<string, unknown>): Promise<JobStatus> {
+    const { body } = await this.call<JobStatus>(`/processes/${encodeURIComponent(id)}/execution`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Prefer: 'respond-async' },
+      body: JSON.stringify({ inputs })
+    });
+    return body;
+  }
+
+  async jobs(): Promise<JobStatus[]> {
+    return (await this.call<{ jobs: JobStatus[] }>('/jobs?limit=100')).body.jobs;
+  }
+
+  async job(id: string): Promise<JobStatus> {
+    return (await this.call<JobStatus>(`/jobs/${id}`)).body;
+  }
+
+  async cancel(id: string): Promise<void> {
+    await this.call(`/jobs/${id}`, { method: 'DELETE' });
+  }
+
+  async results(id: string): Promise<Record<string, unknown>> {
+    return (await this.call<Record<string, unknown>>(`/jobs/${id}/results`)).body;
+  }
+
+  async log(id: string): Promise<string> {
+    const { body } = await this.call<unknown>(`/jobs/${id}/log`);
+    return typeof body === 'string' ? body : JSON.stringify(body, null, 1);
+  }
+
+  async health(): Promise<{ status: string; checks: Record<string, { status: string; detail?: string }> }> {
+    const res = await fetch(`${this.gateway.baseUrl}/health/ready`).catch(() => null);
+    if (!res) return { status: 'down', checks: {} };
+    return (await res.json().catch(() => ({ status: `HTTP ${res.status}`, checks: {} }))) as never;
+  }
+
+  /** Prometheus text of /metrics, parsed to samples. */
+  async metrics(): Promise<{ name: string; labels: Record<string, string>; value: number }[]> {
+    const res = await fetch(`${this.gateway.baseUrl}/metrics`, { headers: this.gateway.token ? { Authorization: `token ${this.gateway.token}` } : {} });
+    if (!res.ok) throw new JobsError(`metrics: HTTP ${res.status}`);
+    return parseMetrics(await res.text());
+  }
+
+  /** The gateway's event stream (SSE): job states, ingests, alerts. */
+  events(onEvent: (type: string, data: Record<string, unknown>) => void): EventSource {
+    const url = new URL(`${this.gateway.baseUrl}/events`);
+    if (this.gateway.token) url.searchParams.set('api_key', this.gateway.token);
+    const source = new EventSource(url.href);
+    for (const type of ['job.status', 'ingest.done', 'ingest.failed', 'alert'])
+      source.addEventListener(type, (e) => {
+        try {
+          // Each event is { type, at, data }.
+          const event = JSON.parse((e as MessageEvent<string>).data) as { data?: Record<string, unknown> };
+          onEvent(type, event.data ?? {});
+        } catch {
+          // A malformed event is skipped.
+        }
+      });
+    return source;
+  }
+}
+
+/** Parses the Prometheus text exposition format (the samples, not the comments). */
+export function parseMetrics(text: string): { name: string; labels: Record<string, string>; value: number }[] {
+  const out: { name: string; labels: Record<string, string>; value: number }[] = [];
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!m) continue;
+    const labels: Record<string, string> = {};
+    for (const l of (m[3] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!.replace(/\\(.)/g, '$1');
+    out.push({ name: m[1]!, labels, value: Number(m[4]) });
+  }
+  return out;
+}

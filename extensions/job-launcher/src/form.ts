@@ -1,0 +1,98 @@
+// A form generated from a process's input descriptions (JSON Schema), and the inputs it gives back.
+import type { InputDescription, JsonSchema } from './api.js';
+
+export interface FormField {
+  name: string;
+  element: HTMLElement;
+  /** The value for the execute request; undefined when left empty; throws with a readable message. */
+  read(): unknown;
+  /** Sets the field (a bbox from the viewer, a retry's inputs). */
+  write(value: unknown): void;
+}
+
+const effective = (s: JsonSchema): JsonSchema => s.oneOf?.find((x) => x.type === 'string') ?? s.oneOf?.[0] ?? s;
+
+/** One field per input: select for enums, checkbox for booleans, number boxes, JSON for objects and arrays. */
+export function buildField(name: string, input: InputDescription, onArea?: (write: (v: unknown) => void) => void): FormField {
+  const s = effective(input.schema);
+  const required = (input.minOccurs ?? 1) > 0;
+  const label = document.createElement('label');
+  label.className = 'hy-Jobs-field';
+  label.dataset['input'] = name;
+  const title = document.createElement('span');
+  title.className = 'hy-Jobs-label';
+  title.textContent = `${input.title ?? name}${required ? ' *' : ''}`;
+  title.title = input.description ?? '';
+  label.append(title);
+  let control: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
+  const isJson = s.type === 'object' || s.type === 'array' || (!s.type && !s.enum);
+  if (s.enum) {
+    control = document.createElement('select');
+    for (const v of ['', ...s.enum]) control.append(Object.assign(document.createElement('option'), { value: String(v), textContent: String(v) }));
+  } else if (s.type === 'boolean') {
+    control = Object.assign(document.createElement('input'), { type: 'checkbox' });
+  } else if (isJson) {
+    control = document.createElement('textarea');
+    control.rows = 3;
+  } else {
+    control = Object.assign(document.createElement('input'), { type: s.type === 'number' || s.type === 'integer' ? 'number' : 'text' });
+    if (s.minimum !== undefined) control.min = String(s.minimum);
+    if (s.maximum !== undefined) control.max = String(s.maximum);
+    if (s.type === 'integer') control.step = '1';
+    if (s.type === 'number') control.step = 'any';
+  }
+  control.className = 'jp-mod-styled hy-Jobs-control';
+  control.name = name;
+  const write = (v: unknown) => {
+    if (control instanceof HTMLInputElement && control.type === 'checkbox') control.checked = !!v;
+    else control.value = v === undefined || v === null ? '' : isJson && typeof v !== 'string' ? JSON.stringify(v) : String(v);
+  };
+  if (s.default !== undefined) {
+    write(s.default);
+    control.title = `default ${JSON.stringify(s.default)}`;
+  }
+  label.append(control);
+  if (onArea && /bbox|area|extent/i.test(name)) {
+    const b = Object.assign(document.createElement('button'), { className: 'jp-Button jp-mod-styled', textContent: 'Viewer area', type: 'button' });
+    b.onclick = () => onArea(write);
+    label.append(b);
+  }
+  const read = (): unknown => {
+    if (control instanceof HTMLInputElement && control.type === 'checkbox') return control.checked;
+    const raw = control.value.trim();
+    if (!raw) {
+      if (required) throw new Error(`${input.title ?? name} is required`);
+      return undefined;
+    }
+    if (s.type === 'number' || s.type === 'integer') {
+      const v = Number(raw);
+      if (!Number.isFinite(v) || (s.type === 'integer' && !Number.isInteger(v)))
+        throw new Error(`${input.title ?? name} must be ${s.type === 'integer' ? 'a whole number' : 'a number'}`);
+      if (s.minimum !== undefined && v < s.minimum) throw new Error(`${input.title ?? name} must be at least ${s.minimum}`);
+      if (s.maximum !== undefined && v > s.maximum) throw new Error(`${input.title ?? name} must be at most ${s.maximum}`);
+      return v;
+    }
+    if (isJson) {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        // A plain string is accepted where the schema allows one (a notebook path).
+        if (input.schema.oneOf?.some((x) => x.type === 'string')) return raw;
+        throw new Error(`${input.title ?? name} must be JSON`);
+      }
+    }
+    if (s.pattern && !new RegExp(s.pattern).test(raw)) throw new Error(`${input.title ?? name} must match ${s.pattern}`);
+    return raw;
+  };
+  return { name, element: label, read, write };
+}
+
+/** The inputs of a whole form (empty optional fields left out). */
+export function readInputs(fields: FormField[]): Record<string, unknown> {
+  const inputs: Record<string, unknown> = {};
+  for (const f of fields) {
+    const v = f.read();
+    if (v !== undefined) inputs[f.name] = v;
+  }
+  return inputs;
+}

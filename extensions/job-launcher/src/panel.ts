@@ -1,0 +1,284 @@
+// The job launcher (left sidebar): processes, a form from the chosen process's inputs, the job list with
+// live status (SSE), progress, log, cancel, retry, and results (derived products open in the viewer).
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { Widget } from '@lumino/widgets';
+import { FINAL, JobsApi, type JobStatus, type ProcessDescription, type ProcessSummary } from './api.js';
+import { buildField, readInputs, type FormField } from './form.js';
+
+export interface LauncherActions {
+  viewerBbox(): [number, number, number, number] | null;
+  openProducts(jobId: string): Promise<boolean>;
+  error(message: string): void;
+  finished(job: JobStatus): void;
+}
+
+const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] => {
+  const e = document.createElement(tag);
+  Object.assign(e, props);
+  e.append(...children);
+  return e;
+};
+
+/** The job launcher panel. */
+export class JobsPanel extends Widget {
+  private processes: ProcessSummary[] = [];
+  private description: ProcessDescription | null = null;
+  private fields: FormField[] = [];
+  private jobs = new Map<string, JobStatus>();
+  /** Inputs of the jobs submitted from this lab (for retry). */
+  private submitted = new Map<string, { process: string; inputs: Record<string, unknown> }>();
+  private selectedJob: string | null = null;
+  private logTimer = 0;
+  private events: EventSource | null = null;
+  private readonly processSelect: HTMLSelectElement;
+  private readonly descriptionEl: HTMLDivElement;
+  private readonly formEl: HTMLFormElement;
+  private readonly jobsEl: HTMLDivElement;
+  private readonly logEl: HTMLPreElement;
+  private readonly resultsEl: HTMLDivElement;
+
+  constructor(
+    readonly api: JobsApi,
+    private readonly trans: TranslationBundle,
+    private readonly actions: LauncherActions
+  ) {
+    super();
+    this.id = 'hysope-jobs';
+    this.addClass('hy-Jobs');
+    this.title.caption = trans.__('HYSOPE jobs');
+    this.processSelect = el('select', { className: 'jp-mod-styled hy-Jobs-process', title: trans.__('Process') });
+    this.processSelect.onchange = () => void this.choose(this.processSelect.value);
+    this.descriptionEl = el('div', { className: 'hy-Jobs-description' });
+    this.formEl = el('form', { className: 'hy-Jobs-form' });
+    this.formEl.onsubmit = (e) => {
+      e.preventDefault();
+      void this.submit();
+    };
+    this.jobsEl = el('div', { className: 'hy-Jobs-list' });
+    this.logEl = el('pre', { className: 'hy-Jobs-log' });
+    this.resultsEl = el('div', { className: 'hy-Jobs-results' });
+    const refresh = el('button', { className: 'jp-Button jp-mod-styled', textContent: trans.__('Refresh'), type: 'button' });
+    refresh.onclick = () => void this.refresh();
+    this.node.append(
+      el('div', { className: 'hy-Jobs-section' }, el('h3', { textContent: trans.__('Launch') }), this.processSelect, this.descriptionEl, this.formEl),
+      el('div', { className: 'hy-Jobs-section hy-Jobs-head' }, el('h3', { textContent: trans.__('Jobs') }), refresh),
+      this.jobsEl,
+      this.resultsEl,
+      this.logEl
+    );
+  }
+
+  /** Loads the processes and the job list, and follows the gateway's events. */
+  async start(): Promise<void> {
+    try {
+      this.processes = await this.api.processes();
+      this.processSelect.replaceChildren(...this.processes.map((p) => el('option', { value: p.id, textContent: p.title ?? p.id })));
+      if (this.processes[0]) await this.choose(this.processes[0].id);
+      await this.refresh();
+      this.events?.close();
+      this.events = this.api.events((type, data) => {
+        if (type !== 'job.status') return;
+        const id = String(data['job']);
+        const previous = this.jobs.get(id);
+        const job: JobStatus = {
+          ...(previous ?? { jobID: id }),
+          jobID: id,
+          processID: String(data['process'] ?? previous?.processID ?? ''),
+          status: data['status'] as JobStatus['status'],
+          progress: typeof data['progress'] === 'number' ? data['progress'] : previous?.progress,
+          message: typeof data['error'] === 'string' && data['error'] ? data['error'] : previous?.message
+        };
+        this.update1(job);
+      });
+      this.node.dataset['ready'] = 'true';
+    } catch (error) {
+      this.actions.error((error as Error).message);
+    }
+  }
+
+  /** Shows the form of a process. */
+  async choose(id: string): Promise<void> {
+    this.processSelect.value = id;
+    try {
+      this.description = await this.api.describe(id);
+    } catch (error) {
+      this.actions.error((error as Error).message);
+      return;
+    }
+    this.descriptionEl.textContent = this.description.description ?? '';
+    this.fields = Object.entries(this.description.inputs).map(([name, input]) =>
+      buildField(name, input, (write) => {
+        const b = this.actions.viewerBbox();
+        if (!b) return this.actions.error(this.trans.__('Open the swath viewer first: its view gives the area.'));
+        write(b.map((x) => +x.toFixed(4)));
+      })
+    );
+    const submit = el('button', { className: 'jp-Button jp-mod-styled jp-mod-accept hy-Jobs-submit', textContent: this.trans.__('Submit'), type: 'submit' });
+    this.formEl.replaceChildren(...this.fields.map((f) => f.element), submit);
+  }
+
+  /** Fills the form (a retry, a notebook run). */
+  fill(inputs: Record<string, unknown>): void {
+    for (const f of this.fields) if (f.name in inputs) f.write(inputs[f.name]);
+  }
+
+  /** Submits the form as an asynchronous job. */
+  async submit(): Promise<JobStatus | null> {
+    if (!this.description) return null;
+    let inputs: Record<string, unknown>;
+    try {
+      inputs = readInputs(this.fields);
+    } catch (error) {
+      this.actions.error((error as Error).message);
+      return null;
+    }
+    return this.run(this.description.id, inputs);
+  }
+
+  /** Runs a process with inputs (the form, a retry, "run this notebook"). */
+  async run(process: string, inputs: Record<string, unknown>): Promise<JobStatus | null> {
+    try {
+      const job = await this.api.execute(process, inputs);
+      this.submitted.set(job.jobID, { process, inputs });
+      this.update1({ ...job, processID: job.processID ?? process });
+      this.select(job.jobID);
+      return job;
+    } catch (error) {
+      this.actions.error(this.trans.__('%1 was not started: %2', process, (error as Error).message));
+      return null;
+    }
+  }
+
+  /** Reloads the job list. */
+  async refresh(): Promise<void> {
+    try {
+      for (const j of await this.api.jobs()) this.jobs.set(j.jobID, j);
+      this.renderJobs();
+    } catch (error) {
+      this.actions.error((error as Error).message);
+    }
+  }
+
+  private update1(job: JobStatus): void {
+    const before = this.jobs.get(job.jobID);
+    this.jobs.set(job.jobID, job);
+    this.renderJobs();
+    if (FINAL.has(job.status) && before && !FINAL.has(before.status) && this.submitted.has(job.jobID)) {
+      this.actions.finished(job);
+      if (this.selectedJob === job.jobID) void this.showSelected();
+    }
+  }
+
+  private renderJobs(): void {
+    const sorted = [...this.jobs.values()].sort(
+      (a, b) => String(b.created ?? '').localeCompare(String(a.created ?? '')) || (this.submitted.has(b.jobID) ? 1 : -1)
+    );
+    this.jobsEl.replaceChildren(
+      ...sorted.slice(0, 100).map((j) => {
+        const bar = el('progress', { className: 'hy-Jobs-progress', max: 100, value: j.progress ?? (j.status === 'successful' ? 100 : 0) });
+        const row = el(
+          'div',
+          { className: `hy-Jobs-job${this.selectedJob === j.jobID ? ' jp-mod-selected' : ''}` },
+          el('span', { className: `hy-Jobs-status hy-mod-${j.status}`, textContent: j.status }),
+          el('span', { className: 'hy-Jobs-name', textContent: j.processID ?? '' }),
+          bar,
+          el('div', { className: 'hy-Jobs-message', textContent: j.message ?? '' })
+        );
+        row.dataset['job'] = j.jobID;
+        row.dataset['status'] = j.status;
+        row.onclick = () => this.select(j.jobID);
+        return row;
+      })
+    );
+  }
+
+  /** Selects a job: its log (live while it runs), actions and results. */
+  select(id: string): void {
+    this.selectedJob = id;
+    this.renderJobs();
+    void this.showSelected();
+    window.clearInterval(this.logTimer);
+    this.logTimer = window.setInterval(() => {
+      const j = this.jobs.get(id);
+      if (!j || this.selectedJob !== id) return window.clearInterval(this.logTimer);
+      void this.showLog(id);
+      if (FINAL.has(j.status)) window.clearInterval(this.logTimer);
+    }, 1000);
+  }
+
+  private async showLog(id: string): Promise<void> {
+    try {
+      const text = await this.api.log(id);
+      if (this.selectedJob === id) {
+        this.logEl.textContent = text.split('\n').slice(-200).join('\n');
+        this.logEl.scrollTop = this.logEl.scrollHeight;
+      }
+    } catch {
+      // No log yet (a queued job).
+    }
+  }
+
+  private async showSelected(): Promise<void> {
+    const id = this.selectedJob;
+    const j = id ? this.jobs.get(id) : undefined;
+    this.resultsEl.replaceChildren();
+    if (!id || !j) return;
+    const t = this.trans;
+    const button = (label: string, cls: string, fn: () => void) => {
+      const b = el('button', { className: `jp-Button jp-mod-styled hy-Jobs-${cls}`, textContent: label, type: 'button' });
+      b.onclick = fn;
+      return b;
+    };
+    const buttons: HTMLElement[] = [];
+    if (!FINAL.has(j.status))
+      buttons.push(
+        button(
+          t.__('Cancel'),
+          'cancel',
+          () =>
+            void this.api.cancel(id).then(
+              () => this.update1({ ...j, status: 'dismissed' }),
+              (e: Error) => this.actions.error(e.message)
+            )
+        )
+      );
+    const known = this.submitted.get(id);
+    if (FINAL.has(j.status) && known)
+      buttons.push(
+        button(t.__('Retry'), 'retry', () => {
+          void this.choose(known.process).then(() => this.fill(known.inputs));
+          void this.run(known.process, known.inputs);
+        })
+      );
+    if (j.status === 'successful') buttons.push(button(t.__('Open products'), 'open', () => void this.actions.openProducts(id)));
+    this.resultsEl.append(el('div', { className: 'hy-Jobs-actions' }, ...buttons));
+    await this.showLog(id);
+    if (j.status === 'successful') {
+      try {
+        const results = await this.api.results(id);
+        const list = el('ul', { className: 'hy-Jobs-outputs' });
+        for (const [k, v] of Object.entries(results)) {
+          const href = (v as { href?: string } | null)?.href;
+          list.append(
+            el(
+              'li',
+              {},
+              el('b', { textContent: k }),
+              ': ',
+              href ? el('a', { href, textContent: href.split('/').pop() ?? href, target: '_blank', download: '' }) : JSON.stringify(v)
+            )
+          );
+        }
+        this.resultsEl.append(list);
+      } catch (error) {
+        this.actions.error((error as Error).message);
+      }
+    } else if (j.status === 'failed') this.resultsEl.append(el('div', { className: 'hy-Jobs-error', textContent: j.message ?? t.__('failed') }));
+  }
+
+  override dispose(): void {
+    this.events?.close();
+    window.clearInterval(this.logTimer);
+    super.dispose();
+  }
+}

@@ -1,0 +1,131 @@
+// The HYDRA status view: gateway health, jobs by state, data freshness per collection, recent alerts.
+import type { TranslationBundle } from '@jupyterlab/translation';
+import type { Message } from '@lumino/messaging';
+import { Widget } from '@lumino/widgets';
+import type { JobsApi } from './api.js';
+
+/** A duration in words (freshness). */
+export function age(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '–';
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 172800) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86400)} days`;
+}
+
+export class StatusView extends Widget {
+  private timer = 0;
+  private readonly alerts: { time: string; text: string; state: string }[] = [];
+  private events: EventSource | null = null;
+
+  constructor(
+    private readonly api: JobsApi,
+    private readonly trans: TranslationBundle
+  ) {
+    super();
+    this.addClass('hy-Status');
+    this.id = 'hysope-status';
+    this.title.label = trans.__('HYDRA status');
+    this.title.closable = true;
+  }
+
+  protected override onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    void this.refresh();
+    this.timer = window.setInterval(() => void this.refresh(), 10_000);
+    this.events = this.api.events((type, data) => {
+      if (type === 'alert')
+        this.alerts.unshift({
+          time: new Date().toISOString(),
+          state: String(data['state']),
+          text: `${String(data['alert'])} ${JSON.stringify({ ...data, alert: undefined, state: undefined })}`
+        });
+      else if (type === 'ingest.failed')
+        this.alerts.unshift({ time: new Date().toISOString(), state: 'ingest failed', text: `${String(data['file'] ?? '')} ${String(data['error'] ?? '')}` });
+      else return;
+      this.alerts.splice(50);
+      void this.refresh();
+    });
+  }
+
+  protected override onBeforeDetach(msg: Message): void {
+    window.clearInterval(this.timer);
+    this.events?.close();
+    super.onBeforeDetach(msg);
+  }
+
+  /** Reads health and metrics again and redraws. */
+  async refresh(): Promise<void> {
+    const t = this.trans;
+    const table = (head: string[], rows: (string | number)[][], cls: string) => {
+      const tbl = document.createElement('table');
+      tbl.className = `hy-Status-table ${cls}`;
+      const h = tbl.createTHead().insertRow();
+      for (const c of head) h.append(Object.assign(document.createElement('th'), { textContent: c }));
+      const b = tbl.createTBody();
+      for (const r of rows) {
+        const tr = b.insertRow();
+        for (const v of r) tr.insertCell().textContent = String(v);
+      }
+      return tbl;
+    };
+    const section = (title: string, ...content: Node[]) => {
+      const s = document.createElement('section');
+      s.append(Object.assign(document.createElement('h3'), { textContent: title }), ...content);
+      return s;
+    };
+    const health = await this.api.health();
+    let samples: Awaited<ReturnType<JobsApi['metrics']>> = [];
+    try {
+      samples = await this.api.metrics();
+    } catch {
+      // Health alone still says something.
+    }
+    const jobs = samples.filter((s) => s.name === 'hysope_jobs');
+    const fresh = new Map(samples.filter((s) => s.name === 'hysope_data_freshness_seconds').map((s) => [s.labels['collection'] ?? '', s.value]));
+    const items = samples.filter((s) => s.name === 'hysope_catalog_items');
+    const badge = Object.assign(document.createElement('span'), { className: `hy-Status-badge hy-mod-${health.status}`, textContent: health.status });
+    this.node.dataset['health'] = health.status;
+    this.node.replaceChildren(
+      section(
+        t.__('Gateway'),
+        badge,
+        table(
+          [t.__('check'), t.__('status'), t.__('detail')],
+          Object.entries(health.checks).map(([k, c]) => [k, c.status, c.detail ?? '']),
+          'hy-Status-health'
+        )
+      ),
+      section(
+        t.__('Jobs by state'),
+        table(
+          [t.__('state'), t.__('executor'), t.__('jobs')],
+          jobs.map((s) => [s.labels['status'] ?? '', s.labels['executor'] ?? '', s.value]),
+          'hy-Status-jobs'
+        )
+      ),
+      section(
+        t.__('Data freshness'),
+        table(
+          [t.__('collection'), t.__('items'), t.__('newest observation')],
+          items.map((s) => [
+            s.labels['collection'] ?? '',
+            s.value,
+            fresh.has(s.labels['collection'] ?? '') ? t.__('%1 ago', age(fresh.get(s.labels['collection'] ?? '')!)) : '–'
+          ]),
+          'hy-Status-freshness'
+        )
+      ),
+      section(
+        t.__('Recent alerts'),
+        this.alerts.length
+          ? table(
+              [t.__('time'), t.__('state'), t.__('alert')],
+              this.alerts.map((a) => [a.time, a.state, a.text]),
+              'hy-Status-alerts'
+            )
+          : Object.assign(document.createElement('p'), { textContent: t.__('No alert since this view opened.') })
+      )
+    );
+  }
+}

@@ -1,0 +1,65 @@
+import { expect, test } from '@jupyterlab/galata';
+
+test.use({ mockSettings: false, mockState: false, autoGoto: true });
+
+type LabWindow = { jupyterapp: { commands: { execute(id: string, args?: unknown): Promise<unknown> } } };
+
+test.describe('job launcher and HYDRA status', () => {
+  test('a job from a generated form runs with live status, log and results', async ({ page }) => {
+    await page.sidebar.openTab('hysope-jobs');
+    const panel = page.locator('.hy-Jobs');
+    await expect(panel).toHaveAttribute('data-ready', 'true', { timeout: 20_000 });
+    await panel.locator('.hy-Jobs-process').selectOption('echo');
+    await expect(panel.locator('.hy-Jobs-field[data-input="message"]')).toBeVisible();
+    // A required input left empty: a notification, nothing submitted.
+    await panel.locator('.hy-Jobs-submit').click();
+    await expect(page.locator('.Toastify__toast').filter({ hasText: 'is required' })).toBeVisible();
+
+    await panel.locator('.hy-Jobs-field[data-input="message"] input').fill('hello from the lab');
+    await panel.locator('.hy-Jobs-field[data-input="seconds"] input').fill('2');
+    await panel.locator('.hy-Jobs-submit').click();
+    const row = panel.locator('.hy-Jobs-job.jp-mod-selected');
+    await expect(row).toHaveAttribute('data-status', /accepted|running/);
+    // The end arrives by the gateway's event stream, with a notification.
+    await expect(row).toHaveAttribute('data-status', 'successful', { timeout: 30_000 });
+    await expect(page.locator('.Toastify__toast').filter({ hasText: 'successful' })).toBeVisible();
+    await expect(panel.locator('.hy-Jobs-outputs')).toContainText('hello from the lab');
+    await expect(panel.locator('.hy-Jobs-log')).not.toBeEmpty();
+    await expect(panel.locator('.hy-Jobs-retry')).toBeVisible();
+  });
+
+  test('a running job is cancelled', async ({ page }) => {
+    await page.sidebar.openTab('hysope-jobs');
+    const panel = page.locator('.hy-Jobs');
+    await expect(panel).toHaveAttribute('data-ready', 'true', { timeout: 20_000 });
+    await panel.locator('.hy-Jobs-process').selectOption('echo');
+    await panel.locator('.hy-Jobs-field[data-input="message"] input').fill('long');
+    await panel.locator('.hy-Jobs-field[data-input="seconds"] input').fill('60');
+    await panel.locator('.hy-Jobs-submit').click();
+    const row = panel.locator('.hy-Jobs-job.jp-mod-selected');
+    await expect(row).toHaveAttribute('data-status', 'running', { timeout: 20_000 });
+    await panel.locator('.hy-Jobs-cancel').click();
+    await expect(row).toHaveAttribute('data-status', 'dismissed', { timeout: 20_000 });
+  });
+
+  test('a notebook runs as a job from its toolbar', async ({ page }) => {
+    await page.notebook.createNew('as-job.ipynb', { kernel: 'python3' });
+    await page.notebook.setCell(0, 'code', 'x = 1');
+    await page.notebook.addCell('code', 'print(x * 21)');
+    await page.notebook.save();
+    await page.locator('.hy-RunAsJob').first().click();
+    await page.locator('.jp-Dialog input').fill('{"x": 2}');
+    await page.locator('.jp-Dialog .jp-mod-accept').click();
+    const row = page.locator('.hy-Jobs .hy-Jobs-job.jp-mod-selected');
+    await expect(row).toHaveAttribute('data-status', 'successful', { timeout: 60_000 });
+    await expect(row).toContainText('notebook-run');
+  });
+
+  test('the HYDRA status view shows health, jobs and freshness', async ({ page }) => {
+    await page.evaluate(() => (window as unknown as LabWindow).jupyterapp.commands.execute('hysope-jobs:status'));
+    const view = page.locator('.hy-Status');
+    await expect(view).toHaveAttribute('data-health', 'ok', { timeout: 20_000 });
+    await expect(view.locator('.hy-Status-freshness')).toContainText('swot-riversp-reach');
+    await expect(view.locator('.hy-Status-health')).toContainText('executor');
+  });
+});
