@@ -4,7 +4,8 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['test-results/**', 
+    ignores: [
+      'test-results/**',
       '**/dist/**',
       '**/lib/**',
       'server/lab/build/**',
