@@ -8,7 +8,10 @@ export interface CatalogOptions {
 
 function defaults(options: CatalogOptions): { baseUrl: string; token?: string } {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
-  return { baseUrl: options.url ?? env['HYSOPE_GATEWAY_URL'] ?? 'http://127.0.0.1:8080', token: options.token ?? env['HYSOPE_TOKEN'] };
+  return {
+    baseUrl: options.url ?? env['HYSOPE_GATEWAY_URL'] ?? 'http://127.0.0.1:8080',
+    token: options.token ?? env['HYSOPE_TOKEN'] ?? env['JUPYTERHUB_API_TOKEN']
+  };
 }
 
 /** The catalog as a notebook uses it: typed items through `@hysope/api`'s client. */

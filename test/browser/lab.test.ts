@@ -77,6 +77,9 @@ describe('the HYSOPE lab (JupyterLab 4.6 on Debian Jupyter Server, real Chromium
       await page.waitForSelector('.hy-GatewayStatus[data-state="down"]', { timeout: 20_000 });
       const toast = await page.waitForSelector('.Toastify__toast', { timeout: 20_000 });
       expect(await toast.textContent()).toMatch(/does not answer/);
+      // One notification for one cause: the catalog and the job launcher say it in their panels.
+      await page.waitForTimeout(2000);
+      expect(await page.locator('.Toastify__toast').count()).toBe(1);
       expect(await page.isVisible('.jp-Launcher')).toBe(true);
       await page.close();
     } finally {

@@ -226,8 +226,11 @@ export class CatalogPanel extends Widget {
     let collections: Collection[] = [];
     try {
       collections = await this.api.collections();
+      this.countEl.textContent = '';
     } catch (error) {
-      this.actions.error((error as Error).message);
+      // Said in the panel, not as a notification: an unreachable gateway is already notified once at start-up.
+      this.countEl.textContent = (error as Error).message;
+      this.node.dataset['state'] = 'error';
     }
     const select = this.inputs.collection as HTMLSelectElement;
     select.replaceChildren(

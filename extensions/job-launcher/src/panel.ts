@@ -91,8 +91,11 @@ export class JobsPanel extends Widget {
         this.update1(job);
       });
       this.node.dataset['ready'] = 'true';
+      this.descriptionEl.classList.remove('hy-Jobs-error');
     } catch (error) {
-      this.actions.error((error as Error).message);
+      // Said in the panel, not as a notification: an unreachable gateway is already notified once at start-up.
+      this.descriptionEl.textContent = (error as Error).message;
+      this.descriptionEl.classList.add('hy-Jobs-error');
     }
   }
 

@@ -142,12 +142,18 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   });
   app.use(processRoutes(jobs, baseUrl));
   app.use('/timeseries', harmonizedRoutes(new HarmonizedService(catalog, series, config.dataDir)), timeseriesRoutes(series, seriesVisible));
+  // Who the caller is for the gateway (an API key's user, a JupyterHub user, or anonymous) and its access level.
+  app.get('/whoami', (_req, res) => {
+    const p = principalOf(res);
+    res.json({ name: p.name, role: p.role });
+  });
   app.get('/', (req, res) => {
     res.json({
       title: 'HYSOPE gateway',
       links: [
         { rel: 'stac', href: `${baseUrl(req)}/stac` },
-        { rel: 'health', href: `${baseUrl(req)}/health/ready` }
+        { rel: 'health', href: `${baseUrl(req)}/health/ready` },
+        { rel: 'whoami', href: `${baseUrl(req)}/whoami` }
       ]
     });
   });

@@ -66,6 +66,8 @@ class HysopeLab(LabServerApp):
         super().initialize_settings()
         page = self.serverapp.web_app.settings.setdefault("page_config_data", {})
         page["exposeAppInBrowser"] = True
+        # Under JupyterHub the server lives under /user/<name>/: the front end must know it.
+        page["baseUrl"] = self.serverapp.base_url
         page["hysopeGatewayUrl"] = os.environ.get("HYSOPE_GATEWAY_URL", "http://127.0.0.1:8080")
         # The hub's token when under JupyterHub (the gateway verifies it), else an API key if one is set.
         page["hysopeGalata"] = os.environ.get("HYSOPE_GALATA") == "1"

@@ -1,0 +1,198 @@
+// Deployment files, checked by what runs offline here: Ansible's own syntax check; the Helm chart rendered
+// (the subset of Go templates it uses) and its manifests checked against each other and the gateway's
+// settings; Dockerfiles and the Singularity definition checked for the files, packages and commands they
+// use; the SLURM spawner compiled and loaded by Debian's JupyterHub.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import yaml from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const DEPLOY = path.join(ROOT, 'deploy');
+const read = (...p: string[]) => readFileSync(path.join(DEPLOY, ...p), 'utf8');
+
+/** The HYSOPE_* settings the gateway reads (its configuration and the executors' settings). */
+const gatewaySettings = new Set(
+  ['config.ts', 'app.ts'].flatMap((f) =>
+    [...readFileSync(path.join(ROOT, 'server/gateway/src', f), 'utf8').matchAll(/env\['(HYSOPE_[A-Z0-9_]+)'\]/g)].map((m) => m[1]!)
+  )
+);
+
+/** Debian packages named in an install line exist in the archive (apt lists, no network). */
+function missingDebianPackages(names: string[]): string[] {
+  const r = spawnSync('apt-cache', ['show', '--no-all-versions', ...names], { encoding: 'utf8' });
+  const found = new Set([...r.stdout.matchAll(/^Package: (\S+)$/gm)].map((m) => m[1]));
+  return names.filter((n) => !found.has(n));
+}
+
+function aptPackages(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/apt-get install[^\n]*((?:\\\n[^\n]*)*)/g)) {
+    const words = m[0].replace(/\\\n/g, ' ').split(/\s+/);
+    const start = words.indexOf('install') + 1;
+    for (const w of words.slice(start)) {
+      if (w === '&&' || w === '\\') break;
+      if (!w || w.startsWith('-') || w.includes('$')) continue;
+      out.push(w);
+    }
+  }
+  return out;
+}
+
+// A renderer of the Go template subset the chart uses: values, release, chart, include, quote, nindent, toYaml, trim markers.
+function renderChart(dir: string, values: Record<string, unknown>, release = 'hysope'): string[] {
+  const chart = yaml.load(readFileSync(path.join(dir, 'Chart.yaml'), 'utf8')) as Record<string, unknown>;
+  const helpers = new Map<string, string>();
+  const files = readdirSync(path.join(dir, 'templates'));
+  for (const f of files.filter((x) => x.endsWith('.tpl')))
+    for (const m of readFileSync(path.join(dir, 'templates', f), 'utf8').matchAll(/\{\{-? define "([^"]+)" -?\}\}([\s\S]*?)\{\{-? end -?\}\}/g))
+      helpers.set(m[1]!, m[2]!);
+  const lookup = (ref: string): unknown => {
+    const [root, ...parts] = ref.replace(/^\./, '').split('.');
+    let v: unknown =
+      root === 'Values'
+        ? values
+        : root === 'Release'
+          ? { Name: release, Namespace: 'default' }
+          : root === 'Chart'
+            ? { ...chart, AppVersion: chart['appVersion'] }
+            : undefined;
+    for (const p of parts) v = (v as Record<string, unknown> | undefined)?.[p];
+    if (v === undefined) throw new Error(`template refers to ${ref}, which is not set`);
+    return v;
+  };
+  const evaluate = (expr: string): string => {
+    const [head, ...pipes] = expr.split('|').map((s) => s.trim());
+    let value: unknown;
+    const inc = /^include "([^"]+)" \.$/.exec(head!);
+    const toYaml = /^toYaml (\S+)$/.exec(head!);
+    if (inc)
+      value = render(
+        helpers.get(inc[1]!) ??
+          (() => {
+            throw new Error(`no template ${inc[1]}`);
+          })()
+      ).trim();
+    else if (toYaml) value = yaml.dump(lookup(toYaml[1]!), { flowLevel: -1 }).trimEnd();
+    else value = lookup(head!);
+    for (const p of pipes) {
+      if (p === 'quote') value = JSON.stringify(String(value));
+      else if (/^nindent \d+$/.test(p)) {
+        const n = Number(p.split(' ')[1]);
+        value =
+          '\n' +
+          String(value)
+            .split('\n')
+            .map((l) => ' '.repeat(n) + l)
+            .join('\n');
+      } else throw new Error(`unsupported pipe ${p}`);
+    }
+    return String(value);
+  };
+  const render = (text: string): string =>
+    text
+      .replace(/[ \t]*\{\{- /g, '{{ ')
+      .replace(/\s*\{\{-/g, '{{')
+      .replace(/-\}\}\s*/g, '}}')
+      .replace(/\{\{\s*([^}]+?)\s*\}\}/g, (_, e: string) => evaluate(e));
+  return files
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => yaml.loadAll(render(readFileSync(path.join(dir, 'templates', f), 'utf8'))).map((d) => JSON.stringify(d)));
+}
+
+describe('deployment files', () => {
+  it('the Ansible playbook passes ansible-playbook --syntax-check', () => {
+    const r = spawnSync('ansible-playbook', ['-i', 'inventory.example.ini', '--syntax-check', 'playbook.yml'], {
+      cwd: path.join(DEPLOY, 'ansible'),
+      encoding: 'utf8'
+    });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const book = yaml.load(read('ansible', 'playbook.yml')) as { vars: { hysope_packages: string[] }; tasks: { ansible: unknown }[] }[];
+    expect(missingDebianPackages(book[0]!.vars.hysope_packages)).toEqual([]);
+    for (const t of ['hysope-gateway.service.j2', 'hysope-hub.service.j2']) expect(existsSync(path.join(DEPLOY, 'ansible/templates', t))).toBe(true);
+  });
+
+  it('the Helm chart renders to consistent Kubernetes manifests that set only settings the gateway reads', () => {
+    const values = yaml.load(read('helm/hysope/values.yaml')) as Record<string, unknown>;
+    const docs = renderChart(path.join(DEPLOY, 'helm/hysope'), values).map(
+      (d) => JSON.parse(d) as { kind: string; apiVersion: string; metadata: { name: string }; spec: Record<string, unknown> }
+    );
+    const kinds = docs.map((d) => d.kind).sort();
+    expect(kinds).toEqual(['Deployment', 'PersistentVolumeClaim', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+    const deployment = docs.find((d) => d.kind === 'Deployment')! as unknown as {
+      spec: {
+        selector: { matchLabels: Record<string, string> };
+        template: {
+          metadata: { labels: Record<string, string> };
+          spec: {
+            serviceAccountName: string;
+            containers: { ports: { name: string; containerPort: number }[]; env: { name: string; value: string }[] }[];
+            volumes: { persistentVolumeClaim: { claimName: string } }[];
+          };
+        };
+      };
+    };
+    const service = docs.find((d) => d.kind === 'Service')! as unknown as { spec: { selector: Record<string, string>; ports: { targetPort: string }[] } };
+    const pvc = docs.find((d) => d.kind === 'PersistentVolumeClaim')!;
+    const pod = deployment.spec.template;
+    // The service selects the pods, its target port exists, the volume is the chart's claim, the account exists.
+    for (const [k, v] of Object.entries(service.spec.selector)) expect(pod.metadata.labels[k]).toBe(v);
+    for (const [k, v] of Object.entries(deployment.spec.selector.matchLabels)) expect(pod.metadata.labels[k]).toBe(v);
+    expect(pod.spec.containers[0]!.ports.map((p) => p.name)).toContain(service.spec.ports[0]!.targetPort);
+    expect(pod.spec.volumes[0]!.persistentVolumeClaim.claimName).toBe(pvc.metadata.name);
+    expect(docs.find((d) => d.kind === 'ServiceAccount')!.metadata.name).toBe(pod.spec.serviceAccountName);
+    const env = pod.spec.containers[0]!.env;
+    expect(env.filter((e) => !gatewaySettings.has(e.name)).map((e) => e.name)).toEqual([]);
+    expect(env.every((e) => typeof e.value === 'string' && e.value.length > 0)).toBe(true);
+    // Zero to JupyterHub values: the lab image, the gateway, our server extension.
+    const z2jh = yaml.load(read('helm/values-jupyterhub.yaml')) as {
+      singleuser: { image: { name: string }; extraEnv: Record<string, string> };
+      hub: { extraConfig: Record<string, string> };
+    };
+    expect(z2jh.singleuser.image.name).toBe('hysope/lab');
+    expect(z2jh.singleuser.extraEnv['HYSOPE_GATEWAY_URL']).toMatch(/^http:\/\/hysope-gateway:8080$/);
+    expect(z2jh.hub.extraConfig['hysope']).toContain('hysope_lab');
+  });
+
+  it('the Dockerfiles copy files that exist, install packages Debian has, and start what the repository builds', () => {
+    for (const f of ['Dockerfile.gateway', 'Dockerfile.lab']) {
+      const text = read('docker', f);
+      for (const m of text.matchAll(/^COPY (?!--from)(.+) (\S+)$/gm))
+        for (const src of m[1]!.split(/\s+/)) if (src !== '.') expect(existsSync(path.join(ROOT, src)), `${f}: COPY ${src}`).toBe(true);
+      for (const m of text.matchAll(/^FROM (\S+)/gm)) expect(m[1], `${f}: pinned base image`).toMatch(/:(?!latest)[\w.-]+$/);
+      expect(missingDebianPackages(aptPackages(text)), f).toEqual([]);
+    }
+    expect(read('docker', 'Dockerfile.gateway')).toContain('server/gateway/bin/hysope.js');
+    expect(existsSync(path.join(ROOT, 'server/gateway/bin/hysope.js'))).toBe(true);
+    expect(read('docker', 'Dockerfile.lab')).toContain('scripts/kernels.sh');
+  });
+
+  it('the Singularity definition has its sections, and the packages and scripts it uses exist', () => {
+    const def = read('hpc', 'hysope.def');
+    expect(def).toMatch(/^Bootstrap: docker$/m);
+    expect(def).toMatch(/^From: debian:12$/m);
+    for (const section of ['%files', '%environment', '%post', '%runscript', '%test', '%labels', '%help']) expect(def).toContain(section);
+    expect(missingDebianPackages(aptPackages(def))).toEqual([]);
+    for (const script of ['scripts/kernels.sh', 'server/gateway/bin/hysope.js']) expect(existsSync(path.join(ROOT, script))).toBe(true);
+  });
+
+  it("the SLURM spawner loads in Debian's JupyterHub and writes a batch script for the lab", () => {
+    const code = [
+      'import sys; sys.path.insert(0, sys.argv[1])',
+      'from slurmspawner import SlurmSpawner',
+      'from unittest import mock',
+      's = SlurmSpawner(user=mock.MagicMock(server=None))',
+      's.user.name = "alice"; s.cmd = ["python3", "-m", "jupyterhub.singleuser"]; s.partition = "debug"; s.notebook_dir = "/data"',
+      's.get_args = lambda: ["--port=9999"]',
+      'print(s.batch_script({"HYSOPE_GATEWAY_URL": "http://g:8080", "JUPYTERHUB_API_TOKEN": "t o"}))'
+    ].join('\n');
+    const r = spawnSync('/usr/bin/python3', ['-c', code, path.join(DEPLOY, 'hpc')], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('#SBATCH --job-name=hysope-lab-alice');
+    expect(r.stdout).toContain('#SBATCH --partition=debug');
+    expect(r.stdout).toContain("export JUPYTERHUB_API_TOKEN='t o'");
+    expect(r.stdout).toMatch(/^exec python3 -m jupyterhub.singleuser --port=9999$/m);
+  });
+});

@@ -1,0 +1,132 @@
+// JupyterHub end to end: Debian's jupyterhub and configurable-http-proxy with deploy/jupyterhub's config;
+// a user logs in through the hub's form (test authenticator), the hub spawns the HYSOPE lab for them, a
+// notebook runs in it, and the gateway knows the user by the hub token the lab was given.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../browser/chromium.js';
+import { freePort } from '../pg-server.js';
+import { REACH_548, startGateway, type TestGateway } from '../helpers.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const PASSWORD = 'workshop-password';
+const SERVICE_TOKEN = 'hysope-test-service-token-0123456789';
+
+type LabWindow = {
+  jupyterapp: {
+    commands: { execute(id: string, args?: unknown): Promise<unknown> };
+    shell: { currentWidget: { content: { activeCell: { model: { sharedModel: { setSource(s: string): void } } } } } | null };
+  };
+};
+
+describe('JupyterHub spawns the HYSOPE lab per user', () => {
+  let g: TestGateway;
+  let hub: ChildProcess;
+  let state: string;
+  let hubUrl: string;
+  let browser: Browser;
+  let hubLog = '';
+
+  beforeAll(async () => {
+    state = await mkdtemp(path.join(os.tmpdir(), 'hysope-hub-'));
+    const [port, apiPort, proxyPort] = [await freePort(), await freePort(), await freePort()];
+    hubUrl = `http://127.0.0.1:${port}`;
+    g = await startGateway({ env: { HYSOPE_HUB_API_URL: `http://127.0.0.1:${apiPort}/hub/api`, HYSOPE_RATE_LIMIT: '0' } });
+    expect((await g.ingest(REACH_548)).ok).toBe(true);
+    hub = spawn('jupyterhub', ['-f', path.join(ROOT, 'deploy/jupyterhub/jupyterhub_config.py')], {
+      cwd: state,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        HYSOPE_HUB_STATE: state,
+        HYSOPE_HUB_URL: hubUrl,
+        HYSOPE_HUB_API_URL: `http://127.0.0.1:${apiPort}`,
+        HYSOPE_HUB_PROXY_API: `http://127.0.0.1:${proxyPort}`,
+        HYSOPE_GATEWAY_URL: g.url,
+        HYSOPE_HUB_AUTH: 'dummy',
+        HYSOPE_HUB_PASSWORD: PASSWORD,
+        HYSOPE_HUB_SPAWNER: 'simple',
+        HYSOPE_HUB_SERVICE_TOKEN: SERVICE_TOKEN,
+        HYSOPE_HUB_NOTEBOOK_DIR: path.join(ROOT, 'notebooks')
+      }
+    });
+    hub.stdout!.on('data', (d: Buffer) => (hubLog += d.toString()));
+    hub.stderr!.on('data', (d: Buffer) => (hubLog += d.toString()));
+    for (let i = 0; i < 120; i++) {
+      const ok = await fetch(`${hubUrl}/hub/api/`).then(
+        (r) => r.ok,
+        () => false
+      );
+      if (ok) break;
+      if (hub.exitCode !== null) throw new Error(`jupyterhub exited: ${hubLog.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    browser = await launchChromium();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (hub?.pid && hub.exitCode === null) {
+      // The hub stops the users' servers and its proxy on SIGTERM (cleanup_servers).
+      process.kill(-hub.pid, 'SIGTERM');
+      await new Promise((r) => (hub.exitCode !== null ? r(null) : hub.once('exit', r)));
+    }
+    await g?.stop();
+    if (state) await rm(state, { recursive: true, force: true });
+  }, 60_000);
+
+  it('refuses a wrong password and logs a user in with the right one, spawning their lab', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${hubUrl}/hub/login`);
+    await page.fill('#username_input', 'alice');
+    await page.fill('#password_input', 'wrong');
+    await page.click('#login_submit');
+    await expect(page.locator('.login_error, .alert-danger').first().textContent()).resolves.toMatch(/Invalid username or password/i);
+    await page.fill('#username_input', 'alice');
+    await page.fill('#password_input', PASSWORD);
+    await page.click('#login_submit');
+    await page.waitForURL(/\/user\/alice\/lab/, { timeout: 150_000 });
+    await page.waitForSelector('.jp-Launcher', { timeout: 120_000 });
+    // The lab reached the gateway configured by the hub.
+    await page.waitForSelector('.hy-GatewayStatus[data-state="ok"]', { timeout: 30_000 });
+    // The hub's own API says alice's server runs.
+    const user = await (await fetch(`${hubUrl}/hub/api/users/alice`, { headers: { Authorization: `token ${SERVICE_TOKEN}` } })).json();
+    expect(user.servers[''].ready, hubLog.slice(-2000)).toBe(true);
+    await page.close();
+  }, 300_000);
+
+  it("runs a notebook in alice's lab, and the gateway knows alice by her hub token", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${hubUrl}/hub/login`);
+    await page.fill('#username_input', 'alice');
+    await page.fill('#password_input', PASSWORD);
+    await page.click('#login_submit');
+    await page.waitForSelector('.jp-Launcher', { timeout: 120_000 });
+    await page.evaluate(() => (window as unknown as LabWindow).jupyterapp.commands.execute('notebook:create-new', { kernelName: 'python3' }));
+    await page.waitForSelector('.jp-NotebookPanel .jp-Cell', { timeout: 60_000 });
+    await page
+      .waitForSelector('.jp-NotebookPanel [data-status="idle"], .jp-Notebook-ExecutionIndicator[data-status="idle"]', { timeout: 60_000 })
+      .catch(() => undefined);
+    const code = [
+      'import json, os, urllib.request',
+      "req = urllib.request.Request(os.environ['HYSOPE_GATEWAY_URL'] + '/whoami', headers={'Authorization': 'token ' + os.environ['JUPYTERHUB_API_TOKEN']})",
+      'me = json.load(urllib.request.urlopen(req))',
+      "print('gateway user:', me['name'], me['role'])"
+    ].join('\n');
+    await page.evaluate((source) => {
+      const w = (window as unknown as LabWindow).jupyterapp.shell.currentWidget!;
+      w.content.activeCell.model.sharedModel.setSource(source);
+    }, code);
+    await page.evaluate(() => (window as unknown as LabWindow).jupyterapp.commands.execute('notebook:run-cell'));
+    const output = page.locator('.jp-OutputArea-output').filter({ hasText: 'gateway user:' });
+    await output.waitFor({ timeout: 90_000 });
+    // Hub users without a hysope-<role> group are "educational".
+    expect((await output.textContent())?.trim()).toBe('gateway user: alice educational');
+    await page.close();
+  }, 300_000);
+});
