@@ -172,7 +172,7 @@ describe('deployment files', () => {
   it('the Singularity definition has its sections, and the packages and scripts it uses exist', () => {
     const def = read('hpc', 'hysope.def');
     expect(def).toMatch(/^Bootstrap: docker$/m);
-    expect(def).toMatch(/^From: debian:12$/m);
+    expect(def).toMatch(/^From: node:20-bookworm$/m); // Debian 12 with Node 20 (Debian's own Node is 18)
     for (const section of ['%files', '%environment', '%post', '%runscript', '%test', '%labels', '%help']) expect(def).toContain(section);
     expect(missingDebianPackages(aptPackages(def))).toEqual([]);
     for (const script of ['scripts/kernels.sh', 'server/gateway/bin/hysope.js']) expect(existsSync(path.join(ROOT, script))).toBe(true);
