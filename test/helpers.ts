@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -124,4 +125,12 @@ export async function call(url: string, init: RequestInit & { json?: unknown } =
     /* not JSON */
   }
   return { status: res.status, headers: res.headers, body };
+}
+
+/** The one-node SLURM cluster that scripts/slurm.sh starts (CI runs it; its absence in CI is an error). */
+export function slurmReady(): boolean {
+  const r = spawnSync('sinfo', ['-h', '-o', '%T'], { encoding: 'utf8' });
+  const ok = r.status === 0 && /idle|mixed|alloc/.test(r.stdout);
+  if (!ok && process.env['CI']) throw new Error('SLURM is not running: .ci/run starts it with scripts/slurm.sh');
+  return ok;
 }

@@ -1,7 +1,7 @@
 // JupyterHub end to end: Debian's jupyterhub and configurable-http-proxy with deploy/jupyterhub's config;
 // a user logs in through the hub's form (test authenticator), the hub spawns the HYSOPE lab for them, a
 // notebook runs in it, and the gateway knows the user by the hub token the lab was given.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +10,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../browser/chromium.js';
 import { freePort } from '../pg-server.js';
-import { REACH_548, startGateway, type TestGateway } from '../helpers.js';
+import { REACH_548, slurmReady, startGateway, type TestGateway } from '../helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PASSWORD = 'workshop-password';
@@ -23,7 +23,7 @@ type LabWindow = {
   };
 };
 
-describe('JupyterHub spawns the HYSOPE lab per user', () => {
+function hubSuite(spawner: 'simple' | 'slurm') {
   let g: TestGateway;
   let hub: ChildProcess;
   let state: string;
@@ -50,7 +50,7 @@ describe('JupyterHub spawns the HYSOPE lab per user', () => {
         HYSOPE_GATEWAY_URL: g.url,
         HYSOPE_HUB_AUTH: 'dummy',
         HYSOPE_HUB_PASSWORD: PASSWORD,
-        HYSOPE_HUB_SPAWNER: 'simple',
+        HYSOPE_HUB_SPAWNER: spawner,
         HYSOPE_HUB_SERVICE_TOKEN: SERVICE_TOKEN,
         HYSOPE_HUB_NOTEBOOK_DIR: path.join(ROOT, 'notebooks')
       }
@@ -97,6 +97,11 @@ describe('JupyterHub spawns the HYSOPE lab per user', () => {
     // The hub's own API says alice's server runs.
     const user = await (await fetch(`${hubUrl}/hub/api/users/alice`, { headers: { Authorization: `token ${SERVICE_TOKEN}` } })).json();
     expect(user.servers[''].ready, hubLog.slice(-2000)).toBe(true);
+    if (spawner === 'slurm') {
+      // The lab is a SLURM job of the cluster.
+      const q = spawnSync('squeue', ['-h', '-n', 'hysope-lab-alice', '-o', '%T'], { encoding: 'utf8' });
+      expect(q.stdout.trim()).toBe('RUNNING');
+    }
     await page.close();
   }, 300_000);
 
@@ -129,4 +134,7 @@ describe('JupyterHub spawns the HYSOPE lab per user', () => {
     expect((await output.textContent())?.trim()).toBe('gateway user: alice educational');
     await page.close();
   }, 300_000);
-});
+}
+
+describe('JupyterHub spawns the HYSOPE lab per user (local processes)', () => hubSuite('simple'));
+describe.runIf(slurmReady())('JupyterHub spawns the HYSOPE lab per user as SLURM jobs (batchspawner-style)', () => hubSuite('slurm'));

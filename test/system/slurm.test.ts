@@ -1,14 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startGateway, type TestGateway } from '../helpers.js';
-
-/** The one-node SLURM cluster that scripts/slurm.sh starts (CI runs it; its absence in CI is an error). */
-function slurmReady(): boolean {
-  const r = spawnSync('sinfo', ['-h', '-o', '%T'], { encoding: 'utf8' });
-  const ok = r.status === 0 && /idle|mixed|alloc/.test(r.stdout);
-  if (!ok && process.env['CI']) throw new Error('SLURM is not running: .ci/run starts it with scripts/slurm.sh');
-  return ok;
-}
+import { call, slurmReady, startGateway, type TestGateway } from '../helpers.js';
 
 describe.runIf(slurmReady())('the SLURM executor on a real one-node cluster', () => {
   let g: TestGateway;
