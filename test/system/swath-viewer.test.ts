@@ -148,3 +148,21 @@ describe('swath viewer geometry', () => {
     expect(KINDS.reach.feature).toBe('Reach');
   });
 });
+
+describe('swath viewer online tiles (optional setting)', () => {
+  it('covers the view with the XYZ tiles of the zoom, bounds as web mercator tiles', async () => {
+    const { tilesFor } = await import('../../extensions/swath-viewer/src/geo.js');
+    const world = tilesFor([-180, -85, 180, 85], 1);
+    expect(world.map((t) => `${t.z}/${t.x}/${t.y}`).sort()).toEqual(['1/0/0', '1/0/1', '1/1/0', '1/1/1']);
+    expect(world.find((t) => t.x === 0 && t.y === 0)!.bounds.map((v) => +v.toFixed(4))).toEqual([-180, 0, 0, 85.0511]);
+    // Paris at zoom 10 is tile 518/352 (OpenStreetMap's scheme).
+    const paris = tilesFor([2.35, 48.85, 2.351, 48.851], 10);
+    expect(paris.map((t) => [t.x, t.y])).toEqual([[518, 352]]);
+    const [w, s, e, n] = paris[0]!.bounds;
+    expect(w).toBeLessThan(2.35);
+    expect(e).toBeGreaterThan(2.351);
+    expect(s).toBeLessThan(48.85);
+    expect(n).toBeGreaterThan(48.851);
+    expect(tilesFor([-180, -85, 180, 85], 10, 64)).toHaveLength(64);
+  });
+});

@@ -194,3 +194,28 @@ export function boundsOf(positions: Float64Array): [number, number, number, numb
   }
   return w <= e ? [w, s, e, n] : null;
 }
+
+/** The XYZ (web mercator) tiles covering a bbox at a zoom level, at most `max` of them. */
+export function tilesFor(
+  bbox: [number, number, number, number],
+  zoom: number,
+  max = 64
+): { x: number; y: number; z: number; bounds: [number, number, number, number] }[] {
+  const z = Math.max(0, Math.min(19, Math.round(zoom)));
+  const n = 2 ** z;
+  const clampLat = (lat: number) => Math.max(-85.0511, Math.min(85.0511, lat));
+  const tx = (lon: number) => Math.max(0, Math.min(n - 1, Math.floor(((lon + 180) / 360) * n)));
+  const ty = (lat: number) => {
+    const r = (clampLat(lat) * Math.PI) / 180;
+    return Math.max(0, Math.min(n - 1, Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n)));
+  };
+  const lonOf = (x: number) => (x / n) * 360 - 180;
+  const latOf = (y: number) => (Math.atan(Math.sinh(Math.PI * (1 - (2 * y) / n))) * 180) / Math.PI;
+  const out: { x: number; y: number; z: number; bounds: [number, number, number, number] }[] = [];
+  for (let y = ty(bbox[3]); y <= ty(bbox[1]); y++)
+    for (let x = tx(bbox[0]); x <= tx(bbox[2]); x++) {
+      if (out.length >= max) return out;
+      out.push({ x, y, z, bounds: [lonOf(x), latOf(y + 1), lonOf(x + 1), latOf(y)] });
+    }
+  return out;
+}

@@ -4,6 +4,7 @@ import { IHysopeGateway } from '@hysope/gateway-status';
 import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, MainAreaWidget, Notification, WidgetTracker } from '@jupyterlab/apputils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { Signal } from '@lumino/signaling';
 import { rendererFactories } from './renderers.js';
@@ -26,25 +27,40 @@ const viewerPlugin: JupyterFrontEndPlugin<ISwathViewer> = {
   autoStart: true,
   provides: ISwathViewer,
   requires: [IHysopeGateway],
-  optional: [ITranslator, ICommandPalette, ILayoutRestorer],
+  optional: [ITranslator, ICommandPalette, ILayoutRestorer, ISettingRegistry],
   activate: (
     app: JupyterFrontEnd,
     gateway: IHysopeGateway,
     translator: ITranslator | null,
     palette: ICommandPalette | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    settings: ISettingRegistry | null
   ): ISwathViewer => {
     useBundledWasm();
     const trans = (translator ?? nullTranslator).load('hysope');
     const tracker = new WidgetTracker<MainAreaWidget<SwathView>>({ namespace: 'hysope-viewer' });
     const viewChanged = new Signal<ISwathViewer, [number, number, number, number]>({} as ISwathViewer);
     const state = new WeakMap<MainAreaWidget<SwathView>, OpenArgs>();
+    const viewerSettings: { tileUrl: string; pointRadius: number } = { tileUrl: '', pointRadius: 2 };
+    if (settings)
+      void settings
+        .load(viewerPlugin.id)
+        .then((s) => {
+          const apply = () => {
+            viewerSettings.tileUrl = String(s.composite['tileUrl'] ?? '');
+            viewerSettings.pointRadius = Number(s.composite['pointRadius'] ?? 2);
+            tracker.forEach((w) => w.content.configure(viewerSettings));
+          };
+          apply();
+          s.changed.connect(apply);
+        })
+        .catch((e: unknown) => console.warn('HYSOPE swath viewer settings could not be loaded', e));
 
     const open = async (request: ViewRequest, restored?: OpenArgs): Promise<MainAreaWidget<SwathView>> => {
       const { SwathView } = await import('./view.js');
       let main: MainAreaWidget<SwathView> | null = tracker.currentWidget;
       if (!main || main.isDisposed) {
-        const view = new SwathView(gateway, trans);
+        const view = new SwathView(gateway, trans, viewerSettings);
         view.viewChanged.connect((_, bbox) => viewChanged.emit(bbox));
         main = new MainAreaWidget({ content: view });
         main.id = `hysope-viewer-${Date.now()}`;

@@ -1,7 +1,7 @@
 // The SWOT swath viewer: a deck.gl map (offline basemap) of STAC items' GeoParquet products read by
 // DuckDB-WASM, coloured by a variable, stepped through cycles, with the time series of a clicked feature.
-import { Deck, type PickingInfo } from '@deck.gl/core';
-import { GeoJsonLayer, PathLayer, ScatterplotLayer, SolidPolygonLayer } from '@deck.gl/layers';
+import { Deck, WebMercatorViewport, type PickingInfo } from '@deck.gl/core';
+import { BitmapLayer, GeoJsonLayer, PathLayer, ScatterplotLayer, SolidPolygonLayer } from '@deck.gl/layers';
 import type { Item } from '@hysope/api';
 import type { IHysopeGateway } from '@hysope/gateway-status';
 import { Notification } from '@jupyterlab/apputils';
@@ -12,7 +12,7 @@ import { Widget } from '@lumino/widgets';
 import { feature, mesh } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import { KINDS, kindOf, loadItem, type Chunk, type Filters, type LayerKind } from './data.js';
-import { boundsOf, colorize, expandColors, robustRange, type Palette } from './geo.js';
+import { boundsOf, colorize, expandColors, robustRange, tilesFor, type Palette } from './geo.js';
 import { drawSeries, featureSeries, harmonizedSeries } from './plot.js';
 import basemapTopo from '../data/countries-50m.json';
 
@@ -69,6 +69,9 @@ export class SwathView extends Widget {
   private maxQuality: number | undefined;
   private viewState: ViewState = { longitude: 0, latitude: 20, zoom: 1.5 };
   private generation = 0;
+  private tileUrl: string;
+  private tileTimer = 0;
+  private pointRadius: number;
   private readonly mapEl: HTMLDivElement;
   private readonly toolbar: HTMLDivElement;
   private readonly legendEl: HTMLDivElement;
@@ -81,9 +84,11 @@ export class SwathView extends Widget {
   constructor(
     private readonly gateway: IHysopeGateway | null,
     private readonly trans: TranslationBundle,
-    options: { compact?: boolean } = {}
+    options: { compact?: boolean; tileUrl?: string; pointRadius?: number } = {}
   ) {
     super();
+    this.tileUrl = options.tileUrl ?? '';
+    this.pointRadius = options.pointRadius ?? 2;
     this.addClass('hy-SwathView');
     if (options.compact) this.addClass('hy-mod-compact');
     this.toolbar = document.createElement('div');
@@ -151,6 +156,13 @@ export class SwathView extends Widget {
     return b;
   }
 
+  /** Applies the viewer settings (tile URL, point size). */
+  configure(options: { tileUrl?: string; pointRadius?: number }): void {
+    if (options.tileUrl !== undefined) this.tileUrl = options.tileUrl;
+    if (options.pointRadius !== undefined) this.pointRadius = options.pointRadius;
+    this.render();
+  }
+
   /** Shows a target: its items grouped by cycle (the first cycle shown), its GeoJSON layers. */
   async display(target: ViewTarget): Promise<void> {
     this.title.label = target.title ?? this.trans.__('Swath viewer');
@@ -178,12 +190,20 @@ export class SwathView extends Widget {
 
   /** The visible area, west, south, east, north. */
   currentBbox(): [number, number, number, number] {
-    const vp = this.deck?.getViewports()[0];
+    // NOTE: deck.gl asserts when asked for viewports before its first frame.
+    const vp = this.deck?.isInitialized ? this.deck.getViewports()[0] : undefined;
     if (vp && 'getBounds' in vp) {
       const b = (vp as unknown as { getBounds(): number[] }).getBounds();
       return [Math.max(-180, b[0]!), Math.max(-90, b[1]!), Math.min(180, b[2]!), Math.min(90, b[3]!)];
     }
     return [-180, -90, 180, 90];
+  }
+
+  /** The bbox of the view state the viewer last set or received (no need for deck's first frame). */
+  private viewBbox(): [number, number, number, number] {
+    const vp = new WebMercatorViewport({ width: this.mapEl.clientWidth || 800, height: this.mapEl.clientHeight || 500, ...this.viewState });
+    const [w, s, e, n] = vp.getBounds();
+    return [Math.max(-180, w!), Math.max(-85, s!), Math.min(180, e!), Math.min(85, n!)];
   }
 
   private itemsBbox(): [number, number, number, number] | null {
@@ -203,6 +223,7 @@ export class SwathView extends Widget {
     const zoom = Math.min(16, Math.log2(Math.min((width * 360) / (512 * lonSpan), (height * 360) / (512 * latSpan))) - 0.2);
     this.viewState = { longitude: (w + e) / 2, latitude: (s + n) / 2, zoom: Math.max(0, zoom) };
     this.deck?.setProps({ initialViewState: { ...this.viewState } });
+    if (this.tileUrl) requestAnimationFrame(() => this.render());
   }
 
   private stepCycle(delta: number): void {
@@ -304,8 +325,21 @@ export class SwathView extends Widget {
     if (!this.deck) return;
     const dark = document.body.dataset['jpThemeLight'] === 'false';
     const { land, borders } = basemap();
+    // Online deployments may set an XYZ tile URL (settings): drawn over the offline land, under the borders.
+    const tiles =
+      this.tileUrl && this.deck.isInitialized
+        ? tilesFor(this.currentBbox(), this.viewState.zoom).map(
+            (t) =>
+              new BitmapLayer({
+                id: `tile-${t.z}-${t.x}-${t.y}`,
+                image: this.tileUrl.replace('{z}', String(t.z)).replace('{x}', String(t.x)).replace('{y}', String(t.y)),
+                bounds: t.bounds
+              })
+          )
+        : [];
     const layers: unknown[] = [
       new GeoJsonLayer({ id: 'land', data: land as never, filled: true, stroked: false, getFillColor: dark ? [48, 52, 58] : [236, 232, 222] }),
+      ...tiles,
       new GeoJsonLayer({
         id: 'borders',
         data: borders as never,
@@ -362,7 +396,7 @@ export class SwathView extends Widget {
                 attributes: { getPosition: { value: c.positions, size: 2 }, getFillColor: { value: colors, size: 4, normalized: true } }
               } as never,
               radiusUnits: 'pixels',
-              getRadius: l.kind === 'pixc' ? 2 : 4,
+              getRadius: l.kind === 'pixc' ? this.pointRadius : 4,
               radiusMinPixels: 1,
               pickable: true,
               updateTriggers: { getFillColor: v.name }
@@ -513,7 +547,7 @@ export class SwathView extends Widget {
   screenPositionOf(kind: LayerKind, index = 0): [number, number] | null {
     const layer = this.loaded.find((l) => l.kind === kind);
     const c = layer?.chunks[0];
-    const vp = this.deck?.getViewports()[0];
+    const vp = this.deck?.isInitialized ? this.deck.getViewports()[0] : undefined;
     if (!c || !vp) return null;
     index = Math.min(index, (c.geometry ? c.geometry.length : c.count) - 1);
     const positions = c.geometry ? c.geometry.positions : c.positions!;
@@ -542,10 +576,17 @@ export class SwathView extends Widget {
       useDevicePixels: 1,
       style: { position: 'absolute', inset: '0' },
       getTooltip: (info: PickingInfo) => this.tooltip(info),
+      // The first frame gives the viewport the online tiles need.
+      onLoad: () => this.tileUrl && this.render(),
       onClick: (info: PickingInfo) => this.onClickMap(info),
       onViewStateChange: ({ viewState }: { viewState: ViewState }) => {
+        const zoomed = Math.round(viewState.zoom) !== Math.round(this.viewState.zoom);
         this.viewState = viewState;
         this.viewChanged.emit(this.currentBbox());
+        if (this.tileUrl) {
+          window.clearTimeout(this.tileTimer);
+          this.tileTimer = window.setTimeout(() => this.render(), zoomed ? 0 : 150);
+        }
       }
     } as never);
     this.render();
