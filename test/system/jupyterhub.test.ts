@@ -52,7 +52,8 @@ function hubSuite(spawner: 'simple' | 'slurm') {
         HYSOPE_HUB_PASSWORD: PASSWORD,
         HYSOPE_HUB_SPAWNER: spawner,
         HYSOPE_HUB_SERVICE_TOKEN: SERVICE_TOKEN,
-        HYSOPE_HUB_NOTEBOOK_DIR: path.join(ROOT, 'notebooks')
+        // Its own folder: what the test's notebooks write never lands in the repository's notebooks/.
+        HYSOPE_HUB_NOTEBOOK_DIR: state
       }
     });
     hub.stdout!.on('data', (d: Buffer) => (hubLog += d.toString()));
