@@ -70,6 +70,9 @@ describe('OGC API - Processes on the local executor', () => {
     const states = [...sse.matchAll(/"status":"(\w+)"/g)].map((m) => m[1]);
     expect(states[states.length - 1]).toBe('successful');
     expect(states).toContain('running');
+    // The log comes in the same stream, as it grows.
+    const logged = [...sse.matchAll(/^event: log\ndata: (.+)$/gm)].map((m) => (JSON.parse(m[1]!) as { text: string }).text).join('');
+    expect(logged).toContain('echo: later');
     expect((await call(`${g.url}/jobs`)).body.jobs.some((j: any) => j.jobID === r.body.jobID)).toBe(true);
   });
 

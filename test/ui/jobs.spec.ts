@@ -24,8 +24,32 @@ test.describe('job launcher and HYDRA status', () => {
     await expect(row).toHaveAttribute('data-status', 'successful', { timeout: 30_000 });
     await expect(page.locator('.Toastify__toast').filter({ hasText: 'successful' })).toBeVisible();
     await expect(panel.locator('.hy-Jobs-outputs')).toContainText('hello from the lab');
-    await expect(panel.locator('.hy-Jobs-log')).not.toBeEmpty();
+    // The log arrives through the job's event stream.
+    await expect(panel.locator('.hy-Jobs-log')).toContainText('echo: hello from the lab');
     await expect(panel.locator('.hy-Jobs-retry')).toBeVisible();
+  });
+
+  test('a form input is picked from the catalog browser selection', async ({ page }) => {
+    await page.sidebar.openTab('hysope-catalog');
+    const catalog = page.locator('.hy-Catalog');
+    await expect(catalog.locator('.hy-Catalog-collection option[value="swot-riversp-reach"]')).toHaveCount(1, { timeout: 20_000 });
+    await catalog.locator('.hy-Catalog-collection').selectOption('swot-riversp-reach');
+    await catalog.locator('.hy-Catalog-search').click();
+    await expect(catalog).toHaveAttribute('data-state', 'ready');
+    await catalog.locator('.hy-Catalog-item').first().click();
+    await page.sidebar.openTab('hysope-jobs');
+    const panel = page.locator('.hy-Jobs');
+    await expect(panel).toHaveAttribute('data-ready', 'true', { timeout: 20_000 });
+    await panel.locator('.hy-Jobs-process').selectOption('subset');
+    const collection = panel.locator('.hy-Jobs-field[data-input="collection"]');
+    await collection.locator('.hy-Jobs-pickItem').click();
+    await expect(collection.locator('input')).toHaveValue('swot-riversp-reach');
+    await panel.locator('.hy-Jobs-field[data-input="format"] select').selectOption('csv');
+    await panel.locator('.hy-Jobs-submit').click();
+    const row = panel.locator('.hy-Jobs-job.jp-mod-selected');
+    await expect(row).toHaveAttribute('data-status', 'successful', { timeout: 60_000 });
+    await expect(row).toContainText('subset');
+    await expect(panel.locator('.hy-Jobs-outputs a')).toHaveAttribute('href', /\/jobs\/.+\/results\/subset$/);
   });
 
   test('a running job is cancelled', async ({ page }) => {

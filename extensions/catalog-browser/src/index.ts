@@ -9,7 +9,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { searchIcon } from '@jupyterlab/ui-components';
-import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import { Token, type ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { codeFor, languageOf } from './meaning.js';
 import { CatalogPanel, EMPTY_FORM, type FormState } from './panel.js';
 import type { CatalogSource } from './stac.js';
@@ -17,6 +17,14 @@ import type { CatalogSource } from './stac.js';
 export { CatalogPanel } from './panel.js';
 export { StacApi, swotFilter, parseBbox } from './stac.js';
 export { codeFor, languageOf } from './meaning.js';
+
+/** The catalog browser's selection, for other extensions (the job launcher's item picker). */
+export interface ICatalogSelection {
+  /** The selected item, or null. */
+  readonly selection: Item | null;
+}
+
+export const ICatalogSelection = new Token<ICatalogSelection>('@hysope/catalog-browser:ICatalogSelection', 'The item selected in the HYSOPE catalog browser.');
 
 /** Command ids. */
 export const CommandIDs = {
@@ -29,10 +37,11 @@ export const CommandIDs = {
 
 const STATE_KEY = '@hysope/catalog-browser:form';
 
-const plugin: JupyterFrontEndPlugin<void> = {
+const plugin: JupyterFrontEndPlugin<ICatalogSelection> = {
   id: '@hysope/catalog-browser:plugin',
   description: 'The HYSOPE catalog browser: STAC search, item detail, preview, code cells.',
   autoStart: true,
+  provides: ICatalogSelection,
   requires: [IHysopeGateway],
   optional: [ISwathViewer, INotebookTracker, ISettingRegistry, IStateDB, ILayoutRestorer, ICommandPalette, ITranslator],
   activate: (
@@ -45,7 +54,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
     translator: ITranslator | null
-  ) => {
+  ): ICatalogSelection => {
     const trans = (translator ?? nullTranslator).load('hysope');
     const error = (message: string) => Notification.error(message, { autoClose: 8000 });
     const kernelOfActive = () =>
@@ -159,6 +168,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     panel.selectionChanged.connect(() => app.commands.notifyCommandChanged());
     for (const command of Object.values(CommandIDs)) palette?.addItem({ command, category: 'HYSOPE' });
+    return {
+      get selection() {
+        return panel.selection;
+      }
+    };
   }
 };
 

@@ -129,6 +129,21 @@ export class JobsApi {
     return parseMetrics(await res.text());
   }
 
+  /** One job's stream (SSE): its log as it grows, then its states; closed when the job ends. */
+  jobEvents(id: string, on: { status(job: JobStatus): void; log(text: string): void }): EventSource {
+    const url = new URL(`${this.gateway.baseUrl}/jobs/${id}/events`);
+    if (this.gateway.token) url.searchParams.set('api_key', this.gateway.token);
+    const source = new EventSource(url.href);
+    source.addEventListener('log', (e) => on.log((JSON.parse((e as MessageEvent<string>).data) as { text: string }).text));
+    source.addEventListener('status', (e) => {
+      const job = JSON.parse((e as MessageEvent<string>).data) as JobStatus;
+      on.status(job);
+      // The server ends the stream with the job; without this the browser would reconnect and replay it.
+      if (FINAL.has(job.status)) source.close();
+    });
+    return source;
+  }
+
   /** The gateway's event stream (SSE): job states, ingests, alerts. */
   events(onEvent: (type: string, data: Record<string, unknown>) => void): EventSource {
     const url = new URL(`${this.gateway.baseUrl}/events`);

@@ -13,7 +13,13 @@ export interface FormField {
 const effective = (s: JsonSchema): JsonSchema => s.oneOf?.find((x) => x.type === 'string') ?? s.oneOf?.[0] ?? s;
 
 /** One field per input: select for enums, checkbox for booleans, number boxes, JSON for objects and arrays. */
-export function buildField(name: string, input: InputDescription, onArea?: (write: (v: unknown) => void) => void): FormField {
+/** Where a field may take its value from: the viewer's area, the catalog browser's selected item. */
+export interface Pickers {
+  area?: (write: (v: unknown) => void) => void;
+  item?: (name: string, write: (v: unknown) => void) => void;
+}
+
+export function buildField(name: string, input: InputDescription, pickers: Pickers = {}): FormField {
   const s = effective(input.schema);
   const required = (input.minOccurs ?? 1) > 0;
   const label = document.createElement('label');
@@ -52,9 +58,22 @@ export function buildField(name: string, input: InputDescription, onArea?: (writ
     control.title = `default ${JSON.stringify(s.default)}`;
   }
   label.append(control);
-  if (onArea && /bbox|area|extent/i.test(name)) {
-    const b = Object.assign(document.createElement('button'), { className: 'jp-Button jp-mod-styled', textContent: 'Viewer area', type: 'button' });
-    b.onclick = () => onArea(write);
+  if (pickers.area && /bbox|area|extent/i.test(name)) {
+    const b = Object.assign(document.createElement('button'), {
+      className: 'jp-Button jp-mod-styled hy-Jobs-pickArea',
+      textContent: 'Viewer area',
+      type: 'button'
+    });
+    b.onclick = () => pickers.area!(write);
+    label.append(b);
+  }
+  if (pickers.item && /^(collection|item|items|item_id|granule)$/i.test(name)) {
+    const b = Object.assign(document.createElement('button'), {
+      className: 'jp-Button jp-mod-styled hy-Jobs-pickItem',
+      textContent: 'From catalog',
+      type: 'button'
+    });
+    b.onclick = () => pickers.item!(name, write);
     label.append(b);
   }
   const read = (): unknown => {

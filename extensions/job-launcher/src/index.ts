@@ -1,5 +1,6 @@
 /** @hysope/job-launcher: production jobs from the lab (OGC API - Processes), "run this notebook as a job", the HYDRA status view. */
 import type { Item } from '@hysope/api';
+import { ICatalogSelection } from '@hysope/catalog-browser';
 import { IHysopeGateway } from '@hysope/gateway-status';
 import { ISwathViewer } from '@hysope/swath-viewer';
 import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from '@jupyterlab/application';
@@ -22,7 +23,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'Launch and follow HYSOPE production jobs; run a notebook as a job; the HYDRA status view.',
   autoStart: true,
   requires: [IHysopeGateway],
-  optional: [ISwathViewer, INotebookTracker, ILayoutRestorer, ICommandPalette, ITranslator],
+  optional: [ISwathViewer, INotebookTracker, ILayoutRestorer, ICommandPalette, ITranslator, ICatalogSelection],
   activate: (
     app: JupyterFrontEnd,
     gateway: IHysopeGateway,
@@ -30,13 +31,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
     notebooks: INotebookTracker | null,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    catalog: ICatalogSelection | null
   ) => {
     const trans = (translator ?? nullTranslator).load('hysope');
     const api = new JobsApi(gateway);
     const error = (message: string) => Notification.error(message, { autoClose: 8000 });
     const panel = new JobsPanel(api, trans, {
       viewerBbox: () => viewer?.currentBbox() ?? null,
+      catalogItem: () => catalog?.selection ?? null,
       error,
       finished: (job: JobStatus) => {
         const text = trans.__('Job %1 (%2): %3', job.processID ?? '', job.jobID.slice(0, 8), job.status);

@@ -7,6 +7,8 @@ import { buildField, readInputs, type FormField } from './form.js';
 
 export interface LauncherActions {
   viewerBbox(): [number, number, number, number] | null;
+  /** The catalog browser's selected item, if any. */
+  catalogItem(): { id: string; collection?: string } | null;
   openProducts(jobId: string): Promise<boolean>;
   error(message: string): void;
   finished(job: JobStatus): void;
@@ -28,7 +30,7 @@ export class JobsPanel extends Widget {
   /** Inputs of the jobs submitted from this lab (for retry). */
   private submitted = new Map<string, { process: string; inputs: Record<string, unknown> }>();
   private selectedJob: string | null = null;
-  private logTimer = 0;
+  private jobStream: EventSource | null = null;
   private events: EventSource | null = null;
   private readonly processSelect: HTMLSelectElement;
   private readonly descriptionEl: HTMLDivElement;
@@ -110,10 +112,17 @@ export class JobsPanel extends Widget {
     }
     this.descriptionEl.textContent = this.description.description ?? '';
     this.fields = Object.entries(this.description.inputs).map(([name, input]) =>
-      buildField(name, input, (write) => {
-        const b = this.actions.viewerBbox();
-        if (!b) return this.actions.error(this.trans.__('Open the swath viewer first: its view gives the area.'));
-        write(b.map((x) => +x.toFixed(4)));
+      buildField(name, input, {
+        area: (write) => {
+          const b = this.actions.viewerBbox();
+          if (!b) return this.actions.error(this.trans.__('Open the swath viewer first: its view gives the area.'));
+          write(b.map((x) => +x.toFixed(4)));
+        },
+        item: (field, write) => {
+          const item = this.actions.catalogItem();
+          if (!item) return this.actions.error(this.trans.__('Select an item in the catalog browser first.'));
+          write(field === 'collection' ? item.collection : field === 'items' ? [item.id] : item.id);
+        }
       })
     );
     const submit = el('button', { className: 'jp-Button jp-mod-styled jp-mod-accept hy-Jobs-submit', textContent: this.trans.__('Submit'), type: 'submit' });
@@ -195,30 +204,21 @@ export class JobsPanel extends Widget {
     );
   }
 
-  /** Selects a job: its log (live while it runs), actions and results. */
+  /** Selects a job: its log (live while it runs, from the job's event stream), actions and results. */
   select(id: string): void {
     this.selectedJob = id;
     this.renderJobs();
     void this.showSelected();
-    window.clearInterval(this.logTimer);
-    this.logTimer = window.setInterval(() => {
-      const j = this.jobs.get(id);
-      if (!j || this.selectedJob !== id) return window.clearInterval(this.logTimer);
-      void this.showLog(id);
-      if (FINAL.has(j.status)) window.clearInterval(this.logTimer);
-    }, 1000);
-  }
-
-  private async showLog(id: string): Promise<void> {
-    try {
-      const text = await this.api.log(id);
-      if (this.selectedJob === id) {
-        this.logEl.textContent = text.split('\n').slice(-200).join('\n');
+    this.jobStream?.close();
+    this.logEl.textContent = '';
+    this.jobStream = this.api.jobEvents(id, {
+      log: (text) => {
+        if (this.selectedJob !== id) return;
+        this.logEl.textContent = (this.logEl.textContent + text).split('\n').slice(-300).join('\n');
         this.logEl.scrollTop = this.logEl.scrollHeight;
-      }
-    } catch {
-      // No log yet (a queued job).
-    }
+      },
+      status: (job) => this.update1({ ...(this.jobs.get(id) ?? {}), ...job })
+    });
   }
 
   private async showSelected(): Promise<void> {
@@ -255,7 +255,6 @@ export class JobsPanel extends Widget {
       );
     if (j.status === 'successful') buttons.push(button(t.__('Open products'), 'open', () => void this.actions.openProducts(id)));
     this.resultsEl.append(el('div', { className: 'hy-Jobs-actions' }, ...buttons));
-    await this.showLog(id);
     if (j.status === 'successful') {
       try {
         const results = await this.api.results(id);
@@ -281,7 +280,7 @@ export class JobsPanel extends Widget {
 
   override dispose(): void {
     this.events?.close();
-    window.clearInterval(this.logTimer);
+    this.jobStream?.close();
     super.dispose();
   }
 }

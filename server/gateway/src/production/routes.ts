@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import express, { Router, type Request, type Response } from 'express';
 import { principalOf } from '../auth/middleware.js';
 import { NotFoundError, ValidationError } from '../errors.js';
@@ -198,18 +198,50 @@ export function processRoutes(service: JobService, baseUrl: (req: Request) => st
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
       const send = (j: JobRow) => res.write(`event: status\ndata: ${JSON.stringify(statusInfo(j, base))}\n\n`);
       const final = (j: JobRow) => ['successful', 'failed', 'dismissed'].includes(j.status);
-      send(job);
-      if (final(job)) return void res.end();
-      const onJob = (j: JobRow) => {
-        if (j.id !== job.id) return;
-        send(j);
-        if (final(j)) {
-          service.off('job', onJob);
-          res.end();
+      // The log as it grows: `event: log` with the new text (read from where the last one ended).
+      const logFile = path.join(job.dir, 'job.log');
+      let offset = 0;
+      const sendLog = async () => {
+        if (res.writableEnded) return;
+        const handle = await open(logFile, 'r').catch(() => null);
+        if (!handle) return;
+        try {
+          const { size } = await handle.stat();
+          if (size <= offset) return;
+          const buf = Buffer.alloc(size - offset);
+          await handle.read(buf, 0, buf.length, offset);
+          offset = size;
+          res.write(`event: log\ndata: ${JSON.stringify({ text: buf.toString('utf8') })}\n\n`);
+        } finally {
+          await handle.close();
         }
       };
+      await sendLog();
+      send(job);
+      if (final(job)) return void res.end();
+      // One queue, so the log and the states go out in the order they happened.
+      let queue: Promise<void> = Promise.resolve();
+      const tail = setInterval(() => (queue = queue.then(sendLog).catch(() => undefined)), 500);
+      const onJob = (j: JobRow) => {
+        if (j.id !== job.id) return;
+        queue = queue
+          .then(sendLog)
+          .catch(() => undefined)
+          .then(() => {
+            if (res.writableEnded) return;
+            send(j);
+            if (final(j)) {
+              clearInterval(tail);
+              service.off('job', onJob);
+              res.end();
+            }
+          });
+      };
       service.on('job', onJob);
-      req.on('close', () => service.off('job', onJob));
+      req.on('close', () => {
+        clearInterval(tail);
+        service.off('job', onJob);
+      });
     })
   );
   return r;
