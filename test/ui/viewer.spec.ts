@@ -115,4 +115,53 @@ test.describe('catalog browser and swath viewer', () => {
     expect(Number(await output.getAttribute('data-rows'))).toBeGreaterThan(0);
     await page.notebook.save();
   });
+
+  test('the catalog form is restored on reload, and the panel follows the dark theme', async ({ page }) => {
+    await page.sidebar.openTab('hysope-catalog');
+    const panel = page.locator('.hy-Catalog');
+    await expect(panel.locator('.hy-Catalog-collection option[value="swot-riversp-reach"]')).toHaveCount(1, { timeout: 20_000 });
+    await panel.locator('.hy-Catalog-collection').selectOption('swot-riversp-reach');
+    await panel.locator('.hy-Catalog-pass').fill('51');
+    await panel.locator('.hy-Catalog-search').click();
+    await expect(panel).toHaveAttribute('data-matched', '3');
+    await page.waitForTimeout(600); // the form is saved 300 ms after a change
+    await page.reload();
+    await page.sidebar.openTab('hysope-catalog');
+    await expect(panel.locator('.hy-Catalog-collection')).toHaveValue('swot-riversp-reach', { timeout: 20_000 });
+    await expect(panel.locator('.hy-Catalog-pass')).toHaveValue('51');
+    // A restored form searches again by itself.
+    await expect(panel).toHaveAttribute('data-matched', '3', { timeout: 20_000 });
+
+    const background = () => panel.evaluate((e) => getComputedStyle(e).backgroundColor);
+    const light = await background();
+    await page.evaluate(() => (window as unknown as LabWindow).jupyterapp.commands.execute('apputils:change-theme', { theme: 'JupyterLab Dark' }));
+    await expect(page.locator('body')).toHaveAttribute('data-jp-theme-light', 'false', { timeout: 20_000 });
+    const dark = await background();
+    expect(dark).not.toBe(light);
+    const [r, g, b] = dark.match(/\d+/g)!.map(Number) as [number, number, number];
+    expect((0.2126 * r + 0.7152 * g + 0.0722 * b) / 255).toBeLessThan(0.35);
+    await page.evaluate(() => (window as unknown as LabWindow).jupyterapp.commands.execute('apputils:change-theme', { theme: 'JupyterLab Light' }));
+    await expect(page.locator('body')).toHaveAttribute('data-jp-theme-light', 'true', { timeout: 20_000 });
+    // Leave the form empty for the other tests (the lab keeps its state between them).
+    await panel.locator('.hy-Catalog-pass').fill('');
+    await panel.locator('.hy-Catalog-collection').selectOption('');
+    await page.waitForTimeout(600);
+  });
+
+  test('an item dragged onto a notebook cell becomes its code', async ({ page }) => {
+    await page.notebook.createNew('dragged.ipynb', { kernel: 'tslab' });
+    await page.sidebar.openTab('hysope-catalog');
+    const panel = page.locator('.hy-Catalog');
+    await expect(panel.locator('.hy-Catalog-collection option[value="swot-riversp-reach"]')).toHaveCount(1, { timeout: 20_000 });
+    await panel.locator('.hy-Catalog-collection').selectOption('swot-riversp-reach');
+    await panel.locator('.hy-Catalog-search').click();
+    await expect(panel).toHaveAttribute('data-state', 'ready');
+    const item = panel.locator('.hy-Catalog-item', { hasText: 'Reach_548' });
+    await item.dragTo(page.locator('.jp-Cell .cm-content').first());
+    const source = page.locator('.jp-Cell .cm-content').first();
+    await expect(source).toContainText("from '@hysope/kernels-bridge'");
+    await expect(source).toContainText('SWOT_L2_HR_RiverSP_Reach_548_011_NA');
+    await panel.locator('.hy-Catalog-collection').selectOption('');
+    await page.waitForTimeout(600);
+  });
 });
