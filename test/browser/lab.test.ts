@@ -6,14 +6,14 @@ import { launchChromium } from './chromium.js';
 import { startLab, type TestLab } from './lab.js';
 
 /** Opens the lab and collects console errors and uncaught exceptions. */
-async function openLab(browser: Browser, lab: TestLab): Promise<{ page: Page; errors: string[] }> {
+async function openLab(browser: Browser, lab: TestLab, query = ''): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
   const errors: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${lab.url}/lab?token=${lab.token}`);
+  await page.goto(`${lab.url}/lab?token=${lab.token}${query}`);
   await page.waitForFunction(() => (window as any).jupyterapp && document.querySelector('.jp-Launcher'), null, { timeout: 60_000 });
   return { page, errors };
 }
@@ -37,6 +37,14 @@ describe('the HYSOPE lab (JupyterLab 4.6 on Debian Jupyter Server, real Chromium
   it('opens with no console error and the gateway shown as reachable', async () => {
     const { page, errors } = await openLab(browser, lab);
     await page.waitForSelector('.hy-GatewayStatus[data-state="ok"]', { timeout: 20_000 });
+    await page.waitForTimeout(1000);
+    expect(errors, errors.join('\n')).toEqual([]);
+    await page.close();
+  });
+
+  it('opens with a workspace reset (/lab?reset) with no error', async () => {
+    // Was a pushState error while the page config lacked baseUrl.
+    const { page, errors } = await openLab(browser, lab, '&reset');
     await page.waitForTimeout(1000);
     expect(errors, errors.join('\n')).toEqual([]);
     await page.close();
