@@ -6,6 +6,7 @@ export default tseslint.config(
   {
     ignores: [
       'test-results/**',
+      '**/labextension/**',
       '**/dist/**',
       '**/lib/**',
       'server/lab/build/**',

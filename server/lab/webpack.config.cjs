@@ -3,6 +3,8 @@ const path = require('path');
 const miniSVGDataURI = require('mini-svg-data-uri');
 const { Build } = require('@jupyterlab/builder');
 const pkg = require('./package.json');
+const { ModuleFederationPlugin } = require('webpack').container;
+const { sharedPackages } = require('./shared.cjs');
 
 // Schemas and themes of every extension into build/, and build/style.js (their styles); the themes are
 // themselves webpack builds, returned here and run with the app's.
@@ -36,6 +38,15 @@ module.exports = (env, argv) =>
           { test: /duckdb-browser-eh\.worker\.js$|duckdb-eh\.wasm$/, type: 'asset/resource', generator: { filename: '[name].[contenthash][ext]' } }
         ]
       },
-      resolve: { fallback: { url: false, buffer: false, crypto: false, path: false, fs: false } }
+      resolve: { fallback: { url: false, buffer: false, crypto: false, path: false, fs: false } },
+      // The share scope prebuilt (federated) extensions find the lab's packages in (one instance of each).
+      plugins: [
+        new ModuleFederationPlugin({
+          name: 'hysope_lab',
+          shared: Object.fromEntries(
+            Object.entries(sharedPackages()).map(([name, version]) => [name, { singleton: true, eager: true, version, requiredVersion: `^${version}` }])
+          )
+        })
+      ]
     }
   ].concat(themes.map((t) => ({ ...t, mode: argv.mode ?? 'development', devtool: false })));

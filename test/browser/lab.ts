@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +15,10 @@ export interface TestLab {
 }
 
 /** Starts the real lab (server/lab/start-lab.sh) on a free port, pointed at `gatewayUrl`. */
-export async function startLab(gatewayUrl: string, notebooksDir?: string): Promise<TestLab> {
+export async function startLab(gatewayUrl: string, notebooksDir?: string, options: { labextensions?: Record<string, string> } = {}): Promise<TestLab> {
   const state = await mkdtemp(path.join(os.tmpdir(), 'hysope-lab-'));
+  // Prebuilt extensions installed the way a deployment installs them: <data>/labextensions/<package name>.
+  for (const [name, dir] of Object.entries(options.labextensions ?? {})) await cp(dir, path.join(state, 'data', 'labextensions', name), { recursive: true });
   await mkdir(path.join(ROOT, 'test-results'), { recursive: true });
   // NOTE: test notebooks go under test-results/ (ignored), inside the repository so tslab resolves our packages,
   // never into notebooks/ that users open.

@@ -132,6 +132,60 @@ const ALWAYS_DISABLED = [
   '@jupyterlab/notebook-extension:language-server'
 ];
 
+// Webpack's module federation runtime (ModuleFederationPlugin in webpack.config.cjs).
+declare const __webpack_init_sharing__: (scope: string) => Promise<void>;
+declare const __webpack_share_scopes__: { default: unknown };
+
+/** A prebuilt (federated) extension as jupyterlab_server lists it in the page config. */
+interface FederatedExtension {
+  name: string;
+  load: string;
+  extension?: string;
+  mimeExtension?: string;
+  style?: string;
+}
+
+interface Container {
+  init(scope: unknown): Promise<void>;
+  get(module: string): Promise<() => unknown>;
+}
+
+function loadScript(url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = url;
+    script.onload = () => resolve();
+    script.onerror = () => reject(new Error(`cannot load ${url}`));
+    document.head.appendChild(script);
+  });
+}
+
+/**
+ * Loads the prebuilt extensions installed in the lab's labextensions folders (an existing deployment
+ * installs ours without rebuilding the lab): each one's remote entry, initialised with the lab's share scope.
+ */
+async function loadFederated(): Promise<{ plugins: Map<string, PluginModule>; mime: IRenderMime.IExtensionModule[] }> {
+  const plugins = new Map<string, PluginModule>();
+  const mime: IRenderMime.IExtensionModule[] = [];
+  const list = JSON.parse(PageConfig.getOption('federated_extensions') || '[]') as FederatedExtension[];
+  if (!list.length) return { plugins, mime };
+  await __webpack_init_sharing__('default');
+  const base = PageConfig.getOption('fullLabextensionsUrl');
+  for (const ext of list) {
+    try {
+      await loadScript(`${base}/${ext.name}/${ext.load}`);
+      const container = (window as unknown as { _JUPYTERLAB: Record<string, Container> })._JUPYTERLAB[ext.name]!;
+      await container.init(__webpack_share_scopes__.default);
+      if (ext.style) (await container.get(ext.style))();
+      if (ext.extension) plugins.set(ext.name, (await container.get(ext.extension))() as PluginModule);
+      if (ext.mimeExtension) mime.push((await container.get(ext.mimeExtension))() as IRenderMime.IExtensionModule);
+    } catch (error) {
+      console.error(`the prebuilt extension ${ext.name} could not be loaded`, error);
+    }
+  }
+  return { plugins, mime };
+}
+
 function pluginsOf(mod: PluginModule): JupyterFrontEndPlugin<unknown>[] {
   const m = mod as unknown as { default?: PluginModule };
   const value = m && m.default ? m.default : mod;
@@ -142,7 +196,12 @@ async function main(): Promise<void> {
   const disabled = [...ALWAYS_DISABLED, ...(JSON.parse(PageConfig.getOption('disabledExtensions') || '[]') as string[])];
   const deferred = JSON.parse(PageConfig.getOption('deferredExtensions') || '[]') as string[];
   const isDisabled = (id: string) => disabled.some((p) => id === p || id.startsWith(`${p}:`));
-  const plugins = Object.values(EXTENSIONS)
+  // A prebuilt extension replaces the built-in one of the same package (as in JupyterLab).
+  const federated = await loadFederated();
+  const plugins = Object.entries(EXTENSIONS)
+    .filter(([name]) => !federated.plugins.has(name))
+    .map(([, mod]) => mod)
+    .concat([...federated.plugins.values()])
     .flatMap(pluginsOf)
     .filter((p) => !isDisabled(p.id));
   // UI tests: Galata's in-page helpers (window.galata), loaded only when the server asks for them.
@@ -156,7 +215,7 @@ async function main(): Promise<void> {
   const lab = new JupyterLab({
     pluginRegistry: registry,
     serviceManager,
-    mimeExtensions: MIME_EXTENSIONS,
+    mimeExtensions: [...MIME_EXTENSIONS, ...federated.mime],
     disabled: { matches: plugins.filter((p) => isDisabled(p.id)).map((p) => p.id), patterns: disabled },
     deferred: { matches: plugins.filter((p) => deferred.includes(p.id)).map((p) => p.id), patterns: deferred },
     availablePlugins: plugins.map((p) => ({
