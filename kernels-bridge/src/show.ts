@@ -90,11 +90,18 @@ function tslabDisplay(): Display | null {
   }
 }
 
+/** The display of a Deno Jupyter kernel (`deno jupyter`), if this code runs in one. */
+function denoDisplay(): Display | null {
+  const deno = (globalThis as { Deno?: { jupyter?: { display(bundle: MimeBundle, options: { raw: boolean }): unknown } } }).Deno;
+  const display = deno?.jupyter?.display;
+  return display ? (bundle) => void display(bundle, { raw: true }) : null;
+}
+
 /** Display helpers: emit the viewer's MIME bundles (with text and HTML fallbacks). */
 export function createShow(display?: Display | null) {
   const out = (bundle: MimeBundle) => {
     // Undefined: the kernel's display, looked up at each call (tslab sets it per execution); null: none.
-    const d = display === undefined ? tslabDisplay() : display;
+    const d = display === undefined ? (tslabDisplay() ?? denoDisplay()) : display;
     if (d) d(bundle);
     // Shown by the kernel: nothing more to print (a returned bundle would also print as text).
     return (display === undefined && d ? undefined : bundle) as MimeBundle;
