@@ -122,9 +122,13 @@ test.describe('catalog browser and swath viewer', () => {
     await expect(panel.locator('.hy-Catalog-collection option[value="swot-riversp-reach"]')).toHaveCount(1, { timeout: 20_000 });
     await panel.locator('.hy-Catalog-collection').selectOption('swot-riversp-reach');
     await panel.locator('.hy-Catalog-pass').fill('51');
+    // The form goes to the state database, which the lab saves in the workspace on the server (both debounced).
+    const saved = page.waitForResponse(
+      (r) => r.url().includes('/api/workspaces') && r.request().method() === 'PUT' && (r.request().postData() ?? '').includes('"51"')
+    );
     await panel.locator('.hy-Catalog-search').click();
     await expect(panel).toHaveAttribute('data-matched', '3');
-    await page.waitForTimeout(600); // the form is saved 300 ms after a change
+    await saved;
     await page.reload();
     await page.sidebar.openTab('hysope-catalog');
     await expect(panel.locator('.hy-Catalog-collection')).toHaveValue('swot-riversp-reach', { timeout: 20_000 });

@@ -123,7 +123,12 @@ const plugin: JupyterFrontEndPlugin<ICatalogSelection> = {
           console.warn('HYSOPE catalog settings could not be loaded', e);
         }
       }
+      // Only a new URL or token changes the catalog (the signal also says when reachability changes).
+      let connection = `${gateway.baseUrl} ${gateway.token ?? ''}`;
       gateway.changed.connect(() => {
+        const now = `${gateway.baseUrl} ${gateway.token ?? ''}`;
+        if (now === connection) return;
+        connection = now;
         saved = panel.state;
         apply();
       });

@@ -64,7 +64,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
     app.shell.add(panel, 'left', { rank: 160 });
     restorer?.add(panel, 'hysope-jobs');
     void app.restored.then(() => panel.start());
-    gateway.changed.connect(() => void panel.start());
+    // Only a new URL or token restarts the panel (the signal also says when reachability changes).
+    let connection = `${gateway.baseUrl} ${gateway.token ?? ''}`;
+    gateway.changed.connect(() => {
+      const now = `${gateway.baseUrl} ${gateway.token ?? ''}`;
+      if (now === connection) return;
+      connection = now;
+      void panel.start();
+    });
 
     app.commands.addCommand(CommandIDs.open, { label: trans.__('Open the HYSOPE job launcher'), execute: () => app.shell.activateById(panel.id) });
 
