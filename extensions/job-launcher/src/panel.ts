@@ -26,6 +26,7 @@ export class JobsPanel extends Widget {
   private processes: ProcessSummary[] = [];
   private description: ProcessDescription | null = null;
   private fields: FormField[] = [];
+  private chooseSeq = 0;
   private jobs = new Map<string, JobStatus>();
   /** Inputs of the jobs submitted from this lab (for retry). */
   private submitted = new Map<string, { process: string; inputs: Record<string, unknown> }>();
@@ -104,12 +105,18 @@ export class JobsPanel extends Widget {
   /** Shows the form of a process. */
   async choose(id: string): Promise<void> {
     this.processSelect.value = id;
+    // The form already shown is kept (what was typed in it too); only the last choice is drawn.
+    if (this.description?.id === id && this.fields.length) return;
+    const seq = ++this.chooseSeq;
+    let description: ProcessDescription;
     try {
-      this.description = await this.api.describe(id);
+      description = await this.api.describe(id);
     } catch (error) {
       this.actions.error((error as Error).message);
       return;
     }
+    if (seq !== this.chooseSeq) return;
+    this.description = description;
     this.descriptionEl.textContent = this.description.description ?? '';
     this.fields = Object.entries(this.description.inputs).map(([name, input]) =>
       buildField(name, input, {
