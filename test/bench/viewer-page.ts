@@ -6,7 +6,8 @@ import { configureWasm } from '../../kernels-bridge/src/wasm-config.js';
 import { sqlWasm } from '../../kernels-bridge/src/sql-wasm.js';
 import { colorize, interleave, robustRange } from '../../extensions/swath-viewer/src/geo.js';
 
-interface FrameResult {
+/** What one frame measurement returns (also read by the benchmark harness). */
+export interface FrameResult {
   rows: number;
   queryMs: number;
   firstFrameMs: number;

@@ -14,17 +14,10 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../browser/chromium.js';
 import { PIXC_NORMANDY, startGateway } from '../helpers.js';
 import { report } from './stats.js';
+import type { FrameResult } from './viewer-page.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WASM_DIST = path.resolve(HERE, '../../node_modules/@duckdb/duckdb-wasm/dist');
-
-interface FrameResult {
-  rows: number;
-  queryMs: number;
-  firstFrameMs: number;
-  heapBytes: number;
-  arrayBytes: number;
-}
 
 /** A PIXC-like cloud of `n` points: the real Normandy sample repeated on a grid of offsets, spatially sorted. */
 async function synthesize(dir: string, source: string, n: number): Promise<string> {
