@@ -1,7 +1,7 @@
 // The Binder configuration's build and start steps, run here without Docker: binder/postBuild ingests the
 // samples and registers the kernels for the user; binder/start starts the gateway, then the command a hub
 // would give, whose Jupyter Server serves the HYSOPE lab pointed at that gateway.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,15 +14,19 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 describe('Binder (repo2docker) build and start steps', () => {
   let home = '';
-  const children: number[] = [];
+  const children: ChildProcess[] = [];
   afterAll(async () => {
-    for (const pid of children)
+    for (const child of children) {
+      const exited = new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
       try {
-        process.kill(-pid, 'SIGTERM');
+        process.kill(-child.pid!, 'SIGTERM');
       } catch {
         // Already gone.
       }
-    if (home) await rm(home, { recursive: true, force: true });
+      await exited;
+    }
+    // The gateway (started in the background by binder/start) may still be closing its database.
+    if (home) await rm(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 300 });
   });
 
   it("the Dockerfile builds with the repository's own steps on Debian 12 with Node 20", () => {
@@ -58,7 +62,7 @@ describe('Binder (repo2docker) build and start steps', () => {
       ],
       { env: { ...env, HYSOPE_PORT: String(gatewayPort), HYSOPE_LOG_LEVEL: 'warn' }, detached: true, stdio: 'ignore' }
     );
-    children.push(lab.pid!);
+    children.push(lab);
     let html = '';
     for (let i = 0; i < 120 && !html; i++) {
       html = await fetch(`http://127.0.0.1:${labPort}/lab`).then(
