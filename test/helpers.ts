@@ -39,6 +39,8 @@ export interface TestGateway {
   gateway: Gateway;
   dataDir: string;
   ingest(file: string, owner?: string): ReturnType<typeof ingestFile>;
+  /** Creates a user (or changes its role) and returns the headers that authenticate as them. */
+  user(name: string, role: string): Promise<{ key: string; headers: Record<string, string> }>;
   stop(): Promise<void>;
 }
 
@@ -98,6 +100,10 @@ export async function startGateway(options: { databaseUrl?: string; env?: Record
     gateway,
     dataDir,
     ingest: (file, owner?: string) => ingestFile(gateway.store, dataDir, file, { owner, observe: gateway.observeIngest }),
+    async user(name: string, role: string) {
+      const key = await gateway.users.addUser(name, role);
+      return { key, headers: { Authorization: `token ${key}` } };
+    },
     async stop() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));

@@ -25,5 +25,8 @@ export const ErrorTypes = {
   unsupportedMediaType: `${ERROR_TYPE_BASE}unsupported-media-type`,
   tooManyRequests: `${ERROR_TYPE_BASE}too-many-requests`,
   unauthorized: `${ERROR_TYPE_BASE}unauthorized`,
+  forbidden: `${ERROR_TYPE_BASE}forbidden`,
+  unavailable: `${ERROR_TYPE_BASE}unavailable`,
+  payloadTooLarge: `${ERROR_TYPE_BASE}payload-too-large`,
   internal: `${ERROR_TYPE_BASE}internal`
 } as const;

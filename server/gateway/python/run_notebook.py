@@ -5,6 +5,7 @@ The parameters are injected in a new cell (tagged "injected-parameters") after t
 "parameters" (or first). The executed notebook is written even when a cell fails; exit code 1 then.
 """
 import json
+import keyword
 import sys
 
 import nbclient
@@ -14,6 +15,9 @@ import nbformat
 def assignments(params, language):
     lines = []
     for name, value in params.items():
+        # Names are identifiers (the gateway checks it too); values go in as JSON literals, never as code.
+        if not (isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)):
+            raise ValueError(f"parameter name {name!r} is not an identifier")
         text = json.dumps(value)
         if language in ("typescript", "javascript"):
             lines.append(f"{name} = {text};")

@@ -3,7 +3,8 @@ import path from 'node:path';
 import express, { type Request } from 'express';
 import { pino, type Logger } from 'pino';
 import { HubAuthenticator } from './auth/hub.js';
-import { authenticate, principalOf, rateLimit } from './auth/middleware.js';
+import { authenticate, principalOf, rateLimit, redactUrl } from './auth/middleware.js';
+import { corsPolicy } from './http/cors.js';
 import { UserStore } from './auth/users.js';
 import { CatalogService } from './catalog/service.js';
 import type { IngestResult } from './catalog/ingest.js';
@@ -16,7 +17,11 @@ import { HarmonizedService, harmonizedRoutes } from './dissemination/harmonized.
 import { hydrocronRoutes } from './dissemination/hydrocron.js';
 import { TimeseriesService } from './dissemination/timeseries.js';
 import { timeseriesRoutes } from './dissemination/timeseries-routes.js';
-import { errorHandler, notFoundHandler } from './http/errors.js';
+import { asyncHandler, errorHandler, notFoundHandler, sendException } from './http/errors.js';
+import { ErrorTypes } from '@hysope/api';
+import { anonymous } from './auth/principal.js';
+import { filterCollections } from './monitoring/metrics.js';
+import { safeEqual } from './auth/secrets.js';
 import { healthRoutes } from './monitoring/health.js';
 import { EventBus, eventRoutes } from './monitoring/events.js';
 import { Metrics } from './monitoring/metrics.js';
@@ -66,21 +71,33 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  const baseUrl = (req: Request) => config.publicUrl?.replace(/\/+$/, '') ?? `${req.protocol}://${req.get('host')}`;
-  app.use((req, res, next) => {
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Range, If-None-Match, If-Modified-Since');
-    res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, ETag, Accept-Ranges, Last-Modified');
-    if (req.method === 'OPTIONS') return void res.status(204).end();
-    next();
-  });
+  app.set('trust proxy', config.trustProxy);
+  let listenUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
+  // Links are built from HYSOPE_PUBLIC_URL, else from the Host header only when it is the listen address or
+  // an allowed host; any other Host gets links to the listen address (a forged Host rewrites nothing).
+  const allowedHosts = () => {
+    const listen = new URL(listenUrl);
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(listen.hostname) ? ['127.0.0.1', 'localhost', '[::1]'].map((h) => `${h}:${listen.port}`) : [];
+    return new Set([listen.host, ...loopback, ...config.allowedHosts].map((h) => h.toLowerCase()));
+  };
+  const baseUrl = (req: Request) => {
+    if (config.publicUrl) return config.publicUrl.replace(/\/+$/, '');
+    const host = (req.get('host') ?? '').toLowerCase();
+    return host && allowedHosts().has(host) ? `${req.protocol}://${host}` : listenUrl;
+  };
+  app.use(corsPolicy(config.corsOrigins));
   // Structured JSON logs (pino), one line per request, tied together by a request id the client may give.
   app.use((req, res, next) => {
-    const id = req.get('x-request-id')?.slice(0, 100) || randomUUID();
+    const given = req.get('x-request-id');
+    const id = given && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
     res.setHeader('X-Request-Id', id);
+    res.vary('Authorization');
     const started = performance.now();
     res.on('finish', () =>
-      log.info({ req: id, method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request')
+      log.info(
+        { req: id, method: req.method, url: redactUrl(req.originalUrl), status: res.statusCode, ms: Math.round(performance.now() - started) },
+        'request'
+      )
     );
     next();
   });
@@ -88,14 +105,27 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   const metrics = new Metrics(db, config.dataDir);
   const bus = new EventBus();
   app.use(metrics.middleware());
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
   app.use(
     '/health',
-    healthRoutes(db, () => jobs.executor.ready(), config.dataDir)
+    healthRoutes(db, () => jobs.executor.ready(), config.dataDir, config.minFreeBytes, log)
   );
   const users = new UserStore(db);
+  // Prometheus: every collection for the scraper's token (HYSOPE_METRICS_TOKEN) or an admin, otherwise only
+  // the series of the collections the caller may see.
+  app.get(
+    '/metrics',
+    asyncHandler(async (req, res) => {
+      const token = /^bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
+      const scraper = config.metricsToken !== undefined && token !== undefined && safeEqual(token, config.metricsToken);
+      const caller = scraper ? null : token ? await users.byKey(token) : anonymous(req.ip ?? 'unknown');
+      if (!scraper && !caller)
+        return sendException(res, 401, ErrorTypes.unauthorized, 'Unauthorized', 'the metrics token or API key is not valid', '/metrics');
+      const text = await metrics.registry.metrics();
+      const visible = scraper || caller!.role === 'admin' ? null : new Set(await catalog.visible(caller!));
+      res.setHeader('Cache-Control', 'private, no-store');
+      res.type(metrics.registry.contentType).send(visible ? filterCollections(text, visible) : text);
+    })
+  );
   app.use(authenticate(users, config.hubApiUrl ? new HubAuthenticator(config.hubApiUrl) : null));
   app.use(rateLimit(config.rateLimit));
   const series = new TimeseriesService(config.dataDir, db);
@@ -106,10 +136,12 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   );
   const seriesVisible = async (res: import('express').Response, collection: string) => (await catalog.visible(principalOf(res))).includes(collection);
   app.use('/hydrocron/v1', hydrocronRoutes(series, seriesVisible));
-  let listenUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
   const observeIngest = (r: IngestResult) => {
     metrics.ingests.inc({ collection: r.ok ? r.collection : 'unknown', outcome: r.ok ? 'ok' : 'failed' });
-    bus.publish(r.ok ? 'ingest.done' : 'ingest.failed', r.ok ? { collection: r.collection, id: r.id, rows: r.rows } : { file: r.file, error: r.error });
+    bus.publish(
+      r.ok ? 'ingest.done' : 'ingest.failed',
+      r.ok ? { collection: r.collection, id: r.id, rows: r.rows, owner: r.owner ?? null } : { file: r.file, error: r.error }
+    );
   };
   const jobs = new JobService({
     jobs: new JobStore(db),
@@ -117,24 +149,28 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     users,
     dataDir: config.dataDir,
     gatewayUrl: () => listenUrl,
-    processes: BUILTIN_PROCESSES
+    processes: BUILTIN_PROCESSES,
+    inboxes: config.inboxes.length ? config.inboxes : [path.join(config.dataDir, 'inbox')],
+    wallSeconds: config.jobLimits.wallSeconds,
+    uidBase: config.jobUidBase
   });
   jobs.executor =
     config.executor === 'slurm'
-      ? new SlurmExecutor(jobs.events, { partition: process.env['HYSOPE_SLURM_PARTITION'] })
+      ? new SlurmExecutor(jobs.events, { partition: process.env['HYSOPE_SLURM_PARTITION'], limits: config.jobLimits })
       : config.executor === 'kubernetes'
         ? new KubernetesExecutor(jobs.events, {
             namespace: process.env['HYSOPE_K8S_NAMESPACE'] ?? 'hysope',
             image: process.env['HYSOPE_K8S_IMAGE'] ?? 'hysope/gateway:0.1.0',
             claim: process.env['HYSOPE_K8S_CLAIM'] ?? 'hysope-data',
             dataPath: config.dataDir,
-            workerPath: process.env['HYSOPE_K8S_WORKER'] ?? '/app/server/gateway/dist/production/worker.js'
+            workerPath: process.env['HYSOPE_K8S_WORKER'] ?? '/app/server/gateway/dist/production/worker.js',
+            wallSeconds: config.jobLimits.wallSeconds
           })
-        : new LocalExecutor(config.jobConcurrency, jobs.events);
-  jobs.on('job', (j: { id: string; process_id: string; status: string; progress: number; error: string | null }) =>
-    bus.publish('job.status', { job: j.id, process: j.process_id, status: j.status, progress: j.progress, error: j.error })
+        : new LocalExecutor(config.jobConcurrency, jobs.events, config.jobLimits);
+  jobs.on('job', (j: { id: string; process_id: string; status: string; progress: number; error: string | null; owner: string | null }) =>
+    bus.publish('job.status', { job: j.id, process: j.process_id, status: j.status, progress: j.progress, error: j.error, owner: j.owner })
   );
-  app.use('/events', eventRoutes(bus));
+  app.use('/events', eventRoutes(bus, async (p) => new Set(await catalog.visible(p))));
   const stopWatchdog = startWatchdog(db, config.dataDir, bus, {
     staleSwotHours: config.alertStaleSwotHours,
     minFreeFraction: config.alertMinFree,

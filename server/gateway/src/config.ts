@@ -24,9 +24,43 @@ export const Config = z.object({
   jobConcurrency: z.number().int().min(1).max(256),
   /** Requests per minute per caller (0: no limit). */
   rateLimit: z.number().int().min(0),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  /** Browser origins allowed by CORS (`*`: any); none by default (`hysope start` adds its lab's). */
+  corsOrigins: z.array(z.string()),
+  /** Host headers links may be built from when `publicUrl` is unset (the listen address always is). */
+  allowedHosts: z.array(z.string()),
+  /** Express "trust proxy": which proxies' X-Forwarded-For gives the client address (none by default). */
+  trustProxy: z.union([z.boolean(), z.string()]),
+  /** Bearer token of the Prometheus scraper: with it, /metrics shows every collection. */
+  metricsToken: z.string().optional(),
+  /** Folders `ingest` jobs may read granules from (real paths; nothing else on the server). */
+  inboxes: z.array(z.string()),
+  /** /health/ready fails below this many free bytes on the data disk. */
+  minFreeBytes: z.number().int().min(0),
+  /** Limits of every job: wall time (s), CPU time (s), memory (address space, MiB), processes, open files. */
+  jobLimits: z.object({
+    wallSeconds: z.number().int().min(1),
+    cpuSeconds: z.number().int().min(1),
+    memoryMb: z.number().int().min(64),
+    processes: z.number().int().min(8),
+    files: z.number().int().min(64)
+  }),
+  /** First uid of the per-job accounts (when the gateway runs as root, each job runs as its own uid). */
+  jobUidBase: z.number().int().min(1000)
 });
 export type Config = z.infer<typeof Config>;
+
+const list = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+function trustProxy(v: string | undefined): boolean | string {
+  if (!v || v === 'false') return false;
+  if (v === 'true') return true;
+  return v;
+}
 
 /** CLI flags that override the environment. */
 export interface ConfigFlags {
@@ -55,7 +89,21 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     alertMinFree: Number(env['HYSOPE_ALERT_MIN_FREE'] ?? 0.1),
     watchdogMs: Number(env['HYSOPE_WATCHDOG_MS'] ?? 60_000),
     executor: env['HYSOPE_EXECUTOR'] ?? 'local',
-    logLevel: env['HYSOPE_LOG_LEVEL'] ?? 'info'
+    logLevel: env['HYSOPE_LOG_LEVEL'] ?? 'info',
+    corsOrigins: list(env['HYSOPE_CORS_ORIGINS']),
+    allowedHosts: list(env['HYSOPE_ALLOWED_HOSTS']),
+    trustProxy: trustProxy(env['HYSOPE_TRUST_PROXY']),
+    metricsToken: env['HYSOPE_METRICS_TOKEN'] || undefined,
+    inboxes: list(env['HYSOPE_INBOXES']).map((p) => path.resolve(p)),
+    minFreeBytes: Number(env['HYSOPE_MIN_FREE_BYTES'] ?? 256 * 1024 * 1024),
+    jobLimits: {
+      wallSeconds: Number(env['HYSOPE_JOB_WALL_SECONDS'] ?? 6 * 3600),
+      cpuSeconds: Number(env['HYSOPE_JOB_CPU_SECONDS'] ?? 6 * 3600),
+      memoryMb: Number(env['HYSOPE_JOB_MEMORY_MB'] ?? 16384),
+      processes: Number(env['HYSOPE_JOB_PROCESSES'] ?? 256),
+      files: Number(env['HYSOPE_JOB_FILES'] ?? 4096)
+    },
+    jobUidBase: Number(env['HYSOPE_JOB_UID_BASE'] ?? 200000)
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -10,3 +10,15 @@ export class NotFoundError extends Error {
 export class ConflictError extends Error {
   override name = 'ConflictError';
 }
+/** A caller that must sign in first: 401. */
+export class UnauthorizedError extends Error {
+  override name = 'UnauthorizedError';
+}
+/** A signed-in caller without the right: 403. */
+export class ForbiddenError extends Error {
+  override name = 'ForbiddenError';
+}
+/** A part the gateway depends on (the store) does not answer: 503 with Retry-After. */
+export class UnavailableError extends Error {
+  override name = 'UnavailableError';
+}

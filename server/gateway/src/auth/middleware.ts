@@ -1,6 +1,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ErrorTypes } from '@hysope/api';
 import { sendException } from '../http/errors.js';
+import { redactUrl } from '../http/redact.js';
+export { redactUrl } from '../http/redact.js';
 import type { HubAuthenticator } from './hub.js';
 import { anonymous, type Principal } from './principal.js';
 import type { UserStore } from './users.js';
@@ -10,30 +12,88 @@ export function principalOf(res: Response): Principal {
   return res.locals['principal'] as Principal;
 }
 
-function tokenOf(req: Request): string | null {
+/** The credentials of a request: a token, none, or a scheme we do not take (answered 401, never served as anonymous). */
+function tokenOf(req: Request): { token: string } | { none: true } | { refused: string } {
   const header = req.get('authorization');
-  const m = header ? /^(?:token|bearer)\s+(.+)$/i.exec(header.trim()) : null;
-  if (m) return m[1]!.trim();
+  if (header) {
+    const m = /^(?:token|bearer)\s+(\S+)\s*$/i.exec(header.trim());
+    if (m) return { token: m[1]! };
+    const scheme = /^\S+/.exec(header.trim())?.[0] ?? '';
+    return { refused: `the Authorization scheme "${scheme.slice(0, 20)}" is not accepted; send "Authorization: token KEY" (or Bearer)` };
+  }
   const key = req.query['api_key'];
-  return typeof key === 'string' && key ? key : null;
+  if (typeof key === 'string' && key) return { token: key };
+  return { none: true };
+}
+
+/**
+ * Failed authentications per client address: `perMinute` allowed, then 429 until the bucket refills, so
+ * keys cannot be guessed at the speed of the network.
+ */
+class FailureLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  constructor(private readonly perMinute: number) {}
+  /** Seconds to wait before this address may try again, or 0. */
+  blocked(address: string): number {
+    const b = this.bucket(address);
+    return b.tokens < 1 ? Math.ceil(((1 - b.tokens) / this.perMinute) * 60) : 0;
+  }
+  fail(address: string): void {
+    const b = this.bucket(address);
+    b.tokens -= 1;
+    if (this.buckets.size > 100_000) this.buckets.clear();
+    this.buckets.set(address, b);
+  }
+  private bucket(address: string): { tokens: number; at: number } {
+    const now = Date.now();
+    const b = this.buckets.get(address) ?? { tokens: this.perMinute, at: now };
+    b.tokens = Math.min(this.perMinute, b.tokens + ((now - b.at) / 60_000) * this.perMinute);
+    b.at = now;
+    return b;
+  }
 }
 
 /**
  * Resolves the caller: an API key of ours, else a JupyterHub token (when a hub is configured), else
- * anonymous. A token that nobody knows is a 401 (so a typo is not silently served as public).
+ * anonymous. A token that nobody knows is a 401 (so a typo is not silently served as public), and so is
+ * an Authorization scheme we do not take (Basic); failed attempts are rate limited per client address
+ * (`failuresPerMinute`) before any key is looked up.
  */
-export function authenticate(users: UserStore, hub: HubAuthenticator | null): RequestHandler {
+export function authenticate(users: UserStore, hub: HubAuthenticator | null, failuresPerMinute = 30): RequestHandler {
+  const failures = new FailureLimiter(failuresPerMinute);
   return (req: Request, res: Response, next: NextFunction) => {
-    const token = tokenOf(req);
-    if (!token) {
-      res.locals['principal'] = anonymous(req.ip ?? 'unknown');
+    const credentials = tokenOf(req);
+    const address = req.ip ?? 'unknown';
+    if ('none' in credentials) {
+      res.locals['principal'] = anonymous(address);
       return next();
     }
-    (async () => (await users.byKey(token)) ?? (hub ? await hub.verify(token) : null))().then(
+    const wait = failures.blocked(address);
+    if (wait > 0) {
+      res.setHeader('Retry-After', String(wait));
+      return sendException(
+        res,
+        429,
+        ErrorTypes.tooManyRequests,
+        'Too Many Requests',
+        `too many failed authentications from this address; retry in ${wait} s`,
+        redactUrl(req.originalUrl)
+      );
+    }
+    const unauthorized = (detail: string) => {
+      failures.fail(address);
+      res.setHeader('WWW-Authenticate', 'Bearer realm="hysope"');
+      sendException(res, 401, ErrorTypes.unauthorized, 'Unauthorized', detail, redactUrl(req.originalUrl));
+    };
+    if ('refused' in credentials) return unauthorized(credentials.refused);
+    const token = credentials.token;
+    (async () => (await users.byKey(token)) ?? (hub && token.length <= 200 ? await hub.verify(token) : null))().then(
       (principal) => {
-        if (!principal)
-          return sendException(res, 401, ErrorTypes.unauthorized, 'Unauthorized', 'the API key or JupyterHub token is not valid', req.originalUrl);
+        if (!principal) return unauthorized('the API key or JupyterHub token is not valid');
         res.locals['principal'] = principal;
+        // Answers that depend on who asks are never shared by caches.
+        res.setHeader('Cache-Control', 'private');
+        res.vary('Authorization');
         next();
       },
       (error) => next(error)

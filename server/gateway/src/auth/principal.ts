@@ -2,8 +2,12 @@
 export const ACCESS_LEVELS = ['public', 'educational', 'scientific', 'institutional', 'private'] as const;
 export type AccessLevel = (typeof ACCESS_LEVELS)[number];
 
-/** Roles a user can have: each sees its own level and the levels before it (not `private`, which is by owner). */
-export const ROLES = ['public', 'educational', 'scientific', 'institutional'] as const;
+/**
+ * Roles, each with the rights of the ones before it. The first four are data audiences (a role sees its
+ * own access level and the wider ones); `producer` also deploys processes and ingests granules from the
+ * inboxes; `admin` also manages every process and may supersede anyone's private granules.
+ */
+export const ROLES = ['public', 'educational', 'scientific', 'institutional', 'producer', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who is calling: anonymous callers are `public` with no name. */
@@ -12,11 +16,18 @@ export interface Principal {
   role: Role;
   /** Identity for rate limiting: the user name, or the client address when anonymous. */
   key: string;
+  /** Set when the credentials are a job's own key: that job may read as its owner, nothing more. */
+  job?: string;
 }
 
 /** An anonymous caller. */
 export function anonymous(address: string): Principal {
   return { name: null, role: 'public', key: `ip:${address}` };
+}
+
+/** Whether `role` has at least the rights of `need`. */
+export function atLeast(role: Role, need: Role): boolean {
+  return ROLES.indexOf(role) >= ROLES.indexOf(need);
 }
 
 /** Whether a principal may see something at `level` owned by `owner`. */

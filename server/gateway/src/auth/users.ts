@@ -25,24 +25,51 @@ export class UserStore {
   }
 
   /**
-   * A new API key for an existing user (jobs act for their owner), or null when the user is not one of
-   * ours (a JupyterHub user: the job then sees public data only).
+   * A key for one job, acting for its owner (reads as the owner, may not start jobs or deploy), or null
+   * when the owner is not one of ours (a JupyterHub user: the job then sees public data only). It expires
+   * after `ttlSeconds` (the job's wall time) and is deleted when the job ends ({@link revokeJob}); only its
+   * hash is stored.
    */
-  async issueKey(name: string): Promise<{ key: string; revoke: () => Promise<void> } | null> {
+  async issueJobKey(name: string, jobId: string, ttlSeconds: number): Promise<string | null> {
     const exists = await this.db.query('select 1 from users where name = $1', [name]);
     if (exists.length === 0) return null;
     const key = `hyj_${randomBytes(24).toString('base64url')}`;
-    await this.db.query('insert into api_keys (hash, user_name) values ($1, $2)', [hash(key), name]);
-    return { key, revoke: async () => void (await this.db.query('delete from api_keys where hash = $1', [hash(key)])) };
+    await this.db.query(
+      `insert into api_keys (hash, user_name, job_id, expires) values ($1, $2, $3, now() + make_interval(secs => $4))`,
+      [hash(key), name, jobId, ttlSeconds]
+    );
+    return key;
   }
 
-  /** The user an API key belongs to, or null. */
+  /** Deletes a job's keys (when it ends, and at start-up for jobs that ended while the gateway was down). */
+  async revokeJob(jobId: string): Promise<void> {
+    await this.db.query('delete from api_keys where job_id = $1', [jobId]);
+  }
+
+  /** Deletes the keys of every job that is no longer running, and expired keys. */
+  async sweepJobKeys(): Promise<number> {
+    const rows = await this.db.query(
+      `delete from api_keys where expires < now()
+         or (job_id is not null and not exists (select 1 from jobs j where j.id = api_keys.job_id and j.status in ('accepted', 'running')))
+       returning hash`
+    );
+    return rows.length;
+  }
+
+  /** A user's role, or null for someone who is not one of ours. */
+  async role(name: string): Promise<Role | null> {
+    const rows = await this.db.query<{ role: Role }>('select role from users where name = $1', [name]);
+    return rows[0]?.role ?? null;
+  }
+
+  /** The user an API key belongs to (scoped to a job for a job's key), or null (unknown or expired). */
   async byKey(key: string): Promise<Principal | null> {
-    const rows = await this.db.query<{ name: string; role: Role }>(
-      'select u.name, u.role from api_keys k join users u on u.name = k.user_name where k.hash = $1',
+    if (key.length > 200) return null;
+    const rows = await this.db.query<{ name: string; role: Role; job_id: string | null }>(
+      'select u.name, u.role, k.job_id from api_keys k join users u on u.name = k.user_name where k.hash = $1 and (k.expires is null or k.expires > now())',
       [hash(key)]
     );
     const u = rows[0];
-    return u ? { name: u.name, role: u.role, key: `user:${u.name}` } : null;
+    return u ? { name: u.name, role: u.role, key: `user:${u.name}`, ...(u.job_id ? { job: u.job_id } : {}) } : null;
   }
 }

@@ -1,7 +1,7 @@
-import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { cp, lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { STAC_VERSION, type Item } from '@hysope/api';
-import { GranuleError, parseGranuleName, readProduct, type Product } from '../formats/index.js';
+import { GranuleError, firstSymlink, parseGranuleName, readProduct, type Product } from '../formats/index.js';
 import { writeGeoParquet } from '../formats/geoparquet.js';
 import { featureTypeOf, registerFields, timeseriesPath, writeTimeseries } from '../dissemination/timeseries-store.js';
 import { collectionDef } from './collections.js';
@@ -9,7 +9,7 @@ import type { CatalogStore, ItemRecord } from './store.js';
 
 /** The outcome of ingesting one file. */
 export type IngestResult =
-  | { file: string; ok: true; collection: string; id: string; rows: number; bytes: number; latest: string; seconds: number }
+  | { file: string; ok: true; collection: string; id: string; rows: number; bytes: number; latest: string; seconds: number; owner: string | null }
   | { file: string; ok: false; error: string };
 
 /** Version extension and processing extension, declared on every item. */
@@ -96,18 +96,24 @@ export function itemOf(product: Product, parquet: { href: string; bytes: number 
  * (item, supersession, collection extent) → files moved into place. A file that fails to read or store
  * leaves the catalog and the object store exactly as they were.
  */
-export async function ingestFile(
-  store: CatalogStore,
-  dataDir: string,
-  file: string,
-  options: { owner?: string; observe?: (result: IngestResult) => void } = {}
-): Promise<IngestResult> {
+export interface IngestOptions {
+  /** Owner of a new granule's items (a private workspace); a granule already in the catalog keeps its owner. */
+  owner?: string;
+  /**
+   * Who ingests, when not the operator: a private granule already in the catalog may be re-ingested or
+   * superseded only by its owner or an admin.
+   */
+  actor?: { name: string | null; admin: boolean };
+  observe?: (result: IngestResult) => void;
+}
+
+export async function ingestFile(store: CatalogStore, dataDir: string, file: string, options: IngestOptions = {}): Promise<IngestResult> {
   const result = await ingestOnce(store, dataDir, file, options);
   options.observe?.(result);
   return result;
 }
 
-async function ingestOnce(store: CatalogStore, dataDir: string, file: string, options: { owner?: string }): Promise<IngestResult> {
+async function ingestOnce(store: CatalogStore, dataDir: string, file: string, options: IngestOptions): Promise<IngestResult> {
   const t0 = performance.now();
   let product: Product;
   try {
@@ -116,6 +122,15 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
     return { file, ok: false, error: error instanceof GranuleError ? error.message : `${file}: ${(error as Error).message}` };
   }
   const def = collectionDef(product.collection)!;
+  // A granule already in the catalog (this version or another) keeps its owner: re-ingesting never
+  // publishes a private granule nor takes a shared one private.
+  const existing = await store.db.query<{ owner: string | null }>('select owner from items where collection = $1 and granule_key = $2 limit 1', [
+    product.collection,
+    granuleKey(product)
+  ]);
+  const owner = existing.length ? existing[0]!.owner : (options.owner ?? null);
+  if (existing.length && owner !== null && options.actor && !options.actor.admin && options.actor.name !== owner)
+    return { file, ok: false, error: `${product.id}: this granule is in a private workspace; only its owner or an admin may re-ingest or supersede it` };
   const parquetRel = `products/${product.collection}/${product.id}.parquet`;
   const sourceRel = `sources/${product.collection}/${product.id}/${path.basename(product.source.path)}`;
   const parquetPath = path.join(dataDir, parquetRel);
@@ -124,7 +139,7 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
   const tmpParquet = parquetPath + tag;
   const tmpSource = sourcePath + tag;
   // Private workspace items stay out of the shared time-series store.
-  const feature = options.owner ? null : featureTypeOf(product);
+  const feature = owner ? null : featureTypeOf(product);
   const granule = parseGranuleName(product.id);
   const seriesPath = feature ? timeseriesPath(dataDir, feature, granule?.continent ?? 'XX', product.id) : null;
   const tmpSeries = seriesPath ? seriesPath + tag : null;
@@ -132,7 +147,11 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
   try {
     const written = await writeGeoParquet(product, tmpParquet);
     await mkdir(path.dirname(sourcePath), { recursive: true });
-    await cp(product.source.path, tmpSource, { recursive: true });
+    await cp(product.source.path, tmpSource, { recursive: true, verbatimSymlinks: true });
+    // Checked on our copy (not before it, which a swap could defeat): no link ever enters the object store.
+    const info = await lstat(tmpSource);
+    const link = info.isSymbolicLink() ? tmpSource : info.isDirectory() ? await firstSymlink(tmpSource) : null;
+    if (link) throw new Error(`holds a symbolic link (${path.basename(link)}); links are refused at ingest`);
     if (feature && tmpSeries) await writeTimeseries(dataDir, product, feature, new Date(), tmpSeries);
     const auxiliary: Record<string, { rel: string; tmp: string; bytes: number }> = {};
     for (const [name, aux] of Object.entries(product.auxiliary ?? {})) {
@@ -163,7 +182,7 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
       bbox: product.bbox,
       content,
       searchText: searchTextOf(product, def.title),
-      owner: options.owner ?? null
+      owner
     };
     const { latest } = await store.db.transaction(async (tx) => {
       const result = await store.upsertItem(tx, record);
@@ -184,7 +203,8 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
       rows: written.rows,
       bytes: written.bytes,
       latest,
-      seconds: (performance.now() - t0) / 1000
+      seconds: (performance.now() - t0) / 1000,
+      owner
     };
   } catch (error) {
     await rm(tmpParquet, { force: true });

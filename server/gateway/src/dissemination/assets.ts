@@ -1,3 +1,4 @@
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { Router, type Response } from 'express';
 import { NotFoundError } from '../errors.js';
@@ -19,22 +20,33 @@ export function assetRoutes(dataDir: string, canRead: (res: Response, collection
   const root = path.resolve(dataDir);
   const r = Router();
   r.get(/^\/(products|sources)\/(.+)$/, async (req, res, next) => {
-    const rel = decodeURIComponent(req.path).replace(/^\/+/, '');
+    let rel: string;
+    try {
+      rel = decodeURIComponent(req.path).replace(/^\/+/, '');
+    } catch {
+      return next(new NotFoundError(`no asset at ${req.path}`));
+    }
     // products/<collection>/<item>[.<table>].parquet or sources/<collection>/<item>/<file>
     const [kind, collection, name] = rel.split('/');
     const itemId = kind === 'products' ? (name ?? '').replace(/(\.[a-z]+)?\.parquet$/, '') : (name ?? '');
-    if (!collection || !itemId || !(await canRead(res, collection, itemId).catch(() => false))) {
-      next(new NotFoundError(`no asset at ${req.path}`));
-      return;
+    if (rel.includes('\0') || rel.split('/').some((p) => p === '..' || p.startsWith('.'))) return next(new NotFoundError(`no asset at ${req.path}`));
+    // A store outage is an error (503), never "not found": clients would take the asset for deleted.
+    let allowed: boolean;
+    try {
+      allowed = !!collection && !!itemId && (await canRead(res, collection, itemId));
+    } catch (error) {
+      return next(error);
     }
-    const full = path.resolve(root, rel);
-    if (!full.startsWith(root + path.sep) || rel.split('/').some((p) => p === '..' || p.startsWith('.'))) {
-      next(new NotFoundError(`no asset at ${req.path}`));
-      return;
-    }
+    if (!allowed) return next(new NotFoundError(`no asset at ${req.path}`));
+    // Containment on real paths: a link (planted or not) can never lead out of the object store.
+    const realRoot = await realpath(root).catch(() => root);
+    const full = await realpath(path.resolve(root, rel)).catch(() => null);
+    if (!full || !full.startsWith(realRoot + path.sep)) return next(new NotFoundError(`no asset at ${req.path}`));
     const type = TYPES[path.extname(full).toLowerCase()];
     if (type) res.type(type);
-    res.sendFile(full, { dotfiles: 'deny', acceptRanges: true, etag: true, lastModified: true }, (error) => {
+    const personal = res.getHeader('Cache-Control') === 'private';
+    res.setHeader('Cache-Control', personal ? 'private, no-cache' : 'public, no-cache');
+    res.sendFile(full, { dotfiles: 'deny', acceptRanges: true, etag: true, lastModified: true, cacheControl: false }, (error) => {
       if (!error) return;
       const status = (error as { status?: number }).status;
       if (status === 404 || (error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EISDIR')

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { readHubeau, readHydrowebSeries, readHydrowebStations, readSwotInsituCsv } from './insitu.js';
 import { readPixc } from './netcdf.js';
@@ -18,9 +18,16 @@ export async function readProduct(file: string): Promise<Product> {
   const base = path.basename(file);
   let isDir = false;
   try {
-    isDir = (await stat(file)).isDirectory();
-  } catch {
+    const info = await lstat(file);
+    if (info.isSymbolicLink()) throw new GranuleError(file, 'is a symbolic link; give the file itself (links are refused at ingest)');
+    isDir = info.isDirectory();
+  } catch (error) {
+    if (error instanceof GranuleError) throw error;
     throw new GranuleError(file, 'no such file');
+  }
+  if (isDir) {
+    const link = await firstSymlink(file);
+    if (link) throw new GranuleError(file, `holds a symbolic link (${path.relative(file, link)}); links are refused at ingest`);
   }
   if (/^SWOT_L2_HR_(RiverSP|LakeSP)_/.test(base) && (isDir || /\.(zip|shp)$/i.test(base))) return readSwotVector(file);
   if (/^SWOT_L2_HR_.*\.nc$/i.test(base)) return readPixc(file);
@@ -29,4 +36,17 @@ export async function readProduct(file: string): Promise<Product> {
   if (/\.json$/i.test(base)) return readHubeau(file);
   if (/\.csv$/i.test(base)) return readSwotInsituCsv(file);
   throw new GranuleError(file, "unknown product type (expected a SWOT granule, Hydroweb, Hub'Eau or in-situ CSV file)");
+}
+
+/** The first symbolic link under a folder (depth first), or null. */
+export async function firstSymlink(dir: string): Promise<string | null> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isSymbolicLink()) return full;
+    if (entry.isDirectory()) {
+      const inner = await firstSymlink(full);
+      if (inner) return inner;
+    }
+  }
+  return null;
 }

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response, NextFunction } from 'express';
 import { ErrorTypes, type OgcException } from '@hysope/api';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, UnavailableError, ValidationError } from '../errors.js';
+import { redactUrl } from './redact.js';
 
 /** Wraps an async handler so a rejection reaches the error middleware (once, here, not in every route). */
 export function asyncHandler(fn: (req: Request, res: Response, next: NextFunction) => Promise<unknown>): RequestHandler {
@@ -17,19 +18,37 @@ export function sendException(res: Response, status: number, type: string, title
 
 /** Catch-all 404 for routes that do not exist. */
 export const notFoundHandler: RequestHandler = (req, res) => {
-  sendException(res, 404, ErrorTypes.notFound, 'Not Found', `no resource at ${req.method} ${req.path}`, req.originalUrl);
+  sendException(res, 404, ErrorTypes.notFound, 'Not Found', `no resource at ${req.method} ${req.path}`, redactUrl(req.originalUrl));
 };
 
 /** Maps domain errors to HTTP: validation 400, not found 404, conflict 409, everything else 500. */
 export function errorHandler(log: { error: (obj: object, msg: string) => void }): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    if (res.headersSent) return;
-    if (error instanceof ValidationError) return sendException(res, 400, ErrorTypes.validation, 'Bad Request', error.message, req.originalUrl);
-    if (error instanceof NotFoundError) return sendException(res, 404, ErrorTypes.notFound, 'Not Found', error.message, req.originalUrl);
-    if (error instanceof ConflictError) return sendException(res, 409, ErrorTypes.conflict, 'Conflict', error.message, req.originalUrl);
+    if (res.headersSent) {
+      // A streamed answer that fails midway: cut it (the client sees a truncated body, never a false end).
+      log.error({ err: error, url: redactUrl(req.originalUrl) }, 'response failed after its headers');
+      res.destroy();
+      return;
+    }
+    const instance = redactUrl(req.originalUrl);
+    if (error instanceof ValidationError) return sendException(res, 400, ErrorTypes.validation, 'Bad Request', error.message, instance);
+    if (error instanceof NotFoundError) return sendException(res, 404, ErrorTypes.notFound, 'Not Found', error.message, instance);
+    if (error instanceof ConflictError) return sendException(res, 409, ErrorTypes.conflict, 'Conflict', error.message, instance);
+    if (error instanceof UnauthorizedError) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="hysope"');
+      return sendException(res, 401, ErrorTypes.unauthorized, 'Unauthorized', error.message, instance);
+    }
+    if (error instanceof ForbiddenError) return sendException(res, 403, ErrorTypes.forbidden, 'Forbidden', error.message, instance);
+    if (error instanceof UnavailableError || isStoreOutage(error)) {
+      log.error({ err: error, url: instance }, 'store unavailable');
+      res.setHeader('Retry-After', '5');
+      return sendException(res, 503, ErrorTypes.unavailable, 'Service Unavailable', 'the catalog store does not answer; retry shortly', instance);
+    }
+    if ((error as { type?: string }).type === 'entity.too.large')
+      return sendException(res, 413, ErrorTypes.payloadTooLarge, 'Payload Too Large', `the request body is over the limit of ${(error as { limit?: number }).limit} bytes`, instance);
     const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
     if ((error as { type?: string }).type === 'entity.parse.failed') {
-      return sendException(res, 400, ErrorTypes.validation, 'Bad Request', `the request body is not valid JSON: ${(error as Error).message}`, req.originalUrl);
+      return sendException(res, 400, ErrorTypes.validation, 'Bad Request', `the request body is not valid JSON: ${(error as Error).message}`, instance);
     }
     if (status === 416)
       return sendException(
@@ -38,11 +57,19 @@ export function errorHandler(log: { error: (obj: object, msg: string) => void })
         ErrorTypes.rangeNotSatisfiable,
         'Range Not Satisfiable',
         'the requested range is beyond the end of the file',
-        req.originalUrl
+        instance
       );
     if (status && status >= 400 && status < 500)
-      return sendException(res, status, ErrorTypes.validation, 'Bad Request', (error as Error).message, req.originalUrl);
-    log.error({ err: error, url: req.originalUrl }, 'request failed');
-    sendException(res, 500, ErrorTypes.internal, 'Internal Server Error', 'the gateway failed to answer; the error is in its log', req.originalUrl);
+      return sendException(res, status, ErrorTypes.validation, 'Bad Request', (error as Error).message, instance);
+    log.error({ err: error, url: instance }, 'request failed');
+    sendException(res, 500, ErrorTypes.internal, 'Internal Server Error', 'the gateway failed to answer; the error is in its log', instance);
   };
+}
+
+/** Errors that mean the database is unreachable (connection refused or lost, server shutting down, pool closed). */
+export function isStoreOutage(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (typeof e.code === 'string' && (/^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|EPIPE)$/.test(e.code) || /^(08|57P0)/.test(e.code))) return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error|Cannot use a pool after calling end|PGlite is closed/i.test(e.message ?? '');
 }

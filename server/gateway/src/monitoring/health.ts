@@ -1,10 +1,16 @@
 import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access, statfs } from 'node:fs/promises';
 import { Router } from 'express';
 import type { Database } from '../store/database.js';
 
 /** `/health/live` (the process answers) and `/health/ready` (its store answers too). */
-export function healthRoutes(db: Database, executorReady: () => Promise<boolean> = async () => true, dataDir?: string): Router {
+export function healthRoutes(
+  db: Database,
+  executorReady: () => Promise<boolean> = async () => true,
+  dataDir?: string,
+  minFreeBytes = 0,
+  log?: { warn: (o: object, msg: string) => void }
+): Router {
   const r = Router();
   r.get('/live', (_req, res) => {
     res.json({ status: 'ok' });
@@ -15,21 +21,34 @@ export function healthRoutes(db: Database, executorReady: () => Promise<boolean>
       await db.query('select 1');
       checks['store'] = { status: 'ok', detail: db.kind };
     } catch (error) {
-      checks['store'] = { status: 'fail', detail: (error as Error).message };
+      // Details (hosts, paths) go to the log, not to whoever asks.
+      log?.warn({ err: error }, 'readiness: the store does not answer');
+      checks['store'] = { status: 'fail', detail: 'the store does not answer' };
     }
     if (dataDir) {
-      // The object store (products, sources, job folders): writable?
+      // The object store (products, sources, job folders): writable, with room left?
       checks['object_store'] = await access(dataDir, constants.W_OK).then(
-        () => ({ status: 'ok' as const, detail: dataDir }),
-        (e: Error) => ({ status: 'fail' as const, detail: `${dataDir}: ${e.message}` })
+        () => ({ status: 'ok' as const, detail: 'writable' }),
+        (e: Error) => {
+          log?.warn({ err: e }, 'readiness: the data folder is not writable');
+          return { status: 'fail' as const, detail: 'the data folder is not writable' };
+        }
       );
+      const s = await statfs(dataDir).catch(() => null);
+      const free = s ? s.bavail * s.bsize : 0;
+      checks['disk'] =
+        free >= minFreeBytes && s
+          ? { status: 'ok', detail: `${Math.floor(free / 2 ** 20)} MiB free` }
+          : { status: 'fail', detail: `${Math.floor(free / 2 ** 20)} MiB free, below the ${Math.ceil(minFreeBytes / 2 ** 20)} MiB minimum` };
     }
     try {
       checks['executor'] = (await executorReady()) ? { status: 'ok' } : { status: 'fail', detail: 'the job executor does not answer' };
     } catch (error) {
-      checks['executor'] = { status: 'fail', detail: (error as Error).message };
+      log?.warn({ err: error }, 'readiness: the executor does not answer');
+      checks['executor'] = { status: 'fail', detail: 'the job executor does not answer' };
     }
     const ok = Object.values(checks).every((c) => c.status === 'ok');
+    if (!ok) res.setHeader('Retry-After', '10');
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'fail', checks });
   });
   return r;

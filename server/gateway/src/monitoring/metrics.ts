@@ -114,3 +114,15 @@ export class Metrics {
     };
   }
 }
+
+/** Prometheus text without the series of collections outside `visible` (other series untouched). */
+export function filterCollections(text: string, visible: Set<string>): string {
+  return text
+    .split('\n')
+    .filter((line) => {
+      if (line.startsWith('#')) return true;
+      const m = /[{,]collection="((?:[^"\\]|\\.)*)"/.exec(line);
+      return !m || m[1] === 'unknown' || visible.has(m[1]!);
+    })
+    .join('\n');
+}

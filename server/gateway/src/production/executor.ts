@@ -3,6 +3,8 @@ export interface ExecutorJob {
   id: string;
   /** The job folder (job.json in, progress/result/error out). */
   dir: string;
+  /** The job's own uid (gateway as root), or null (jobs run as the gateway's user). */
+  uid: number | null;
 }
 
 /** How a job ended, as the executor saw it. */

@@ -1,4 +1,5 @@
 import { BatchV1Api, KubeConfig, type V1Job } from '@kubernetes/client-node';
+import path from 'node:path';
 import type { Executor, ExecutorEvents, ExecutorJob } from './executor.js';
 
 /** How jobs run on Kubernetes: the gateway image, and the volume that holds the job folders. */
@@ -13,6 +14,8 @@ export interface KubernetesOptions {
   cpu?: string;
   memory?: string;
   serviceAccount?: string;
+  /** Wall time of a job (activeDeadlineSeconds). */
+  wallSeconds?: number;
   /** The cluster: by default the pod's service account in a cluster, else ~/.kube/config. */
   kubeConfig?: KubeConfig;
 }
@@ -38,13 +41,16 @@ export function jobManifest(job: ExecutorJob, o: KubernetesOptions): V1Job {
     },
     spec: {
       backoffLimit: 0,
+      ...(o.wallSeconds ? { activeDeadlineSeconds: o.wallSeconds } : {}),
       ttlSecondsAfterFinished: 3600,
       template: {
         metadata: { labels: { 'app.kubernetes.io/name': 'hysope-job', 'hysope.dev/job-id': job.id } },
         spec: {
           restartPolicy: 'Never',
           ...(o.serviceAccount ? { serviceAccountName: o.serviceAccount } : {}),
-          securityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000 },
+          // A non-root pod with the job's own uid, no API token, and only its own folder of the shared volume.
+          automountServiceAccountToken: false,
+          securityContext: { runAsNonRoot: true, runAsUser: job.uid ?? 1000, runAsGroup: job.uid ?? 1000, fsGroup: job.uid ?? 1000 },
           containers: [
             {
               name: 'worker',
@@ -52,8 +58,12 @@ export function jobManifest(job: ExecutorJob, o: KubernetesOptions): V1Job {
               command: ['node', o.workerPath, job.dir],
               workingDir: job.dir,
               resources: { requests: { cpu: o.cpu ?? '500m', memory: o.memory ?? '1Gi' }, limits: { memory: o.memory ?? '1Gi' } },
-              volumeMounts: [{ name: 'data', mountPath: o.dataPath }],
-              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } }
+              volumeMounts: [{ name: 'data', mountPath: job.dir, subPath: path.posix.relative(o.dataPath, job.dir) }],
+              env: [
+                { name: 'HOME', value: job.dir },
+                { name: 'TMPDIR', value: path.posix.join(job.dir, 'tmp') }
+              ],
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } }
             }
           ],
           volumes: [{ name: 'data', persistentVolumeClaim: { claimName: o.claim } }]

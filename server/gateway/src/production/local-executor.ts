@@ -1,10 +1,28 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Executor, ExecutorEvents, ExecutorJob } from './executor.js';
+import { confinedCommand, jobEnv, type JobLimits } from './sandbox.js';
 
-const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.js');
+const exitOf = (command: string, args: string[]) =>
+  new Promise<number>((resolve) => {
+    const p = spawn(command, args, { stdio: 'ignore' });
+    p.once('error', () => resolve(-1));
+    p.once('exit', (code) => resolve(code ?? -1));
+  });
+
+/**
+ * Kills every process left by a job's uid (a fork bomb, a daemon it started): `kill -KILL -1` as that uid
+ * (which signals all of the uid's processes but the caller), again until `pgrep` finds none.
+ */
+export async function killUid(uid: number | null): Promise<void> {
+  if (uid === null) return;
+  for (let round = 0; round < 50; round++) {
+    if ((await exitOf('pgrep', ['-U', String(uid)])) !== 0) return;
+    await exitOf('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '/bin/kill', '-KILL', '-1']);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 function alive(pid: number): boolean {
   try {
@@ -29,7 +47,8 @@ export class LocalExecutor implements Executor {
 
   constructor(
     private readonly concurrency: number,
-    private readonly events: ExecutorEvents
+    private readonly events: ExecutorEvents,
+    private readonly limits: JobLimits
   ) {}
 
   submit(job: ExecutorJob): void {
@@ -43,14 +62,24 @@ export class LocalExecutor implements Executor {
 
   private start(job: ExecutorJob): void {
     const out = openSync(path.join(job.dir, 'job.log'), 'a');
-    const child = spawn(process.execPath, [WORKER, job.dir], { cwd: job.dir, detached: true, stdio: ['ignore', out, out] });
+    const [command, ...args] = confinedCommand(job.dir, { uid: job.uid, limits: this.limits });
+    const child = spawn(command!, args, { cwd: job.dir, detached: true, stdio: ['ignore', out, out], env: jobEnv(job.dir) });
     closeSync(out);
     child.unref();
     this.running.set(job.id, child.pid!);
     this.events.started(job.id, { pid: child.pid });
-    child.once('exit', (code, signal) => {
+    const wall = this.wallClock(job.id, child.pid!);
+    child.once('exit', async (code, signal) => {
+      clearTimeout(wall);
       this.running.delete(job.id);
-      const reason = this.cancelled.delete(job.id) ? 'cancelled' : signal ? `the job's process was killed (${signal})` : undefined;
+      await killUid(job.uid);
+      const reason = this.cancelled.delete(job.id)
+        ? 'cancelled'
+        : this.overtime.delete(job.id)
+          ? `wall time limit reached (${this.limits.wallSeconds} s)`
+          : signal
+            ? `the job's process was killed (${signal}${signal === 'SIGXCPU' ? ': CPU time limit' : ''})`
+            : undefined;
       this.events.exited(job.id, { code, signal, reason });
       this.pump();
     });
@@ -59,6 +88,36 @@ export class LocalExecutor implements Executor {
       this.events.exited(job.id, { code: null, signal: null, reason: `could not start the worker: ${error.message}` });
       this.pump();
     });
+  }
+
+  private readonly overtime = new Set<string>();
+
+  /** Ends a job that outlives its wall time (SIGTERM, then SIGKILL). */
+  private wallClock(id: string, pid: number): NodeJS.Timeout {
+    const t = setTimeout(() => {
+      this.overtime.add(id);
+      this.terminate(pid);
+    }, this.limits.wallSeconds * 1000);
+    t.unref();
+    return t;
+  }
+
+  private terminate(pid: number): void {
+    try {
+      process.kill(-pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+    const t = setTimeout(() => {
+      if (alive(pid)) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          /* gone meanwhile */
+        }
+      }
+    }, 5000);
+    t.unref();
   }
 
   async cancel(id: string): Promise<boolean> {
@@ -71,15 +130,7 @@ export class LocalExecutor implements Executor {
     const pid = this.running.get(id);
     if (!pid) return false;
     this.cancelled.add(id);
-    try {
-      process.kill(-pid, 'SIGTERM');
-    } catch {
-      /* already gone */
-    }
-    const t = setTimeout(() => {
-      if (alive(pid)) process.kill(-pid, 'SIGKILL');
-    }, 5000);
-    t.unref();
+    this.terminate(pid);
     return true;
   }
 
@@ -95,6 +146,7 @@ export class LocalExecutor implements Executor {
       clearInterval(watch);
       this.watchers.delete(watch);
       this.running.delete(job.id);
+      void killUid(job.uid);
       // Not our child: the exit code is unknown; the job folder (result.json / error.json) tells.
       this.events.exited(job.id, { code: null, signal: null });
       this.pump();

@@ -52,5 +52,9 @@ export interface ProcessDefinition {
   inputs: Record<string, { title: string; description?: string; schema: Record<string, unknown>; minOccurs?: number; maxOccurs?: number }>;
   outputs: Record<string, { title: string; description?: string; schema: Record<string, unknown> }>;
   jobControlOptions: ('sync-execute' | 'async-execute' | 'dismiss')[];
+  /** The least role that may execute it (default: any signed-in user; never anonymous callers). */
+  execute?: 'educational' | 'scientific' | 'institutional' | 'producer' | 'admin';
+  /** Inputs that name files on the server: each must be a real path inside an inbox (HYSOPE_INBOXES). */
+  serverPaths?: string[];
   run(ctx: ProcessContext): Promise<ProcessResult>;
 }

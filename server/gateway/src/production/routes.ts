@@ -98,7 +98,7 @@ export function processRoutes(service: JobService, baseUrl: (req: Request) => st
   r.delete(
     '/processes/:id',
     asyncHandler(async (req, res) => {
-      await service.undeploy(String(req.params['id']));
+      await service.undeploy(String(req.params['id']), principalOf(res));
       res.status(204).end();
     })
   );
@@ -122,7 +122,7 @@ export function processRoutes(service: JobService, baseUrl: (req: Request) => st
       if (done.status === 'failed')
         return sendException(
           res,
-          500,
+          done.error_kind === 'input' ? 400 : 500,
           'http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/job-failed',
           'Job failed',
           done.error ?? 'the job failed',

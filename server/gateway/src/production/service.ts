@@ -4,12 +4,14 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { STAC_VERSION, type Item } from '@hysope/api';
-import type { Principal } from '../auth/principal.js';
+import { realpath } from 'node:fs/promises';
+import { atLeast, type Principal } from '../auth/principal.js';
 import type { UserStore } from '../auth/users.js';
 import { collectionDef } from '../catalog/collections.js';
 import { ingestFile, type IngestResult } from '../catalog/ingest.js';
 import type { CatalogStore, ItemRecord } from '../catalog/store.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors.js';
+import { canSwitchUser, prepareJobDir } from './sandbox.js';
 import { describeCwl } from './cwl.js';
 import { bboxPolygon } from '../formats/product.js';
 import type { Executor, ExecutorExit } from './executor.js';
@@ -52,7 +54,6 @@ export class JobService extends EventEmitter {
   readonly jobs: JobStore;
   private readonly validators = new Map<string, ValidateFunction>();
   private readonly waiters = new Map<string, ((job: JobRow) => void)[]>();
-  private readonly keys = new Map<string, () => Promise<void>>();
   private readonly pollers = new Map<string, NodeJS.Timeout>();
   executor!: Executor;
 
@@ -65,6 +66,12 @@ export class JobService extends EventEmitter {
       gatewayUrl: () => string;
       processes: Record<string, ProcessDefinition>;
       observeIngest?: (r: IngestResult) => void;
+      /** Folders `ingest` may read from (real paths). */
+      inboxes?: string[];
+      /** Wall time of a job (its key expires a little after). */
+      wallSeconds?: number;
+      /** First uid of the per-job accounts (root gateway). */
+      uidBase?: number;
     }
   ) {
     super();
@@ -96,13 +103,16 @@ export class JobService extends EventEmitter {
    * @throws ValidationError for a bad package; ConflictError when the id is taken (or built in)
    */
   async deploy(cwlText: string, requestedId: string | undefined, p: Principal, replace: boolean): Promise<Omit<ProcessDefinition, 'run'>> {
+    this.mayDeploy(p);
     const deployed = describeCwl(cwlText, requestedId);
     if (this.opts.processes[deployed.id]) throw new ConflictError(`"${deployed.id}" is a built-in process`);
-    const exists = (await this.opts.catalog.db.query('select 1 from deployed_processes where id = $1', [deployed.id])).length > 0;
+    const rows = await this.opts.catalog.db.query<{ owner: string | null }>('select owner from deployed_processes where id = $1', [deployed.id]);
+    const exists = rows.length > 0;
     if (exists && !replace) throw new ConflictError(`process "${deployed.id}" is already deployed; PUT /processes/${deployed.id} replaces it`);
     if (!exists && replace) throw new NotFoundError(`process "${deployed.id}" is not deployed`);
+    if (exists) this.mayManage(p, deployed.id, rows[0]!.owner);
     await this.opts.catalog.db.query(
-      'insert into deployed_processes (id, cwl, description, owner) values ($1, $2, $3::jsonb, $4) on conflict (id) do update set cwl = excluded.cwl, description = excluded.description',
+      'insert into deployed_processes (id, cwl, description, owner) values ($1, $2, $3::jsonb, $4) on conflict (id) do update set cwl = excluded.cwl, description = excluded.description, owner = deployed_processes.owner',
       [deployed.id, deployed.cwl, JSON.stringify(deployed.description), p.name]
     );
     this.validators.clear();
@@ -110,10 +120,56 @@ export class JobService extends EventEmitter {
   }
 
   /** Removes a deployed process. @throws ConflictError for a built-in one, NotFoundError for an unknown one */
-  async undeploy(id: string): Promise<void> {
+  async undeploy(id: string, p: Principal): Promise<void> {
+    this.mayDeploy(p);
     if (this.opts.processes[id]) throw new ConflictError(`"${id}" is a built-in process and cannot be undeployed`);
-    const rows = await this.opts.catalog.db.query('delete from deployed_processes where id = $1 returning id', [id]);
+    const rows = await this.opts.catalog.db.query<{ owner: string | null }>('select owner from deployed_processes where id = $1', [id]);
     if (rows.length === 0) throw new NotFoundError(`process "${id}" is not deployed`);
+    this.mayManage(p, id, rows[0]!.owner);
+    await this.opts.catalog.db.query('delete from deployed_processes where id = $1', [id]);
+  }
+
+  /** Deploying runs code on the cluster: producers and admins only, with their own credentials (not a job's). */
+  private mayDeploy(p: Principal): void {
+    if (!p.name) throw new UnauthorizedError('deploying processes needs an API key of a producer or an admin');
+    if (p.job) throw new ForbiddenError("a job's key cannot deploy processes");
+    if (!atLeast(p.role, 'producer')) throw new ForbiddenError(`deploying processes needs the producer or admin role (you are ${p.role})`);
+  }
+
+  /** A deployed process is replaced or undeployed by whoever deployed it, or an admin. */
+  private mayManage(p: Principal, id: string, owner: string | null): void {
+    if (p.role !== 'admin' && owner !== p.name) throw new ForbiddenError(`process "${id}" was deployed by another user; only they or an admin may change it`);
+  }
+
+  /**
+   * Who may execute: signed-in users only (every job has an owner), not with a job's key (no job starts
+   * jobs), and with at least the process's role.
+   */
+  private mayExecute(def: Omit<ProcessDefinition, 'run'>, p: Principal): void {
+    if (!p.name) throw new UnauthorizedError('executing a process needs an API key or a JupyterHub token (Authorization: token ...)');
+    if (p.job) throw new ForbiddenError("a job's key cannot start other jobs");
+    const need = def.execute ?? 'public';
+    if (!atLeast(p.role, need)) throw new ForbiddenError(`process "${def.id}" needs the ${need} role (you are ${p.role})`);
+  }
+
+  /** The folders ingest may read from. */
+  inboxes(): string[] {
+    return this.opts.inboxes ?? [];
+  }
+
+  /**
+   * Checks that every server path of the inputs is a real path inside an inbox. A path outside gets the
+   * same answer whether or not it exists (nothing about the server's files is told).
+   */
+  private async checkServerPaths(def: Omit<ProcessDefinition, 'run'>, inputs: Record<string, unknown>): Promise<void> {
+    for (const name of def.serverPaths ?? []) {
+      const value = inputs[name];
+      const paths = Array.isArray(value) ? value : value === undefined ? [] : [value];
+      for (const given of paths) {
+        if (typeof given !== 'string') continue;
+        await inboxPath(given, this.inboxes(), name);
+      }
+    }
   }
 
   private validate(def: Omit<ProcessDefinition, 'run'>, inputs: unknown): Record<string, unknown> {
@@ -150,20 +206,28 @@ export class JobService extends EventEmitter {
    */
   async execute(processId: string, body: unknown, p: Principal): Promise<JobRow> {
     const def = await this.process(processId);
+    this.mayExecute(def, p);
     const inputs = this.validate(def, (body as { inputs?: unknown } | null)?.inputs ?? {});
+    await this.checkServerPaths(def, inputs);
     const id = randomUUID();
     const dir = path.join(this.opts.dataDir, 'jobs', id);
-    await mkdir(dir, { recursive: true });
-    const key = p.name ? await this.opts.users.issueKey(p.name) : null;
-    if (key) this.keys.set(id, key.revoke);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    // Each job its own uid when the gateway is root (sequence: no two live jobs share one).
+    const uid = canSwitchUser()
+      ? (this.opts.uidBase ?? 200000) + (Number((await this.opts.catalog.db.query<{ n: number }>("select nextval('job_uids')::int as n"))[0]!.n) % 100000)
+      : null;
+    await this.jobs.create({ id, process_id: processId, inputs, owner: p.name, executor: this.executor.name, dir, uid });
+    const key = p.name ? await this.opts.users.issueJobKey(p.name, id, (this.opts.wallSeconds ?? 6 * 3600) + 600) : null;
     let cwlFile: string | undefined;
     if (def.cwl) {
       cwlFile = path.join(dir, 'package.cwl');
       await writeFile(cwlFile, def.cwl);
     }
-    await writeFile(path.join(dir, 'job.json'), JSON.stringify({ processId, inputs, gatewayUrl: this.opts.gatewayUrl(), token: key?.key, cwlFile }));
-    await this.jobs.create({ id, process_id: processId, inputs, owner: p.name, executor: this.executor.name, dir });
-    this.executor.submit({ id, dir });
+    await writeFile(path.join(dir, 'job.json'), JSON.stringify({ processId, inputs, gatewayUrl: this.opts.gatewayUrl(), token: key ?? undefined, cwlFile }), {
+      mode: 0o600
+    });
+    await prepareJobDir(this.opts.dataDir, dir, uid);
+    this.executor.submit({ id, dir, uid });
     const job = (await this.jobs.get(id))!;
     this.emit('job', job);
     return job;
@@ -187,7 +251,7 @@ export class JobService extends EventEmitter {
   /** A job the principal may see. @throws NotFoundError */
   async job(id: string, p: Principal): Promise<JobRow> {
     const job = await this.jobs.get(id);
-    if (!job || (job.owner !== null && job.owner !== p.name)) throw new NotFoundError(`job "${id}" does not exist`);
+    if (!job || !p.name || (job.owner !== p.name && p.role !== 'admin')) throw new NotFoundError(`job "${id}" does not exist`);
     return job;
   }
 
@@ -249,27 +313,32 @@ export class JobService extends EventEmitter {
     const job = await this.jobs.get(id);
     if (!job || FINAL.includes(job.status)) return;
     const result = (await readFile(path.join(job.dir, 'result.json'), 'utf8').then(JSON.parse, () => null)) as ProcessResult | null;
-    const error = (await readFile(path.join(job.dir, 'error.json'), 'utf8').then(JSON.parse, () => null)) as { message: string } | null;
+    const error = (await readFile(path.join(job.dir, 'error.json'), 'utf8').then(JSON.parse, () => null)) as { message: string; kind?: string } | null;
     if (result && (exit.code === 0 || exit.code === null)) {
       try {
         await this.register(job, result);
         await this.finish(id, { status: 'successful', progress: 100, message: 'done', outputs: result.outputs as Record<string, unknown> });
       } catch (e) {
-        await this.finish(id, { status: 'failed', error: `the results could not be stored: ${(e as Error).message}` });
+        const input = e instanceof ValidationError || (e as { input?: boolean }).input === true;
+        await this.finish(id, {
+          status: 'failed',
+          error: input ? (e as Error).message : `the results could not be stored: ${(e as Error).message}`,
+          error_kind: input ? 'input' : null
+        });
       }
       return;
     }
     const reason = exit.reason ?? error?.message ?? (exit.code !== null ? `the process exited with code ${exit.code}` : 'the process ended without a result');
     await this.finish(id, {
       status: exit.reason === 'cancelled' ? 'dismissed' : 'failed',
-      error: error && exit.reason ? `${exit.reason}: ${error.message}` : reason
+      error: error && exit.reason ? `${exit.reason}: ${error.message}` : reason,
+      error_kind: !exit.reason && error?.kind === 'input' ? 'input' : null
     });
   }
 
   private async finish(id: string, patch: Partial<JobRow>): Promise<void> {
     await this.jobs.update(id, { ...patch, finished: new Date() });
-    await this.keys.get(id)?.();
-    this.keys.delete(id);
+    await this.opts.users.revokeJob(id);
     const job = (await this.jobs.get(id))!;
     this.emit('job', job);
     for (const w of this.waiters.get(id) ?? []) w(job);
@@ -279,8 +348,15 @@ export class JobService extends EventEmitter {
   /** What only the gateway may do with results: ingest granules, register derived products (atomic each). */
   private async register(job: JobRow, result: ProcessResult): Promise<void> {
     for (const file of result.register?.ingest ?? []) {
-      const r = await ingestFile(this.opts.catalog, this.opts.dataDir, file, { owner: job.owner ?? undefined, observe: this.opts.observeIngest });
-      if (!r.ok) throw new Error(r.error);
+      // Re-checked here: the gateway reads the file itself, as the job's owner.
+      const real = await inboxPath(file, this.inboxes(), 'files');
+      const owner = job.owner ? (await this.opts.users.role(job.owner)) : null;
+      const r = await ingestFile(this.opts.catalog, this.opts.dataDir, real, {
+        actor: { name: job.owner, admin: owner === 'admin' },
+        observe: this.opts.observeIngest
+      });
+      // Every refusal of a granule (unreadable, a link, someone else's private granule) is about the input.
+      if (!r.ok) throw new ValidationError(r.error);
     }
     for (const d of result.register?.derived ?? []) {
       const def = collectionDef(d.collection);
@@ -335,14 +411,33 @@ export class JobService extends EventEmitter {
 
   /** At start-up: re-attach running jobs (or fail them with the reason), start the queued ones. */
   async recover(): Promise<void> {
+    // Keys of jobs that ended while the gateway was down (or expired) stop working now.
+    await this.opts.users.sweepJobKeys();
     for (const job of await this.jobs.byStatus(['running'])) {
-      this.executor.reattach({ id: job.id, dir: job.dir, pid: job.pid, externalId: job.external_id });
+      this.executor.reattach({ id: job.id, dir: job.dir, pid: job.pid, externalId: job.external_id, uid: job.uid ?? null });
       this.poll(job.id);
     }
     for (const job of await this.jobs.byStatus(['accepted'])) {
       // Already handed to an engine with a queue of its own (SLURM): follow it, do not submit it twice.
-      if (job.external_id) this.executor.reattach({ id: job.id, dir: job.dir, externalId: job.external_id });
-      else this.executor.submit({ id: job.id, dir: job.dir });
+      if (job.external_id) this.executor.reattach({ id: job.id, dir: job.dir, externalId: job.external_id, uid: job.uid ?? null });
+      else this.executor.submit({ id: job.id, dir: job.dir, uid: job.uid ?? null });
     }
   }
+}
+
+/**
+ * The real path of a file inside an inbox, or a ValidationError naming the input. A path outside every
+ * inbox is refused before anything is looked up; inside, links are resolved and must stay inside.
+ */
+export async function inboxPath(given: string, inboxes: string[], input: string): Promise<string> {
+  const refuse = () => new ValidationError(`input "${input}": "${given.slice(0, 200)}" is not in an inbox folder; ingest reads only from ${inboxes.length ? 'the inboxes (HYSOPE_INBOXES)' : 'inboxes, and none is configured (HYSOPE_INBOXES)'}`);
+  if (given.includes('\0') || !path.isAbsolute(given)) throw new ValidationError(`input "${input}": "${given.slice(0, 200)}" must be an absolute path inside an inbox folder`);
+  const lexical = path.resolve(given);
+  const inside = (p: string, roots: string[]) => roots.some((r) => p === r || p.startsWith(r + path.sep));
+  if (!inside(lexical, inboxes)) throw refuse();
+  const realRoots = await Promise.all(inboxes.map((r) => realpath(r).catch(() => r)));
+  const real = await realpath(lexical).catch(() => null);
+  if (real === null) throw new ValidationError(`input "${input}": no file "${given.slice(0, 200)}" in the inbox`);
+  if (!inside(real, realRoots)) throw refuse();
+  return real;
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Executor, ExecutorEvents, ExecutorJob } from './executor.js';
+import { confinedCommand, jobEnv, type JobLimits } from './sandbox.js';
 
 const run = promisify(execFile);
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.js');
@@ -31,7 +32,7 @@ export class SlurmExecutor implements Executor {
 
   constructor(
     private readonly events: ExecutorEvents & { submitted?(id: string, externalId: string): void },
-    private readonly options: { partition?: string; node?: string } = {}
+    private readonly options: { partition?: string; node?: string; limits?: JobLimits } = {}
   ) {}
 
   submit(job: ExecutorJob): void {
@@ -43,7 +44,16 @@ export class SlurmExecutor implements Executor {
       '--open-mode=append'
     ];
     if (this.options.partition) args.push(`--partition=${this.options.partition}`);
-    args.push(`--wrap=${this.options.node ?? process.execPath} ${WORKER} ${job.dir}`);
+    const node = this.options.node ?? process.execPath;
+    if (this.options.limits) {
+      // The same confinement as the local executor, inside the allocation: the job's own uid, limits, and
+      // only the job's environment (never the gateway's: --export lists it).
+      const l = this.options.limits;
+      args.push(`--time=${Math.max(1, Math.ceil(l.wallSeconds / 60))}`);
+      const env = Object.entries(jobEnv(job.dir)).filter(([, v]) => !/[,'"\s]/.test(v));
+      args.push(`--export=${env.map(([k, v]) => `${k}=${v}`).join(',')}`);
+      args.push(`--wrap=${confinedCommand(job.dir, { uid: job.uid, limits: l }, node).join(' ')}`);
+    } else args.push(`--wrap=${node} ${WORKER} ${job.dir}`);
     run('sbatch', args).then(
       ({ stdout }) => {
         const externalId = stdout.trim().split(';')[0]!;

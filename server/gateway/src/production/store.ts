@@ -13,11 +13,15 @@ export interface JobRow {
   inputs: Record<string, unknown>;
   outputs: Record<string, unknown> | null;
   error: string | null;
+  /** `input` when the job failed on its input (the caller's to fix), else null. */
+  error_kind: string | null;
   owner: string | null;
   executor: string;
   pid: number | null;
   external_id: string | null;
   dir: string;
+  /** The job's own uid (root gateway), or null. */
+  uid: number | null;
   created: Date | string;
   started: Date | string | null;
   finished: Date | string | null;
@@ -28,15 +32,16 @@ export interface JobRow {
 export class JobStore {
   constructor(private readonly db: Database) {}
 
-  async create(job: Pick<JobRow, 'id' | 'process_id' | 'inputs' | 'owner' | 'executor' | 'dir'>): Promise<void> {
-    await this.db.query('insert into jobs (id, process_id, status, inputs, owner, executor, dir) values ($1, $2, $3, $4::jsonb, $5, $6, $7)', [
+  async create(job: Pick<JobRow, 'id' | 'process_id' | 'inputs' | 'owner' | 'executor' | 'dir' | 'uid'>): Promise<void> {
+    await this.db.query('insert into jobs (id, process_id, status, inputs, owner, executor, dir, uid) values ($1, $2, $3, $4::jsonb, $5, $6, $7, $8)', [
       job.id,
       job.process_id,
       'accepted',
       JSON.stringify(job.inputs),
       job.owner,
       job.executor,
-      job.dir
+      job.dir,
+      job.uid
     ]);
   }
 

@@ -65,7 +65,9 @@ async function run(dir: string): Promise<number> {
     return 0;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    atomicJson(path.join(dir, 'error.json'), { message: controller.signal.aborted ? `cancelled: ${message}` : message });
+    // Errors about the job's own input (a granule that cannot be read, a bad parameter) are the caller's to fix.
+    const kind = error instanceof Error && ['GranuleError', 'ValidationError', 'InputError'].includes(error.name) ? 'input' : 'internal';
+    atomicJson(path.join(dir, 'error.json'), { message: controller.signal.aborted ? `cancelled: ${message}` : message, kind });
     log(`failed: ${message}`);
     return 1;
   }

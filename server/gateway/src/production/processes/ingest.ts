@@ -9,10 +9,12 @@ export const ingest: ProcessDefinition = {
   version: '1.0.0',
   keywords: ['catalog', 'ingest'],
   inputs: {
-    files: { title: 'Paths on the server (under the import folder)', schema: { type: 'array', items: { type: 'string' }, minItems: 1 }, minOccurs: 1 }
+    files: { title: 'Paths on the server (inside an inbox folder)', schema: { type: 'array', items: { type: 'string' }, minItems: 1 }, minOccurs: 1 }
   },
   outputs: { products: { title: 'Products read', schema: { type: 'array' } } },
   jobControlOptions: ['sync-execute', 'async-execute', 'dismiss'],
+  execute: 'producer',
+  serverPaths: ['files'],
   async run(ctx) {
     const files = ctx.inputs['files'] as string[];
     const products: { file: string; collection: string; id: string; rows: number }[] = [];

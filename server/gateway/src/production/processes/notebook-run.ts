@@ -25,7 +25,12 @@ export const notebookRun: ProcessDefinition = {
       schema: { oneOf: [{ type: 'string', minLength: 1 }, { type: 'object' }] },
       minOccurs: 1
     },
-    parameters: { title: 'Parameters', schema: { type: 'object', default: {} }, minOccurs: 0 },
+    parameters: {
+      title: 'Parameters',
+      description: 'Names are identifiers; values (JSON) are injected as literals.',
+      schema: { type: 'object', default: {}, maxProperties: 200, propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' } },
+      minOccurs: 0
+    },
     kernel: { title: 'Kernel (default: the notebook’s)', schema: { type: 'string' }, minOccurs: 0 },
     timeout: { title: 'Timeout per cell (s)', schema: { type: 'integer', minimum: 1, maximum: 86400, default: 600 }, minOccurs: 0 }
   },
