@@ -140,3 +140,16 @@ export function slurmReady(): boolean {
   if (!ok && process.env['CI']) throw new Error('SLURM is not running: .ci/run starts it with scripts/slurm.sh');
   return ok;
 }
+
+/** Credentials every call of a test file carries (set once its users exist). */
+export const session: { headers: Record<string, string> } = { headers: {} };
+
+/** {@link call} with the session's credentials (explicit headers win). */
+export function authed(url: string, init: RequestInit & { json?: unknown } = {}): ReturnType<typeof call> {
+  return call(url, { ...init, headers: { ...session.headers, ...((init.headers as Record<string, string>) ?? {}) } });
+}
+
+/** fetch with the session's credentials. */
+export function authedFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, headers: { ...session.headers, ...((init.headers as Record<string, string>) ?? {}) } });
+}

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NODE_WITHOUT_DBF, REACHES_PASS_51, REACH_548, call, startGateway, type TestGateway } from '../helpers.js';
+import { NODE_WITHOUT_DBF, REACHES_PASS_51, REACH_548, SAMPLES, authed as call, authedFetch, session, startGateway, type TestGateway } from '../helpers.js';
 
 const HYSOPE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../node_modules/.bin/hysope');
 
@@ -32,7 +32,8 @@ describe('OGC API - Processes on the local executor', () => {
   let g: TestGateway;
   const job = (id: string) => call(`${g.url}/jobs/${id}`).then((r) => r.body);
   beforeAll(async () => {
-    g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0' } });
+    g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_INBOXES: SAMPLES } });
+    session.headers = (await g.user('hydro', 'producer')).headers;
     for (const f of [REACH_548, ...REACHES_PASS_51]) expect((await g.ingest(f)).ok).toBe(true);
   });
   afterAll(async () => g?.stop());
@@ -58,7 +59,7 @@ describe('OGC API - Processes on the local executor', () => {
     expect(r.status).toBe(201);
     expect(r.headers.get('location')).toBe(`${g.url}/jobs/${r.body.jobID}`);
     expect(r.headers.get('preference-applied')).toBe('respond-async');
-    const events = fetch(`${g.url}/jobs/${r.body.jobID}/events`).then((res) => res.text());
+    const events = authedFetch(`${g.url}/jobs/${r.body.jobID}/events`).then((res) => res.text());
     const done = await until(
       () => job(r.body.jobID),
       (j) => j.status === 'successful'
@@ -137,7 +138,7 @@ describe('OGC API - Processes on the local executor', () => {
     expect(r.body.summary).toMatchObject({ basin: '7426', n: 0.03 });
     expect(r.body.summary.computed).toBeGreaterThan(0);
     const file = path.join(g.dataDir, 'out.parquet');
-    await writeFile(file, new Uint8Array(await (await fetch(r.body.discharge.href)).arrayBuffer()));
+    await writeFile(file, new Uint8Array(await (await authedFetch(r.body.discharge.href)).arrayBuffer()));
     const duck = await (await DuckDBInstance.create(':memory:')).connect();
     const [row] = (await duck.runAndReadAll(`select count(discharge)::int n, min(discharge) lo from '${file}'`)).getRowObjectsJS();
     expect(row!['n']).toBe(r.body.summary.computed);
@@ -151,16 +152,16 @@ describe('OGC API - Processes on the local executor', () => {
   it('timeseries-export and subset write file results; ingest refuses a bad granule and registers a good one', async () => {
     const t = await call(`${g.url}/processes/timeseries-export/execution`, { json: { inputs: { ids: ['74269900011'] } } });
     expect(t.status).toBe(200);
-    expect((await fetch(t.body.observations.href)).headers.get('content-type')).toBe('application/vnd.apache.parquet');
+    expect((await authedFetch(t.body.observations.href)).headers.get('content-type')).toBe('application/vnd.apache.parquet');
     const bad = await call(`${g.url}/processes/ingest/execution`, { json: { inputs: { files: [NODE_WITHOUT_DBF] } } });
-    expect(bad.status).toBe(500);
+    expect(bad.status).toBe(400);
     expect(bad.body.detail).toMatch(/\.dbf \(attributes\) is missing/);
     const node = REACHES_PASS_51[0]!.replace('Reach_1_51_NA_20100816T184024_20100816T184031', 'Node_1_51_NA_20100816T184024_20100816T184031');
     const sub = await call(`${g.url}/processes/subset/execution`, {
       json: { inputs: { collection: 'swot-riversp-reach', bbox: [-80.5, 40, -79.5, 41], filter: '"swot:cycle" = 2', format: 'csv' } }
     });
     expect(sub.status).toBe(200);
-    const csv = (await (await fetch(sub.body.subset.href)).text()).trim().split('\n');
+    const csv = (await (await authedFetch(sub.body.subset.href)).text()).trim().split('\n');
     expect(csv[0]!.split(',')[0]).toBe('item_id');
     expect(csv.length).toBeGreaterThan(1);
     expect(csv.slice(1).every((l) => l.startsWith('SWOT_L2_HR_RiverSP_Reach_2_51_'))).toBe(true);
@@ -190,6 +191,9 @@ describe('kill -9 of the gateway loses no job', () => {
   };
   beforeAll(async () => {
     data = await mkdtemp(path.join(os.tmpdir(), 'hysope-kill-'));
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync(HYSOPE, ['user', 'add', 'killer', 'educational', '--data', data], { encoding: 'utf8' });
+    session.headers = { Authorization: `token ${/API key[^:]*: (\S+)/.exec(out)![1]}` };
   });
   afterAll(async () => {
     child?.kill('SIGKILL');

@@ -35,7 +35,7 @@ export function jobEnv(dir: string, env: NodeJS.ProcessEnv = process.env): Recor
 }
 
 /**
- * The command that runs the worker confined: `prlimit` (CPU time, address space, processes, open files,
+ * The command that runs the worker confined: `prlimit` (CPU time, data memory (RLIMIT_DATA: address-space limits break WebAssembly reservations), processes, open files,
  * file size, no core dumps) then, as root, `setpriv` to the job's own uid/gid with no supplementary groups
  * and no new privileges. Debian's util-linux provides both.
  */
@@ -44,7 +44,7 @@ export function confinedCommand(dir: string, c: Confinement, node = process.exec
   const limits = [
     'prlimit',
     `--cpu=${l.cpuSeconds}`,
-    `--as=${l.memoryMb * 1024 * 1024}`,
+    `--data=${l.memoryMb * 1024 * 1024}`,
     `--nofile=${l.files}`,
     `--nproc=${l.processes}`,
     '--core=0',

@@ -64,7 +64,9 @@ async function run(dir: string): Promise<number> {
     log('succeeded');
     return 0;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    // fetch's own message ("fetch failed") says nothing: its cause does.
+    const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    const message = (error instanceof Error ? error.message : String(error)) + cause;
     // Errors about the job's own input (a granule that cannot be read, a bad parameter) are the caller's to fix.
     const kind = error instanceof Error && ['GranuleError', 'ValidationError', 'InputError'].includes(error.name) ? 'input' : 'internal';
     atomicJson(path.join(dir, 'error.json'), { message: controller.signal.aborted ? `cancelled: ${message}` : message, kind });
