@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startGateway, type TestGateway } from '../helpers.js';
+import { authed as call, authedFetch, session, startGateway, type TestGateway } from '../helpers.js';
 
 const SHOUT = `cwlVersion: v1.2
 class: CommandLineTool
@@ -22,12 +22,13 @@ outputs:
 `;
 
 const deploy = (url: string, body: string, method = 'POST', path = '/processes') =>
-  fetch(`${url}${path}`, { method, headers: { 'Content-Type': 'application/cwl+yaml' }, body });
+  authedFetch(`${url}${path}`, { method, headers: { 'Content-Type': 'application/cwl+yaml' }, body });
 
 describe('OGC API - Processes - Part 2: CWL application packages run by cwltool', () => {
   let g: TestGateway;
   beforeAll(async () => {
     g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0' } });
+    session.headers = (await g.user('packager', 'producer')).headers;
   });
   afterAll(async () => g?.stop());
 
@@ -52,7 +53,7 @@ describe('OGC API - Processes - Part 2: CWL application packages run by cwltool'
     }
     expect(job.status, job.message).toBe('successful');
     const results = (await call(`${g.url}/jobs/${r.body.jobID}/results`)).body;
-    expect(await (await fetch(results.shouted.href)).text()).toBe('HELLO SWOT\n');
+    expect(await (await authedFetch(results.shouted.href)).text()).toBe('HELLO SWOT\n');
     expect((await call(`${g.url}/jobs/${r.body.jobID}/log`)).body).toMatch(/succeeded/);
     const bad = await call(`${g.url}/processes/shout/execution`, { json: { inputs: { message: 'x', times: 'twice' } } });
     expect(bad.status).toBe(400);

@@ -2,20 +2,48 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NODE_WITHOUT_DBF, REACH_548, call, startGateway, type TestGateway } from '../helpers.js';
+import { LAKE_GREENLAND, NODE_WITHOUT_DBF, REACH_548, call, startGateway, type TestGateway } from '../helpers.js';
 
 const MONITORING = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../server/gateway/monitoring');
 
 describe('HYDRA: metrics, health, events, alert rules', () => {
   let g: TestGateway;
   beforeAll(async () => {
-    g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0' } });
+    g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_METRICS_TOKEN: 'prom-secret' } });
+    admin = (await g.user('ops', 'admin')).headers;
   });
   afterAll(async () => g?.stop());
+  let admin: Record<string, string>;
+
+  /** The text of /events (?replay=50) as `headers` hear it, until `until` matches or 3 s pass. */
+  const listen = async (headers: Record<string, string>, until: RegExp, during: () => Promise<unknown> = async () => undefined) => {
+    const controller = new AbortController();
+    const res = await fetch(`${g.url}/events?replay=50`, { signal: controller.signal, headers });
+    const reader = res.body!.getReader();
+    let text = '';
+    const stop = setTimeout(() => controller.abort(), 3000);
+    const read = (async () => {
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += new TextDecoder().decode(value);
+          if (until.test(text)) break;
+        }
+      } catch {
+        /* aborted */
+      }
+    })();
+    await during();
+    await read;
+    clearTimeout(stop);
+    controller.abort();
+    return text;
+  };
 
   it('GET /events streams ingest and job events as they happen', async () => {
     const controller = new AbortController();
-    const res = await fetch(`${g.url}/events`, { signal: controller.signal });
+    const res = await fetch(`${g.url}/events`, { signal: controller.signal, headers: admin });
     const reader = res.body!.getReader();
     let text = '';
     const read = (async () => {
@@ -28,7 +56,7 @@ describe('HYDRA: metrics, health, events, alert rules', () => {
     })();
     expect((await g.ingest(REACH_548)).ok).toBe(true);
     expect((await g.ingest(NODE_WITHOUT_DBF)).ok).toBe(false);
-    await call(`${g.url}/processes/echo/execution`, { json: { inputs: { message: 'hi' } } });
+    await call(`${g.url}/processes/echo/execution`, { json: { inputs: { message: 'hi' } }, headers: admin });
     await read;
     controller.abort();
     expect(text).toMatch(/event: ingest\.done\ndata: .*"collection":"swot-riversp-reach"/);
@@ -48,12 +76,43 @@ describe('HYDRA: metrics, health, events, alert rules', () => {
     expect(text).toMatch(/hysope_data_disk_free_bytes \d/);
   });
 
+  it('/events and /metrics tell each caller only what it may see', async () => {
+    const student = await g.user('student', 'educational');
+    const other = await g.user('other', 'educational');
+    await call(`${g.url}/processes/echo/execution`, { json: { inputs: { message: 'mine' } }, headers: student.headers });
+    expect((await g.ingest(LAKE_GREENLAND, 'student')).ok).toBe(true);
+    const own = await listen(student.headers, /LakeSP_Prior/);
+    expect(own).toMatch(/event: job\.status\ndata: .*"owner":"student"/);
+    expect(own).toMatch(/event: ingest\.done\ndata: .*LakeSP_Prior.*"owner":"student"/);
+    expect(own).not.toMatch(/"owner":"ops"/);
+    expect(own).not.toMatch(/ingest\.failed/);
+    for (const headers of [{}, other.headers]) {
+      const text = await listen(headers, /never/);
+      expect(text).toMatch(/event: ingest\.done\ndata: .*swot-riversp-reach/);
+      expect(text).not.toMatch(/job\.status|ingest\.failed|LakeSP_Prior/);
+    }
+    // A private collection's series: for the scraper's token and admins only.
+    expect(await g.gateway.store.setAccess('swot-riversp-reach', 'institutional', null)).toBe(true);
+    await new Promise((r) => setTimeout(r, 50));
+    const anonymous = (await call(`${g.url}/metrics`)).body as string;
+    expect(anonymous).not.toMatch(/collection="swot-riversp-reach"/);
+    expect(anonymous).toMatch(/hysope_data_disk_free_bytes \d/);
+    const scraper = (await call(`${g.url}/metrics`, { headers: { Authorization: 'Bearer prom-secret' } })).body as string;
+    expect(scraper).toMatch(/hysope_catalog_items\{collection="swot-riversp-reach"\} 1/);
+    expect((await call(`${g.url}/metrics`, { headers: { Authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect(((await call(`${g.url}/metrics`, { headers: admin })).body as string)).toMatch(/collection="swot-riversp-reach"/);
+    await g.gateway.store.setAccess('swot-riversp-reach', 'public', null);
+  });
+
   it('GET /health/ready checks the store and the executor; every answer carries its request id', async () => {
     const r = await call(`${g.url}/health/ready`, { headers: { 'X-Request-Id': 'trace-42' } });
     expect(r.headers.get('x-request-id')).toBe('trace-42');
     expect((await call(`${g.url}/stac`)).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(r.status).toBe(200);
-    expect(r.body.checks).toMatchObject({ store: { status: 'ok' }, executor: { status: 'ok' }, object_store: { status: 'ok' } });
+    expect(r.body.checks).toMatchObject({ store: { status: 'ok' }, executor: { status: 'ok' }, object_store: { status: 'ok' }, disk: { status: 'ok' } });
+    // Neither paths nor hosts to whoever asks.
+    expect(JSON.stringify(r.body)).not.toContain(g.dataDir);
+    expect(JSON.stringify(r.body)).not.toMatch(/127\.0\.0\.1|postgres(ql)?:\/\//);
   });
 
   it('the alert rules pass promtool test rules (Debian prometheus)', () => {

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startGateway, type TestGateway } from '../helpers.js';
+import { authed as call, authedFetch, session, startGateway, type TestGateway } from '../helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -31,11 +31,14 @@ describe('the notebook-run process (headless execution through a Jupyter kernel,
   let kernels: string;
   beforeAll(async () => {
     kernels = await mkdtemp(path.join(os.tmpdir(), 'hysope-kernels-'));
+    // Jobs run under their own uid: the kernel specs must be readable by others, as an operator installs them.
+    await chmod(kernels, 0o755);
     const r = spawnSync('bash', [path.join(ROOT, 'scripts/kernels.sh'), kernels], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     // The worker (a child of this process) finds tslab here, and Debian's python3 kernel in /usr/share/jupyter.
     process.env['JUPYTER_PATH'] = kernels;
     g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0' } });
+    session.headers = (await g.user('analyst', 'scientific')).headers;
   });
   afterAll(async () => {
     await g?.stop();
@@ -58,7 +61,7 @@ describe('the notebook-run process (headless execution through a Jupyter kernel,
     const job = await run({ notebook: nb, parameters: { x: 21 } });
     expect(job.status, job.message).toBe('successful');
     const results = (await call(`${g.url}/jobs/${job.jobID}/results`)).body;
-    const executed = await (await fetch(results.notebook.href)).json();
+    const executed = await (await authedFetch(results.notebook.href)).json();
     expect(executed.cells[1].metadata.tags).toEqual(['injected-parameters']);
     expect(textOf(executed, 2)).toBe('42');
   });
@@ -70,7 +73,7 @@ describe('the notebook-run process (headless execution through a Jupyter kernel,
     ]);
     const job = await run({ notebook: nb, parameters: { cycles: [1, 2, 3] } });
     expect(job.status, job.message).toBe('successful');
-    const executed = await (await fetch((await call(`${g.url}/jobs/${job.jobID}/results`)).body.notebook.href)).json();
+    const executed = await (await authedFetch((await call(`${g.url}/jobs/${job.jobID}/results`)).body.notebook.href)).json();
     expect(textOf(executed, 2)).toMatch(/10,20,30/);
   });
 

@@ -33,11 +33,14 @@ describe('the notebooks run headless against the running system', async () => {
   let g: TestGateway;
   let work: string;
   const all = await notebooks(NOTEBOOKS);
+  let token = '';
   beforeAll(async () => {
     work = await mkdtemp(path.join(os.tmpdir(), 'hysope-notebooks-'));
     const r = spawnSync('bash', [path.join(ROOT, 'scripts/kernels.sh'), path.join(work, 'kernels')], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_JOB_CONCURRENCY: '2' } });
+    // The reader of the tutorials is a signed-in scientist (the production tutorial starts a job).
+    token = (await g.user('reader', 'scientific')).key;
     for (const f of [...REACHES_PASS_51, REACH_548, PIXC_NORMANDY, LAKE_GREENLAND, ...HYDROWEB]) expect((await g.ingest(f)).ok, f).toBe(true);
     // One Hub'Eau sample (a window with no observation) is refused by design: the others must pass.
     const hubeau = await Promise.all(HUBEAU.map((f) => g.ingest(f)));
@@ -60,7 +63,7 @@ describe('the notebooks run headless against the running system', async () => {
       const out = path.join(work, path.basename(file));
       const code = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
         const child = spawn('/usr/bin/python3', [RUNNER, file, out, '{}', '', '300', path.dirname(file)], {
-          env: { ...process.env, JUPYTER_PATH: path.join(work, 'kernels'), HYSOPE_GATEWAY_URL: g.url },
+          env: { ...process.env, JUPYTER_PATH: path.join(work, 'kernels'), HYSOPE_GATEWAY_URL: g.url, HYSOPE_TOKEN: token },
           stdio: ['ignore', 'ignore', 'pipe']
         });
         let stderr = '';

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, slurmReady, startGateway, type TestGateway } from '../helpers.js';
+import { authed as call, authedFetch, session, slurmReady, startGateway, type TestGateway } from '../helpers.js';
 
 describe.runIf(slurmReady())('the SLURM executor on a real one-node cluster', () => {
   let g: TestGateway;
@@ -15,6 +15,7 @@ describe.runIf(slurmReady())('the SLURM executor on a real one-node cluster', ()
   };
   beforeAll(async () => {
     g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_EXECUTOR: 'slurm' } });
+    session.headers = (await g.user('hpc', 'producer')).headers;
   });
   afterAll(async () => g?.stop());
 
@@ -60,8 +61,9 @@ outputs:
   shouted: {type: File, outputBinding: {glob: shout.txt}}
 `;
     const toil = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_CWL_RUNNER: 'toil' } });
+    session.headers = (await toil.user('hpc', 'producer')).headers;
     try {
-      const d = await fetch(`${toil.url}/processes`, { method: 'POST', headers: { 'Content-Type': 'application/cwl+yaml' }, body: cwl });
+      const d = await authedFetch(`${toil.url}/processes`, { method: 'POST', headers: { 'Content-Type': 'application/cwl+yaml' }, body: cwl });
       expect(d.status).toBe(201);
       const r = await call(`${toil.url}/processes/shout_toil/execution`, { json: { inputs: { message: 'via toil' } }, headers: { Prefer: 'respond-async' } });
       let job = r.body;
@@ -71,7 +73,7 @@ outputs:
       }
       expect(job.status, job.message).toBe('successful');
       const results = (await call(`${toil.url}/jobs/${r.body.jobID}/results`)).body;
-      expect(await (await fetch(results.shouted.href)).text()).toBe('VIA TOIL\n');
+      expect(await (await authedFetch(results.shouted.href)).text()).toBe('VIA TOIL\n');
       expect((await call(`${toil.url}/jobs/${r.body.jobID}/log`)).body).toMatch(/toil/i);
     } finally {
       await toil.stop();

@@ -115,7 +115,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   app.get(
     '/metrics',
     asyncHandler(async (req, res) => {
-      const token = /^bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
+      const token = /^(?:token|bearer)\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
       const scraper = config.metricsToken !== undefined && token !== undefined && safeEqual(token, config.metricsToken);
       const caller = scraper ? null : token ? await users.byKey(token) : anonymous(req.ip ?? 'unknown');
       if (!scraper && !caller)
