@@ -8,14 +8,17 @@ LAB_PORT="${HYSOPE_UI_LAB_PORT:-8889}"
 WORK="$(mktemp -d /tmp/hysope-ui-XXXXXX)"
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
 export HYSOPE_LOG_LEVEL=warn HYSOPE_RATE_LIMIT=0
+# As deployed: the lab is another origin, allowed by the gateway's CORS policy; the lab's user is signed in.
+export HYSOPE_CORS_ORIGINS="http://127.0.0.1:$LAB_PORT,http://localhost:$LAB_PORT"
 node "$ROOT/server/gateway/bin/hysope.js" ingest --data "$WORK/data" \
   "$ROOT"/samples/swot/riversp/SWOT_L2_HR_RiverSP_Reach_*.zip "$ROOT"/samples/swot/pixc/SWOT_L2_HR_PIXC_001_*.nc >/dev/null
+KEY="$(node "$ROOT/server/gateway/bin/hysope.js" user add galata scientific --data "$WORK/data" | sed -n 's/.*(shown once): //p')"
 node "$ROOT/server/gateway/bin/hysope.js" serve --data "$WORK/data" --port "$GATEWAY_PORT" &
 bash "$ROOT/scripts/kernels.sh" "$WORK/lab/data" >/dev/null
 # Notebooks live inside the repository so the TypeScript kernel resolves @hysope/kernels-bridge.
 NOTEBOOKS="$ROOT/test-results/ui-notebooks"
 rm -rf "$NOTEBOOKS"; mkdir -p "$NOTEBOOKS"
-HYSOPE_LAB_STATE="$WORK/lab" HYSOPE_GALATA=1 HYSOPE_GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT" \
+HYSOPE_TOKEN="$KEY" HYSOPE_LAB_STATE="$WORK/lab" HYSOPE_GALATA=1 HYSOPE_GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT" \
   "$ROOT/server/lab/start-lab.sh" "$LAB_PORT" '' "$NOTEBOOKS" \
   --ServerApp.password='' --ServerApp.disable_check_xsrf=True &
 wait

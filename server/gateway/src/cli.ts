@@ -21,14 +21,16 @@ Usage:
   hysope start  [--data DIR] [--port N] [--host H]   ingest the bundled sample data if the catalog is empty, then serve
                                                       the gateway and the lab (HYSOPE_LAB_PORT, 8888); prints the URL to open
   hysope ingest --owner NAME ...                      ingest into NAME's private workspace (only NAME sees the items)
-  hysope user add NAME ROLE                           create a user (public, educational, scientific, institutional); prints an API key
+  hysope user add NAME ROLE                           create a user (public, educational, scientific, institutional, producer, admin); prints an API key
   hysope access COLLECTION LEVEL [--owner NAME]       set a collection's access level (public ... institutional, private)
   hysope --help
 
 Environment: HYSOPE_DATA_DIR (default ./data), HYSOPE_PORT (8080), HYSOPE_HOST (127.0.0.1),
 HYSOPE_DATABASE_URL (PostgreSQL; default: embedded PGlite in DATA/db), HYSOPE_PUBLIC_URL, HYSOPE_LOG_LEVEL,
 HYSOPE_HUB_API_URL (JupyterHub API whose tokens are accepted), HYSOPE_RATE_LIMIT (requests/minute per caller, 1200).
-Clients send an API key or hub token as "Authorization: token KEY" (or ?api_key=KEY).
+HYSOPE_CORS_ORIGINS (browser origins allowed), HYSOPE_ALLOWED_HOSTS, HYSOPE_TRUST_PROXY, HYSOPE_METRICS_TOKEN,
+HYSOPE_INBOXES (folders the ingest process reads), HYSOPE_JOB_* (job limits; see the README).
+Clients send an API key or hub token as "Authorization: token KEY".
 `;
 
 interface Parsed {
@@ -100,7 +102,7 @@ async function ingestAll(
  * Starts the lab (server/lab/start-lab.sh, Debian's Jupyter Server) beside the gateway, when it is built.
  * Returns the child process, or null when the lab is not built.
  */
-function startLab(config: Config, gatewayUrl: string): { child: ChildProcess; url: string } | null {
+function startLab(config: Config, gatewayUrl: string, key: string): { child: ChildProcess; url: string } | null {
   const repo = path.resolve(SAMPLES_DIR, '..');
   const labDir = path.join(repo, 'server', 'lab');
   if (!existsSync(path.join(labDir, 'build', 'bundle.js'))) {
@@ -109,10 +111,10 @@ function startLab(config: Config, gatewayUrl: string): { child: ChildProcess; ur
   }
   const state = path.join(config.dataDir, 'lab');
   spawnSync('bash', [path.join(repo, 'scripts', 'kernels.sh'), path.join(state, 'data')], { stdio: 'ignore' });
-  const port = process.env['HYSOPE_LAB_PORT'] ?? '8888';
+  const port = labPort();
   const token = randomBytes(16).toString('hex');
   const child = spawn(path.join(labDir, 'start-lab.sh'), [port, token, path.join(repo, 'notebooks')], {
-    env: { ...process.env, HYSOPE_LAB_STATE: state, HYSOPE_GATEWAY_URL: gatewayUrl },
+    env: { ...process.env, HYSOPE_LAB_STATE: state, HYSOPE_GATEWAY_URL: gatewayUrl, HYSOPE_TOKEN: key },
     stdio: ['ignore', 'ignore', 'pipe']
   });
   child.stderr?.on('data', (d: Buffer) => {
@@ -122,10 +124,16 @@ function startLab(config: Config, gatewayUrl: string): { child: ChildProcess; ur
   return { child, url: `http://127.0.0.1:${port}/lab?token=${token}` };
 }
 
+const labPort = () => process.env['HYSOPE_LAB_PORT'] ?? '8888';
+
 async function serve(config: Config, ingestSamples: boolean, withLab = false): Promise<number> {
   await checkLock(config);
   const log = pino({ level: config.logLevel });
+  // `hysope start`: the lab beside the gateway is another origin that the CORS policy allows.
+  if (withLab) config = { ...config, corsOrigins: [...config.corsOrigins, `http://127.0.0.1:${labPort()}`, `http://localhost:${labPort()}`] };
   const gateway = await createGateway(config, log);
+  // The person who ran `hysope start` owns this machine: the lab acts as a local producer (a new key each start).
+  const labKey = withLab ? await gateway.users.addUser('lab', 'producer', { replaceKeys: true }) : '';
   if (!config.databaseUrl) {
     await mkdir(path.dirname(lockFile(config)), { recursive: true });
     await writeFile(lockFile(config), String(process.pid));
@@ -147,7 +155,7 @@ async function serve(config: Config, ingestSamples: boolean, withLab = false): P
   gateway.setListenUrl(config.publicUrl ?? `http://${config.host}:${port}`);
   await gateway.jobs.recover();
   console.log(`HYSOPE gateway ready: http://${config.host}:${port}/stac (data in ${config.dataDir})`);
-  const lab = withLab ? startLab(config, `http://${config.host}:${port}`) : null;
+  const lab = withLab ? startLab(config, `http://${config.host}:${port}`, labKey) : null;
   if (lab) console.log(`HYSOPE lab: open ${lab.url}`);
   await new Promise<void>((resolve) => {
     const stop = () => {

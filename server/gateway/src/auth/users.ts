@@ -13,12 +13,13 @@ export class UserStore {
    * Creates (or updates the role of) a user and returns a new API key for them.
    * @throws ValidationError for an unknown role or a bad name
    */
-  async addUser(name: string, role: string): Promise<string> {
+  async addUser(name: string, role: string, options: { replaceKeys?: boolean } = {}): Promise<string> {
     if (!/^[A-Za-z0-9._@-]{1,64}$/.test(name)) throw new ValidationError(`user names are 1-64 letters, digits or ._@-, got "${name}"`);
     if (!ROLES.includes(role as Role)) throw new ValidationError(`role must be one of ${ROLES.join(', ')}, got "${role}"`);
     const key = `hy_${randomBytes(24).toString('base64url')}`;
     await this.db.transaction(async (tx) => {
       await tx.query('insert into users (name, role) values ($1, $2) on conflict (name) do update set role = excluded.role', [name, role]);
+      if (options.replaceKeys) await tx.query('delete from api_keys where user_name = $1 and job_id is null', [name]);
       await tx.query('insert into api_keys (hash, user_name) values ($1, $2)', [hash(key), name]);
     });
     return key;

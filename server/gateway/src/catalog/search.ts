@@ -139,7 +139,7 @@ function sortSql(sortby: SortBy[] | undefined, queryables: ReturnType<typeof que
   if (!sortby?.length) return 'start_datetime desc, collection, id';
   const parts = sortby.map((s) => {
     const name = s.field.replace(/^properties\./, '');
-    const q = queryables[name];
+    const q = Object.hasOwn(queryables, name) ? queryables[name] : undefined;
     if (!q || q.type === 'geometry')
       throw new ValidationError(
         `cannot sort by "${s.field}"; sortable fields are ${Object.keys(queryables)
@@ -169,20 +169,21 @@ export function applyFields(item: Item, fields: SearchBody['fields']): Record<st
 
 function copyPath(from: Record<string, unknown>, to: Record<string, unknown>, path: string[]): void {
   const [head, ...rest] = path;
-  if (head === undefined || !(head in from)) return;
+  if (head === undefined || !Object.hasOwn(from, head)) return;
   if (rest.length === 0) {
     to[head] = structuredClone(from[head]);
     return;
   }
   const inner = from[head];
   if (typeof inner !== 'object' || inner === null) return;
-  to[head] = (to[head] as Record<string, unknown>) ?? {};
+  if (!Object.hasOwn(to, head)) to[head] = {};
   copyPath(inner as Record<string, unknown>, to[head] as Record<string, unknown>, rest);
 }
 
 function deletePath(obj: Record<string, unknown>, path: string[]): void {
   const [head, ...rest] = path;
   if (head === undefined) return;
+  if (!Object.hasOwn(obj, head)) return;
   if (rest.length === 0) delete obj[head];
   else if (typeof obj[head] === 'object' && obj[head] !== null) deletePath(obj[head] as Record<string, unknown>, rest);
 }

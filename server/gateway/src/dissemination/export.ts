@@ -29,7 +29,7 @@ export function exportRoutes(catalog: CatalogService, series: TimeseriesService,
       await catalog.collection(id, baseUrl(req), p);
       const { format: formatRaw, ...query } = req.query as Record<string, unknown>;
       const format = (formatRaw ?? 'geoparquet') as string;
-      if (!(format in TYPES)) throw new ValidationError(`format must be geoparquet, csv or geojson, got "${format}"`);
+      if (!Object.hasOwn(TYPES, format)) throw new ValidationError(`format must be geoparquet, csv or geojson, got "${format}"`);
       let body;
       try {
         body = searchBodyFromQuery(query);

@@ -46,7 +46,7 @@ function one(q: Record<string, unknown>, k: string): string | undefined {
 /** Reads and checks the parameters of `GET /timeseries`. */
 export async function parseSeriesQuery(q: Record<string, unknown>, series: TimeseriesService): Promise<{ query: SeriesQuery; format: keyof typeof FORMATS }> {
   const feature = one(q, 'feature') ?? 'Reach';
-  if (!(feature in FEATURES)) throw new ValidationError(`feature must be Reach, Node or PriorLake, got "${feature}"`);
+  if (!Object.hasOwn(FEATURES, feature)) throw new ValidationError(`feature must be Reach, Node or PriorLake, got "${feature}"`);
   const f = feature as FeatureType;
   const ids = one(q, 'ids') ?? one(q, 'feature_id');
   const basin = one(q, 'basin');
@@ -113,7 +113,7 @@ export async function parseSeriesQuery(q: Record<string, unknown>, series: Times
   if (dedupe !== 'true' && dedupe !== 'false') throw new ValidationError(`dedupe must be true or false, got "${dedupe}"`);
   query.dedupe = dedupe === 'true';
   const format = one(q, 'format') ?? 'csv';
-  if (!(format in FORMATS)) throw new ValidationError(`format must be csv, geojson, arrow or parquet, got "${format}"`);
+  if (!Object.hasOwn(FORMATS, format)) throw new ValidationError(`format must be csv, geojson, arrow or parquet, got "${format}"`);
   return { query, format: format as keyof typeof FORMATS };
 }
 

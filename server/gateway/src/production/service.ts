@@ -88,7 +88,7 @@ export class JobService extends EventEmitter {
 
   /** @throws NotFoundError for an unknown process */
   async process(id: string): Promise<Omit<ProcessDefinition, 'run'> & { cwl?: string }> {
-    const p = this.opts.processes[id];
+    const p = Object.hasOwn(this.opts.processes, id) ? this.opts.processes[id] : undefined;
     if (p) return p;
     const rows = await this.opts.catalog.db.query<{ description: Omit<ProcessDefinition, 'run'>; cwl: string }>(
       'select description, cwl from deployed_processes where id = $1',
@@ -105,7 +105,7 @@ export class JobService extends EventEmitter {
   async deploy(cwlText: string, requestedId: string | undefined, p: Principal, replace: boolean): Promise<Omit<ProcessDefinition, 'run'>> {
     this.mayDeploy(p);
     const deployed = describeCwl(cwlText, requestedId);
-    if (this.opts.processes[deployed.id]) throw new ConflictError(`"${deployed.id}" is a built-in process`);
+    if (Object.hasOwn(this.opts.processes, deployed.id)) throw new ConflictError(`"${deployed.id}" is a built-in process`);
     const rows = await this.opts.catalog.db.query<{ owner: string | null }>('select owner from deployed_processes where id = $1', [deployed.id]);
     const exists = rows.length > 0;
     if (exists && !replace) throw new ConflictError(`process "${deployed.id}" is already deployed; PUT /processes/${deployed.id} replaces it`);
@@ -122,7 +122,7 @@ export class JobService extends EventEmitter {
   /** Removes a deployed process. @throws ConflictError for a built-in one, NotFoundError for an unknown one */
   async undeploy(id: string, p: Principal): Promise<void> {
     this.mayDeploy(p);
-    if (this.opts.processes[id]) throw new ConflictError(`"${id}" is a built-in process and cannot be undeployed`);
+    if (Object.hasOwn(this.opts.processes, id)) throw new ConflictError(`"${id}" is a built-in process and cannot be undeployed`);
     const rows = await this.opts.catalog.db.query<{ owner: string | null }>('select owner from deployed_processes where id = $1', [id]);
     if (rows.length === 0) throw new NotFoundError(`process "${id}" is not deployed`);
     this.mayManage(p, id, rows[0]!.owner);
@@ -175,7 +175,7 @@ export class JobService extends EventEmitter {
   private validate(def: Omit<ProcessDefinition, 'run'>, inputs: unknown): Record<string, unknown> {
     if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) throw new ValidationError('the execute request needs an "inputs" object');
     const given = inputs as Record<string, unknown>;
-    const unknown = Object.keys(given).filter((k) => !(k in def.inputs));
+    const unknown = Object.keys(given).filter((k) => !Object.hasOwn(def.inputs, k));
     if (unknown.length) throw new ValidationError(`unknown input(s) for ${def.id}: ${unknown.join(', ')}; inputs are ${Object.keys(def.inputs).join(', ')}`);
     const out: Record<string, unknown> = {};
     for (const [name, d] of Object.entries(def.inputs)) {

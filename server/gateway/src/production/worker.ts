@@ -35,7 +35,9 @@ async function run(dir: string): Promise<number> {
   };
   const process_ = job.cwlFile
     ? ({ run: async (ctx) => (await import('./processes/cwl-runner.js')).runCwl(ctx, job.cwlFile!) } as Pick<ProcessDefinition, 'run'>)
-    : await loaders[job.processId]?.();
+    : Object.hasOwn(loaders, job.processId)
+      ? await loaders[job.processId]!()
+      : undefined;
   if (!process_) {
     atomicJson(path.join(dir, 'error.json'), { message: `unknown process ${job.processId}` });
     return 2;

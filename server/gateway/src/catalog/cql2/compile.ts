@@ -73,7 +73,8 @@ export function compileFilter(expr: Cql2, queryables: Record<string, QueryableDe
     return `$${params.length}${cast}`;
   };
   const queryable = (name: string): QueryableDef => {
-    const q = queryables[name] ?? queryables[name.replace(/^properties\./, '')];
+    const own = (k: string) => (Object.hasOwn(queryables, k) ? queryables[k] : undefined);
+    const q = own(name) ?? own(name.replace(/^properties\./, ''));
     if (!q) throw new ValidationError(`CQL2: unknown property "${name}"; the queryables are ${Object.keys(queryables).join(', ')}`);
     return q;
   };
@@ -225,7 +226,7 @@ export function evaluateFilter(expr: Cql2, item: Item): boolean {
         if (name === 'geometry') return item.geometry;
         if (name === 'datetime' || name === 'start_datetime') return Date.parse(String(props['start_datetime'] ?? props['datetime']));
         if (name === 'end_datetime') return Date.parse(String(props['end_datetime'] ?? props['datetime']));
-        return props[name] ?? null;
+        return Object.hasOwn(props, name) ? (props[name] ?? null) : null;
       }
       if ('timestamp' in v || 'date' in v) return temporal(v)![0];
       if (v['op'] === 'casei') {
