@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createGateway, ingestFile, loadConfig, type Gateway } from '@hysope/gateway';
+import { createGateway, ingestFile, listen, loadConfig, type Gateway } from '@hysope/gateway';
 
 /** The repository's sample data. */
 export const SAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../samples');
@@ -89,9 +89,7 @@ export async function startGateway(options: { databaseUrl?: string; env?: Record
     { data: dataDir, port: '0' }
   );
   const gateway = await createGateway(config);
-  const server = await new Promise<import('node:http').Server>((resolve) => {
-    const s = gateway.app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const server = await listen(gateway.app, 0, '127.0.0.1');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   gateway.setListenUrl(url);
   await gateway.jobs.recover();

@@ -166,7 +166,7 @@ describe('OGC API - Processes on the local executor', () => {
     expect(csv.length).toBeGreaterThan(1);
     expect(csv.slice(1).every((l) => l.startsWith('SWOT_L2_HR_RiverSP_Reach_2_51_'))).toBe(true);
     const badSubset = await call(`${g.url}/processes/subset/execution`, { json: { inputs: { collection: 'nope' } } });
-    expect(badSubset.status).toBe(500);
+    expect(badSubset.status).toBe(400);
     expect(badSubset.body.detail).toMatch(/404.*does not exist/);
     const good = await call(`${g.url}/processes/ingest/execution`, { json: { inputs: { files: [node] } } });
     expect(good.status).toBe(200);

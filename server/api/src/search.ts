@@ -77,12 +77,22 @@ export interface DatetimeRange {
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/i;
 
+/** Instants the catalog stores: years 0001 to 9999 (PostgreSQL has no year 0; ISO 8601 four-digit years). */
+export const FIRST_MS = new Date('0001-01-01T00:00:00Z').getTime();
+export const LATEST_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** Whether an instant (epoch ms) is one the catalog can store. */
+export function inDateRange(ms: number): boolean {
+  return Number.isFinite(ms) && ms >= FIRST_MS && ms <= LATEST_MS;
+}
+
 function parseInstant(text: string): number {
   if (!RFC3339.test(text)) {
     throw new SearchParameterError('datetime', `datetime "${text}" is not RFC 3339 (e.g. 2023-06-10T19:33:37Z or 2023-06-10)`);
   }
   const ms = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
   if (Number.isNaN(ms)) throw new SearchParameterError('datetime', `datetime "${text}" is not a valid date`);
+  if (!inDateRange(ms)) throw new SearchParameterError('datetime', `datetime "${text}" is outside years 0001-9999`);
   return ms;
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { createServer, type Server } from 'node:http';
 import express, { type Request } from 'express';
 import { pino, type Logger } from 'pino';
 import { HubAuthenticator } from './auth/hub.js';
@@ -18,6 +19,7 @@ import { hydrocronRoutes } from './dissemination/hydrocron.js';
 import { TimeseriesService } from './dissemination/timeseries.js';
 import { timeseriesRoutes } from './dissemination/timeseries-routes.js';
 import { asyncHandler, errorHandler, notFoundHandler, sendException } from './http/errors.js';
+import { ValidationError } from './errors.js';
 import { ErrorTypes } from '@hysope/api';
 import { anonymous } from './auth/principal.js';
 import { filterCollections } from './monitoring/metrics.js';
@@ -101,7 +103,21 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     );
     next();
   });
-  app.use(express.json({ limit: '5mb', type: ['application/json', 'application/geo+json', 'application/*+json'] }));
+  // NUL characters end strings in C and in PostgreSQL: refused where requests enter (URL and JSON body).
+  app.use((req, _res, next) => {
+    if (/%00|\0/.test(req.originalUrl)) return next(new ValidationError('NUL characters (%00) are not allowed in URLs'));
+    next();
+  });
+  app.use(
+    express.json({
+      limit: '5mb',
+      type: ['application/json', 'application/geo+json', 'application/*+json'],
+      reviver: (key, value) => {
+        if ((typeof value === 'string' && value.includes('\0')) || key.includes('\0')) throw new Error('NUL characters (\\u0000) are not allowed in strings');
+        return value;
+      }
+    })
+  );
   const metrics = new Metrics(db, config.dataDir);
   const bus = new EventBus();
   app.use(metrics.middleware());
@@ -217,4 +233,32 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
       await db.close();
     }
   };
+}
+
+/**
+ * Listens with the gateway's HTTP settings: requests whose headers or URL exceed Node's limit (16 KB) or
+ * that cannot be parsed get the OGC exception shape too (Node would answer with an empty body).
+ */
+export function listen(app: express.Express, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 300_000 }, app);
+    server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return void socket.destroy();
+      const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+      const status = tooLarge ? 431 : 400;
+      const body = JSON.stringify({
+        type: tooLarge ? ErrorTypes.payloadTooLarge : ErrorTypes.validation,
+        title: tooLarge ? 'Request Header Fields Too Large' : 'Bad Request',
+        status,
+        detail: tooLarge
+          ? 'the URL and headers are over 16 KB: send long filters, id lists or geometries in a POST body (/stac/search takes JSON)'
+          : 'the request could not be parsed as HTTP'
+      });
+      socket.end(
+        `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+      );
+    });
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
 }

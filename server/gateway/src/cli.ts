@@ -5,7 +5,7 @@ import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Server } from 'node:http';
 import { pino } from 'pino';
-import { createGateway, openCatalog } from './app.js';
+import { createGateway, listen, openCatalog } from './app.js';
 import { expandInputs, ingestFile, type IngestResult } from './catalog/ingest.js';
 import type { CatalogStore } from './catalog/store.js';
 import { loadConfig, type Config, type ConfigFlags } from './config.js';
@@ -146,10 +146,7 @@ async function serve(config: Config, ingestSamples: boolean, withLab = false): P
       console.log(`${results.filter((r) => r.ok).length} products ingested, ${results.filter((r) => !r.ok).length} refused (see above).`);
     }
   }
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = gateway.app.listen(config.port, config.host, () => resolve(s));
-    s.on('error', reject);
-  });
+  const server: Server = await listen(gateway.app, config.port, config.host);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   gateway.setListenUrl(config.publicUrl ?? `http://${config.host}:${port}`);

@@ -1,5 +1,5 @@
 /** @hysope/gateway: the HYSOPE server (catalog, dissemination, production, supervision). */
-export { createGateway, openCatalog, type Gateway } from './app.js';
+export { createGateway, listen, openCatalog, type Gateway } from './app.js';
 export { loadConfig, type Config } from './config.js';
 export { readProduct } from './formats/index.js';
 export { writeGeoParquet } from './formats/geoparquet.js';

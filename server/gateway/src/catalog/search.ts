@@ -77,6 +77,7 @@ export function planSearch(input: SearchBody, knownCollections: string[], viewer
   if (body.token !== undefined) {
     if (!/^\d+$/.test(body.token)) throw new ValidationError('token is not one this API gave: use the href of the "next" link');
     offset = Number(body.token);
+    if (!Number.isSafeInteger(offset) || offset > 10_000_000) throw new ValidationError('token is not one this API gave: use the href of the "next" link');
   }
 
   if (body.collections?.length) {

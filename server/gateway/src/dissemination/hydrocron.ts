@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { ErrorTypes } from '@hysope/api';
+import { ErrorTypes, inDateRange } from '@hysope/api';
 import { ValidationError } from '../errors.js';
 import { asyncHandler, sendException } from '../http/errors.js';
 import { csvCell } from '../http/stream.js';
@@ -30,6 +30,7 @@ function parseTime(name: string, raw: unknown): string {
   const m = TIME.exec(text);
   const ms = m ? Date.parse(`${m[1]}${m[2] === 'Z' ? 'Z' : m[2]!.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2')}`) : NaN;
   if (Number.isNaN(ms)) throw new ValidationError(`${name} "${raw}" is not YYYY-MM-DDTHH:MM:SSZ (or with a ±HH:MM offset)`);
+  if (!inDateRange(ms)) throw new ValidationError(`${name} "${raw}" is outside years 0001-9999`);
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 

@@ -58,3 +58,14 @@ export interface ProcessDefinition {
   serverPaths?: string[];
   run(ctx: ProcessContext): Promise<ProcessResult>;
 }
+
+/** A job that fails on its own input (the caller's to fix): a synchronous execution answers 400. */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+/** The error for a gateway answer a process got: its input's fault for a 4xx, the gateway's otherwise. */
+export function gatewayError(status: number, detail: string): Error {
+  const message = `the gateway answered ${status}: ${detail.slice(0, 300)}`;
+  return status >= 400 && status < 500 && status !== 429 ? new InputError(message) : new Error(message);
+}

@@ -1,10 +1,10 @@
 import type { Geometry, Item } from '@hysope/api';
-import { Geometry as GeometrySchema } from '@hysope/api';
+import { Geometry as GeometrySchema, inDateRange } from '@hysope/api';
 import { ValidationError } from '../../errors.js';
 import type { QueryableDef, QueryableType } from '../collections.js';
 import { bboxGeometry, intersects } from '../spatial.js';
 import { geometryBBox } from '../../formats/wkb.js';
-import type { Cql2 } from './parse-text.js';
+import { MAX_DEPTH, type Cql2 } from './parse-text.js';
 
 type Obj = { [key: string]: unknown };
 type ValueType = QueryableType | 'unknown';
@@ -36,7 +36,8 @@ function geometryOf(v: unknown): Geometry | null {
 
 function instant(v: unknown, what: string): number {
   const ms = typeof v === 'string' ? Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v) : NaN;
-  if (Number.isNaN(ms)) throw new ValidationError(`CQL2: ${what} "${String(v)}" is not an RFC 3339 date or timestamp`);
+  if (Number.isNaN(ms)) throw new ValidationError(`CQL2: ${what} "${String(v).slice(0, 60)}" is not an RFC 3339 date or timestamp`);
+  if (!inDateRange(ms)) throw new ValidationError(`CQL2: ${what} "${String(v).slice(0, 60)}" is outside years 0001-9999`);
   return ms;
 }
 
@@ -94,21 +95,28 @@ export function compileFilter(expr: Cql2, queryables: Record<string, QueryableDe
       }
       if ('timestamp' in v || 'date' in v) return { sql: param(new Date(temporal(v)![0]).toISOString(), '::timestamptz'), type: 'datetime' };
       if (v['op'] === 'casei' || v['op'] === 'accenti') {
-        const inner = scalar((v['args'] as unknown[])?.[0]);
-        return { sql: v['op'] === 'casei' ? `lower(${inner.sql})` : inner.sql, type: inner.type };
+        const args = v['args'];
+        if (!Array.isArray(args) || args.length !== 1) throw new ValidationError(`CQL2: ${v['op'].toUpperCase()} takes one argument`);
+        const inner = scalar(args[0]);
+        if (inner.type !== 'string' && inner.type !== 'unknown') throw new ValidationError(`CQL2: ${v['op'].toUpperCase()} takes a string, got a ${inner.type}`);
+        return { sql: v['op'] === 'casei' ? `lower(${inner.sql})` : inner.sql, type: 'string' };
       }
     }
     throw new ValidationError(`CQL2: cannot use ${JSON.stringify(v).slice(0, 80)} as a value`);
   };
 
+  /** Types that compare with each other (null compares with anything). */
+  const family = (t: ValueType) => (t === 'integer' ? 'number' : t);
+  const comparable = (a: ValueType, b: ValueType, what: unknown) => {
+    if (a === 'unknown' || b === 'unknown' || family(a) === family(b)) return;
+    throw new ValidationError(`CQL2: cannot compare a ${a} with a ${b} (${JSON.stringify(what).slice(0, 80)})`);
+  };
   const pair = (args: unknown[]) => {
     const first = scalar(args[0]);
     const second = scalar(args[1], first.type);
     const a = first.type === 'unknown' && second.type === 'datetime' ? scalar(args[0], 'datetime') : first;
-    const numeric = (t: ValueType) => t === 'number' || t === 'integer';
-    if ((numeric(a.type) && second.type === 'string') || (a.type === 'string' && numeric(second.type))) {
-      throw new ValidationError(`CQL2: cannot compare a ${a.type} with a ${second.type} (${JSON.stringify(args).slice(0, 80)})`);
-    }
+    comparable(a.type, second.type, args);
+    if (a.type === 'geometry' || second.type === 'geometry') throw new ValidationError('CQL2: geometries are compared with S_INTERSECTS or S_DISJOINT');
     return [a, second] as const;
   };
 
@@ -130,7 +138,16 @@ export function compileFilter(expr: Cql2, queryables: Record<string, QueryableDe
     return lit;
   };
 
+  let depth = 0;
   const bool = (e: unknown, positive: boolean): string => {
+    if (++depth > MAX_DEPTH) throw new ValidationError(`CQL2: the filter nests deeper than ${MAX_DEPTH} levels`);
+    try {
+      return boolAt(e, positive);
+    } finally {
+      depth--;
+    }
+  };
+  const boolAt = (e: unknown, positive: boolean): string => {
     if (typeof e === 'boolean') return e ? 'true' : 'false';
     if (!isObj(e) || typeof e['op'] !== 'string') {
       throw new ValidationError(`CQL2: expected a boolean expression, got ${JSON.stringify(e).slice(0, 80)}`);
@@ -153,18 +170,27 @@ export function compileFilter(expr: Cql2, queryables: Record<string, QueryableDe
     if (op === 'like') {
       n(2);
       const [a, b] = pair(args);
+      if (family(a.type) !== 'string' || family(b.type) !== 'string') throw new ValidationError('CQL2: LIKE compares strings');
       return `(${a.sql} LIKE ${b.sql})`;
     }
     if (op === 'between') {
       n(3);
       const a = scalar(args[0]);
-      return `(${a.sql} BETWEEN ${scalar(args[1], a.type).sql} AND ${scalar(args[2], a.type).sql})`;
+      const lo = scalar(args[1], a.type);
+      const hi = scalar(args[2], a.type);
+      comparable(a.type, lo.type, args);
+      comparable(a.type, hi.type, args);
+      if (!['number', 'datetime', 'unknown'].includes(family(a.type))) throw new ValidationError(`CQL2: BETWEEN takes numbers or datetimes, got a ${a.type}`);
+      return `(${a.sql} BETWEEN ${lo.sql} AND ${hi.sql})`;
     }
     if (op === 'in') {
       n(2);
       if (!Array.isArray(args[1]) || args[1].length === 0) throw new ValidationError('CQL2: IN needs a non-empty list');
+      if (args[1].length > 1000) throw new ValidationError('CQL2: IN takes at most 1000 values');
       const a = scalar(args[0]);
-      return `(${a.sql} IN (${(args[1] as unknown[]).map((v) => scalar(v, a.type).sql).join(', ')}))`;
+      const values = (args[1] as unknown[]).map((v) => scalar(v, a.type));
+      for (const v of values) comparable(a.type, v.type, args);
+      return `(${a.sql} IN (${values.map((v) => v.sql).join(', ')}))`;
     }
     if (op === 'isnull') return (n(1), `(${scalar(args[0]).sql} IS NULL)`);
     if (op === 's_intersects' || op === 's_disjoint') {

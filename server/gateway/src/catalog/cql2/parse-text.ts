@@ -105,6 +105,9 @@ function tokenize(text: string): Token[] {
  * into CQL2 JSON.
  * @throws ValidationError saying where the text stops making sense
  */
+/** How deep a filter may nest (parentheses, NOT, function calls), in text and in JSON. */
+export const MAX_DEPTH = 100;
+
 export function parseCql2Text(text: string): Cql2 {
   const tokens = tokenize(text);
   let p = 0;
@@ -117,6 +120,16 @@ export function parseCql2Text(text: string): Cql2 {
   const expect = (text: string) => {
     if (peek().text !== text) fail(`expected "${text}"`);
     p++;
+  };
+  // Nesting (parentheses, NOT, function calls) is bounded: no filter may exhaust the stack.
+  let depth = 0;
+  const nested = <T>(f: () => T): T => {
+    if (++depth > MAX_DEPTH) fail(`the filter nests deeper than ${MAX_DEPTH} levels`);
+    try {
+      return f();
+    } finally {
+      depth--;
+    }
   };
 
   const coords = (): number[] => {
@@ -272,13 +285,14 @@ export function parseCql2Text(text: string): Cql2 {
     return negate ? { op: 'not', args: [result] } : result;
   };
 
-  const notExpr = (): Cql2 => {
-    if (isWord('NOT')) {
-      p++;
-      return { op: 'not', args: [notExpr()] };
-    }
-    return predicate();
-  };
+  const notExpr = (): Cql2 =>
+    nested(() => {
+      if (isWord('NOT')) {
+        p++;
+        return { op: 'not', args: [notExpr()] };
+      }
+      return predicate();
+    });
   const andExpr = (): Cql2 => {
     const args = [notExpr()];
     while (isWord('AND')) {
@@ -287,14 +301,15 @@ export function parseCql2Text(text: string): Cql2 {
     }
     return args.length === 1 ? args[0]! : { op: 'and', args };
   };
-  const orExpr = (): Cql2 => {
-    const args = [andExpr()];
-    while (isWord('OR')) {
-      p++;
-      args.push(andExpr());
-    }
-    return args.length === 1 ? args[0]! : { op: 'or', args };
-  };
+  const orExpr = (): Cql2 =>
+    nested(() => {
+      const args = [andExpr()];
+      while (isWord('OR')) {
+        p++;
+        args.push(andExpr());
+      }
+      return args.length === 1 ? args[0]! : { op: 'or', args };
+    });
 
   if (peek().kind === 'end') throw new ValidationError('CQL2: the filter is empty');
   const result = orExpr();

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ProcessDefinition } from '../process.js';
+import { InputError, type ProcessDefinition } from '../process.js';
 
 const RUNNER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../python/run_notebook.py');
 
@@ -43,7 +43,7 @@ export const notebookRun: ProcessDefinition = {
     if (typeof input === 'string') {
       const root = notebooksRoot();
       const file = path.resolve(root, input);
-      if (!file.startsWith(root + path.sep)) throw new Error(`notebook "${input}" is outside the notebooks folder`);
+      if (!file.startsWith(root + path.sep)) throw new InputError(`notebook "${input}" is outside the notebooks folder`);
       await writeFile(source, await readFile(file).catch(() => Promise.reject(new Error(`no notebook "${input}" in the notebooks folder`))));
       cwd = path.dirname(file);
     } else await writeFile(source, JSON.stringify(input));

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Table, tableFromIPC } from 'apache-arrow';
 import { numericVector, stringVector, timestampVector } from '../../formats/arrow-columns.js';
 import { writeParquetTable } from '../../formats/geoparquet.js';
-import type { ProcessDefinition } from '../process.js';
+import { InputError, gatewayError, type ProcessDefinition } from '../process.js';
 
 /**
  * Discharge of every SWOT reach of a SWORD basin from its WSE, width and slope, with Manning's equation
@@ -48,10 +48,10 @@ export const reachDischarge: ProcessDefinition = {
     if (ctx.inputs['datetime']) q.set('datetime', String(ctx.inputs['datetime']));
     ctx.progress(5, `reading the observations of basin ${basin}`);
     const res = await fetch(`${ctx.gatewayUrl}/timeseries?${q}`, { headers: ctx.token ? { Authorization: `token ${ctx.token}` } : {}, signal: ctx.signal });
-    if (!res.ok) throw new Error(`the gateway answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+    if (!res.ok) throw gatewayError(res.status, await res.text());
     const obs = tableFromIPC(new Uint8Array(await res.arrayBuffer()));
     const rows = obs.numRows;
-    if (rows === 0) throw new Error(`no observations in basin ${basin}`);
+    if (rows === 0) throw new InputError(`no observations in basin ${basin}`);
     ctx.progress(40, `${rows} observations read`);
     const col = (name: string) => obs.getChild(name)!;
     const ids = col('reach_id');

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ProcessDefinition } from '../process.js';
+import { gatewayError, type ProcessDefinition } from '../process.js';
 
 const EXTENSIONS = { geoparquet: 'parquet', csv: 'csv', geojson: 'geojson' } as const;
 const TYPES = { geoparquet: 'application/vnd.apache.parquet', csv: 'text/csv', geojson: 'application/geo+json' } as const;
@@ -33,7 +33,7 @@ export const subset: ProcessDefinition = {
     const res = await fetch(url, { headers: ctx.token ? { Authorization: `token ${ctx.token}` } : {}, signal: ctx.signal });
     if (!res.ok) {
       const body = (await res.json().catch(() => null)) as { detail?: string } | null;
-      throw new Error(`the gateway answered ${res.status}: ${body?.detail ?? res.statusText}`);
+      throw gatewayError(res.status, body?.detail ?? res.statusText);
     }
     const file = `subset.${EXTENSIONS[format]}`;
     await writeFile(path.join(ctx.workDir, file), new Uint8Array(await res.arrayBuffer()));

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ProcessDefinition } from '../process.js';
+import { InputError, gatewayError, type ProcessDefinition } from '../process.js';
 
 /** Exports observations of many features as one Parquet file, through the gateway's /timeseries. */
 export const timeseriesExport: ProcessDefinition = {
@@ -28,11 +28,11 @@ export const timeseriesExport: ProcessDefinition = {
     const ids = ctx.inputs['ids'] as string[] | undefined;
     if (ids?.length) q.set('ids', ids.join(','));
     else if (ctx.inputs['basin']) q.set('basin', String(ctx.inputs['basin']));
-    else throw new Error('give ids or basin');
+    else throw new InputError('give ids or basin');
     if (ctx.inputs['datetime']) q.set('datetime', String(ctx.inputs['datetime']));
     ctx.progress(10, 'querying the time-series store');
     const res = await fetch(`${ctx.gatewayUrl}/timeseries?${q}`, { headers: ctx.token ? { Authorization: `token ${ctx.token}` } : {}, signal: ctx.signal });
-    if (!res.ok) throw new Error(`the gateway answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+    if (!res.ok) throw gatewayError(res.status, await res.text());
     const file = path.join(ctx.workDir, 'observations.parquet');
     await writeFile(file, new Uint8Array(await res.arrayBuffer()));
     ctx.progress(100, 'written');
