@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { SearchParameterError, searchBodyFromQuery, type SearchBody } from '@hysope/api';
 import { ValidationError } from '../errors.js';
-import { principalOf } from '../auth/middleware.js';
+import { principalOf, redactUrl } from '../auth/middleware.js';
 import { asyncHandler } from '../http/errors.js';
 import type { CatalogService } from './service.js';
 
@@ -22,7 +22,8 @@ const GEOJSON = 'application/geo+json';
 /** STAC API 1.0.0 routes (core, collections, features, item search, filter, sort, fields, free text). */
 export function catalogRoutes(catalog: CatalogService, baseUrl: BaseUrlOf): Router {
   const r = Router();
-  const full = (req: Request) => `${baseUrl(req)}${req.originalUrl}`;
+  // Links never echo credentials given in the query (api_key).
+  const full = (req: Request) => `${baseUrl(req)}${redactUrl(req.originalUrl)}`;
   r.get('/', (req, res) => {
     res.json(catalog.landing(baseUrl(req)));
   });
