@@ -27,7 +27,7 @@ export async function freePort(): Promise<number> {
  * Starts a throw-away PostgreSQL server from Debian's binaries in a temporary folder, on a free port,
  * as the postgres user when running as root (initdb refuses root).
  */
-export async function startPostgres(bin: string): Promise<{ url: string; stop: () => void }> {
+export async function startPostgres(bin: string): Promise<{ url: string; stop: () => void; halt: () => void; resume: () => void }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hysope-pg-'));
   const root = process.getuid?.() === 0;
   const as = (cmd: string, args: string[]) => (root ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args]) as [string, string[]];
@@ -49,8 +49,13 @@ export async function startPostgres(bin: string): Promise<{ url: string; stop: (
     `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
     'start'
   ]);
+  const ctl = (args: string[]) => spawnSync(...as(path.join(bin, 'pg_ctl'), ['-D', path.join(dir, 'data'), ...args]));
   return {
     url: `postgresql://hysope@127.0.0.1:${port}/postgres`,
+    /** Stops the server abruptly (as a crash or a failover would), keeping its data. */
+    halt: () => void ctl(['-m', 'immediate', '-w', 'stop']),
+    /** Starts it again on the same port. */
+    resume: () => void ctl(['-l', path.join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']),
     stop: () => {
       spawnSync(...as(path.join(bin, 'pg_ctl'), ['-D', path.join(dir, 'data'), '-m', 'immediate', 'stop']));
       rmSync(dir, { recursive: true, force: true });

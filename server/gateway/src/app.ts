@@ -58,8 +58,12 @@ export interface Gateway {
 }
 
 /** Opens the store (PGlite in `<dataDir>/db` or PostgreSQL), migrates it and makes sure the collections exist. */
-export async function openCatalog(config: Config): Promise<{ db: Database; store: CatalogStore }> {
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: path.join(config.dataDir, 'db') });
+export async function openCatalog(config: Config, log?: Logger): Promise<{ db: Database; store: CatalogStore }> {
+  const db = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: path.join(config.dataDir, 'db'),
+    onError: (error) => log?.warn({ err: error }, 'PostgreSQL connection lost; it is replaced on the next query')
+  });
   await migrate(db);
   const store = new CatalogStore(db);
   await store.ensureCollections();
@@ -68,7 +72,7 @@ export async function openCatalog(config: Config): Promise<{ db: Database; store
 
 /** Builds the gateway's Express app over an open catalog (listening is the CLI's job). */
 export async function createGateway(config: Config, log: Logger = pino({ level: config.logLevel })): Promise<Gateway> {
-  const { db, store } = await openCatalog(config);
+  const { db, store } = await openCatalog(config, log);
   const catalog = new CatalogService(store);
   const app = express();
   app.disable('x-powered-by');

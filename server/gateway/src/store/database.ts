@@ -74,9 +74,12 @@ pg.types.setTypeParser(1700, (v) => Number(v));
  * Opens the store: a PostgreSQL server when `url` is given, else PGlite in `dataDir`
  * (`memory://` for a throw-away database).
  */
-export async function openDatabase(options: { url?: string; dataDir?: string }): Promise<Database> {
+export async function openDatabase(options: { url?: string; dataDir?: string; onError?: (error: Error) => void }): Promise<Database> {
   if (options.url) {
-    const pool = new pg.Pool({ connectionString: options.url, max: 8 });
+    // The pool survives server restarts and failovers: a dropped idle connection is reported (never an
+    // unhandled 'error' that would end the process) and replaced on the next query.
+    const pool = new pg.Pool({ connectionString: options.url, max: 8, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000 });
+    pool.on('error', (error) => (options.onError ?? ((e: Error) => console.error(`PostgreSQL: ${e.message}`)))(error));
     await pool.query('select 1');
     return new PostgresDatabase(pool);
   }
