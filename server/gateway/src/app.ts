@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { sweepObjectStore } from './store/sweep.js';
 import { createServer, type Server } from 'node:http';
 import express, { type Request } from 'express';
 import { pino, type Logger } from 'pino';
@@ -59,15 +62,40 @@ export interface Gateway {
 
 /** Opens the store (PGlite in `<dataDir>/db` or PostgreSQL), migrates it and makes sure the collections exist. */
 export async function openCatalog(config: Config, log?: Logger): Promise<{ db: Database; store: CatalogStore }> {
+  const dbDir = path.join(config.dataDir, 'db');
+  // A new embedded database is made aside and moved into place once its schema is in: a crash while it is
+  // created leaves no half-made database behind.
+  if (!config.databaseUrl) await createEmbeddedOnce(dbDir);
   const db = await openDatabase({
     url: config.databaseUrl,
-    dataDir: path.join(config.dataDir, 'db'),
+    dataDir: dbDir,
     onError: (error) => log?.warn({ err: error }, 'PostgreSQL connection lost; it is replaced on the next query')
   });
   await migrate(db);
   const store = new CatalogStore(db);
   await store.ensureCollections();
+  // After a crash: the object store made to agree with the catalog (at once for the embedded database,
+  // which this process holds; files older than an hour on a shared PostgreSQL, where others may be ingesting).
+  const swept = await sweepObjectStore(config.dataDir, db, config.databaseUrl ? 3_600_000 : 0);
+  if (swept.temporary + swept.orphans + swept.restored > 0) log?.warn(swept, 'object store swept after an interrupted ingest');
   return { db, store };
+}
+
+async function createEmbeddedOnce(dbDir: string): Promise<void> {
+  const parent = path.dirname(dbDir);
+  await mkdir(parent, { recursive: true });
+  for (const e of await readdir(parent)) if (e.startsWith(`${path.basename(dbDir)}.init-`)) await rm(path.join(parent, e), { recursive: true, force: true });
+  if (existsSync(path.join(dbDir, 'PG_VERSION'))) return;
+  const staging = `${dbDir}.init-${process.pid}`;
+  const fresh = await openDatabase({ dataDir: staging });
+  await migrate(fresh);
+  await fresh.close();
+  // A folder holding only our lock file (an older start) gives way to the new database.
+  const lock = path.join(dbDir, 'hysope.pid');
+  const kept = existsSync(lock) ? await readFile(lock, 'utf8') : null;
+  await rm(dbDir, { recursive: true, force: true });
+  await rename(staging, dbDir);
+  if (kept !== null) await writeFile(lock, kept);
 }
 
 /** Builds the gateway's Express app over an open catalog (listening is the CLI's job). */

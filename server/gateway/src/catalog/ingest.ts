@@ -5,6 +5,7 @@ import { GranuleError, firstSymlink, parseGranuleName, readProduct, type Product
 import { writeGeoParquet } from '../formats/geoparquet.js';
 import { featureTypeOf, registerFields, timeseriesPath, writeTimeseries } from '../dissemination/timeseries-store.js';
 import { collectionDef } from './collections.js';
+import { placeFiles } from './placement.js';
 import type { CatalogStore, ItemRecord } from './store.js';
 
 /** The outcome of ingesting one file. */
@@ -184,17 +185,30 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
       searchText: searchTextOf(product, def.title),
       owner
     };
-    const { latest } = await store.db.transaction(async (tx) => {
-      const result = await store.upsertItem(tx, record);
-      await store.extendCollection(tx, product.collection, record, def.summaries);
-      if (feature) await registerFields(tx, feature, product);
-      return result;
-    });
-    await rename(tmpParquet, parquetPath);
-    if (seriesPath && tmpSeries) await rename(tmpSeries, seriesPath);
-    for (const tmp of tmpAuxiliary) await rename(tmp, tmp.slice(0, -tag.length));
-    await rm(sourcePath, { recursive: true, force: true });
-    await rename(tmpSource, sourcePath);
+    // Files first, then the transaction that references them: an item reported as ingested always has
+    // its files; a crash before the commit leaves files no item references, which the start-up sweep removes.
+    const placement = await placeFiles(
+      [
+        [tmpParquet, parquetPath],
+        ...(seriesPath && tmpSeries ? [[tmpSeries, seriesPath] as [string, string]] : []),
+        ...tmpAuxiliary.map((tmp) => [tmp, tmp.slice(0, -tag.length)] as [string, string]),
+        [tmpSource, sourcePath]
+      ],
+      tag
+    );
+    let latest: string;
+    try {
+      ({ latest } = await store.db.transaction(async (tx) => {
+        const result = await store.upsertItem(tx, record);
+        await store.extendCollection(tx, product.collection, record, def.summaries);
+        if (feature) await registerFields(tx, feature, product);
+        return result;
+      }));
+    } catch (error) {
+      await placement.rollback();
+      throw error;
+    }
+    await placement.commit();
     return {
       file,
       ok: true,
