@@ -125,8 +125,10 @@ function probes(reachId: string, itemId: string): Probe[] {
     add('numbers', `/jobs?limit=${enc(n)}`);
     add('numbers', `/stac/search`, searchBody({ limit: Number.isNaN(Number(n)) ? n : Number(n) }));
   }
-  for (const b of ['1,2,3', 'a,b,c,d', '1,2,3,4,5,6,7', '-200,-100,200,100', '10,10,0,0', ',,,', '1;2;3;4'])
-    add('numbers', `/stac/search?bbox=${enc(b)}`), add('numbers', `/timeseries?feature=Reach&bbox=${enc(b)}`);
+  for (const b of ['1,2,3', 'a,b,c,d', '1,2,3,4,5,6,7', '-200,-100,200,100', '10,10,0,0', ',,,', '1;2;3;4']) {
+    add('numbers', `/stac/search?bbox=${enc(b)}`);
+    add('numbers', `/timeseries?feature=Reach&bbox=${enc(b)}`);
+  }
   // Types in the JSON search body.
   for (const body of [
     { bbox: 'x' },
@@ -164,7 +166,11 @@ function probes(reachId: string, itemId: string): Probe[] {
     add('cql2', `/stac/search?filter-lang=cql2-json&filter=${enc(JSON.stringify(f))}`);
     add('cql2', `/stac/search`, searchBody({ filter: f, 'filter-lang': 'cql2-json' }));
   }
-  add('nesting', `/stac/search`, { method: 'POST', body: `{"filter-lang":"cql2-json","filter":${deepJson(10_000)}}`, headers: { 'Content-Type': 'application/json' } });
+  add('nesting', `/stac/search`, {
+    method: 'POST',
+    body: `{"filter-lang":"cql2-json","filter":${deepJson(10_000)}}`,
+    headers: { 'Content-Type': 'application/json' }
+  });
   add('nesting', `/stac/search`, { method: 'POST', body: `{"intersects":${deepArray(10_000)}}`, headers: { 'Content-Type': 'application/json' } });
   add('nesting', `/stac/search?filter-lang=cql2-json&filter=${enc(deepJson(2000))}`);
   // Names that index things: inherited property names and friends.
@@ -191,10 +197,17 @@ function probes(reachId: string, itemId: string): Probe[] {
     add('names', `/hydrocron/v1/timeseries?feature=${e}&feature_id=${reachId}&start_time=2000-01-01T00:00:00Z&end_time=2030-01-01T00:00:00Z`);
     add('names', `/hydrocron/v1/timeseries?feature=Reach&feature_id=${reachId}&start_time=2000-01-01T00:00:00Z&end_time=2030-01-01T00:00:00Z&output=${e}`);
     add('names', `/hydrocron/v1/timeseries?feature=Reach&feature_id=${reachId}&start_time=2000-01-01T00:00:00Z&end_time=2030-01-01T00:00:00Z&fields=${e}`);
-    add('names', `/hydrocron/v1/timeseries?feature=Reach&feature_id=${reachId}&start_time=2000-01-01T00:00:00Z&end_time=2030-01-01T00:00:00Z&collection_name=${e}`);
+    add(
+      'names',
+      `/hydrocron/v1/timeseries?feature=Reach&feature_id=${reachId}&start_time=2000-01-01T00:00:00Z&end_time=2030-01-01T00:00:00Z&collection_name=${e}`
+    );
     add('names', `/processes/${e}`);
     add('names', `/processes/${e}/execution`, { method: 'POST', body: '{"inputs":{}}', headers: { 'Content-Type': 'application/json' } });
-    add('names', `/processes/echo/execution`, { method: 'POST', body: JSON.stringify({ inputs: { [n]: 1, message: 'x' } }), headers: { 'Content-Type': 'application/json' } });
+    add('names', `/processes/echo/execution`, {
+      method: 'POST',
+      body: JSON.stringify({ inputs: { [n]: 1, message: 'x' } }),
+      headers: { 'Content-Type': 'application/json' }
+    });
     add('names', `/jobs/${e}`);
     add('names', `/jobs/${e}/results`);
     add('names', `/jobs?status=${e}&processID=${e}`);
@@ -253,12 +266,20 @@ function probes(reachId: string, itemId: string): Probe[] {
     add('jobs', '/processes/echo/execution', { method: 'POST', body: JSON.stringify({ inputs }), headers: { 'Content-Type': 'application/json' } });
   for (const inputs of [{ basin: 'x' }, { basin: '1', n: 5 }, { basin: '99999' }, { basin: '1', datetime: 'abc' }])
     add('jobs', '/processes/reach-discharge/execution', { method: 'POST', body: JSON.stringify({ inputs }), headers: { 'Content-Type': 'application/json' } });
-  for (const inputs of [{ collection: 'nope' }, { collection: 'swot-riversp-reach', bbox: [1, 2, 3] }, { collection: 'swot-riversp-reach', filter: 'datetime = 5' }])
+  for (const inputs of [
+    { collection: 'nope' },
+    { collection: 'swot-riversp-reach', bbox: [1, 2, 3] },
+    { collection: 'swot-riversp-reach', filter: 'datetime = 5' }
+  ])
     add('jobs', '/processes/subset/execution', { method: 'POST', body: JSON.stringify({ inputs }), headers: { 'Content-Type': 'application/json' } });
   for (const inputs of [{ ids: ['x'] }, { ids: [] }, { ids: ['74269900011'], datetime: 'abc' }])
-    add('jobs', '/processes/timeseries-export/execution', { method: 'POST', body: JSON.stringify({ inputs }), headers: { 'Content-Type': 'application/json' } });
+    add('jobs', '/processes/timeseries-export/execution', {
+      method: 'POST',
+      body: JSON.stringify({ inputs }),
+      headers: { 'Content-Type': 'application/json' }
+    });
   // Headers.
-  for (const h of [
+  const badHeaders: Record<string, string>[] = [
     { Authorization: 'Basic YWxpY2U6c2VjcmV0' },
     { Authorization: 'token' },
     { Authorization: 'token ' + 'x'.repeat(10_000) },
@@ -269,8 +290,8 @@ function probes(reachId: string, itemId: string): Probe[] {
     { 'X-Request-Id': 'x'.repeat(5000) },
     { Accept: '*/*;q=abc' },
     { 'Content-Type': 'application/json; charset=klingon' }
-  ])
-    add('headers', `/stac/search?limit=1`, { headers: h });
+  ];
+  for (const h of badHeaders) add('headers', `/stac/search?limit=1`, { headers: h });
   add('headers', `/assets/products/swot-riversp-reach/${itemId}.parquet`, { headers: { Range: 'bytes=5-2' } });
   add('headers', `/stac/search`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json; charset=klingon' } });
   return out;
@@ -321,7 +342,8 @@ describe('adversarial inputs: every malformed request is a 4xx that says what to
         } catch {
           /* reported below */
         }
-        if (!body.type || !body.title || body.status !== res.status || !body.detail) failures.push(`${label} → ${res.status} not an OGC exception: ${text.slice(0, 120)}`);
+        if (!body.type || !body.title || body.status !== res.status || !body.detail)
+          failures.push(`${label} → ${res.status} not an OGC exception: ${text.slice(0, 120)}`);
       }
       // Nothing inherited was touched.
       if (({} as Record<string, unknown>)['polluted'] !== undefined || typeof Object.prototype.hasOwnProperty !== 'function')

@@ -65,16 +65,21 @@ describe('the embedded store commits durably: SIGKILL at any point of a multi-gr
         );
         const have = new Set(items.map((i) => `${i.collection}/${i.id}`));
         for (const r of run.reported) expect(have.has(r), `${r} was reported ingested before the kill at ${killAt} ms`).toBe(true);
-        for (const i of items)
-          for (const a of Object.values(i.content.assets)) expect(existsSync(path.join(data, a.href)), `${a.href} of ${i.id}`).toBe(true);
+        for (const i of items) for (const a of Object.values(i.content.assets)) expect(existsSync(path.join(data, a.href)), `${a.href} of ${i.id}`).toBe(true);
         const files = await walk(data);
-        expect(files.filter((p) => /\.tmp-\d+-\d+$/.test(p)), `kill at ${killAt} ms`).toEqual([]);
+        expect(
+          files.filter((p) => /\.tmp-\d+-\d+$/.test(p)),
+          `kill at ${killAt} ms`
+        ).toEqual([]);
         for (const p of files.filter((p) => p.endsWith('.parquet') && p.includes(`${path.sep}products${path.sep}`))) {
           const [collection, name] = path.relative(path.join(data, 'products'), p).split(path.sep);
           expect(have.has(`${collection}/${name!.replace(/(\.[a-z]+)?\.parquet$/, '')}`), `orphan product ${p}`).toBe(true);
         }
         for (const p of files.filter((p) => p.endsWith('.parquet') && p.includes(`${path.sep}timeseries${path.sep}`)))
-          expect([...have].some((h) => h.endsWith(`/${path.basename(p, '.parquet')}`)), `orphan time series ${p}`).toBe(true);
+          expect(
+            [...have].some((h) => h.endsWith(`/${path.basename(p, '.parquet')}`)),
+            `orphan time series ${p}`
+          ).toBe(true);
       } finally {
         await db.close();
       }

@@ -100,7 +100,7 @@ describe('HYDRA: metrics, health, events, alert rules', () => {
     const scraper = (await call(`${g.url}/metrics`, { headers: { Authorization: 'Bearer prom-secret' } })).body as string;
     expect(scraper).toMatch(/hysope_catalog_items\{collection="swot-riversp-reach"\} 1/);
     expect((await call(`${g.url}/metrics`, { headers: { Authorization: 'Bearer wrong' } })).status).toBe(401);
-    expect(((await call(`${g.url}/metrics`, { headers: admin })).body as string)).toMatch(/collection="swot-riversp-reach"/);
+    expect((await call(`${g.url}/metrics`, { headers: admin })).body as string).toMatch(/collection="swot-riversp-reach"/);
     await g.gateway.store.setAccess('swot-riversp-reach', 'public', null);
   });
 

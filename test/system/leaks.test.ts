@@ -62,7 +62,11 @@ describe('secrets and leaks beside the catalog', () => {
   it('CORS: the allowed origin may send Prefer, PUT and DELETE and read Location; others get no CORS headers', async () => {
     const pre = await fetch(`${g.url}/processes/echo/execution`, {
       method: 'OPTIONS',
-      headers: { Origin: 'http://lab.example:8888', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type,prefer' }
+      headers: {
+        Origin: 'http://lab.example:8888',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'authorization,content-type,prefer'
+      }
     });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe('http://lab.example:8888');
@@ -73,7 +77,10 @@ describe('secrets and leaks beside the catalog', () => {
     expect(get.headers.get('access-control-expose-headers')).toMatch(/Preference-Applied/);
     const other = await fetch(`${g.url}/stac`, { headers: { Origin: 'http://evil.example' } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
-    const otherPre = await fetch(`${g.url}/jobs/x`, { method: 'OPTIONS', headers: { Origin: 'http://evil.example', 'Access-Control-Request-Method': 'DELETE' } });
+    const otherPre = await fetch(`${g.url}/jobs/x`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://evil.example', 'Access-Control-Request-Method': 'DELETE' }
+    });
     expect(otherPre.headers.get('access-control-allow-origin')).toBeNull();
   });
 
@@ -122,5 +129,4 @@ describe('secrets and leaks beside the catalog', () => {
     }
     expect(limited).toBeGreaterThan(0);
   });
-
 });

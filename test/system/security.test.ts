@@ -22,7 +22,7 @@ outputs:
 
 async function finished(g: TestGateway, jobId: string, headers: Record<string, string>, timeoutMs = 60_000): Promise<any> {
   let job: any = { status: 'accepted' };
-  for (const t0 = Date.now(); Date.now() - t0 < timeoutMs && !['successful', 'failed', 'dismissed'].includes(job.status); ) {
+  for (const t0 = Date.now(); Date.now() - t0 < timeoutMs && !['successful', 'failed', 'dismissed'].includes(job.status);) {
     await new Promise((r) => setTimeout(r, 150));
     job = (await call(`${g.url}/jobs/${jobId}`, { headers })).body;
   }
@@ -31,7 +31,11 @@ async function finished(g: TestGateway, jobId: string, headers: Record<string, s
 
 /** Deploys and runs a shell script as a job; returns the job and its stdout. */
 async function runShell(g: TestGateway, who: { headers: Record<string, string> }, id: string, script: string) {
-  const d = await fetch(`${g.url}/processes`, { method: 'POST', headers: { ...who.headers, 'Content-Type': 'application/cwl+yaml' }, body: shellTool(id, script) });
+  const d = await fetch(`${g.url}/processes`, {
+    method: 'POST',
+    headers: { ...who.headers, 'Content-Type': 'application/cwl+yaml' },
+    body: shellTool(id, script)
+  });
   expect(d.status, await d.clone().text()).toBe(201);
   const r = await call(`${g.url}/processes/${id}/execution`, { json: { inputs: {} }, headers: { ...who.headers, Prefer: 'respond-async' } });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
@@ -107,34 +111,41 @@ describe('production: who may deploy and execute, and what a job can reach', () 
     expect(second.out.trim().split('\n')).toEqual(['shadow-denied', 'jobs-denied', 'other-denied', 'db-denied', 'products-denied', '0']);
   });
 
-  it.runIf(isRoot)('a fork bomb hits the process limit, is killed with its job, and the gateway keeps answering', async () => {
-    const d = await fetch(`${g.url}/processes`, {
-      method: 'POST',
-      headers: { ...producer.headers, 'Content-Type': 'application/cwl+yaml' },
-      body: shellTool('bomb', 'b() { b | b & }; b; sleep 30')
-    });
-    expect(d.status).toBe(201);
-    const r = await call(`${g.url}/processes/bomb/execution`, { json: { inputs: {} }, headers: { ...producer.headers, Prefer: 'respond-async' } });
-    const t0 = Date.now();
-    // Meanwhile the gateway answers.
-    await new Promise((res) => setTimeout(res, 2000));
-    const live = await fetch(`${g.url}/health/live`);
-    expect(live.status).toBe(200);
-    expect(Date.now() - t0).toBeLessThan(10_000);
-    const job = await finished(g, r.body.jobID, producer.headers, 60_000);
-    expect(job.status).toBe('failed');
-    // No process of the job's uid is left.
-    const { execFileSync } = await import('node:child_process');
-    await new Promise((res) => setTimeout(res, 500));
-    const left = execFileSync('ps', ['-e', '-o', 'uid='], { encoding: 'utf8' })
-      .split('\n')
-      .map((l) => Number(l.trim()))
-      .filter((u) => u >= 200000);
-    expect(left).toEqual([]);
-  }, 90_000);
+  it.runIf(isRoot)(
+    'a fork bomb hits the process limit, is killed with its job, and the gateway keeps answering',
+    async () => {
+      const d = await fetch(`${g.url}/processes`, {
+        method: 'POST',
+        headers: { ...producer.headers, 'Content-Type': 'application/cwl+yaml' },
+        body: shellTool('bomb', 'b() { b | b & }; b; sleep 30')
+      });
+      expect(d.status).toBe(201);
+      const r = await call(`${g.url}/processes/bomb/execution`, { json: { inputs: {} }, headers: { ...producer.headers, Prefer: 'respond-async' } });
+      const t0 = Date.now();
+      // Meanwhile the gateway answers.
+      await new Promise((res) => setTimeout(res, 2000));
+      const live = await fetch(`${g.url}/health/live`);
+      expect(live.status).toBe(200);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      const job = await finished(g, r.body.jobID, producer.headers, 60_000);
+      expect(job.status).toBe('failed');
+      // No process of the job's uid is left.
+      const { execFileSync } = await import('node:child_process');
+      await new Promise((res) => setTimeout(res, 500));
+      const left = execFileSync('ps', ['-e', '-o', 'uid='], { encoding: 'utf8' })
+        .split('\n')
+        .map((l) => Number(l.trim()))
+        .filter((u) => u >= 200000);
+      expect(left).toEqual([]);
+    },
+    90_000
+  );
 
   it("a job's key reads as its owner, starts no job, and stops working when the job ends", async () => {
-    const r = await call(`${g.url}/processes/echo/execution`, { json: { inputs: { message: 'x', seconds: 1.5 } }, headers: { ...student.headers, Prefer: 'respond-async' } });
+    const r = await call(`${g.url}/processes/echo/execution`, {
+      json: { inputs: { message: 'x', seconds: 1.5 } },
+      headers: { ...student.headers, Prefer: 'respond-async' }
+    });
     expect(r.status).toBe(201);
     const dir = path.join(g.dataDir, 'jobs', r.body.jobID);
     const token = JSON.parse(await readFile(path.join(dir, 'job.json'), 'utf8')).token as string;
@@ -150,8 +161,7 @@ describe('production: who may deploy and execute, and what a job can reach', () 
   });
 
   it('ingest reads only from the inboxes, tells nothing of other paths, refuses links, and never changes an owner', async () => {
-    const exec = (files: string[], who = producer) =>
-      call(`${g.url}/processes/ingest/execution`, { json: { inputs: { files } }, headers: who.headers });
+    const exec = (files: string[], who = producer) => call(`${g.url}/processes/ingest/execution`, { json: { inputs: { files } }, headers: who.headers });
     const shadow = await exec(['/etc/shadow']);
     const nothing = await exec(['/no/such/file.zip']);
     expect(shadow.status).toBe(400);

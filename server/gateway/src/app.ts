@@ -128,10 +128,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     res.vary('Authorization');
     const started = performance.now();
     res.on('finish', () =>
-      log.info(
-        { req: id, method: req.method, url: redactUrl(req.originalUrl), status: res.statusCode, ms: Math.round(performance.now() - started) },
-        'request'
-      )
+      log.info({ req: id, method: req.method, url: redactUrl(req.originalUrl), status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request')
     );
     next();
   });
@@ -166,8 +163,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
       const token = /^(?:token|bearer)\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
       const scraper = config.metricsToken !== undefined && token !== undefined && safeEqual(token, config.metricsToken);
       const caller = scraper ? null : token ? await users.byKey(token) : anonymous(req.ip ?? 'unknown');
-      if (!scraper && !caller)
-        return sendException(res, 401, ErrorTypes.unauthorized, 'Unauthorized', 'the metrics token or API key is not valid', '/metrics');
+      if (!scraper && !caller) return sendException(res, 401, ErrorTypes.unauthorized, 'Unauthorized', 'the metrics token or API key is not valid', '/metrics');
       const text = await metrics.registry.metrics();
       const visible = scraper || caller!.role === 'admin' ? null : new Set(await catalog.visible(caller!));
       res.setHeader('Cache-Control', 'private, no-store');
@@ -218,7 +214,10 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   jobs.on('job', (j: { id: string; process_id: string; status: string; progress: number; error: string | null; owner: string | null }) =>
     bus.publish('job.status', { job: j.id, process: j.process_id, status: j.status, progress: j.progress, error: j.error, owner: j.owner })
   );
-  app.use('/events', eventRoutes(bus, async (p) => new Set(await catalog.visible(p))));
+  app.use(
+    '/events',
+    eventRoutes(bus, async (p) => new Set(await catalog.visible(p)))
+  );
   const stopWatchdog = startWatchdog(db, config.dataDir, bus, {
     staleSwotHours: config.alertStaleSwotHours,
     minFreeFraction: config.alertMinFree,

@@ -35,10 +35,12 @@ export class UserStore {
     const exists = await this.db.query('select 1 from users where name = $1', [name]);
     if (exists.length === 0) return null;
     const key = `hyj_${randomBytes(24).toString('base64url')}`;
-    await this.db.query(
-      `insert into api_keys (hash, user_name, job_id, expires) values ($1, $2, $3, now() + make_interval(secs => $4))`,
-      [hash(key), name, jobId, ttlSeconds]
-    );
+    await this.db.query(`insert into api_keys (hash, user_name, job_id, expires) values ($1, $2, $3, now() + make_interval(secs => $4))`, [
+      hash(key),
+      name,
+      jobId,
+      ttlSeconds
+    ]);
     return key;
   }
 

@@ -1,4 +1,4 @@
-import { cp, lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { cp, lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { STAC_VERSION, type Item } from '@hysope/api';
 import { GranuleError, firstSymlink, parseGranuleName, readProduct, type Product } from '../formats/index.js';

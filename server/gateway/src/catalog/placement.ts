@@ -1,9 +1,10 @@
 import { access, rename, rm } from 'node:fs/promises';
 
-const exists = (p: string) => access(p).then(
-  () => true,
-  () => false
-);
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false
+  );
 
 /**
  * Moves freshly written files (or folders) into place before the catalog transaction that references

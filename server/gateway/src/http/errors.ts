@@ -45,22 +45,21 @@ export function errorHandler(log: { error: (obj: object, msg: string) => void })
       return sendException(res, 503, ErrorTypes.unavailable, 'Service Unavailable', 'the catalog store does not answer; retry shortly', instance);
     }
     if ((error as { type?: string }).type === 'entity.too.large')
-      return sendException(res, 413, ErrorTypes.payloadTooLarge, 'Payload Too Large', `the request body is over the limit of ${(error as { limit?: number }).limit} bytes`, instance);
+      return sendException(
+        res,
+        413,
+        ErrorTypes.payloadTooLarge,
+        'Payload Too Large',
+        `the request body is over the limit of ${(error as { limit?: number }).limit} bytes`,
+        instance
+      );
     const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
     if ((error as { type?: string }).type === 'entity.parse.failed') {
       return sendException(res, 400, ErrorTypes.validation, 'Bad Request', `the request body is not valid JSON: ${(error as Error).message}`, instance);
     }
     if (status === 416)
-      return sendException(
-        res,
-        416,
-        ErrorTypes.rangeNotSatisfiable,
-        'Range Not Satisfiable',
-        'the requested range is beyond the end of the file',
-        instance
-      );
-    if (status && status >= 400 && status < 500)
-      return sendException(res, status, ErrorTypes.validation, 'Bad Request', (error as Error).message, instance);
+      return sendException(res, 416, ErrorTypes.rangeNotSatisfiable, 'Range Not Satisfiable', 'the requested range is beyond the end of the file', instance);
+    if (status && status >= 400 && status < 500) return sendException(res, status, ErrorTypes.validation, 'Bad Request', (error as Error).message, instance);
     log.error({ err: error, url: instance }, 'request failed');
     sendException(res, 500, ErrorTypes.internal, 'Internal Server Error', 'the gateway failed to answer; the error is in its log', instance);
   };
@@ -70,6 +69,9 @@ export function errorHandler(log: { error: (obj: object, msg: string) => void })
 export function isStoreOutage(error: unknown): boolean {
   const e = error as { code?: string; message?: string } | null;
   if (!e || typeof e !== 'object') return false;
-  if (typeof e.code === 'string' && (/^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|EPIPE)$/.test(e.code) || /^(08|57P0)/.test(e.code))) return true;
-  return /Connection terminated|connection timeout|Client has encountered a connection error|Cannot use a pool after calling end|PGlite is closed/i.test(e.message ?? '');
+  if (typeof e.code === 'string' && (/^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|EPIPE)$/.test(e.code) || /^(08|57P0)/.test(e.code)))
+    return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error|Cannot use a pool after calling end|PGlite is closed/i.test(
+    e.message ?? ''
+  );
 }

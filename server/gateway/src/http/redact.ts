@@ -16,4 +16,3 @@ function decodeURIComponentSafe(s: string): string {
     return s;
   }
 }
-

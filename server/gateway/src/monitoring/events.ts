@@ -59,7 +59,14 @@ export function eventRoutes(bus: EventBus, visibleTo: (p: Principal) => Promise<
     } catch (error) {
       return next(error);
     }
-    const refreshed = setInterval(() => void visibleTo(p).then((v) => (visible = v), () => undefined), 30_000);
+    const refreshed = setInterval(
+      () =>
+        void visibleTo(p).then(
+          (v) => (visible = v),
+          () => undefined
+        ),
+      30_000
+    );
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'private, no-cache', Connection: 'keep-alive' });
     const send = (e: HydraEvent) => {
       if (mayHear(p, e, visible)) res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);

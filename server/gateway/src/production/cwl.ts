@@ -24,7 +24,8 @@ function params(section: unknown, what: string): Map<string, CwlParam> {
   const out = new Map<string, CwlParam>();
   const add = (rawName: unknown, v: unknown) => {
     const name = typeof rawName === 'string' ? rawName.replace(/^#/, '') : '';
-    if (!NAME.test(name) || ['__proto__', 'constructor', 'prototype'].includes(name)) throw new ValidationError(`CWL ${what}: each needs an id of letters, digits, _ . or - (got ${JSON.stringify(rawName)?.slice(0, 40)})`);
+    if (!NAME.test(name) || ['__proto__', 'constructor', 'prototype'].includes(name))
+      throw new ValidationError(`CWL ${what}: each needs an id of letters, digits, _ . or - (got ${JSON.stringify(rawName)?.slice(0, 40)})`);
     if (out.has(name)) throw new ValidationError(`CWL ${what}: "${name}" is declared twice`);
     const param = typeof v === 'string' || Array.isArray(v) ? { type: v } : v;
     if (!param || typeof param !== 'object' || !('type' in param)) throw new ValidationError(`CWL ${what} "${name}" has no type`);
@@ -32,7 +33,8 @@ function params(section: unknown, what: string): Map<string, CwlParam> {
   };
   if (Array.isArray(section)) {
     for (const p of section) {
-      if (!p || typeof p !== 'object' || Array.isArray(p)) throw new ValidationError(`CWL ${what}: a list of {id, type} objects, got ${JSON.stringify(p)?.slice(0, 40)}`);
+      if (!p || typeof p !== 'object' || Array.isArray(p))
+        throw new ValidationError(`CWL ${what}: a list of {id, type} objects, got ${JSON.stringify(p)?.slice(0, 40)}`);
       add((p as Record<string, unknown>)['id'], p);
     }
   } else if (section && typeof section === 'object') {
@@ -84,7 +86,8 @@ export function schemaOf(type: CwlType): { schema: Record<string, unknown>; opti
   }
   if (typeof type.type !== 'string') throw new ValidationError(`CWL type ${JSON.stringify(type).slice(0, 80)} is not supported`);
   if (type.type === 'array') return { schema: { type: 'array', items: schemaOf(type.items ?? 'string').schema }, optional: false };
-  if (type.type === 'enum') return { schema: { type: 'string', enum: (Array.isArray(type.symbols) ? type.symbols : []).map((s) => String(s).split('/').pop()) }, optional: false };
+  if (type.type === 'enum')
+    return { schema: { type: 'string', enum: (Array.isArray(type.symbols) ? type.symbols : []).map((s) => String(s).split('/').pop()) }, optional: false };
   throw new ValidationError(`CWL type ${JSON.stringify(type)} is not supported`);
 }
 
@@ -120,8 +123,7 @@ export function describeCwl(text: string, requestedId?: string): DeployedCwl {
     };
   }
   const outputs: ProcessDefinition['outputs'] = {};
-  for (const [name, p] of params(doc['outputs'], 'outputs'))
-    outputs[name] = { title: p.label ?? name, description: p.doc, schema: schemaOf(p.type).schema };
+  for (const [name, p] of params(doc['outputs'], 'outputs')) outputs[name] = { title: p.label ?? name, description: p.doc, schema: schemaOf(p.type).schema };
   return {
     id,
     cwl: text,

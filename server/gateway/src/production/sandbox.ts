@@ -41,15 +41,7 @@ export function jobEnv(dir: string, env: NodeJS.ProcessEnv = process.env): Recor
  */
 export function confinedCommand(dir: string, c: Confinement, node = process.execPath): string[] {
   const l = c.limits;
-  const limits = [
-    'prlimit',
-    `--cpu=${l.cpuSeconds}`,
-    `--data=${l.memoryMb * 1024 * 1024}`,
-    `--nofile=${l.files}`,
-    `--nproc=${l.processes}`,
-    '--core=0',
-    '--'
-  ];
+  const limits = ['prlimit', `--cpu=${l.cpuSeconds}`, `--data=${l.memoryMb * 1024 * 1024}`, `--nofile=${l.files}`, `--nproc=${l.processes}`, '--core=0', '--'];
   const drop = c.uid !== null ? ['setpriv', `--reuid=${c.uid}`, `--regid=${c.uid}`, '--clear-groups', '--no-new-privs', '--'] : [];
   return [...limits, ...drop, node, WORKER, dir];
 }

@@ -350,7 +350,7 @@ export class JobService extends EventEmitter {
     for (const file of result.register?.ingest ?? []) {
       // Re-checked here: the gateway reads the file itself, as the job's owner.
       const real = await inboxPath(file, this.inboxes(), 'files');
-      const owner = job.owner ? (await this.opts.users.role(job.owner)) : null;
+      const owner = job.owner ? await this.opts.users.role(job.owner) : null;
       const r = await ingestFile(this.opts.catalog, this.opts.dataDir, real, {
         actor: { name: job.owner, admin: owner === 'admin' },
         observe: this.opts.observeIngest
@@ -430,8 +430,12 @@ export class JobService extends EventEmitter {
  * inbox is refused before anything is looked up; inside, links are resolved and must stay inside.
  */
 export async function inboxPath(given: string, inboxes: string[], input: string): Promise<string> {
-  const refuse = () => new ValidationError(`input "${input}": "${given.slice(0, 200)}" is not in an inbox folder; ingest reads only from ${inboxes.length ? 'the inboxes (HYSOPE_INBOXES)' : 'inboxes, and none is configured (HYSOPE_INBOXES)'}`);
-  if (given.includes('\0') || !path.isAbsolute(given)) throw new ValidationError(`input "${input}": "${given.slice(0, 200)}" must be an absolute path inside an inbox folder`);
+  const refuse = () =>
+    new ValidationError(
+      `input "${input}": "${given.slice(0, 200)}" is not in an inbox folder; ingest reads only from ${inboxes.length ? 'the inboxes (HYSOPE_INBOXES)' : 'inboxes, and none is configured (HYSOPE_INBOXES)'}`
+    );
+  if (given.includes('\0') || !path.isAbsolute(given))
+    throw new ValidationError(`input "${input}": "${given.slice(0, 200)}" must be an absolute path inside an inbox folder`);
   const lexical = path.resolve(given);
   const inside = (p: string, roots: string[]) => roots.some((r) => p === r || p.startsWith(r + path.sep));
   if (!inside(lexical, inboxes)) throw refuse();

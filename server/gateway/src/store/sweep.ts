@@ -67,7 +67,11 @@ export async function sweepObjectStore(dataDir: string, db: Database, minAgeMs: 
     const dir = path.join(dataDir, 'products', c.name);
     // <item>.parquet, or <item>.<table>.parquet for an item's auxiliary tables
     for (const f of await list(dir))
-      await visit(dir, f.name, (n) => items.has(`${c.name}/${n.replace(/\.parquet$/, '')}`) || items.has(`${c.name}/${n.replace(/(\.[a-z]+)?\.parquet$/, '')}`));
+      await visit(
+        dir,
+        f.name,
+        (n) => items.has(`${c.name}/${n.replace(/\.parquet$/, '')}`) || items.has(`${c.name}/${n.replace(/(\.[a-z]+)?\.parquet$/, '')}`)
+      );
   }
   for (const c of await list(path.join(dataDir, 'sources'))) {
     if (!c.isDirectory()) continue;

@@ -98,7 +98,8 @@ export function compileFilter(expr: Cql2, queryables: Record<string, QueryableDe
         const args = v['args'];
         if (!Array.isArray(args) || args.length !== 1) throw new ValidationError(`CQL2: ${v['op'].toUpperCase()} takes one argument`);
         const inner = scalar(args[0]);
-        if (inner.type !== 'string' && inner.type !== 'unknown') throw new ValidationError(`CQL2: ${v['op'].toUpperCase()} takes a string, got a ${inner.type}`);
+        if (inner.type !== 'string' && inner.type !== 'unknown')
+          throw new ValidationError(`CQL2: ${v['op'].toUpperCase()} takes a string, got a ${inner.type}`);
         return { sql: v['op'] === 'casei' ? `lower(${inner.sql})` : inner.sql, type: 'string' };
       }
     }
