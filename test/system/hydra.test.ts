@@ -74,6 +74,8 @@ describe('HYDRA: metrics, health, events, alert rules', () => {
     expect(text).toMatch(/hysope_catalog_items\{collection="swot-riversp-reach"\} 1/);
     expect(text).toMatch(/hysope_data_freshness_seconds\{collection="swot-riversp-reach"\} \d/);
     expect(text).toMatch(/hysope_data_disk_free_bytes \d/);
+    // The event loop's lag, for the HysopeEventLoopBlocked alert.
+    expect(text).toMatch(/hysope_nodejs_eventloop_lag_p99_seconds \d/);
   });
 
   it('/events and /metrics tell each caller only what it may see', async () => {

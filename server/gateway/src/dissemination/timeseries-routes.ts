@@ -63,6 +63,7 @@ export async function parseSeriesQuery(q: Record<string, unknown>, series: Times
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
+    if (query.ids.length > MAX_IDS) throw new ValidationError(`at most ${MAX_IDS} ids per request (got ${query.ids.length}); ask a basin= or bbox= instead`);
     const digits = FEATURES[f].idDigits;
     const bad = query.ids.filter((id) => !new RegExp(`^\\d{${digits}}$`).test(id));
     if (bad.length || query.ids.length === 0) throw new ValidationError(`ids of ${f} features are ${digits} digits; bad: ${bad.join(', ') || '(none given)'}`);
@@ -116,6 +117,9 @@ export async function parseSeriesQuery(q: Record<string, unknown>, series: Times
   if (!Object.hasOwn(FORMATS, format)) throw new ValidationError(`format must be csv, geojson, arrow or parquet, got "${format}"`);
   return { query, format: format as keyof typeof FORMATS };
 }
+
+/** Feature ids one request may name. */
+const MAX_IDS = 5000;
 
 function arrowType(meta: FieldMeta | undefined): DataType {
   switch (meta?.type) {

@@ -54,24 +54,33 @@ export interface SeriesQuery {
  * id statistics of each granule's file.
  */
 export class TimeseriesService {
-  private connection: Promise<DuckDBConnection> | null = null;
+  private pool: Promise<DuckDBConnection[]> | null = null;
+  private next = 0;
 
   constructor(
     private readonly dataDir: string,
     private readonly db: Database
   ) {}
 
-  /** The DuckDB connection (one per gateway, created on first use). */
+  /**
+   * A DuckDB connection of the gateway's pool (round robin over `HYSOPE_DUCKDB_CONNECTIONS`, 4 by default,
+   * on one instance sharing its Parquet footer cache), so one slow query does not queue every other.
+   */
   duck(): Promise<DuckDBConnection> {
     // NOTE: the Parquet footer cache makes a feature's query read its row groups only, not 100 footers again.
-    this.connection ??= DuckDBInstance.create(':memory:').then(async (i) => {
-      const c = await i.connect();
-      // Parquet is built in (no download): loading it only registers it so the setting exists.
-      await c.run('LOAD parquet');
-      await c.run('SET parquet_metadata_cache = true');
-      return c;
+    this.pool ??= DuckDBInstance.create(':memory:').then(async (i) => {
+      const size = Math.max(1, Math.min(32, Number(process.env['HYSOPE_DUCKDB_CONNECTIONS'] ?? 4) || 4));
+      const connections: DuckDBConnection[] = [];
+      for (let k = 0; k < size; k++) {
+        const c = await i.connect();
+        // Parquet is built in (no download): loading it only registers it so the setting exists.
+        await c.run('LOAD parquet');
+        await c.run('SET GLOBAL parquet_metadata_cache = true');
+        connections.push(c);
+      }
+      return connections;
     });
-    return this.connection;
+    return this.pool.then((connections) => connections[this.next++ % connections.length]!);
   }
 
   /** Fields of a feature type with their type, units and fill value. */

@@ -44,6 +44,18 @@ export function errorHandler(log: { error: (obj: object, msg: string) => void })
       res.setHeader('Retry-After', '5');
       return sendException(res, 503, ErrorTypes.unavailable, 'Service Unavailable', 'the catalog store does not answer; retry shortly', instance);
     }
+    if (isDiskFull(error)) {
+      log.error({ err: error, url: instance }, 'data disk full');
+      res.setHeader('Retry-After', '60');
+      return sendException(
+        res,
+        503,
+        ErrorTypes.unavailable,
+        'Service Unavailable',
+        'the data disk is full; the operators are alerted (HysopeDiskFilling)',
+        instance
+      );
+    }
     if ((error as { type?: string }).type === 'entity.too.large')
       return sendException(
         res,
@@ -63,6 +75,18 @@ export function errorHandler(log: { error: (obj: object, msg: string) => void })
     log.error({ err: error, url: instance }, 'request failed');
     sendException(res, 500, ErrorTypes.internal, 'Internal Server Error', 'the gateway failed to answer; the error is in its log', instance);
   };
+}
+
+/** No space left (or quota exceeded) on the data disk: from Node's fs, or from the embedded database's file system. */
+export function isDiskFull(error: unknown): boolean {
+  const e = error as { code?: string; name?: string; errno?: number; message?: string } | null;
+  if (!e || typeof e !== 'object') return false;
+  return (
+    e.code === 'ENOSPC' ||
+    e.code === 'EDQUOT' ||
+    (e.name === 'ErrnoError' && e.errno === 51) ||
+    /No space left on device|could not extend file/i.test(e.message ?? '')
+  );
 }
 
 /** Errors that mean the database is unreachable (connection refused or lost, server shutting down, pool closed). */
