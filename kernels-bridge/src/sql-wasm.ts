@@ -34,11 +34,29 @@ function engineOnce() {
   return engine;
 }
 
-/** The URL DuckDB-WASM fetches: absolute, with the caller's key as `api_key` (no headers can be set on its requests). */
-export function assetUrl(href: string, token?: string): string {
+/** Signed URLs already obtained, by asset URL, with when they expire (ms). */
+const signedUrls = new Map<string, { href: string; until: number }>();
+
+/**
+ * The URL DuckDB-WASM fetches: absolute and, with credentials, a short-lived signed URL the gateway gives
+ * (`POST /auth/sign`), since no headers can be set on DuckDB-WASM's range requests and keys never go in URLs.
+ */
+export async function assetUrl(href: string, token?: string, fetchImpl: typeof fetch = fetch): Promise<string> {
   const u = new URL(href, typeof location === 'undefined' ? undefined : location.href);
-  if (token && !u.searchParams.has('api_key')) u.searchParams.set('api_key', token);
-  return u.href;
+  if (!token || u.searchParams.has('hysope_sig')) return u.href;
+  const hit = signedUrls.get(u.href);
+  // Re-signed well before it expires: a view made now is read by ranges for a while.
+  if (hit && hit.until - Date.now() > 30 * 60_000) return hit.href;
+  const gateway = u.pathname.includes('/assets/') ? u.href.slice(0, u.href.indexOf('/assets/')) : u.origin;
+  const res = await fetchImpl(`${gateway}/auth/sign`, {
+    method: 'POST',
+    headers: { Authorization: `token ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ href: u.href })
+  });
+  if (!res.ok) throw new Error(`the gateway would not sign ${u.pathname} (HTTP ${res.status})`);
+  const signed = (await res.json()) as { href: string; expires: string };
+  signedUrls.set(u.href, { href: signed.href, until: Date.parse(signed.expires) });
+  return signed.href;
 }
 
 /**
@@ -49,7 +67,7 @@ export async function sqlWasm(query: string, assets: Record<string, string>, tok
   const { db, conn } = await engineOnce();
   for (const [name, href] of Object.entries(assets)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`"${name}" is not a valid view name`);
-    const url = assetUrl(href, token);
+    const url = await assetUrl(href, token);
     if (registered.get(name) === url) continue;
     const file = `${name}-${registered.size}.parquet`;
     await db.registerFileURL(file, url, DuckDBDataProtocol.HTTP, false);

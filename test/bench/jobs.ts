@@ -35,6 +35,7 @@ export async function benchJobs(n: number, concurrency = 2): Promise<void> {
   const baseline = await rawWorkers(Math.min(n, 200), concurrency);
   const perJobBaseline = baseline / Math.min(n, 200);
   const g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_JOB_CONCURRENCY: String(concurrency) } });
+  const auth = (await g.user('bench', 'educational')).headers;
   writeFileSync('/proc/self/clear_refs', '5');
   try {
     const t = performance.now();
@@ -42,7 +43,7 @@ export async function benchJobs(n: number, concurrency = 2): Promise<void> {
     for (let i = 0; i < n; i++) {
       const r = await fetch(`${g.url}/processes/echo/execution`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', Prefer: 'respond-async' },
+        headers: { ...auth, 'Content-Type': 'application/json', Prefer: 'respond-async' },
         body: JSON.stringify({ inputs: { message: `m${i}` } })
       });
       ids.push(((await r.json()) as { jobID: string }).jobID);
@@ -76,13 +77,14 @@ export async function benchJobs(n: number, concurrency = 2): Promise<void> {
 /** SLURM: time from the execute request to the job running (the controller's scheduling + our 300 ms poll), p50 of `n`. */
 export async function benchSlurmLatency(n = 10): Promise<void> {
   const g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_EXECUTOR: 'slurm' } });
+  const auth = (await g.user('bench', 'educational')).headers;
   try {
     const latencies: number[] = [];
     for (let i = 0; i < n; i++) {
       const t = performance.now();
       const r = await fetch(`${g.url}/processes/echo/execution`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', Prefer: 'respond-async' },
+        headers: { ...auth, 'Content-Type': 'application/json', Prefer: 'respond-async' },
         body: JSON.stringify({ inputs: { message: 'x', seconds: 0.5 } })
       });
       const id = ((await r.json()) as { jobID: string }).jobID;

@@ -26,7 +26,7 @@ function dirSize(dir: string, filter: (f: string) => boolean = () => true): numb
 export async function benchLab(): Promise<void> {
   const build = path.join(ROOT, 'server/lab/build');
   report('lab bundle (JavaScript, without source maps)', dirSize(build, (f) => f.endsWith('.js')) / 1e6, 'MB');
-  const g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0' } });
+  const g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_CORS_ORIGINS: '*' } });
   const ingested = await g.ingest(PIXC_NORMANDY);
   if (!ingested.ok) throw new Error(ingested.error);
   const t0 = performance.now();

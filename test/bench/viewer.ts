@@ -61,7 +61,7 @@ async function geojson(file: string, parquet: string): Promise<void> {
 
 export async function benchViewer(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'hysope-viewer-bench-'));
-  const g = await startGateway();
+  const g = await startGateway({ env: { HYSOPE_CORS_ORIGINS: '*' } });
   try {
     const ingested = await g.ingest(PIXC_NORMANDY);
     if (!ingested.ok) throw new Error(ingested.error);

@@ -26,7 +26,7 @@ describe('DuckDB-WASM in Chromium reads a GeoParquet asset by HTTP ranges', () =
   let pagesUrl = '';
 
   beforeAll(async () => {
-    g = await startGateway();
+    g = await startGateway({ env: { HYSOPE_CORS_ORIGINS: '*' } });
     expect((await g.ingest(PIXC_NORMANDY)).ok).toBe(true);
     // A front that counts what the gateway sends for the asset (status, bytes, Range asked).
     const counting = express();

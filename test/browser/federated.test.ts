@@ -21,7 +21,8 @@ describe('a prebuilt (federated) HYSOPE extension', () => {
   beforeAll(async () => {
     const build = spawnSync('npm', ['run', 'build:labextension', '-w', '@hysope/catalog-browser'], { cwd: ROOT, encoding: 'utf8' });
     expect(build.status, build.stdout + build.stderr).toBe(0);
-    g = await startGateway();
+    // The lab is another origin, on a port chosen later: this gateway lets any origin read (as a public catalog may).
+    g = await startGateway({ env: { HYSOPE_CORS_ORIGINS: '*' } });
     for (const f of REACHES_PASS_51) expect((await g.ingest(f)).ok).toBe(true);
     lab = await startLab(g.url, undefined, { labextensions: { '@hysope/catalog-browser': path.join(EXT, 'labextension') } });
     browser = await launchChromium();

@@ -23,7 +23,8 @@ describe('the HYSOPE lab (JupyterLab 4.6 on Debian Jupyter Server, real Chromium
   let lab: TestLab;
   let browser: Browser;
   beforeAll(async () => {
-    g = await startGateway();
+    // The lab is another origin, on a port chosen later: this gateway lets any origin read (as a public catalog may).
+    g = await startGateway({ env: { HYSOPE_CORS_ORIGINS: '*' } });
     for (const f of [REACH_548, ...REACHES_PASS_51]) expect((await g.ingest(f)).ok).toBe(true);
     lab = await startLab(g.url);
     browser = await launchChromium();

@@ -37,13 +37,36 @@ describe('secrets and leaks beside the catalog', () => {
     expect((await raw(g.url, '/stac', { Host: 'a b c' })).status).toBeLessThan(500);
   });
 
-  it('an api_key in the query is neither echoed in links nor in errors', async () => {
+  it('keys are refused in URLs (and never echoed); short-lived signed URLs replace them for header-less clients', async () => {
     const r = await call(`${g.url}/stac/search?limit=1&api_key=${key}`);
-    expect(r.status).toBe(200);
+    expect(r.status).toBe(401);
+    expect(r.body.detail).toMatch(/auth\/sign/);
     expect(JSON.stringify(r.body)).not.toContain(key);
-    const bad = await call(`${g.url}/stac/search?limit=x&api_key=${key}`);
-    expect(bad.status).toBe(400);
-    expect(JSON.stringify(bad.body)).not.toContain(key);
+    // A private asset: signed for alice, read without any header (as DuckDB-WASM and EventSource do).
+    expect(await g.gateway.store.setAccess('swot-riversp-reach', 'scientific', null)).toBe(true);
+    const asset = `${g.url}/assets/products/swot-riversp-reach/${ITEM}.parquet`;
+    expect((await fetch(asset)).status).toBe(404);
+    const signed = await call(`${g.url}/auth/sign`, { json: { href: asset, ttl: 60 }, headers: { Authorization: `token ${key}` } });
+    expect(signed.status).toBe(200);
+    expect(signed.body.href).not.toContain(key);
+    const ranged = await fetch(signed.body.href, { headers: { Range: 'bytes=0-3' } });
+    expect(ranged.status).toBe(206);
+    expect(Buffer.from(await ranged.arrayBuffer()).toString()).toBe('PAR1');
+    expect(ranged.headers.get('cache-control')).toMatch(/private/);
+    // Another path with the same signature, a changed role, or a POST: refused.
+    const other = signed.body.href.replace(ITEM, 'SWOT_L2_HR_RiverSP_Reach_1_51_NA_20100816T184024_20100816T184031_PGA2_03');
+    expect((await fetch(other)).status).toBe(401);
+    expect((await fetch(signed.body.href.replace('hysope_role=scientific', 'hysope_role=admin'))).status).toBe(401);
+    expect((await fetch(signed.body.href, { method: 'POST' })).status).toBe(401);
+    // Expired.
+    const short = await call(`${g.url}/auth/sign`, { json: { href: asset, ttl: 10 }, headers: { Authorization: `token ${key}` } });
+    const u = new URL(short.body.href);
+    u.searchParams.set('hysope_exp', String(Math.floor(Date.now() / 1000) - 5));
+    expect((await fetch(u)).status).toBe(401);
+    // Only for signed-in callers, only what header-less clients read, and never from a signed URL.
+    expect((await call(`${g.url}/auth/sign`, { json: { href: asset } })).status).toBe(401);
+    expect((await call(`${g.url}/auth/sign`, { json: { href: `${g.url}/stac/search` }, headers: { Authorization: `token ${key}` } })).status).toBe(400);
+    await g.gateway.store.setAccess('swot-riversp-reach', 'public', null);
   });
 
   it('authenticated answers are private to caches; public assets are not', async () => {
@@ -102,9 +125,21 @@ describe('secrets and leaks beside the catalog', () => {
     const gw = await createGateway(loadConfig({ HYSOPE_RATE_LIMIT: '0' }, { data: dir, port: '0' }), pino({ level: 'info' }, sink));
     const server = await listen(gw.app, 0, '127.0.0.1');
     const url = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+    gw.setListenUrl(url);
     const k = await gw.users.addUser('bob', 'educational');
     await fetch(`${url}/stac/search?limit=1&api_key=${k}`);
     await fetch(`${url}/stac/search?limit=1&api_key=wrong-key`);
+    const signed = (await (
+      await fetch(`${url}/auth/sign`, {
+        method: 'POST',
+        headers: { Authorization: `token ${k}`, 'Content-Type': 'application/json' },
+        body: '{"href":"/events"}'
+      })
+    ).json()) as { href: string };
+    const sig = new URL(signed.href).searchParams.get('hysope_sig')!;
+    const events = new AbortController();
+    await fetch(signed.href, { signal: events.signal });
+    events.abort();
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
     await gw.close();
@@ -113,6 +148,7 @@ describe('secrets and leaks beside the catalog', () => {
     expect(requests.length).toBeGreaterThanOrEqual(2);
     expect(lines.join('')).not.toContain(k);
     expect(lines.join('')).not.toContain('wrong-key');
+    expect(lines.join('')).not.toContain(sig);
   });
   // Last: it blocks this address's credentials for a while.
   it('Basic credentials are refused (401), never served as anonymous; failed keys are rate limited', async () => {

@@ -129,11 +129,48 @@ export class JobsApi {
     return parseMetrics(await res.text());
   }
 
+  /**
+   * An EventSource on a gateway stream: with credentials, on a short-lived signed URL (EventSource sends no
+   * headers, and keys never go in URLs). The handle closes it, even before it opened.
+   */
+  private stream(path: string, attach: (source: EventSource) => void): Stream {
+    let source: EventSource | null = null;
+    let closed = false;
+    const open = async () => {
+      let href = `${this.gateway.baseUrl}${path}`;
+      if (this.gateway.token) {
+        const res = await fetch(`${this.gateway.baseUrl}/auth/sign`, {
+          method: 'POST',
+          headers: { Authorization: `token ${this.gateway.token}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ href })
+        });
+        if (!res.ok) throw new JobsError(`the gateway would not sign ${path} (HTTP ${res.status})`);
+        href = ((await res.json()) as { href: string }).href;
+      }
+      if (closed) return;
+      const s = new EventSource(href);
+      source = s;
+      attach(s);
+      // A stream the browser gave up on (its signed URL expired while it was away): sign again and reopen.
+      s.addEventListener('error', () => {
+        if (s.readyState === EventSource.CLOSED && !closed && source === s) setTimeout(() => void open().catch(() => undefined), 5000);
+      });
+    };
+    void open().catch((e: unknown) => console.warn(`HYSOPE: no live updates from ${path}: ${(e as Error).message}`));
+    return {
+      close: () => {
+        closed = true;
+        source?.close();
+      }
+    };
+  }
+
   /** One job's stream (SSE): its log as it grows, then its states; closed when the job ends. */
-  jobEvents(id: string, on: { status(job: JobStatus): void; log(text: string): void }): EventSource {
-    const url = new URL(`${this.gateway.baseUrl}/jobs/${id}/events`);
-    if (this.gateway.token) url.searchParams.set('api_key', this.gateway.token);
-    const source = new EventSource(url.href);
+  jobEvents(id: string, on: { status(job: JobStatus): void; log(text: string): void }): Stream {
+    return this.stream(`/jobs/${encodeURIComponent(id)}/events`, (source) => this.onJobEvents(source, on));
+  }
+
+  private onJobEvents(source: EventSource, on: { status(job: JobStatus): void; log(text: string): void }): void {
     source.addEventListener('log', (e) => on.log((JSON.parse((e as MessageEvent<string>).data) as { text: string }).text));
     source.addEventListener('status', (e) => {
       const job = JSON.parse((e as MessageEvent<string>).data) as JobStatus;
@@ -141,14 +178,14 @@ export class JobsApi {
       // The server ends the stream with the job; without this the browser would reconnect and replay it.
       if (FINAL.has(job.status)) source.close();
     });
-    return source;
   }
 
   /** The gateway's event stream (SSE): job states, ingests, alerts. */
-  events(onEvent: (type: string, data: Record<string, unknown>) => void): EventSource {
-    const url = new URL(`${this.gateway.baseUrl}/events`);
-    if (this.gateway.token) url.searchParams.set('api_key', this.gateway.token);
-    const source = new EventSource(url.href);
+  events(onEvent: (type: string, data: Record<string, unknown>) => void): Stream {
+    return this.stream('/events', (source) => this.onEvents(source, onEvent));
+  }
+
+  private onEvents(source: EventSource, onEvent: (type: string, data: Record<string, unknown>) => void): void {
     for (const type of ['job.status', 'ingest.done', 'ingest.failed', 'alert'])
       source.addEventListener(type, (e) => {
         try {
@@ -159,8 +196,12 @@ export class JobsApi {
           // A malformed event is skipped.
         }
       });
-    return source;
   }
+}
+
+/** A live stream from the gateway; close() ends it. */
+export interface Stream {
+  close(): void;
 }
 
 /** Parses the Prometheus text exposition format (the samples, not the comments). */

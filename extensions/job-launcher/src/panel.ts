@@ -2,7 +2,7 @@
 // live status (SSE), progress, log, cancel, retry, and results (derived products open in the viewer).
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
-import { FINAL, JobsApi, type JobStatus, type ProcessDescription, type ProcessSummary } from './api.js';
+import { FINAL, JobsApi, type JobStatus, type ProcessDescription, type ProcessSummary, type Stream } from './api.js';
 import { buildField, readInputs, type FormField } from './form.js';
 
 export interface LauncherActions {
@@ -31,8 +31,8 @@ export class JobsPanel extends Widget {
   /** Inputs of the jobs submitted from this lab (for retry). */
   private submitted = new Map<string, { process: string; inputs: Record<string, unknown> }>();
   private selectedJob: string | null = null;
-  private jobStream: EventSource | null = null;
-  private events: EventSource | null = null;
+  private jobStream: Stream | null = null;
+  private events: Stream | null = null;
   private readonly processSelect: HTMLSelectElement;
   private readonly descriptionEl: HTMLDivElement;
   private readonly formEl: HTMLFormElement;

@@ -2,7 +2,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
-import type { JobsApi } from './api.js';
+import type { JobsApi, Stream } from './api.js';
 
 /** A duration in words (freshness). */
 export function age(seconds: number): string {
@@ -16,7 +16,7 @@ export function age(seconds: number): string {
 export class StatusView extends Widget {
   private timer = 0;
   private readonly alerts: { time: string; text: string; state: string }[] = [];
-  private events: EventSource | null = null;
+  private events: Stream | null = null;
 
   constructor(
     private readonly api: JobsApi,

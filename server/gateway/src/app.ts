@@ -22,7 +22,8 @@ import { hydrocronRoutes } from './dissemination/hydrocron.js';
 import { TimeseriesService } from './dissemination/timeseries.js';
 import { timeseriesRoutes } from './dissemination/timeseries-routes.js';
 import { asyncHandler, errorHandler, notFoundHandler, sendException } from './http/errors.js';
-import { ValidationError } from './errors.js';
+import { ForbiddenError, UnauthorizedError, ValidationError } from './errors.js';
+import { UrlSigner, signable } from './auth/signing.js';
 import { ErrorTypes } from '@hysope/api';
 import { anonymous } from './auth/principal.js';
 import { filterCollections } from './monitoring/metrics.js';
@@ -170,7 +171,33 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
       res.type(metrics.registry.contentType).send(visible ? filterCollections(text, visible) : text);
     })
   );
-  app.use(authenticate(users, config.hubApiUrl ? new HubAuthenticator(config.hubApiUrl) : null));
+  const signer = await UrlSigner.open(config.dataDir, config.signingKey);
+  app.use(authenticate(users, config.hubApiUrl ? new HubAuthenticator(config.hubApiUrl) : null, 30, signer));
+  // Short-lived signed URLs for clients that cannot send headers (DuckDB-WASM's range reads, EventSource).
+  app.post(
+    '/auth/sign',
+    asyncHandler(async (req, res) => {
+      const p = principalOf(res);
+      if (!p.name) throw new UnauthorizedError('signing a URL needs an API key or a JupyterHub token (Authorization: token ...)');
+      if (p.signed || p.job) throw new ForbiddenError('signed URLs and job keys cannot sign further URLs');
+      const body = (req.body ?? {}) as { href?: unknown; ttl?: unknown };
+      if (typeof body.href !== 'string' || body.href.length > 2000) throw new ValidationError('give {"href": "<asset or event-stream URL>"}');
+      let url: URL;
+      try {
+        url = new URL(body.href, `${baseUrl(req)}/`);
+      } catch {
+        throw new ValidationError(`"${body.href.slice(0, 100)}" is not a URL`);
+      }
+      if (!signable(url.pathname)) throw new ValidationError('only /assets/..., /jobs/{id}/events and /events can be signed');
+      const ttl = body.ttl === undefined ? 3600 : Number(body.ttl);
+      if (!Number.isInteger(ttl) || ttl < 10 || ttl > 3600) throw new ValidationError('ttl is 10 to 3600 seconds');
+      const { query, expires } = signer.sign(url.pathname, p, ttl);
+      for (const k of [...url.searchParams.keys()]) if (k.startsWith('hysope_') || k === 'api_key') url.searchParams.delete(k);
+      for (const [k, v] of query) url.searchParams.set(k, v);
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ href: `${baseUrl(req)}${url.pathname}${url.search}`, expires: expires.toISOString() });
+    })
+  );
   app.use(rateLimit(config.rateLimit));
   const series = new TimeseriesService(config.dataDir, db);
   app.use('/stac', catalogRoutes(catalog, baseUrl), exportRoutes(catalog, series, config.dataDir, baseUrl));

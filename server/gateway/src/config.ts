@@ -31,6 +31,8 @@ export const Config = z.object({
   allowedHosts: z.array(z.string()),
   /** Express "trust proxy": which proxies' X-Forwarded-For gives the client address (none by default). */
   trustProxy: z.union([z.boolean(), z.string()]),
+  /** Key of the signed URLs (replicas share it); default: one kept in the data folder. */
+  signingKey: z.string().min(32).optional(),
   /** Bearer token of the Prometheus scraper: with it, /metrics shows every collection. */
   metricsToken: z.string().optional(),
   /** Folders `ingest` jobs may read granules from (real paths; nothing else on the server). */
@@ -94,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     allowedHosts: list(env['HYSOPE_ALLOWED_HOSTS']),
     trustProxy: trustProxy(env['HYSOPE_TRUST_PROXY']),
     metricsToken: env['HYSOPE_METRICS_TOKEN'] || undefined,
+    signingKey: env['HYSOPE_SIGNING_KEY'] || undefined,
     inboxes: list(env['HYSOPE_INBOXES']).map((p) => path.resolve(p)),
     minFreeBytes: Number(env['HYSOPE_MIN_FREE_BYTES'] ?? 256 * 1024 * 1024),
     jobLimits: {

@@ -6,6 +6,7 @@ export { redactUrl } from '../http/redact.js';
 import type { HubAuthenticator } from './hub.js';
 import { anonymous, type Principal } from './principal.js';
 import type { UserStore } from './users.js';
+import type { UrlSigner } from './signing.js';
 
 /** The caller of a request, as set by {@link authenticate}. */
 export function principalOf(res: Response): Principal {
@@ -13,7 +14,7 @@ export function principalOf(res: Response): Principal {
 }
 
 /** The credentials of a request: a token, none, or a scheme we do not take (answered 401, never served as anonymous). */
-function tokenOf(req: Request): { token: string } | { none: true } | { refused: string } {
+function tokenOf(req: Request): { token: string } | { none: true } | { refused: string } | { signed: true } {
   const header = req.get('authorization');
   if (header) {
     const m = /^(?:token|bearer)\s+(\S+)\s*$/i.exec(header.trim());
@@ -21,8 +22,9 @@ function tokenOf(req: Request): { token: string } | { none: true } | { refused: 
     const scheme = /^\S+/.exec(header.trim())?.[0] ?? '';
     return { refused: `the Authorization scheme "${scheme.slice(0, 20)}" is not accepted; send "Authorization: token KEY" (or Bearer)` };
   }
-  const key = req.query['api_key'];
-  if (typeof key === 'string' && key) return { token: key };
+  if (req.query['api_key'] !== undefined)
+    return { refused: 'keys in URLs (api_key) are not accepted: send "Authorization: token KEY", or ask POST /auth/sign for a short-lived signed URL' };
+  if (req.query['hysope_sig'] !== undefined) return { signed: true };
   return { none: true };
 }
 
@@ -59,7 +61,7 @@ class FailureLimiter {
  * an Authorization scheme we do not take (Basic); failed attempts are rate limited per client address
  * (`failuresPerMinute`) before any key is looked up.
  */
-export function authenticate(users: UserStore, hub: HubAuthenticator | null, failuresPerMinute = 30): RequestHandler {
+export function authenticate(users: UserStore, hub: HubAuthenticator | null, failuresPerMinute = 30, signer?: UrlSigner): RequestHandler {
   const failures = new FailureLimiter(failuresPerMinute);
   return (req: Request, res: Response, next: NextFunction) => {
     const credentials = tokenOf(req);
@@ -86,6 +88,15 @@ export function authenticate(users: UserStore, hub: HubAuthenticator | null, fai
       sendException(res, 401, ErrorTypes.unauthorized, 'Unauthorized', detail, redactUrl(req.originalUrl));
     };
     if ('refused' in credentials) return unauthorized(credentials.refused);
+    if ('signed' in credentials) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return unauthorized('a signed URL only reads (GET)');
+      const p = signer?.verify(new URL(req.originalUrl, 'http://x').pathname, req.query);
+      if (!p || 'refused' in p) return unauthorized(p?.refused ?? 'signed URLs are not enabled');
+      res.locals['principal'] = { ...p, signed: true };
+      res.setHeader('Cache-Control', 'private');
+      res.vary('Authorization');
+      return next();
+    }
     const token = credentials.token;
     (async () => (await users.byKey(token)) ?? (hub && token.length <= 200 ? await hub.verify(token) : null))().then(
       (principal) => {

@@ -18,6 +18,8 @@ export interface Principal {
   key: string;
   /** Set when the credentials are a job's own key: that job may read as its owner, nothing more. */
   job?: string;
+  /** Set when the request came with a signed URL (reads only; it cannot sign further URLs). */
+  signed?: boolean;
 }
 
 /** An anonymous caller. */

@@ -1,5 +1,5 @@
 /** The query parameters that carry credentials: never logged, never echoed in links. */
-export const SECRET_PARAMS = ['api_key'];
+export const SECRET_PARAMS = ['api_key', 'hysope_sig'];
 
 /** A URL with its credential parameters removed (for logs and links). */
 export function redactUrl(url: string): string {
