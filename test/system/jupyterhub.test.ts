@@ -35,7 +35,8 @@ function hubSuite(spawner: 'simple' | 'slurm') {
     state = await mkdtemp(path.join(os.tmpdir(), 'hysope-hub-'));
     const [port, apiPort, proxyPort] = [await freePort(), await freePort(), await freePort()];
     hubUrl = `http://127.0.0.1:${port}`;
-    g = await startGateway({ env: { HYSOPE_HUB_API_URL: `http://127.0.0.1:${apiPort}/hub/api`, HYSOPE_RATE_LIMIT: '0' } });
+    // As deployed: the labs (served through the hub's origin) are the gateway's allowed CORS origin.
+    g = await startGateway({ env: { HYSOPE_HUB_API_URL: `http://127.0.0.1:${apiPort}/hub/api`, HYSOPE_RATE_LIMIT: '0', HYSOPE_CORS_ORIGINS: hubUrl } });
     expect((await g.ingest(REACH_548)).ok).toBe(true);
     hub = spawn('jupyterhub', ['-f', path.join(ROOT, 'deploy/jupyterhub/jupyterhub_config.py')], {
       cwd: state,
