@@ -5,7 +5,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import formats from 'ajv-formats';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startGateway, type TestGateway } from '../helpers.js';
+import { authed as call, session, startGateway, type TestGateway } from '../helpers.js';
 
 // The official OGC API - Processes - Part 1 schemas (YAML, relative $refs), copied into test/specs with their license.
 const SCHEMAS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../specs/ogcapi-processes/part1-1.0.0-maintenance/core/openapi/schemas');
@@ -50,6 +50,7 @@ describe('OGC API - Processes responses against the official Part 1 schemas', ()
   beforeAll(async () => {
     ajv = loadAjv();
     g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0' } });
+    session.headers = (await g.user('schema', 'educational')).headers;
   });
   afterAll(async () => g?.stop());
 

@@ -54,6 +54,8 @@ export interface ProcessDefinition {
   jobControlOptions: ('sync-execute' | 'async-execute' | 'dismiss')[];
   /** The least role that may execute it (default: any signed-in user; never anonymous callers). */
   execute?: 'educational' | 'scientific' | 'institutional' | 'producer' | 'admin';
+  /** Checks beyond the inputs' JSON schemas (what a process description cannot say): the problem, or null. */
+  checkInputs?(inputs: Record<string, unknown>): string | null;
   /** Inputs that name files on the server: each must be a real path inside an inbox (HYSOPE_INBOXES). */
   serverPaths?: string[];
   run(ctx: ProcessContext): Promise<ProcessResult>;

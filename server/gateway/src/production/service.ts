@@ -208,6 +208,8 @@ export class JobService extends EventEmitter {
     const def = await this.process(processId);
     this.mayExecute(def, p);
     const inputs = this.validate(def, (body as { inputs?: unknown } | null)?.inputs ?? {});
+    const problem = Object.hasOwn(this.opts.processes, def.id) ? (this.opts.processes[def.id]!.checkInputs?.(inputs) ?? null) : null;
+    if (problem) throw new ValidationError(problem);
     await this.checkServerPaths(def, inputs);
     const id = randomUUID();
     const dir = path.join(this.opts.dataDir, 'jobs', id);

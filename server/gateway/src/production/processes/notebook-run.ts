@@ -28,7 +28,7 @@ export const notebookRun: ProcessDefinition = {
     parameters: {
       title: 'Parameters',
       description: 'Names are identifiers; values (JSON) are injected as literals.',
-      schema: { type: 'object', default: {}, maxProperties: 200, propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' } },
+      schema: { type: 'object', default: {} },
       minOccurs: 0
     },
     kernel: { title: 'Kernel (default: the notebook’s)', schema: { type: 'string' }, minOccurs: 0 },
@@ -36,6 +36,14 @@ export const notebookRun: ProcessDefinition = {
   },
   outputs: { notebook: { title: 'Executed notebook', schema: { type: 'string', contentMediaType: 'application/x-ipynb+json' } } },
   jobControlOptions: ['async-execute', 'sync-execute', 'dismiss'],
+  checkInputs(inputs) {
+    const names = Object.keys((inputs['parameters'] as Record<string, unknown> | undefined) ?? {});
+    const bad = names.filter((n) => !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(n));
+    if (bad.length)
+      return `input "parameters": names must be identifiers (letters, digits, _), got ${bad.map((b) => JSON.stringify(b.slice(0, 40))).join(', ')}`;
+    if (names.length > 200) return 'input "parameters": at most 200 parameters';
+    return null;
+  },
   async run(ctx) {
     const input = ctx.inputs['notebook'];
     const source = path.join(ctx.workDir, 'input.ipynb');
