@@ -6,6 +6,8 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 GATEWAY_PORT="${HYSOPE_UI_GATEWAY_PORT:-8091}"
 LAB_PORT="${HYSOPE_UI_LAB_PORT:-8889}"
 WORK="$(mktemp -d /tmp/hysope-ui-XXXXXX)"
+# Jobs run under their own uids: the folders above the data folder must be traversable (not readable).
+chmod 711 "$WORK"
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
 export HYSOPE_LOG_LEVEL=warn HYSOPE_RATE_LIMIT=0
 # As deployed: the lab is another origin, allowed by the gateway's CORS policy; the lab's user is signed in.

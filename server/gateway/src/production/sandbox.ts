@@ -1,4 +1,4 @@
-import { chmod, chown, lstat, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,6 +56,7 @@ export async function prepareJobDir(dataDir: string, dir: string, uid: number | 
   // The log exists before the executor opens it for the worker's output, so it is the job's too.
   await writeFile(path.join(dir, 'job.log'), '', { flag: 'a' });
   if (uid === null) return;
+  await checkTraversable(dataDir);
   await chmod(dataDir, 0o711);
   for (const entry of await readdir(dataDir, { withFileTypes: true })) {
     if (entry.isDirectory() && entry.name !== 'jobs') await chmod(path.join(dataDir, entry.name), 0o700);
@@ -69,4 +70,16 @@ export async function prepareJobDir(dataDir: string, dir: string, uid: number | 
   };
   await own(dir);
   await chmod(dir, 0o700);
+}
+
+/** Every folder above the data folder must let the job accounts through (o+x), or no job can start. */
+async function checkTraversable(dataDir: string): Promise<void> {
+  for (let dir = path.dirname(path.resolve(dataDir)); ; dir = path.dirname(dir)) {
+    const info = await stat(dir);
+    if ((info.mode & 0o001) === 0)
+      throw new Error(
+        `jobs run under their own accounts, which cannot pass ${dir} (mode ${(info.mode & 0o777).toString(8)}): chmod o+x it, or put the data folder elsewhere`
+      );
+    if (dir === path.dirname(dir)) return;
+  }
 }

@@ -219,16 +219,22 @@ export class JobService extends EventEmitter {
       ? (this.opts.uidBase ?? 200000) + (Number((await this.opts.catalog.db.query<{ n: number }>("select nextval('job_uids')::int as n"))[0]!.n) % 100000)
       : null;
     await this.jobs.create({ id, process_id: processId, inputs, owner: p.name, executor: this.executor.name, dir, uid });
-    const key = p.name ? await this.opts.users.issueJobKey(p.name, id, (this.opts.wallSeconds ?? 6 * 3600) + 600) : null;
-    let cwlFile: string | undefined;
-    if (def.cwl) {
-      cwlFile = path.join(dir, 'package.cwl');
-      await writeFile(cwlFile, def.cwl);
+    try {
+      const key = p.name ? await this.opts.users.issueJobKey(p.name, id, (this.opts.wallSeconds ?? 6 * 3600) + 600) : null;
+      let cwlFile: string | undefined;
+      if (def.cwl) {
+        cwlFile = path.join(dir, 'package.cwl');
+        await writeFile(cwlFile, def.cwl);
+      }
+      await writeFile(path.join(dir, 'job.json'), JSON.stringify({ processId, inputs, gatewayUrl: this.opts.gatewayUrl(), token: key ?? undefined, cwlFile }), {
+        mode: 0o600
+      });
+      await prepareJobDir(this.opts.dataDir, dir, uid);
+    } catch (error) {
+      // A job that cannot be prepared (disk full, a folder the job accounts cannot pass) fails, never hangs.
+      await this.finish(id, { status: 'failed', error: `the job could not be prepared: ${(error as Error).message}` }).catch(() => undefined);
+      throw error;
     }
-    await writeFile(path.join(dir, 'job.json'), JSON.stringify({ processId, inputs, gatewayUrl: this.opts.gatewayUrl(), token: key ?? undefined, cwlFile }), {
-      mode: 0o600
-    });
-    await prepareJobDir(this.opts.dataDir, dir, uid);
     this.executor.submit({ id, dir, uid });
     const job = (await this.jobs.get(id))!;
     this.emit('job', job);
