@@ -164,5 +164,8 @@ describe('secrets and leaks beside the catalog', () => {
       } else expect(r.status).toBe(401);
     }
     expect(limited).toBeGreaterThan(0);
+    // Without HYSOPE_TRUST_PROXY, a forwarded address changes nothing: still blocked.
+    const forged = await call(`${g.url}/whoami`, { headers: { Authorization: 'token wrong-again', 'X-Forwarded-For': '203.0.113.7' } });
+    expect(forged.status).toBe(429);
   });
 });

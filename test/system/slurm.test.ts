@@ -35,6 +35,28 @@ describe.runIf(slurmReady())('the SLURM executor on a real one-node cluster', ()
     expect((await call(`${g.url}/health/ready`)).body.checks.executor.status).toBe('ok');
   });
 
+  it.runIf(process.getuid?.() === 0)('a SLURM job is confined as a local one: its own uid, no /etc/shadow, no gateway settings', async () => {
+    const cwl = `cwlVersion: v1.2
+class: CommandLineTool
+id: whoami_slurm
+baseCommand: [sh, -c]
+arguments: ['(id -u; cat /etc/shadow >/dev/null 2>&1 && echo shadow-read || echo shadow-denied; env | grep -c HYSOPE_DATABASE || true) > out.txt']
+inputs: {}
+outputs:
+  out: {type: File, outputBinding: {glob: out.txt}}
+`;
+    const d = await authedFetch(`${g.url}/processes`, { method: 'POST', headers: { 'Content-Type': 'application/cwl+yaml' }, body: cwl });
+    expect(d.status).toBe(201);
+    const r = await call(`${g.url}/processes/whoami_slurm/execution`, { json: { inputs: {} }, headers: { Prefer: 'respond-async' } });
+    const done = await until(r.body.jobID, ['successful', 'failed']);
+    expect(done.status, done.message).toBe('successful');
+    const results = (await call(`${g.url}/jobs/${r.body.jobID}/results`)).body;
+    const [uid, shadow, env] = (await (await authedFetch(results.out.href)).text()).trim().split('\n');
+    expect(Number(uid)).toBeGreaterThanOrEqual(200000);
+    expect(shadow).toBe('shadow-denied');
+    expect(env).toBe('0');
+  });
+
   it('DELETE /jobs/{id} scancels the SLURM job; a failing process fails its job with the reason', async () => {
     const r = await call(`${g.url}/processes/echo/execution`, { json: { inputs: { message: 'x', seconds: 60 } }, headers: { Prefer: 'respond-async' } });
     await until(r.body.jobID, ['running']);
