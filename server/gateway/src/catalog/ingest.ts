@@ -3,6 +3,7 @@ import path from 'node:path';
 import { STAC_VERSION, type Item } from '@hysope/api';
 import { GranuleError, firstSymlink, parseGranuleName, readProduct, type Product } from '../formats/index.js';
 import { writeGeoParquet } from '../formats/geoparquet.js';
+import { coverObservations } from '../formats/footprint.js';
 import { featureTypeOf, registerFields, timeseriesPath, writeTimeseries } from '../dissemination/timeseries-store.js';
 import { collectionDef } from './collections.js';
 import { placeFiles } from './placement.js';
@@ -118,7 +119,8 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
   const t0 = performance.now();
   let product: Product;
   try {
-    product = await readProduct(file);
+    // The item's footprint and time range cover every feature and observation (not only the swath corners).
+    product = coverObservations(await readProduct(file));
   } catch (error) {
     return { file, ok: false, error: error instanceof GranuleError ? error.message : `${file}: ${(error as Error).message}` };
   }

@@ -1,0 +1,99 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expandInputs, readProduct } from '@hysope/gateway';
+import { SAMPLES, call, startGateway, type TestGateway } from '../helpers.js';
+
+/** Every vertex of a feature (GeoJSON coordinates, any nesting). */
+function vertices(coordinates: unknown, out: number[][] = []): number[][] {
+  if (Array.isArray(coordinates) && typeof coordinates[0] === 'number') out.push(coordinates as number[]);
+  else if (Array.isArray(coordinates)) for (const c of coordinates) vertices(c, out);
+  return out;
+}
+
+/** Up to `n` elements spread evenly over a list (all of them when it is short), first and last included. */
+function spread<T>(list: T[], n: number): T[] {
+  if (list.length <= n) return list;
+  return Array.from({ length: n }, (_, i) => list[Math.round((i * (list.length - 1)) / (n - 1))]!);
+}
+
+/** Runs `fn` over `items`, `width` at a time. */
+async function pool<T>(items: T[], width: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    })
+  );
+}
+
+describe('footprints and time ranges that cover the data: every sample granule, searched through the STAC API', () => {
+  let g: TestGateway;
+  let files: string[];
+  beforeAll(async () => {
+    g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0' } });
+    files = await expandInputs([SAMPLES]);
+    for (const f of files) await g.ingest(f);
+  }, 300_000);
+  afterAll(async () => g?.stop());
+
+  it('a tiny box around a vertex of each feature finds its item; each observation instant finds it too', async () => {
+    const { fromWkb } = await import('../../server/gateway/dist/formats/wkb.js');
+    const counts: Record<string, { features: number; missedSpace: number; instants: number; missedTime: number }> = {};
+    let granules = 0;
+    for (const file of files) {
+      const product = await readProduct(file).catch(() => null);
+      if (!product) continue; // refused by design (listed by the ingest test)
+      granules++;
+      const c = (counts[product.collection] ??= { features: 0, missedSpace: 0, instants: 0, missedTime: 0 });
+      const geometry = product.table.getChild('geometry')!;
+      // SWOT vector products: every feature; point clouds and station lists: 500 spread over the file.
+      const all = Array.from({ length: geometry.length }, (_, i) => i);
+      const rows = product.collection.startsWith('swot-riversp') || product.collection === 'swot-lakesp' ? all : spread(all, 500);
+      const hit = async (body: Record<string, unknown>) => {
+        const r = await call(`${g.url}/stac/search`, { json: { ids: [product.id], collections: [product.collection], limit: 1, ...body } });
+        expect(r.status, JSON.stringify(r.body).slice(0, 200)).toBe(200);
+        return r.body.features.length === 1;
+      };
+      await pool(rows, 8, async (i) => {
+        const wkb = geometry.get(i) as Uint8Array | null;
+        if (!wkb) return;
+        const [x, y] = vertices((fromWkb(wkb) as { coordinates: unknown }).coordinates)[0]!;
+        const d = 1e-5;
+        c.features++;
+        const box = {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [x! - d, y! - d],
+              [x! + d, y! - d],
+              [x! + d, y! + d],
+              [x! - d, y! + d],
+              [x! - d, y! - d]
+            ]
+          ]
+        };
+        if (!(await hit({ intersects: box }))) c.missedSpace++;
+      });
+      const time = product.table.getChild('time');
+      if (time && String(time.type).startsWith('Timestamp')) {
+        const instants = [
+          ...new Set(Array.from({ length: time.length }, (_, i) => time.get(i) as number | null).filter((t): t is number => t !== null && t > 0))
+        ].sort();
+        await pool(spread(instants, 300), 8, async (t) => {
+          c.instants++;
+          if (!(await hit({ datetime: new Date(t).toISOString() }))) c.missedTime++;
+        });
+      }
+    }
+    console.log(
+      `footprints: ${granules} granules; ${Object.entries(counts)
+        .map(([k, v]) => `${k}: ${v.features} features (${v.missedSpace} missed), ${v.instants} instants (${v.missedTime} missed)`)
+        .join('; ')}`
+    );
+    expect(granules).toBeGreaterThan(20);
+    for (const [collection, v] of Object.entries(counts)) {
+      expect(v.missedSpace, `${collection}: features outside their item`).toBe(0);
+      expect(v.missedTime, `${collection}: observation instants outside their item`).toBe(0);
+    }
+  }, 600_000);
+});
