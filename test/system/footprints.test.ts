@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandInputs, readProduct } from '@hysope/gateway';
 import { SAMPLES, call, startGateway, type TestGateway } from '../helpers.js';

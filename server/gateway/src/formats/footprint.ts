@@ -14,14 +14,20 @@ function vertices(product: Product): { xs: number[]; ys: number[] } {
   if (lon && lat && product.geometryTypes.every((t) => t === 'Point')) {
     const a = lon.toArray() as ArrayLike<number>;
     const b = lat.toArray() as ArrayLike<number>;
-    for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]) && Number.isFinite(b[i])) (xs.push(a[i]!), ys.push(b[i]!));
+    for (let i = 0; i < a.length; i++) {
+      if (!Number.isFinite(a[i]) || !Number.isFinite(b[i])) continue;
+      xs.push(a[i]!);
+      ys.push(b[i]!);
+    }
     return { xs, ys };
   }
   const geometry = product.table.getChild('geometry');
   if (!geometry) return { xs, ys };
   const add = (c: unknown): void => {
     if (Array.isArray(c) && typeof c[0] === 'number') {
-      if (Number.isFinite(c[0]) && Number.isFinite(c[1])) (xs.push(c[0] as number), ys.push(c[1] as number));
+      if (!Number.isFinite(c[0]) || !Number.isFinite(c[1])) return;
+      xs.push(c[0] as number);
+      ys.push(c[1] as number);
     } else if (Array.isArray(c)) for (const x of c) add(x);
   };
   for (let i = 0; i < geometry.length; i++) {
@@ -132,13 +138,19 @@ export function coveringFootprint(footprint: Geometry, xs: number[], ys: number[
   for (let i = 0; i < xs.length && covered; i++) covered = covers(footprint, xs[i]!, ys[i]!);
   if (covered || xs.length === 0) return footprint;
   const all = { xs: [...xs], ys: [...ys] };
-  const add = (c: number[]) => (all.xs.push(c[0]!), all.ys.push(c[1]!));
+  const add = (c: number[]) => {
+    all.xs.push(c[0]!);
+    all.ys.push(c[1]!);
+  };
   if (footprint.type === 'Polygon') footprint.coordinates[0]!.forEach(add);
   else if (footprint.type === 'MultiPolygon') footprint.coordinates.forEach((p) => p[0]!.forEach(add));
   else if (footprint.type === 'Point') add(footprint.coordinates);
   let west = Infinity;
   let east = -Infinity;
-  for (const x of all.xs) ((west = Math.min(west, x)), (east = Math.max(east, x)));
+  for (const x of all.xs) {
+    west = Math.min(west, x);
+    east = Math.max(east, x);
+  }
   // Across the antimeridian: the features read as one compact group once western longitudes are shifted by 360°.
   let shifted = false;
   if (east - west > 180) {
@@ -181,7 +193,9 @@ function timeRange(product: Product): [number, number] | null {
   for (let i = 0; i < time.length; i++) {
     const v = time.get(i) as number | bigint | Date | null;
     const ms = v === null ? NaN : typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.getTime() : Number(v);
-    if (Number.isFinite(ms) && inDateRange(ms)) ((min = Math.min(min, ms)), (max = Math.max(max, ms)));
+    if (!Number.isFinite(ms) || !inDateRange(ms)) continue;
+    min = Math.min(min, ms);
+    max = Math.max(max, ms);
   }
   return Number.isFinite(min) ? [min, max] : null;
 }
