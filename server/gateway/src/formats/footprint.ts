@@ -1,6 +1,6 @@
 import type { Geometry } from '@hysope/api';
 import { inDateRange } from '@hysope/api';
-import type { Product } from './product.js';
+import { bboxPolygon, type Product } from './product.js';
 import { fromWkb } from './wkb.js';
 
 type Ring = number[][];
@@ -163,19 +163,7 @@ export function coveringFootprint(footprint: Geometry, xs: number[], ys: number[
   const hull = convexHull(all.xs, all.ys);
   if (hull.length < 4 || new Set(hull.map((p) => `${p[0]},${p[1]}`)).size < 3) {
     // Collinear or a single point: a thin box around them.
-    const [w, s, e, n] = [Math.min(...all.xs) - 1e-6, Math.min(...all.ys) - 1e-6, Math.max(...all.xs) + 1e-6, Math.max(...all.ys) + 1e-6];
-    return {
-      type: 'Polygon',
-      coordinates: [
-        [
-          [w, s],
-          [e, s],
-          [e, n],
-          [w, n],
-          [w, s]
-        ]
-      ]
-    };
+    return bboxPolygon([Math.min(...all.xs) - 1e-6, Math.min(...all.ys) - 1e-6, Math.max(...all.xs) + 1e-6, Math.max(...all.ys) + 1e-6]);
   }
   if (!shifted || hull.every((p) => p[0]! <= 180))
     return { type: 'Polygon', coordinates: [hull.map((p) => [shifted && p[0]! > 180 ? p[0]! - 360 : p[0]!, p[1]!])] };
