@@ -72,6 +72,8 @@ export const Collection = z
       temporal: z.object({ interval: z.array(z.tuple([z.string().nullable(), z.string().nullable()])).min(1) })
     }),
     summaries: z.record(z.string(), z.unknown()).optional(),
+    /** OGC API - Features: what the collection's items are. */
+    itemType: z.string().optional(),
     links: z.array(Link),
     assets: z.record(z.string(), Asset).optional(),
     item_assets: z.record(z.string(), z.unknown()).optional()

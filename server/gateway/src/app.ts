@@ -257,13 +257,22 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     const p = principalOf(res);
     res.json({ name: p.name, role: p.role });
   });
+  // The landing page of the OGC APIs (Processes here, the catalog under /stac) with the links their clients follow.
   app.get('/', (req, res) => {
+    const base = baseUrl(req);
     res.json({
       title: 'HYSOPE gateway',
+      description: 'Hydrology data, SWOT first: STAC API catalog, time series, Hydrocron drop-in and OGC API - Processes.',
       links: [
-        { rel: 'stac', href: `${baseUrl(req)}/stac` },
-        { rel: 'health', href: `${baseUrl(req)}/health/ready` },
-        { rel: 'whoami', href: `${baseUrl(req)}/whoami` }
+        { rel: 'self', href: `${base}/`, type: 'application/json', title: 'this document' },
+        { rel: 'conformance', href: `${base}/conformance`, type: 'application/json', title: 'OGC API - Processes conformance classes' },
+        { rel: 'http://www.opengis.net/def/rel/ogc/1.0/conformance', href: `${base}/conformance`, type: 'application/json' },
+        { rel: 'http://www.opengis.net/def/rel/ogc/1.0/processes', href: `${base}/processes`, type: 'application/json', title: 'processes' },
+        { rel: 'http://www.opengis.net/def/rel/ogc/1.0/job-list', href: `${base}/jobs`, type: 'application/json', title: 'jobs' },
+        { rel: 'data', href: `${base}/stac`, type: 'application/json', title: 'STAC API catalog' },
+        { rel: 'stac', href: `${base}/stac`, type: 'application/json' },
+        { rel: 'health', href: `${base}/health/ready`, type: 'application/json' },
+        { rel: 'whoami', href: `${base}/whoami`, type: 'application/json' }
       ]
     });
   });

@@ -225,6 +225,7 @@ export function collectionDocument(def: CollectionDef): Collection {
     providers: def.providers,
     extent: { spatial: { bbox: [[-180, -90, 180, 90]] }, temporal: { interval: [[null, null]] } },
     summaries: {},
+    itemType: 'feature',
     links: []
   };
 }

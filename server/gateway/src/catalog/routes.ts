@@ -60,7 +60,9 @@ export function catalogRoutes(catalog: CatalogService, baseUrl: BaseUrlOf): Rout
       const id = String(req.params['id']);
       await catalog.collection(id, baseUrl(req), principalOf(res));
       const body = fromQuery(req);
-      if (body.collections) throw new ValidationError('collections is not a parameter of /collections/{id}/items; use /search');
+      // pystac-client repeats the collection as `collections=<id>` here: the same collection is accepted, another is an error.
+      if (body.collections && (body.collections.length !== 1 || body.collections[0] !== id))
+        throw new ValidationError(`collections=${body.collections.join(',')} contradicts /collections/${id}/items; use /search for other collections`);
       const page = await catalog.search({ ...body, collections: [id] }, baseUrl(req), { method: 'GET', url: full(req) }, principalOf(res));
       res.type(GEOJSON).send(JSON.stringify(page));
     })

@@ -1,0 +1,53 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REACH_548, call, startGateway, type TestGateway } from '../helpers.js';
+
+describe('drop-in for the clients people already use (first part)', () => {
+  let g: TestGateway;
+  beforeAll(async () => {
+    g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0' } });
+    expect((await g.ingest(REACH_548)).ok).toBe(true);
+  });
+  afterAll(async () => g?.stop());
+
+  it('the landing page links conformance, processes and jobs with the OGC relation types', async () => {
+    const landing = (await call(`${g.url}/`)).body;
+    const rels = Object.fromEntries(landing.links.map((l: { rel: string; href: string }) => [l.rel, l.href]));
+    expect(rels['http://www.opengis.net/def/rel/ogc/1.0/processes']).toBe(`${g.url}/processes`);
+    expect(rels['http://www.opengis.net/def/rel/ogc/1.0/job-list']).toBe(`${g.url}/jobs`);
+    expect(rels['conformance']).toBe(`${g.url}/conformance`);
+    expect(rels['data']).toBe(`${g.url}/stac`);
+  });
+
+  it('/collections/{id}/items takes the collections=<id> pystac-client sends, refuses another; collections say itemType feature', async () => {
+    const same = await call(`${g.url}/stac/collections/swot-riversp-reach/items?collections=swot-riversp-reach`);
+    expect(same.status).toBe(200);
+    expect(same.body.features.map((f: { id: string }) => f.id)).toEqual(['SWOT_L2_HR_RiverSP_Reach_548_011_NA_20230610T193337_20230610T193344_PIA1_01']);
+    const other = await call(`${g.url}/stac/collections/swot-riversp-reach/items?collections=swot-lakesp`);
+    expect(other.status).toBe(400);
+    expect(other.body.detail).toMatch(/contradicts/);
+    const collections = (await call(`${g.url}/stac/collections`)).body.collections;
+    expect(collections.length).toBeGreaterThan(3);
+    expect(collections.every((c: { itemType?: string }) => c.itemType === 'feature')).toBe(true);
+  });
+
+  it("Debian's OWSLib reads the conformance classes, the process list and a process description", async () => {
+    const script = `
+import json, sys
+from owslib.ogcapi.processes import Processes
+p = Processes(sys.argv[1])
+print(json.dumps({
+  "conformance": p.conformance()["conformsTo"],
+  "processes": [x["id"] for x in p.processes()["processes"]],
+  "echo": sorted(p.process("echo")["inputs"].keys()),
+}))
+`;
+    // Asynchronously: the gateway answering OWSLib runs in this process.
+    const r = await promisify(execFile)('/usr/bin/python3', ['-c', script, g.url], { encoding: 'utf8', timeout: 60_000 });
+    const out = JSON.parse(r.stdout);
+    expect(out.conformance).toContain('http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/core');
+    expect(out.processes).toEqual(expect.arrayContaining(['echo', 'ingest', 'notebook-run', 'reach-discharge', 'subset', 'timeseries-export']));
+    expect(out.echo).toEqual(['fail', 'message', 'seconds']);
+  });
+});
