@@ -40,6 +40,24 @@ describe('GET /hydrocron/v1/timeseries (Hydrocron drop-in)', () => {
   });
   afterAll(async () => g?.stop());
 
+  it("a request copied from Hydrocron's documentation, with the fields Hydrocron adds to every record", async () => {
+    const fields = ['reach_id', 'time_str', 'wse', 'sword_version', 'collection_shortname', 'collection_version', 'crid', 'range_start_time'];
+    const r = await call(`${g.url}/hydrocron/v1/timeseries?feature=Reach&feature_id=${observed['reach_id']}&${WINDOW}&output=csv&fields=${fields.join(',')}`);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    const [header, line] = (r.body.results.csv as string).trim().split('\n');
+    const values = Object.fromEntries(header!.split(',').map((h, i) => [h, line!.split(',')[i]!]));
+    // The SWORD version from the prior-database files the .shp.xml lists (..._v215.nc); the product version, not the CRID;
+    // the granule name's start.
+    expect(values).toMatchObject({
+      reach_id: observed['reach_id'],
+      sword_version: '215',
+      collection_shortname: 'SWOT_L2_HR_RiverSP_2.0',
+      collection_version: '2.0',
+      crid: 'PIA1',
+      range_start_time: '2023-06-10T19:33:37Z'
+    });
+  });
+
   it('returns, for reaches of the real granule, the values the granule holds (fill values as in the source)', async () => {
     const fields = ['reach_id', 'time', 'time_str', 'wse', 'width', 'slope', 'reach_q', 'p_lat', 'p_lon'];
     for (const reach of [observed, unobserved]) {

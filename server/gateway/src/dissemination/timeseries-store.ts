@@ -30,7 +30,9 @@ export const ADDED_FIELDS = [
   'collection_shortname',
   'collection_version',
   'granuleUR',
-  'ingest_time'
+  'ingest_time',
+  'sword_version',
+  'PLD_version'
 ];
 
 /** The feature type of a product, or null when it has no per-feature time series. */
@@ -76,11 +78,16 @@ export function timeseriesTable(product: Product, feature: FeatureType, ingestTi
   columns['cycle_id'] = int(g.cycle);
   columns['pass_id'] = int(g.pass);
   columns['continent_id'] = constant(g.continent);
-  columns['range_start_time'] = constant(iso(product.start));
-  columns['range_end_time'] = constant(iso(product.end));
+  // The granule name's range, as Hydrocron gives it (the item's own range may be wider: it covers every observation).
+  columns['range_start_time'] = constant(iso(g.start));
+  columns['range_end_time'] = constant(iso(g.end));
   columns['crid'] = constant(g.crid);
   columns['collection_shortname'] = constant(`SWOT_${g.shortName}_${g.crid.slice(2, 3) === 'D' ? 'D' : '2.0'}`);
-  columns['collection_version'] = constant(g.crid);
+  // The product version (2.0, or D for the D processing), not the CRID.
+  columns['collection_version'] = constant(g.crid.slice(2, 3) === 'D' ? 'D' : '2.0');
+  const prior = product.properties['swot:prior_db_version'];
+  columns['sword_version'] = constant(feature !== 'PriorLake' && typeof prior === 'string' ? prior : null);
+  columns['PLD_version'] = constant(feature === 'PriorLake' && typeof prior === 'string' ? prior : null);
   columns['granuleUR'] = constant(path.basename(product.source.path));
   columns['ingest_time'] = constant(iso(ingestTime));
   return new Table(columns);

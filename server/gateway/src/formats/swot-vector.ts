@@ -163,9 +163,19 @@ export async function readSwotVector(file: string): Promise<Product> {
       'swot:feature_count': dbf.rows,
       ...(global['pge_version'] ? { 'processing:software': { [global['pge_name'] ?? 'PGE']: global['pge_version'] } } : {}),
       ...(global['institution'] ? { 'processing:facility': global['institution'] } : {}),
-      ...(global['product_version'] ? { 'swot:product_version': global['product_version'] } : {})
+      ...(global['product_version'] ? { 'swot:product_version': global['product_version'] } : {}),
+      ...(priorVersion(global) ? { 'swot:prior_db_version': priorVersion(global) } : {})
     },
     fields,
     source: { path: file, bytes: parts.bytes, mediaType: file.toLowerCase().endsWith('.zip') ? 'application/zip' : 'application/x-shapefile' }
   };
+}
+
+/**
+ * The version of the prior database the granule was made with (SWORD for rivers, PLD for lakes), from the
+ * file names its `.shp.xml` lists (`..._v215.nc` → `215`, `..._v105.sqlite` → `105`), as Hydrocron reports it.
+ */
+export function priorVersion(global: Record<string, string>): string | undefined {
+  const files = global['xref_prior_river_db_files'] ?? global['xref_prior_lake_db_file'] ?? global['xref_prior_lake_db_files'] ?? '';
+  return /_v([0-9A-Za-z]+)\.(?:nc|sqlite|shp|gpkg)\b/.exec(files)?.[1];
 }
