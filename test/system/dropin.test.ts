@@ -32,6 +32,16 @@ describe('drop-in for the clients people already use (first part)', () => {
     expect(collections.every((c: { itemType?: string }) => c.itemType === 'feature')).toBe(true);
   });
 
+  it('POST /search answers with a self link; errors carry the STAC API fields (code, description) beside the OGC ones', async () => {
+    const r = await call(`${g.url}/stac/search`, { json: { collections: ['swot-riversp-reach'], limit: 1 } });
+    expect(r.status).toBe(200);
+    expect(r.body.links).toContainEqual(expect.objectContaining({ rel: 'self', href: `${g.url}/stac/search`, method: 'POST' }));
+    const bad = await call(`${g.url}/stac/search?limit=0`);
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ type: expect.any(String), title: 'Bad Request', status: 400, code: 'BadRequest' });
+    expect(bad.body.description).toBe(bad.body.detail);
+  });
+
   it("Debian's OWSLib reads the conformance classes, the process list and a process description", async () => {
     const script = `
 import json, sys

@@ -9,7 +9,10 @@ export const OgcException = z.object({
   title: z.string(),
   status: z.number().int(),
   detail: z.string(),
-  instance: z.string().optional()
+  instance: z.string().optional(),
+  /** STAC API's exception fields, beside the OGC ones: the title without spaces, and the detail. */
+  code: z.string().optional(),
+  description: z.string().optional()
 });
 export type OgcException = z.infer<typeof OgcException>;
 

@@ -71,8 +71,10 @@ export function planSearch(input: SearchBody, knownCollections: string[], viewer
     return `$${params.length}${cast}`;
   };
 
-  const limit = body.limit ?? DEFAULT_LIMIT;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new ValidationError(`limit must be between 1 and ${MAX_LIMIT}, got ${body.limit}`);
+  // STAC API: a limit above the maximum is served as the maximum; below 1 (or not a whole number) is an error.
+  const asked = body.limit ?? DEFAULT_LIMIT;
+  if (!Number.isSafeInteger(asked) || asked < 1) throw new ValidationError(`limit must be between 1 and ${MAX_LIMIT}, got ${body.limit}`);
+  const limit = Math.min(asked, MAX_LIMIT);
   let offset = 0;
   if (body.token !== undefined) {
     if (!/^\d+$/.test(body.token)) throw new ValidationError('token is not one this API gave: use the href of the "next" link');

@@ -157,7 +157,7 @@ export class CatalogService {
     if (shape.method === 'GET' && shape.url) {
       const self = new URL(shape.url);
       links.unshift({ rel: 'self', href: `${base}${self.pathname}${self.search}`, type: GEOJSON });
-    }
+    } else if (shape.method === 'POST') links.unshift({ rel: 'self', href: `${base}/stac/search`, type: GEOJSON, method: 'POST', body, merge: false });
     if (nextOffset !== null) links.push(pageLink('next', nextOffset));
     if (plan.offset > 0) links.push(pageLink('prev', Math.max(0, plan.offset - plan.limit)));
     return {

@@ -12,7 +12,7 @@ export function asyncHandler(fn: (req: Request, res: Response, next: NextFunctio
 
 /** Sends the one error shape (OGC exception JSON). */
 export function sendException(res: Response, status: number, type: string, title: string, detail: string, instance?: string): void {
-  const body: OgcException = { type, title, status, detail, ...(instance ? { instance } : {}) };
+  const body: OgcException = { type, title, status, detail, ...(instance ? { instance } : {}), code: title.replace(/[^A-Za-z]/g, ''), description: detail };
   res.status(status).type('application/problem+json').send(JSON.stringify(body));
 }
 
