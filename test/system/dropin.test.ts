@@ -42,6 +42,27 @@ describe('drop-in for the clients people already use (first part)', () => {
     expect(bad.body.description).toBe(bad.body.detail);
   });
 
+  it('/processes pages with limit and next links; unknown processes and jobs get the standard exception types', async () => {
+    const ids: string[] = [];
+    let url: string | undefined = `${g.url}/processes?limit=2`;
+    for (let pages = 0; url && pages < 10; pages++) {
+      const page: { processes: { id: string }[]; links: { rel: string; href: string }[] } = (await call(url)).body;
+      expect(page.processes.length).toBeLessThanOrEqual(2);
+      ids.push(...page.processes.map((p) => p.id));
+      url = page.links.find((l) => l.rel === 'next')?.href;
+    }
+    expect(ids.sort()).toEqual(((await call(`${g.url}/processes`)).body.processes as { id: string }[]).map((p) => p.id).sort());
+    expect(ids.length).toBeGreaterThanOrEqual(6);
+    expect((await call(`${g.url}/processes?limit=0`)).status).toBe(400);
+    const process = await call(`${g.url}/processes/nope`);
+    expect(process.status).toBe(404);
+    expect(process.body.type).toBe('http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/no-such-process');
+    const who = await g.user('owner', 'educational');
+    const job = await call(`${g.url}/jobs/00000000-0000-0000-0000-000000000000`, { headers: who.headers });
+    expect(job.status).toBe(404);
+    expect(job.body.type).toBe('http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/no-such-job');
+  });
+
   it("Debian's OWSLib reads the conformance classes, the process list and a process description", async () => {
     const script = `
 import json, sys

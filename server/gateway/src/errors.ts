@@ -5,7 +5,20 @@ export class ValidationError extends Error {
 /** A resource that does not exist (or that the caller may not see): 404. */
 export class NotFoundError extends Error {
   override name = 'NotFoundError';
+  /** The exception type a standard gives this case (e.g. OGC API - Processes' no-such-job), when it does. */
+  constructor(
+    message: string,
+    readonly type?: string
+  ) {
+    super(message);
+  }
 }
+
+/** OGC API - Processes - Part 1 exception types. */
+export const PROCESS_EXCEPTIONS = {
+  noSuchProcess: 'http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/no-such-process',
+  noSuchJob: 'http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/no-such-job'
+} as const;
 /** A request that conflicts with the current state: 409. */
 export class ConflictError extends Error {
   override name = 'ConflictError';

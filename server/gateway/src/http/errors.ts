@@ -32,7 +32,7 @@ export function errorHandler(log: { error: (obj: object, msg: string) => void })
     }
     const instance = redactUrl(req.originalUrl);
     if (error instanceof ValidationError) return sendException(res, 400, ErrorTypes.validation, 'Bad Request', error.message, instance);
-    if (error instanceof NotFoundError) return sendException(res, 404, ErrorTypes.notFound, 'Not Found', error.message, instance);
+    if (error instanceof NotFoundError) return sendException(res, 404, error.type ?? ErrorTypes.notFound, 'Not Found', error.message, instance);
     if (error instanceof ConflictError) return sendException(res, 409, ErrorTypes.conflict, 'Conflict', error.message, instance);
     if (error instanceof UnauthorizedError) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="hysope"');

@@ -54,10 +54,21 @@ export function processRoutes(service: JobService, baseUrl: (req: Request) => st
     '/processes',
     asyncHandler(async (req, res) => {
       const base = baseUrl(req);
-      res.json({
-        processes: (await service.processes()).map((p) => description(p, base, false)),
-        links: [{ href: `${base}/processes`, rel: 'self', type: 'application/json' }]
-      });
+      // Paged by `limit` (1-1000, default 100) and `offset`, with a `next` link while more remain.
+      const number = (name: string, fallback: number, min: number, max: number) => {
+        const v = req.query[name];
+        if (v === undefined) return fallback;
+        const n = Number(v);
+        if (typeof v !== 'string' || !/^\d+$/.test(v) || n < min || n > max) throw new ValidationError(`${name} must be a whole number from ${min} to ${max}`);
+        return n;
+      };
+      const limit = number('limit', 100, 1, 1000);
+      const offset = number('offset', 0, 0, 1_000_000);
+      const all = await service.processes();
+      const page = all.slice(offset, offset + limit);
+      const links = [{ href: `${base}/processes?limit=${limit}&offset=${offset}`, rel: 'self', type: 'application/json' }];
+      if (offset + limit < all.length) links.push({ href: `${base}/processes?limit=${limit}&offset=${offset + limit}`, rel: 'next', type: 'application/json' });
+      res.json({ processes: page.map((p) => description(p, base, false)), links });
     })
   );
   r.get(
@@ -176,7 +187,9 @@ export function processRoutes(service: JobService, baseUrl: (req: Request) => st
     '/jobs/:id/results/:output',
     asyncHandler(async (req, res) => {
       const job = await service.job(String(req.params['id']), principalOf(res));
-      const out = ((job.outputs ?? {}) as Record<string, { file?: string; mediaType?: string }>)[String(req.params['output'])];
+      const outputs = (job.outputs ?? {}) as Record<string, { file?: string; mediaType?: string }>;
+      const name = String(req.params['output']);
+      const out = Object.hasOwn(outputs, name) ? outputs[name] : undefined;
       if (job.status !== 'successful' || !out?.file) throw new NotFoundError(`job ${job.id} has no file output "${req.params['output']}"`);
       const file = path.resolve(job.dir, out.file);
       if (!file.startsWith(path.resolve(job.dir) + path.sep)) throw new NotFoundError('no such output');

@@ -10,7 +10,7 @@ import type { UserStore } from '../auth/users.js';
 import { collectionDef } from '../catalog/collections.js';
 import { ingestFile, type IngestResult } from '../catalog/ingest.js';
 import type { CatalogStore, ItemRecord } from '../catalog/store.js';
-import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError, PROCESS_EXCEPTIONS, UnauthorizedError, ValidationError } from '../errors.js';
 import { canSwitchUser, prepareJobDir } from './sandbox.js';
 import { describeCwl } from './cwl.js';
 import { bboxPolygon } from '../formats/product.js';
@@ -94,7 +94,7 @@ export class JobService extends EventEmitter {
       'select description, cwl from deployed_processes where id = $1',
       [id]
     );
-    if (!rows[0]) throw new NotFoundError(`process "${id}" does not exist; see /processes`);
+    if (!rows[0]) throw new NotFoundError(`process "${id}" does not exist; see /processes`, PROCESS_EXCEPTIONS.noSuchProcess);
     return { ...rows[0].description, cwl: rows[0].cwl };
   }
 
@@ -109,7 +109,7 @@ export class JobService extends EventEmitter {
     const rows = await this.opts.catalog.db.query<{ owner: string | null }>('select owner from deployed_processes where id = $1', [deployed.id]);
     const exists = rows.length > 0;
     if (exists && !replace) throw new ConflictError(`process "${deployed.id}" is already deployed; PUT /processes/${deployed.id} replaces it`);
-    if (!exists && replace) throw new NotFoundError(`process "${deployed.id}" is not deployed`);
+    if (!exists && replace) throw new NotFoundError(`process "${deployed.id}" is not deployed`, PROCESS_EXCEPTIONS.noSuchProcess);
     if (exists) this.mayManage(p, deployed.id, rows[0]!.owner);
     await this.opts.catalog.db.query(
       'insert into deployed_processes (id, cwl, description, owner) values ($1, $2, $3::jsonb, $4) on conflict (id) do update set cwl = excluded.cwl, description = excluded.description, owner = deployed_processes.owner',
@@ -124,7 +124,7 @@ export class JobService extends EventEmitter {
     this.mayDeploy(p);
     if (Object.hasOwn(this.opts.processes, id)) throw new ConflictError(`"${id}" is a built-in process and cannot be undeployed`);
     const rows = await this.opts.catalog.db.query<{ owner: string | null }>('select owner from deployed_processes where id = $1', [id]);
-    if (rows.length === 0) throw new NotFoundError(`process "${id}" is not deployed`);
+    if (rows.length === 0) throw new NotFoundError(`process "${id}" is not deployed`, PROCESS_EXCEPTIONS.noSuchProcess);
     this.mayManage(p, id, rows[0]!.owner);
     await this.opts.catalog.db.query('delete from deployed_processes where id = $1', [id]);
   }
@@ -259,7 +259,7 @@ export class JobService extends EventEmitter {
   /** A job the principal may see. @throws NotFoundError */
   async job(id: string, p: Principal): Promise<JobRow> {
     const job = await this.jobs.get(id);
-    if (!job || !p.name || (job.owner !== p.name && p.role !== 'admin')) throw new NotFoundError(`job "${id}" does not exist`);
+    if (!job || !p.name || (job.owner !== p.name && p.role !== 'admin')) throw new NotFoundError(`job "${id}" does not exist`, PROCESS_EXCEPTIONS.noSuchJob);
     return job;
   }
 
