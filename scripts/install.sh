@@ -16,5 +16,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# Jobs run under their own unprivileged accounts when the gateway is root (README, "Who may do what"): they
+# must be able to reach this checkout's code, so every folder above it lets others through (o+x: traverse, not list).
+if [ "$(id -u)" -eq 0 ]; then
+  d="$(pwd)"
+  while [ "$d" != "/" ]; do
+    [ -n "$(find "$d" -maxdepth 0 ! -perm -o+x)" ] && chmod o+x "$d"
+    d="$(dirname "$d")"
+  done
+fi
+
 npm ci --no-audit --no-fund
 npm run build
