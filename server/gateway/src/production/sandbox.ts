@@ -57,6 +57,7 @@ export async function prepareJobDir(dataDir: string, dir: string, uid: number | 
   await writeFile(path.join(dir, 'job.log'), '', { flag: 'a' });
   if (uid === null) return;
   await checkTraversable(dataDir);
+  await checkTraversable(WORKER);
   await chmod(dataDir, 0o711);
   for (const entry of await readdir(dataDir, { withFileTypes: true })) {
     if (entry.isDirectory() && entry.name !== 'jobs') await chmod(path.join(dataDir, entry.name), 0o700);
@@ -72,9 +73,12 @@ export async function prepareJobDir(dataDir: string, dir: string, uid: number | 
   await chmod(dir, 0o700);
 }
 
-/** Every folder above the data folder must let the job accounts through (o+x), or no job can start. */
-async function checkTraversable(dataDir: string): Promise<void> {
-  for (let dir = path.dirname(path.resolve(dataDir)); ; dir = path.dirname(dir)) {
+/**
+ * Every folder above the data folder and above the gateway's code must let the job accounts through (o+x),
+ * or no job can start (scripts/install.sh sets it for the checkout).
+ */
+async function checkTraversable(target: string): Promise<void> {
+  for (let dir = path.dirname(path.resolve(target)); ; dir = path.dirname(dir)) {
     const info = await stat(dir);
     if ((info.mode & 0o001) === 0)
       throw new Error(
