@@ -21,7 +21,7 @@ import { HarmonizedService, harmonizedRoutes } from './dissemination/harmonized.
 import { hydrocronRoutes } from './dissemination/hydrocron.js';
 import { TimeseriesService } from './dissemination/timeseries.js';
 import { timeseriesRoutes } from './dissemination/timeseries-routes.js';
-import { asyncHandler, errorHandler, notFoundHandler, sendException } from './http/errors.js';
+import { asyncHandler, errorHandler, exceptionBody, notFoundHandler, sendException } from './http/errors.js';
 import { ForbiddenError, UnauthorizedError, ValidationError } from './errors.js';
 import { UrlSigner, signable } from './auth/signing.js';
 import { ErrorTypes } from '@hysope/api';
@@ -313,16 +313,19 @@ export function listen(app: express.Express, port: number, host: string): Promis
       if (!socket.writable) return void socket.destroy();
       const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
       const status = tooLarge ? 431 : 400;
-      const body = JSON.stringify({
-        type: tooLarge ? ErrorTypes.payloadTooLarge : ErrorTypes.validation,
-        title: tooLarge ? 'Request Header Fields Too Large' : 'Bad Request',
-        status,
-        detail: tooLarge
-          ? 'the URL and headers are over 16 KB: send long filters, id lists or geometries in a POST body (/stac/search takes JSON)'
-          : 'the request could not be parsed as HTTP'
-      });
+      const title = tooLarge ? 'Request Header Fields Too Large' : 'Bad Request';
+      const body = JSON.stringify(
+        exceptionBody(
+          status,
+          tooLarge ? ErrorTypes.payloadTooLarge : ErrorTypes.validation,
+          title,
+          tooLarge
+            ? 'the URL and headers are over 16 KB: send long filters, id lists or geometries in a POST body (/stac/search takes JSON)'
+            : 'the request could not be parsed as HTTP'
+        )
+      );
       socket.end(
-        `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+        `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
       );
     });
     server.once('error', reject);

@@ -29,26 +29,27 @@ function tokenOf(req: Request): { token: string } | { none: true } | { refused: 
 }
 
 /**
- * Failed authentications per client address: `perMinute` allowed, then 429 until the bucket refills, so
- * keys cannot be guessed at the speed of the network.
+ * Token buckets by key: `perMinute` tokens each, refilled continuously (request rate limits, and failed
+ * authentications per address).
  */
-class FailureLimiter {
+class TokenBuckets {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   constructor(private readonly perMinute: number) {}
-  /** Seconds to wait before this address may try again, or 0. */
-  blocked(address: string): number {
-    const b = this.bucket(address);
+  /** Seconds until `key` has a token again, or 0 when it has one now. */
+  wait(key: string): number {
+    const b = this.bucket(key);
     return b.tokens < 1 ? Math.ceil(((1 - b.tokens) / this.perMinute) * 60) : 0;
   }
-  fail(address: string): void {
-    const b = this.bucket(address);
+  /** Spends one of `key`'s tokens. */
+  take(key: string): void {
+    const b = this.bucket(key);
     b.tokens -= 1;
     if (this.buckets.size > 100_000) this.buckets.clear();
-    this.buckets.set(address, b);
+    this.buckets.set(key, b);
   }
-  private bucket(address: string): { tokens: number; at: number } {
+  private bucket(key: string): { tokens: number; at: number } {
     const now = Date.now();
-    const b = this.buckets.get(address) ?? { tokens: this.perMinute, at: now };
+    const b = this.buckets.get(key) ?? { tokens: this.perMinute, at: now };
     b.tokens = Math.min(this.perMinute, b.tokens + ((now - b.at) / 60_000) * this.perMinute);
     b.at = now;
     return b;
@@ -62,7 +63,7 @@ class FailureLimiter {
  * (`failuresPerMinute`) before any key is looked up.
  */
 export function authenticate(users: UserStore, hub: HubAuthenticator | null, failuresPerMinute = 30, signer?: UrlSigner): RequestHandler {
-  const failures = new FailureLimiter(failuresPerMinute);
+  const failures = new TokenBuckets(failuresPerMinute);
   return (req: Request, res: Response, next: NextFunction) => {
     const credentials = tokenOf(req);
     const address = req.ip ?? 'unknown';
@@ -70,7 +71,7 @@ export function authenticate(users: UserStore, hub: HubAuthenticator | null, fai
       res.locals['principal'] = anonymous(address);
       return next();
     }
-    const wait = failures.blocked(address);
+    const wait = failures.wait(address);
     if (wait > 0) {
       res.setHeader('Retry-After', String(wait));
       return sendException(
@@ -83,7 +84,7 @@ export function authenticate(users: UserStore, hub: HubAuthenticator | null, fai
       );
     }
     const unauthorized = (detail: string) => {
-      failures.fail(address);
+      failures.take(address);
       res.setHeader('WWW-Authenticate', 'Bearer realm="hysope"');
       sendException(res, 401, ErrorTypes.unauthorized, 'Unauthorized', detail, redactUrl(req.originalUrl));
     };
@@ -117,19 +118,13 @@ export function authenticate(users: UserStore, hub: HubAuthenticator | null, fai
  * Retry-After (seconds until one request is allowed again).
  */
 export function rateLimit(perMinute: number): RequestHandler {
-  const buckets = new Map<string, { tokens: number; at: number }>();
-  const rate = perMinute / 60_000;
+  const buckets = new TokenBuckets(perMinute);
   return (req, res, next) => {
     if (perMinute <= 0) return next();
     const key = principalOf(res).key;
-    const now = Date.now();
-    const b = buckets.get(key) ?? { tokens: perMinute, at: now };
-    b.tokens = Math.min(perMinute, b.tokens + (now - b.at) * rate);
-    b.at = now;
-    if (b.tokens < 1) {
-      const wait = Math.ceil((1 - b.tokens) / rate / 1000);
+    const wait = buckets.wait(key);
+    if (wait > 0) {
       res.setHeader('Retry-After', String(wait));
-      buckets.set(key, b);
       return sendException(
         res,
         429,
@@ -139,9 +134,7 @@ export function rateLimit(perMinute: number): RequestHandler {
         req.originalUrl
       );
     }
-    b.tokens -= 1;
-    buckets.set(key, b);
-    if (buckets.size > 100_000) buckets.clear();
+    buckets.take(key);
     next();
   };
 }

@@ -107,6 +107,15 @@ export function intersects(a: Geometry, b: Geometry): boolean {
   return false;
 }
 
+/**
+ * A test of whether points lie in a geometry (its polygons, boundary included, or the point itself), with the
+ * same predicate as {@link intersects}: footprints are checked with what the search will use.
+ */
+export function pointCover(g: Geometry): (x: number, y: number) => boolean {
+  const parts = partsOf(g);
+  return (x, y) => parts.polygons.some((poly) => inPolygon([x, y], poly)) || parts.points.some((p) => p[0] === x && p[1] === y);
+}
+
 /** A polygon from `[w, s, e, n]`. */
 export function bboxGeometry([w, s, e, n]: number[]): Geometry {
   return {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { convexHull, coveringFootprint, covers } from './footprint.js';
+import type { Geometry } from '@hysope/api';
+import { pointCover } from '../catalog/spatial.js';
+import { convexHull, coveringFootprint } from './footprint.js';
 import { readProduct } from './index.js';
 import { coverObservations } from './footprint.js';
 import { fromWkb } from './wkb.js';
@@ -7,6 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../samples');
+
+const covers = (g: Geometry, x: number, y: number) => pointCover(g)(x, y);
 
 describe('footprints that cover their features', () => {
   it('the convex hull holds every point and only hull vertices', () => {

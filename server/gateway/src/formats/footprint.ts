@@ -2,6 +2,7 @@ import type { Geometry } from '@hysope/api';
 import { inDateRange } from '@hysope/api';
 import { bboxPolygon, type Product } from './product.js';
 import { fromWkb } from './wkb.js';
+import { pointCover } from '../catalog/spatial.js';
 
 type Ring = number[][];
 
@@ -35,38 +36,6 @@ function vertices(product: Product): { xs: number[]; ys: number[] } {
     if (wkb) add((fromWkb(wkb) as { coordinates: unknown }).coordinates);
   }
   return { xs, ys };
-}
-
-function onSegment(x: number, y: number, a: number[], b: number[]): boolean {
-  const cross = (b[0]! - a[0]!) * (y - a[1]!) - (b[1]! - a[1]!) * (x - a[0]!);
-  const len = Math.hypot(b[0]! - a[0]!, b[1]! - a[1]!) || 1;
-  if (Math.abs(cross) / len > 1e-9) return false;
-  return x >= Math.min(a[0]!, b[0]!) - 1e-9 && x <= Math.max(a[0]!, b[0]!) + 1e-9 && y >= Math.min(a[1]!, b[1]!) - 1e-9 && y <= Math.max(a[1]!, b[1]!) + 1e-9;
-}
-
-function inRing(x: number, y: number, ring: Ring): boolean {
-  let inside = false;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi, yi] = ring[i]!;
-    const [xj, yj] = ring[j]!;
-    if (onSegment(x, y, ring[j]!, ring[i]!)) return true;
-    if (yi! > y !== yj! > y && x < ((xj! - xi!) * (y - yi!)) / (yj! - yi!) + xi!) inside = !inside;
-  }
-  return inside;
-}
-
-/** Whether a footprint covers a point (boundary included). */
-export function covers(g: Geometry, x: number, y: number): boolean {
-  switch (g.type) {
-    case 'Point':
-      return Math.abs(g.coordinates[0]! - x) < 1e-9 && Math.abs(g.coordinates[1]! - y) < 1e-9;
-    case 'Polygon':
-      return inRing(x, y, g.coordinates[0]!);
-    case 'MultiPolygon':
-      return g.coordinates.some((p) => inRing(x, y, p[0]!));
-    default:
-      return false;
-  }
 }
 
 /** Convex hull (Andrew's monotone chain, after discarding the points inside the extremes' octagon), closed and counter-clockwise. */
@@ -134,8 +103,9 @@ function clip(ring: Ring, m: number, keepWest: boolean): Ring {
  * cross it.
  */
 export function coveringFootprint(footprint: Geometry, xs: number[], ys: number[]): Geometry {
+  const covers = pointCover(footprint);
   let covered = true;
-  for (let i = 0; i < xs.length && covered; i++) covered = covers(footprint, xs[i]!, ys[i]!);
+  for (let i = 0; i < xs.length && covered; i++) covered = covers(xs[i]!, ys[i]!);
   if (covered || xs.length === 0) return footprint;
   const all = { xs: [...xs], ys: [...ys] };
   const add = (c: number[]) => {

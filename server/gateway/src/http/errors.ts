@@ -10,10 +10,17 @@ export function asyncHandler(fn: (req: Request, res: Response, next: NextFunctio
   };
 }
 
-/** Sends the one error shape (OGC exception JSON). */
+/** The one error shape: an OGC exception, with STAC API's `code` and `description` too. */
+export function exceptionBody(status: number, type: string, title: string, detail: string, instance?: string): OgcException {
+  return { type, title, status, detail, ...(instance ? { instance } : {}), code: title.replace(/[^A-Za-z]/g, ''), description: detail };
+}
+
+/** Sends the one error shape. */
 export function sendException(res: Response, status: number, type: string, title: string, detail: string, instance?: string): void {
-  const body: OgcException = { type, title, status, detail, ...(instance ? { instance } : {}), code: title.replace(/[^A-Za-z]/g, ''), description: detail };
-  res.status(status).type('application/problem+json').send(JSON.stringify(body));
+  res
+    .status(status)
+    .type('application/problem+json')
+    .send(JSON.stringify(exceptionBody(status, type, title, detail, instance)));
 }
 
 /** Catch-all 404 for routes that do not exist. */

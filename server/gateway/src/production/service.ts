@@ -78,6 +78,11 @@ export class JobService extends EventEmitter {
     this.jobs = opts.jobs;
   }
 
+  /** A built-in process by id (own entries only: no inherited name is a process). */
+  private builtin(id: string): ProcessDefinition | undefined {
+    return Object.hasOwn(this.opts.processes, id) ? this.opts.processes[id] : undefined;
+  }
+
   /** Built-in and deployed process definitions. */
   async processes(): Promise<Omit<ProcessDefinition, 'run'>[]> {
     const deployed = await this.opts.catalog.db.query<{ description: Omit<ProcessDefinition, 'run'> }>(
@@ -88,7 +93,7 @@ export class JobService extends EventEmitter {
 
   /** @throws NotFoundError for an unknown process */
   async process(id: string): Promise<Omit<ProcessDefinition, 'run'> & { cwl?: string }> {
-    const p = Object.hasOwn(this.opts.processes, id) ? this.opts.processes[id] : undefined;
+    const p = this.builtin(id);
     if (p) return p;
     const rows = await this.opts.catalog.db.query<{ description: Omit<ProcessDefinition, 'run'>; cwl: string }>(
       'select description, cwl from deployed_processes where id = $1',
@@ -105,7 +110,7 @@ export class JobService extends EventEmitter {
   async deploy(cwlText: string, requestedId: string | undefined, p: Principal, replace: boolean): Promise<Omit<ProcessDefinition, 'run'>> {
     this.mayDeploy(p);
     const deployed = describeCwl(cwlText, requestedId);
-    if (Object.hasOwn(this.opts.processes, deployed.id)) throw new ConflictError(`"${deployed.id}" is a built-in process`);
+    if (this.builtin(deployed.id)) throw new ConflictError(`"${deployed.id}" is a built-in process`);
     const rows = await this.opts.catalog.db.query<{ owner: string | null }>('select owner from deployed_processes where id = $1', [deployed.id]);
     const exists = rows.length > 0;
     if (exists && !replace) throw new ConflictError(`process "${deployed.id}" is already deployed; PUT /processes/${deployed.id} replaces it`);
@@ -122,7 +127,7 @@ export class JobService extends EventEmitter {
   /** Removes a deployed process. @throws ConflictError for a built-in one, NotFoundError for an unknown one */
   async undeploy(id: string, p: Principal): Promise<void> {
     this.mayDeploy(p);
-    if (Object.hasOwn(this.opts.processes, id)) throw new ConflictError(`"${id}" is a built-in process and cannot be undeployed`);
+    if (this.builtin(id)) throw new ConflictError(`"${id}" is a built-in process and cannot be undeployed`);
     const rows = await this.opts.catalog.db.query<{ owner: string | null }>('select owner from deployed_processes where id = $1', [id]);
     if (rows.length === 0) throw new NotFoundError(`process "${id}" is not deployed`, PROCESS_EXCEPTIONS.noSuchProcess);
     this.mayManage(p, id, rows[0]!.owner);
@@ -208,7 +213,7 @@ export class JobService extends EventEmitter {
     const def = await this.process(processId);
     this.mayExecute(def, p);
     const inputs = this.validate(def, (body as { inputs?: unknown } | null)?.inputs ?? {});
-    const problem = Object.hasOwn(this.opts.processes, def.id) ? (this.opts.processes[def.id]!.checkInputs?.(inputs) ?? null) : null;
+    const problem = this.builtin(def.id)?.checkInputs?.(inputs) ?? null;
     if (problem) throw new ValidationError(problem);
     await this.checkServerPaths(def, inputs);
     const id = randomUUID();
