@@ -131,7 +131,7 @@ export function rateLimit(perMinute: number): RequestHandler {
         ErrorTypes.tooManyRequests,
         'Too Many Requests',
         `rate limit of ${perMinute} requests per minute reached; retry in ${wait} s`,
-        req.originalUrl
+        redactUrl(req.originalUrl)
       );
     }
     buckets.take(key);
