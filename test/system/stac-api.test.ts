@@ -134,6 +134,73 @@ describe.each(backends())('STAC API on $name', ({ databaseUrl }) => {
       json: { collections: ['swot-pixc'], intersects: { type: 'Point', coordinates: [(w + e) / 2, (s + n) / 2] } }
     });
     expect(hit.body.features).toHaveLength(1);
+    // A GeometryCollection meets an item when one of its members does (GET and POST, and as a CQL2 text literal).
+    const far = { type: 'Point', coordinates: [100, 0] };
+    const collection = {
+      type: 'GeometryCollection',
+      geometries: [
+        far,
+        {
+          type: 'LineString',
+          coordinates: [
+            [(w + e) / 2, s],
+            [(w + e) / 2, n]
+          ]
+        }
+      ]
+    };
+    const gcPost = await call(`${g.url}/stac/search`, { json: { collections: ['swot-pixc'], intersects: collection } });
+    expect(gcPost.status).toBe(200);
+    expect(gcPost.body.features.map((f: any) => f.id)).toEqual([item.id]);
+    const gcGet = await call(`${g.url}/stac/search?collections=swot-pixc&intersects=${encodeURIComponent(JSON.stringify(collection))}`);
+    expect(gcGet.body.features.map((f: any) => f.id)).toEqual([item.id]);
+    const gcMiss = await call(`${g.url}/stac/search`, { json: { intersects: { type: 'GeometryCollection', geometries: [far, square] } } });
+    expect(gcMiss.status).toBe(200);
+    expect(gcMiss.body.features.filter((f: any) => f.id === item.id)).toHaveLength(0);
+    const wkt = `S_INTERSECTS(geometry, GEOMETRYCOLLECTION(POINT(100 0), POINT(${(w + e) / 2} ${(s + n) / 2})))`;
+    const gcText = await call(`${g.url}/stac/search?collections=swot-pixc&filter=${encodeURIComponent(wkt)}`);
+    expect(gcText.status).toBe(200);
+    expect(gcText.body.features.map((f: any) => f.id)).toEqual([item.id]);
+    const empty = await call(`${g.url}/stac/search`, { json: { intersects: { type: 'GeometryCollection', geometries: [] } } });
+    expect(empty.body.features).toHaveLength(0);
+  });
+
+  it('filters on properties outside the queryables: read from the items, typed by the value, null (no match) where absent', async () => {
+    const queryables = await call(`${g.url}/stac/queryables`);
+    expect(queryables.body.additionalProperties).toBe(true);
+    const all = (await call(`${g.url}/stac/search?limit=100`)).body.features as any[];
+    const search = async (filter: string) => {
+      const r = await call(`${g.url}/stac/search?limit=100&filter=${encodeURIComponent(filter)}`);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      return (r.body.features as any[]).map((f) => f.id).sort();
+    };
+    // A property no item has (the validator's eo:cloud_cover): accepted, matches nothing, whatever the operator.
+    expect(await search('eo:cloud_cover < 10')).toEqual([]);
+    expect(await search('eo:cloud_cover BETWEEN 0 AND 50')).toEqual([]);
+    expect(await search("mission NOT LIKE 'sentinel%'")).toEqual([]);
+    expect((await search('eo:cloud_cover IS NULL')).length).toBe(all.length);
+    // A property the items do have but that is not a queryable: compared by its JSON type.
+    const rows = all.find((f) => typeof f.properties['hysope:rows'] === 'number').properties['hysope:rows'];
+    const withRows = all.filter((f) => f.properties['hysope:rows'] === rows).map((f) => f.id);
+    expect(withRows.length).toBeGreaterThan(0);
+    expect(await search(`"hysope:rows" = ${rows}`)).toEqual(withRows.sort());
+    expect(await search(`"hysope:rows" = '${rows}'`)).toEqual([]); // a number is not the string
+    const pia = all.filter((f) => String(f.properties.version ?? '').startsWith('PIA1')).map((f) => f.id);
+    expect(pia.length).toBeGreaterThan(0);
+    expect(await search("version LIKE 'PIA1%'")).toEqual(pia.sort());
+    // The drafts' BETWEEN form [value, [low, high]] in CQL2 JSON.
+    const between = await call(`${g.url}/stac/search`, {
+      json: { limit: 100, filter: { op: 'between', args: [{ property: 'hysope:rows' }, [rows, rows]] }, 'filter-lang': 'cql2-json' }
+    });
+    expect(between.body.features.map((f: any) => f.id).sort()).toEqual(withRows.sort());
+    // Queryables keep their types: a mismatch is an error, not an empty page.
+    expectException(await call(`${g.url}/stac/search?filter=${encodeURIComponent('"swot:cycle" = \'x\'')}`), 400, /cannot compare/);
+    expectException(
+      await call(`${g.url}/stac/search?filter=${encodeURIComponent("nosuch > TIMESTAMP('2020-01-01T00:00:00Z')")}`),
+      400,
+      /not a queryable; only queryables compare with dates/
+    );
+    expectException(await call(`${g.url}/stac/search?filter=${encodeURIComponent('S_INTERSECTS(nosuch, POINT(0 0))')}`), 400, /"nosuch" is not a geometry/);
   });
 
   it('filters with CQL2 text and CQL2 JSON the same way', async () => {
@@ -177,6 +244,44 @@ describe.each(backends())('STAC API on $name', ({ databaseUrl }) => {
     const fields = await call(`${g.url}/stac/search?collections=swot-riversp-reach&fields=id,properties.swot:cycle,-assets`);
     expect(Object.keys(fields.body.features[0]).sort()).toEqual(['id', 'links', 'properties', 'stac_version', 'type']);
     expect(Object.keys(fields.body.features[0].properties)).toEqual(['swot:cycle']);
+    // The fields extension's semantics: default set, include only, exclude from all / from the default set, nesting.
+    const one = async (fields: unknown) => {
+      const r = await call(`${g.url}/stac/search`, { json: { collections: 'swot-riversp-reach', limit: 1, fields } });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      return r.body.features[0];
+    };
+    const byDefault = ['assets', 'bbox', 'collection', 'geometry', 'id', 'links', 'properties', 'stac_version', 'type'];
+    for (const empty of [{}, { include: null, exclude: null }, { include: [], exclude: [] }]) {
+      const f = await one(empty);
+      expect(Object.keys(f).sort()).toEqual(byDefault);
+      expect(Object.keys(f.properties).sort()).toEqual(['datetime', 'end_datetime', 'start_datetime']);
+    }
+    const emptyGet = await call(`${g.url}/stac/search?collections=swot-riversp-reach&limit=1&fields=`);
+    expect(Object.keys(emptyGet.body.features[0]).sort()).toEqual(byDefault);
+    const noGeometry = await one({ exclude: ['geometry'] });
+    expect(noGeometry.geometry).toBeUndefined();
+    expect(noGeometry.properties['swot:cycle']).toBeDefined(); // everything else
+    for (const include of [[], null]) {
+      const f = await one({ exclude: ['geometry'], include });
+      expect(f.geometry).toBeUndefined();
+      expect(f.assets).toBeDefined();
+      expect(f.properties['swot:cycle']).toBeUndefined(); // the default set without geometry
+    }
+    const nested = await one({ exclude: ['properties'], include: ['properties.swot:cycle'] });
+    expect(nested.properties).toEqual({ 'swot:cycle': expect.any(Number) });
+    expect(nested.geometry).toBeUndefined();
+    const nestedGet = await call(
+      `${g.url}/stac/search?collections=swot-riversp-reach&limit=1&fields=${encodeURIComponent('-properties,+properties.swot:cycle')}`
+    );
+    expect(Object.keys(nestedGet.body.features[0].properties)).toEqual(['swot:cycle']);
+    const allButCycle = await one({ include: ['properties'], exclude: ['properties.swot:cycle'] });
+    expect(allButCycle.properties['swot:cycle']).toBeUndefined();
+    expect(allButCycle.properties['swot:pass']).toBeDefined();
+    expect((await one({ include: ['geometry'], exclude: ['geometry'] })).geometry).toBeDefined(); // include wins
+    // A single collection id as a string is read like the GET parameter.
+    const asString = await call(`${g.url}/stac/search`, { json: { collections: 'swot-riversp-reach', limit: 100 } });
+    expect(asString.status).toBe(200);
+    expect(asString.body.features.map((f: any) => f.id).sort()).toEqual(sorted.body.features.map((f: any) => f.id).sort());
     const q = await call(`${g.url}/stac/search?q=greenland,peru`); // continent names are searchable, not only codes
     expect(q.body.features.map((f: any) => f.collection).sort()).toEqual(['hydroweb-stations', 'swot-lakesp']);
   });
@@ -219,7 +324,9 @@ describe.each(backends())('STAC API on $name', ({ databaseUrl }) => {
     expect(clamped.status).toBe(200);
     expect(clamped.body.context.limit).toBe(10000);
     expectException(await call(`${g.url}/stac/search?filter=${encodeURIComponent('"swot:cycle" >> 3')}`), 400, /CQL2/);
-    expectException(await call(`${g.url}/stac/search?filter=${encodeURIComponent("nosuch = 'x'")}`), 400, /unknown property "nosuch"/);
+    // STAC item search takes RFC 3339 date-times; a bare day is not one (an interval over the day is).
+    expectException(await call(`${g.url}/stac/search?datetime=1985-04-12`), 400, /not an RFC 3339 date-time .*1985|RFC 3339 date-time/);
+    expectException(await call(`${g.url}/stac/search?datetime=2023-01-01/..`), 400, /RFC 3339 date-time/);
     expectException(await call(`${g.url}/stac/search?collections=nope`), 400, /unknown collection\(s\): nope/);
     expectException(await call(`${g.url}/stac/collections/nope`), 404, /collection "nope" does not exist/);
     expectException(await call(`${g.url}/stac/collections/nope/items`), 404, /does not exist/);

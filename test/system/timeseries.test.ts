@@ -63,6 +63,12 @@ describe('GET /timeseries (many features, streamed, typed)', () => {
       .split('\n')
       .slice(1);
     expect(window).toEqual(['2']);
+    // Time series also take calendar days (a day is the whole day), unlike STAC item search.
+    const days = (await (await fetch(`${g.url}/timeseries?feature=Reach&ids=${PITTSBURGH_REACH}&datetime=2010-09-01/2010-09-09&fields=cycle_id`)).text())
+      .trim()
+      .split('\n')
+      .slice(1);
+    expect(days).toEqual(window);
   });
 
   it('quality=good keeps reach_q = 0 only', async () => {

@@ -22,6 +22,18 @@ export const MultiPolygon = z.object({
 export const Geometry = z.discriminatedUnion('type', [Point, MultiPoint, LineString, MultiLineString, Polygon, MultiPolygon]);
 export type Geometry = z.infer<typeof Geometry>;
 
+/** A GeoJSON GeometryCollection of simple geometries (RFC 7946 §3.1.8; nested collections are not accepted). */
+export const GeometryCollection = z.object({
+  type: z.literal('GeometryCollection'),
+  geometries: z.array(Geometry),
+  bbox: z.array(z.number()).optional()
+});
+export type GeometryCollection = z.infer<typeof GeometryCollection>;
+
+/** Any GeoJSON geometry a search may take (`intersects`, CQL2 spatial literals): the simple ones and GeometryCollection. */
+export const SearchGeometry = z.union([Geometry, GeometryCollection]);
+export type SearchGeometry = z.infer<typeof SearchGeometry>;
+
 /** `[west, south, east, north]` or the 3D form `[w, s, zmin, e, n, zmax]`. */
 export const BBox = z.union([
   z.tuple([z.number(), z.number(), z.number(), z.number()]),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Geometry } from './geometry.js';
+import { SearchGeometry } from './geometry.js';
 
 /** Largest page a search may ask for. */
 export const MAX_LIMIT = 10000;
@@ -10,9 +10,20 @@ export const DEFAULT_LIMIT = 10;
 export const SortBy = z.object({ field: z.string().min(1), direction: z.enum(['asc', 'desc']).default('asc') });
 export type SortBy = z.infer<typeof SortBy>;
 
-/** The fields extension's include/exclude lists. */
-export const Fields = z.object({ include: z.array(z.string()).optional(), exclude: z.array(z.string()).optional() });
+/** The fields extension's include/exclude lists (`null` and `[]` say "none"; an absent `include` says "everything"). */
+export const Fields = z.object({ include: z.array(z.string()).nullish(), exclude: z.array(z.string()).nullish() });
 export type Fields = z.infer<typeof Fields>;
+
+/** A list of ids; a single string is accepted too, read as the GET parameter is (comma-separated). */
+const IdList = z.union([
+  z.array(z.string()),
+  z.string().transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean)
+  )
+]);
 
 /**
  * Body of `POST /search` (STAC API item search + filter, sort, fields, free-text).
@@ -20,10 +31,10 @@ export type Fields = z.infer<typeof Fields>;
  */
 export const SearchBody = z
   .object({
-    collections: z.array(z.string()).optional(),
-    ids: z.array(z.string()).optional(),
+    collections: IdList.optional(),
+    ids: IdList.optional(),
     bbox: z.array(z.number()).optional(),
-    intersects: Geometry.optional(),
+    intersects: SearchGeometry.optional(),
     datetime: z.string().optional(),
     limit: z.number().int().optional(),
     token: z.string().optional(),
@@ -86,25 +97,37 @@ export function inDateRange(ms: number): boolean {
   return Number.isFinite(ms) && ms >= FIRST_MS && ms <= LATEST_MS;
 }
 
-function parseInstant(text: string): number {
-  if (!RFC3339.test(text)) {
-    throw new SearchParameterError('datetime', `datetime "${text}" is not RFC 3339 (e.g. 2023-06-10T19:33:37Z or 2023-06-10)`);
+/** How {@link parseDatetime} reads instants. */
+export interface DatetimeOptions {
+  /**
+   * Accept a calendar day (`2023-06-10`) as the whole day, UTC. STAC API item search does not (its `datetime` is RFC 3339
+   * date-times only); the time-series endpoints do, for people typing dates.
+   */
+  dates?: boolean;
+}
+
+function parseInstant(text: string, options: DatetimeOptions): number {
+  const day = text.length === 10;
+  if (!RFC3339.test(text) || (day && !options.dates)) {
+    const example = options.dates ? '2023-06-10T19:33:37Z or 2023-06-10' : '2023-06-10T19:33:37Z; a whole day is 2023-06-10T00:00:00Z/2023-06-10T23:59:59Z';
+    throw new SearchParameterError('datetime', `datetime "${text}" is not an RFC 3339 ${options.dates ? 'date or date-time' : 'date-time'} (e.g. ${example})`);
   }
-  const ms = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
+  const ms = Date.parse(day ? `${text}T00:00:00Z` : text);
   if (Number.isNaN(ms)) throw new SearchParameterError('datetime', `datetime "${text}" is not a valid date`);
   if (!inDateRange(ms)) throw new SearchParameterError('datetime', `datetime "${text}" is outside years 0001-9999`);
   return ms;
 }
 
 /**
- * Parses a STAC `datetime`: an instant, or `start/end` with `..` or empty for an open end.
+ * Parses a `datetime`: an instant, or `start/end` with `..` or empty for an open end. A day (with `dates`) is the
+ * whole day: as an instant, 00:00:00 to 23:59:59.999; as an interval's end, up to its last millisecond.
  * @throws SearchParameterError with what to fix
  */
-export function parseDatetime(value: string): DatetimeRange {
+export function parseDatetime(value: string, options: DatetimeOptions = {}): DatetimeRange {
   const text = value.trim();
   if (text === '') throw new SearchParameterError('datetime', 'datetime is empty');
   if (!text.includes('/')) {
-    const t = parseInstant(text);
+    const t = parseInstant(text, options);
     return { start: t, end: text.length === 10 ? t + 86_399_999 : t };
   }
   const parts = text.split('/');
@@ -112,8 +135,8 @@ export function parseDatetime(value: string): DatetimeRange {
   const [a, b] = parts.map((p) => p.trim()) as [string, string];
   const open = (p: string) => p === '' || p === '..';
   if (open(a) && open(b)) throw new SearchParameterError('datetime', 'datetime interval cannot be open at both ends');
-  const start = open(a) ? null : parseInstant(a);
-  const end = open(b) ? null : b.length === 10 ? parseInstant(b) + 86_399_999 : parseInstant(b);
+  const start = open(a) ? null : parseInstant(a, options);
+  const end = open(b) ? null : b.length === 10 ? parseInstant(b, options) + 86_399_999 : parseInstant(b, options);
   if (start !== null && end !== null && start > end) {
     throw new SearchParameterError('datetime', `datetime interval start (${a}) is after its end (${b})`);
   }
@@ -181,8 +204,9 @@ export function searchBodyFromQuery(query: Record<string, unknown>): SearchBody 
     } catch {
       throw new SearchParameterError('intersects', 'intersects must be a GeoJSON geometry in JSON');
     }
-    const parsed = Geometry.safeParse(json);
-    if (!parsed.success) throw new SearchParameterError('intersects', 'intersects is not a valid GeoJSON geometry (Point, LineString, Polygon or Multi*)');
+    const parsed = SearchGeometry.safeParse(json);
+    if (!parsed.success)
+      throw new SearchParameterError('intersects', 'intersects is not a valid GeoJSON geometry (Point, LineString, Polygon, Multi* or GeometryCollection)');
     body.intersects = parsed.data;
   }
   const datetime = one(query, 'datetime');

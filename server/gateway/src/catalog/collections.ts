@@ -207,7 +207,9 @@ export function queryablesDocument(baseUrl: string, collectionId?: string): Quer
     type: 'object',
     title: collectionId ? `Queryables of ${collectionId}` : 'Queryables of all collections',
     properties,
-    additionalProperties: false
+    // Any other property may be filtered on too: it is read from the items, and where an item lacks it (or holds
+    // another type), it is null and matches nothing (STAC API filter extension, "additionalProperties").
+    additionalProperties: true
   };
 }
 

@@ -1,6 +1,6 @@
 import {
   DEFAULT_LIMIT,
-  Geometry as GeometrySchema,
+  SearchGeometry as GeometrySchema,
   MAX_LIMIT,
   SearchBody,
   SearchParameterError,
@@ -154,19 +154,42 @@ function sortSql(sortby: SortBy[] | undefined, queryables: ReturnType<typeof que
   return [...parts, 'collection', 'id'].join(', ');
 }
 
-/** Applies the fields extension to an item (dotted paths; exclude wins over include of the same path). */
+/** What every item keeps whatever `fields` says: without them it is not a STAC item. */
+const ALWAYS = ['type', 'stac_version', 'id', 'links'];
+/** The default field set (fields extension, rule 1): a valid, small STAC item. */
+const DEFAULT_FIELDS = [...ALWAYS, 'collection', 'geometry', 'bbox', 'assets', 'properties.datetime', 'properties.start_datetime', 'properties.end_datetime'];
+
+/**
+ * Applies the fields extension to an item, as its "Include/Exclude Semantics" say:
+ * - no `fields`: the whole item; `fields` with nothing in it (`{}`, nulls, empty lists, GET `fields=`): the default set;
+ * - an `include` list: only those (and what every item keeps);
+ * - only `exclude` (the key `include` absent, POST): everything else; `exclude` with `include` null or empty (and GET
+ *   `-a,-b`): the default set without them;
+ * - the most specific path wins, and include wins over exclude of the same path (`-properties,+properties.x` gives
+ *   `properties.x` alone; `+properties,-properties.x` all properties but `x`).
+ */
 export function applyFields(item: Item, fields: SearchBody['fields']): Record<string, unknown> {
-  if (!fields || (!fields.include?.length && !fields.exclude?.length)) return item;
+  if (!fields) return item;
   const source = item as unknown as Record<string, unknown>;
+  const include = fields.include ?? [];
+  const exclude = (fields.exclude ?? []).filter((x) => !ALWAYS.includes(x));
+  if (include.length === 0 && exclude.length === 0) return pick(source, DEFAULT_FIELDS);
   let out: Record<string, unknown>;
-  if (fields.include?.length) {
-    out = {};
-    for (const path of ['type', 'stac_version', 'id', 'links', ...fields.include]) copyPath(source, out, path.split('.'));
-  } else out = structuredClone(source);
-  for (const path of fields.exclude ?? []) {
-    if (['type', 'id', 'links'].includes(path)) continue;
+  if (include.length) out = pick(source, [...ALWAYS, ...include]);
+  else if (fields.include === undefined) out = structuredClone(source);
+  else out = pick(source, DEFAULT_FIELDS);
+  const under = (path: string, parent: string) => path.startsWith(`${parent}.`);
+  for (const path of exclude) {
+    // An exclude gives way to an include of the same path or of a path inside it (that one is more specific).
+    if (include.some((i) => i === path || under(i, path))) continue;
     deletePath(out, path.split('.'));
   }
+  return out;
+}
+
+function pick(source: Record<string, unknown>, paths: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const path of paths) copyPath(source, out, path.split('.'));
   return out;
 }
 

@@ -1,4 +1,4 @@
-import type { Geometry } from '@hysope/api';
+import type { Geometry, SearchGeometry } from '@hysope/api';
 
 type Pt = number[];
 
@@ -8,8 +8,7 @@ interface Parts {
   polygons: Pt[][][];
 }
 
-function partsOf(g: Geometry): Parts {
-  const parts: Parts = { points: [], segments: [], polygons: [] };
+function partsOf(g: SearchGeometry, parts: Parts = { points: [], segments: [], polygons: [] }): Parts {
   const line = (ps: Pt[]) => {
     parts.points.push(...ps);
     for (let i = 0; i + 1 < ps.length; i++) parts.segments.push([ps[i]!, ps[i + 1]!]);
@@ -36,6 +35,9 @@ function partsOf(g: Geometry): Parts {
         poly.forEach(line);
         parts.polygons.push(poly);
       }
+      break;
+    case 'GeometryCollection':
+      for (const member of g.geometries) partsOf(member, parts);
       break;
   }
   return parts;
@@ -92,9 +94,10 @@ function bboxOf(parts: Parts): [number, number, number, number] {
 }
 
 /** Whether two 2D geometries share at least one point (OGC `intersects`), planar in lon/lat. */
-export function intersects(a: Geometry, b: Geometry): boolean {
+export function intersects(a: SearchGeometry, b: SearchGeometry): boolean {
   const pa = partsOf(a),
     pb = partsOf(b);
+  if (pa.points.length === 0 || pb.points.length === 0) return false; // an empty GeometryCollection meets nothing
   const [aw, as, ae, an] = bboxOf(pa);
   const [bw, bs, be, bn] = bboxOf(pb);
   if (aw > be || bw > ae || as > bn || bs > an) return false;

@@ -88,7 +88,7 @@ export async function parseSeriesQuery(q: Record<string, unknown>, series: Times
     if (bboxText !== undefined) query.bbox = parseBBox(bboxText);
     const datetime = one(q, 'datetime');
     if (datetime !== undefined) {
-      const range = parseDatetime(datetime);
+      const range = parseDatetime(datetime, { dates: true });
       if (range.start !== null) query.start = new Date(range.start).toISOString().replace(/\.\d{3}Z$/, 'Z');
       if (range.end !== null) query.end = new Date(range.end).toISOString().replace(/\.\d{3}Z$/, 'Z');
     }

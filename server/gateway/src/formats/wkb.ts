@@ -1,4 +1,4 @@
-import type { Geometry } from '@hysope/api';
+import type { Geometry, SearchGeometry } from '@hysope/api';
 
 type Ring = number[][];
 
@@ -129,7 +129,7 @@ export function fromWkb(bytes: Uint8Array): Geometry {
 }
 
 /** Bounding box `[w, s, e, n]` of a geometry. */
-export function geometryBBox(g: Geometry): [number, number, number, number] {
+export function geometryBBox(g: SearchGeometry): [number, number, number, number] {
   let w = Infinity,
     s = Infinity,
     e = -Infinity,
@@ -143,6 +143,7 @@ export function geometryBBox(g: Geometry): [number, number, number, number] {
       if (y! > n) n = y!;
     } else for (const inner of c as unknown[]) visit(inner);
   };
-  visit(g.coordinates);
+  if (g.type === 'GeometryCollection') for (const member of g.geometries) visit(member.coordinates);
+  else visit(g.coordinates);
   return [w, s, e, n];
 }

@@ -1,5 +1,5 @@
-import type { Geometry, Item } from '@hysope/api';
-import { Geometry as GeometrySchema, inDateRange } from '@hysope/api';
+import type { Item, SearchGeometry as Geometry } from '@hysope/api';
+import { SearchGeometry as GeometrySchema, inDateRange } from '@hysope/api';
 import { ValidationError } from '../../errors.js';
 import type { QueryableDef, QueryableType } from '../collections.js';
 import { bboxGeometry, intersects } from '../spatial.js';
@@ -8,6 +8,8 @@ import { MAX_DEPTH, type Cql2 } from './parse-text.js';
 
 type Obj = { [key: string]: unknown };
 type ValueType = QueryableType | 'unknown';
+/** A compiled operand; `free` names a property that is not a queryable (its SQL depends on what it is compared with). */
+type Operand = { sql: string; type: ValueType; free?: string };
 
 /** A compiled filter: a SQL condition with its parameters, and whether rows need an exact check in JS. */
 export interface CompiledFilter {
@@ -32,6 +34,11 @@ function geometryOf(v: unknown): Geometry | null {
     return parsed.data;
   }
   return null;
+}
+
+/** BETWEEN's operands; the CQL2 drafts' `[value, [low, high]]` (still sent by clients) is read as `[value, low, high]`. */
+function betweenArgs(args: unknown[]): unknown[] {
+  return args.length === 2 && Array.isArray(args[1]) && args[1].length === 2 ? [args[0], ...(args[1] as unknown[])] : args;
 }
 
 function instant(v: unknown, what: string): number {
@@ -61,10 +68,12 @@ function temporal(v: unknown): [number, number] | null {
 }
 
 /**
- * Compiles CQL2 JSON into a SQL condition over the `items` table, checking every property against
- * the queryables. Spatial predicates become bbox overlaps on the GiST-indexed `bbox` column (a superset,
- * made exact afterwards by {@link evaluateFilter}).
- * @throws ValidationError naming the unknown property, the bad literal or the unsupported operator
+ * Compiles CQL2 JSON into a SQL condition over the `items` table. Queryables compile to their typed columns;
+ * any other property (the queryables document says `additionalProperties: true`) is read from the item's
+ * properties and compared only with values of its own JSON type: a missing property, or one of another type,
+ * is null and matches nothing (the STAC filter extension's rule). Spatial predicates become bbox overlaps on
+ * the GiST-indexed `bbox` column (a superset, made exact afterwards by {@link evaluateFilter}).
+ * @throws ValidationError naming the bad literal, the misused property or the unsupported operator
  */
 export function compileFilter(expr: Cql2, queryables: Record<string, QueryableDef>): CompiledFilter {
   const params: unknown[] = [];
@@ -73,14 +82,40 @@ export function compileFilter(expr: Cql2, queryables: Record<string, QueryableDe
     params.push(v);
     return `$${params.length}${cast}`;
   };
-  const queryable = (name: string): QueryableDef => {
+  const lookup = (name: string): QueryableDef | undefined => {
     const own = (k: string) => (Object.hasOwn(queryables, k) ? queryables[k] : undefined);
-    const q = own(name) ?? own(name.replace(/^properties\./, ''));
-    if (!q) throw new ValidationError(`CQL2: unknown property "${name}"; the queryables are ${Object.keys(queryables).join(', ')}`);
+    return own(name) ?? own(name.replace(/^properties\./, ''));
+  };
+  const queryable = (name: string, type: 'geometry' | 'datetime'): QueryableDef => {
+    const q = lookup(name);
+    if (q?.type !== type) {
+      const of = Object.entries(queryables)
+        .filter(([, d]) => d.type === type)
+        .map(([k]) => k);
+      throw new ValidationError(`CQL2: "${name}" is not a ${type}; the ${type} queryables are ${of.join(', ')}`);
+    }
     return q;
   };
+  /** The SQL of an operand used as a value of type `as` (a non-queryable property reads only values of that JSON type). */
+  const use = (o: Operand, as: ValueType): string => {
+    if (o.free === undefined) return o.sql;
+    const key = param(o.free, '::text');
+    const typed = (json: string, sql: string) => `(case when jsonb_typeof(properties->${key}) = '${json}' then ${sql} end)`;
+    switch (family(as)) {
+      case 'number':
+        return typed('number', `(properties->>${key})::double precision`);
+      case 'string':
+        return typed('string', `(properties->>${key})`);
+      case 'boolean':
+        return typed('boolean', `(properties->>${key})::boolean`);
+      case 'unknown':
+        return `(properties->>${key})`;
+      default:
+        throw new ValidationError(`CQL2: "${o.free}" is not a queryable; only queryables compare with ${as === 'datetime' ? 'dates' : 'geometries'}`);
+    }
+  };
 
-  const scalar = (v: unknown, hint: ValueType = 'unknown'): { sql: string; type: ValueType } => {
+  const scalar = (v: unknown, hint: ValueType = 'unknown'): Operand => {
     if (typeof v === 'number') return { sql: param(v, '::double precision'), type: 'number' };
     if (typeof v === 'string') {
       if (hint === 'datetime') return { sql: param(new Date(instant(v, 'timestamp')).toISOString(), '::timestamptz'), type: 'datetime' };
@@ -90,8 +125,9 @@ export function compileFilter(expr: Cql2, queryables: Record<string, QueryableDe
     if (v === null) return { sql: 'null', type: 'unknown' };
     if (isObj(v)) {
       if ('property' in v) {
-        const q = queryable(String(v['property']));
-        return { sql: q.sql, type: q.type };
+        const name = String(v['property']);
+        const q = lookup(name);
+        return q ? { sql: q.sql, type: q.type } : { sql: '', type: 'unknown', free: name.replace(/^properties\./, '') };
       }
       if ('timestamp' in v || 'date' in v) return { sql: param(new Date(temporal(v)![0]).toISOString(), '::timestamptz'), type: 'datetime' };
       if (v['op'] === 'casei' || v['op'] === 'accenti') {
@@ -100,7 +136,8 @@ export function compileFilter(expr: Cql2, queryables: Record<string, QueryableDe
         const inner = scalar(args[0]);
         if (inner.type !== 'string' && inner.type !== 'unknown')
           throw new ValidationError(`CQL2: ${v['op'].toUpperCase()} takes a string, got a ${inner.type}`);
-        return { sql: v['op'] === 'casei' ? `lower(${inner.sql})` : inner.sql, type: 'string' };
+        const sql = use(inner, 'string');
+        return { sql: v['op'] === 'casei' ? `lower(${sql})` : sql, type: 'string' };
       }
     }
     throw new ValidationError(`CQL2: cannot use ${JSON.stringify(v).slice(0, 80)} as a value`);
@@ -126,7 +163,7 @@ export function compileFilter(expr: Cql2, queryables: Record<string, QueryableDe
     const geom = geometryOf(b) ?? geometryOf(a);
     const prop = isObj(a) && 'property' in a ? a : isObj(b) && 'property' in b ? b : null;
     if (!geom || !prop) throw new ValidationError('CQL2: S_INTERSECTS takes the geometry property and a geometry literal');
-    if (queryable(String(prop['property'])).type !== 'geometry') throw new ValidationError(`CQL2: "${String(prop['property'])}" is not a geometry`);
+    queryable(String(prop['property']), 'geometry');
     return geom;
   };
 
@@ -135,7 +172,7 @@ export function compileFilter(expr: Cql2, queryables: Record<string, QueryableDe
     const lit = temporal(b) ?? temporal(a);
     const prop = isObj(a) && 'property' in a ? a : isObj(b) && 'property' in b ? b : null;
     if (!lit || !prop) throw new ValidationError('CQL2: temporal functions take a datetime property and a TIMESTAMP, DATE or INTERVAL');
-    if (queryable(String(prop['property'])).type !== 'datetime') throw new ValidationError(`CQL2: "${String(prop['property'])}" is not a datetime`);
+    queryable(String(prop['property']), 'datetime');
     return lit;
   };
 
@@ -166,23 +203,27 @@ export function compileFilter(expr: Cql2, queryables: Record<string, QueryableDe
     if (COMPARISONS.has(op)) {
       n(2);
       const [a, b] = pair(args);
-      return `(${a.sql} ${op} ${b.sql})`;
+      return `(${use(a, b.type)} ${op} ${use(b, a.type)})`;
     }
     if (op === 'like') {
       n(2);
       const [a, b] = pair(args);
-      if (family(a.type) !== 'string' || family(b.type) !== 'string') throw new ValidationError('CQL2: LIKE compares strings');
-      return `(${a.sql} LIKE ${b.sql})`;
+      const text = (t: ValueType) => t === 'string' || t === 'unknown';
+      if (!text(a.type) || !text(b.type) || (a.free === undefined && a.type === 'unknown')) throw new ValidationError('CQL2: LIKE compares strings');
+      return `(${use(a, 'string')} LIKE ${use(b, 'string')})`;
     }
     if (op === 'between') {
-      n(3);
-      const a = scalar(args[0]);
-      const lo = scalar(args[1], a.type);
-      const hi = scalar(args[2], a.type);
+      const operands = betweenArgs(args);
+      if (operands.length !== 3) throw new ValidationError(`CQL2: between takes 3 arguments, got ${operands.length}`);
+      const a = scalar(operands[0]);
+      const lo = scalar(operands[1], a.type);
+      const hi = scalar(operands[2], a.type);
       comparable(a.type, lo.type, args);
       comparable(a.type, hi.type, args);
+      comparable(lo.type, hi.type, args);
       if (!['number', 'datetime', 'unknown'].includes(family(a.type))) throw new ValidationError(`CQL2: BETWEEN takes numbers or datetimes, got a ${a.type}`);
-      return `(${a.sql} BETWEEN ${lo.sql} AND ${hi.sql})`;
+      const as = a.type !== 'unknown' ? a.type : lo.type !== 'unknown' ? lo.type : hi.type;
+      return `(${use(a, as)} BETWEEN ${use(lo, as)} AND ${use(hi, as)})`;
     }
     if (op === 'in') {
       n(2);
@@ -191,9 +232,11 @@ export function compileFilter(expr: Cql2, queryables: Record<string, QueryableDe
       const a = scalar(args[0]);
       const values = (args[1] as unknown[]).map((v) => scalar(v, a.type));
       for (const v of values) comparable(a.type, v.type, args);
-      return `(${a.sql} IN (${values.map((v) => v.sql).join(', ')}))`;
+      for (const v of values) for (const w of values) comparable(v.type, w.type, args);
+      const as = a.type !== 'unknown' ? a.type : (values.find((v) => v.type !== 'unknown')?.type ?? 'unknown');
+      return `(${use(a, as)} IN (${values.map((v) => use(v, as)).join(', ')}))`;
     }
-    if (op === 'isnull') return (n(1), `(${scalar(args[0]).sql} IS NULL)`);
+    if (op === 'isnull') return (n(1), `(${use(scalar(args[0]), 'unknown')} IS NULL)`);
     if (op === 's_intersects' || op === 's_disjoint') {
       n(2);
       const g = spatialArgs(args);
@@ -231,6 +274,7 @@ export function compileFilter(expr: Cql2, queryables: Record<string, QueryableDe
 
   const bboxOverlap = (g: Geometry) => {
     const [w, s, e, n] = geometryBBox(g);
+    if (!Number.isFinite(w)) return 'false'; // an empty GeometryCollection
     return `(bbox && box(point(${param(w, '::float8')}, ${param(s, '::float8')}), point(${param(e, '::float8')}, ${param(n, '::float8')})))`;
   };
 
@@ -294,7 +338,7 @@ export function evaluateFilter(expr: Cql2, item: Item): boolean {
       }
       case 'like': {
         const [a, b] = [value(args[0]), value(args[1])];
-        if (a === null || b === null) return null;
+        if (typeof a !== 'string' || typeof b !== 'string') return null;
         const re = new RegExp(
           `^${String(b)
             .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
@@ -305,8 +349,9 @@ export function evaluateFilter(expr: Cql2, item: Item): boolean {
         return re.test(String(a));
       }
       case 'between': {
-        const [a, lo, hi] = args.map(value);
+        const [a, lo, hi] = betweenArgs(args).map(value);
         if (a === null || lo === null || hi === null) return null;
+        if (typeof norm(a, lo)[1] !== typeof a || typeof norm(a, hi)[1] !== typeof a) return null;
         return (a as number) >= (norm(a, lo)[1] as number) && (a as number) <= (norm(a, hi)[1] as number);
       }
       case 'in': {
@@ -338,6 +383,7 @@ export function evaluateFilter(expr: Cql2, item: Item): boolean {
     }
     const [a, b] = norm(value(args[0]), value(args[1]));
     if (a === null || b === null || a === undefined || b === undefined) return null;
+    if (typeof a !== typeof b) return null; // as in SQL: a property compares only with values of its own type
     switch (op) {
       case '=':
         return a === b;

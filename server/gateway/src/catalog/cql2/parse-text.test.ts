@@ -25,7 +25,6 @@ const UNSUPPORTED = new Set([
   'example80',
   'example81',
   'example82',
-  'example84',
   'example85'
 ]);
 

@@ -10,7 +10,7 @@ interface Token {
 }
 
 const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'LIKE', 'BETWEEN', 'IN', 'IS', 'NULL', 'TRUE', 'FALSE']);
-const GEOMETRY_WORDS = new Set(['POINT', 'LINESTRING', 'POLYGON', 'MULTIPOINT', 'MULTILINESTRING', 'MULTIPOLYGON', 'BBOX', 'ENVELOPE']);
+const GEOMETRY_WORDS = new Set(['POINT', 'LINESTRING', 'POLYGON', 'MULTIPOINT', 'MULTILINESTRING', 'MULTIPOLYGON', 'GEOMETRYCOLLECTION', 'BBOX', 'ENVELOPE']);
 /** Functions that are predicates (return a boolean). */
 export const PREDICATE_FUNCTIONS = new Set([
   's_intersects',
@@ -163,6 +163,16 @@ export function parseCql2Text(text: string): Cql2 {
         return { type: 'MultiLineString', coordinates: list(() => list(coords)) };
       case 'MULTIPOLYGON':
         return { type: 'MultiPolygon', coordinates: list(() => list(() => list(coords))) };
+      case 'GEOMETRYCOLLECTION':
+        return {
+          type: 'GeometryCollection',
+          geometries: list(() => {
+            const t = peek();
+            if (t.kind !== 'ident' || !GEOMETRY_WORDS.has(t.text.toUpperCase()) || ['BBOX', 'ENVELOPE', 'GEOMETRYCOLLECTION'].includes(t.text.toUpperCase()))
+              fail('a GEOMETRYCOLLECTION holds POINT, LINESTRING, POLYGON or MULTI* geometries');
+            return geometry();
+          })
+        };
       default: {
         const nums = list(() => {
           const t = tokens[p++]!;
@@ -204,7 +214,6 @@ export function parseCql2Text(text: string): Cql2 {
       if (lower === 'timestamp') return { timestamp: args[0] };
       if (lower === 'date') return { date: args[0] };
       if (lower === 'interval') return { interval: args };
-      if (lower === 'geometrycollection') throw new ValidationError('CQL2: GEOMETRYCOLLECTION literals are not supported');
       const known = PREDICATE_FUNCTIONS.has(lower) || lower === 'casei' || lower === 'accenti';
       return { op: known ? (CAMEL_CASE[lower] ?? lower) : t.text, args };
     }
