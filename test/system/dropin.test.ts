@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { promisify } from 'node:util';
+import SwaggerParser from '@apidevtools/swagger-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REACH_548, call, startGateway, type TestGateway } from '../helpers.js';
 
@@ -18,6 +21,41 @@ describe('drop-in for the clients people already use (first part)', () => {
     expect(rels['http://www.opengis.net/def/rel/ogc/1.0/job-list']).toBe(`${g.url}/jobs`);
     expect(rels['conformance']).toBe(`${g.url}/conformance`);
     expect(rels['data']).toBe(`${g.url}/stac`);
+    expect(rels['service-desc']).toBe(`${g.url}/api`);
+    expect(rels['service-doc']).toBe(`${g.url}/api.html`);
+  });
+
+  it('serves an OpenAPI 3.0 document of every route, valid for swagger-parser, and its HTML page', async () => {
+    const r = await fetch(`${g.url}/api`, { headers: { Accept: 'application/vnd.oai.openapi+json;version=3.0' } });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('application/vnd.oai.openapi+json;version=3.0');
+    const doc = await r.json();
+    const file = path.join(g.dataDir, 'openapi.json');
+    await writeFile(file, JSON.stringify(doc));
+    await SwaggerParser.validate(file); // throws with the first problem
+    expect(doc.servers[0].url).toBe(g.url);
+    // Both ways: every route the gateway's router serves is documented, and every documented one is served.
+    const template = (p: string) => p.replace(/\{[^}]+\}|:[A-Za-z]+/g, '{}');
+    const served = new Set<string>();
+    const walk = (stack: any[], prefix: string) => {
+      for (const layer of stack) {
+        if (layer.route) {
+          const route = layer.route.path instanceof RegExp ? '/{}' : layer.route.path === '/' && prefix ? '' : String(layer.route.path);
+          for (const m of Object.keys(layer.route.methods)) served.add(`${m} ${template(prefix + route)}`);
+        } else if (layer.handle?.stack) walk(layer.handle.stack, prefix + (typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : ''));
+      }
+    };
+    walk((g.gateway.app as any).router.stack, '');
+    const documented = new Set(Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops as object).map((m) => `${m} ${template(p)}`)));
+    expect([...served].filter((x) => !documented.has(x))).toEqual([]);
+    expect([...documented].filter((x) => !served.has(x))).toEqual([]);
+    expect(served.size).toBeGreaterThan(30);
+    const html = await fetch(`${g.url}/api.html`);
+    expect(html.headers.get('content-type')).toMatch(/text\/html/);
+    const page = await html.text();
+    expect(page).not.toMatch(/<script|https?:\/\/(cdn|unpkg|fonts)/); // offline, no script
+    for (const p of ['/stac/search', '/processes/{processId}/execution', '/hydrocron/v1/timeseries', '/health/ready'])
+      expect(page).toContain(`<code>${p}</code>`);
   });
 
   it('/collections/{id}/items takes the collections=<id> pystac-client sends, refuses another; collections say itemType feature', async () => {
@@ -63,12 +101,15 @@ describe('drop-in for the clients people already use (first part)', () => {
     expect(job.body.type).toBe('http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/no-such-job');
   });
 
-  it("Debian's OWSLib reads the conformance classes, the process list and a process description", async () => {
+  it("Debian's OWSLib reads the OpenAPI document, the conformance classes, the process list and a process description", async () => {
     const script = `
 import json, sys
 from owslib.ogcapi.processes import Processes
 p = Processes(sys.argv[1])
+api = p.api()
 print(json.dumps({
+  "openapi": api["openapi"],
+  "paths": len(api["paths"]),
   "conformance": p.conformance()["conformsTo"],
   "processes": [x["id"] for x in p.processes()["processes"]],
   "echo": sorted(p.process("echo")["inputs"].keys()),
@@ -80,5 +121,7 @@ print(json.dumps({
     expect(out.conformance).toContain('http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/core');
     expect(out.processes).toEqual(expect.arrayContaining(['echo', 'ingest', 'notebook-run', 'reach-discharge', 'subset', 'timeseries-export']));
     expect(out.echo).toEqual(['fail', 'message', 'seconds']);
+    expect(out.openapi).toBe('3.0.3');
+    expect(out.paths).toBeGreaterThan(25);
   });
 });

@@ -1,125 +1,93 @@
 // The gateway's OGC API - Processes and HYDRA endpoints, as the job launcher uses them.
 import type { IHysopeGateway } from '@hysope/gateway-status';
 
-export interface InputDescription {
-  title?: string;
-  description?: string;
-  minOccurs?: number;
-  maxOccurs?: number | 'unbounded';
-  schema: JsonSchema;
-}
+import {
+  FINAL_STATES,
+  HysopeApiError,
+  HysopeClient,
+  HysopeNetworkError,
+  type InputDescription,
+  type JsonSchema,
+  type ProcessDescription,
+  type ProcessSummary,
+  type StatusInfo
+} from '@hysope/api';
 
-export interface JsonSchema {
-  type?: string;
-  enum?: unknown[];
-  default?: unknown;
-  minimum?: number;
-  maximum?: number;
-  pattern?: string;
-  format?: string;
-  oneOf?: JsonSchema[];
-  items?: JsonSchema;
-  contentMediaType?: string;
-}
-
-export interface ProcessSummary {
-  id: string;
-  title?: string;
-  description?: string;
-  version?: string;
-}
-
-export interface ProcessDescription extends ProcessSummary {
-  inputs: Record<string, InputDescription>;
-  outputs: Record<string, { title?: string; schema: JsonSchema }>;
-}
-
-export interface JobStatus {
-  jobID: string;
-  processID?: string;
-  status: 'accepted' | 'running' | 'successful' | 'failed' | 'dismissed';
-  message?: string;
-  progress?: number;
-  created?: string;
-  started?: string;
-  finished?: string;
-}
-
-export const FINAL = new Set(['successful', 'failed', 'dismissed']);
+export type { InputDescription, JsonSchema, ProcessDescription, ProcessSummary };
+/** A job's status, as `@hysope/api` (OGC API - Processes `statusInfo`) defines it. */
+export type JobStatus = StatusInfo;
+export const FINAL: ReadonlySet<string> = FINAL_STATES;
 
 /** An error the gateway answered (OGC exception detail) or a network failure, readable as is. */
 export class JobsError extends Error {}
 
+/** The job launcher's view of the gateway: the contract's client (answers checked by its schemas), plus streams. */
 export class JobsApi {
   constructor(private readonly gateway: IHysopeGateway) {}
 
-  private async call<T>(path: string, init: RequestInit = {}): Promise<{ body: T; response: Response }> {
-    const headers = new Headers(init.headers);
-    headers.set('Accept', 'application/json');
-    if (this.gateway.token) headers.set('Authorization', `token ${this.gateway.token}`);
-    let response: Response;
+  private client(): HysopeClient {
+    return new HysopeClient({ baseUrl: this.gateway.baseUrl, token: this.gateway.token || undefined });
+  }
+
+  /** Runs a client call; its errors become {@link JobsError}s that say what went wrong in a sentence. */
+  private async call<T>(f: (c: HysopeClient) => Promise<T>): Promise<T> {
     try {
-      response = await fetch(`${this.gateway.baseUrl}${path}`, { ...init, headers });
+      return await f(this.client());
     } catch (error) {
-      throw new JobsError(`the gateway at ${this.gateway.baseUrl} cannot be reached: ${(error as Error).message}`);
+      if (error instanceof HysopeApiError) throw new JobsError(error.exception.detail || error.exception.title || `HTTP ${error.status}`);
+      if (error instanceof HysopeNetworkError) throw new JobsError(`the gateway at ${this.gateway.baseUrl} cannot be reached: ${error.message}`);
+      throw new JobsError(`the gateway answered something unexpected: ${(error as Error).message}`);
     }
-    const text = await response.text();
-    let body: unknown = text;
-    try {
-      body = text ? JSON.parse(text) : null;
-    } catch {
-      // Not JSON (a log): kept as text.
-    }
-    if (!response.ok) {
-      const e = body as { detail?: string; title?: string } | null;
-      throw new JobsError(e?.detail ?? e?.title ?? `HTTP ${response.status}`);
-    }
-    return { body: body as T, response };
   }
 
-  async processes(): Promise<ProcessSummary[]> {
-    return (await this.call<{ processes: ProcessSummary[] }>('/processes')).body.processes;
+  processes(): Promise<ProcessSummary[]> {
+    return this.call((c) => c.processes());
   }
 
-  async describe(id: string): Promise<ProcessDescription> {
-    return (await this.call<ProcessDescription>(`/processes/${encodeURIComponent(id)}`)).body;
+  describe(id: string): Promise<ProcessDescription> {
+    return this.call((c) => c.process(id));
   }
 
   /** Submits an asynchronous job; answers its status. */
-  async execute(id: string, inputs: Record<string, unknown>): Promise<JobStatus> {
-    const { body } = await this.call<JobStatus>(`/processes/${encodeURIComponent(id)}/execution`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Prefer: 'respond-async' },
-      body: JSON.stringify({ inputs })
-    });
-    return body;
+  execute(id: string, inputs: Record<string, unknown>): Promise<JobStatus> {
+    return this.call((c) => c.submit(id, { inputs }));
   }
 
   async jobs(): Promise<JobStatus[]> {
-    return (await this.call<{ jobs: JobStatus[] }>('/jobs?limit=100')).body.jobs;
+    return (await this.call((c) => c.jobs({ limit: '100' }))).jobs;
   }
 
-  async job(id: string): Promise<JobStatus> {
-    return (await this.call<JobStatus>(`/jobs/${id}`)).body;
+  job(id: string): Promise<JobStatus> {
+    return this.call((c) => c.job(id));
   }
 
   async cancel(id: string): Promise<void> {
-    await this.call(`/jobs/${id}`, { method: 'DELETE' });
+    await this.call((c) => c.dismiss(id));
   }
 
-  async results(id: string): Promise<Record<string, unknown>> {
-    return (await this.call<Record<string, unknown>>(`/jobs/${id}/results`)).body;
+  results(id: string): Promise<Record<string, unknown>> {
+    return this.call((c) => c.results(id));
   }
 
   async log(id: string): Promise<string> {
-    const { body } = await this.call<unknown>(`/jobs/${id}/log`);
-    return typeof body === 'string' ? body : JSON.stringify(body, null, 1);
+    const res = await fetch(`${this.gateway.baseUrl}/jobs/${encodeURIComponent(id)}/log`, {
+      headers: this.gateway.token ? { Authorization: `token ${this.gateway.token}` } : {}
+    }).catch((e: Error) => {
+      throw new JobsError(`the gateway at ${this.gateway.baseUrl} cannot be reached: ${e.message}`);
+    });
+    const text = await res.text();
+    if (!res.ok) throw new JobsError(`the job log: HTTP ${res.status}`);
+    return text;
   }
 
   async health(): Promise<{ status: string; checks: Record<string, { status: string; detail?: string }> }> {
-    const res = await fetch(`${this.gateway.baseUrl}/health/ready`).catch(() => null);
-    if (!res) return { status: 'down', checks: {} };
-    return (await res.json().catch(() => ({ status: `HTTP ${res.status}`, checks: {} }))) as never;
+    try {
+      const h = await this.client().ready();
+      return { status: h.status, checks: h.checks ?? {} };
+    } catch (error) {
+      if (error instanceof HysopeApiError) return { status: `HTTP ${error.status}`, checks: {} };
+      return { status: 'down', checks: {} };
+    }
   }
 
   /** Prometheus text of /metrics, parsed to samples. */

@@ -84,7 +84,7 @@ export class JobsPanel extends Widget {
         const id = String(data['job']);
         const previous = this.jobs.get(id);
         const job: JobStatus = {
-          ...(previous ?? { jobID: id }),
+          ...(previous ?? { type: 'process', jobID: id }),
           jobID: id,
           processID: String(data['process'] ?? previous?.processID ?? ''),
           status: data['status'] as JobStatus['status'],

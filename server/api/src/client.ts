@@ -1,13 +1,17 @@
 import { OgcException } from './errors.js';
 import { Collection, Collections, Conformance, Item, ItemCollection, LandingPage, Queryables } from './stac.js';
 import { SearchBody, searchBodyToQuery } from './search.js';
+import { ExecuteRequest, JobList, ProcessDescription, ProcessList, Results, StatusInfo } from './processes.js';
+import { Health } from './series.js';
 import type { z } from 'zod';
 
 /** A non-OK answer from the gateway, carrying its OGC exception. */
 export class HysopeApiError extends Error {
   constructor(
     readonly status: number,
-    readonly exception: OgcException
+    readonly exception: OgcException,
+    /** The answer's JSON body as it came (an exception, or e.g. a failing health report). */
+    readonly body?: unknown
   ) {
     super(`${exception.title}: ${exception.detail}`);
     this.name = 'HysopeApiError';
@@ -71,7 +75,8 @@ export class HysopeClient {
       const parsed = OgcException.safeParse(json);
       throw new HysopeApiError(
         response.status,
-        parsed.success ? parsed.data : { type: 'about:blank', title: response.statusText || 'Error', status: response.status, detail: text.slice(0, 500) }
+        parsed.success ? parsed.data : { type: 'about:blank', title: response.statusText || 'Error', status: response.status, detail: text.slice(0, 500) },
+        json
       );
     }
     return schema.parse(json);
@@ -129,6 +134,60 @@ export class HysopeClient {
               headers: { 'Content-Type': 'application/json' }
             })
           : await this.request(ItemCollection, next.href);
+    }
+  }
+
+  // OGC API - Processes
+  /** `GET /processes` (every page). */
+  async processes(): Promise<ProcessList['processes']> {
+    const out: ProcessList['processes'] = [];
+    let path: string | undefined = '/processes?limit=1000';
+    while (path) {
+      const page: ProcessList = await this.request(ProcessList, path);
+      out.push(...page.processes);
+      path = page.links.find((l) => l.rel === 'next')?.href;
+    }
+    return out;
+  }
+  /** `GET /processes/{id}` */
+  process(id: string): Promise<ProcessDescription> {
+    return this.request(ProcessDescription, `/processes/${encodeURIComponent(id)}`);
+  }
+  /** `POST /processes/{id}/execution` with `Prefer: respond-async`: the job's status. */
+  submit(id: string, request: ExecuteRequest): Promise<StatusInfo> {
+    return this.request(StatusInfo, `/processes/${encodeURIComponent(id)}/execution`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Prefer: 'respond-async' },
+      body: JSON.stringify(request)
+    });
+  }
+  /** `GET /jobs` (the caller's, newest first); `query` takes the job-list filters (`status`, `processID`, ...). */
+  jobs(query: Record<string, string> = {}): Promise<JobList> {
+    const q = new URLSearchParams(query).toString();
+    return this.request(JobList, `/jobs${q ? `?${q}` : ''}`);
+  }
+  /** `GET /jobs/{id}` */
+  job(id: string): Promise<StatusInfo> {
+    return this.request(StatusInfo, `/jobs/${encodeURIComponent(id)}`);
+  }
+  /** `DELETE /jobs/{id}`: dismisses (cancels) the job. */
+  dismiss(id: string): Promise<StatusInfo> {
+    return this.request(StatusInfo, `/jobs/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+  /** `GET /jobs/{id}/results` */
+  results(id: string): Promise<Results> {
+    return this.request(Results, `/jobs/${encodeURIComponent(id)}/results`);
+  }
+  /** `GET /health/ready` (a 503 is an answer too: which checks fail). */
+  async ready(): Promise<Health> {
+    try {
+      return await this.request(Health, '/health/ready');
+    } catch (error) {
+      if (error instanceof HysopeApiError && error.status === 503) {
+        const parsed = Health.safeParse(error.body);
+        if (parsed.success) return parsed.data;
+      }
+      throw error;
     }
   }
 }

@@ -8,3 +8,6 @@ export * from './geometry.js';
 export * from './stac.js';
 export * from './search.js';
 export * from './client.js';
+export * from './processes.js';
+export * from './series.js';
+export * from './openapi.js';

@@ -11,7 +11,7 @@ import { authenticate, principalOf, rateLimit, redactUrl } from './auth/middlewa
 import { corsPolicy } from './http/cors.js';
 import { UserStore } from './auth/users.js';
 import { CatalogService } from './catalog/service.js';
-import type { IngestResult } from './catalog/ingest.js';
+import { GATEWAY_VERSION, type IngestResult } from './catalog/ingest.js';
 import { CatalogStore } from './catalog/store.js';
 import { catalogRoutes } from './catalog/routes.js';
 import type { Config } from './config.js';
@@ -24,7 +24,8 @@ import { timeseriesRoutes } from './dissemination/timeseries-routes.js';
 import { asyncHandler, errorHandler, exceptionBody, notFoundHandler, sendException } from './http/errors.js';
 import { ForbiddenError, UnauthorizedError, ValidationError } from './errors.js';
 import { UrlSigner, signable } from './auth/signing.js';
-import { ErrorTypes } from '@hysope/api';
+import { ErrorTypes, OPENAPI_MEDIA_TYPE, openApiDocument } from '@hysope/api';
+import { serviceDocHtml } from './http/service-doc.js';
 import { anonymous } from './auth/principal.js';
 import { filterCollections } from './monitoring/metrics.js';
 import { safeEqual } from './auth/secrets.js';
@@ -258,6 +259,17 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     res.json({ name: p.name, role: p.role });
   });
   // The landing page of the OGC APIs (Processes here, the catalog under /stac) with the links their clients follow.
+  // The OpenAPI document (service-desc) and its page (service-doc), generated from @hysope/api's route table.
+  app.get('/api', (req, res) => {
+    res.setHeader(
+      'Content-Type',
+      /application\/json/.test(req.get('accept') ?? '') && !/openapi/.test(req.get('accept') ?? '') ? 'application/json' : OPENAPI_MEDIA_TYPE
+    );
+    res.end(JSON.stringify(openApiDocument(baseUrl(req), GATEWAY_VERSION)));
+  });
+  app.get('/api.html', (req, res) => {
+    res.type('html').send(serviceDocHtml(openApiDocument(baseUrl(req), GATEWAY_VERSION), `${baseUrl(req)}/api`));
+  });
   app.get('/', (req, res) => {
     const base = baseUrl(req);
     res.json({
@@ -265,6 +277,8 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
       description: 'Hydrology data, SWOT first: STAC API catalog, time series, Hydrocron drop-in and OGC API - Processes.',
       links: [
         { rel: 'self', href: `${base}/`, type: 'application/json', title: 'this document' },
+        { rel: 'service-desc', href: `${base}/api`, type: OPENAPI_MEDIA_TYPE, title: 'the API definition (OpenAPI 3.0)' },
+        { rel: 'service-doc', href: `${base}/api.html`, type: 'text/html', title: 'the API documentation' },
         { rel: 'conformance', href: `${base}/conformance`, type: 'application/json', title: 'OGC API - Processes conformance classes' },
         { rel: 'http://www.opengis.net/def/rel/ogc/1.0/conformance', href: `${base}/conformance`, type: 'application/json' },
         { rel: 'http://www.opengis.net/def/rel/ogc/1.0/processes', href: `${base}/processes`, type: 'application/json', title: 'processes' },

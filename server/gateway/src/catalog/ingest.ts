@@ -16,7 +16,7 @@ export type IngestResult =
 
 /** Version extension and processing extension, declared on every item. */
 const EXTENSIONS = ['https://stac-extensions.github.io/processing/v1.2.0/schema.json', 'https://stac-extensions.github.io/version/v1.2.0/schema.json'];
-const GATEWAY_VERSION = '0.1.0';
+export const GATEWAY_VERSION = '0.1.0';
 
 /**
  * Sort key of a product version: CRIDs compare by their version letters and number

@@ -63,7 +63,8 @@ export class CatalogService {
         { rel: 'search', href: `${stac}/search`, type: GEOJSON, method: 'GET' },
         { rel: 'search', href: `${stac}/search`, type: GEOJSON, method: 'POST' },
         { rel: 'http://www.opengis.net/def/rel/ogc/1.0/queryables', href: `${stac}/queryables`, type: 'application/schema+json' },
-        { rel: 'service-desc', href: `${base}/api`, type: 'application/vnd.oai.openapi+json;version=3.0' }
+        { rel: 'service-desc', href: `${base}/api`, type: 'application/vnd.oai.openapi+json;version=3.0' },
+        { rel: 'service-doc', href: `${base}/api.html`, type: 'text/html', title: 'the API documentation' }
       ]
     };
   }
