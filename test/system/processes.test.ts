@@ -92,7 +92,7 @@ describe('OGC API - Processes on the local executor', () => {
     );
   });
 
-  it('a failing process: the job is failed with the reason and keeps its log; results say not ready', async () => {
+  it('a failing process: the job is failed with the reason and keeps its log; its results answer its failure, as the synchronous execution does', async () => {
     const r = await call(`${g.url}/processes/echo/execution`, { json: { inputs: { message: 'x', fail: true } }, headers: { Prefer: 'respond-async' } });
     const done = await until(
       () => job(r.body.jobID),
@@ -100,9 +100,19 @@ describe('OGC API - Processes on the local executor', () => {
     );
     expect(done.message).toMatch(/failed on purpose/);
     const results = await call(`${g.url}/jobs/${r.body.jobID}/results`);
-    expect(results.status).toBe(404);
-    expect(results.body.type).toMatch(/result-not-ready/);
+    const sync = await call(`${g.url}/processes/echo/execution`, { json: { inputs: { message: 'x', fail: true } } });
+    for (const failure of [results, sync]) {
+      expect(failure.status).toBe(500);
+      expect(failure.body.type).toBe('http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/job-failed');
+      expect(failure.body.detail).toMatch(/failed on purpose/);
+    }
     expect((await call(`${g.url}/jobs/${r.body.jobID}/log`)).body).toMatch(/failed: failed on purpose/);
+    // Not finished yet: result-not-ready.
+    const slow = await call(`${g.url}/processes/echo/execution`, { json: { inputs: { message: 'x', seconds: 30 } }, headers: { Prefer: 'respond-async' } });
+    const early = await call(`${g.url}/jobs/${slow.body.jobID}/results`);
+    expect(early.status).toBe(404);
+    expect(early.body.type).toBe('http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/result-not-ready');
+    await call(`${g.url}/jobs/${slow.body.jobID}`, { method: 'DELETE' });
   });
 
   it('DELETE /jobs/{id} cancels a running job (its process ends) and a killed process fails its job with the reason', async () => {
@@ -119,6 +129,12 @@ describe('OGC API - Processes on the local executor', () => {
       (a) => a === false,
       10_000
     );
+    // Once its process is gone, the job still says it was dismissed (not the signal that ended it).
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await job(r.body.jobID)).toMatchObject({ status: 'dismissed', message: 'dismissed by the user' });
+    const gone = await call(`${g.url}/jobs/${r.body.jobID}/results`);
+    expect(gone.status).toBe(404);
+    expect(gone.body.type).toBe('http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/no-such-job');
     const k = await call(`${g.url}/processes/echo/execution`, { json: { inputs: { message: 'x', seconds: 60 } }, headers: { Prefer: 'respond-async' } });
     await until(
       () => job(k.body.jobID),
@@ -147,6 +163,107 @@ describe('OGC API - Processes on the local executor', () => {
     expect(items.body.features).toHaveLength(1);
     expect(items.body.features[0].properties['processing:lineage']).toMatch(/Manning discharge \(n=0.03/);
     expect(items.body.features[0].properties['hysope:process']).toBe('reach-discharge');
+  });
+
+  it('response raw gives the output as it is; transmissionMode reference gives links; several raw outputs come as multipart', async () => {
+    const raw = await authedFetch(`${g.url}/processes/echo/execution`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ inputs: { message: 'brut' }, response: 'raw' })
+    });
+    expect(raw.status).toBe(200);
+    expect(raw.headers.get('content-type')).toMatch(/application\/json/);
+    expect(await raw.json()).toBe('brut');
+    const byRef = await call(`${g.url}/processes/echo/execution`, {
+      json: { inputs: { message: 'lien' }, outputs: { message: { transmissionMode: 'reference' } } }
+    });
+    expect(byRef.status).toBe(200);
+    expect(byRef.body.message.href).toMatch(new RegExp(`^${g.url}/jobs/[0-9a-f-]+/results/message$`));
+    expect((await call(byRef.body.message.href)).body).toBe('lien');
+    // The same choices on an asynchronous job's /results.
+    const later = await call(`${g.url}/processes/echo/execution`, {
+      json: { inputs: { message: 'plus tard' }, outputs: { message: { transmissionMode: 'reference' } }, response: 'raw' },
+      headers: { Prefer: 'respond-async' }
+    });
+    await until(
+      () => job(later.body.jobID),
+      (j) => j.status === 'successful'
+    );
+    const links = await authedFetch(`${g.url}/jobs/${later.body.jobID}/results`);
+    expect(links.status).toBe(204);
+    expect(links.headers.get('link')).toBe(`<${g.url}/jobs/${later.body.jobID}/results/message>; rel="message"; type="application/json"`);
+    // Two outputs raw (a file and a value): multipart/related, the file as a link, the value as JSON.
+    const multi = await authedFetch(`${g.url}/processes/reach-discharge/execution`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ inputs: { basin: '7426', n: 0.03 }, response: 'raw' })
+    });
+    expect(multi.status).toBe(200);
+    const boundary = /boundary=(\S+)/.exec(multi.headers.get('content-type') ?? '')?.[1];
+    expect(multi.headers.get('content-type')).toMatch(/^multipart\/related/);
+    const parts = (await multi.text()).split(`--${boundary}`).slice(1, -1);
+    expect(parts.map((p) => /Content-ID: <(\w+)>/.exec(p)?.[1]).sort()).toEqual(['discharge', 'summary']);
+    const summary = parts.find((p) => p.includes('<summary>'))!;
+    expect(JSON.parse(summary.split('\r\n\r\n')[1]!).basin).toBe('7426');
+    expect(parts.find((p) => p.includes('<discharge>'))).toMatch(/Content-Location: http.*\/results\/discharge/);
+    // Only the summary, raw: the value alone.
+    const one = await call(`${g.url}/processes/reach-discharge/execution`, {
+      json: { inputs: { basin: '7426', n: 0.03 }, outputs: { summary: {} }, response: 'raw' }
+    });
+    expect(one.body.basin).toBe('7426');
+    for (const [body, detail] of [
+      [{ inputs: { message: 'x' }, response: 'bare' }, /response is "document" or "raw"/],
+      [{ inputs: { message: 'x' }, outputs: { nope: {} } }, /has no output "nope"/],
+      [{ inputs: { message: 'x' }, outputs: { message: { transmissionMode: 'pigeon' } } }, /transmissionMode of "message"/]
+    ] as const) {
+      const bad = await call(`${g.url}/processes/echo/execution`, { json: body });
+      expect(bad.status).toBe(400);
+      expect(bad.body.detail).toMatch(detail);
+    }
+  });
+
+  it('/jobs filters by type, processID, status (repeated or comma-separated), datetime and duration; 400 on garbage', async () => {
+    const all = (await call(`${g.url}/jobs?limit=1000`)).body.jobs as any[];
+    const ids = (r: any) => (r.body.jobs as any[]).map((j) => j.jobID).sort();
+    const expectIds = (r: any, keep: (j: any) => boolean) => {
+      expect(r.status).toBe(200);
+      expect(ids(r)).toEqual(
+        all
+          .filter(keep)
+          .map((j) => j.jobID)
+          .sort()
+      );
+    };
+    expect(new Set(all.map((j) => j.status))).toEqual(new Set(['successful', 'failed', 'dismissed']));
+    expectIds(await call(`${g.url}/jobs?limit=1000&status=failed&status=dismissed`), (j) => ['failed', 'dismissed'].includes(j.status));
+    expectIds(await call(`${g.url}/jobs?limit=1000&status=failed,dismissed`), (j) => ['failed', 'dismissed'].includes(j.status));
+    expectIds(await call(`${g.url}/jobs?limit=1000&processID=reach-discharge`), (j) => j.processID === 'reach-discharge');
+    expectIds(
+      await call(`${g.url}/jobs?limit=1000&type=process&processID=echo,reach-discharge&status=successful`),
+      (j) => ['echo', 'reach-discharge'].includes(j.processID) && j.status === 'successful'
+    );
+    const newest = all
+      .map((j) => j.created)
+      .sort()
+      .at(-1);
+    expectIds(await call(`${g.url}/jobs?limit=1000&datetime=${encodeURIComponent(`${newest}/..`)}`), (j) => j.created >= newest);
+    const ran = (j: any) => (j.started ? (Date.parse(j.finished ?? new Date().toISOString()) - Date.parse(j.started)) / 1000 : null);
+    expectIds(await call(`${g.url}/jobs?limit=1000&minDuration=0.5`), (j) => ran(j) !== null && ran(j)! >= 0.5);
+    expectIds(await call(`${g.url}/jobs?limit=1000&maxDuration=0.5`), (j) => ran(j) !== null && ran(j)! <= 0.5);
+    expect((await call(`${g.url}/jobs?limit=1000&minDuration=0.5`)).body.jobs.length).toBeGreaterThan(0);
+    for (const [q, detail] of [
+      ['status=finished', /status is one of/],
+      ['type=workflow', /type is "process"/],
+      ['datetime=yesterday', /RFC 3339/],
+      ['minDuration=-1', /minDuration is a number of seconds/],
+      ['maxDuration=abc', /maxDuration is a number of seconds/],
+      ['minDuration=5&maxDuration=1', /minDuration is more than maxDuration/],
+      ['limit=0', /limit must be/]
+    ] as const) {
+      const bad = await call(`${g.url}/jobs?${q}`);
+      expect(bad.status, q).toBe(400);
+      expect(bad.body.detail).toMatch(detail);
+    }
   });
 
   it('timeseries-export and subset write file results; ingest refuses a bad granule and registers a good one', async () => {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { open, readFile } from 'node:fs/promises';
 import express, { Router, type Request, type Response } from 'express';
 import { principalOf } from '../auth/middleware.js';
+import { SearchParameterError, parseDatetime } from '@hysope/api';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { asyncHandler, sendException } from '../http/errors.js';
 import type { ProcessDefinition } from './process.js';
@@ -37,11 +38,91 @@ function description(p: Omit<ProcessDefinition, 'run'>, base: string, full: bool
   return { ...summary, inputs: Object.fromEntries(Object.entries(p.inputs).map(([k, d]) => [k, { minOccurs: 1, maxOccurs: 1, ...d }])), outputs: p.outputs };
 }
 
+type StoredOutput = { value?: unknown; file?: string; mediaType?: string };
+
+/** The outputs a job's execute request asked for (all of them when it named none), with how each is sent. */
+function deliveredOutputs(job: JobRow): [string, StoredOutput, 'value' | 'reference'][] {
+  const outputs = (job.outputs ?? {}) as Record<string, StoredOutput>;
+  const asked = job.delivery?.outputs;
+  return Object.entries(outputs)
+    .filter(([k]) => !asked || Object.hasOwn(asked, k))
+    .map(([k, o]) => [k, o, o.file || asked?.[k]?.transmissionMode === 'reference' ? 'reference' : 'value']);
+}
+
+const outputUrl = (job: JobRow, base: string, name: string) => `${base}/jobs/${job.id}/results/${encodeURIComponent(name)}`;
+
+/** The results document: each output by value, or a link to it (files always; values asked `by reference`). */
 function results(job: JobRow, base: string): Record<string, unknown> {
-  const outputs = (job.outputs ?? {}) as Record<string, { value?: unknown; file?: string; mediaType?: string }>;
   return Object.fromEntries(
-    Object.entries(outputs).map(([k, o]) => [k, o.file ? { href: `${base}/jobs/${job.id}/results/${k}`, type: o.mediaType } : o.value])
+    deliveredOutputs(job).map(([k, o, mode]) => [
+      k,
+      mode === 'reference' ? { href: outputUrl(job, base, k), type: o.file ? (o.mediaType ?? 'application/octet-stream') : 'application/json' } : o.value
+    ])
   );
+}
+
+/** One output as it is: a file with its media type, a value as JSON. */
+async function sendOutput(res: Response, job: JobRow, output: StoredOutput): Promise<void> {
+  if (!output.file) return void res.json(output.value ?? null);
+  const file = path.resolve(job.dir, output.file);
+  if (!file.startsWith(path.resolve(job.dir) + path.sep)) throw new NotFoundError('no such output');
+  await new Promise<void>((resolve, reject) =>
+    res.sendFile(file, { headers: { 'Content-Type': output.mediaType ?? 'application/octet-stream' } }, (e) => (e ? reject(e) : resolve()))
+  );
+}
+
+/**
+ * A successful job's results, as its execute request asked: the results document (`response: document`, the default),
+ * or raw (`response: raw`): the one output as it is, links only (`Link` headers, 204) when all go by reference, or
+ * `multipart/related` with a part per output.
+ */
+async function sendResults(res: Response, job: JobRow, base: string, status = 200): Promise<void> {
+  if (job.delivery?.response !== 'raw') return void res.status(status).json(results(job, base));
+  const outputs = deliveredOutputs(job);
+  if (outputs.length > 0 && outputs.every(([, , mode]) => mode === 'reference')) {
+    res.setHeader('Link', outputs.map(([k, o]) => `<${outputUrl(job, base, k)}>; rel="${k}"; type="${o.mediaType ?? 'application/json'}"`).join(', '));
+    return void res.status(204).end();
+  }
+  if (outputs.length === 1) return void (await sendOutput(res.status(status), job, outputs[0]![1]));
+  const boundary = `hysope-${job.id}`;
+  const parts: Buffer[] = [];
+  for (const [k, o, mode] of outputs) {
+    let head = `--${boundary}\r\nContent-ID: <${k}>\r\n`;
+    let body: Buffer;
+    if (mode === 'reference') {
+      head += `Content-Type: text/plain\r\nContent-Location: ${outputUrl(job, base, k)}\r\n`;
+      body = Buffer.from(outputUrl(job, base, k));
+    } else {
+      head += 'Content-Type: application/json\r\n';
+      body = Buffer.from(JSON.stringify(o.value ?? null));
+    }
+    parts.push(Buffer.from(`${head}\r\n`), body, Buffer.from('\r\n'));
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  res.status(status).setHeader('Content-Type', `multipart/related; boundary=${boundary}`);
+  res.end(Buffer.concat(parts));
+}
+
+/** A failed job's failure, the same on the synchronous answer and on `/jobs/{id}/results`: 400 when its input was at fault. */
+function sendFailure(res: Response, job: JobRow): void {
+  sendException(
+    res,
+    job.error_kind === 'input' ? 400 : 500,
+    'http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/job-failed',
+    'Job failed',
+    job.error ?? 'the job failed',
+    `/jobs/${job.id}`
+  );
+}
+
+/** Values of a repeatable query parameter: `a=x&a=y` and `a=x,y` alike. */
+function listParam(v: unknown, name: string): string[] | undefined {
+  if (v === undefined) return undefined;
+  const values = (Array.isArray(v) ? v : [v]).flatMap((x) => {
+    if (typeof x !== 'string') throw new ValidationError(`${name} is a comma-separated list`);
+    return x.split(',');
+  });
+  return values.map((x) => x.trim()).filter(Boolean);
 }
 
 /** OGC API - Processes - Part 1 routes, plus the job log and live events (SSE). */
@@ -129,16 +210,8 @@ export function processRoutes(service: JobService, baseUrl: (req: Request) => st
         return void res.json(statusInfo(job, base));
       }
       const done = await service.wait(job.id, 120_000);
-      if (done.status === 'successful') return void res.json(results(done, base));
-      if (done.status === 'failed')
-        return sendException(
-          res,
-          done.error_kind === 'input' ? 400 : 500,
-          'http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/job-failed',
-          'Job failed',
-          done.error ?? 'the job failed',
-          `/jobs/${done.id}`
-        );
+      if (done.status === 'successful') return void (await sendResults(res, done, base));
+      if (done.status === 'failed') return sendFailure(res, done);
       res.status(201).location(`${base}/jobs/${job.id}`).json(statusInfo(done, base));
     })
   );
@@ -147,10 +220,50 @@ export function processRoutes(service: JobService, baseUrl: (req: Request) => st
     asyncHandler(async (req, res) => {
       const base = baseUrl(req);
       const p = principalOf(res);
-      const list = (v: unknown) => (typeof v === 'string' ? v.split(',').filter(Boolean) : undefined);
-      const limit = Number(req.query['limit'] ?? 100);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new ValidationError('limit must be between 1 and 10000');
-      const jobs = await service.jobs.list({ owner: p.name, status: list(req.query['status']), processId: list(req.query['processID']), limit });
+      const q = req.query as Record<string, unknown>;
+      const one = (name: string) => {
+        const v = q[name];
+        if (v !== undefined && typeof v !== 'string') throw new ValidationError(`${name} is given once`);
+        return v;
+      };
+      const limitText = one('limit') ?? '100';
+      const limit = Number(limitText);
+      if (!/^\d+$/.test(limitText) || limit < 1 || limit > 10000) throw new ValidationError('limit must be a whole number between 1 and 10000');
+      const status = listParam(q['status'], 'status');
+      const states = ['accepted', 'running', 'successful', 'failed', 'dismissed'];
+      const badStatus = status?.filter((x) => !states.includes(x)) ?? [];
+      if (badStatus.length) throw new ValidationError(`status is one of ${states.join(', ')}; got ${badStatus.join(', ')}`);
+      const types = listParam(q['type'], 'type');
+      const badType = types?.filter((t) => t !== 'process') ?? [];
+      if (badType.length) throw new ValidationError(`type is "process" (the only job type here), got ${badType.join(', ')}`);
+      const seconds = (name: string) => {
+        const v = one(name);
+        if (v === undefined) return undefined;
+        const n = Number(v);
+        if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new ValidationError(`${name} is a number of seconds (0 or more), got "${v}"`);
+        return n;
+      };
+      const minDuration = seconds('minDuration');
+      const maxDuration = seconds('maxDuration');
+      if (minDuration !== undefined && maxDuration !== undefined && minDuration > maxDuration)
+        throw new ValidationError('minDuration is more than maxDuration');
+      const datetime = one('datetime');
+      let created;
+      try {
+        created = datetime === undefined ? undefined : parseDatetime(datetime);
+      } catch (error) {
+        if (error instanceof SearchParameterError) throw new ValidationError(error.message);
+        throw error;
+      }
+      const jobs = await service.jobs.list({
+        owner: p.name,
+        status,
+        processId: listParam(q['processID'], 'processID'),
+        created,
+        minDuration,
+        maxDuration,
+        limit
+      });
       res.json({ jobs: jobs.map((j) => statusInfo(j, base)), links: [{ href: `${base}/jobs`, rel: 'self', type: 'application/json' }] });
     })
   );
@@ -170,30 +283,36 @@ export function processRoutes(service: JobService, baseUrl: (req: Request) => st
     '/jobs/:id/results',
     asyncHandler(async (req, res) => {
       const job = await service.job(String(req.params['id']), principalOf(res));
-      if (job.status !== 'successful') {
+      if (job.status === 'successful') return void (await sendResults(res, job, baseUrl(req)));
+      if (job.status === 'failed') return sendFailure(res, job);
+      if (job.status === 'dismissed')
         return sendException(
           res,
           404,
-          'http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/result-not-ready',
-          'Result not ready',
-          `job ${job.id} is ${job.status}${job.error ? `: ${job.error}` : ''}`,
+          'http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/no-such-job',
+          'No such job',
+          `job ${job.id} was dismissed`,
           req.originalUrl
         );
-      }
-      res.json(results(job, baseUrl(req)));
+      return sendException(
+        res,
+        404,
+        'http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/result-not-ready',
+        'Result not ready',
+        `job ${job.id} is ${job.status}`,
+        req.originalUrl
+      );
     })
   );
   r.get(
     '/jobs/:id/results/:output',
     asyncHandler(async (req, res) => {
       const job = await service.job(String(req.params['id']), principalOf(res));
-      const outputs = (job.outputs ?? {}) as Record<string, { file?: string; mediaType?: string }>;
+      const outputs = (job.outputs ?? {}) as Record<string, StoredOutput>;
       const name = String(req.params['output']);
       const out = Object.hasOwn(outputs, name) ? outputs[name] : undefined;
-      if (job.status !== 'successful' || !out?.file) throw new NotFoundError(`job ${job.id} has no file output "${req.params['output']}"`);
-      const file = path.resolve(job.dir, out.file);
-      if (!file.startsWith(path.resolve(job.dir) + path.sep)) throw new NotFoundError('no such output');
-      res.sendFile(file, { headers: { 'Content-Type': out.mediaType ?? 'application/octet-stream' } });
+      if (job.status !== 'successful' || !out) throw new NotFoundError(`job ${job.id} has no output "${name}"`);
+      await sendOutput(res, job, out);
     })
   );
   r.get(

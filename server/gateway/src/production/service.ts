@@ -16,7 +16,7 @@ import { describeCwl } from './cwl.js';
 import { bboxPolygon } from '../formats/product.js';
 import type { Executor, ExecutorExit } from './executor.js';
 import type { ProcessDefinition, ProcessResult } from './process.js';
-import { JobStore, type JobRow, type JobStatus } from './store.js';
+import { JobStore, type Delivery, type JobRow, type JobStatus } from './store.js';
 
 const FINAL: JobStatus[] = ['successful', 'failed', 'dismissed'];
 
@@ -43,6 +43,34 @@ export function statusInfo(job: JobRow, base: string): Record<string, unknown> {
         : [])
     ]
   };
+}
+
+/**
+ * What an execute request asks of the results: which outputs (all when `outputs` is absent), each by value or by
+ * reference, and whether the answer is the results document or the raw output.
+ * @throws ValidationError for an unknown output, transmission mode or response
+ */
+export function deliveryOf(def: Pick<ProcessDefinition, 'id' | 'outputs'>, body: unknown): Delivery | null {
+  const b = (body ?? {}) as { outputs?: unknown; response?: unknown };
+  const delivery: Delivery = {};
+  if (b.response !== undefined) {
+    if (b.response !== 'document' && b.response !== 'raw') throw new ValidationError(`response is "document" or "raw", got ${JSON.stringify(b.response)}`);
+    delivery.response = b.response;
+  }
+  if (b.outputs !== undefined) {
+    if (typeof b.outputs !== 'object' || b.outputs === null || Array.isArray(b.outputs))
+      throw new ValidationError('outputs is an object: {"<output>": {"transmissionMode": "value" | "reference"}}');
+    delivery.outputs = {};
+    for (const [name, ask] of Object.entries(b.outputs as Record<string, unknown>)) {
+      if (!Object.hasOwn(def.outputs, name))
+        throw new ValidationError(`process ${def.id} has no output "${name}"; its outputs are ${Object.keys(def.outputs).join(', ')}`);
+      const mode = (ask as { transmissionMode?: unknown } | null)?.transmissionMode;
+      if (mode !== undefined && mode !== 'value' && mode !== 'reference')
+        throw new ValidationError(`transmissionMode of "${name}" is "value" or "reference", got ${JSON.stringify(mode)}`);
+      delivery.outputs[name] = mode === undefined ? {} : { transmissionMode: mode };
+    }
+  }
+  return delivery.response || delivery.outputs ? delivery : null;
 }
 
 /**
@@ -216,6 +244,7 @@ export class JobService extends EventEmitter {
     const problem = this.builtin(def.id)?.checkInputs?.(inputs) ?? null;
     if (problem) throw new ValidationError(problem);
     await this.checkServerPaths(def, inputs);
+    const delivery = deliveryOf(def, body);
     const id = randomUUID();
     const dir = path.join(this.opts.dataDir, 'jobs', id);
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -223,7 +252,7 @@ export class JobService extends EventEmitter {
     const uid = canSwitchUser()
       ? (this.opts.uidBase ?? 200000) + (Number((await this.opts.catalog.db.query<{ n: number }>("select nextval('job_uids')::int as n"))[0]!.n) % 100000)
       : null;
-    await this.jobs.create({ id, process_id: processId, inputs, owner: p.name, executor: this.executor.name, dir, uid });
+    await this.jobs.create({ id, process_id: processId, inputs, owner: p.name, executor: this.executor.name, dir, uid, delivery });
     try {
       const key = p.name ? await this.opts.users.issueJobKey(p.name, id, (this.opts.wallSeconds ?? 6 * 3600) + 600) : null;
       let cwlFile: string | undefined;
@@ -271,8 +300,11 @@ export class JobService extends EventEmitter {
   /** Cancels a running job or removes a finished one from the list. */
   async dismiss(id: string, p: Principal): Promise<JobRow> {
     const job = await this.job(id, p);
-    if (!FINAL.includes(job.status)) await this.executor.cancel(id);
-    await this.finish(id, { status: 'dismissed', message: 'dismissed by the user' });
+    const running = !FINAL.includes(job.status);
+    // Dismissed first, then stopped: the executor's report of the killed process finds the job final and leaves it
+    // (its message stays the dismissal, not the signal).
+    await this.finish(id, { status: 'dismissed', message: 'dismissed by the user', error: null, error_kind: null });
+    if (running) await this.executor.cancel(id);
     return (await this.jobs.get(id))!;
   }
 

@@ -15,6 +15,8 @@ export interface JobRow {
   error: string | null;
   /** `input` when the job failed on its input (the caller's to fix), else null. */
   error_kind: string | null;
+  /** How the execute request asked for the results (`outputs` selection and transmission modes, `response`), or null. */
+  delivery: Delivery | null;
   owner: string | null;
   executor: string;
   pid: number | null;
@@ -28,28 +30,51 @@ export interface JobRow {
   updated: Date | string;
 }
 
+/** What an execute request asked of its results (OGC API - Processes `outputs` and `response`). */
+export interface Delivery {
+  outputs?: Record<string, { transmissionMode?: 'value' | 'reference' }>;
+  response?: 'document' | 'raw';
+}
+
+/** Filters of the job list (OGC API - Processes `/jobs`). */
+export interface JobFilter {
+  owner?: string | null;
+  status?: string[];
+  processId?: string[];
+  /** Created within (epoch ms; null ends are open). */
+  created?: { start: number | null; end: number | null };
+  /** Seconds run (finished or now, minus started), at least / at most. */
+  minDuration?: number;
+  maxDuration?: number;
+  limit: number;
+}
+
 /** Jobs in the store (PGlite or PostgreSQL): they survive a gateway restart. */
 export class JobStore {
   constructor(private readonly db: Database) {}
 
-  async create(job: Pick<JobRow, 'id' | 'process_id' | 'inputs' | 'owner' | 'executor' | 'dir' | 'uid'>): Promise<void> {
-    await this.db.query('insert into jobs (id, process_id, status, inputs, owner, executor, dir, uid) values ($1, $2, $3, $4::jsonb, $5, $6, $7, $8)', [
-      job.id,
-      job.process_id,
-      'accepted',
-      JSON.stringify(job.inputs),
-      job.owner,
-      job.executor,
-      job.dir,
-      job.uid
-    ]);
+  async create(job: Pick<JobRow, 'id' | 'process_id' | 'inputs' | 'owner' | 'executor' | 'dir' | 'uid'> & { delivery?: Delivery | null }): Promise<void> {
+    await this.db.query(
+      'insert into jobs (id, process_id, status, inputs, owner, executor, dir, uid, delivery) values ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9::jsonb)',
+      [
+        job.id,
+        job.process_id,
+        'accepted',
+        JSON.stringify(job.inputs),
+        job.owner,
+        job.executor,
+        job.dir,
+        job.uid,
+        job.delivery ? JSON.stringify(job.delivery) : null
+      ]
+    );
   }
 
   async get(id: string): Promise<JobRow | null> {
     return (await this.db.query<JobRow>('select * from jobs where id = $1', [id]))[0] ?? null;
   }
 
-  async list(filter: { owner?: string | null; status?: string[]; processId?: string[]; limit: number }): Promise<JobRow[]> {
+  async list(filter: JobFilter): Promise<JobRow[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.owner === null) where.push('owner is null');
@@ -64,6 +89,23 @@ export class JobStore {
     if (filter.processId?.length) {
       params.push(filter.processId);
       where.push(`process_id = any($${params.length}::text[])`);
+    }
+    if (filter.created?.start != null) {
+      params.push(new Date(filter.created.start).toISOString());
+      where.push(`created >= $${params.length}::timestamptz`);
+    }
+    if (filter.created?.end != null) {
+      params.push(new Date(filter.created.end).toISOString());
+      where.push(`created <= $${params.length}::timestamptz`);
+    }
+    const duration = 'extract(epoch from (coalesce(finished, now()) - started))';
+    if (filter.minDuration !== undefined) {
+      params.push(filter.minDuration);
+      where.push(`started is not null and ${duration} >= $${params.length}::float8`);
+    }
+    if (filter.maxDuration !== undefined) {
+      params.push(filter.maxDuration);
+      where.push(`started is not null and ${duration} <= $${params.length}::float8`);
     }
     params.push(filter.limit);
     return this.db.query<JobRow>(

@@ -87,6 +87,7 @@ alter table api_keys add column if not exists expires timestamptz;
 create index if not exists api_keys_job on api_keys (job_id);
 alter table jobs add column if not exists uid int;
 alter table jobs add column if not exists error_kind text;
+alter table jobs add column if not exists delivery jsonb;
 create sequence if not exists job_uids;
 create table if not exists schema_version (version int primary key);
 insert into schema_version (version) values (1) on conflict do nothing;
