@@ -101,27 +101,51 @@ describe('drop-in for the clients people already use (first part)', () => {
     expect(job.body.type).toBe('http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/no-such-job');
   });
 
-  it("Debian's OWSLib reads the OpenAPI document, the conformance classes, the process list and a process description", async () => {
+  it("Debian's OWSLib reads the OpenAPI document, the conformance classes, the process list and a process description; the job cycle over plain HTTP", async () => {
+    const who = await g.user('owslib', 'scientific');
     const script = `
-import json, sys
+import json, sys, time
+import requests
 from owslib.ogcapi.processes import Processes
-p = Processes(sys.argv[1])
+url, key = sys.argv[1], sys.argv[2]
+p = Processes(url)
 api = p.api()
-print(json.dumps({
+out = {
   "openapi": api["openapi"],
   "paths": len(api["paths"]),
   "conformance": p.conformance()["conformsTo"],
   "processes": [x["id"] for x in p.processes()["processes"]],
   "echo": sorted(p.process("echo")["inputs"].keys()),
-}))
+}
+# The execution / status / results / dismiss cycle, as the standard describes it over HTTP.
+auth = {"Authorization": "token " + key}
+r = requests.post(url + "/processes/echo/execution", json={"inputs": {"message": "owslib"}}, headers={**auth, "Prefer": "respond-async"})
+out["submit"] = [r.status_code, r.headers.get("Preference-Applied"), r.headers["Location"] == url + "/jobs/" + r.json()["jobID"]]
+job = r.headers["Location"]
+for _ in range(300):
+    status = requests.get(job, headers=auth).json()
+    if status["status"] in ("successful", "failed", "dismissed"):
+        break
+    time.sleep(0.1)
+out["status"] = status["status"]
+results = [l["href"] for l in status["links"] if l["rel"] == "http://www.opengis.net/def/rel/ogc/1.0/results"][0]
+out["results"] = requests.get(results, headers=auth).json()
+slow = requests.post(url + "/processes/echo/execution", json={"inputs": {"message": "x", "seconds": 60}}, headers={**auth, "Prefer": "respond-async"}).headers["Location"]
+d = requests.delete(slow, headers=auth)
+out["dismiss"] = [d.status_code, d.json()["status"], requests.get(slow, headers=auth).json()["status"]]
+print(json.dumps(out))
 `;
     // Asynchronously: the gateway answering OWSLib runs in this process.
-    const r = await promisify(execFile)('/usr/bin/python3', ['-c', script, g.url], { encoding: 'utf8', timeout: 60_000 });
+    const r = await promisify(execFile)('/usr/bin/python3', ['-c', script, g.url, who.key], { encoding: 'utf8', timeout: 120_000 });
     const out = JSON.parse(r.stdout);
     expect(out.conformance).toContain('http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/core');
     expect(out.processes).toEqual(expect.arrayContaining(['echo', 'ingest', 'notebook-run', 'reach-discharge', 'subset', 'timeseries-export']));
     expect(out.echo).toEqual(['fail', 'message', 'seconds']);
     expect(out.openapi).toBe('3.0.3');
     expect(out.paths).toBeGreaterThan(25);
+    expect(out.submit).toEqual([201, 'respond-async', true]);
+    expect(out.status).toBe('successful');
+    expect(out.results).toEqual({ message: 'owslib' });
+    expect(out.dismiss).toEqual([200, 'dismissed', 'dismissed']);
   });
 });
