@@ -1,7 +1,24 @@
+import { execFile } from 'node:child_process';
 import { unzipSync } from 'fflate';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REACHES_PASS_51, REACH_548, call, startGateway, type TestGateway } from '../helpers.js';
+import { LAKE_GREENLAND, REACHES_PASS_51, REACH_548, call, sample, startGateway, type TestGateway } from '../helpers.js';
+
+const LAKE_NA = sample('swot/lakesp/SWOT_L2_HR_LakeSP_Prior_1_1001_NA_20220402T112019_20220402T112339_Dx0000_01.zip');
+const NODES_51 = sample('swot/riversp/SWOT_L2_HR_RiverSP_Node_1_51_NA_20100816T184024_20100816T184031_PGA2_03.zip');
+
+/** Hydrocron's answer for one granule, computed by Debian's Python, GDAL and Shapely (test/python/hydrocron_reference.py). */
+async function reference(
+  zip: string,
+  idField: string
+): Promise<{ fields: string[]; records: Record<string, Record<string, string>[]>; wkt: Record<string, string>; points: Record<string, number[]> }> {
+  const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../python/hydrocron_reference.py');
+  const r = await promisify(execFile)('/usr/bin/python3', [script, zip, idField], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20, timeout: 120_000 });
+  return JSON.parse(r.stdout);
+}
 
 /** The raw DBF text of the real granule, read here independently of the gateway's readers. */
 function rawDbf(zip: string): { fields: string[]; rows: Record<string, string>[] } {
@@ -35,8 +52,8 @@ const WINDOW = 'start_time=2023-06-10T00:00:00Z&end_time=2023-06-11T00:00:00Z';
 describe('GET /hydrocron/v1/timeseries (Hydrocron drop-in)', () => {
   let g: TestGateway;
   beforeAll(async () => {
-    g = await startGateway();
-    for (const f of [REACH_548, ...REACHES_PASS_51]) expect((await g.ingest(f)).ok).toBe(true);
+    g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0' } });
+    for (const f of [REACH_548, ...REACHES_PASS_51, LAKE_GREENLAND, LAKE_NA, NODES_51]) expect((await g.ingest(f)).ok).toBe(true);
   });
   afterAll(async () => g?.stop());
 
@@ -114,12 +131,115 @@ describe('GET /hydrocron/v1/timeseries (Hydrocron drop-in)', () => {
     expect(wse).toEqual(sources);
   });
 
+  it('byte for byte: every field of every record as Hydrocron prints it (types and fills of each granule), WKT geometry, lake centroids', async () => {
+    const granules = [
+      { zip: REACH_548, feature: 'Reach', id: 'reach_id' },
+      { zip: REACHES_PASS_51[0]!, feature: 'Reach', id: 'reach_id' },
+      { zip: NODES_51, feature: 'Node', id: 'node_id' },
+      { zip: LAKE_GREENLAND, feature: 'PriorLake', id: 'lake_id' },
+      { zip: LAKE_NA, feature: 'PriorLake', id: 'lake_id' }
+    ];
+    const counts: Record<string, { records: number; values: number; different: string[] }> = {};
+    for (const { zip, feature, id } of granules) {
+      const ref = await reference(zip, id);
+      const granule = path.basename(zip);
+      const [, cycle, pass] = /_(\d+)_(\d+)_[A-Z]{2}_\d{8}T/.exec(granule)!;
+      // Every record, but for the 5389 lakes of Greenland: the first 250 with a shape and a spread of the others.
+      let ids = Object.keys(ref.records);
+      if (feature === 'PriorLake' && ids.length > 400) {
+        const shaped = ids.filter((k) => ref.points[k]![0] !== -20.455824);
+        ids = [...shaped.slice(0, 250), ...ids.filter((_, i) => i % 50 === 0)];
+      }
+      const c = (counts[granule] = { records: 0, values: 0, different: [] as string[] });
+      const fields = [...ref.fields, 'geometry', 'cycle_id', 'pass_id', 'granuleUR'];
+      for (const key of [...new Set(ids)]) {
+        const q = `feature=${feature}&feature_id=${key}&start_time=2000-01-01T00:00:00Z&end_time=2030-01-01T00:00:00Z&fields=${fields.join(',')}`;
+        const r = await fetch(`${g.url}/hydrocron/v1/timeseries?${q}`, { headers: { Accept: 'text/csv' } });
+        expect(r.status, key).toBe(200);
+        const [header, ...lines] = parseCsv(await r.text());
+        const rows = lines.map((l) => Object.fromEntries(header!.map((h, i) => [h, l[i]!]))).filter((l) => l['granuleUR'] === granule);
+        expect(rows.length, `${key} in ${granule}`).toBe(ref.records[key]!.length);
+        c.records += rows.length;
+        // Records of one feature in one granule (a repeated node id) compare as a set.
+        const text = (r: Record<string, string>) =>
+          JSON.stringify(
+            Object.keys(r)
+              .sort()
+              .map((f) => [f, r[f]])
+          );
+        const expectedRows = ref.records[key]!.map((r) => {
+          const e: Record<string, string> = { ...r, cycle_id: cycle!, pass_id: pass! };
+          if (feature !== 'PriorLake') e['geometry'] = ref.wkt[key]!;
+          return e;
+        });
+        const got = rows.map((r) => Object.fromEntries(Object.keys(expectedRows[0]!).map((f) => [f, r[f]!])));
+        const want = expectedRows.map(text).sort();
+        const have = got.map(text).sort();
+        want.forEach((w, i) => {
+          const [a, b] = [JSON.parse(w) as [string, string][], JSON.parse(have[i]!) as [string, string][]];
+          a.forEach(([f, v], j) => {
+            c.values++;
+            if (b[j]![1] !== v) c.different.push(`${key}.${f}: ${v} ≠ ${b[j]![1]}`);
+          });
+        });
+        if (feature === 'PriorLake') {
+          const geo = await call(`${g.url}/hydrocron/v1/timeseries?${q.replace(/&fields=[^&]+/, '&fields=lake_id,granuleUR')}&output=geojson`);
+          const f = geo.body.results.geojson.features.find((x: any) => x.properties.granuleUR === granule);
+          c.values++;
+          if (JSON.stringify(f.geometry) !== JSON.stringify({ type: 'Point', coordinates: ref.points[key] }))
+            c.different.push(`${key}.point: ${ref.points[key]} ≠ ${f.geometry.coordinates}`);
+        }
+      }
+    }
+    for (const [granule, c] of Object.entries(counts)) {
+      expect(c.different.slice(0, 10), granule).toEqual([]);
+      expect(c.records).toBeGreaterThan(0);
+    }
+    expect(Object.values(counts).reduce((n, c) => n + c.values, 0)).toBeGreaterThan(50_000);
+  }, 300_000);
+
+  it("Hydrocron's details: error envelope, Accept with output, unpadded times, collection names, compact units as lists", async () => {
+    const base = `${g.url}/hydrocron/v1/timeseries`;
+    const id = observed['reach_id'];
+    const bad = await call(`${base}?feature=Reach&feature_id=${id}&${WINDOW}&fields=wse,nonsense`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toBe(`400: ${bad.body.detail}`);
+    const both = await call(`${base}?feature=Reach&feature_id=${id}&${WINDOW}&fields=wse&output=geojson`, { headers: { Accept: 'application/geo+json' } });
+    expect(both.status).toBe(400);
+    expect(both.body.error).toMatch(/^400: the output parameter/);
+    const unsupported = await call(`${base}?feature=Reach&feature_id=${id}&${WINDOW}&fields=wse`, { headers: { Accept: 'application/xml' } });
+    expect(unsupported.body.error).toMatch(/^415: /);
+    const padded = await call(`${base}?feature=Reach&feature_id=${id}&${WINDOW}&fields=reach_id,wse&output=csv`);
+    const unpadded = await call(`${base}?feature=Reach&feature_id=${id}&start_time=2023-6-10T0:0:0Z&end_time=2023-6-11T0:0:0Z&fields=reach_id,wse&output=csv`);
+    expect(unpadded.status).toBe(200);
+    expect(unpadded.body.results.csv).toBe(padded.body.results.csv);
+    expect((await call(`${base}?feature=Reach&feature_id=${id}&start_time=2023-2-30T0:0:0Z&end_time=2023-6-11T0:0:0Z&fields=wse`)).body.error).toMatch(
+      /400: start_time .* not a valid date/
+    );
+    // Collection names select by the product version the records carry, and must hold the feature type.
+    const v20 = await call(
+      `${base}?feature=Reach&feature_id=${id}&${WINDOW}&fields=reach_id,collection_version&output=csv&collection_name=SWOT_L2_HR_RiverSP_reach_2.0`
+    );
+    expect(v20.body.results.csv.trim().split('\n')[1]).toBe(`${id},2.0`);
+    const vD = await call(`${base}?feature=Reach&feature_id=${id}&${WINDOW}&fields=wse&collection_name=SWOT_L2_HR_RiverSP_D`);
+    expect(vD.body.error).toMatch(/^400: Results with the specified Feature ID/);
+    const lakeName = await call(`${base}?feature=Reach&feature_id=${id}&${WINDOW}&fields=wse&collection_name=SWOT_L2_HR_LakeSP_prior_2.0`);
+    expect(lakeName.body.error).toBe('400: collection_name SWOT_L2_HR_LakeSP_prior_2.0 holds no Reach features');
+    const compact = await call(`${base}?feature=Reach&feature_id=74269900011&start_time=2010-01-01T00:00:00Z&end_time=2011-01-01T00:00:00Z&fields=wse,width`, {
+      headers: { Accept: 'application/geo+json' }
+    });
+    const props = compact.body.features[0].properties;
+    expect(props.wse).toHaveLength(3);
+    expect(props.wse_units).toEqual(['m', 'm', 'm']);
+  });
+
   it('bad input: 400 in the one error shape; unsupported Accept: 415', async () => {
     const base = `${g.url}/hydrocron/v1/timeseries`;
     const bad = async (qs: string, detail: RegExp) => {
       const r = await call(`${base}?${qs}`);
       expect(r.status).toBe(400);
       expect(r.body).toMatchObject({ status: 400, title: 'Bad Request' });
+      expect(r.body.error).toBe(`400: ${r.body.detail}`); // Hydrocron's envelope, beside the OGC fields
       expect(r.body.detail).toMatch(detail);
     };
     await bad(`feature=Reach&feature_id=71224100203&${WINDOW}&fields=wse,nonsense`, /unknown field\(s\) for Reach: nonsense/);
@@ -136,3 +256,32 @@ describe('GET /hydrocron/v1/timeseries (Hydrocron drop-in)', () => {
     expect(r.body.status).toBe(415);
   });
 });
+
+/** A CSV parser for the answers (RFC 4180 quoting: WKT cells hold commas). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (ch === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += ch;
+  }
+  if (cell !== '' || row.length) rows.push([...row, cell]);
+  return rows;
+}

@@ -1,34 +1,43 @@
 import { Router, type Request, type Response } from 'express';
-import { ErrorTypes, inDateRange } from '@hysope/api';
+import { ErrorTypes, inDateRange, type Geometry } from '@hysope/api';
 import { ValidationError } from '../errors.js';
-import { asyncHandler, sendException } from '../http/errors.js';
+import { asyncHandler, exceptionBody } from '../http/errors.js';
+import { parseGranuleName } from '../formats/granule-name.js';
+import { toWkt } from '../formats/wkt.js';
 import { csvCell } from '../http/stream.js';
 import { hydrocronText } from './python-format.js';
 import type { Observation, TimeseriesService } from './timeseries.js';
 import { FEATURES, type FeatureType } from './timeseries-store.js';
 
-/** Collection names Hydrocron accepts, and the CRID product version each one means. */
-const COLLECTIONS: Record<string, string> = {
-  SWOT_L2_HR_RiverSP_D: 'D',
-  SWOT_L2_HR_RiverSP_reach_D: 'D',
-  SWOT_L2_HR_RiverSP_node_D: 'D',
-  SWOT_L2_HR_LakeSP_D: 'D',
-  SWOT_L2_HR_LakeSP_prior_D: 'D',
-  'SWOT_L2_HR_RiverSP_2.0': 'C',
-  'SWOT_L2_HR_RiverSP_reach_2.0': 'C',
-  'SWOT_L2_HR_RiverSP_node_2.0': 'C',
-  'SWOT_L2_HR_LakeSP_2.0': 'C',
-  'SWOT_L2_HR_LakeSP_prior_2.0': 'C'
-};
+/**
+ * Collection names Hydrocron accepts: the feature types each holds, and its product version — the same value as
+ * the `collection_version` the records carry (CRID version letter D: `D`, else `2.0`), so a filter by name and
+ * the records' own field always agree.
+ */
+const COLLECTIONS: Record<string, { features: FeatureType[]; version: string }> = {};
+for (const version of ['D', '2.0']) {
+  COLLECTIONS[`SWOT_L2_HR_RiverSP_${version}`] = { features: ['Reach', 'Node'], version };
+  COLLECTIONS[`SWOT_L2_HR_RiverSP_reach_${version}`] = { features: ['Reach'], version };
+  COLLECTIONS[`SWOT_L2_HR_RiverSP_node_${version}`] = { features: ['Node'], version };
+  COLLECTIONS[`SWOT_L2_HR_LakeSP_${version}`] = { features: ['PriorLake'], version };
+  COLLECTIONS[`SWOT_L2_HR_LakeSP_prior_${version}`] = { features: ['PriorLake'], version };
+}
 
-const TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(Z|[+-]\d{2}:?\d{2})$/;
+/** Hydrocron reads times with Python's strptime: fields may be unpadded (`2023-6-4T0:0:0Z`). */
+const TIME = /^(\d{4})-(\d{1,2})-(\d{1,2})T(\d{1,2}):(\d{1,2}):(\d{1,2})(Z|[+-]\d{2}:?\d{2})$/;
 
 /** Parses Hydrocron's time parameters (`Z` or a UTC offset; a `+` that arrived unencoded reads as a space). */
 function parseTime(name: string, raw: unknown): string {
   if (typeof raw !== 'string' || raw === '') throw new ValidationError(`${name} is required (YYYY-MM-DDTHH:MM:SSZ)`);
   const text = raw.replace(/ (\d{2}:?\d{2})$/, '+$1');
   const m = TIME.exec(text);
-  const ms = m ? Date.parse(`${m[1]}${m[2] === 'Z' ? 'Z' : m[2]!.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2')}`) : NaN;
+  const two = (v: string) => v.padStart(2, '0');
+  const offset = (z: string) => (z === 'Z' ? 'Z' : z.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2'));
+  const iso = m ? `${m[1]}-${two(m[2]!)}-${two(m[3]!)}T${two(m[4]!)}:${two(m[5]!)}:${two(m[6]!)}${offset(m[7]!)}` : '';
+  const ms = m ? Date.parse(iso) : NaN;
+  // Date.parse rolls 2023-02-30 over to March: refuse what strptime refuses.
+  if (m && !Number.isNaN(ms) && new Date(Date.parse(`${iso.slice(0, 10)}T00:00:00Z`)).toISOString().slice(0, 10) !== iso.slice(0, 10))
+    throw new ValidationError(`${name} "${raw}" is not a valid date`);
   if (Number.isNaN(ms)) throw new ValidationError(`${name} "${raw}" is not YYYY-MM-DDTHH:MM:SSZ (or with a ±HH:MM offset)`);
   if (!inDateRange(ms)) throw new ValidationError(`${name} "${raw}" is outside years 0001-9999`);
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -65,7 +74,9 @@ function parseParams(q: Record<string, unknown>): Parsed {
   const compact = q['compact'];
   if (compact !== undefined && compact !== 'true' && compact !== 'false') throw new ValidationError(`compact must be true or false, got "${compact}"`);
   const name = q['collection_name'];
-  if (name !== undefined && !(String(name) in COLLECTIONS)) throw new ValidationError(`collection_name must be one of ${Object.keys(COLLECTIONS).join(', ')}`);
+  const collection = name === undefined ? undefined : Object.hasOwn(COLLECTIONS, String(name)) ? COLLECTIONS[String(name)] : undefined;
+  if (name !== undefined && !collection) throw new ValidationError(`collection_name must be one of ${Object.keys(COLLECTIONS).join(', ')}`);
+  if (collection && !collection.features.includes(feature)) throw new ValidationError(`collection_name ${String(name)} holds no ${feature} features`);
   return {
     feature,
     featureId,
@@ -74,7 +85,7 @@ function parseParams(q: Record<string, unknown>): Parsed {
     fields,
     output: output as Parsed['output'],
     compact: compact === undefined ? undefined : compact === 'true',
-    versions: name === undefined ? undefined : [COLLECTIONS[String(name)]!]
+    versions: collection ? [collection.version] : undefined
   };
 }
 
@@ -102,16 +113,13 @@ export function hydrocronRoutes(series: TimeseriesService, visible: (res: Respon
     asyncHandler(async (req: Request, res: Response) => {
       const t0 = performance.now();
       const shape = negotiate(req.get('accept'));
-      if (!shape)
-        return sendException(
-          res,
-          415,
-          ErrorTypes.unsupportedMediaType,
-          'Unsupported Media Type',
-          `Accept must be application/json, text/csv or application/geo+json, got "${req.get('accept')}"`,
-          req.originalUrl
-        );
+      if (!shape) return hydrocronError(res, 415, `Accept must be application/json, text/csv or application/geo+json, got "${req.get('accept')}"`);
       const p = parseParams(req.query as Record<string, unknown>);
+      // The body's format comes from Accept, or from `output` inside the JSON envelope: not from both.
+      if (shape !== 'envelope' && p.output !== undefined)
+        throw new ValidationError(
+          `the output parameter (${p.output}) goes with Accept: application/json; Accept: ${shape === 'csv' ? 'text/csv' : 'application/geo+json'} already chooses the format`
+        );
       // A feature type whose collection the caller may not see has no observations for them.
       if (!(await visible(res, FEATURES[p.feature].collection)))
         throw new ValidationError(`Results with the specified Feature ID ${p.featureId} were not found`);
@@ -120,33 +128,52 @@ export function hydrocronRoutes(series: TimeseriesService, visible: (res: Respon
         ids: [p.featureId],
         start: p.start,
         end: p.end,
-        fields: p.fields,
+        fields: p.fields.filter((f) => f !== 'geometry'),
         versions: p.versions,
         times: 'hydrocron'
       });
       if (rows.length === 0) throw new ValidationError(`Results with the specified Feature ID ${p.featureId} were not found`);
       const meta = await series.fields(p.feature);
       const unitFields = p.fields.filter((f) => meta.get(f)?.units);
-      const text = (o: Observation, f: string) => hydrocronText(o.values[f], meta.get(f)!.type, meta.get(f)!.fill);
+      const shapeOf = (o: Observation) => hydrocronGeometry(p.feature, o.geometry);
+      const wkt = (o: Observation) => {
+        const g = shapeOf(o);
+        return g ? toWkt(g) : '';
+      };
+      const text = (o: Observation, f: string): string => {
+        if (f === 'geometry') return wkt(o);
+        const name = (f === 'cycle_id' || f === 'pass_id') && o.granule ? parseGranuleName(o.granule) : null;
+        if (name) return f === 'cycle_id' ? name.cycleText : name.passText;
+        const m = meta.get(f)!;
+        const own = <T>(r: Record<string, T> | undefined) => (r && Object.hasOwn(r, f) ? r[f] : undefined);
+        const value = o.values[f];
+        if (value === null || value === undefined) {
+          const fill = own(o.source?.fills);
+          if (fill !== undefined) return fill;
+        }
+        return hydrocronText(value, own(o.source?.types) ?? m.type, m.fill);
+      };
       const csv = () => {
         const header = [...p.fields, ...unitFields.map((f) => `${f}_units`)].join(',');
         const lines = rows.map((o) => [...p.fields.map((f) => csvCell(text(o, f))), ...unitFields.map((f) => csvCell(meta.get(f)!.units!))].join(','));
         return `${header}\n${lines.join('\n')}\n`;
       };
+      const propertyFields = p.fields.filter((f) => f !== 'geometry');
       const geojson = (compact: boolean) => {
         if (compact) {
           const properties: Record<string, unknown> = {};
-          for (const f of p.fields) properties[f] = rows.map((o) => text(o, f));
-          for (const f of unitFields) properties[`${f}_units`] = meta.get(f)!.units;
-          return { type: 'FeatureCollection', features: [{ id: '0', type: 'Feature', properties, geometry: rows.find((o) => o.geometry)?.geometry ?? null }] };
+          for (const f of propertyFields) properties[f] = rows.map((o) => text(o, f));
+          for (const f of unitFields) properties[`${f}_units`] = rows.map(() => meta.get(f)!.units);
+          const first = rows.find((o) => o.geometry) ?? rows[0]!;
+          return { type: 'FeatureCollection', features: [{ id: '0', type: 'Feature', properties, geometry: shapeOf(first) }] };
         }
         return {
           type: 'FeatureCollection',
           features: rows.map((o, i) => {
             const properties: Record<string, string> = {};
-            for (const f of p.fields) properties[f] = text(o, f);
+            for (const f of propertyFields) properties[f] = text(o, f);
             for (const f of unitFields) properties[`${f}_units`] = meta.get(f)!.units!;
-            return { id: String(i), type: 'Feature', properties, geometry: o.geometry };
+            return { id: String(i), type: 'Feature', properties, geometry: shapeOf(o) };
           })
         };
       };
@@ -161,5 +188,57 @@ export function hydrocronRoutes(series: TimeseriesService, visible: (res: Respon
       });
     })
   );
+  // Hydrocron's error envelope ({"error": "400: ..."}), beside the fields of our one exception shape.
+  r.use((error: unknown, req: Request, res: Response, next: (e?: unknown) => void) => {
+    if (error instanceof ValidationError) return hydrocronError(res, 400, error.message);
+    next(error);
+  });
   return r;
+}
+
+/** An error as Hydrocron writes it (`{"error": "<status>: <message>"}`), in the gateway's exception shape too. */
+function hydrocronError(res: Response, status: number, detail: string): void {
+  const title = status === 415 ? 'Unsupported Media Type' : status === 400 ? 'Bad Request' : 'Error';
+  const type = status === 415 ? ErrorTypes.unsupportedMediaType : status === 400 ? ErrorTypes.validation : ErrorTypes.internal;
+  res.status(status).json({ error: `${status}: ${detail}`, ...exceptionBody(status, type, title, detail, res.req.originalUrl) });
+}
+
+/** Hydrocron's fixed polygon for a lake observed without a shape; its centroid is (-20.455824, -25.566242). */
+const LAKE_FILL_POINT: Geometry = { type: 'Point', coordinates: [-20.455824, -25.566242] };
+
+/** Coordinates as Hydrocron stores them: rounded to 6 decimals. */
+function round6(g: Geometry): Geometry {
+  const r = (c: unknown): unknown =>
+    typeof (c as number[])[0] === 'number' ? (c as number[]).map((x) => Math.round(x * 1e6) / 1e6 + 0) : (c as unknown[]).map(r);
+  return { ...g, coordinates: r(g.coordinates) } as Geometry;
+}
+
+/** The geometry Hydrocron gives a record: reaches and nodes their shapes; a lake the centroid of its observed polygon. */
+function hydrocronGeometry(feature: FeatureType, g: Geometry | null): Geometry | null {
+  if (feature !== 'PriorLake') return g ? round6(g) : null;
+  const c = g && (g.type === 'Polygon' || g.type === 'MultiPolygon') ? centroid(g) : null;
+  return c ? round6({ type: 'Point', coordinates: c }) : LAKE_FILL_POINT;
+}
+
+/** Area-weighted centroid of a (multi)polygon, planar in lon/lat as Shapely computes it; null for an empty or flat one. */
+export function centroid(g: Extract<Geometry, { type: 'Polygon' | 'MultiPolygon' }>): [number, number] | null {
+  let area = 0,
+    cx = 0,
+    cy = 0;
+  for (const polygon of g.type === 'Polygon' ? [g.coordinates] : g.coordinates) {
+    for (const ring of polygon) {
+      // Holes wind the other way in GeoJSON and shapefiles alike: their signed areas subtract.
+      const [x0, y0] = ring[0] ?? [0, 0];
+      for (let i = 0; i + 1 < ring.length; i++) {
+        const [ax, ay] = [ring[i]![0]! - x0!, ring[i]![1]! - y0!];
+        const [bx, by] = [ring[i + 1]![0]! - x0!, ring[i + 1]![1]! - y0!];
+        const cross = ax * by - bx * ay;
+        area += cross;
+        cx += (ax + bx) * cross + 3 * x0! * cross;
+        cy += (ay + by) * cross + 3 * y0! * cross;
+      }
+    }
+  }
+  if (area === 0 || !Number.isFinite(area)) return null;
+  return [cx / (3 * area), cy / (3 * area)];
 }

@@ -5,6 +5,7 @@ import { writeParquetTable } from '../formats/geoparquet.js';
 import { parseGranuleName, type Product } from '../formats/index.js';
 import { takeVector } from '../formats/take.js';
 import type { Queryable } from '../store/database.js';
+import { hydrocronText } from './python-format.js';
 
 /** Hydrocron's feature types and where their observations come from. */
 export type FeatureType = 'Reach' | 'Node' | 'PriorLake';
@@ -34,6 +35,25 @@ export const ADDED_FIELDS = [
   'sword_version',
   'PLD_version'
 ];
+
+/**
+ * Internal column of the store: how one granule's source typed each field and wrote its fill values (JSON
+ * {@link GranuleSource}). Not a field users ask for: the drop-in prints each record as its own granule would.
+ */
+export const SOURCE_COLUMN = 'hysope_source';
+
+/** A granule's field types and fill values as printed (`-9999` in an integer column, `-999999999999.0` in a float one). */
+export interface GranuleSource {
+  types: Record<string, FieldType>;
+  fills: Record<string, string>;
+}
+
+/** A store field's type, from its Arrow type. */
+export type FieldType = 'int' | 'float' | 'time' | 'text';
+export function fieldType(arrowType: unknown): FieldType {
+  const t = String(arrowType);
+  return /Int/.test(t) ? 'int' : /Float/.test(t) ? 'float' : /Timestamp/.test(t) ? 'time' : 'text';
+}
 
 /** The feature type of a product, or null when it has no per-feature time series. */
 export function featureTypeOf(product: Product): FeatureType | null {
@@ -90,6 +110,16 @@ export function timeseriesTable(product: Product, feature: FeatureType, ingestTi
   columns['PLD_version'] = constant(feature === 'PriorLake' && typeof prior === 'string' ? prior : null);
   columns['granuleUR'] = constant(path.basename(product.source.path));
   columns['ingest_time'] = constant(iso(ingestTime));
+  // This granule's own types and fills (an internal column): the drop-in prints each record as its granule wrote it.
+  const source: GranuleSource = { types: {}, fills: {} };
+  for (const f of product.table.schema.fields) {
+    if (f.name === 'geometry') continue;
+    const type = fieldType(f.type);
+    source.types[f.name] = type;
+    const fill = product.fields[f.name]?.fill;
+    if (fill !== undefined) source.fills[f.name] = hydrocronText(null, type, fill);
+  }
+  columns[SOURCE_COLUMN] = constant(JSON.stringify(source));
   return new Table(columns);
 }
 
@@ -107,11 +137,16 @@ export async function registerFields(tx: Queryable, feature: FeatureType, produc
   for (const f of product.table.schema.fields) {
     if (f.name === 'geometry') continue;
     const info = product.fields[f.name] ?? {};
-    const type = /Int/.test(String(f.type)) ? 'int' : /Float/.test(String(f.type)) ? 'float' : /Timestamp/.test(String(f.type)) ? 'time' : 'text';
+    const type = fieldType(f.type);
     await tx.query(
       `insert into timeseries_fields (feature, field, type, units, fill) values ($1, $2, $3, $4, $5)
        on conflict (feature, field) do update set type = excluded.type, units = coalesce(excluded.units, timeseries_fields.units), fill = coalesce(excluded.fill, timeseries_fields.fill)`,
       [feature, f.name, type, info.units ?? null, info.fill ?? null]
     );
   }
+  // Known to the store (so queries may read it where files have it), hidden from the fields users see.
+  await tx.query(`insert into timeseries_fields (feature, field, type) values ($1, $2, 'text') on conflict (feature, field) do nothing`, [
+    feature,
+    SOURCE_COLUMN
+  ]);
 }

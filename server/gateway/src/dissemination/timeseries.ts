@@ -6,7 +6,7 @@ import { ValidationError } from '../errors.js';
 import { fromWkb, geometryBBox } from '../formats/wkb.js';
 import { intersects } from '../catalog/spatial.js';
 import type { Database } from '../store/database.js';
-import { ADDED_FIELDS, CONTINENT_OF_DIGIT, FEATURES, type FeatureType } from './timeseries-store.js';
+import { ADDED_FIELDS, CONTINENT_OF_DIGIT, FEATURES, SOURCE_COLUMN, type FeatureType, type GranuleSource } from './timeseries-store.js';
 
 /** What the store knows of one field. */
 export interface FieldMeta {
@@ -19,6 +19,9 @@ export interface FieldMeta {
 export interface Observation {
   values: Record<string, unknown>;
   geometry: Geometry | null;
+  /** Drop-in reads only: the record's granule file name, and how its granule typed fields and wrote fills. */
+  granule?: string | null;
+  source?: GranuleSource | null;
 }
 
 /** Quality field of each feature type (0 good, 1 suspect, 2 degraded, 3 bad). */
@@ -37,7 +40,7 @@ export interface SeriesQuery {
   start?: string;
   end?: string;
   fields: string[];
-  /** Only these CRID product versions (e.g. 'D', 'C'); all when absent. */
+  /** Only these product versions (`collection_version`: 'D', '2.0'); all when absent. */
   versions?: string[];
   /** good: quality 0; suspect: 0 or 1; all: no filter. */
   quality?: 'good' | 'suspect' | 'all';
@@ -55,6 +58,8 @@ export interface SeriesQuery {
  */
 export class TimeseriesService {
   private pool: Promise<DuckDBConnection[]> | null = null;
+  /** Whether the store has files with the per-granule source column, by feature type (learnt with its fields). */
+  private readonly hasSource = new Map<FeatureType, boolean>();
   private next = 0;
 
   constructor(
@@ -89,7 +94,11 @@ export class TimeseriesService {
       'select field, type, units, fill from timeseries_fields where feature = $1',
       [feature]
     );
-    const map = new Map(rows.map((r) => [r.field, { type: r.type, units: r.units, fill: r.fill }]));
+    const map = new Map(rows.filter((r) => r.field !== SOURCE_COLUMN).map((r) => [r.field, { type: r.type, units: r.units, fill: r.fill }]));
+    this.hasSource.set(
+      feature,
+      rows.some((r) => r.field === SOURCE_COLUMN)
+    );
     for (const f of ADDED_FIELDS) map.set(f, { type: f === 'cycle_id' || f === 'pass_id' ? 'int' : 'text', units: null, fill: null });
     return map;
   }
@@ -131,7 +140,7 @@ export class TimeseriesService {
     if (q.bbox) where.push(`p_lon between ${p(q.bbox[0])} and ${p(q.bbox[2])} and p_lat between ${p(q.bbox[1])} and ${p(q.bbox[3])}`);
     if (q.start) where.push(`range_start_time >= ${p(q.start)}`);
     if (q.end) where.push(`range_start_time <= ${p(q.end)}`);
-    if (q.versions?.length) where.push(`substr(crid, 3, 1) in (${q.versions.map((v) => p(v)).join(', ')})`);
+    if (q.versions?.length) where.push(`collection_version in (${q.versions.map((v) => p(v)).join(', ')})`);
     const quality = QUALITY_FIELD[q.feature];
     if (q.quality === 'good') where.push(`"${quality}" = 0`);
     if (q.quality === 'suspect') where.push(`"${quality}" <= 1`);
@@ -141,7 +150,10 @@ export class TimeseriesService {
       // NOTE: version letters and numbers order CRIDs (PIA1 < PIB0 < PIC0 < PIC2); the counter is in granuleUR.
       from = `(select * from ${from} qualify row_number() over (partition by "${idField}", cycle_id, pass_id order by substr(crid, 3) desc, granuleUR desc) = 1)`;
     }
-    const columns = [...select, ...(q.withGeometry ? ['geometry as "__geometry"'] : [])];
+    // The drop-in also reads each record's granule and fills (files written before the fills column give nulls).
+    const internal =
+      q.times === 'hydrocron' ? [`granuleUR as "__granule"`, this.hasSource.get(q.feature) ? `${SOURCE_COLUMN} as "__source"` : `null as "__source"`] : [];
+    const columns = [...select, ...internal, ...(q.withGeometry ? ['geometry as "__geometry"'] : [])];
     return {
       sql: `select ${columns.join(', ')} from ${from} ${where.length ? `where ${where.join(' and ')}` : ''} order by "${idField}", range_start_time, crid`,
       params
@@ -194,7 +206,13 @@ export class TimeseriesService {
 }
 
 function toObservation(row: Record<string, unknown>): Observation {
-  const { __geometry, ...values } = row;
+  const { __geometry, __granule, __source, ...values } = row;
   const wkb = __geometry as Uint8Array | null | undefined;
-  return { values, geometry: wkb ? fromWkb(new Uint8Array(wkb)) : null };
+  return {
+    values,
+    geometry: wkb ? fromWkb(new Uint8Array(wkb)) : null,
+    ...(__granule !== undefined
+      ? { granule: __granule as string | null, source: typeof __source === 'string' ? (JSON.parse(__source) as GranuleSource) : null }
+      : {})
+  };
 }

@@ -12,6 +12,9 @@ export interface SwotGranuleName {
   fileId: string;
   cycle: number;
   pass: number;
+  /** Cycle and pass as the name writes them (`548`, `011`: zero padding kept, as Hydrocron prints them). */
+  cycleText: string;
+  passText: string;
   /** Continent code (RiverSP/LakeSP: NA, EU, ...; LakeSP Prior 018_100 style: continent id from the basin). */
   continent: string | null;
   /** Tile (PIXC: `067L`, old layout `43N-R`). */
@@ -58,6 +61,8 @@ export function parseGranuleName(fileName: string): SwotGranuleName | null {
     fileId: fileId ?? '',
     cycle: Number(cycle),
     pass: Number(pass),
+    cycleText: cycle!,
+    passText: pass!,
     continent: isTile ? null : third!,
     tile: isTile ? third! : null,
     swathSide: side,

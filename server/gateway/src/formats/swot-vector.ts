@@ -58,20 +58,36 @@ function collectionOf(fileId: string, shortName: string): CollectionId | null {
   return null;
 }
 
-function attributeVector(field: DbfField, raw: string[], xml: ShpXml | null): Vector {
+/**
+ * One DBF column as an Arrow vector (fill values as nulls), and the fill value as this granule writes it (its raw
+ * text, the first one met; the .shp.xml's when none is met), for answers that must print fills as the source does.
+ */
+function attributeVector(field: DbfField, raw: string[], xml: ShpXml | null): [Vector, string | undefined] {
   const own = xml?.attributes[field.name]?.fill_value;
   const ownFill = own !== undefined && own !== '' ? Number(own) : NaN;
   const isFill = (v: number) => GENERIC_FILLS.has(v) || v === ownFill;
-  if (field.name === 'time_str') {
-    // Text in current products ("2023-06-10T19:33:40Z"), a numeric fill in early ones.
-    return timestampVector(raw.map((t) => (TEXT_FILLS.has(t) || /^-?\d+$/.test(t) ? null : Date.parse(t.endsWith('Z') ? t : `${t}Z`))));
+  let seen: string | undefined;
+  const fill = <T>(t: string, value: T): T => {
+    seen ??= t;
+    return value;
+  };
+  const declared = own !== undefined && own !== '' ? own : undefined;
+  if (field.type === 'C' || field.name === 'time_str') {
+    // Text as the source writes it (time_str included: "2023-06-10T19:33:40Z", "2008-10-01" in early products); fills
+    // (no_data, an empty field, a numeric fill in early products' time_str) as nulls.
+    const isTextFill = (t: string) => TEXT_FILLS.has(t) || (field.name === 'time_str' && /^-\d+$/.test(t));
+    const vector = stringVector(raw.map((t) => (isTextFill(t) ? fill(t, null) : t)));
+    return [vector, seen ?? declared];
   }
-  if (field.type === 'C') return stringVector(raw.map((t) => (TEXT_FILLS.has(t) ? null : t)));
-  if (field.type === 'L') return stringVector(raw.map((t) => (t === '' || t === '?' ? null : t)));
-  if (field.type === 'D') return timestampVector(raw.map((t) => (t.length === 8 ? Date.UTC(+t.slice(0, 4), +t.slice(4, 6) - 1, +t.slice(6, 8)) : null)));
+  if (field.type === 'L') return [stringVector(raw.map((t) => (t === '' || t === '?' ? null : t))), declared];
+  if (field.type === 'D')
+    return [timestampVector(raw.map((t) => (t.length === 8 ? Date.UTC(+t.slice(0, 4), +t.slice(4, 6) - 1, +t.slice(6, 8)) : null))), declared];
   const numbers = raw.map((t) => (t === '' || t.startsWith('*') ? NaN : Number(t)));
+  raw.forEach((t, i) => {
+    if (seen === undefined && !Number.isNaN(numbers[i]!) && isFill(numbers[i]!)) seen = t;
+  });
   if (field.name === 'time') {
-    return timestampVector(numbers.map((s) => (Number.isNaN(s) || isFill(s) ? null : SWOT_EPOCH_MS + s * 1000)));
+    return [timestampVector(numbers.map((s) => (Number.isNaN(s) || isFill(s) ? null : SWOT_EPOCH_MS + s * 1000))), seen ?? declared];
   }
   if (field.decimals === 0 && field.length <= 9) {
     const ints = new Int32Array(numbers.length);
@@ -80,9 +96,20 @@ function attributeVector(field: DbfField, raw: string[], xml: ShpXml | null): Ve
       if (Number.isNaN(v) || isFill(v)) nulls[i] = 1;
       else ints[i] = v;
     });
-    return numericVector(ints, (_, i) => nulls[i] === 1);
+    return [numericVector(ints, (_, i) => nulls[i] === 1), seen ?? declared];
   }
-  return numericVector(Float64Array.from(numbers), isFill);
+  if (field.decimals === 0) {
+    // A wide integer column (N13.0: discharge scale factors): 64-bit, so it stays an integer column (its fill prints
+    // -999999999999, as the DBF types it, not -999999999999.0).
+    const ints = new BigInt64Array(numbers.length);
+    const nulls = new Uint8Array(numbers.length);
+    numbers.forEach((v, i) => {
+      if (Number.isNaN(v) || isFill(v) || !Number.isSafeInteger(v)) nulls[i] = 1;
+      else ints[i] = BigInt(v);
+    });
+    return [numericVector(ints, (_, i) => nulls[i] === 1), seen ?? declared];
+  }
+  return [numericVector(Float64Array.from(numbers), isFill), seen ?? declared];
 }
 
 /**
@@ -112,9 +139,10 @@ export async function readSwotVector(file: string): Promise<Product> {
   const columns: Record<string, Vector> = {};
   const fields: Record<string, FieldInfo> = {};
   dbf.fields.forEach((field, i) => {
-    columns[field.name] = attributeVector(field, dbf.columns[i]!, xml);
+    const [vector, fill] = attributeVector(field, dbf.columns[i]!, xml);
+    columns[field.name] = vector;
     const meta = xml?.attributes[field.name];
-    fields[field.name] = { units: meta?.units, long_name: meta?.long_name, fill: meta?.fill_value };
+    fields[field.name] = { units: meta?.units, long_name: meta?.long_name, fill };
   });
   const types = new Set<GeometryTypeName>();
   let bbox: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
