@@ -106,8 +106,10 @@ describe('drop-in for the clients people already use (first part)', () => {
     const script = `
 import json, sys, time
 import requests
+from owslib.ogcapi.features import Features
 from owslib.ogcapi.processes import Processes
 url, key = sys.argv[1], sys.argv[2]
+features = Features(url + "/stac")
 p = Processes(url)
 api = p.api()
 out = {
@@ -116,6 +118,8 @@ out = {
   "conformance": p.conformance()["conformsTo"],
   "processes": [x["id"] for x in p.processes()["processes"]],
   "echo": sorted(p.process("echo")["inputs"].keys()),
+  "feature_collections": features.feature_collections(),
+  "reach_items": len(features.collection_items("swot-riversp-reach", limit=5)["features"]),
 }
 # The execution / status / results / dismiss cycle, as the standard describes it over HTTP.
 auth = {"Authorization": "token " + key}
@@ -142,6 +146,8 @@ print(json.dumps(out))
     expect(out.processes).toEqual(expect.arrayContaining(['echo', 'ingest', 'notebook-run', 'reach-discharge', 'subset', 'timeseries-export']));
     expect(out.echo).toEqual(['fail', 'message', 'seconds']);
     expect(out.openapi).toBe('3.0.3');
+    expect(out.feature_collections).toContain('swot-riversp-reach'); // OGC API - Features: itemType feature
+    expect(out.reach_items).toBe(1);
     expect(out.paths).toBeGreaterThan(25);
     expect(out.submit).toEqual([201, 'respond-async', true]);
     expect(out.status).toBe('successful');
