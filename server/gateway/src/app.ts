@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sweepObjectStore } from './store/sweep.js';
+import { Compactor, GRACE_MS, reconcileTimeseries } from './dissemination/timeseries-parts.js';
 import { createServer, type Server } from 'node:http';
 import express, { type Request } from 'express';
 import { pino, type Logger } from 'pino';
@@ -53,6 +54,9 @@ export interface Gateway {
   /** Counts an ingest and tells the event stream (pass as ingestFile's `observe`). */
   observeIngest(result: IngestResult): void;
   jobs: JobService;
+  /** Compacts the time-series store's buckets (after ingests, and on the watchdog's timer). */
+  compactor: Compactor;
+  series: TimeseriesService;
   metrics: Metrics;
   bus: EventBus;
   /** Tells the job service where this gateway listens (workers call it back). */
@@ -208,7 +212,30 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   );
   const seriesVisible = async (res: import('express').Response, collection: string) => (await catalog.visible(principalOf(res))).includes(collection);
   app.use('/hydrocron/v1', hydrocronRoutes(series, seriesVisible));
+  // The time-series store's buckets compacted after ingests (here, and on a timer for ingests by other processes).
+  const compactor = new Compactor(
+    db,
+    config.dataDir,
+    () => series.duck(),
+    (e) => {
+      if (e.type === 'compacted') {
+        metrics.compactions.inc({ feature: e.compaction.feature, outcome: 'ok' });
+        bus.publish('timeseries.compacted', { ...e.compaction });
+      } else {
+        metrics.compactions.inc({ feature: e.feature, outcome: 'failed' });
+        log?.error({ feature: e.feature, bucket: e.bucket, err: e.error }, 'time-series compaction failed');
+      }
+    }
+  );
+  const reconciled = await reconcileTimeseries(db, config.dataDir, () => series.duck(), config.databaseUrl ? GRACE_MS : 0);
+  if (reconciled.indexed + reconciled.removed > 0) log?.info(reconciled, 'time-series store reconciled with its index');
+  const compactionTimer = setInterval(() => {
+    void compactor.runPending().catch((error: unknown) => log?.error({ err: error }, 'time-series compaction failed'));
+    void reconcileTimeseries(db, config.dataDir, () => series.duck()).catch(() => undefined);
+  }, config.watchdogMs);
+  compactionTimer.unref();
   const observeIngest = (r: IngestResult) => {
+    if (r.ok) void compactor.runPending().catch(() => undefined);
     metrics.ingests.inc({ collection: r.ok ? r.collection : 'unknown', outcome: r.ok ? 'ok' : 'failed' });
     bus.publish(
       r.ok ? 'ingest.done' : 'ingest.failed',
@@ -300,6 +327,8 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     users,
     jobs,
     observeIngest,
+    compactor,
+    series,
     metrics,
     bus,
     config,
@@ -308,6 +337,8 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
       listenUrl = url.replace(/\/+$/, '');
     },
     close: async () => {
+      clearInterval(compactionTimer);
+      await compactor.idle();
       stopWatchdog();
       jobs.close();
       await jobs.executor.close();

@@ -5,3 +5,5 @@ export { readProduct } from './formats/index.js';
 export { writeGeoParquet } from './formats/geoparquet.js';
 export { ingestFile, expandInputs } from './catalog/ingest.js';
 export { openDatabase, type Database } from './store/database.js';
+export { Compactor, partsFor, reconcileTimeseries, BUCKET_DIGITS, COMPACT_AFTER, type Compaction } from './dissemination/timeseries-parts.js';
+export { writeTimeseries, timeseriesPath } from './dissemination/timeseries-store.js';

@@ -5,6 +5,7 @@ import { GranuleError, firstSymlink, parseGranuleName, readProduct, type Product
 import { writeGeoParquet } from '../formats/geoparquet.js';
 import { coverObservations } from '../formats/footprint.js';
 import { featureTypeOf, registerFields, timeseriesPath, writeTimeseries } from '../dissemination/timeseries-store.js';
+import { registerGranulePart } from '../dissemination/timeseries-parts.js';
 import { collectionDef } from './collections.js';
 import { placeFiles } from './placement.js';
 import type { CatalogStore, ItemRecord } from './store.js';
@@ -155,7 +156,7 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
     const info = await lstat(tmpSource);
     const link = info.isSymbolicLink() ? tmpSource : info.isDirectory() ? await firstSymlink(tmpSource) : null;
     if (link) throw new Error(`holds a symbolic link (${path.basename(link)}); links are refused at ingest`);
-    if (feature && tmpSeries) await writeTimeseries(dataDir, product, feature, new Date(), tmpSeries);
+    const series = feature && tmpSeries ? await writeTimeseries(dataDir, product, feature, new Date(), tmpSeries) : null;
     const auxiliary: Record<string, { rel: string; tmp: string; bytes: number }> = {};
     for (const [name, aux] of Object.entries(product.auxiliary ?? {})) {
       const rel = `products/${product.collection}/${product.id}.${name}.parquet`;
@@ -204,6 +205,8 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
         const result = await store.upsertItem(tx, record);
         await store.extendCollection(tx, product.collection, record, def.summaries);
         if (feature) await registerFields(tx, feature, product);
+        // Listed in the time-series index in the same transaction: a query sees the granule's observations with its item.
+        if (feature && series && seriesPath) await registerGranulePart(tx, feature, path.relative(dataDir, seriesPath), product.id, series.buckets);
         return result;
       }));
     } catch (error) {

@@ -6,6 +6,7 @@ import { parseGranuleName, type Product } from '../formats/index.js';
 import { takeVector } from '../formats/take.js';
 import type { Queryable } from '../store/database.js';
 import { hydrocronText } from './python-format.js';
+import { bucketsOf } from './timeseries-parts.js';
 
 /** Hydrocron's feature types and where their observations come from. */
 export type FeatureType = 'Reach' | 'Node' | 'PriorLake';
@@ -123,13 +124,20 @@ export function timeseriesTable(product: Product, feature: FeatureType, ingestTi
   return new Table(columns);
 }
 
-/** Writes one granule's observations into the store; returns the file written. */
-export async function writeTimeseries(dataDir: string, product: Product, feature: FeatureType, ingestTime: Date, file?: string): Promise<string> {
+/** Writes one granule's observations into the store; returns the file written and its rows by bucket. */
+export async function writeTimeseries(
+  dataDir: string,
+  product: Product,
+  feature: FeatureType,
+  ingestTime: Date,
+  file?: string
+): Promise<{ file: string; buckets: Map<string, number> }> {
   const g = parseGranuleName(product.id)!;
   const target = file ?? timeseriesPath(dataDir, feature, g.continent ?? 'XX', product.id);
   const table = timeseriesTable(product, feature, ingestTime);
   await writeParquetTable(table, target, { rowGroupSize: Math.max(256, Math.ceil(table.numRows / 32)) });
-  return target;
+  const ids = table.getChild(FEATURES[feature].idField)!;
+  return { file: target, buckets: bucketsOf(Array.from({ length: table.numRows }, (_, i) => String(ids.get(i) ?? ''))) };
 }
 
 /** Records each field's type, units and fill value, so the API validates `fields` and writes units and fills. */

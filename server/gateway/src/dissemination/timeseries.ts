@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Geometry } from '@hysope/api';
@@ -6,7 +5,8 @@ import { ValidationError } from '../errors.js';
 import { fromWkb, geometryBBox } from '../formats/wkb.js';
 import { intersects } from '../catalog/spatial.js';
 import type { Database } from '../store/database.js';
-import { ADDED_FIELDS, CONTINENT_OF_DIGIT, FEATURES, SOURCE_COLUMN, type FeatureType, type GranuleSource } from './timeseries-store.js';
+import { partsFor } from './timeseries-parts.js';
+import { ADDED_FIELDS, FEATURES, SOURCE_COLUMN, type FeatureType, type GranuleSource } from './timeseries-store.js';
 
 /** What the store knows of one field. */
 export interface FieldMeta {
@@ -81,6 +81,8 @@ export class TimeseriesService {
         // Parquet is built in (no download): loading it only registers it so the setting exists.
         await c.run('LOAD parquet');
         await c.run('SET GLOBAL parquet_metadata_cache = true');
+        // Bounded, whatever the archive: sorts and compactions spill to disk beyond it.
+        await c.run(`SET GLOBAL memory_limit = '${(process.env['HYSOPE_DUCKDB_MEMORY'] ?? '1GB').replace(/'/g, '')}'`);
         connections.push(c);
       }
       return connections;
@@ -114,11 +116,9 @@ export class TimeseriesService {
     const unknown = q.fields.filter((f) => !known.has(f));
     if (unknown.length) throw new ValidationError(`unknown field(s) for ${q.feature}: ${unknown.join(', ')}`);
     const { idField } = FEATURES[q.feature];
-    const digits = q.ids?.length ? q.ids.map((id) => id[0]!) : q.prefix ? [q.prefix[0]!] : Object.keys(CONTINENT_OF_DIGIT);
-    const continents = [...new Set(digits.map((d) => CONTINENT_OF_DIGIT[d]).filter(Boolean))];
-    const dir = path.join(this.dataDir, 'timeseries', `feature=${q.feature}`);
-    const globs = continents.map((c) => path.join(dir, `continent=${c}`)).filter((d) => existsSync(d));
-    if (globs.length === 0) return null;
+    // The parts of the features' buckets only, from the store's index: the cost follows the basins asked, not the archive.
+    const parts = await partsFor(this.db, q.feature, { ids: q.ids, prefix: q.prefix });
+    if (parts.length === 0) return null;
     const select = q.fields.map((f) => {
       const meta = known.get(f)!;
       if (meta.type !== 'time') return `"${f}"`;
@@ -144,7 +144,7 @@ export class TimeseriesService {
     const quality = QUALITY_FIELD[q.feature];
     if (q.quality === 'good') where.push(`"${quality}" = 0`);
     if (q.quality === 'suspect') where.push(`"${quality}" <= 1`);
-    const files = `[${globs.map((g) => `'${path.join(g, '*.parquet').replace(/'/g, "''")}'`).join(', ')}]`;
+    const files = `[${parts.map((f) => `'${path.join(this.dataDir, f).replace(/'/g, "''")}'`).join(', ')}]`;
     let from = `read_parquet(${files}, union_by_name = true)`;
     if (q.dedupe) {
       // NOTE: version letters and numbers order CRIDs (PIA1 < PIB0 < PIC0 < PIC2); the counter is in granuleUR.
@@ -164,13 +164,14 @@ export class TimeseriesService {
   private async resolvePolygon(q: SeriesQuery): Promise<SeriesQuery> {
     const [w, s, e, n] = geometryBBox(q.polygon!);
     const { idField } = FEATURES[q.feature];
-    const dir = path.join(this.dataDir, 'timeseries', `feature=${q.feature}`);
-    if (!existsSync(dir)) return { ...q, polygon: undefined, ids: [] };
+    const parts = await partsFor(this.db, q.feature, {});
+    if (parts.length === 0) return { ...q, polygon: undefined, ids: [] };
+    const files = parts.map((f) => `'${path.join(this.dataDir, f).replace(/'/g, "''")}'`).join(', ');
     const rows = (
       await (
         await this.duck()
       ).runAndReadAll(
-        `select distinct "${idField}" as id, p_lon, p_lat from read_parquet('${path.join(dir, '*', '*.parquet').replace(/'/g, "''")}', union_by_name = true)
+        `select distinct "${idField}" as id, p_lon, p_lat from read_parquet([${files}], union_by_name = true)
          where p_lon between ${w} and ${e} and p_lat between ${s} and ${n}`
       )
     ).getRowObjectsJS();

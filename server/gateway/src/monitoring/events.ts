@@ -3,9 +3,9 @@ import { Router } from 'express';
 import { principalOf } from '../auth/middleware.js';
 import { atLeast, type Principal } from '../auth/principal.js';
 
-/** A notable event: ingest done/failed, job state changes, alerts. */
+/** A notable event: ingest done/failed, job state changes, time-series compactions, alerts. */
 export interface HydraEvent {
-  type: 'ingest.done' | 'ingest.failed' | 'job.status' | 'alert';
+  type: 'ingest.done' | 'ingest.failed' | 'job.status' | 'timeseries.compacted' | 'alert';
   at: string;
   data: Record<string, unknown>;
 }
@@ -42,6 +42,7 @@ export function mayHear(p: Principal, e: HydraEvent, visible: Set<string>): bool
       return admin || visible.has(String(e.data['collection']));
     }
     case 'ingest.failed':
+    case 'timeseries.compacted':
       return atLeast(p.role, 'producer');
     case 'alert':
       return true;

@@ -20,7 +20,28 @@ export class Metrics {
     registers: [this.registry]
   });
 
+  readonly compactions = new Counter({
+    name: 'hysope_timeseries_compactions_total',
+    help: "Compactions of the time-series store's buckets by feature type and outcome",
+    labelNames: ['feature', 'outcome'],
+    registers: [this.registry]
+  });
+
   constructor(db: Database, dataDir: string) {
+    new Gauge({
+      name: 'hysope_timeseries_parts',
+      help: 'Parts a query of the time-series store may read, by feature type and kind (granule parts not yet compacted, compacted parts)',
+      labelNames: ['feature', 'kind'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const r of await db.query<{ feature: string; kind: string; n: number }>(
+          "select feature, kind, count(distinct path)::int as n from ts_parts where kind = 'compacted' or compacted_into is null group by 1, 2"
+        )) {
+          this.set({ feature: r.feature, kind: r.kind }, Number(r.n));
+        }
+      }
+    });
     new Gauge({
       name: 'hysope_data_disk_free_bytes',
       help: 'Free bytes on the file system of the data folder',

@@ -75,6 +75,22 @@ create table if not exists jobs (
   updated timestamptz not null default now()
 );
 create index if not exists jobs_status on jobs (status);
+-- The time-series store's index: which Parquet part holds which bucket (first 4 digits of the feature ids) of a
+-- feature type. A granule's own part is listed under each bucket it covers; a compacted part (one bucket, many
+-- granules) replaces them for reading: a granule part with compacted_into set is read through that part.
+create table if not exists ts_parts (
+  feature text not null,
+  bucket text not null,
+  path text not null,
+  kind text not null,
+  granule text,
+  rows int not null,
+  compacted_into text,
+  created timestamptz not null default now(),
+  primary key (feature, bucket, path)
+);
+create index if not exists ts_parts_path on ts_parts (path);
+create index if not exists ts_parts_pending on ts_parts (feature, bucket) where kind = 'granule' and compacted_into is null;
 create table if not exists deployed_processes (
   id text primary key,
   cwl text not null,

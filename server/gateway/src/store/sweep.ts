@@ -89,7 +89,8 @@ export async function sweepObjectStore(dataDir: string, db: Database, minAgeMs: 
   for (const feature of await list(path.join(dataDir, 'timeseries'))) {
     if (!feature.isDirectory()) continue;
     for (const continent of await list(path.join(dataDir, 'timeseries', feature.name))) {
-      if (!continent.isDirectory()) continue;
+      // Compacted parts are the index's to list and retire (reconcileTimeseries), not the items'.
+      if (!continent.isDirectory() || continent.name === 'compacted') continue;
       const dir = path.join(dataDir, 'timeseries', feature.name, continent.name);
       for (const f of await list(dir)) await visit(dir, f.name, (n) => ids.has(n.replace(/\.parquet$/, '')));
     }

@@ -1,0 +1,115 @@
+import { existsSync } from 'node:fs';
+import { utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { partsFor, reconcileTimeseries } from '@hysope/gateway';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REACHES_PASS_51, REACH_548, backends, call, sample, startGateway, type TestGateway } from '../helpers.js';
+
+const PASS_372 = [1, 2].map((c) =>
+  sample(`swot/riversp/SWOT_L2_HR_RiverSP_Reach_${c}_372_NA_2010${c === 1 ? '0828T061839_20100828T061842' : '0918T030336_20100918T030339'}_PGA2_03.zip`)
+);
+const PITTSBURGH = '74269900011';
+
+describe.each(backends())('the time-series store: index, compaction, reconciliation on $name', ({ databaseUrl }) => {
+  let g: TestGateway;
+  const series = async (ids = PITTSBURGH) =>
+    (await fetch(`${g.url}/timeseries?feature=Reach&ids=${ids}&fields=reach_id,time,wse,cycle_id,pass_id,crid,granuleUR&format=csv`)).text();
+  const drop = async (id = PITTSBURGH) =>
+    (
+      await call(
+        `${g.url}/hydrocron/v1/timeseries?feature=Reach&feature_id=${id}&start_time=2000-01-01T00:00:00Z&end_time=2030-01-01T00:00:00Z&fields=reach_id,time_str,wse,cycle_id&output=csv`
+      )
+    ).body.results.csv;
+  const parts = (ids = [PITTSBURGH]) => partsFor(g.gateway.db, 'Reach', { ids });
+
+  beforeAll(async () => {
+    g = await startGateway({ databaseUrl, env: { HYSOPE_RATE_LIMIT: '0' } });
+  });
+  afterAll(async () => g?.stop());
+
+  it('a query reads only the parts of its buckets; after 4 granules a bucket is compacted, and answers stay the same', async () => {
+    expect((await g.ingest(REACH_548)).ok).toBe(true);
+    // The Mississippi-basin reach granules (bucket 7426) do not concern the 548 granule's bucket, and vice versa.
+    for (const f of REACHES_PASS_51.slice(0, 2)) expect((await g.ingest(f)).ok).toBe(true);
+    await g.gateway.compactor.idle();
+    expect(await parts()).toEqual(REACHES_PASS_51.slice(0, 2).map((f) => `timeseries/feature=Reach/continent=NA/${path.basename(f, '.zip')}.parquet`));
+    const before = await series();
+    expect(before.trim().split('\n')).toHaveLength(3); // header + 2 passes
+    for (const f of [REACHES_PASS_51[2]!, ...PASS_372]) {
+      expect((await g.ingest(f)).ok).toBe(true);
+      await g.gateway.compactor.idle(); // each ingest's compaction done before the next ingest
+    }
+    // The fourth granule part in bucket 7426 made it compact: a query reads the compacted part and the fifth granule's.
+    const compacted = await parts();
+    expect(compacted).toHaveLength(2);
+    expect(compacted[0]).toMatch(/^timeseries\/feature=Reach\/compacted\/7426\/.+\.parquet$/);
+    expect(compacted[1]).toBe(`timeseries/feature=Reach/continent=NA/${path.basename(PASS_372[1]!, '.zip')}.parquet`);
+    const after = await series();
+    expect(after.trim().split('\n').length).toBeGreaterThan(3);
+    // The same observations as reading every granule part (what the store answered before there was an index).
+    const all = await g.gateway.db.query<{ path: string }>(`select distinct path from ts_parts where kind = 'granule' and bucket = '7426'`);
+    expect(all).toHaveLength(5);
+    const duck = await g.gateway.series.duck();
+    const direct = (
+      await duck.runAndReadAll(
+        `select count(*)::int as n from read_parquet([${all.map((p) => `'${path.join(g.dataDir, p.path)}'`).join(', ')}], union_by_name = true) where reach_id = '${PITTSBURGH}'`
+      )
+    ).getRowObjectsJS()[0]!['n'];
+    expect(after.trim().split('\n').length - 1).toBe(direct);
+    // HYDRA sees it: a metric per kind of part, and an event for producers.
+    const metrics = await (await fetch(`${g.url}/metrics`, { headers: (await g.user('ops', 'admin')).headers })).text();
+    expect(metrics).toMatch(/hysope_timeseries_compactions_total\{feature="Reach",outcome="ok"\} [1-9]/);
+    expect(metrics).toMatch(/hysope_timeseries_parts\{feature="Reach",kind="compacted"\} 1/);
+    expect(g.gateway.bus.last(50).some((e) => e.type === 'timeseries.compacted' && e.data['bucket'] === '7426')).toBe(true);
+    // Another bucket (the 548 granule's) still reads its granule part alone.
+    expect(await parts(['71224100203'])).toEqual([`timeseries/feature=Reach/continent=NA/${path.basename(REACH_548, '.zip')}.parquet`]);
+  });
+
+  it('re-ingesting a compacted granule sends its bucket back to the granule parts until compacted again, with the same answers', async () => {
+    const reference = await drop();
+    const replaced = await g.gateway.db.query<{ path: string }>(`select path from ts_parts where kind = 'compacted' and bucket = '7426'`);
+    expect((await g.ingest(REACHES_PASS_51[1]!)).ok).toBe(true);
+    // The compacted part holding the granule's earlier rows is not read any more (no row twice).
+    expect(await drop()).toBe(reference);
+    expect(await parts()).toHaveLength(5); // the bucket's granule parts, until compacted again
+    await g.gateway.compactor.idle();
+    await g.gateway.compactor.runPending();
+    const now = await parts();
+    expect(now).toHaveLength(1);
+    expect(now[0]).not.toBe(replaced[0]!.path);
+    expect(await drop()).toBe(reference);
+  });
+
+  it('queries running while a bucket is compacted see it whole, before or after, never half', async () => {
+    const reference = await series();
+    // Force a compaction of the bucket again (its parts as they are), with queries running meanwhile.
+    const row = (await g.gateway.db.query<{ path: string }>(`select path from ts_parts where kind = 'compacted' and bucket = '7426'`))[0]!;
+    let answers: string[] = [];
+    let stop = false;
+    const reader = (async () => {
+      while (!stop) answers.push(await series());
+    })();
+    for (let k = 0; k < 3; k++) await g.gateway.compactor.compact('Reach', '7426');
+    stop = true;
+    await reader;
+    expect(answers.length).toBeGreaterThan(0);
+    expect(new Set(answers)).toEqual(new Set([reference]));
+    // The replaced compacted parts are kept for the grace period (a query that listed them may still be reading).
+    expect(existsSync(path.join(g.dataDir, row.path))).toBe(true);
+    answers = [];
+  });
+
+  it('a folder written before the index is indexed at start; unlisted compacted parts past their grace are removed', async () => {
+    const reference = await series();
+    await g.gateway.db.query(`delete from ts_parts`);
+    expect(await series()).toBe('reach_id,time,wse,cycle_id,pass_id,crid,granuleUR\n'); // nothing listed, nothing read
+    const stray = path.join(g.dataDir, 'timeseries/feature=Reach/compacted/7426/stray.parquet');
+    await writeFile(stray, 'not parquet');
+    await utimes(stray, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+    const r = await reconcileTimeseries(g.gateway.db, g.dataDir, () => g.gateway.series.duck());
+    expect(r.indexed).toBe(6); // the six granule parts
+    expect(r.removed).toBeGreaterThanOrEqual(1);
+    expect(existsSync(stray)).toBe(false);
+    expect(await series()).toBe(reference);
+  });
+});
