@@ -9,6 +9,7 @@ import { benchJobs, benchSlurmLatency } from './jobs.js';
 import { benchLab } from './lab.js';
 import { benchSearch } from './search.js';
 import { benchTimeseries } from './timeseries.js';
+import { benchTimeseriesArchive } from './timeseries-archive.js';
 import { benchViewer } from './viewer.js';
 import { findBin, startPostgres } from '../pg-server.js';
 
@@ -22,6 +23,13 @@ if (!only || only === 'lab') await benchLab();
 if (!only || only === 'jobs') await benchJobs(Number(process.env['BENCH_JOBS'] ?? 1000));
 if (!only || only === 'slurm') await benchSlurmLatency();
 if (!only || only === 'timeseries') await benchTimeseries(Number(process.env['BENCH_REACHES'] ?? 100_000), Number(process.env['BENCH_CYCLES'] ?? 50));
+if (!only || only === 'archive') {
+  const sizes = (v: string | undefined, d: number[]) => (v ? v.split(',').map(Number) : d);
+  await benchTimeseriesArchive(
+    sizes(process.env['BENCH_REACH_GRANULES'], [100, 1000, 5000, 20000, 50000]),
+    sizes(process.env['BENCH_NODE_GRANULES'], [100, 1000, 5000])
+  );
+}
 if (!only || only === 'viewer') await benchViewer();
 if (!only || only === 'search') {
   const bin = findBin();

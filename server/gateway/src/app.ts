@@ -235,7 +235,10 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   }, config.watchdogMs);
   compactionTimer.unref();
   const observeIngest = (r: IngestResult) => {
-    if (r.ok) void compactor.runPending().catch(() => undefined);
+    if (r.ok) {
+      series.forgetFields();
+      void compactor.runPending().catch(() => undefined);
+    }
     metrics.ingests.inc({ collection: r.ok ? r.collection : 'unknown', outcome: r.ok ? 'ok' : 'failed' });
     bus.publish(
       r.ok ? 'ingest.done' : 'ingest.failed',

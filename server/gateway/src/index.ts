@@ -5,5 +5,14 @@ export { readProduct } from './formats/index.js';
 export { writeGeoParquet } from './formats/geoparquet.js';
 export { ingestFile, expandInputs } from './catalog/ingest.js';
 export { openDatabase, type Database } from './store/database.js';
-export { Compactor, partsFor, reconcileTimeseries, BUCKET_DIGITS, COMPACT_AFTER, type Compaction } from './dissemination/timeseries-parts.js';
+export {
+  Compactor,
+  partsFor,
+  reconcileTimeseries,
+  registerGranulePart,
+  bucketsOf,
+  BUCKET_DIGITS,
+  COMPACT_AFTER,
+  type Compaction
+} from './dissemination/timeseries-parts.js';
 export { writeTimeseries, timeseriesPath } from './dissemination/timeseries-store.js';

@@ -25,8 +25,12 @@ import { FEATURES, type FeatureType } from './timeseries-store.js';
 export const BUCKET_DIGITS = 4;
 export const bucketOf = (id: string): string => id.slice(0, BUCKET_DIGITS);
 
-/** Granule parts of a bucket that trigger its compaction. */
-export const COMPACT_AFTER = 4;
+/**
+ * Granule parts of a bucket that trigger its compaction: the first one. A compaction merges every part waiting in its
+ * bucket, so a burst of ingests (a backfill) coalesces into few compactions, and in steady state a query reads one
+ * part per bucket (two, for the moment between an ingest and its bucket's compaction).
+ */
+export const COMPACT_AFTER = 1;
 
 /** How long a replaced compacted part stays readable (queries that listed it may still be reading it). */
 export const GRACE_MS = 120_000;

@@ -90,8 +90,27 @@ export class TimeseriesService {
     return this.pool.then((connections) => connections[this.next++ % connections.length]!);
   }
 
-  /** Fields of a feature type with their type, units and fill value. */
-  async fields(feature: FeatureType): Promise<Map<string, FieldMeta>> {
+  private readonly fieldCache = new Map<FeatureType, { at: number; fields: Promise<Map<string, FieldMeta>> }>();
+
+  /**
+   * Fields of a feature type with their type, units and fill value. Kept for a few seconds (they change only when
+   * a granule brings new columns; an ingest by this gateway forgets them at once, see {@link forgetFields}).
+   */
+  fields(feature: FeatureType): Promise<Map<string, FieldMeta>> {
+    const cached = this.fieldCache.get(feature);
+    if (cached && performance.now() - cached.at < 5000) return cached.fields;
+    const fields = this.loadFields(feature);
+    this.fieldCache.set(feature, { at: performance.now(), fields });
+    fields.catch(() => this.fieldCache.delete(feature));
+    return fields;
+  }
+
+  /** Forgets the fields known (after an ingest). */
+  forgetFields(): void {
+    this.fieldCache.clear();
+  }
+
+  private async loadFields(feature: FeatureType): Promise<Map<string, FieldMeta>> {
     const rows = await this.db.query<{ field: string; type: FieldMeta['type']; units: string | null; fill: string | null }>(
       'select field, type, units, fill from timeseries_fields where feature = $1',
       [feature]

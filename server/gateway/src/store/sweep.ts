@@ -26,6 +26,9 @@ export async function sweepObjectStore(dataDir: string, db: Database, minAgeMs: 
   const rows = await db.query<{ collection: string; id: string }>('select collection, id from items');
   const items = new Set(rows.map((r) => `${r.collection}/${r.id}`));
   const ids = new Set(rows.map((r) => r.id));
+  // Time-series parts are referenced by the store's index (listed in the ingest's transaction), or, written before
+  // the index, by their item.
+  const parts = new Set((await db.query<{ path: string }>('select distinct path from ts_parts')).map((r) => r.path));
   const now = Date.now();
   const list = async (dir: string) => readdir(dir, { withFileTypes: true }).catch(() => []);
   const oldEnough = async (p: string) => {
@@ -92,7 +95,8 @@ export async function sweepObjectStore(dataDir: string, db: Database, minAgeMs: 
       // Compacted parts are the index's to list and retire (reconcileTimeseries), not the items'.
       if (!continent.isDirectory() || continent.name === 'compacted') continue;
       const dir = path.join(dataDir, 'timeseries', feature.name, continent.name);
-      for (const f of await list(dir)) await visit(dir, f.name, (n) => ids.has(n.replace(/\.parquet$/, '')));
+      for (const f of await list(dir))
+        await visit(dir, f.name, (n) => parts.has(path.relative(dataDir, path.join(dir, n))) || ids.has(n.replace(/\.parquet$/, '')));
     }
   }
   return report;

@@ -1,0 +1,220 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { bucketsOf, createGateway, ingestFile, loadConfig, registerGranulePart, type Gateway } from '@hysope/gateway';
+import { REACH_548, sample } from '../helpers.js';
+import { percentile, report } from './stats.js';
+
+const HYSOPE = fileURLToPath(new URL('../../server/gateway/bin/hysope.js', import.meta.url));
+
+/** A continent's worth of basins and passes, as SWOT sees them. */
+const BUCKETS = 700; // level-3 basins of a continent (7100 ... 7799)
+const PER_BUCKET = 60; // reaches per basin
+const PASSES = 350; // half-orbits crossing the continent per 21-day cycle
+const SPAN = 5; // basins a pass crosses: 5 x 60 = 300 reaches per reach granule
+const NODES_PER_REACH = 33; // 5 x 60 x 33 = 9,900 nodes per node granule
+
+interface Kind {
+  feature: 'Reach' | 'Node';
+  idField: string;
+  /** A row's feature id from its basin, reach number (0-59) and node number. */
+  id: (bucketSql: string, reachSql: string, nodeSql: string) => string;
+  rowsPerGranule: number;
+}
+const REACH: Kind = {
+  feature: 'Reach',
+  idField: 'reach_id',
+  id: (b, r) => `${b} || lpad(((${r}) * 10)::varchar, 6, '0') || '1'`,
+  rowsPerGranule: SPAN * PER_BUCKET
+};
+const NODE: Kind = {
+  feature: 'Node',
+  idField: 'node_id',
+  id: (b, r, n) => `${b} || lpad(((${r}) * 10)::varchar, 6, '0') || lpad((${n})::varchar, 3, '0') || '1'`,
+  rowsPerGranule: SPAN * PER_BUCKET * NODES_PER_REACH
+};
+
+/**
+ * Writes synthetic granule parts the way ingest writes them (the real granule's columns and types, rows sorted by
+ * feature id, the same row-group size) and lists them in the index as ingest does. Granule k is cycle k / 350, pass
+ * k % 350, crossing 5 consecutive basins: a feature is in ~2.5 granules per cycle, not in every file.
+ */
+async function writeGranules(g: Gateway, duck: DuckDBConnection, kind: Kind, from: number, to: number): Promise<void> {
+  const dir = path.join(g.config.dataDir, 'timeseries', `feature=${kind.feature}`, 'continent=NA');
+  await mkdir(dir, { recursive: true });
+  for (let k = from; k < to; k++) {
+    const cycle = Math.floor(k / PASSES) + 1;
+    const pass = (k % PASSES) + 1;
+    const first = (pass * 2) % BUCKETS;
+    const start = new Date(Date.UTC(2023, 6, 1) + (cycle - 1) * 21 * 86_400_000 + pass * 3_600_000);
+    const stamp = start.toISOString().replace(/[-:]/g, '').slice(0, 15);
+    const name = `SWOT_L2_HR_RiverSP_${kind.feature}_${String(cycle).padStart(3, '0')}_${String(pass).padStart(3, '0')}_NA_${stamp}_${stamp}_PIC0_01`;
+    const rel = path.join('timeseries', `feature=${kind.feature}`, 'continent=NA', `${name}.parquet`);
+    const per = kind.rowsPerGranule / SPAN;
+    const bucket = `(7100 + (${first} + i // ${per}) % ${BUCKETS})::varchar`;
+    const reach = kind.feature === 'Reach' ? `i % ${PER_BUCKET}` : `(i % ${per}) // ${NODES_PER_REACH}`;
+    const node = `i % ${NODES_PER_REACH}`;
+    const shift = (cycle - 1) * 21 * 86400 + pass * 3600;
+    await duck.run(
+      `copy (select t.* exclude (k) replace (${kind.id(bucket, reach, node)} as "${kind.idField}", ${cycle} as cycle_id, ${pass} as pass_id,
+         t."time" + to_seconds(${shift}) as "time", t.time_raw + ${shift} as time_raw, '${start.toISOString().slice(0, 19)}Z' as range_start_time,
+         '${start.toISOString().slice(0, 19)}Z' as range_end_time, 'PIC0' as crid, '${name}.zip' as granuleUR)
+       from range(${kind.rowsPerGranule}) r(i) join tpl_${kind.feature} t on t.k = i % (select count(*) from tpl_${kind.feature})
+       order by "${kind.idField}") to '${path.join(g.config.dataDir, rel)}' (format parquet, compression zstd, row_group_size ${Math.max(256, Math.ceil(kind.rowsPerGranule / 32))})`
+    );
+    const buckets = bucketsOf(Array.from({ length: SPAN }, (_, j) => String(7100 + ((first + j) % BUCKETS))).flatMap((b) => new Array<string>(per).fill(b)));
+    await g.db.transaction((tx) => registerGranulePart(tx, kind.feature, rel, name, buckets));
+  }
+}
+
+interface Served {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** The gateway as deployed: `hysope serve` in its own process, on the archive built so far. */
+async function serve(dataDir: string): Promise<Served> {
+  const child = spawn(process.execPath, [HYSOPE, 'serve', '--data', dataDir, '--port', '0'], {
+    env: { ...process.env, HYSOPE_LOG_LEVEL: 'warn', HYSOPE_RATE_LIMIT: '0', HYSOPE_WATCHDOG_MS: '3600000' },
+    stdio: ['ignore', 'pipe', 'inherit']
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /ready: (http:\/\/[^/\s]+)/.exec(out);
+      if (m) resolve(m[1]!);
+      if (/"level":50/.test(d.toString())) process.stderr.write(d.toString().slice(0, 3000));
+    });
+    child.once('exit', (code) => reject(new Error(`hysope serve exited with ${code}: ${out}`)));
+  });
+  return {
+    url,
+    pid: child.pid!,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      })
+  };
+}
+
+const statusMb = (pid: number, key: 'VmRSS' | 'VmHWM') =>
+  Number(new RegExp(`${key}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+/** p50/p99 of the server time `/hydrocron/v1/timeseries` reports for one feature, and the gateway's memory. */
+async function measure(dataDir: string, kind: Kind, id: string): Promise<{ p50: number; p99: number; hits: number; rss: number; peak: number }> {
+  const s = await serve(dataDir);
+  try {
+    const url = `${s.url}/hydrocron/v1/timeseries?feature=${kind.feature}&feature_id=${id}&start_time=2000-01-01T00:00:00Z&end_time=2100-01-01T00:00:00Z&fields=${kind.idField},time_str,wse,cycle_id,pass_id&output=csv`;
+    const times: number[] = [];
+    let hits = 0;
+    for (let i = 0; i < 45; i++) {
+      const body = (await (await fetch(url)).json()) as { time: number; hits: number; error?: string };
+      if (body.error) throw new Error(`${url}: ${body.error}`);
+      if (i >= 5) times.push(body.time);
+      hits = body.hits;
+    }
+    times.sort((a, b) => a - b);
+    return { p50: percentile(times, 50), p99: percentile(times, 99), hits, rss: statusMb(s.pid, 'VmRSS'), peak: statusMb(s.pid, 'VmHWM') };
+  } finally {
+    await s.stop();
+  }
+}
+
+/**
+ * One feature's time series against the size of the archive: synthetic continents of 100 to 50,000 granules, the
+ * index and compaction as the gateway keeps them, p50 server time of `/hydrocron/v1/timeseries` for one feature
+ * served by `hysope serve` in its own process (and that process's memory), in two states: every bucket compacted
+ * (steady), and one cycle of granules not compacted yet (compaction lagging a whole cycle). Baseline, measured
+ * beside it: the store before the index, DuckDB reading every granule part of the continent.
+ */
+export async function benchTimeseriesArchive(reachSizes = [100, 1000, 5000, 20000, 50000], nodeSizes = [100, 1000, 5000], baselineUpTo = 20000): Promise<void> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'hysope-bench-archive-'));
+  const config = loadConfig({ HYSOPE_LOG_LEVEL: 'silent', HYSOPE_RATE_LIMIT: '0', HYSOPE_WATCHDOG_MS: '3600000' }, { data: dataDir });
+  let g = await createGateway(config);
+  const duck = await (await DuckDBInstance.create(':memory:')).connect();
+  try {
+    // Real granules first: the fields, units and fills the store knows, and the templates' rows and columns.
+    for (const [file, kind] of [
+      [REACH_548, REACH],
+      [sample('swot/riversp/SWOT_L2_HR_RiverSP_Node_1_51_NA_20100816T184024_20100816T184031_PGA2_03.zip'), NODE]
+    ] as const) {
+      const r = await ingestFile(g.store, dataDir, file);
+      if (!r.ok) throw new Error(r.error);
+      const part = path.join(dataDir, 'timeseries', `feature=${kind.feature}`, 'continent=NA', `${r.id}.parquet`);
+      await duck.run(`create table tpl_${kind.feature} as select (row_number() over () - 1) as k, * from read_parquet('${part}')`);
+    }
+    for (const [kind, sizes] of [
+      [REACH, reachSizes],
+      [NODE, nodeSizes]
+    ] as const) {
+      const feature = kind.feature;
+      // A feature of basin 7200, which passes 48-50 of every cycle cross (so even the 100-granule archive has it).
+      const id = kind.feature === 'Reach' ? '72000000101' : '72000000100101';
+      let written = 0;
+      for (const size of sizes) {
+        const upTo = Math.max(written, size - PASSES);
+        const t0 = performance.now();
+        await writeGranules(g, duck, kind, written, upTo);
+        const compactions = (await g.compactor.runPending(feature)).length;
+        await writeGranules(g, duck, kind, upTo, size);
+        written = size;
+        const build = (performance.now() - t0) / 1000;
+        const count = async () =>
+          (
+            await g.db.query<{ kind: string; n: number }>(
+              `select kind, count(distinct path)::int as n from ts_parts where feature = $1 and (kind = 'compacted' or compacted_into is null) and bucket = '7200' group by kind order by kind`,
+              [feature]
+            )
+          )
+            .map((p) => `${p.n} ${p.kind}`)
+            .join(' + ');
+        const laggingParts = await count();
+        await g.close();
+        const lagging = await measure(dataDir, kind, id);
+        g = await createGateway(config);
+        const t1 = performance.now();
+        const more = (await g.compactor.runPending(feature)).length;
+        const compactSeconds = (performance.now() - t1) / 1000;
+        const steadyParts = await count();
+        await g.close();
+        const steady = await measure(dataDir, kind, id);
+        let baseline: number | undefined;
+        if (size <= baselineUpTo) {
+          // The store before the index: one DuckDB query over every granule part of the continent (footer cache on, as it was).
+          const old = await (await DuckDBInstance.create(':memory:')).connect();
+          await old.run('SET GLOBAL parquet_metadata_cache = true');
+          const glob = path.join(dataDir, 'timeseries', `feature=${feature}`, 'continent=NA', '*.parquet');
+          const times: number[] = [];
+          for (let i = 0; i < 4; i++) {
+            const t = performance.now();
+            await old.runAndReadAll(
+              `select ${kind.idField}, time_str, wse, cycle_id, pass_id from read_parquet('${glob}', union_by_name = true) where ${kind.idField} = '${id}'`
+            );
+            if (i > 0) times.push(performance.now() - t);
+          }
+          old.closeSync();
+          times.sort((a, b) => a - b);
+          baseline = percentile(times, 50);
+        }
+        const against =
+          baseline === undefined ? undefined : { name: 'every granule part read (the store before the index)', value: baseline, higherIsBetter: false };
+        const head = `${feature} time series, ${size} granules in the continent (${steady.hits} observations of the feature; built in ${build.toFixed(0)} s with ${compactions} + ${more} compactions, the last ${compactSeconds.toFixed(1)} s)`;
+        console.log(head);
+        const detail = (m: typeof steady) => `p99 ${m.p99.toFixed(1)} ms, gateway RSS ${m.rss.toFixed(0)} MB (peak ${m.peak.toFixed(0)} MB)`;
+        report(`  steady, the bucket read from ${steadyParts} parts (${detail(steady)}): p50 server time`, steady.p50, 'ms', against);
+        report(`  compaction one cycle behind, ${laggingParts} parts (${detail(lagging)}): p50 server time`, lagging.p50, 'ms', against);
+        g = await createGateway(config);
+      }
+    }
+  } finally {
+    await g.close().catch(() => undefined);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
