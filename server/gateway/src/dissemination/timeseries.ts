@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Geometry } from '@hysope/api';
@@ -220,8 +221,38 @@ export class TimeseriesService {
   async exportParquet(q: SeriesQuery, file: string): Promise<boolean> {
     const plan = await this.plan({ ...q, withGeometry: false });
     if (!plan) return false;
-    await (await this.duck()).run(`copy (${plan.sql}) to '${file.replace(/'/g, "''")}' (format parquet, compression zstd)`, plan.params as never);
+    const duck = await this.exportConnection();
+    // One export at a time on its own small instance: its sort spills to disk instead of growing the gateway.
+    const run = this.exporting.then(() =>
+      duck.run(`copy (${plan.sql}) to '${file.replace(/'/g, "''")}' (format parquet, compression zstd)`, plan.params as never)
+    );
+    this.exporting = run.then(
+      () => undefined,
+      () => undefined
+    );
+    await run;
     return true;
+  }
+
+  private exportDb: Promise<DuckDBConnection> | null = null;
+  private exporting: Promise<void> = Promise.resolve();
+
+  /**
+   * The DuckDB instance of bulk exports: memory capped (`HYSOPE_EXPORT_MEMORY`, 192 MB) with a spill folder, so an
+   * export of any size grows the gateway's memory by about that much (the query instance keeps serving meanwhile).
+   */
+  private exportConnection(): Promise<DuckDBConnection> {
+    this.exportDb ??= DuckDBInstance.create(':memory:').then(async (i) => {
+      const spill = path.join(this.dataDir, 'tmp', 'duckdb-spill');
+      await mkdir(spill, { recursive: true });
+      const c = await i.connect();
+      await c.run('LOAD parquet');
+      await c.run(`SET memory_limit = '${(process.env['HYSOPE_EXPORT_MEMORY'] ?? '192MB').replace(/'/g, '')}'`);
+      await c.run('SET threads = 2');
+      await c.run(`SET temp_directory = '${spill.replace(/'/g, "''")}'`);
+      return c;
+    });
+    return this.exportDb;
   }
 }
 
