@@ -51,12 +51,11 @@ export function bucketsOf(ids: Iterable<string>): Map<string, number> {
  * compacted again); their paths are returned, to be deleted once no query may read them.
  */
 export async function registerGranulePart(tx: Queryable, feature: FeatureType, rel: string, granule: string, buckets: Map<string, number>): Promise<string[]> {
-  const stale = (
-    await tx.query<{ compacted_into: string }>(
-      `select distinct compacted_into from ts_parts where path = $1 and kind = 'granule' and compacted_into is not null`,
-      [rel]
-    )
-  ).map((r) => r.compacted_into);
+  // One writer of a feature type's index at a time (ingests and compactions lock rows in different orders).
+  await lockIndex(tx, feature);
+  // Locked first: a compaction committing meanwhile is waited for, and the compacted part it made is seen here.
+  const held = await tx.query<{ compacted_into: string | null }>(`select compacted_into from ts_parts where path = $1 and kind = 'granule' for update`, [rel]);
+  const stale = [...new Set(held.map((r) => r.compacted_into).filter((c): c is string => c !== null))];
   for (const c of stale) {
     await tx.query(`delete from ts_parts where path = $1 and kind = 'compacted'`, [c]);
     await tx.query(`update ts_parts set compacted_into = null where compacted_into = $1`, [c]);
@@ -72,6 +71,11 @@ export async function registerGranulePart(tx: Queryable, feature: FeatureType, r
     ]);
   }
   return stale;
+}
+
+/** Serializes the writers of a feature type's index (the lock ends with the transaction). */
+async function lockIndex(tx: Queryable, feature: FeatureType): Promise<void> {
+  await tx.query(`select pg_advisory_xact_lock(hashtext($1))`, [`hysope.ts_parts.${feature}`]);
 }
 
 /** Which features a query reads: some ids, a basin code prefix, or all of a feature type. */
@@ -172,8 +176,9 @@ export class Compactor {
   /** Merges one bucket. */
   async compact(feature: FeatureType, bucket: string): Promise<Compaction> {
     const t0 = performance.now();
-    const rows = await this.db.query<{ path: string; kind: string }>(
-      `select path, kind from ts_parts where feature = $1 and bucket = $2 and (kind = 'compacted' or compacted_into is null) order by path`,
+    // Each part with when it was listed: a granule ingested again while this runs is listed anew, and so detected.
+    const rows = await this.db.query<{ path: string; kind: string; created: string }>(
+      `select path, kind, created::text as created from ts_parts where feature = $1 and bucket = $2 and (kind = 'compacted' or compacted_into is null) order by path`,
       [feature, bucket]
     );
     const granuleParts = rows.filter((r) => r.kind === 'granule').map((r) => r.path);
@@ -196,11 +201,13 @@ export class Compactor {
       count = Number((await duck.runAndReadAll(`select count(*) as n from read_parquet(${quote(tmp)})`)).getRowObjectsJS()[0]!['n']);
       await rename(tmp, target);
       await this.db.transaction(async (tx) => {
-        const now = await tx.query<{ path: string; kind: string }>(
-          `select path, kind from ts_parts where feature = $1 and bucket = $2 and (kind = 'compacted' or compacted_into is null) order by path for update`,
+        await lockIndex(tx, feature);
+        const now = await tx.query<{ path: string; kind: string; created: string }>(
+          `select path, kind, created::text as created from ts_parts where feature = $1 and bucket = $2 and (kind = 'compacted' or compacted_into is null) order by path for update`,
           [feature, bucket]
         );
-        if (now.map((r) => `${r.kind}:${r.path}`).join('\n') !== rows.map((r) => `${r.kind}:${r.path}`).join('\n'))
+        const version = (r: { path: string; kind: string; created: string }) => `${r.kind}:${r.path}:${r.created}`;
+        if (now.map(version).join('\n') !== rows.map(version).join('\n'))
           throw new CompactionConflict(`bucket ${feature}/${bucket} changed while it was compacted`);
         await tx.query(`delete from ts_parts where feature = $1 and bucket = $2 and kind = 'compacted'`, [feature, bucket]);
         await tx.query(
