@@ -8,7 +8,8 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.join(HERE, "vendor")]
 
 from hysope_stac.pystac_validator import install  # noqa: E402
 from stac_api_validator import validations  # noqa: E402

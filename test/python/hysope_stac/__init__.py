@@ -23,7 +23,7 @@ PREFIXES = [
 EXACT = {"http://json-schema.org/draft-07/schema": "json-schema-draft-07/json-schema-draft-07.json"}
 # STAC 1.1.0 (what pystac writes objects as, so what its validate() checks): the schemas pystac itself ships.
 STAC_1_1 = "https://schemas.stacspec.org/v1.1.0/"
-PYSTAC_SCHEMAS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pystac", "validation", "jsonschemas", "stac-spec", "v1.1.0")
+PYSTAC_SCHEMAS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vendor", "pystac", "validation", "jsonschemas", "stac-spec", "v1.1.0")
 
 KIND = {"Feature": "item", "Collection": "collection", "Catalog": "catalog"}
 
