@@ -70,6 +70,13 @@ describe('hysope CLI', () => {
       expect(result.stderr).toMatch(/\[2\/2\] FAILED .*SWOT_L2_HR_RiverSP_Node_540_010_AS_.*\.dbf \(attributes\) is missing/);
       const again = await run(HYSOPE, ['ingest', '--data', data, path.join(path.dirname(REACH_548), 'SWOT_L2_HR_RiverSP_Reach_*_51_*.zip')]);
       expect(again.stdout).toMatch(/3 ingested, 0 failed/);
+      // Ingested without a gateway running: `hysope compact` compacts the time-series store's buckets now (the 548
+      // granule's and the pass's), and then has nothing left to do.
+      const compact = await run(HYSOPE, ['compact', '--data', data], { env: { ...process.env, HYSOPE_LOG_LEVEL: 'silent' } });
+      expect(compact.stdout).toMatch(/^Reach 7426: 3 granule part\(s\), 30 rows in /m); // 10 reaches of the basin, 3 passes
+      const buckets = Number(/(\d+) bucket\(s\) compacted, 0 failed/.exec(compact.stdout)?.[1]);
+      expect(buckets).toBeGreaterThan(1);
+      expect((await run(HYSOPE, ['compact', '--data', data])).stdout).toMatch(/^0 bucket\(s\) compacted, 0 failed/m);
     } finally {
       await rm(data, { recursive: true, force: true });
     }

@@ -10,6 +10,8 @@ import { expandInputs, ingestFile, type IngestResult } from './catalog/ingest.js
 import type { CatalogStore } from './catalog/store.js';
 import { loadConfig, type Config, type ConfigFlags } from './config.js';
 import { SAMPLES_DIR } from './formats/samples.js';
+import { Compactor, reconcileTimeseries } from './dissemination/timeseries-parts.js';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { ACCESS_LEVELS, type AccessLevel } from './auth/principal.js';
 import { UserStore } from './auth/users.js';
 
@@ -21,6 +23,7 @@ Usage:
   hysope start  [--data DIR] [--port N] [--host H]   ingest the bundled sample data if the catalog is empty, then serve
                                                       the gateway and the lab (HYSOPE_LAB_PORT, 8888); prints the URL to open
   hysope ingest --owner NAME ...                      ingest into NAME's private workspace (only NAME sees the items)
+  hysope compact [--data DIR]                         index and compact the time-series store now (a running gateway does it by itself)
   hysope user add NAME ROLE                           create a user (public, educational, scientific, institutional, producer, admin); prints an API key
   hysope access COLLECTION LEVEL [--owner NAME]       set a collection's access level (public ... institutional, private)
   hysope --help
@@ -191,6 +194,38 @@ export async function main(argv: string[]): Promise<number> {
         console.log(`${results.length - failed} ingested, ${failed} failed`);
         return failed > 0 ? 1 : 0;
       } finally {
+        await db.close();
+      }
+    }
+    case 'compact': {
+      await checkLock(config);
+      const { db } = await openCatalog(config);
+      const instance = await DuckDBInstance.create(':memory:');
+      const duck = await instance.connect();
+      try {
+        const reconciled = await reconcileTimeseries(db, config.dataDir, async () => duck);
+        if (reconciled.indexed + reconciled.removed) console.log(`indexed ${reconciled.indexed} granule part(s), removed ${reconciled.removed} stray part(s)`);
+        let failed = 0;
+        const compactor = new Compactor(
+          db,
+          config.dataDir,
+          async () => duck,
+          (e) => {
+            if (e.type === 'compacted')
+              console.log(
+                `${e.compaction.feature} ${e.compaction.bucket}: ${e.compaction.merged} granule part(s), ${e.compaction.rows} rows in ${e.compaction.seconds.toFixed(2)} s`
+              );
+            else {
+              failed++;
+              console.log(`${e.feature} ${e.bucket}: failed: ${e.error}`);
+            }
+          }
+        );
+        const done = await compactor.runPending();
+        console.log(`${done.length} bucket(s) compacted, ${failed} failed`);
+        return failed > 0 ? 1 : 0;
+      } finally {
+        duck.closeSync();
         await db.close();
       }
     }
