@@ -311,6 +311,18 @@ describe.each(backends())('STAC API on $name', ({ databaseUrl }) => {
     }
     expect(posted).toEqual(seen);
     expect(all.body.numberMatched).toBe(total);
+    // In the default order a next page continues after the previous one's last item (a keyset token, not an OFFSET),
+    // so a page deep in a large catalog costs what the first does; a sorted search still pages by position.
+    const first = await call(`${g.url}/stac/search?limit=2`);
+    const token = new URL(first.body.links.find((l: any) => l.rel === 'next').href).searchParams.get('token')!;
+    expect(token).toMatch(/^a\./);
+    const sorted = await call(`${g.url}/stac/search?limit=2&sortby=-properties.swot:cycle`);
+    expect(new URL(sorted.body.links.find((l: any) => l.rel === 'next').href).searchParams.get('token')).toBe('2');
+    for (const forged of ['a.', 'a.bm90IGpzb24', `a.${Buffer.from(JSON.stringify(['yesterday', 'x', 'y'])).toString('base64url')}`, `${token}&sortby=id`]) {
+      const r = await call(`${g.url}/stac/search?limit=2&token=${forged}`);
+      expect(r.status, forged).toBe(400);
+      expect(r.body.detail).toMatch(/token is not one this API gave/);
+    }
   });
 
   it('answers bad input with a 400/404 in the OGC exception shape that says what to fix', async () => {

@@ -6,6 +6,7 @@ import {
   SearchParameterError,
   parseBBox,
   parseDatetime,
+  inDateRange,
   type Item,
   type SortBy
 } from '@hysope/api';
@@ -23,6 +24,28 @@ export interface PlannedSearch {
   offset: number;
   /** Exact check of spatial predicates on candidate items, when SQL only compared bboxes. */
   exact: ((item: Item) => boolean) | null;
+  /** Pages in the default order continue after their last item (keyset tokens), not by OFFSET. */
+  keyset: boolean;
+}
+
+/** Where a page in the default order ends: its last item's start time (UTC, to the microsecond), collection and id. */
+export type PageEnd = [start: string, collection: string, id: string];
+
+/** The `token` of the page after `end` (opaque to clients: they follow `next` links). */
+export function keysetToken(end: PageEnd): string {
+  return `a.${Buffer.from(JSON.stringify(end)).toString('base64url')}`;
+}
+
+function parseKeyset(token: string): PageEnd | null {
+  try {
+    const end = JSON.parse(Buffer.from(token.slice(2), 'base64url').toString('utf8')) as unknown;
+    if (!Array.isArray(end) || end.length !== 3 || !end.every((v) => typeof v === 'string' && v.length <= 1000)) return null;
+    // A UTC timestamp to the microsecond, as the store writes it (whatever its DateStyle and TimeZone).
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(end[0]) || !inDateRange(Date.parse(end[0]))) return null;
+    return end as PageEnd;
+  } catch {
+    return null;
+  }
 }
 
 /** Rethrows the contract's parameter errors as validation errors (400). */
@@ -76,10 +99,17 @@ export function planSearch(input: SearchBody, knownCollections: string[], viewer
   if (!Number.isSafeInteger(asked) || asked < 1) throw new ValidationError(`limit must be between 1 and ${MAX_LIMIT}, got ${body.limit}`);
   const limit = Math.min(asked, MAX_LIMIT);
   let offset = 0;
+  let after: PageEnd | null = null;
+  const keyset = !body.sortby?.length;
   if (body.token !== undefined) {
-    if (!/^\d+$/.test(body.token)) throw new ValidationError('token is not one this API gave: use the href of the "next" link');
-    offset = Number(body.token);
-    if (!Number.isSafeInteger(offset) || offset > 10_000_000) throw new ValidationError('token is not one this API gave: use the href of the "next" link');
+    const foreign = () => new ValidationError('token is not one this API gave: use the href of the "next" link');
+    if (/^\d+$/.test(body.token)) {
+      offset = Number(body.token);
+      if (!Number.isSafeInteger(offset) || offset > 10_000_000) throw foreign();
+    } else if (body.token.startsWith('a.') && keyset) {
+      after = parseKeyset(body.token);
+      if (!after) throw foreign();
+    } else throw foreign();
   }
 
   if (body.collections?.length) {
@@ -89,6 +119,12 @@ export function planSearch(input: SearchBody, knownCollections: string[], viewer
   } else conditions.push(`collection = any(${param(knownCollections, '::text[]')})`);
   // Private workspace items are their owner's alone.
   conditions.push(viewer === null ? 'owner is null' : `(owner is null or owner = ${param(viewer)})`);
+  if (after) {
+    // After the previous page's last item, in the default order (start time descending, then collection and id):
+    // the first conjunct bounds the index range, the second drops the items of that instant already served.
+    const t = param(after[0], '::timestamptz');
+    conditions.push(`start_datetime <= ${t} and (start_datetime < ${t} or (collection, id) > (${param(after[1])}, ${param(after[2])}))`);
+  }
   if (body.ids?.length) conditions.push(`id = any(${param(body.ids, '::text[]')})`);
   else conditions.push('not deprecated');
 
@@ -135,7 +171,7 @@ export function planSearch(input: SearchBody, knownCollections: string[], viewer
   }
 
   const orderBy = sortSql(body.sortby, queryables);
-  return { where: { sql: conditions.length ? conditions.join(' and ') : 'true', params }, orderBy, limit, offset, exact };
+  return { where: { sql: conditions.length ? conditions.join(' and ') : 'true', params }, orderBy, limit, offset, exact, keyset };
 }
 
 function sortSql(sortby: SortBy[] | undefined, queryables: ReturnType<typeof queryablesOf>): string {

@@ -2,7 +2,7 @@ import { STAC_VERSION, type Collection, type Item, type ItemCollection, type Lan
 import { canSee, type Principal } from '../auth/principal.js';
 import { NotFoundError } from '../errors.js';
 import { queryablesDocument } from './collections.js';
-import { applyFields, planSearch } from './search.js';
+import { applyFields, keysetToken, planSearch } from './search.js';
 import type { CatalogStore, ItemRow } from './store.js';
 
 /** Conformance classes the STAC API declares. */
@@ -145,22 +145,25 @@ export class CatalogService {
         offset += page.length;
       }
     }
+    // In the default order the next page starts after this page's last item (keyset): it costs what the first did.
+    const last = rows[rows.length - 1];
+    const nextToken =
+      nextOffset === null ? null : plan.keyset && last?.start_text ? keysetToken([last.start_text, last.collection, last.id]) : String(nextOffset);
     const matched = plan.exact ? null : await this.store.count(plan.where, 10_000);
     const features = rows.map((r) => applyFields(this.withItemLinks(r, base), body.fields) as Item);
     const links: Link[] = [{ rel: 'root', href: `${base}/stac`, type: JSON_TYPE }];
-    const pageLink = (rel: 'next' | 'prev', offset: number): Link => {
-      if (shape.method === 'POST')
-        return { rel, href: `${base}/stac/search`, type: GEOJSON, method: 'POST', body: { ...body, token: String(offset) }, merge: false };
+    const pageLink = (rel: 'next' | 'prev', token: string): Link => {
+      if (shape.method === 'POST') return { rel, href: `${base}/stac/search`, type: GEOJSON, method: 'POST', body: { ...body, token }, merge: false };
       const url = new URL(shape.url ?? `${base}/stac/search`);
-      url.searchParams.set('token', String(offset));
+      url.searchParams.set('token', token);
       return { rel, href: `${base}${url.pathname}${url.search}`, type: GEOJSON, method: 'GET' };
     };
     if (shape.method === 'GET' && shape.url) {
       const self = new URL(shape.url);
       links.unshift({ rel: 'self', href: `${base}${self.pathname}${self.search}`, type: GEOJSON });
     } else if (shape.method === 'POST') links.unshift({ rel: 'self', href: `${base}/stac/search`, type: GEOJSON, method: 'POST', body, merge: false });
-    if (nextOffset !== null) links.push(pageLink('next', nextOffset));
-    if (plan.offset > 0) links.push(pageLink('prev', Math.max(0, plan.offset - plan.limit)));
+    if (nextToken !== null) links.push(pageLink('next', nextToken));
+    if (plan.offset > 0) links.push(pageLink('prev', String(Math.max(0, plan.offset - plan.limit))));
     return {
       type: 'FeatureCollection',
       features,

@@ -8,6 +8,8 @@ export interface ItemRow {
   id: string;
   deprecated: boolean;
   content: Item;
+  /** The start time as the store writes it (exact, for keyset page tokens). */
+  start_text?: string;
 }
 
 /** What ingest stores for one item. */
@@ -92,7 +94,7 @@ export class CatalogStore {
   async page(where: Where, orderBy: string, limit: number, offset: number): Promise<ItemRow[]> {
     const n = where.params.length;
     return this.db.query<ItemRow>(
-      `select collection, id, deprecated, content from items where ${where.sql} order by ${orderBy} limit $${n + 1} offset $${n + 2}`,
+      `select collection, id, deprecated, content, to_char(start_datetime at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as start_text from items where ${where.sql} order by ${orderBy} limit $${n + 1} offset $${n + 2}`,
       [...where.params, limit, offset]
     );
   }
