@@ -106,7 +106,15 @@ export class HarmonizedService {
       ).getRowObjectsJS()[0];
       if (near && Number(near['km']) <= radiusKm) {
         const id = String(near['reach_id']);
-        const obs = await this.series.query({ feature: 'Reach', ids: [id], fields: ['time', 'wse', 'reach_q'], dedupe: true, quality: 'all', times: 'text' });
+        const obs = await this.series.query({
+          feature: 'Reach',
+          ids: [id],
+          fields: ['time', 'wse', 'reach_q'],
+          dedupe: true,
+          quality: 'all',
+          times: 'text',
+          withGeometry: false
+        });
         const kept = obs.filter(
           (o) => o.values['wse'] !== null && o.values['time'] !== null && (o.values['reach_q'] === null || Number(o.values['reach_q']) <= 1)
         );

@@ -130,7 +130,9 @@ export function hydrocronRoutes(series: TimeseriesService, visible: (res: Respon
         end: p.end,
         fields: p.fields.filter((f) => f !== 'geometry'),
         versions: p.versions,
-        times: 'hydrocron'
+        times: 'hydrocron',
+        // Geometries only for an answer that carries them: GeoJSON, or a requested `geometry` column.
+        withGeometry: p.fields.includes('geometry') || shape === 'geojson' || (shape === 'envelope' && (p.output ?? 'geojson') === 'geojson')
       });
       if (rows.length === 0) throw new ValidationError(`Results with the specified Feature ID ${p.featureId} were not found`);
       const meta = await series.fields(p.feature);

@@ -194,9 +194,11 @@ export class Compactor {
     let count = 0;
     try {
       // Only this bucket's rows (a granule part covers many); one feature's observations together, in time order.
+      // No dictionary encoding: DuckDB's folds -0.0 into 0.0 (equal values), and the drop-in prints the sign.
       await duck.run(
         `copy (select * from read_parquet([${files.join(', ')}], union_by_name = true) where starts_with("${idField}", ${quote(bucket)})
-         order by "${idField}", range_start_time, crid, granuleUR) to ${quote(tmp)} (format parquet, compression zstd, row_group_size 2048)`
+         order by "${idField}", range_start_time, crid, granuleUR) to ${quote(tmp)}
+         (format parquet, compression zstd, row_group_size 2048, parquet_version 'V2', dictionary_size_limit 0)`
       );
       count = Number((await duck.runAndReadAll(`select count(*) as n from read_parquet(${quote(tmp)})`)).getRowObjectsJS()[0]!['n']);
       await rename(tmp, target);

@@ -203,7 +203,8 @@ export class TimeseriesService {
 
   /** Observations in memory (the drop-in endpoint: one feature). */
   async query(q: SeriesQuery): Promise<Observation[]> {
-    const plan = await this.plan({ ...q, withGeometry: true });
+    // Geometries are the heaviest column (a reach's line, for every observation): read only when the answer has them.
+    const plan = await this.plan({ ...q, withGeometry: q.withGeometry ?? true });
     if (!plan) return [];
     const reader = await (await this.duck()).runAndReadAll(plan.sql, plan.params as never);
     return reader.getRowObjectsJS().map((row) => toObservation(row as Record<string, unknown>));
