@@ -207,7 +207,8 @@ export class TimeseriesService {
     const plan = await this.plan({ ...q, withGeometry: q.withGeometry ?? true });
     if (!plan) return [];
     const reader = await (await this.duck()).runAndReadAll(plan.sql, plan.params as never);
-    return reader.getRowObjectsJS().map((row) => toObservation(row as Record<string, unknown>));
+    const sources = new Map<string, GranuleSource>();
+    return reader.getRowObjectsJS().map((row) => toObservation(row as Record<string, unknown>, sources));
   }
 
   /** Observations batch by batch (bounded memory, whatever the number of features). */
@@ -215,7 +216,8 @@ export class TimeseriesService {
     const plan = await this.plan(q);
     if (!plan) return;
     const result = await (await this.duck()).stream(plan.sql, plan.params as never);
-    for await (const rows of result.yieldRowObjectJs()) yield rows.map((row) => toObservation(row as Record<string, unknown>));
+    const sources = new Map<string, GranuleSource>();
+    for await (const rows of result.yieldRowObjectJs()) yield rows.map((row) => toObservation(row as Record<string, unknown>, sources));
   }
 
   /** Writes the query's result as Parquet with DuckDB (which spills to disk, so memory stays bounded). */
@@ -257,14 +259,18 @@ export class TimeseriesService {
   }
 }
 
-function toObservation(row: Record<string, unknown>): Observation {
+/** A row as an observation; `sources` keeps each granule's parsed source (the same JSON on all its rows) for the query. */
+function toObservation(row: Record<string, unknown>, sources: Map<string, GranuleSource>): Observation {
   const { __geometry, __granule, __source, ...values } = row;
+  const parse = (text: string) => {
+    let source = sources.get(text);
+    if (!source) sources.set(text, (source = JSON.parse(text) as GranuleSource));
+    return source;
+  };
   const wkb = __geometry as Uint8Array | null | undefined;
   return {
     values,
     geometry: wkb ? fromWkb(new Uint8Array(wkb)) : null,
-    ...(__granule !== undefined
-      ? { granule: __granule as string | null, source: typeof __source === 'string' ? (JSON.parse(__source) as GranuleSource) : null }
-      : {})
+    ...(__granule !== undefined ? { granule: __granule as string | null, source: typeof __source === 'string' ? parse(__source) : null } : {})
   };
 }
