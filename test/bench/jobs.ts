@@ -3,12 +3,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { startGateway } from '../helpers.js';
-import { report } from './stats.js';
+import { procMb, report } from './stats.js';
 
 const WORKER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../server/gateway/dist/production/worker.js');
-const peakRssMb = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024;
+const peakRssMb = () => procMb('VmHWM');
 
 /** Runs the worker directly, `concurrency` at a time: the baseline the executor's overhead is measured against. */
 async function rawWorkers(n: number, concurrency: number): Promise<number> {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /** Percentile of sorted samples (nearest rank). */
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -15,4 +17,9 @@ export function report(name: string, value: number, unit: string, baseline?: { n
   console.log(
     `${name}: ${v} | baseline ${baseline.name}: ${baseline.value.toFixed(baseline.value < 10 ? 2 : 1)} ${unit} | ratio ${ratio.toFixed(2)}x ${ratio >= 1 ? 'faster/better' : 'slower/worse'}`
   );
+}
+
+/** A memory figure of a process from /proc (`VmRSS` now, `VmHWM` its peak), in MB. */
+export function procMb(key: 'VmRSS' | 'VmHWM', pid: number | 'self' = 'self'): number {
+  return Number(new RegExp(`${key}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 }

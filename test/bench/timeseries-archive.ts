@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { bucketsOf, createGateway, ingestFile, loadConfig, registerGranulePart, type Gateway } from '@hysope/gateway';
 import { REACH_548, sample } from '../helpers.js';
-import { percentile, report } from './stats.js';
+import { percentile, procMb, report } from './stats.js';
 
 const HYSOPE = fileURLToPath(new URL('../../server/gateway/bin/hysope.js', import.meta.url));
 
@@ -104,9 +103,6 @@ async function serve(dataDir: string): Promise<Served> {
   };
 }
 
-const statusMb = (pid: number, key: 'VmRSS' | 'VmHWM') =>
-  Number(new RegExp(`${key}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-
 /** p50/p99 of the server time `/hydrocron/v1/timeseries` reports for one feature, and the gateway's memory. */
 async function measure(dataDir: string, kind: Kind, id: string): Promise<{ p50: number; p99: number; hits: number; rss: number; peak: number }> {
   const s = await serve(dataDir);
@@ -121,7 +117,7 @@ async function measure(dataDir: string, kind: Kind, id: string): Promise<{ p50: 
       hits = body.hits;
     }
     times.sort((a, b) => a - b);
-    return { p50: percentile(times, 50), p99: percentile(times, 99), hits, rss: statusMb(s.pid, 'VmRSS'), peak: statusMb(s.pid, 'VmHWM') };
+    return { p50: percentile(times, 50), p99: percentile(times, 99), hits, rss: procMb('VmRSS', s.pid), peak: procMb('VmHWM', s.pid) };
   } finally {
     await s.stop();
   }

@@ -1,4 +1,4 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -6,9 +6,9 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { bucketsOf, createGateway, ingestFile, listen, loadConfig, registerGranulePart } from '@hysope/gateway';
 import { REACH_548 } from '../helpers.js';
-import { report } from './stats.js';
+import { procMb, report } from './stats.js';
 
-const peakRssMb = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) / 1024;
+const peakRssMb = () => procMb('VmHWM');
 
 /**
  * Bulk export of the time-series store: `reaches` x `cycles` synthetic observations (basin 71, one granule part per
