@@ -4,7 +4,9 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Database, Queryable } from '../store/database.js';
-import { FEATURES, type FeatureType } from './timeseries-store.js';
+import { BUCKET_DIGITS, FEATURES, bucketOf, type FeatureType } from './timeseries-store.js';
+
+export { BUCKET_DIGITS, bucketOf, bucketsOf } from './timeseries-store.js';
 
 /**
  * The time-series store's parts and their index.
@@ -21,10 +23,6 @@ import { FEATURES, type FeatureType } from './timeseries-store.js';
  * half of one; compacted parts a compaction replaced are deleted after a grace period, not under a running query.
  */
 
-/** Digits of a feature id that name its bucket (reach 7426xxxxxxx → bucket 7426: a level-3 SWORD basin). */
-export const BUCKET_DIGITS = 4;
-export const bucketOf = (id: string): string => id.slice(0, BUCKET_DIGITS);
-
 /**
  * Granule parts of a bucket that trigger its compaction: the first one. A compaction merges every part waiting in its
  * bucket, so a burst of ingests (a backfill) coalesces into few compactions, and in steady state a query reads one
@@ -34,16 +32,6 @@ export const COMPACT_AFTER = 1;
 
 /** How long a replaced compacted part stays readable (queries that listed it may still be reading it). */
 export const GRACE_MS = 120_000;
-
-/** The rows of each bucket in a granule's table (ids in the order they are). */
-export function bucketsOf(ids: Iterable<string>): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const id of ids) {
-    const b = bucketOf(id);
-    out.set(b, (out.get(b) ?? 0) + 1);
-  }
-  return out;
-}
 
 /**
  * Lists a granule's part in the index (in the ingest's transaction). A granule ingested again replaces its part:

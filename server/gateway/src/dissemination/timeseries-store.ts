@@ -6,7 +6,6 @@ import { parseGranuleName, type Product } from '../formats/index.js';
 import { takeVector } from '../formats/take.js';
 import type { Queryable } from '../store/database.js';
 import { hydrocronText } from './python-format.js';
-import { bucketsOf } from './timeseries-parts.js';
 
 /** Hydrocron's feature types and where their observations come from. */
 export type FeatureType = 'Reach' | 'Node' | 'PriorLake';
@@ -17,6 +16,20 @@ export const FEATURES: Record<FeatureType, { collection: string; idField: string
   Node: { collection: 'swot-riversp-node', idField: 'node_id', idDigits: 14 },
   PriorLake: { collection: 'swot-lakesp', idField: 'lake_id', idDigits: 10 }
 };
+
+/** Digits of a feature id that name its bucket (reach 7426xxxxxxx → bucket 7426: a level-3 SWORD basin). */
+export const BUCKET_DIGITS = 4;
+export const bucketOf = (id: string): string => id.slice(0, BUCKET_DIGITS);
+
+/** The rows of each bucket in a granule's table (ids in the order they are). */
+export function bucketsOf(ids: Iterable<string>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const id of ids) {
+    const b = bucketOf(id);
+    out.set(b, (out.get(b) ?? 0) + 1);
+  }
+  return out;
+}
 
 /** SWORD / PLD continent digit (first digit of a feature id) → SWOT continent code. */
 export const CONTINENT_OF_DIGIT: Record<string, string> = { '1': 'AF', '2': 'EU', '3': 'SI', '4': 'AS', '5': 'AU', '6': 'SA', '7': 'NA', '8': 'AR', '9': 'GR' };
