@@ -2,7 +2,7 @@
 export { createGateway, listen, openCatalog, type Gateway } from './app.js';
 export { loadConfig, type Config } from './config.js';
 export { readProduct } from './formats/index.js';
-export { writeGeoParquet } from './formats/geoparquet.js';
+export { writeGeoParquet, writeProduct } from './formats/geoparquet.js';
 export { ingestFile, expandInputs } from './catalog/ingest.js';
 export { openDatabase, type Database } from './store/database.js';
 export {

@@ -1,8 +1,8 @@
 import { cp, lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { STAC_VERSION, type Item } from '@hysope/api';
-import { GranuleError, firstSymlink, parseGranuleName, readProduct, type Product } from '../formats/index.js';
-import { writeGeoParquet } from '../formats/geoparquet.js';
+import { GranuleError, columnsOf, firstSymlink, parseGranuleName, readProduct, rowsOf, type Product } from '../formats/index.js';
+import { writeGeoParquet, writeProduct } from '../formats/geoparquet.js';
 import { coverObservations } from '../formats/footprint.js';
 import { featureTypeOf, registerFields, timeseriesPath, writeTimeseries } from '../dissemination/timeseries-store.js';
 import { registerGranulePart } from '../dissemination/timeseries-parts.js';
@@ -77,8 +77,8 @@ export function itemOf(product: Product, parquet: { href: string; bytes: number 
       'processing:level': g ? 'L2' : 'L3',
       'processing:lineage': `Read from ${path.basename(product.source.path)} and written as GeoParquet 1.1 by HYSOPE ingest`,
       'processing:software': { ...((product.properties['processing:software'] as object) ?? {}), 'hysope-gateway': GATEWAY_VERSION },
-      'hysope:rows': product.table.numRows,
-      'hysope:columns': product.table.schema.fields.map((f) => f.name).filter((n) => n !== 'geometry' && n !== 'bbox')
+      'hysope:rows': rowsOf(product),
+      'hysope:columns': columnsOf(product)
     },
     links: [],
     assets: {
@@ -149,7 +149,10 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
   const tmpSeries = seriesPath ? seriesPath + tag : null;
   const tmpAuxiliary: string[] = [];
   try {
-    const written = await writeGeoParquet(product, tmpParquet);
+    // Pixel clouds learn their extent and footprint as they are written.
+    const out = await writeProduct(product, tmpParquet, path.join(dataDir, 'tmp', 'duckdb-spill'));
+    const written = out.written;
+    product = out.product;
     await mkdir(path.dirname(sourcePath), { recursive: true });
     await cp(product.source.path, tmpSource, { recursive: true, verbatimSymlinks: true });
     // Checked on our copy (not before it, which a swap could defeat): no link ever enters the object store.

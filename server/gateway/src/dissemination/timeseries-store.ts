@@ -82,6 +82,12 @@ export function timeseriesPath(dataDir: string, feature: FeatureType, continent:
   return path.join(dataDir, 'timeseries', `feature=${feature}`, `continent=${continent}`, `${granule}.parquet`);
 }
 
+/** The rows of a feature product (reaches, nodes, lakes: always read in memory). */
+function tableOf(product: Product): Table {
+  if (!product.table) throw new Error(`${product.id}: a time series needs the product's rows in memory`);
+  return product.table;
+}
+
 /**
  * The observations of one granule for the time-series store: the product's attributes sorted by feature id
  * (so each row group's min/max statistics let DuckDB skip to one feature), plus the granule-level fields
@@ -89,13 +95,14 @@ export function timeseriesPath(dataDir: string, feature: FeatureType, continent:
  */
 export function timeseriesTable(product: Product, feature: FeatureType, ingestTime: Date): Table {
   const idField = FEATURES[feature].idField;
-  const ids = product.table.getChild(idField);
+  const table = tableOf(product);
+  const ids = table.getChild(idField);
   if (!ids) throw new Error(`the product has no ${idField} column`);
-  const n = product.table.numRows;
+  const n = table.numRows;
   const idValues = Array.from({ length: n }, (_, i) => String(ids.get(i) ?? ''));
   const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => (idValues[a]! < idValues[b]! ? -1 : idValues[a]! > idValues[b]! ? 1 : a - b));
   const columns: Record<string, Vector> = {};
-  for (const f of product.table.schema.fields) columns[f.name] = takeVector(product.table.getChild(f.name)!, order);
+  for (const f of table.schema.fields) columns[f.name] = takeVector(table.getChild(f.name)!, order);
   const time = columns['time'];
   if (time) {
     columns['time_raw'] = numericVector(
@@ -126,7 +133,7 @@ export function timeseriesTable(product: Product, feature: FeatureType, ingestTi
   columns['ingest_time'] = constant(iso(ingestTime));
   // This granule's own types and fills (an internal column): the drop-in prints each record as its granule wrote it.
   const source: GranuleSource = { types: {}, fills: {} };
-  for (const f of product.table.schema.fields) {
+  for (const f of table.schema.fields) {
     if (f.name === 'geometry') continue;
     const type = fieldType(f.type);
     source.types[f.name] = type;
@@ -155,7 +162,7 @@ export async function writeTimeseries(
 
 /** Records each field's type, units and fill value, so the API validates `fields` and writes units and fills. */
 export async function registerFields(tx: Queryable, feature: FeatureType, product: Product): Promise<void> {
-  for (const f of product.table.schema.fields) {
+  for (const f of tableOf(product).schema.fields) {
     if (f.name === 'geometry') continue;
     const info = product.fields[f.name] ?? {};
     const type = fieldType(f.type);

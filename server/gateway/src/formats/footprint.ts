@@ -10,6 +10,7 @@ type Ring = number[][];
 function vertices(product: Product): { xs: number[]; ys: number[] } {
   const xs: number[] = [];
   const ys: number[] = [];
+  if (!product.table) return { xs, ys };
   const lon = product.table.getChild('longitude');
   const lat = product.table.getChild('latitude');
   if (lon && lat && product.geometryTypes.every((t) => t === 'Point')) {
@@ -39,27 +40,34 @@ function vertices(product: Product): { xs: number[]; ys: number[] } {
 }
 
 /** Convex hull (Andrew's monotone chain, after discarding the points inside the extremes' octagon), closed and counter-clockwise. */
-export function convexHull(xs: number[], ys: number[]): Ring {
-  const n = xs.length;
+export function convexHull(xs0: ArrayLike<number>, ys0: ArrayLike<number>, n: number = xs0.length): Ring {
+  // One array type inside (the loops below see millions of pixels: keep them monomorphic).
+  const xs = xs0 instanceof Float64Array ? xs0 : Float64Array.from(xs0);
+  const ys = ys0 instanceof Float64Array ? ys0 : Float64Array.from(ys0);
   // Akl-Toussaint: the extreme points in 8 directions bound a polygon whose inside cannot be on the hull.
+  // Directions: -x, +x, -y, +y, x+y, -(x+y), x-y, y-x (inline: millions of pixels pass here).
   const ext = [0, 0, 0, 0, 0, 0, 0, 0];
-  const score = [
-    (i: number) => -xs[i]!,
-    (i: number) => xs[i]!,
-    (i: number) => -ys[i]!,
-    (i: number) => ys[i]!,
-    (i: number) => xs[i]! + ys[i]!,
-    (i: number) => -(xs[i]! + ys[i]!),
-    (i: number) => xs[i]! - ys[i]!,
-    (i: number) => ys[i]! - xs[i]!
-  ];
-  for (let i = 1; i < n; i++) for (let k = 0; k < 8; k++) if (score[k]!(i) > score[k]!(ext[k]!)) ext[k] = i;
-  const octagon = [ext[0]!, ext[5]!, ext[2]!, ext[6]!, ext[1]!, ext[4]!, ext[3]!, ext[7]!].map((i) => [xs[i]!, ys[i]!]);
+  const best = [-xs[0]!, xs[0]!, -ys[0]!, ys[0]!, xs[0]! + ys[0]!, -(xs[0]! + ys[0]!), xs[0]! - ys[0]!, ys[0]! - xs[0]!];
+  for (let i = 1; i < n; i++) {
+    const x = xs[i]!;
+    const y = ys[i]!;
+    if (-x > best[0]!) ((best[0] = -x), (ext[0] = i));
+    if (x > best[1]!) ((best[1] = x), (ext[1] = i));
+    if (-y > best[2]!) ((best[2] = -y), (ext[2] = i));
+    if (y > best[3]!) ((best[3] = y), (ext[3] = i));
+    if (x + y > best[4]!) ((best[4] = x + y), (ext[4] = i));
+    if (-(x + y) > best[5]!) ((best[5] = -(x + y)), (ext[5] = i));
+    if (x - y > best[6]!) ((best[6] = x - y), (ext[6] = i));
+    if (y - x > best[7]!) ((best[7] = y - x), (ext[7] = i));
+  }
+  const order = [ext[0]!, ext[5]!, ext[2]!, ext[6]!, ext[1]!, ext[4]!, ext[3]!, ext[7]!];
+  const ox = new Float64Array(8);
+  const oy = new Float64Array(8);
+  order.forEach((i, k) => ((ox[k] = xs[i]!), (oy[k] = ys[i]!)));
   const strictlyInside = (x: number, y: number) => {
-    for (let k = 0; k < octagon.length; k++) {
-      const a = octagon[k]!;
-      const b = octagon[(k + 1) % octagon.length]!;
-      if ((b[0]! - a[0]!) * (y - a[1]!) - (b[1]! - a[1]!) * (x - a[0]!) <= 0) return false;
+    for (let k = 0; k < 8; k++) {
+      const j = (k + 1) & 7;
+      if ((ox[j]! - ox[k]!) * (y - oy[k]!) - (oy[j]! - oy[k]!) * (x - ox[k]!) <= 0) return false;
     }
     return true;
   };
@@ -144,7 +152,7 @@ export function coveringFootprint(footprint: Geometry, xs: number[], ys: number[
 
 /** Observation times of the product (its `time` column), as epoch ms: [min, max], or null. */
 function timeRange(product: Product): [number, number] | null {
-  const time = product.table.getChild('time');
+  const time = product.table?.getChild('time');
   if (!time || !String(time.type).startsWith('Timestamp')) return null;
   let min = Infinity;
   let max = -Infinity;

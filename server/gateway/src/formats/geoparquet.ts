@@ -3,6 +3,8 @@ import path from 'node:path';
 import { Table, tableToIPC, type Vector } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
 import type { Product } from './product.js';
+import { coveringFootprint } from './footprint.js';
+import { pointCover } from '../catalog/spatial.js';
 import { bboxStructVector, takeVector } from './take.js';
 import { fromWkb, geometryBBox } from './wkb.js';
 
@@ -84,6 +86,7 @@ export function geoMetadata(product: Product): Record<string, unknown> {
  * column, so each row group covers a compact area.
  */
 export function spatiallySorted(product: Product): Table {
+  if (!product.table) throw new Error(`${product.id}: no rows in memory to sort`);
   const geometry = product.table.getChild('geometry');
   if (!geometry) throw new Error('product has no geometry column');
   const boxes = rowBBoxes(geometry);
@@ -135,11 +138,32 @@ export async function writeParquetTable(table: Table, file: string, options: { r
 export async function writeGeoParquet(product: Product, file: string): Promise<WrittenParquet> {
   const table = spatiallySorted(product);
   const rowGroupSize = rowGroupSizeFor(table.numRows);
-  const metadata = new Map<string, string>([
+  const bytes = await writeParquetTable(table, file, { rowGroupSize, metadata: productMetadata(product) });
+  return { path: file, bytes, rows: table.numRows, rowGroups: Math.ceil(table.numRows / rowGroupSize) };
+}
+
+/** The file metadata of a product's GeoParquet: `geo`, the fields' units and names, the item it belongs to. */
+export function productMetadata(product: Product): Map<string, string> {
+  return new Map<string, string>([
     ['geo', JSON.stringify(geoMetadata(product))],
     ['hysope:fields', JSON.stringify(product.fields)],
     ['hysope:item', JSON.stringify({ collection: product.collection, id: product.id })]
   ]);
-  const bytes = await writeParquetTable(table, file, { rowGroupSize, metadata });
-  return { path: file, bytes, rows: table.numRows, rowGroups: Math.ceil(table.numRows / rowGroupSize) };
+}
+
+/**
+ * Writes any product as GeoParquet: rows in memory through {@link writeGeoParquet}; pixel clouds by
+ * streaming the granule (bounded memory), after which the product's extent and footprint are the
+ * ones of the pixels written. Returns the product as written.
+ */
+export async function writeProduct(product: Product, file: string, spillDir: string): Promise<{ written: WrittenParquet; product: Product }> {
+  if (!product.stream) return { written: await writeGeoParquet(product, file), product };
+  const pixels = await product.stream.write(file, {
+    covers: pointCover(product.footprint),
+    metadata: (bbox) => Object.fromEntries(productMetadata({ ...product, bbox })),
+    spillDir
+  });
+  const bbox = pixels.bbox ?? product.bbox;
+  const footprint = coveringFootprint(product.footprint, pixels.outside.xs, pixels.outside.ys);
+  return { written: pixels, product: { ...product, bbox, footprint } };
 }

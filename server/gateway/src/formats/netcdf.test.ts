@@ -1,43 +1,102 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readPixc } from './netcdf.js';
+import { writeProduct } from './geoparquet.js';
 import { SAMPLES_DIR } from './samples.js';
+import h5wasm from 'h5wasm/node';
 
 const pixc = (name: string) => path.join(SAMPLES_DIR, 'swot/pixc', name);
 
+let dir: string;
+let db: DuckDBConnection;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'hysope-pixc-'));
+  db = await (await DuckDBInstance.create(':memory:')).connect();
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Reads a granule, writes it as GeoParquet the way ingest does, and returns the product and the file. */
+async function written(name: string) {
+  const file = path.join(dir, `${name}.parquet`);
+  const out = await writeProduct(await readPixc(pixc(name)), file, path.join(dir, 'spill'));
+  const rows = async (sql: string) => (await db.runAndReadAll(sql.replaceAll('$file', `'${file}'`))).getRowObjectsJson() as Record<string, unknown>[];
+  const types = Object.fromEntries((await rows(`select column_name c, column_type t from (describe select * from $file)`)).map((r) => [r['c'], r['t']]));
+  return { ...out, file, rows, types };
+}
+
 describe('readPixc', () => {
-  it('reads the current PIXC layout (pixel_cloud group, global attributes)', async () => {
-    const p = await readPixc(pixc('SWOT_L2_HR_PIXC_001_042_067L_20220402T112019_20220402T112029_Dx0000_01.nc'));
-    expect(p.collection).toBe('swot-pixc');
-    expect(p.table.numRows).toBe(92247);
-    expect(p.properties).toMatchObject({ 'swot:cycle': 1, 'swot:pass': 42, 'swot:tile': '042_067L', 'swot:swath_side': 'L', 'swot:layout': 'current' });
-    const height = p.table.getChild('height')!;
-    expect(height.get(0)).toBeCloseTo(90.55159, 4);
-    expect(String(p.table.schema.fields.find((f) => f.name === 'classification')!.type)).toBe('Int8');
-    expect(p.table.getChild('interferogram_0')).toBeTruthy();
-    expect(p.bbox[1]).toBeGreaterThan(49.3);
-    expect(p.bbox[3]).toBeLessThan(50.1);
-    expect(p.start.toISOString()).toBe('2022-04-02T11:20:19.315Z');
-    expect(p.fields['height']?.units).toBe('m');
+  it('reads the current PIXC layout (pixel_cloud group, global attributes) and streams its pixels to GeoParquet', async () => {
+    const { product, written: w, rows, types } = await written('SWOT_L2_HR_PIXC_001_042_067L_20220402T112019_20220402T112029_Dx0000_01.nc');
+    expect(product.collection).toBe('swot-pixc');
+    expect(product.stream!.rows).toBe(92247);
+    expect(w.rows).toBe(92247);
+    expect(product.properties).toMatchObject({ 'swot:cycle': 1, 'swot:pass': 42, 'swot:tile': '042_067L', 'swot:swath_side': 'L', 'swot:layout': 'current' });
+    const [first] = await rows('select count(*)::int n, count(geometry)::int located from $file');
+    expect(first).toEqual({ n: 92247, located: 92247 });
+    // The granule's first pixel (azimuth 1907, range 23), found by its indexes: rows are not kept in file order.
+    const [px] = await rows('select height, epoch_ms(illumination_time) t from $file where azimuth_index = 1907 and range_index = 23');
+    expect(Number(px!['height'])).toBeCloseTo(90.55159, 4);
+    expect(new Date(Number(px!['t'])).toISOString()).toBe('2022-04-02T11:20:25.835Z');
+    expect(types['classification']).toBe('TINYINT');
+    expect(types['illumination_time']).toBe('TIMESTAMP WITH TIME ZONE');
+    expect(types['interferogram_0']).toBe('FLOAT');
+    expect(types['interferogram_1']).toBe('FLOAT');
+    // WKB, which DuckDB reads as a geometry thanks to the `geo` metadata.
+    expect(types['geometry']).toMatch(/^(BLOB|GEOMETRY)/);
+    expect(product.bbox[1]).toBeGreaterThan(49.3);
+    expect(product.bbox[3]).toBeLessThan(50.1);
+    expect(product.start.toISOString()).toBe('2022-04-02T11:20:19.315Z');
+    expect(product.fields['height']?.units).toBe('m');
+    // Fill values are nulls, not 9.96921e+36.
+    const [fills] = await rows('select max(abs(coherent_power)) m, count(*) filter (where isnan(height))::int nan from $file');
+    expect(Number(fills!['m'])).toBeLessThan(1e30);
+    expect(fills!['nan']).toBe(0);
     // The nadir track (tvp group) comes along as its own table.
-    const tvp = p.auxiliary!['tvp']!;
+    const tvp = product.auxiliary!['tvp']!;
     expect(tvp.table.numRows).toBe(2941);
     expect(tvp.table.getChild('altitude')).toBeTruthy();
     expect(String(tvp.table.schema.fields.find((f) => f.name === 'time')!.type)).toMatch(/Timestamp/);
   });
 
   it('reads the pre-launch layout (attributes on the group)', async () => {
-    const p = await readPixc(pixc('SWOT_L2_HR_PIXC_000_366_43N-R_20140114T011055_20140114T011056_Dx0000_01.nc'));
-    expect(p.table.numRows).toBe(1198);
-    expect(p.properties).toMatchObject({ 'swot:cycle': 0, 'swot:pass': 366, 'swot:tile': '43N-R', 'swot:layout': 'pre-launch' });
-    expect(p.table.getChild('classification')!.get(0)).toBe(4);
+    const { product, rows } = await written('SWOT_L2_HR_PIXC_000_366_43N-R_20140114T011055_20140114T011056_Dx0000_01.nc');
+    expect(product.stream!.rows).toBe(1198);
+    expect(product.properties).toMatchObject({ 'swot:cycle': 0, 'swot:pass': 366, 'swot:tile': '43N-R', 'swot:layout': 'pre-launch' });
+    const classes = await rows('select distinct classification c from $file order by 1');
+    expect(classes.map((r) => r['c'])).toContain(4);
   });
 
   it('reads PIXCVec with its char-array ids', async () => {
-    const p = await readPixc(pixc('SWOT_L2_HR_PIXCVec_001_042_067L_20220402T112019_20220402T112029_Dx0000_01.nc'));
-    expect(p.collection).toBe('swot-pixcvec');
-    expect(p.table.numRows).toBe(92247);
-    expect(String(p.table.schema.fields.find((f) => f.name === 'reach_id')!.type)).toBe('Utf8');
+    const { product, rows, types } = await written('SWOT_L2_HR_PIXCVec_001_042_067L_20220402T112019_20220402T112029_Dx0000_01.nc');
+    expect(product.collection).toBe('swot-pixcvec');
+    expect(product.stream!.rows).toBe(92247);
+    expect(types['reach_id']).toBe('VARCHAR');
+    // Ids are fixed-width char arrays in the granule: as many set as the HDF5 library finds, empty ones null.
+    await h5wasm.ready;
+    const h5 = new h5wasm.File(pixc('SWOT_L2_HR_PIXCVec_001_042_067L_20220402T112019_20220402T112029_Dx0000_01.nc'), 'r');
+    const set = (name: string, width: number) => {
+      const chars = (h5.get(name) as InstanceType<typeof h5wasm.Dataset>).value as string[];
+      let n = 0;
+      for (let i = 0; i < chars.length; i += width)
+        if (
+          chars
+            .slice(i, i + width)
+            .join('')
+            .replace(/\0/g, '')
+            .trim()
+        )
+          n++;
+      return n;
+    };
+    const expected = { reach: set('reach_id', 11), node: set('node_id', 14), lake: set('lake_id', 10), obs: set('obs_id', 13) };
+    h5.close();
+    const [ids] = await rows('select count(reach_id)::int reach, count(node_id)::int node, count(lake_id)::int lake, count(obs_id)::int obs from $file');
+    expect(ids).toEqual(expected);
   });
 
   it('refuses an empty PIXCVecRiver with a reason', async () => {

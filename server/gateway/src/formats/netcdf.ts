@@ -5,6 +5,8 @@ import { binaryVector, numericVector, stringVector, SWOT_EPOCH_MS, timestampVect
 import { parseGranuleName } from './granule-name.js';
 import { GranuleError, bboxPolygon, swathPolygon, type CollectionId, type FieldInfo, type Product } from './product.js';
 import { toWkb } from './wkb.js';
+import { pixelStream } from './pixc-stream.js';
+import type { Geometry } from '@hysope/api';
 
 type H5File = InstanceType<typeof h5wasm.File>;
 type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
@@ -110,6 +112,21 @@ function readTvp(group: H5Group): { table: Table; bbox: [number, number, number,
   return { table: new Table(columns), bbox: Number.isFinite(w) ? [w, s, e, n] : [0, 0, 0, 0] };
 }
 
+/** `[w, s, e, n]` of a polygon's outer ring, or null. */
+function extentOf(polygon: Geometry | null): [number, number, number, number] | null {
+  if (!polygon || polygon.type !== 'Polygon') return null;
+  const ring = polygon.coordinates[0]!;
+  const xs = ring.map((p) => p[0]!);
+  const ys = ring.map((p) => p[1]!);
+  return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+}
+
+/** The extent a granule states in its global attributes (`geospatial_*`), or an empty one. */
+function stated(a: (k: string) => number | undefined): [number, number, number, number] {
+  const v = [a('geospatial_lon_min'), a('geospatial_lat_min'), a('geospatial_lon_max'), a('geospatial_lat_max')];
+  return v.every((x) => x !== undefined) ? (v as [number, number, number, number]) : [0, 0, 0, 0];
+}
+
 /**
  * Reads a SWOT PIXC or PIXCVec NetCDF4 granule (current layout with `pixel_cloud`/`tvp` groups and
  * global attributes; and the pre-launch layout with attributes on the group) into one row per pixel.
@@ -140,36 +157,18 @@ export async function readPixc(file: string): Promise<Product> {
     if (!lat || !lon) throw new GranuleError(file, 'no latitude/longitude datasets: not a PIXC or PIXCVec product');
     const length = lat.shape![0]!;
     if (length === 0) throw new GranuleError(file, 'the product holds no pixels: nothing to catalog');
-    const columns: Record<string, Vector> = {};
     const fields: Record<string, FieldInfo> = {};
-    readGroupColumns(group, length, columns, fields);
-    const lats = lat.value as Float64Array;
-    const lons = lon.value as Float64Array;
-    const latFill = attrNumber(lat, '_FillValue');
-    let [w, s, e, n] = [Infinity, Infinity, -Infinity, -Infinity];
-    const wkb: (Uint8Array | null)[] = new Array(length);
-    for (let i = 0; i < length; i++) {
-      const y = lats[i]!;
-      const x = lons[i]!;
-      if (!Number.isFinite(x) || !Number.isFinite(y) || y === latFill || Math.abs(y) > 90) {
-        wkb[i] = null;
-        continue;
-      }
-      const xx = x > 180 ? x - 360 : x;
-      wkb[i] = toWkb({ type: 'Point', coordinates: [xx, y] });
-      if (xx < w) w = xx;
-      if (xx > e) e = xx;
-      if (y < s) s = y;
-      if (y > n) n = y;
-    }
-    columns['geometry'] = binaryVector(wkb);
-    const bbox: [number, number, number, number] = Number.isFinite(w) ? [w, s, e, n] : [0, 0, 0, 0];
+    // The pixels are streamed when the product is written (millions of them: never held whole).
+    const stream = pixelStream(file, group, length, fields, { lat: lat.path.split('/').pop()!, lon: lon.path.split('/').pop()! });
     const a = (k: string) => attrNumber(attrsHolder, k);
     const corner = (side: string, which: string) => [
       a(`${side}_${which}_longitude`) ?? a(`${side}_${which}_lon`),
       a(`${side}_${which}_latitude`) ?? a(`${side}_${which}_lat`)
     ];
-    const footprint = swathPolygon([corner('inner', 'first'), corner('inner', 'last'), corner('outer', 'last'), corner('outer', 'first')]) ?? bboxPolygon(bbox);
+    const swath = swathPolygon([corner('inner', 'first'), corner('inner', 'last'), corner('outer', 'last'), corner('outer', 'first')]);
+    // Until the pixels are read: the swath's extent (the granule's stated extent without corners).
+    const bbox = extentOf(swath) ?? stated(a);
+    const footprint = swath ?? bboxPolygon(bbox);
     const text = (k: string) => {
       const v = attr(attrsHolder, k);
       return typeof v === 'string' ? v : undefined;
@@ -185,7 +184,7 @@ export async function readPixc(file: string): Promise<Product> {
     return {
       collection,
       id: granule.name,
-      table: new Table(columns),
+      stream,
       geometryTypes: ['Point'],
       bbox,
       footprint,

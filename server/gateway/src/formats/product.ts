@@ -1,6 +1,7 @@
 import type { Table } from 'apache-arrow';
 import type { Geometry } from '@hysope/api';
 import type { GeometryTypeName } from './wkb.js';
+import type { PixelStream } from './pixc-stream.js';
 
 /** The catalog collection a product belongs to. */
 export type CollectionId =
@@ -22,7 +23,10 @@ export interface Product {
   collection: CollectionId;
   /** Stable item id (the granule name without extension, or a derived name for non-SWOT sources). */
   id: string;
-  table: Table;
+  /** The rows in memory (vector products, in-situ series); absent for pixel clouds, which are streamed ({@link stream}). */
+  table?: Table;
+  /** Pixel clouds (millions of rows): written to GeoParquet by streaming the granule, never held whole. */
+  stream?: PixelStream;
   geometryTypes: GeometryTypeName[];
   /** Extent of the features: `[w, s, e, n]`. */
   bbox: [number, number, number, number];
@@ -37,6 +41,17 @@ export interface Product {
   auxiliary?: Record<string, { table: Table; bbox: [number, number, number, number] }>;
   /** The files read (original granule), for the `source` asset. */
   source: { path: string; bytes: number; mediaType: string };
+}
+
+/** Number of rows of a product. */
+export function rowsOf(product: Product): number {
+  return product.table?.numRows ?? product.stream?.rows ?? 0;
+}
+
+/** Column names of a product (besides `geometry` and `bbox`). */
+export function columnsOf(product: Product): string[] {
+  const names = product.table ? product.table.schema.fields.map((f) => f.name) : (product.stream?.columns ?? []);
+  return names.filter((n) => n !== 'geometry' && n !== 'bbox');
 }
 
 /** A granule that cannot be read: says which file and why. */

@@ -1,4 +1,4 @@
-import { readProduct } from '../../formats/index.js';
+import { readProduct, rowsOf } from '../../formats/index.js';
 import type { ProcessDefinition } from '../process.js';
 
 /** Ingests granules into the catalog: the worker reads them (a bad one fails the job with its reason), the gateway then stores them. */
@@ -21,7 +21,7 @@ export const ingest: ProcessDefinition = {
     for (const [i, file] of files.entries()) {
       if (ctx.signal.aborted) throw new Error('cancelled');
       const p = await readProduct(file);
-      products.push({ file, collection: p.collection, id: p.id, rows: p.table.numRows });
+      products.push({ file, collection: p.collection, id: p.id, rows: rowsOf(p) });
       ctx.progress(Math.round(((i + 1) / files.length) * 100), `read ${p.id}`);
     }
     return { outputs: { products: { value: products } }, register: { ingest: files } };

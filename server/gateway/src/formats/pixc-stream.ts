@@ -1,0 +1,479 @@
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  BIGINT,
+  BLOB,
+  DOUBLE,
+  DuckDBInstance,
+  DuckDBTableFunction,
+  FLOAT,
+  INTEGER,
+  SMALLINT,
+  TINYINT,
+  UINTEGER,
+  USMALLINT,
+  UTINYINT,
+  VARCHAR,
+  type DuckDBDataChunk,
+  type DuckDBType
+} from '@duckdb/node-api';
+import h5wasm from 'h5wasm/node';
+import { SWOT_EPOCH_MS } from './arrow-columns.js';
+import { convexHull } from './footprint.js';
+import type { FieldInfo } from './product.js';
+
+type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
+type H5Group = InstanceType<typeof h5wasm.Group>;
+type Typed = Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
+
+/** Rows DuckDB asks for per call (its vector size). */
+const VECTOR_ROWS = 2048;
+/** Fewest rows read from a dataset at once (then rounded to whole HDF5 chunks, so no chunk is inflated twice). */
+const MIN_SPAN_ROWS = 1 << 16;
+
+/** One output column: a dataset (or one component of a 2D dataset) of the pixel group. */
+interface Column {
+  name: string;
+  /** The dataset it comes from (in the pixel group). */
+  dataset: string;
+  width: number;
+  /** Component of a [n, k] dataset (0 for 1D). */
+  part: number;
+  kind: 'number' | 'time' | 'string';
+  type: DuckDBType;
+  fill?: number;
+  scale?: number;
+  offset?: number;
+}
+
+/**
+ * Reads one dataset forward, in spans of whole HDF5 chunks: each chunk is inflated once, and only the
+ * current span is held (bounded memory whatever the pixel count).
+ */
+class DatasetReader {
+  readonly width: number;
+  private readonly span: number;
+  private start = 0;
+  private end = 0;
+  private data: Typed | string[] | null = null;
+
+  constructor(
+    readonly ds: H5Dataset,
+    readonly length: number
+  ) {
+    const shape = ds.shape ?? [length];
+    this.width = shape.length === 2 ? shape[1]! : 1;
+    const chunk = (ds.metadata as { chunks?: number[] | null }).chunks?.[0] ?? length;
+    this.span = Math.max(chunk, Math.ceil(MIN_SPAN_ROWS / chunk) * chunk);
+  }
+
+  /** Values of rows [from, from + n) (flattened, `width` per row), and the index of row `from` in them. */
+  rows(from: number, n: number): { values: Typed | string[]; at: number } {
+    if (from < this.start) throw new Error('datasets are read forward only');
+    while (from + n > this.end) {
+      const next = Math.min(this.length, this.end + this.span);
+      const fresh = this.ds.slice([[this.end, next]]) as unknown as Typed | string[];
+      // Keep the rows still needed from the current span in front of the new one.
+      const keepFrom = Math.max(from, this.start);
+      const kept = this.data ? this.data.slice((keepFrom - this.start) * this.width, (this.end - this.start) * this.width) : null;
+      if (kept && kept.length) {
+        if (Array.isArray(fresh)) this.data = [...(kept as string[]), ...fresh];
+        else {
+          const Ctor = fresh.constructor as new (n: number) => Typed;
+          const joined = new Ctor(kept.length + fresh.length);
+          (joined as Float64Array).set(kept as Float64Array);
+          (joined as Float64Array).set(fresh as Float64Array, kept.length);
+          this.data = joined;
+        }
+        this.start = keepFrom;
+      } else {
+        this.data = Array.isArray(fresh) || typeof fresh !== 'string' ? fresh : [fresh];
+        this.start = this.end;
+      }
+      this.end = next;
+    }
+    return { values: this.data!, at: (from - this.start) * this.width };
+  }
+}
+
+/** The DuckDB type of a dataset's values (from its HDF5 type: class, size, sign), or null when not numeric. */
+function duckTypeOf(meta: { type: number; size: number; signed?: boolean }, scaled: boolean): DuckDBType | null {
+  const INTEGER_CLASS = 0;
+  const FLOAT_CLASS = 1;
+  if (meta.type === FLOAT_CLASS) return scaled || meta.size === 8 ? DOUBLE : FLOAT;
+  if (meta.type !== INTEGER_CLASS) return null;
+  if (scaled || meta.size === 8) return DOUBLE;
+  if (meta.size === 4) return meta.signed ? INTEGER : UINTEGER;
+  if (meta.size === 2) return meta.signed ? SMALLINT : USMALLINT;
+  return meta.signed ? TINYINT : UTINYINT;
+}
+
+/** HDF5's string type class. */
+const STRING_CLASS = 3;
+
+function attrValue(obj: { attrs: Record<string, { value: unknown }> }, name: string): unknown {
+  const v = obj.attrs[name]?.value;
+  if (ArrayBuffer.isView(v) && (v as unknown as ArrayLike<unknown>).length === 1) return (v as unknown as ArrayLike<unknown>)[0];
+  return v;
+}
+
+function attrNum(obj: { attrs: Record<string, { value: unknown }> }, name: string): number | undefined {
+  const v = attrValue(obj, name);
+  if (v === undefined || v === null) return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** What {@link PixelStream.write} wrote, and what it learned of the pixels on the way. */
+export interface WrittenPixels {
+  path: string;
+  bytes: number;
+  rows: number;
+  rowGroups: number;
+  /** Extent of the pixels with a position: `[w, s, e, n]` (null when none has one). */
+  bbox: [number, number, number, number] | null;
+  /** The pixels outside the footprint given (as their convex hull's vertices): empty when it covers them all. */
+  outside: { xs: number[]; ys: number[] };
+}
+
+/** The columns of a pixel group as a stream that writes GeoParquet without ever holding the whole table. */
+export interface PixelStream {
+  rows: number;
+  /** Output column names, in file order (besides `geometry` and `bbox`). */
+  columns: string[];
+  write(file: string, options: WriteOptions): Promise<WrittenPixels>;
+}
+
+/** How {@link PixelStream.write} writes: the file's key/value metadata (given the pixels' extent) and where DuckDB may spill. */
+export interface WriteOptions {
+  /** Whether the footprint known so far covers a position (pixels outside it are reported). */
+  covers: (x: number, y: number) => boolean;
+  metadata: (bbox: [number, number, number, number]) => Record<string, string>;
+  spillDir: string;
+}
+
+/**
+ * Describes a pixel group's columns (the same as the in-memory reader gave: 2D datasets split into
+ * `<name>_<k>`, scale/offset applied, fill values and NaN as nulls, `illumination_time`/`time` as UTC
+ * timestamps) and returns a stream over them. Writing opens the file again: nothing is held meanwhile.
+ */
+export function pixelStream(
+  file: string,
+  group: H5Group,
+  length: number,
+  fields: Record<string, FieldInfo>,
+  coords: { lat: string; lon: string }
+): PixelStream {
+  const columns: Column[] = [];
+  for (const name of group.keys()) {
+    const node = group.get(name);
+    if (!node || (node as { type?: string }).type !== 'Dataset') continue;
+    const ds = node as H5Dataset;
+    const shape = ds.shape ?? [];
+    if (shape[0] !== length || shape.length > 2) continue;
+    const width = shape.length === 2 ? shape[1]! : 1;
+    const units = attrValue(ds, 'units');
+    const longName = attrValue(ds, 'long_name');
+    const info: FieldInfo = { units: typeof units === 'string' ? units : undefined, long_name: typeof longName === 'string' ? longName : undefined };
+    const meta = ds.metadata as { type: number; size: number; signed?: boolean };
+    const fill = attrNum(ds, '_FillValue');
+    const scale = attrNum(ds, 'scale_factor');
+    const offset = attrNum(ds, 'add_offset');
+    if (meta.type === STRING_CLASS) {
+      columns.push({ name, dataset: name, width, part: 0, kind: 'string', type: VARCHAR });
+      fields[name] = info;
+      continue;
+    }
+    const isTime = /^illumination_time$|^time$/.test(name);
+    const type = isTime ? DOUBLE : duckTypeOf(meta, scale !== undefined || offset !== undefined);
+    if (!type) continue;
+    for (let p = 0; p < (isTime ? 1 : width); p++) {
+      const col = width === 1 || isTime ? name : `${name}_${p}`;
+      columns.push({ name: col, dataset: name, width, part: p, kind: isTime ? 'time' : 'number', type, fill, scale, offset });
+      fields[col] = info;
+    }
+  }
+  const latFill = attrNum(group.get(coords.lat) as H5Dataset, '_FillValue');
+  const groupPath = group.path;
+  return {
+    rows: length,
+    columns: columns.map((c) => c.name),
+    write: async (out, options) => {
+      await (ready ??= h5wasm.ready);
+      const h5 = new h5wasm.File(file, 'r');
+      try {
+        const g = h5.get(groupPath) as H5Group;
+        const dataset = (name: string) => g.get(name) as H5Dataset;
+        return await writePixels(out, length, columns, dataset, { lat: dataset(coords.lat), lon: dataset(coords.lon), latFill }, options);
+      } finally {
+        h5.close();
+      }
+    }
+  };
+}
+
+let ready: Promise<unknown> | null = null;
+
+/** One pixel cloud being written: what the scan function serves DuckDB. */
+interface Scan {
+  columns: Column[];
+  readers: Map<string, DatasetReader>;
+  length: number;
+  row: number;
+  lat: DatasetReader;
+  lon: DatasetReader;
+  latFill: number | undefined;
+  failure: Error | null;
+}
+
+const scans = new Map<bigint, Scan>();
+let nextScan = 0n;
+let instance: Promise<DuckDBInstance> | null = null;
+
+/**
+ * The DuckDB instance that encodes pixel clouds: two threads, a memory cap (`HYSOPE_INGEST_MEMORY`,
+ * 384 MB) with a spill folder, and one table function, `hysope_pixels(scan)`, through which the HDF5
+ * reader hands DuckDB one vector of rows at a time.
+ */
+function encoder(spillDir: string): Promise<DuckDBInstance> {
+  instance ??= (async () => {
+    await mkdir(spillDir, { recursive: true });
+    const db = await DuckDBInstance.create(':memory:', {
+      threads: '2',
+      memory_limit: process.env['HYSOPE_INGEST_MEMORY'] ?? '384MB',
+      temp_directory: spillDir,
+      // Rows reach the file in the order vectors are encoded: consecutive vectors of the acquisition
+      // order, so a row group still covers a strip of the swath.
+      preserve_insertion_order: 'false'
+    });
+    const connection = await db.connect();
+    connection.registerTableFunction(
+      DuckDBTableFunction.create({
+        name: 'hysope_pixels',
+        parameterTypes: [BIGINT],
+        bindFunction: (bind) => {
+          const scan = scans.get(BigInt(bind.getParameter(0) as bigint));
+          if (!scan) return bind.setError('no such pixel scan');
+          for (const c of scan.columns) bind.addResultColumn(c.name, c.type);
+          bind.addResultColumn('__geometry', BLOB);
+          bind.addResultColumn('__x', DOUBLE);
+          bind.addResultColumn('__y', DOUBLE);
+          bind.setCardinality(scan.length, true);
+          bind.setBindData(scan);
+        },
+        // Two DuckDB threads: while one encodes a vector, the other gets the next one from here.
+        initFunction: (init) => init.setMaxThreads(2),
+        mainFunction: (info, chunk) => {
+          const scan = info.bindData as Scan;
+          try {
+            produce(scan, chunk);
+          } catch (error) {
+            scan.failure = error as Error;
+            info.setError((error as Error).message);
+          }
+        }
+      })
+    );
+    connection.closeSync();
+    return db;
+  })();
+  return instance;
+}
+
+const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+/**
+ * Positions of the pixels, read in spans (a first pass, before encoding): their extent, and the pixels
+ * outside `covers` (the granule's footprint). Those, and only those, can make the footprint grow, and
+ * they are kept as their convex hull so far: a pixel cloud of millions stays a few hundred vertices.
+ */
+function scanPositions(
+  coords: { lat: H5Dataset; lon: H5Dataset; latFill: number | undefined },
+  length: number,
+  covers: (x: number, y: number) => boolean
+): Pick<WrittenPixels, 'bbox' | 'outside'> {
+  const lat = new DatasetReader(coords.lat, length);
+  const lon = new DatasetReader(coords.lon, length);
+  let [w, s, e, n] = [Infinity, Infinity, -Infinity, -Infinity];
+  let xs: number[] = [];
+  let ys: number[] = [];
+  const keepHull = () => {
+    const ring = convexHull(xs, ys).slice(0, -1);
+    xs = ring.map((p) => p[0]!);
+    ys = ring.map((p) => p[1]!);
+  };
+  for (let from = 0; from < length; from += MIN_SPAN_ROWS) {
+    const count = Math.min(MIN_SPAN_ROWS, length - from);
+    const la = lat.rows(from, count);
+    const lo = lon.rows(from, count);
+    for (let i = 0; i < count; i++) {
+      const y = Number(la.values[la.at + i]);
+      let x = Number(lo.values[lo.at + i]);
+      if (!Number.isFinite(x) || !Number.isFinite(y) || y === coords.latFill || Math.abs(y) > 90) continue;
+      if (x > 180) x -= 360;
+      if (x < w) w = x;
+      if (x > e) e = x;
+      if (y < s) s = y;
+      if (y > n) n = y;
+      if (covers(x, y)) continue;
+      xs.push(x);
+      ys.push(y);
+    }
+    if (xs.length > 4096) keepHull();
+  }
+  if (xs.length > 2) keepHull();
+  return { bbox: Number.isFinite(w) ? [w, s, e, n] : null, outside: { xs, ys } };
+}
+
+async function writePixels(
+  file: string,
+  length: number,
+  columns: Column[],
+  dataset: (name: string) => H5Dataset,
+  coords: { lat: H5Dataset; lon: H5Dataset; latFill: number | undefined },
+  options: WriteOptions
+): Promise<WrittenPixels> {
+  const positions = scanPositions(coords, length, options.covers);
+  const db = await encoder(options.spillDir);
+  const id = ++nextScan;
+  const readers = new Map<string, DatasetReader>();
+  for (const c of columns) if (!readers.has(c.dataset)) readers.set(c.dataset, new DatasetReader(dataset(c.dataset), length));
+  const scan: Scan = {
+    columns,
+    readers,
+    length,
+    row: 0,
+    lat: new DatasetReader(coords.lat, length),
+    lon: new DatasetReader(coords.lon, length),
+    latFill: coords.latFill,
+    failure: null
+  };
+  scans.set(id, scan);
+  const rowGroupSize = rowGroupRows(length);
+  const select = [
+    ...columns.map((c) => `${decoded(c)} as ${quote(c.name)}`),
+    '__geometry as geometry',
+    'case when __x is null then null else struct_pack(xmin := __x, ymin := __y, xmax := __x, ymax := __y) end as bbox'
+  ].join(', ');
+  const metadata = Object.entries(options.metadata(positions.bbox ?? [0, 0, 0, 0]))
+    .map(([k, v]) => `${literal(k)}: ${literal(v)}`)
+    .join(', ');
+  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  await mkdir(path.dirname(file), { recursive: true });
+  const connection = await db.connect();
+  try {
+    await connection.run(
+      `copy (select ${select} from hysope_pixels(${id})) to ${literal(tmp)} (format parquet, compression zstd, row_group_size ${rowGroupSize}, kv_metadata {${metadata}})`
+    );
+    await rename(tmp, file);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw scan.failure ?? error;
+  } finally {
+    scans.delete(id);
+    connection.closeSync();
+  }
+  const info = await stat(file);
+  return { path: file, bytes: info.size, rows: length, rowGroups: Math.ceil(length / rowGroupSize), ...positions };
+}
+
+/**
+ * The SQL that decodes a column as the granule means it (run by DuckDB's threads, vectorized): fill values
+ * and NaN as nulls (a fill beyond 1e30 matching any value beyond it, as netCDF readers do), scale and
+ * offset applied, times from seconds since 2000-01-01 to UTC timestamps.
+ */
+function decoded(c: Column): string {
+  const name = quote(c.name);
+  if (c.kind === 'string') return name;
+  const real = c.type === FLOAT || c.type === DOUBLE;
+  const fill = c.fill === undefined ? null : `${c.fill}::${c.type === FLOAT ? 'FLOAT' : 'DOUBLE'}`;
+  const tests = [
+    ...(real ? [`isnan(${name})`] : []),
+    ...(fill === null ? [] : [Math.abs(c.fill!) > 1e30 && real ? `abs(${name}) > 1e30` : `${name} = ${fill}`])
+  ];
+  let value = c.scale !== undefined || c.offset !== undefined ? `${name}::DOUBLE * ${c.scale ?? 1} + ${c.offset ?? 0}` : name;
+  if (c.kind === 'time') value = `to_timestamp(${name} + ${SWOT_EPOCH_MS / 1000})`;
+  return tests.length ? `case when ${tests.join(' or ')} then null else ${value} end` : value;
+}
+
+/** Rows per row group: about 64 groups per file, whole vectors, at most 122,880 rows (DuckDB's default). */
+function rowGroupRows(length: number): number {
+  return Math.min(122_880, Math.max(VECTOR_ROWS, Math.ceil(length / 64 / VECTOR_ROWS) * VECTOR_ROWS));
+}
+
+/** One vector's WKB points: a reused buffer, with a view per row made once (no allocation per pixel). */
+const points = (() => {
+  const wkb = new Uint8Array(21 * VECTOR_ROWS);
+  const view = new DataView(wkb.buffer);
+  const values = Array.from({ length: VECTOR_ROWS }, (_, i) => {
+    wkb[i * 21] = 1;
+    view.setUint32(i * 21 + 1, 1, true);
+    return { bytes: wkb.subarray(i * 21, i * 21 + 21) };
+  });
+  return { wkb, view, values };
+})();
+
+/** Fills DuckDB's next vector of rows from the HDF5 datasets: columns, then WKB points and their x/y. */
+function produce(scan: Scan, chunk: DuckDBDataChunk): void {
+  const count = Math.min(VECTOR_ROWS, scan.length - scan.row);
+  chunk.rowCount = Math.max(0, count);
+  if (count <= 0) return;
+  const row = scan.row;
+  scan.columns.forEach((column, k) => fillColumn(chunk, k, column, scan.readers.get(column.dataset)!, row, count));
+  const la = scan.lat.rows(row, count);
+  const lo = scan.lon.rows(row, count);
+  const k = scan.columns.length;
+  const geometry = chunk.getColumnVector(k);
+  const gx = chunk.getColumnVector(k + 1) as unknown as { items: Float64Array; setItem(i: number, v: null): void; flush(): void };
+  const gy = chunk.getColumnVector(k + 2) as unknown as { items: Float64Array; setItem(i: number, v: null): void; flush(): void };
+  const { wkb, view, values } = points;
+  for (let i = 0; i < count; i++) {
+    const y = Number(la.values[la.at + i]);
+    let x = Number(lo.values[lo.at + i]);
+    if (!Number.isFinite(x) || !Number.isFinite(y) || y === scan.latFill || Math.abs(y) > 90) {
+      geometry.setItem(i, null);
+      gx.setItem(i, null);
+      gy.setItem(i, null);
+      continue;
+    }
+    // Longitudes beyond 180° (0..360 convention) brought back to -180..180.
+    if (x > 180) x -= 360;
+    // WKB point, little endian; DuckDB copies the bytes when the vector is flushed, so one buffer serves every vector.
+    const o = i * 21;
+    view.setFloat64(o + 5, x, true);
+    view.setFloat64(o + 13, y, true);
+    geometry.setItem(i, values[i] as never);
+    gx.items[i] = x;
+    gy.items[i] = y;
+  }
+  geometry.flush();
+  gx.flush();
+  gy.flush();
+  scan.row += count;
+}
+
+/** Copies a column's raw values for rows [row, row + count) into DuckDB's vector (decoding happens in SQL). */
+function fillColumn(chunk: DuckDBDataChunk, k: number, column: Column, reader: DatasetReader, row: number, count: number): void {
+  const vector = chunk.getColumnVector(k) as unknown as { items?: Typed; setItem(i: number, v: unknown): void; flush(): void };
+  const { values, at } = reader.rows(row, count);
+  const width = column.width;
+  if (column.kind === 'string') {
+    const strings = values as string[];
+    for (let i = 0; i < count; i++) {
+      const raw = width === 1 ? strings[at + i] : strings.slice(at + i * width, at + (i + 1) * width).join('');
+      const text = (raw ?? '').replace(/\0/g, '').trim();
+      vector.setItem(i, text === '' || text === 'no_data' ? null : text);
+    }
+    vector.flush();
+    return;
+  }
+  const data = values as Typed;
+  const items = vector.items!;
+  if (width === 1 && items.constructor === data.constructor) (items as Float64Array).set((data as Float64Array).subarray(at, at + count));
+  else {
+    const part = column.part;
+    for (let i = 0; i < count; i++) (items as Float64Array)[i] = Number(data[at + i * width + part]);
+  }
+  vector.flush();
+}

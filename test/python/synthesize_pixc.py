@@ -1,0 +1,76 @@
+"""Writes a full-size SWOT PIXC granule from a real one, for the ingest benchmark.
+
+usage: synthesize_pixc.py SAMPLE.nc OUT.nc PIXELS
+
+The sample's `pixel_cloud` arrays are repeated, with a small jitter on positions and heights and the
+azimuth index shifted per copy (as later lines of the same tile), until PIXELS pixels; every other group
+(`tvp`, `noise`) and every attribute is copied as is. Storage follows what netCDF-C writes: shuffle +
+deflate at the sample's level, chunks of about 4 MB (netCDF-C's default chunk size for large variables),
+netCDF dimension scales. Only h5py and numpy (Debian's python3-h5py) are used.
+"""
+
+import sys
+
+import h5py
+import numpy as np
+
+SKIP_ATTRS = {"DIMENSION_LIST", "REFERENCE_LIST", "CLASS", "NAME", "_Netcdf4Dimid", "_Netcdf4Coordinates"}
+CHUNK_BYTES = 4 * 1024 * 1024
+
+
+def copy_attrs(src, dst):
+    for key, value in src.attrs.items():
+        if key not in SKIP_ATTRS:
+            dst.attrs[key] = value
+
+
+def chunks_for(shape, itemsize):
+    row = itemsize * int(np.prod(shape[1:])) if len(shape) > 1 else itemsize
+    return (max(1, min(shape[0], CHUNK_BYTES // row)),) + tuple(shape[1:])
+
+
+def main(sample, out, pixels):
+    rng = np.random.default_rng(20260411)
+    with h5py.File(sample, "r") as src, h5py.File(out, "w", libver="earliest") as dst:
+        copy_attrs(src, dst)
+        for group_name, group in src.items():
+            if not isinstance(group, h5py.Group):
+                continue
+            target = dst.create_group(group_name)
+            copy_attrs(group, target)
+            length = group["points"].shape[0] if "points" in group else None
+            scale_name = next((n for n in ("points", "num_tvps", "num_lines") if n in group), None)
+            n_out = pixels if group_name == "pixel_cloud" else (group[scale_name].shape[0] if scale_name else None)
+            if scale_name:
+                scale = target.create_dataset(scale_name, shape=(n_out,), dtype=group[scale_name].dtype)
+                scale.make_scale(f"This is a netCDF dimension but not a netCDF variable. {n_out:>10}")
+            copies = -(-pixels // length) if group_name == "pixel_cloud" else 1
+            for name, ds in group.items():
+                if name == scale_name or not isinstance(ds, h5py.Dataset):
+                    continue
+                data = ds[()]
+                if group_name == "pixel_cloud" and ds.shape and ds.shape[0] == length:
+                    parts = []
+                    for k in range(copies):
+                        part = data.copy()
+                        if name in ("latitude", "longitude"):
+                            part = part + rng.normal(0, 2e-5, part.shape)
+                        elif name == "height":
+                            part = (part + rng.normal(0, 0.05, part.shape)).astype(part.dtype)
+                        elif name == "azimuth_index":
+                            part = part + k * (int(data.max()) + 1)
+                        parts.append(part)
+                    data = np.concatenate(parts)[:pixels]
+                kwargs = {}
+                if ds.compression:
+                    kwargs = dict(compression=ds.compression, compression_opts=ds.compression_opts, shuffle=ds.shuffle)
+                    kwargs["chunks"] = chunks_for(data.shape, data.dtype.itemsize)
+                fill = ds.attrs.get("_FillValue")
+                new = target.create_dataset(name, data=data, fillvalue=fill, **kwargs)
+                copy_attrs(ds, new)
+                if scale_name and data.shape and data.shape[0] == n_out:
+                    new.dims[0].attach_scale(target[scale_name])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
