@@ -63,7 +63,10 @@ export function convexHull(xs0: ArrayLike<number>, ys0: ArrayLike<number>, n: nu
   const order = [ext[0]!, ext[5]!, ext[2]!, ext[6]!, ext[1]!, ext[4]!, ext[3]!, ext[7]!];
   const ox = new Float64Array(8);
   const oy = new Float64Array(8);
-  order.forEach((i, k) => ((ox[k] = xs[i]!), (oy[k] = ys[i]!)));
+  order.forEach((i, k) => {
+    ox[k] = xs[i]!;
+    oy[k] = ys[i]!;
+  });
   const strictlyInside = (x: number, y: number) => {
     for (let k = 0; k < 8; k++) {
       const j = (k + 1) & 7;

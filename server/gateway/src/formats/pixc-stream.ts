@@ -427,7 +427,7 @@ function produce(scan: Scan, chunk: DuckDBDataChunk): void {
   const geometry = chunk.getColumnVector(k);
   const gx = chunk.getColumnVector(k + 1) as unknown as { items: Float64Array; setItem(i: number, v: null): void; flush(): void };
   const gy = chunk.getColumnVector(k + 2) as unknown as { items: Float64Array; setItem(i: number, v: null): void; flush(): void };
-  const { wkb, view, values } = points;
+  const { view, values } = points;
   for (let i = 0; i < count; i++) {
     const y = Number(la.values[la.at + i]);
     let x = Number(lo.values[lo.at + i]);
