@@ -51,14 +51,13 @@ export function convexHull(xs0: ArrayLike<number>, ys0: ArrayLike<number>, n: nu
   for (let i = 1; i < n; i++) {
     const x = xs[i]!;
     const y = ys[i]!;
-    if (-x > best[0]!) ((best[0] = -x), (ext[0] = i));
-    if (x > best[1]!) ((best[1] = x), (ext[1] = i));
-    if (-y > best[2]!) ((best[2] = -y), (ext[2] = i));
-    if (y > best[3]!) ((best[3] = y), (ext[3] = i));
-    if (x + y > best[4]!) ((best[4] = x + y), (ext[4] = i));
-    if (-(x + y) > best[5]!) ((best[5] = -(x + y)), (ext[5] = i));
-    if (x - y > best[6]!) ((best[6] = x - y), (ext[6] = i));
-    if (y - x > best[7]!) ((best[7] = y - x), (ext[7] = i));
+    const scores = [-x, x, -y, y, x + y, -(x + y), x - y, y - x];
+    for (let k = 0; k < 8; k++) {
+      if (scores[k]! > best[k]!) {
+        best[k] = scores[k]!;
+        ext[k] = i;
+      }
+    }
   }
   const order = [ext[0]!, ext[5]!, ext[2]!, ext[6]!, ext[1]!, ext[4]!, ext[3]!, ext[7]!];
   const ox = new Float64Array(8);
