@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,6 +97,20 @@ describe('readPixc', () => {
     h5.close();
     const [ids] = await rows('select count(reach_id)::int reach, count(node_id)::int node, count(lake_id)::int lake, count(obs_id)::int obs from $file');
     expect(ids).toEqual(expected);
+  });
+
+  it('fails with the HDF5 error, leaving no file, when a chunk of the granule is damaged', async () => {
+    const name = 'SWOT_L2_HR_PIXC_001_042_067L_20220402T112019_20220402T112029_Dx0000_01.nc';
+    const damaged = path.join(dir, 'damaged', name);
+    await mkdir(path.dirname(damaged), { recursive: true });
+    const bytes = await readFile(pixc(name));
+    // Garbage over the middle of the file (compressed pixel data), headers intact.
+    for (let i = Math.floor(bytes.length / 2); i < Math.floor(bytes.length / 2) + 65536; i++) bytes[i] = (i * 7919) & 0xff;
+    await writeFile(damaged, bytes);
+    const product = await readPixc(damaged);
+    const out = path.join(dir, 'damaged', 'out.parquet');
+    await expect(writeProduct(product, out, path.join(dir, 'spill'))).rejects.toThrow(/HDF5|filter|inflate|read/i);
+    expect((await readdir(path.dirname(out))).filter((f) => f !== name)).toEqual([]);
   });
 
   it('refuses an empty PIXCVecRiver with a reason', async () => {

@@ -6,13 +6,12 @@ import { parseGranuleName } from './granule-name.js';
 import { GranuleError, bboxPolygon, swathPolygon, type CollectionId, type FieldInfo, type Product } from './product.js';
 import { toWkb } from './wkb.js';
 import { pixelStream } from './pixc-stream.js';
+import { hdf5 } from './hdf5-reader.js';
 import type { Geometry } from '@hysope/api';
 
 type H5File = InstanceType<typeof h5wasm.File>;
 type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
 type H5Group = InstanceType<typeof h5wasm.Group>;
-
-let ready: Promise<unknown> | null = null;
 
 function attr(obj: { attrs: Record<string, { value: unknown }> }, name: string): unknown {
   const a = obj.attrs[name];
@@ -137,8 +136,7 @@ export async function readPixc(file: string): Promise<Product> {
   if (!granule) throw new GranuleError(file, 'not a SWOT granule name (SWOT_L2_HR_PIXC..._<CRID>_<counter>.nc)');
   const isVec = /PIXCVec|pixcvec/.test(granule.name) || granule.shortName === 'L2_HR_LakeTile';
   const collection: CollectionId = isVec ? 'swot-pixcvec' : 'swot-pixc';
-  ready ??= h5wasm.ready;
-  await ready;
+  await hdf5();
   let h5: H5File;
   try {
     h5 = new h5wasm.File(file, 'r');

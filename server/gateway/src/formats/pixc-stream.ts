@@ -19,17 +19,15 @@ import {
 } from '@duckdb/node-api';
 import h5wasm from 'h5wasm/node';
 import { SWOT_EPOCH_MS } from './arrow-columns.js';
+import { DatasetReader, hdf5, MIN_SPAN_ROWS, type H5Dataset, type Typed } from './hdf5-reader.js';
+import { PixelBlocks, type ArrayName } from './pixel-blocks.js';
 import { convexHull } from './footprint.js';
 import type { FieldInfo } from './product.js';
 
-type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
 type H5Group = InstanceType<typeof h5wasm.Group>;
-type Typed = Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
 
 /** Rows DuckDB asks for per call (its vector size). */
 const VECTOR_ROWS = 2048;
-/** Fewest rows read from a dataset at once (then rounded to whole HDF5 chunks, so no chunk is inflated twice). */
-const MIN_SPAN_ROWS = 1 << 16;
 
 /** One output column: a dataset (or one component of a 2D dataset) of the pixel group. */
 interface Column {
@@ -41,59 +39,11 @@ interface Column {
   part: number;
   kind: 'number' | 'time' | 'string';
   type: DuckDBType;
+  /** How the numeric values are held between threads (none for strings). */
+  array?: ArrayName;
   fill?: number;
   scale?: number;
   offset?: number;
-}
-
-/**
- * Reads one dataset forward, in spans of whole HDF5 chunks: each chunk is inflated once, and only the
- * current span is held (bounded memory whatever the pixel count).
- */
-class DatasetReader {
-  readonly width: number;
-  private readonly span: number;
-  private start = 0;
-  private end = 0;
-  private data: Typed | string[] | null = null;
-
-  constructor(
-    readonly ds: H5Dataset,
-    readonly length: number
-  ) {
-    const shape = ds.shape ?? [length];
-    this.width = shape.length === 2 ? shape[1]! : 1;
-    const chunk = (ds.metadata as { chunks?: number[] | null }).chunks?.[0] ?? length;
-    this.span = Math.max(chunk, Math.ceil(MIN_SPAN_ROWS / chunk) * chunk);
-  }
-
-  /** Values of rows [from, from + n) (flattened, `width` per row), and the index of row `from` in them. */
-  rows(from: number, n: number): { values: Typed | string[]; at: number } {
-    if (from < this.start) throw new Error('datasets are read forward only');
-    while (from + n > this.end) {
-      const next = Math.min(this.length, this.end + this.span);
-      const fresh = this.ds.slice([[this.end, next]]) as unknown as Typed | string[];
-      // Keep the rows still needed from the current span in front of the new one.
-      const keepFrom = Math.max(from, this.start);
-      const kept = this.data ? this.data.slice((keepFrom - this.start) * this.width, (this.end - this.start) * this.width) : null;
-      if (kept && kept.length) {
-        if (Array.isArray(fresh)) this.data = [...(kept as string[]), ...fresh];
-        else {
-          const Ctor = fresh.constructor as new (n: number) => Typed;
-          const joined = new Ctor(kept.length + fresh.length);
-          (joined as Float64Array).set(kept as Float64Array);
-          (joined as Float64Array).set(fresh as Float64Array, kept.length);
-          this.data = joined;
-        }
-        this.start = keepFrom;
-      } else {
-        this.data = Array.isArray(fresh) || typeof fresh !== 'string' ? fresh : [fresh];
-        this.start = this.end;
-      }
-      this.end = next;
-    }
-    return { values: this.data!, at: (from - this.start) * this.width };
-  }
 }
 
 /** The DuckDB type of a dataset's values (from its HDF5 type: class, size, sign), or null when not numeric. */
@@ -106,6 +56,15 @@ function duckTypeOf(meta: { type: number; size: number; signed?: boolean }, scal
   if (meta.size === 4) return meta.signed ? INTEGER : UINTEGER;
   if (meta.size === 2) return meta.signed ? SMALLINT : USMALLINT;
   return meta.signed ? TINYINT : UTINYINT;
+}
+
+/** The typed array a dataset's values are held in (8-byte integers as doubles, as they are written). */
+function arrayOf(meta: { type: number; size: number; signed?: boolean }): ArrayName {
+  if (meta.type === 1) return meta.size === 8 ? 'Float64Array' : 'Float32Array';
+  if (meta.size === 8) return 'Float64Array';
+  if (meta.size === 4) return meta.signed ? 'Int32Array' : 'Uint32Array';
+  if (meta.size === 2) return meta.signed ? 'Int16Array' : 'Uint16Array';
+  return meta.signed ? 'Int8Array' : 'Uint8Array';
 }
 
 /** HDF5's string type class. */
@@ -189,7 +148,7 @@ export function pixelStream(
     if (!type) continue;
     for (let p = 0; p < (isTime ? 1 : width); p++) {
       const col = width === 1 || isTime ? name : `${name}_${p}`;
-      columns.push({ name: col, dataset: name, width, part: p, kind: isTime ? 'time' : 'number', type, fill, scale, offset });
+      columns.push({ name: col, dataset: name, width, part: p, kind: isTime ? 'time' : 'number', type, array: arrayOf(meta), fill, scale, offset });
       fields[col] = info;
     }
   }
@@ -199,12 +158,13 @@ export function pixelStream(
     rows: length,
     columns: columns.map((c) => c.name),
     write: async (out, options) => {
-      await (ready ??= h5wasm.ready);
+      await hdf5();
       const h5 = new h5wasm.File(file, 'r');
       try {
         const g = h5.get(groupPath) as H5Group;
         const dataset = (name: string) => g.get(name) as H5Dataset;
-        return await writePixels(out, length, columns, dataset, { lat: dataset(coords.lat), lon: dataset(coords.lon), latFill }, options);
+        const where = { file, group: groupPath, dataset };
+        return await writePixels(out, length, columns, where, { lat: coords.lat, lon: coords.lon, latFill }, options);
       } finally {
         h5.close();
       }
@@ -212,16 +172,15 @@ export function pixelStream(
   };
 }
 
-let ready: Promise<unknown> | null = null;
-
 /** One pixel cloud being written: what the scan function serves DuckDB. */
 interface Scan {
   columns: Column[];
-  readers: Map<string, DatasetReader>;
+  /** Rows [from, from + n) of a dataset (n at most one vector). */
+  read: (dataset: string, from: number, n: number) => { values: Typed | string[]; at: number };
   length: number;
   row: number;
-  lat: DatasetReader;
-  lon: DatasetReader;
+  lat: string;
+  lon: string;
   latFill: number | undefined;
   failure: Error | null;
 }
@@ -330,25 +289,51 @@ async function writePixels(
   file: string,
   length: number,
   columns: Column[],
-  dataset: (name: string) => H5Dataset,
-  coords: { lat: H5Dataset; lon: H5Dataset; latFill: number | undefined },
+  where: { file: string; group: string; dataset: (name: string) => H5Dataset },
+  coords: { lat: string; lon: string; latFill: number | undefined },
   options: WriteOptions
 ): Promise<WrittenPixels> {
-  const positions = scanPositions(coords, length, options.covers);
+  // Numeric datasets are inflated by a worker thread (started first, so it works while the positions are
+  // scanned here); char-array ids (PIXCVec) are read on this thread.
+  const numeric = new Map<string, { name: string; width: number; array: ArrayName }>();
+  for (const c of columns) if (c.array) numeric.set(c.dataset, { name: c.dataset, width: c.width, array: c.array });
+  const blocks = new PixelBlocks(where.file, where.group, length, [...numeric.values()]);
+  const strings = new Map(columns.filter((c) => !c.array).map((c) => [c.dataset, new DatasetReader(where.dataset(c.dataset), length)]));
+  try {
+    const positions = scanPositions({ lat: where.dataset(coords.lat), lon: where.dataset(coords.lon), latFill: coords.latFill }, length, options.covers);
+    return await encode(
+      file,
+      length,
+      columns,
+      positions,
+      {
+        columns,
+        read: (dataset, from, n) => strings.get(dataset)?.rows(from, n) ?? blocks.rows(dataset, from, n),
+        length,
+        row: 0,
+        lat: coords.lat,
+        lon: coords.lon,
+        latFill: coords.latFill,
+        failure: null
+      },
+      options
+    );
+  } finally {
+    await blocks.close();
+  }
+}
+
+/** Runs DuckDB's COPY over the scan: the GeoParquet file, written to a temporary name then renamed. */
+async function encode(
+  file: string,
+  length: number,
+  columns: Column[],
+  positions: Pick<WrittenPixels, 'bbox' | 'outside'>,
+  scan: Scan,
+  options: WriteOptions
+): Promise<WrittenPixels> {
   const db = await encoder(options.spillDir);
   const id = ++nextScan;
-  const readers = new Map<string, DatasetReader>();
-  for (const c of columns) if (!readers.has(c.dataset)) readers.set(c.dataset, new DatasetReader(dataset(c.dataset), length));
-  const scan: Scan = {
-    columns,
-    readers,
-    length,
-    row: 0,
-    lat: new DatasetReader(coords.lat, length),
-    lon: new DatasetReader(coords.lon, length),
-    latFill: coords.latFill,
-    failure: null
-  };
   scans.set(id, scan);
   const rowGroupSize = rowGroupRows(length);
   const select = [
@@ -420,9 +405,9 @@ function produce(scan: Scan, chunk: DuckDBDataChunk): void {
   chunk.rowCount = Math.max(0, count);
   if (count <= 0) return;
   const row = scan.row;
-  scan.columns.forEach((column, k) => fillColumn(chunk, k, column, scan.readers.get(column.dataset)!, row, count));
-  const la = scan.lat.rows(row, count);
-  const lo = scan.lon.rows(row, count);
+  scan.columns.forEach((column, k) => fillColumn(chunk, k, column, scan.read(column.dataset, row, count)));
+  const la = scan.read(scan.lat, row, count);
+  const lo = scan.read(scan.lon, row, count);
   const k = scan.columns.length;
   const geometry = chunk.getColumnVector(k);
   const gx = chunk.getColumnVector(k + 1) as unknown as { items: Float64Array; setItem(i: number, v: null): void; flush(): void };
@@ -454,9 +439,9 @@ function produce(scan: Scan, chunk: DuckDBDataChunk): void {
 }
 
 /** Copies a column's raw values for rows [row, row + count) into DuckDB's vector (decoding happens in SQL). */
-function fillColumn(chunk: DuckDBDataChunk, k: number, column: Column, reader: DatasetReader, row: number, count: number): void {
+function fillColumn(chunk: DuckDBDataChunk, k: number, column: Column, { values, at }: { values: Typed | string[]; at: number }): void {
+  const count = chunk.rowCount;
   const vector = chunk.getColumnVector(k) as unknown as { items?: Typed; setItem(i: number, v: unknown): void; flush(): void };
-  const { values, at } = reader.rows(row, count);
   const width = column.width;
   if (column.kind === 'string') {
     const strings = values as string[];

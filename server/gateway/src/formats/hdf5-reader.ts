@@ -1,0 +1,70 @@
+import h5wasm from 'h5wasm/node';
+
+let ready: Promise<void> | null = null;
+
+/**
+ * The HDF5 library, loaded, with its errors raised as exceptions in this thread. By default it prints
+ * them and goes on: a damaged chunk would be read as whatever the buffer held.
+ */
+export function hdf5(): Promise<void> {
+  ready ??= h5wasm.ready.then((module) => void (module as unknown as { activate_throwing_error_handler(): number }).activate_throwing_error_handler());
+  return ready;
+}
+
+export type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
+
+/** The typed arrays the HDF5 library gives numeric datasets as. */
+export type Typed = Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
+
+/** Fewest rows read from a dataset at once (then rounded to whole HDF5 chunks, so no chunk is inflated twice). */
+export const MIN_SPAN_ROWS = 1 << 16;
+
+/**
+ * Reads one dataset forward, in spans of whole HDF5 chunks: each chunk is inflated once, and only the
+ * current span is held (bounded memory whatever the pixel count).
+ */
+export class DatasetReader {
+  readonly width: number;
+  private readonly span: number;
+  private start = 0;
+  private end = 0;
+  private data: Typed | string[] | null = null;
+
+  constructor(
+    readonly ds: H5Dataset,
+    readonly length: number
+  ) {
+    const shape = ds.shape ?? [length];
+    this.width = shape.length === 2 ? shape[1]! : 1;
+    const chunk = (ds.metadata as { chunks?: number[] | null }).chunks?.[0] ?? length;
+    this.span = Math.max(chunk, Math.ceil(MIN_SPAN_ROWS / chunk) * chunk);
+  }
+
+  /** Values of rows [from, from + n) (flattened, `width` per row), and the index of row `from` in them. */
+  rows(from: number, n: number): { values: Typed | string[]; at: number } {
+    if (from < this.start) throw new Error('datasets are read forward only');
+    while (from + n > this.end) {
+      const next = Math.min(this.length, this.end + this.span);
+      const fresh = this.ds.slice([[this.end, next]]) as unknown as Typed | string[];
+      // Keep the rows still needed from the current span in front of the new one.
+      const keepFrom = Math.max(from, this.start);
+      const kept = this.data ? this.data.slice((keepFrom - this.start) * this.width, (this.end - this.start) * this.width) : null;
+      if (kept && kept.length) {
+        if (Array.isArray(fresh)) this.data = [...(kept as string[]), ...fresh];
+        else {
+          const Ctor = fresh.constructor as new (n: number) => Typed;
+          const joined = new Ctor(kept.length + fresh.length);
+          (joined as Float64Array).set(kept as Float64Array);
+          (joined as Float64Array).set(fresh as Float64Array, kept.length);
+          this.data = joined;
+        }
+        this.start = keepFrom;
+      } else {
+        this.data = Array.isArray(fresh) || typeof fresh !== 'string' ? fresh : [fresh];
+        this.start = this.end;
+      }
+      this.end = next;
+    }
+    return { values: this.data!, at: (from - this.start) * this.width };
+  }
+}
