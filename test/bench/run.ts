@@ -6,6 +6,7 @@
 import { benchGeoParquet } from './geoparquet.js';
 import { benchIngest } from './ingest.js';
 import { benchJobs, benchSlurmLatency } from './jobs.js';
+import { benchPixc } from './pixc.js';
 import { benchLab } from './lab.js';
 import { benchSearch } from './search.js';
 import { benchTimeseries } from './timeseries.js';
@@ -19,6 +20,7 @@ const only = process.argv[2];
 
 if (!only || only === 'ingest') await benchIngest(rounds);
 if (!only || only === 'geoparquet') await benchGeoParquet();
+if (!only || only === 'pixc') await benchPixc((process.env['BENCH_PIXC_PIXELS'] ?? '2000000,8000000').split(',').map(Number));
 if (!only || only === 'lab') await benchLab();
 if (!only || only === 'jobs') await benchJobs(Number(process.env['BENCH_JOBS'] ?? 1000));
 if (!only || only === 'slurm') await benchSlurmLatency();
