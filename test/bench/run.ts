@@ -8,7 +8,7 @@ import { benchIngest } from './ingest.js';
 import { benchJobs, benchSlurmLatency } from './jobs.js';
 import { benchPixc } from './pixc.js';
 import { benchLab } from './lab.js';
-import { benchSearch } from './search.js';
+import { benchSearchSideBySide } from './search.js';
 import { benchTimeseries } from './timeseries.js';
 import { benchTimeseriesArchive } from './timeseries-archive.js';
 import { benchViewer } from './viewer.js';
@@ -35,13 +35,10 @@ if (!only || only === 'archive') {
 if (!only || only === 'viewer') await benchViewer();
 if (!only || only === 'search') {
   const bin = findBin();
-  if (bin) {
-    const pg = await startPostgres(bin);
-    try {
-      await benchSearch('PostgreSQL', items, pg.url);
-    } finally {
-      pg.stop();
-    }
-  } else console.log('search on PostgreSQL: not run (PostgreSQL is not installed; run scripts/install.sh)');
-  await benchSearch('PGlite', items);
+  const pg = bin ? await startPostgres(bin) : null;
+  try {
+    await benchSearchSideBySide(items, pg?.url ?? null);
+  } finally {
+    pg?.stop();
+  }
 }

@@ -3,97 +3,179 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createGateway, loadConfig } from '@hysope/gateway';
+import { loadPgstac, type Pgstac } from './pgstac.js';
+import { synthesizeCatalog } from '../synthetic-catalog.js';
 import { percentile, report } from './stats.js';
 
-/**
- * Fills the catalog with `n` synthetic PIXC-tile items: footprints of about 1.2° x 0.6° spread over
- * latitudes -78..78 and all longitudes, acquisition times spread evenly over two years (2023-07-21 onwards).
- * Indexes are dropped during the load and rebuilt, as a bulk load would do.
- */
-async function synthesize(db: { exec(sql: string): Promise<void> }, n: number, progress: (done: number) => void): Promise<void> {
-  await db.exec('drop index if exists items_bbox; drop index if exists items_start; drop index if exists items_end; drop index if exists items_granule;');
-  const batch = 50_000;
-  for (let from = 0; from < n; from += batch) {
-    const to = Math.min(n, from + batch) - 1;
-    await db.exec(`
-      insert into items (collection, id, granule_key, version, start_datetime, end_datetime, west, south, east, north, bbox, properties, content, search_text)
-      select 'swot-pixc', id, id, '1', t, t + interval '10 seconds', w, s, w + 1.2, s + 0.6, box(point(w, s), point(w + 1.2, s + 0.6)), props,
-        jsonb_build_object('type', 'Feature', 'stac_version', '1.0.0', 'id', id, 'collection', 'swot-pixc',
-          'geometry', jsonb_build_object('type', 'Polygon', 'coordinates', jsonb_build_array(jsonb_build_array(
-            jsonb_build_array(w, s), jsonb_build_array(w + 1.2, s), jsonb_build_array(w + 1.2, s + 0.6), jsonb_build_array(w, s + 0.6), jsonb_build_array(w, s)))),
-          'bbox', jsonb_build_array(w, s, w + 1.2, s + 0.6), 'properties', props, 'links', '[]'::jsonb,
-          'assets', jsonb_build_object('data', jsonb_build_object('href', 'products/swot-pixc/' || id || '.parquet', 'type', 'application/vnd.apache.parquet', 'roles', jsonb_build_array('data')))),
-        lower(id)
-      from (
-        select 'SYN_PIXC_' || i as id,
-          timestamptz '2023-07-21T00:00:00Z' + (i::double precision / ${n}) * interval '730 days' as t,
-          ((i * 137.50776) - floor(i * 137.50776 / 358.8) * 358.8) - 180 as w,
-          -78 + ((i * 7919) % 15540) / 100.0 as s,
-          jsonb_build_object('datetime', to_char(timestamptz '2023-07-21T00:00:00Z' + (i::double precision / ${n}) * interval '730 days', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-            'swot:cycle', 1 + (i * 35) / ${n}, 'swot:pass', 1 + i % 584, 'swot:tile', lpad((i % 584 + 1)::text, 3, '0') || '_' || lpad((i % 160)::text, 3, '0') || case when i % 2 = 0 then 'L' else 'R' end,
-            'swot:crid', 'PIC0', 'deprecated', false) as props
-        from generate_series(${from}::bigint, ${to}::bigint) as i
-      ) g`);
-    progress(to + 1);
-  }
-  await db.exec(`
-    create index if not exists items_bbox on items using gist (bbox);
-    create index if not exists items_start on items (start_datetime desc, collection, id);
-    create index if not exists items_end on items (end_datetime);
-    create index if not exists items_granule on items (collection, granule_key);
-    analyze items;`);
+/** One query shape of the side-by-side search benchmark. */
+interface Shape {
+  name: string;
+  /** The i-th query of the shape (deterministic), as a STAC API search body. */
+  body: (random: () => number) => Record<string, unknown>;
+  /** Measure the second page (following each system's own `next` link) instead of the first. */
+  page2?: boolean;
 }
 
-/** p50/p99 of `GET /stac/search` with bbox + datetime, limit 100, over a synthetic catalog of `n` items. */
-export async function benchSearch(name: string, n: number, databaseUrl?: string): Promise<{ p50: number; p99: number }> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'hysope-bench-'));
-  const gateway = await createGateway(
-    loadConfig({ HYSOPE_LOG_LEVEL: 'silent', ...(databaseUrl ? { HYSOPE_DATABASE_URL: databaseUrl } : {}) }, { data: dataDir })
-  );
-  try {
-    const t0 = performance.now();
-    await synthesize(gateway.db, n, (done) => process.stderr.write(`\r  ${name}: ${done.toLocaleString('en')} / ${n.toLocaleString('en')} items`));
-    process.stderr.write(`\r  ${name}: ${n.toLocaleString('en')} items loaded and indexed in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
-    const server = gateway.app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/stac/search`;
-    let seed = 42;
+const day = (d: number) => new Date(Date.UTC(2023, 6, 21 + d)).toISOString();
+const box = (random: () => number, size: number) => {
+  const w = -180 + random() * (360 - size),
+    s = -75 + random() * (145 - size);
+  return [w, s, w + size, s + size];
+};
+const window = (random: () => number, days: number) => {
+  const d = Math.floor(random() * (730 - days));
+  return `${day(d)}/${day(d + days)}`;
+};
+
+const SHAPES: Shape[] = [
+  { name: 'bbox 0.5° + 1 day, limit 100', body: (r) => ({ bbox: box(r, 0.5), datetime: window(r, 1), limit: 100 }) },
+  { name: 'bbox 5° + 30 days, limit 100, page 1', body: (r) => ({ bbox: box(r, 5), datetime: window(r, 30), limit: 100 }) },
+  { name: 'bbox 5° + 30 days, limit 100, page 2', body: (r) => ({ bbox: box(r, 5), datetime: window(r, 30), limit: 100 }), page2: true },
+  { name: 'bbox 20° + 30 days, limit 100, page 1', body: (r) => ({ bbox: box(r, 20), datetime: window(r, 30), limit: 100 }) },
+  { name: 'bbox 20° + 30 days, limit 100, page 2', body: (r) => ({ bbox: box(r, 20), datetime: window(r, 30), limit: 100 }), page2: true },
+  { name: 'bbox 20° + 30 days, limit 10, page 1', body: (r) => ({ bbox: box(r, 20), datetime: window(r, 30), limit: 10 }) },
+  { name: 'bbox 20° + 30 days, limit 10, page 2', body: (r) => ({ bbox: box(r, 20), datetime: window(r, 30), limit: 10 }), page2: true },
+  {
+    name: 'bbox 5° + property filter (swot:pass), no dates, limit 100',
+    body: (r) => ({
+      bbox: box(r, 5),
+      filter: { op: '=', args: [{ property: 'swot:pass' }, 1 + Math.floor(r() * 584)] },
+      'filter-lang': 'cql2-json',
+      limit: 100
+    })
+  }
+];
+
+type Searcher = (body: Record<string, unknown>, page2: boolean) => Promise<string[] | null>;
+
+/** HYSOPE's `POST /stac/search`, page 2 by its `next` link. */
+function hysopeSearcher(url: string): Searcher {
+  const post = async (body: unknown) => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (res.status !== 200) throw new Error(`HYSOPE search ${res.status}: ${await res.text()}`);
+    return (await res.json()) as { features: { id: string }[]; links: { rel: string; body?: unknown }[] };
+  };
+  return async (body, page2) => {
+    let page = await post({ collections: ['swot-pixc'], ...body });
+    if (page2) {
+      const next = page.links.find((l) => l.rel === 'next');
+      if (!next) return null;
+      page = await post(next.body);
+    }
+    return page.features.map((f) => f.id);
+  };
+}
+
+/** pgstac's `search()` over node-postgres, page 2 by its `next` token. */
+function pgstacSearcher(pgstac: Pgstac): Searcher {
+  return async (body, page2) => {
+    const search = { collections: ['swot-pixc'], ...body };
+    let page = await pgstac.search(search);
+    if (page2) {
+      const next = page.links.find((l) => l.rel === 'next');
+      if (!next) return null;
+      page = await pgstac.search({ ...search, token: new URL(next.href, 'http://x').searchParams.get('token') });
+    }
+    return page.features.map((f) => f.id);
+  };
+}
+
+/**
+ * p50 of each query shape on two systems, queries alternated, the answers compared id by id (same items in
+ * the same order, or the shape's figures are marked). Page-2 shapes time the second request only.
+ */
+async function sideBySide(label: string, ours: Searcher, theirs: { name: string; search: Searcher }, rounds = 60): Promise<void> {
+  for (const shape of SHAPES) {
+    let seed = 7;
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    const times: number[] = [];
+    const a: number[] = [];
+    const b: number[] = [];
+    let differ = 0;
     let returned = 0;
-    for (let q = 0; q < 220; q++) {
-      const w = -180 + random() * 355,
-        s = -75 + random() * 145;
-      const day = Math.floor(random() * 700);
-      const start = new Date(Date.UTC(2023, 6, 21 + day)).toISOString();
-      const end = new Date(Date.UTC(2023, 6, 21 + day + 30)).toISOString();
-      const t = performance.now();
-      const res = await fetch(`${url}?bbox=${w},${s},${w + 5},${s + 5}&datetime=${start}/${end}&limit=100`);
-      const body = (await res.json()) as { features: unknown[] };
-      if (q >= 20) {
-        times.push(performance.now() - t);
-        returned += body.features.length;
+    for (let q = 0; q < rounds + 10; q++) {
+      const body = shape.body(random);
+      const time = async (s: Searcher) => {
+        if (shape.page2) {
+          // The first page is fetched inside; time it apart to keep only the second.
+          const t0 = performance.now();
+          const first = await s({ ...body }, false);
+          const t1 = performance.now();
+          const ids = await s({ ...body }, true);
+          return { ids, ms: performance.now() - t1 - (t1 - t0), first };
+        }
+        const t0 = performance.now();
+        const ids = await s(body, false);
+        return { ids, ms: performance.now() - t0, first: ids };
+      };
+      const x = await time(ours);
+      const y = await time(theirs.search);
+      if (JSON.stringify(x.ids) !== JSON.stringify(y.ids)) differ++;
+      if (q >= 10 && x.ids !== null) {
+        a.push(x.ms);
+        b.push(y.ms);
+        returned += x.ids.length;
       }
     }
-    server.closeAllConnections();
-    server.close();
-    times.sort((a, b) => a - b);
-    const p50 = percentile(times, 50),
-      p99 = percentile(times, 99);
+    a.sort((p, q) => p - q);
+    b.sort((p, q) => p - q);
     report(
-      `search ${name} (${n.toLocaleString('en')} items, bbox 5°x5° + 30-day datetime, limit 100; ${(returned / times.length).toFixed(0)} items/answer) p50`,
-      p50,
+      `search ${label}: ${shape.name} (${(returned / Math.max(1, a.length)).toFixed(0)} items/answer, ${a.length} queries${differ ? `, ${differ} ANSWERS DIFFER` : ', same answers'}) p50`,
+      percentile(a, 50),
       'ms',
-      {
-        name: 'pgstac published p50 (limit 100)',
-        value: 60,
-        higherIsBetter: false
-      }
+      { name: theirs.name, value: percentile(b, 50), higherIsBetter: false }
     );
-    report(`search ${name} p99`, p99, 'ms');
-    return { p50, p99 };
-  } finally {
-    await gateway.close();
-    await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The catalog search benchmark: HYSOPE on PostgreSQL against pgstac 0.9.11 on the same server with the same
+ * `n` items, query shape by query shape; then HYSOPE on PGlite against HYSOPE on PostgreSQL.
+ */
+export async function benchSearchSideBySide(n: number, serverUrl: string | null): Promise<void> {
+  const opened: { close(): Promise<void> }[] = [];
+  try {
+    const onPg = serverUrl ? await catalogOf('PostgreSQL', n, serverUrl) : null;
+    if (onPg) opened.push(onPg);
+    if (onPg && serverUrl) {
+      const t0 = performance.now();
+      const pgstac = await loadPgstac(serverUrl, n, (d) => process.stderr.write(`\r  pgstac: ${d}          `));
+      opened.push(pgstac);
+      process.stderr.write(`\r  pgstac: ${n.toLocaleString('en')} items loaded in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+      await sideBySide(`HYSOPE on PostgreSQL (HTTP) vs pgstac search() (SQL), ${n.toLocaleString('en')} items`, hysopeSearcher(onPg.url), {
+        name: 'pgstac 0.9.11',
+        search: pgstacSearcher(pgstac)
+      });
+    } else console.log('search against pgstac: not run (PostgreSQL is not installed; run scripts/install.sh)');
+    const onLite = await catalogOf('PGlite', n);
+    opened.push(onLite);
+    if (onPg)
+      await sideBySide(`HYSOPE on PGlite vs on PostgreSQL, ${n.toLocaleString('en')} items`, hysopeSearcher(onLite.url), {
+        name: 'HYSOPE on PostgreSQL',
+        search: hysopeSearcher(onPg.url)
+      });
+  } finally {
+    for (const o of opened.reverse()) await o.close();
+  }
+}
+
+/** A gateway on a fresh catalog of `n` synthetic items (PGlite, or the PostgreSQL server given), serving HTTP. */
+async function catalogOf(name: string, n: number, databaseUrl?: string): Promise<{ url: string; close(): Promise<void> }> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'hysope-bench-'));
+  const gateway = await createGateway(
+    loadConfig({ HYSOPE_LOG_LEVEL: 'silent', HYSOPE_RATE_LIMIT: '0', ...(databaseUrl ? { HYSOPE_DATABASE_URL: databaseUrl } : {}) }, { data: dataDir })
+  );
+  const t0 = performance.now();
+  await synthesizeCatalog(gateway.db, n, (done) => process.stderr.write(`\r  ${name}: ${done.toLocaleString('en')} / ${n.toLocaleString('en')} items`));
+  process.stderr.write(`\r  ${name}: ${n.toLocaleString('en')} items loaded and indexed in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+  const server = gateway.app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/stac/search`,
+    close: async () => {
+      server.closeAllConnections();
+      server.close();
+      await gateway.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  };
 }

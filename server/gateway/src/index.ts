@@ -5,6 +5,7 @@ export { readProduct } from './formats/index.js';
 export { writeGeoParquet, writeProduct } from './formats/geoparquet.js';
 export { ingestFile, expandInputs } from './catalog/ingest.js';
 export { openDatabase, type Database } from './store/database.js';
+export { SPAN_BACKFILL } from './store/schema.js';
 export {
   Compactor,
   partsFor,

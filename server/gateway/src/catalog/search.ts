@@ -79,7 +79,17 @@ export function parseFilter(filter: SearchBody['filter'], lang: SearchBody['filt
  * builds the SQL condition, the order and the page.
  * @throws ValidationError on bad input
  */
-export function planSearch(input: SearchBody, knownCollections: string[], viewer: string | null = null): PlannedSearch {
+/**
+ * Plans a search. `spans` gives each collection's longest item span in seconds (null when unknown): with it,
+ * a time window's start also bounds the items' start time, so the start-time index is scanned over the window
+ * (plus that span) instead of everything before its end.
+ */
+export function planSearch(
+  input: SearchBody,
+  knownCollections: string[],
+  viewer: string | null = null,
+  spans: Record<string, number | null> = {}
+): PlannedSearch {
   const parsed = SearchBody.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -146,7 +156,13 @@ export function planSearch(input: SearchBody, knownCollections: string[], viewer
   if (body.datetime !== undefined) {
     const range = checked(() => parseDatetime(body.datetime!));
     if (range.end !== null) conditions.push(`start_datetime <= ${param(new Date(range.end).toISOString(), '::timestamptz')}`);
-    if (range.start !== null) conditions.push(`end_datetime >= ${param(new Date(range.start).toISOString(), '::timestamptz')}`);
+    if (range.start !== null) {
+      conditions.push(`end_datetime >= ${param(new Date(range.start).toISOString(), '::timestamptz')}`);
+      const searched = body.collections?.length ? body.collections : knownCollections;
+      const widest = Math.max(...searched.map((c) => spans[c] ?? Infinity));
+      if (Number.isFinite(widest))
+        conditions.push(`start_datetime >= ${param(new Date(range.start - Math.ceil(widest * 1000) - 1000).toISOString(), '::timestamptz')}`);
+    }
   }
   if (body.filter !== undefined) {
     const cql = parseFilter(body.filter, body['filter-lang']);

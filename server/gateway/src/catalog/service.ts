@@ -119,7 +119,14 @@ export class CatalogService {
    * @throws ValidationError on bad parameters
    */
   async search(body: SearchBody, base: string, shape: RequestShape, p: Principal): Promise<ItemCollection> {
-    const plan = planSearch(body, await this.visible(p), p.name);
+    const access = (await this.store.access()).filter((c) => canSee(p, c.access, c.owner));
+    const spans = Object.fromEntries(access.map((c) => [c.id, c.max_span]));
+    const plan = planSearch(
+      body,
+      access.map((c) => c.id),
+      p.name,
+      spans
+    );
     const rows: ItemRow[] = [];
     let nextOffset: number | null = null;
     if (!plan.exact) {

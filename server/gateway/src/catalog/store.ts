@@ -62,8 +62,8 @@ export class CatalogStore {
   }
 
   /** Access level and owner of every collection. */
-  async access(): Promise<{ id: string; access: string; owner: string | null }[]> {
-    return this.db.query('select id, access, owner from collections order by id');
+  async access(): Promise<{ id: string; access: string; owner: string | null; max_span: number | null }[]> {
+    return this.db.query('select id, access, owner, max_span from collections order by id');
   }
 
   /**
@@ -92,22 +92,31 @@ export class CatalogStore {
 
   /** A page of items matching `where`, in `orderBy` order. */
   async page(where: Where, orderBy: string, limit: number, offset: number): Promise<ItemRow[]> {
+    const q = this.pageSql(where, orderBy, limit, offset);
+    return this.db.query<ItemRow>(q.text, q.params);
+  }
+
+  /** The SQL of {@link page} (what a search runs: its plan is what EXPLAIN shows). */
+  pageSql(where: Where, orderBy: string, limit: number, offset: number): { text: string; params: unknown[] } {
     const n = where.params.length;
-    return this.db.query<ItemRow>(
-      `select collection, id, deprecated, content, to_char(start_datetime at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as start_text from items where ${where.sql} order by ${orderBy} limit $${n + 1} offset $${n + 2}`,
-      [...where.params, limit, offset]
-    );
+    return {
+      text: `select collection, id, deprecated, content, to_char(start_datetime at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as start_text from items where ${where.sql} order by ${orderBy} limit $${n + 1} offset $${n + 2}`,
+      params: [...where.params, limit, offset]
+    };
   }
 
   /** How many items match, counting at most `cap` (null when there are more). */
   async count(where: Where, cap: number): Promise<number | null> {
-    const n = where.params.length;
-    const rows = await this.db.query<{ n: number }>(`select count(*)::int as n from (select 1 from items where ${where.sql} limit $${n + 1}) t`, [
-      ...where.params,
-      cap + 1
-    ]);
+    const q = this.countSql(where, cap);
+    const rows = await this.db.query<{ n: number }>(q.text, q.params);
     const count = Number(rows[0]?.n ?? 0);
     return count > cap ? null : count;
+  }
+
+  /** The SQL of {@link count}. */
+  countSql(where: Where, cap: number): { text: string; params: unknown[] } {
+    const n = where.params.length;
+    return { text: `select count(*)::int as n from (select 1 from items where ${where.sql} limit $${n + 1}) t`, params: [...where.params, cap + 1] };
   }
 
   /**
@@ -177,6 +186,12 @@ export class CatalogStore {
       }
     }
     content.summaries = summaries;
-    await tx.query('update collections set content = $2::jsonb, updated = now() where id = $1', [collection, JSON.stringify(content)]);
+    // The longest item span only grows (a bound that stays too wide is still right).
+    const span = (r.end.getTime() - r.start.getTime()) / 1000;
+    await tx.query('update collections set content = $2::jsonb, updated = now(), max_span = greatest(coalesce(max_span, $3), $3) where id = $1', [
+      collection,
+      JSON.stringify(content),
+      span
+    ]);
   }
 }

@@ -5,6 +5,10 @@ import type { Database } from './database.js';
  * a `box` with a GiST index for bbox overlap (core PostgreSQL: works on PGlite and servers alike)
  * and time bounds.
  */
+/** Sets the longest item span of collections that have items but no span yet (catalogs older than the column, bulk loads). */
+export const SPAN_BACKFILL = `update collections c set max_span = (select extract(epoch from max(i.end_datetime - i.start_datetime))::float8 from items i where i.collection = c.id)
+  where c.max_span is null and exists (select 1 from items i where i.collection = c.id)`;
+
 export const SCHEMA = `
 create table if not exists collections (
   id text primary key,
@@ -44,6 +48,10 @@ create table if not exists timeseries_fields (
   primary key (feature, field)
 );
 alter table collections add column if not exists owner text;
+-- The longest time span of a collection's items (seconds): a search from T needs only items starting after
+-- T minus it, which bounds the start-time index on both sides (null: not known yet, no bound).
+alter table collections add column if not exists max_span double precision;
+${SPAN_BACKFILL};
 alter table items add column if not exists owner text;
 create table if not exists users (
   name text primary key,
