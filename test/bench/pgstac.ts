@@ -40,6 +40,7 @@ export async function loadPgstac(serverUrl: string, n: number, progress: (done: 
   await setup.connect();
   await setup.query('set client_min_messages = warning');
   await setup.query(await readFile(MIGRATION, 'utf8'));
+  await setup.query('reset role');
   await setup.query('alter database pgstac set search_path to pgstac, public');
   await setup.end();
   const db = new pg.Client({ connectionString: url.toString() });

@@ -30,7 +30,6 @@ const window = (random: () => number, days: number) => {
 const SHAPES: Shape[] = [
   { name: 'bbox 0.5° + 1 day, limit 100', body: (r) => ({ bbox: box(r, 0.5), datetime: window(r, 1), limit: 100 }) },
   { name: 'bbox 5° + 30 days, limit 100, page 1', body: (r) => ({ bbox: box(r, 5), datetime: window(r, 30), limit: 100 }) },
-  { name: 'bbox 5° + 30 days, limit 100, page 2', body: (r) => ({ bbox: box(r, 5), datetime: window(r, 30), limit: 100 }), page2: true },
   { name: 'bbox 20° + 30 days, limit 100, page 1', body: (r) => ({ bbox: box(r, 20), datetime: window(r, 30), limit: 100 }) },
   { name: 'bbox 20° + 30 days, limit 100, page 2', body: (r) => ({ bbox: box(r, 20), datetime: window(r, 30), limit: 100 }), page2: true },
   { name: 'bbox 20° + 30 days, limit 10, page 1', body: (r) => ({ bbox: box(r, 20), datetime: window(r, 30), limit: 10 }) },

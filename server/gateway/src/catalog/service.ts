@@ -156,7 +156,9 @@ export class CatalogService {
     const last = rows[rows.length - 1];
     const nextToken =
       nextOffset === null ? null : plan.keyset && last?.start_text ? keysetToken([last.start_text, last.collection, last.id]) : String(nextOffset);
-    const matched = plan.exact ? null : await this.store.count(plan.where, 10_000);
+    // A last page reached by offset (or the only page) tells the count without counting.
+    const lastByOffset = nextToken === null && (body.token === undefined || /^\d+$/.test(body.token));
+    const matched = plan.exact ? null : lastByOffset ? plan.offset + rows.length : await this.store.count(plan.where, 10_000);
     const features = rows.map((r) => applyFields(this.withItemLinks(r, base), body.fields) as Item);
     const links: Link[] = [{ rel: 'root', href: `${base}/stac`, type: JSON_TYPE }];
     const pageLink = (rel: 'next' | 'prev', token: string): Link => {
