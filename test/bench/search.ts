@@ -35,10 +35,10 @@ const SHAPES: Shape[] = [
   { name: 'bbox 20° + 30 days, limit 10, page 1', body: (r) => ({ bbox: box(r, 20), datetime: window(r, 30), limit: 10 }) },
   { name: 'bbox 20° + 30 days, limit 10, page 2', body: (r) => ({ bbox: box(r, 20), datetime: window(r, 30), limit: 10 }), page2: true },
   {
-    name: 'bbox 5° + property filter (swot:pass), no dates, limit 100',
+    name: 'bbox 5° + property filter (swot:cycle), no dates, limit 100',
     body: (r) => ({
       bbox: box(r, 5),
-      filter: { op: '=', args: [{ property: 'swot:pass' }, 1 + Math.floor(r() * 584)] },
+      filter: { op: '=', args: [{ property: 'swot:cycle' }, 1 + Math.floor(r() * 35)] },
       'filter-lang': 'cql2-json',
       limit: 100
     })
