@@ -46,10 +46,13 @@ interface Column {
   offset?: number;
 }
 
+/** HDF5's type classes (H5T_class_t) of the datasets read. */
+const INTEGER_CLASS = 0;
+const FLOAT_CLASS = 1;
+const STRING_CLASS = 3;
+
 /** The DuckDB type of a dataset's values (from its HDF5 type: class, size, sign), or null when not numeric. */
 function duckTypeOf(meta: { type: number; size: number; signed?: boolean }, scaled: boolean): DuckDBType | null {
-  const INTEGER_CLASS = 0;
-  const FLOAT_CLASS = 1;
   if (meta.type === FLOAT_CLASS) return scaled || meta.size === 8 ? DOUBLE : FLOAT;
   if (meta.type !== INTEGER_CLASS) return null;
   if (scaled || meta.size === 8) return DOUBLE;
@@ -60,15 +63,12 @@ function duckTypeOf(meta: { type: number; size: number; signed?: boolean }, scal
 
 /** The typed array a dataset's values are held in (8-byte integers as doubles, as they are written). */
 function arrayOf(meta: { type: number; size: number; signed?: boolean }): ArrayName {
-  if (meta.type === 1) return meta.size === 8 ? 'Float64Array' : 'Float32Array';
+  if (meta.type === FLOAT_CLASS) return meta.size === 8 ? 'Float64Array' : 'Float32Array';
   if (meta.size === 8) return 'Float64Array';
   if (meta.size === 4) return meta.signed ? 'Int32Array' : 'Uint32Array';
   if (meta.size === 2) return meta.signed ? 'Int16Array' : 'Uint16Array';
   return meta.signed ? 'Int8Array' : 'Uint8Array';
 }
-
-/** HDF5's string type class. */
-const STRING_CLASS = 3;
 
 function attrValue(obj: { attrs: Record<string, { value: unknown }> }, name: string): unknown {
   const v = obj.attrs[name]?.value;
