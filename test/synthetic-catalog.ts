@@ -24,7 +24,9 @@ export function syntheticItems(n: number, from: number, to: number): string {
  * span is then set, as ingest keeps it.
  */
 export async function synthesizeCatalog(db: { exec(sql: string): Promise<void> }, n: number, progress: (done: number) => void): Promise<void> {
-  await db.exec('drop index if exists items_bbox; drop index if exists items_start; drop index if exists items_end; drop index if exists items_granule;');
+  await db.exec(
+    'drop index if exists items_bbox; drop index if exists items_start; drop index if exists items_end; drop index if exists items_granule; drop index if exists items_space_time;'
+  );
   const batch = 50_000;
   for (let from = 0; from < n; from += batch) {
     const to = Math.min(n, from + batch) - 1;
@@ -45,6 +47,7 @@ export async function synthesizeCatalog(db: { exec(sql: string): Promise<void> }
     create index if not exists items_start on items (start_datetime desc, collection, id);
     create index if not exists items_end on items (end_datetime);
     create index if not exists items_granule on items (collection, granule_key);
+    create index if not exists items_space_time on items using gist (bbox, tstzrange(start_datetime, end_datetime, '[]'));
     analyze items;
     ${SPAN_BACKFILL};`);
 }

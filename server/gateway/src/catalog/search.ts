@@ -156,6 +156,11 @@ export function planSearch(
   if (body.datetime !== undefined) {
     const range = checked(() => parseDatetime(body.datetime!));
     if (range.end !== null) conditions.push(`start_datetime <= ${param(new Date(range.end).toISOString(), '::timestamptz')}`);
+    if (range.start !== null && range.end !== null && body.bbox) {
+      // With a box: the same window as a range, which the space-and-time index answers in one probe.
+      const window = `tstzrange(${param(new Date(range.start).toISOString(), '::timestamptz')}, ${param(new Date(range.end).toISOString(), '::timestamptz')}, '[]')`;
+      conditions.push(`tstzrange(start_datetime, end_datetime, '[]') && ${window}`);
+    }
     if (range.start !== null) {
       conditions.push(`end_datetime >= ${param(new Date(range.start).toISOString(), '::timestamptz')}`);
       const searched = body.collections?.length ? body.collections : knownCollections;

@@ -39,6 +39,8 @@ create index if not exists items_bbox on items using gist (bbox);
 create index if not exists items_start on items (start_datetime desc, collection, id);
 create index if not exists items_end on items (end_datetime);
 create index if not exists items_granule on items (collection, granule_key);
+-- Space and time in one index: a small box over a short window is one probe, whatever the catalog holds.
+create index if not exists items_space_time on items using gist (bbox, tstzrange(start_datetime, end_datetime, '[]'));
 create table if not exists timeseries_fields (
   feature text not null,
   field text not null,
