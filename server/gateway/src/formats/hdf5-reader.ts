@@ -12,6 +12,38 @@ export function hdf5(): Promise<void> {
 }
 
 export type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
+export type H5Group = InstanceType<typeof h5wasm.Group>;
+
+/** An attribute's value (a one-element array as its element). */
+export function attr(obj: { attrs: Record<string, { value: unknown }> }, name: string): unknown {
+  const a = obj.attrs[name];
+  if (!a) return undefined;
+  const v = a.value;
+  if (ArrayBuffer.isView(v) && (v as unknown as ArrayLike<unknown>).length === 1) return (v as unknown as ArrayLike<unknown>)[0];
+  return v;
+}
+
+/** A numeric attribute, or undefined when absent or not a finite number. */
+export function attrNumber(obj: { attrs: Record<string, { value: unknown }> }, name: string): number | undefined {
+  const v = attr(obj, name);
+  if (v === undefined || v === null) return undefined;
+  const n = Number(typeof v === 'bigint' ? Number(v) : v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** The 1D and 2D datasets of a group along its main dimension (`length` rows), with their units and long name. */
+export function* rowDatasets(group: H5Group, length: number): Generator<{ name: string; ds: H5Dataset; shape: number[]; units?: string; long_name?: string }> {
+  for (const name of group.keys()) {
+    const node = group.get(name);
+    if (!node || (node as { type?: string }).type !== 'Dataset') continue;
+    const ds = node as H5Dataset;
+    const shape = ds.shape ?? [];
+    if (shape[0] !== length || shape.length > 2) continue;
+    const units = attr(ds, 'units');
+    const longName = attr(ds, 'long_name');
+    yield { name, ds, shape, units: typeof units === 'string' ? units : undefined, long_name: typeof longName === 'string' ? longName : undefined };
+  }
+}
 
 /** The typed arrays the HDF5 library gives numeric datasets as. */
 export type Typed = Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;

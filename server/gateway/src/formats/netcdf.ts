@@ -6,27 +6,12 @@ import { parseGranuleName } from './granule-name.js';
 import { GranuleError, bboxPolygon, swathPolygon, type CollectionId, type FieldInfo, type Product } from './product.js';
 import { toWkb } from './wkb.js';
 import { pixelStream } from './pixc-stream.js';
-import { hdf5 } from './hdf5-reader.js';
+import { attr, attrNumber, hdf5, rowDatasets } from './hdf5-reader.js';
 import type { Geometry } from '@hysope/api';
 
 type H5File = InstanceType<typeof h5wasm.File>;
 type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
 type H5Group = InstanceType<typeof h5wasm.Group>;
-
-function attr(obj: { attrs: Record<string, { value: unknown }> }, name: string): unknown {
-  const a = obj.attrs[name];
-  if (!a) return undefined;
-  const v = a.value;
-  if (ArrayBuffer.isView(v) && (v as unknown as ArrayLike<unknown>).length === 1) return (v as unknown as ArrayLike<unknown>)[0];
-  return v;
-}
-
-function attrNumber(obj: { attrs: Record<string, { value: unknown }> }, name: string): number | undefined {
-  const v = attr(obj, name);
-  if (v === undefined || v === null) return undefined;
-  const n = Number(typeof v === 'bigint' ? Number(v) : v);
-  return Number.isFinite(n) ? n : undefined;
-}
 
 /** Every `step`-th value of a flattened [n, step] array, from `offset`, in the same array type. */
 function strided(data: NumericArray, step: number, offset: number, length: number): NumericArray {
@@ -38,15 +23,8 @@ function strided(data: NumericArray, step: number, offset: number, length: numbe
 
 /** Columns of one group's 1D/2D datasets along its main dimension. */
 function readGroupColumns(group: H5Group, length: number, columns: Record<string, Vector>, fields: Record<string, FieldInfo>): void {
-  for (const name of group.keys()) {
-    const node = group.get(name);
-    if (!node || (node as { type?: string }).type !== 'Dataset') continue;
-    const ds = node as H5Dataset;
-    const shape = ds.shape ?? [];
-    if (shape[0] !== length || shape.length > 2) continue;
-    const units = attr(ds, 'units');
-    const longName = attr(ds, 'long_name');
-    const info: FieldInfo = { units: typeof units === 'string' ? units : undefined, long_name: typeof longName === 'string' ? longName : undefined };
+  for (const { name, ds, shape, units, long_name } of rowDatasets(group, length)) {
+    const info: FieldInfo = { units, long_name };
     const fill = attrNumber(ds, '_FillValue');
     const scale = attrNumber(ds, 'scale_factor');
     const offset = attrNumber(ds, 'add_offset');

@@ -19,12 +19,10 @@ import {
 } from '@duckdb/node-api';
 import h5wasm from 'h5wasm/node';
 import { SWOT_EPOCH_MS } from './arrow-columns.js';
-import { DatasetReader, hdf5, MIN_SPAN_ROWS, type H5Dataset, type Typed } from './hdf5-reader.js';
+import { DatasetReader, attrNumber, hdf5, MIN_SPAN_ROWS, rowDatasets, type H5Dataset, type H5Group, type Typed } from './hdf5-reader.js';
 import { PixelBlocks, type ArrayName } from './pixel-blocks.js';
 import { convexHull } from './footprint.js';
 import type { FieldInfo } from './product.js';
-
-type H5Group = InstanceType<typeof h5wasm.Group>;
 
 /** Rows DuckDB asks for per call (its vector size). */
 const VECTOR_ROWS = 2048;
@@ -70,19 +68,6 @@ function arrayOf(meta: { type: number; size: number; signed?: boolean }): ArrayN
   return meta.signed ? 'Int8Array' : 'Uint8Array';
 }
 
-function attrValue(obj: { attrs: Record<string, { value: unknown }> }, name: string): unknown {
-  const v = obj.attrs[name]?.value;
-  if (ArrayBuffer.isView(v) && (v as unknown as ArrayLike<unknown>).length === 1) return (v as unknown as ArrayLike<unknown>)[0];
-  return v;
-}
-
-function attrNum(obj: { attrs: Record<string, { value: unknown }> }, name: string): number | undefined {
-  const v = attrValue(obj, name);
-  if (v === undefined || v === null) return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : undefined;
-}
-
 /** What {@link PixelStream.write} wrote, and what it learned of the pixels on the way. */
 export interface WrittenPixels {
   path: string;
@@ -124,20 +109,13 @@ export function pixelStream(
   coords: { lat: string; lon: string }
 ): PixelStream {
   const columns: Column[] = [];
-  for (const name of group.keys()) {
-    const node = group.get(name);
-    if (!node || (node as { type?: string }).type !== 'Dataset') continue;
-    const ds = node as H5Dataset;
-    const shape = ds.shape ?? [];
-    if (shape[0] !== length || shape.length > 2) continue;
+  for (const { name, ds, shape, units, long_name } of rowDatasets(group, length)) {
     const width = shape.length === 2 ? shape[1]! : 1;
-    const units = attrValue(ds, 'units');
-    const longName = attrValue(ds, 'long_name');
-    const info: FieldInfo = { units: typeof units === 'string' ? units : undefined, long_name: typeof longName === 'string' ? longName : undefined };
+    const info: FieldInfo = { units, long_name };
     const meta = ds.metadata as { type: number; size: number; signed?: boolean };
-    const fill = attrNum(ds, '_FillValue');
-    const scale = attrNum(ds, 'scale_factor');
-    const offset = attrNum(ds, 'add_offset');
+    const fill = attrNumber(ds, '_FillValue');
+    const scale = attrNumber(ds, 'scale_factor');
+    const offset = attrNumber(ds, 'add_offset');
     if (meta.type === STRING_CLASS) {
       columns.push({ name, dataset: name, width, part: 0, kind: 'string', type: VARCHAR });
       fields[name] = info;
@@ -152,7 +130,7 @@ export function pixelStream(
       fields[col] = info;
     }
   }
-  const latFill = attrNum(group.get(coords.lat) as H5Dataset, '_FillValue');
+  const latFill = attrNumber(group.get(coords.lat) as H5Dataset, '_FillValue');
   const groupPath = group.path;
   return {
     rows: length,
