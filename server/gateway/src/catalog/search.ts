@@ -76,13 +76,10 @@ export function parseFilter(filter: SearchBody['filter'], lang: SearchBody['filt
 
 /**
  * Plans a STAC item search: validates every parameter (with a message that says what to fix) and
- * builds the SQL condition, the order and the page.
+ * builds the SQL condition, the order and the page. `spans` gives each collection's longest item span in
+ * seconds (null when unknown): with it, a time window's start also bounds the items' start time, so the
+ * start-time index is scanned over the window (plus that span) instead of everything before its end.
  * @throws ValidationError on bad input
- */
-/**
- * Plans a search. `spans` gives each collection's longest item span in seconds (null when unknown): with it,
- * a time window's start also bounds the items' start time, so the start-time index is scanned over the window
- * (plus that span) instead of everything before its end.
  */
 export function planSearch(
   input: SearchBody,
