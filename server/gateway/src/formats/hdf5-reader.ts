@@ -48,6 +48,21 @@ export function* rowDatasets(group: H5Group, length: number): Generator<{ name: 
 /** The typed arrays the HDF5 library gives numeric datasets as. */
 export type Typed = Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
 
+/** A fixed-length char value as text: NULs and padding removed; empty or `no_data` is null. */
+export function charText(raw: string | undefined): string | null {
+  const text = (raw ?? '').replace(/\0/g, '').trim();
+  return text === '' || text === 'no_data' ? null : text;
+}
+
+/**
+ * A pixel's longitude in -180..180 (the 0..360 convention brought back), or NaN when the pixel has no
+ * position (non-finite, the latitude's fill value, or a latitude beyond the poles).
+ */
+export function pixelLongitude(x: number, y: number, latFill: number | undefined): number {
+  if (!Number.isFinite(x) || !Number.isFinite(y) || y === latFill || Math.abs(y) > 90) return NaN;
+  return x > 180 ? x - 360 : x;
+}
+
 /** Fewest rows read from a dataset at once (then rounded to whole HDF5 chunks, so no chunk is inflated twice). */
 export const MIN_SPAN_ROWS = 1 << 16;
 
@@ -77,7 +92,9 @@ export class DatasetReader {
     if (from < this.start) throw new Error('datasets are read forward only');
     while (from + n > this.end) {
       const next = Math.min(this.length, this.end + this.span);
-      const fresh = this.ds.slice([[this.end, next]]) as unknown as Typed | string[];
+      const slice = this.ds.slice([[this.end, next]]) as unknown as Typed | string[] | string;
+      // A one-value slice of a string dataset comes back as the string itself.
+      const fresh = typeof slice === 'string' ? [slice] : slice;
       // Keep the rows still needed from the current span in front of the new one.
       const keepFrom = Math.max(from, this.start);
       const kept = this.data ? this.data.slice((keepFrom - this.start) * this.width, (this.end - this.start) * this.width) : null;
@@ -92,7 +109,7 @@ export class DatasetReader {
         }
         this.start = keepFrom;
       } else {
-        this.data = Array.isArray(fresh) || typeof fresh !== 'string' ? fresh : [fresh];
+        this.data = fresh;
         this.start = this.end;
       }
       this.end = next;

@@ -6,7 +6,7 @@ import { parseGranuleName } from './granule-name.js';
 import { GranuleError, bboxPolygon, swathPolygon, type CollectionId, type FieldInfo, type Product } from './product.js';
 import { toWkb } from './wkb.js';
 import { pixelStream } from './pixc-stream.js';
-import { attr, attrNumber, hdf5, rowDatasets } from './hdf5-reader.js';
+import { attr, attrNumber, charText, hdf5, rowDatasets } from './hdf5-reader.js';
 import type { Geometry } from '@hysope/api';
 
 type H5File = InstanceType<typeof h5wasm.File>;
@@ -35,8 +35,7 @@ function readGroupColumns(group: H5Group, length: number, columns: Record<string
       const width = shape.length === 2 ? shape[1]! : 1;
       const strings: (string | null)[] = [];
       for (let i = 0; i < length; i++) {
-        const s = (width === 1 ? flat[i] : flat.slice(i * width, (i + 1) * width).join(''))?.replace(/\0/g, '').trim() ?? '';
-        strings.push(s === '' || s === 'no_data' ? null : s);
+        strings.push(charText(width === 1 ? flat[i] : flat.slice(i * width, (i + 1) * width).join('')));
       }
       columns[name] = stringVector(strings);
       fields[name] = info;

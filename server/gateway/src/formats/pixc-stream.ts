@@ -19,7 +19,18 @@ import {
 } from '@duckdb/node-api';
 import h5wasm from 'h5wasm/node';
 import { SWOT_EPOCH_MS } from './arrow-columns.js';
-import { DatasetReader, attrNumber, hdf5, MIN_SPAN_ROWS, rowDatasets, type H5Dataset, type H5Group, type Typed } from './hdf5-reader.js';
+import {
+  DatasetReader,
+  attrNumber,
+  charText,
+  hdf5,
+  MIN_SPAN_ROWS,
+  pixelLongitude,
+  rowDatasets,
+  type H5Dataset,
+  type H5Group,
+  type Typed
+} from './hdf5-reader.js';
 import { PixelBlocks, type ArrayName } from './pixel-blocks.js';
 import { convexHull } from './footprint.js';
 import type { FieldInfo } from './product.js';
@@ -246,9 +257,8 @@ function scanPositions(
     const lo = lon.rows(from, count);
     for (let i = 0; i < count; i++) {
       const y = Number(la.values[la.at + i]);
-      let x = Number(lo.values[lo.at + i]);
-      if (!Number.isFinite(x) || !Number.isFinite(y) || y === coords.latFill || Math.abs(y) > 90) continue;
-      if (x > 180) x -= 360;
+      const x = pixelLongitude(Number(lo.values[lo.at + i]), y, coords.latFill);
+      if (Number.isNaN(x)) continue;
       if (x < w) w = x;
       if (x > e) e = x;
       if (y < s) s = y;
@@ -281,8 +291,6 @@ async function writePixels(
     const positions = scanPositions({ lat: where.dataset(coords.lat), lon: where.dataset(coords.lon), latFill: coords.latFill }, length, options.covers);
     return await encode(
       file,
-      length,
-      columns,
       positions,
       {
         columns,
@@ -302,14 +310,8 @@ async function writePixels(
 }
 
 /** Runs DuckDB's COPY over the scan: the GeoParquet file, written to a temporary name then renamed. */
-async function encode(
-  file: string,
-  length: number,
-  columns: Column[],
-  positions: Pick<WrittenPixels, 'bbox' | 'outside'>,
-  scan: Scan,
-  options: WriteOptions
-): Promise<WrittenPixels> {
+async function encode(file: string, positions: Pick<WrittenPixels, 'bbox' | 'outside'>, scan: Scan, options: WriteOptions): Promise<WrittenPixels> {
+  const { columns, length } = scan;
   const db = await encoder(options.spillDir);
   const id = ++nextScan;
   scans.set(id, scan);
@@ -393,15 +395,13 @@ function produce(scan: Scan, chunk: DuckDBDataChunk): void {
   const { view, values } = points;
   for (let i = 0; i < count; i++) {
     const y = Number(la.values[la.at + i]);
-    let x = Number(lo.values[lo.at + i]);
-    if (!Number.isFinite(x) || !Number.isFinite(y) || y === scan.latFill || Math.abs(y) > 90) {
+    const x = pixelLongitude(Number(lo.values[lo.at + i]), y, scan.latFill);
+    if (Number.isNaN(x)) {
       geometry.setItem(i, null);
       gx.setItem(i, null);
       gy.setItem(i, null);
       continue;
     }
-    // Longitudes beyond 180° (0..360 convention) brought back to -180..180.
-    if (x > 180) x -= 360;
     // WKB point, little endian; DuckDB copies the bytes when the vector is flushed, so one buffer serves every vector.
     const o = i * 21;
     view.setFloat64(o + 5, x, true);
@@ -424,9 +424,7 @@ function fillColumn(chunk: DuckDBDataChunk, k: number, column: Column, { values,
   if (column.kind === 'string') {
     const strings = values as string[];
     for (let i = 0; i < count; i++) {
-      const raw = width === 1 ? strings[at + i] : strings.slice(at + i * width, at + (i + 1) * width).join('');
-      const text = (raw ?? '').replace(/\0/g, '').trim();
-      vector.setItem(i, text === '' || text === 'no_data' ? null : text);
+      vector.setItem(i, charText(width === 1 ? strings[at + i] : strings.slice(at + i * width, at + (i + 1) * width).join('')));
     }
     vector.flush();
     return;
