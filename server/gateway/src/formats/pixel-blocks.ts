@@ -45,12 +45,15 @@ export function reportFailure(job: BlockJob, message: string): void {
   const bytes = new TextEncoder().encode(message).subarray(0, job.error.byteLength);
   new Uint8Array(job.error as unknown as ArrayBuffer).set(bytes);
   const control = new Int32Array(job.control as unknown as ArrayBuffer);
-  Atomics.store(control, job.slots + 1, 1);
+  Atomics.store(control, flag(job.slots, 'failed'), 1);
   for (let s = 0; s < job.slots; s++) Atomics.notify(control, s);
 }
 
 export const EMPTY = 0;
 export const FULL = 1;
+
+/** Flags after the slots' states in the control array: a stop asked by the reader, the worker's failure, its start. */
+export const flag = (slots: number, which: 'stop' | 'failed' | 'started') => slots + { stop: 0, failed: 1, started: 2 }[which];
 
 /** Rows per block: a multiple of DuckDB's 2048-row vectors, so a vector never spans two blocks. */
 const BLOCK_ROWS = 1 << 16;
@@ -70,7 +73,6 @@ export class PixelBlocks {
   private readonly worker: Worker;
   private readonly control: Int32Array;
   private readonly views: Map<string, Typed>[];
-  private readonly stop: number;
   private readonly widths: Map<string, number>;
   private readonly error: SharedArrayBuffer;
   private current = -1;
@@ -86,7 +88,6 @@ export class PixelBlocks {
     const control = new SharedArrayBuffer(4 * (SLOTS + 3));
     this.error = new SharedArrayBuffer(1024);
     this.control = new Int32Array(control as unknown as ArrayBuffer);
-    this.stop = SLOTS;
     this.widths = new Map(datasets.map((d) => [d.name, d.width]));
     this.views = Array.from(
       { length: SLOTS },
@@ -126,8 +127,8 @@ export class PixelBlocks {
     const slot = this.current % SLOTS;
     const begun = Date.now();
     while (Atomics.load(this.control, slot) !== FULL) {
-      if (Atomics.load(this.control, this.stop + 1)) throw new Error(this.failureMessage());
-      if (!Atomics.load(this.control, this.stop + 2) && Date.now() - begun > START_MS) throw new Error('the HDF5 reader did not start');
+      if (Atomics.load(this.control, flag(SLOTS, 'failed'))) throw new Error(this.failureMessage());
+      if (!Atomics.load(this.control, flag(SLOTS, 'started')) && Date.now() - begun > START_MS) throw new Error('the HDF5 reader did not start');
       if (Date.now() - begun > WAIT_MS) throw new Error('the HDF5 reader stopped answering');
       Atomics.wait(this.control, slot, EMPTY, 200);
     }
@@ -141,7 +142,7 @@ export class PixelBlocks {
 
   /** Stops the worker (at the end, or when encoding failed). */
   async close(): Promise<void> {
-    Atomics.store(this.control, this.stop, 1);
+    Atomics.store(this.control, flag(SLOTS, 'stop'), 1);
     for (let s = 0; s < SLOTS; s++) Atomics.notify(this.control, s);
     await this.worker.terminate();
   }

@@ -1,7 +1,7 @@
 import { workerData } from 'node:worker_threads';
 import h5wasm from 'h5wasm/node';
 import { DatasetReader, hdf5, type H5Dataset, type Typed } from './hdf5-reader.js';
-import { ARRAYS, EMPTY, FULL, reportFailure, type BlockJob } from './pixel-blocks.js';
+import { ARRAYS, EMPTY, FULL, flag, reportFailure, type BlockJob } from './pixel-blocks.js';
 
 /**
  * The reading thread of a pixel-cloud ingest: inflates every numeric dataset of the pixel group, block
@@ -9,8 +9,8 @@ import { ARRAYS, EMPTY, FULL, reportFailure, type BlockJob } from './pixel-block
  */
 async function run(job: BlockJob): Promise<void> {
   const control = new Int32Array(job.control as unknown as ArrayBuffer);
-  const stop = job.slots;
-  Atomics.store(control, stop + 2, 1);
+  const stop = flag(job.slots, 'stop');
+  Atomics.store(control, flag(job.slots, 'started'), 1);
   await hdf5();
   const h5 = new h5wasm.File(job.file, 'r');
   try {
