@@ -111,7 +111,7 @@ export class CatalogPanel extends Widget {
     this.catalogSelect = el('select', { className: 'jp-mod-styled hy-Catalog-source', title: t.__('Catalog (STAC API)') });
     this.catalogSelect.onchange = () => void this.useSource(Number(this.catalogSelect.value));
     this.inputs = {
-      q: input('q', t.__('Search text (ids, titles)'), 'search'),
+      q: input('q', t.__('River or lake name, reach id, basin:7426, granule id'), 'search'),
       collection: el('select', { className: 'jp-mod-styled hy-Catalog-collection', title: t.__('Collection') }),
       start: input('start', t.__('From (date)'), 'date'),
       end: input('end', t.__('To (date)'), 'date'),
@@ -336,7 +336,9 @@ export class CatalogPanel extends Widget {
       this.results = page.items;
       this.nextPage = page.next;
       this.countEl.textContent =
-        page.matched !== undefined ? this.trans.__('%1 items match', page.matched.toLocaleString()) : this.trans.__('%1 items', page.items.length);
+        page.matched !== undefined
+          ? this.trans._n('%1 item matches', '%1 items match', page.matched, page.matched.toLocaleString())
+          : this.trans._n('%1 item', '%1 items', page.items.length, page.items.length);
       this.node.dataset['matched'] = String(page.matched ?? page.items.length);
       this.select(null);
       this.listEl.scrollTop = 0;

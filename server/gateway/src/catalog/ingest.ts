@@ -8,6 +8,7 @@ import { featureTypeOf, registerFields, timeseriesPath, writeTimeseries } from '
 import { registerGranulePart } from '../dissemination/timeseries-parts.js';
 import { collectionDef } from './collections.js';
 import { placeFiles } from './placement.js';
+import { featureWords } from './search-words.js';
 import type { CatalogStore, ItemRecord } from './store.js';
 
 /** The outcome of ingesting one file. */
@@ -53,7 +54,8 @@ function searchTextOf(product: Product, title: string): string {
   const continent = product.properties['swot:continent'];
   const words = [product.id, product.collection, title, typeof continent === 'string' ? (CONTINENTS[continent] ?? '') : ''];
   for (const v of Object.values(product.properties)) if (typeof v === 'string' || typeof v === 'number') words.push(String(v));
-  return words.join(' ').toLowerCase();
+  // Words are separated by a tab: a term never matches across two names ("river red" is no name).
+  return [words.join(' '), ...featureWords(product)].join('\t').toLowerCase();
 }
 
 /** Builds the STAC item of a product; asset hrefs are relative to the object store root. */

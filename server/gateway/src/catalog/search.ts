@@ -15,6 +15,7 @@ import { queryablesOf } from './collections.js';
 import { compileFilter, evaluateFilter } from './cql2/compile.js';
 import { parseCql2Text, type Cql2 } from './cql2/parse-text.js';
 import type { Where } from './store.js';
+import { reachOfNode } from './search-words.js';
 
 /** A search turned into SQL, plus what must happen after SQL. */
 export interface PlannedSearch {
@@ -185,7 +186,9 @@ export function planSearch(
   if (body.q !== undefined) {
     const terms = (Array.isArray(body.q) ? body.q : body.q.split(',')).map((t) => t.trim().toLowerCase()).filter(Boolean);
     if (terms.length === 0) throw new ValidationError('q needs at least one word');
-    conditions.push(`(${terms.map((t) => `search_text like ${param(`%${t.replace(/[%_\\]/g, (c) => `\\${c}`)}%`)}`).join(' or ')})`);
+    // A SWORD node id finds the granules of its reach (node granules are indexed by their reaches).
+    const expanded = terms.flatMap((t) => [t, ...[reachOfNode(t)].filter((r): r is string => r !== null)]);
+    conditions.push(`(${expanded.map((t) => `search_text like ${param(`%${t.replace(/[%_\\]/g, (c) => `\\${c}`)}%`)}`).join(' or ')})`);
   }
 
   const orderBy = sortSql(body.sortby, queryables);
