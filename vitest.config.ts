@@ -5,6 +5,7 @@ export default defineConfig({
     include: [
       'server/*/src/**/*.test.ts',
       'kernels-bridge/src/**/*.test.ts',
+      'extensions/*/src/**/*.test.ts',
       'test/system/**/*.test.ts',
       'test/conformance/**/*.test.ts',
       'test/browser/**/*.test.ts'

@@ -1,6 +1,6 @@
 // The SWOT swath viewer: a deck.gl map (offline basemap) of STAC items' GeoParquet products read by
 // DuckDB-WASM, coloured by a variable, stepped through cycles, with the time series of a clicked feature.
-import { Deck, WebMercatorViewport, type PickingInfo } from '@deck.gl/core';
+import { Deck, WebMercatorViewport } from '@deck.gl/core';
 import { BitmapLayer, GeoJsonLayer, PathLayer, ScatterplotLayer, SolidPolygonLayer } from '@deck.gl/layers';
 import type { Item } from '@hysope/api';
 import type { IHysopeGateway } from '@hysope/gateway-status';
@@ -14,6 +14,7 @@ import type { GeometryCollection, Topology } from 'topojson-specification';
 import { KINDS, kindOf, loadItem, type Chunk, type Filters, type LayerKind } from './data.js';
 import { boundsOf, colorize, expandColors, robustRange, tilesFor, type Palette } from './geo.js';
 import { drawSeries, featureSeries, harmonizedSeries } from './plot.js';
+import { ClickDetector, pickNearest, type PickTarget } from './pick.js';
 import basemapTopo from '../data/countries-50m.json';
 
 /** What the viewer shows: STAC items (their products and footprints) and plain GeoJSON. */
@@ -75,6 +76,7 @@ export class SwathView extends Widget {
   private readonly mapEl: HTMLDivElement;
   private readonly toolbar: HTMLDivElement;
   private readonly legendEl: HTMLDivElement;
+  private readonly tooltipEl: HTMLDivElement;
   private readonly progressEl: HTMLProgressElement;
   private readonly statusEl: HTMLSpanElement;
   private readonly plotEl: HTMLDivElement;
@@ -140,7 +142,11 @@ export class SwathView extends Widget {
     this.mapEl.className = 'hy-SwathView-map';
     this.legendEl = document.createElement('div');
     this.legendEl.className = 'hy-SwathView-legend';
-    this.mapEl.append(this.legendEl);
+    this.tooltipEl = document.createElement('div');
+    this.tooltipEl.className = 'hy-SwathView-tooltip';
+    this.tooltipEl.hidden = true;
+    this.mapEl.append(this.legendEl, this.tooltipEl);
+    this.listenForPicks();
     this.plotEl = document.createElement('div');
     this.plotEl.className = 'hy-SwathView-plot';
     this.plotEl.hidden = true;
@@ -359,7 +365,7 @@ export class SwathView extends Widget {
         } as never,
         filled: true,
         stroked: true,
-        pickable: true,
+        pickable: false,
         getFillColor: (f: { properties: Record<string, unknown> }) => (f.properties['swot:swath_side'] === 'R' ? [230, 120, 40, 25] : [40, 120, 230, 25]),
         getLineColor: (f: { properties: Record<string, unknown> }) => (f.properties['swot:swath_side'] === 'R' ? [230, 120, 40, 200] : [40, 120, 230, 200]),
         lineWidthUnits: 'pixels',
@@ -370,7 +376,7 @@ export class SwathView extends Widget {
           new GeoJsonLayer({
             id: `geojson-${i}`,
             data: g as never,
-            pickable: true,
+            pickable: false,
             getFillColor: [255, 140, 0, 80],
             getLineColor: [255, 140, 0, 230],
             lineWidthUnits: 'pixels',
@@ -398,7 +404,7 @@ export class SwathView extends Widget {
               radiusUnits: 'pixels',
               getRadius: l.kind === 'pixc' ? this.pointRadius : 4,
               radiusMinPixels: 1,
-              pickable: true,
+              pickable: false,
               updateTriggers: { getFillColor: v.name }
             })
           );
@@ -415,7 +421,7 @@ export class SwathView extends Widget {
                   attributes: { getPolygon: { value: g.positions, size: 2 }, getFillColor: { value: vertexColors, size: 4, normalized: true } }
                 } as never,
                 _normalize: false,
-                pickable: true
+                pickable: false
               })
             );
           else
@@ -431,7 +437,7 @@ export class SwathView extends Widget {
                 widthUnits: 'pixels',
                 getWidth: 3,
                 widthMinPixels: 2,
-                pickable: true
+                pickable: false
               })
             );
         }
@@ -472,16 +478,93 @@ export class SwathView extends Widget {
     this.legendEl.hidden = scales.size === 0;
   }
 
-  private tooltip(info: PickingInfo): { html: string } | null {
-    if (info.index < 0 || !info.layer) return null;
-    const id = info.layer.id;
-    if (id === 'footprints') {
-      const p = (info.object as { properties: Record<string, unknown> } | undefined)?.properties ?? {};
-      const side = p['swot:swath_side'] ? ` · ${p['swot:swath_side'] === 'R' ? 'right' : 'left'} swath` : '';
-      return { html: `<b>${String(p['id'])}</b><br>cycle ${String(p['swot:cycle'] ?? '–')} · pass ${String(p['swot:pass'] ?? '–')}${side}` };
+  /** Clicks and hovers, told and picked on the CPU (see pick.ts): deck.gl's own picking is off. */
+  private listenForPicks(): void {
+    const clicks = new ClickDetector();
+    const local = (e: PointerEvent) => {
+      const r = this.mapEl.getBoundingClientRect();
+      return [e.clientX - r.left, e.clientY - r.top] as const;
+    };
+    // Capture phase: deck.gl's controller handles the same events on its canvas.
+    this.mapEl.addEventListener('pointerdown', (e) => e.button === 0 && clicks.down(...local(e), e.pointerId), true);
+    this.mapEl.addEventListener(
+      'pointerup',
+      (e) => {
+        const click = clicks.up(...local(e), e.pointerId);
+        if (click) this.onClickMap(click.x, click.y);
+      },
+      true
+    );
+    let pending = 0;
+    this.mapEl.addEventListener('pointermove', (e) => {
+      if (e.buttons) return void (this.tooltipEl.hidden = true);
+      const [x, y] = local(e);
+      cancelAnimationFrame(pending);
+      pending = requestAnimationFrame(() => this.showTooltip(x, y));
+    });
+    this.mapEl.addEventListener('pointerleave', () => {
+      cancelAnimationFrame(pending);
+      this.tooltipEl.hidden = true;
+    });
+  }
+
+  /** The loaded feature nearest to a map position (within 8 pixels; inside a lake counts), or null. */
+  featureAt(x: number, y: number): { layer: LoadedLayer; chunk: Chunk; row: number } | null {
+    const vp = this.deck?.isInitialized ? this.deck.getViewports()[0] : undefined;
+    if (!vp) return null;
+    const targets: PickTarget[] = [];
+    const refs: { layer: LoadedLayer; chunk: Chunk }[] = [];
+    for (const layer of this.loaded)
+      for (const chunk of layer.chunks) {
+        targets.push(
+          chunk.positions
+            ? { positions: chunk.positions }
+            : { positions: chunk.geometry!.positions, starts: chunk.geometry!.starts, areas: layer.kind === 'lake' }
+        );
+        refs.push({ layer, chunk });
+      }
+    const picked = pickNearest(targets, vp as never, x, y, 8);
+    if (!picked) return null;
+    const { layer, chunk } = refs[picked.target]!;
+    return { layer, chunk, row: chunk.geometry ? chunk.geometry.rows[picked.index]! : picked.index };
+  }
+
+  /** The item footprint under a map position (the one shown last wins), or null. */
+  private footprintAt(x: number, y: number): Item | null {
+    const vp = this.deck?.isInitialized ? this.deck.getViewports()[0] : undefined;
+    if (!vp) return null;
+    const shown = this.items.filter((i) => i.geometry && (cycleOf(i) === this.cycle || this.cycles.length === 1));
+    for (const item of shown.reverse()) {
+      const g = item.geometry as { type: string; coordinates: number[][][] | number[][][][] };
+      const polygons = (g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : []) as number[][][][];
+      const rings = polygons.map((poly) => poly[0]!);
+      const starts = Uint32Array.from([0, ...rings.map((_, k) => rings.slice(0, k + 1).reduce((n, r) => n + r.length, 0))]);
+      const target = { positions: Float64Array.from(rings.flat(2)), starts, areas: true };
+      const picked = pickNearest([target], vp as never, x, y, 0);
+      if (picked) return item;
     }
-    const hit = this.hit(info);
-    if (!hit) return null;
+    return null;
+  }
+
+  private showTooltip(x: number, y: number): void {
+    const html = this.tooltipHtml(x, y);
+    this.tooltipEl.hidden = !html;
+    if (!html) return;
+    this.tooltipEl.innerHTML = html;
+    this.tooltipEl.style.left = `${x + 12}px`;
+    this.tooltipEl.style.top = `${y + 12}px`;
+  }
+
+  private tooltipHtml(x: number, y: number): string | null {
+    const hit = this.featureAt(x, y);
+    const esc = (v: unknown) => String(v).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+    if (!hit) {
+      const item = this.footprintAt(x, y);
+      if (!item) return null;
+      const p = item.properties as Record<string, unknown>;
+      const side = p['swot:swath_side'] ? ` · ${p['swot:swath_side'] === 'R' ? 'right' : 'left'} swath` : '';
+      return `<b>${esc(item.id)}</b><br>cycle ${esc(p['swot:cycle'] ?? '–')} · pass ${esc(p['swot:pass'] ?? '–')}${side}`;
+    }
     const { layer, chunk, row } = hit;
     const lines = KINDS[layer.kind].variables
       .filter((v) => chunk.values[v.name])
@@ -493,20 +576,10 @@ export class SwathView extends Widget {
             : v.palette
               ? `${x} ${v.palette[x]?.label ?? ''}`
               : `${+x.toPrecision(6)}${v.units ? ` ${v.units}` : ''}`;
-        return `${v.label}: ${shown}`;
+        return `${esc(v.label)}: ${esc(shown)}`;
       });
-    const fid = chunk.ids ? `<b>${String(chunk.ids.get(row))}</b><br>` : '';
-    return { html: `${fid}${KINDS[layer.kind].label}<br>${lines.join('<br>')}` };
-  }
-
-  private hit(info: PickingInfo): { layer: LoadedLayer; chunk: Chunk; row: number } | null {
-    const m = /^(pixc|reach|node|lake)-(\d+)-(\d+)$/.exec(info.layer?.id ?? '');
-    if (!m) return null;
-    const layer = this.loaded[Number(m[2])];
-    const chunk = layer?.chunks[Number(m[3])];
-    if (!layer || !chunk) return null;
-    const row = chunk.geometry ? chunk.geometry.rows[info.index]! : info.index;
-    return { layer, chunk, row };
+    const fid = chunk.ids ? `<b>${esc(chunk.ids.get(row))}</b><br>` : '';
+    return `${fid}${esc(KINDS[layer.kind].label)}<br>${lines.join('<br>')}`;
   }
 
   /** Plots the time series of a feature (all cycles), with the harmonized series near it. */
@@ -532,15 +605,13 @@ export class SwathView extends Widget {
     }
   }
 
-  private onClickMap(info: PickingInfo): void {
-    const hit = this.hit(info);
-    if (!hit || !hit.chunk.ids) return;
+  private onClickMap(x: number, y: number): void {
+    const hit = this.featureAt(x, y);
+    const ids = hit?.chunk.ids;
+    if (!hit || !ids) return;
     const { layer, chunk, row } = hit;
-    void this.plotFeature(
-      layer.kind,
-      String(chunk.ids!.get(row)),
-      chunk.refLon && chunk.refLat ? { lon: chunk.refLon[row]!, lat: chunk.refLat[row]! } : undefined
-    );
+    this.tooltipEl.hidden = true;
+    void this.plotFeature(layer.kind, String(ids.get(row)), chunk.refLon && chunk.refLat ? { lon: chunk.refLon[row]!, lat: chunk.refLat[row]! } : undefined);
   }
 
   /** Screen position of the first vertex of a loaded feature (tests and tours click there). */
@@ -575,10 +646,8 @@ export class SwathView extends Widget {
       controller: true,
       useDevicePixels: 1,
       style: { position: 'absolute', inset: '0' },
-      getTooltip: (info: PickingInfo) => this.tooltip(info),
       // The first frame gives the viewport the online tiles need.
       onLoad: () => this.tileUrl && this.render(),
-      onClick: (info: PickingInfo) => this.onClickMap(info),
       onViewStateChange: ({ viewState }: { viewState: ViewState }) => {
         const zoomed = Math.round(viewState.zoom) !== Math.round(this.viewState.zoom);
         this.viewState = viewState;
