@@ -6,6 +6,7 @@ import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 import { feature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
+import { foldValue } from './fold.js';
 import { PROPERTY_MEANINGS } from './meaning.js';
 import { parseBbox, StacApi, swotFilter, type CatalogSource, type Page } from './stac.js';
 import basemapTopo from '@hysope/swath-viewer/data/countries-50m.json';
@@ -484,10 +485,13 @@ export class CatalogPanel extends Widget {
     const props = el('table', { className: 'hy-Catalog-props' });
     for (const [k, v] of Object.entries(item.properties)) {
       const m = PROPERTY_MEANINGS[k];
-      const value = typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+      const { short, full } = foldValue(v, m?.units);
       const tr = props.insertRow();
       tr.insertCell().append(el('span', { textContent: k, title: m?.meaning ?? '' }));
-      tr.insertCell().textContent = m?.units ? `${value} ${m.units}` : value;
+      // A long value is one folded line; its whole text (wrapped) opens below it.
+      tr.insertCell().append(
+        full === null ? short : el('details', { className: 'hy-Catalog-fold' }, el('summary', { textContent: short }), el('pre', { textContent: full }))
+      );
       tr.insertCell().textContent = m?.meaning ?? '';
     }
     const assets = el('ul', { className: 'hy-Catalog-assets' });
