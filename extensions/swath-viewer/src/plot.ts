@@ -13,6 +13,10 @@ export interface PlotSeries {
   quality?: (number | null)[];
   /** Second y axis (another vertical reference or another variable). */
   secondary?: boolean;
+  /** The variable's name and meaning for the axis title (the series name when absent). */
+  label?: string;
+  /** One-sigma uncertainty per point, drawn as a band around the values. */
+  uncertainty?: (number | null)[];
 }
 
 type PlotlyModule = {
@@ -28,31 +32,80 @@ export function loadPlotly(): Promise<PlotlyModule> {
   return plotly;
 }
 
-/** Draws the series into `el` (replacing what was there). */
-export async function drawSeries(el: HTMLElement, title: string, series: PlotSeries[]): Promise<void> {
+/** The band of ±1 sigma around a series: its upper edge, then its lower edge filled up to it (no legend entry). */
+function bandTraces(s: PlotSeries, color: string): unknown[] {
+  const u = s.uncertainty!;
+  const edge = (sign: number) => s.values.map((v, i) => (v === null || u[i] === null || u[i] === undefined ? null : v + sign * u[i]!));
+  const common = { type: 'scatter', mode: 'lines', x: s.times, line: { width: 0 }, hoverinfo: 'skip', showlegend: false, yaxis: s.secondary ? 'y2' : 'y' };
+  return [
+    { ...common, y: edge(1) },
+    { ...common, y: edge(-1), fill: 'tonexty', fillcolor: color, name: `${s.name} ±1σ` }
+  ];
+}
+
+/** Line colours of the series, in order (plotly's first six). */
+const COLORS = [
+  [31, 119, 180],
+  [255, 127, 14],
+  [44, 160, 44],
+  [214, 39, 40],
+  [148, 103, 189],
+  [140, 86, 75]
+];
+
+/** An axis title: the variable and its unit ("Water surface elevation (m)"). */
+const axisTitle = (s: PlotSeries | undefined) => (s ? `${s.label ?? s.name}${s.units ? ` (${s.units})` : ''}` : '');
+
+/** Six hours around a single instant, so one observation gets a readable date axis (not millisecond ticks). */
+function dateRange(series: PlotSeries[]): [string, string] | undefined {
+  const times = series.flatMap((s) => s.times.filter((_, i) => s.values[i] !== null)).map((t) => Date.parse(t));
+  const finite = times.filter(Number.isFinite);
+  if (!finite.length) return undefined;
+  const [lo, hi] = [Math.min(...finite), Math.max(...finite)];
+  if (hi - lo > 6 * 3600e3) return undefined;
+  const mid = (lo + hi) / 2;
+  const pad = 3 * 86400e3;
+  return [new Date(mid - pad).toISOString(), new Date(mid + pad).toISOString()];
+}
+
+/**
+ * Draws the series into `el` (replacing what was there): series without any value are left out (no empty legend
+ * entries), uncertainty as a band, quality as the marker colour; the mode bar keeps the PNG export and has no
+ * link to any online service.
+ */
+export async function drawSeries(el: HTMLElement, title: string, all: PlotSeries[]): Promise<void> {
   const Plotly = await loadPlotly();
+  const series = all.filter((s) => s.values.some((v) => v !== null));
   const dark = document.body.dataset['jpThemeLight'] === 'false';
   const fg = dark ? '#ddd' : '#222';
-  const traces = series.map((s) => ({
-    type: 'scatter',
-    mode: 'lines+markers',
-    name: s.units ? `${s.name} (${s.units})` : s.name,
-    x: s.times,
-    y: s.values,
-    yaxis: s.secondary ? 'y2' : 'y',
-    connectgaps: false,
-    marker: s.quality
-      ? {
-          size: 9,
-          color: s.quality.map((q) => (q === null ? 'rgb(150,150,150)' : `rgb(${(QUALITY[q]?.color ?? [150, 150, 150]).join(',')})`)),
-          line: { width: 1, color: fg }
-        }
-      : { size: 5 },
-    text: s.quality?.map((q) => (q === null ? 'quality: n/a' : `quality: ${QUALITY[q]?.label ?? q}`)),
-    hovertemplate: s.quality ? '%{x}<br>%{y}<br>%{text}<extra>%{fullData.name}</extra>' : undefined
-  }));
-  const primaryUnits = series.find((s) => !s.secondary)?.units;
+  const grid = dark ? '#444' : '#ddd';
+  // Colours fixed per series (the band traces would otherwise shift plotly's cycle).
+  const traces = series.flatMap((s, i) => [
+    ...(s.uncertainty ? bandTraces(s, `rgba(${COLORS[i % COLORS.length]!.join(',')},${dark ? 0.3 : 0.18})`) : []),
+    {
+      type: 'scatter',
+      mode: 'lines+markers',
+      name: s.units ? `${s.name} (${s.units})` : s.name,
+      x: s.times,
+      y: s.values,
+      yaxis: s.secondary ? 'y2' : 'y',
+      connectgaps: false,
+      line: { color: `rgb(${COLORS[i % COLORS.length]!.join(',')})` },
+      marker: s.quality
+        ? {
+            size: 9,
+            color: s.quality.map((q) => (q === null ? 'rgb(150,150,150)' : `rgb(${(QUALITY[q]?.color ?? [150, 150, 150]).join(',')})`)),
+            line: { width: 1, color: fg }
+          }
+        : { size: 5 },
+      text: s.quality?.map((q) => (q === null ? 'quality: n/a' : `quality: ${QUALITY[q]?.label ?? q}`)),
+      hovertemplate: s.quality ? '%{x}<br>%{y}<br>%{text}<extra>%{fullData.name}</extra>' : undefined
+    }
+  ]);
+  const primary = series.find((s) => !s.secondary);
   const secondary = series.find((s) => s.secondary);
+  const range = dateRange(series);
+  el.dataset['series'] = String(series.length);
   await Plotly.newPlot(
     el,
     traces,
@@ -63,11 +116,19 @@ export async function drawSeries(el: HTMLElement, title: string, series: PlotSer
       plot_bgcolor: 'rgba(0,0,0,0)',
       font: { color: fg },
       legend: { orientation: 'h', y: -0.2 },
-      xaxis: { type: 'date', gridcolor: dark ? '#444' : '#ddd' },
-      yaxis: { title: { text: primaryUnits ?? '' }, gridcolor: dark ? '#444' : '#ddd' },
-      ...(secondary ? { yaxis2: { title: { text: secondary.units ?? '' }, overlaying: 'y', side: 'right', showgrid: false } } : {})
+      xaxis: { type: 'date', gridcolor: grid, ...(range ? { range } : {}) },
+      yaxis: { title: { text: axisTitle(primary) }, gridcolor: grid },
+      ...(secondary ? { yaxis2: { title: { text: axisTitle(secondary) }, overlaying: 'y', side: 'right', showgrid: false } } : {})
     },
-    { displaylogo: false, responsive: true }
+    {
+      displaylogo: false,
+      responsive: true,
+      showLink: false,
+      showSendToCloud: false,
+      showEditInChartStudio: false,
+      modeBarButtonsToRemove: ['sendDataToCloud'],
+      toImageButtonOptions: { format: 'png', filename: title.replace(/[^\w.-]+/g, '_') }
+    }
   );
 }
 
@@ -77,13 +138,33 @@ interface GeoJsonSeries {
 
 /** The SWOT series of one feature from the gateway's `/timeseries` (all cycles). */
 export async function featureSeries(gateway: IHysopeGateway, feature: 'Reach' | 'Node' | 'PriorLake', id: string): Promise<PlotSeries[]> {
-  const vars: Record<typeof feature, { fields: string[]; quality: string; units: Record<string, string> }> = {
-    Reach: { fields: ['wse', 'width', 'dschg_c'], quality: 'reach_q', units: { wse: 'm', width: 'm', dschg_c: 'm^3/s' } },
-    Node: { fields: ['wse', 'width'], quality: 'node_q', units: { wse: 'm', width: 'm' } },
-    PriorLake: { fields: ['wse', 'area_total'], quality: 'quality_f', units: { wse: 'm', area_total: 'km^2' } }
+  const vars: Record<typeof feature, { fields: [string, string, string][]; quality: string }> = {
+    Reach: {
+      fields: [
+        ['wse', 'Water surface elevation', 'm'],
+        ['width', 'Width', 'm'],
+        ['dschg_c', 'Discharge (consensus)', 'm^3/s']
+      ],
+      quality: 'reach_q'
+    },
+    Node: {
+      fields: [
+        ['wse', 'Water surface elevation', 'm'],
+        ['width', 'Width', 'm']
+      ],
+      quality: 'node_q'
+    },
+    PriorLake: {
+      fields: [
+        ['wse', 'Water surface elevation', 'm'],
+        ['area_total', 'Area', 'km^2']
+      ],
+      quality: 'quality_f'
+    }
   };
   const spec = vars[feature];
-  const q = new URLSearchParams({ feature, ids: id, format: 'geojson', dedupe: 'true', fields: ['time', ...spec.fields, spec.quality].join(',') });
+  const names = spec.fields.map((f) => f[0]);
+  const q = new URLSearchParams({ feature, ids: id, format: 'geojson', dedupe: 'true', fields: ['time', ...names, 'wse_u', spec.quality].join(',') });
   const res = await fetch(`${gateway.baseUrl}/timeseries?${q}`, { headers: gateway.token ? { Authorization: `token ${gateway.token}` } : {} });
   if (!res.ok) {
     const body = (await res.json().catch(() => ({}))) as { detail?: string; title?: string };
@@ -94,14 +175,21 @@ export async function featureSeries(gateway: IHysopeGateway, feature: 'Reach' | 
   const clean = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && Math.abs(v) < 1e11 ? v : null);
   const times = props.map((p) => String(p['time']));
   const quality = props.map((p) => (typeof p[spec.quality] === 'number' ? (p[spec.quality] as number) : null));
-  return spec.fields.map((f, i) => ({
-    name: `SWOT ${f}`,
-    times,
-    values: props.map((p) => clean(p[f])),
-    units: spec.units[f],
-    quality: i === 0 ? quality : undefined,
-    secondary: i > 0
-  }));
+  const uncertainty = props.map((p) => clean(p['wse_u']));
+  // WSE on the left axis with its band and quality; the first other variable with values on the right (one unit per axis).
+  const others = spec.fields.slice(1).filter(([f]) => props.some((p) => clean(p[f]) !== null));
+  return [spec.fields[0]!, ...others]
+    .map(([f, label, units], i) => ({
+      name: `SWOT ${f}`,
+      label,
+      times,
+      values: props.map((p) => clean(p[f])),
+      units,
+      quality: i === 0 ? quality : undefined,
+      uncertainty: i === 0 && uncertainty.some((u) => u !== null) ? uncertainty : undefined,
+      secondary: i > 0
+    }))
+    .filter((s, i) => i < 2);
 }
 
 /** The harmonized series (Hydroweb, in-situ) within `radiusKm` of a point, water levels only. */

@@ -13,7 +13,7 @@ import { feature, mesh } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import { KINDS, kindOf, loadItem, type Chunk, type Filters, type LayerKind } from './data.js';
 import { boundsOf, colorize, expandColors, robustRange, tilesFor, type Palette } from './geo.js';
-import { drawSeries, featureSeries, harmonizedSeries } from './plot.js';
+import { drawSeries, featureSeries, harmonizedSeries, loadPlotly } from './plot.js';
 import { ClickDetector, pickNearest, type PickTarget } from './pick.js';
 import basemapTopo from '../data/countries-50m.json';
 
@@ -80,6 +80,7 @@ export class SwathView extends Widget {
   private readonly progressEl: HTMLProgressElement;
   private readonly statusEl: HTMLSpanElement;
   private readonly plotEl: HTMLDivElement;
+  private readonly plotArea: HTMLDivElement;
   private readonly cycleLabel: HTMLSpanElement;
   private readonly colorSelect: HTMLSelectElement;
 
@@ -150,6 +151,12 @@ export class SwathView extends Widget {
     this.plotEl = document.createElement('div');
     this.plotEl.className = 'hy-SwathView-plot';
     this.plotEl.hidden = true;
+    this.plotArea = document.createElement('div');
+    this.plotArea.className = 'hy-SwathView-plotArea';
+    const close = this.button('×', trans.__('Close the time series'), () => this.closePlot());
+    close.classList.add('hy-SwathView-plotClose');
+    close.setAttribute('aria-label', trans.__('Close the time series'));
+    this.plotEl.append(close, this.plotArea);
     this.node.append(this.toolbar, this.mapEl, this.plotEl);
   }
 
@@ -593,7 +600,7 @@ export class SwathView extends Widget {
     try {
       const series = await featureSeries(this.gateway, feature, id);
       const near = ref && Number.isFinite(ref.lon) ? await harmonizedSeries(this.gateway, ref.lon, ref.lat) : [];
-      await drawSeries(this.plotEl, `${{ Reach: 'Reach', Node: 'Node', PriorLake: 'Lake' }[feature]} ${id}`, [
+      await drawSeries(this.plotArea, `${{ Reach: 'Reach', Node: 'Node', PriorLake: 'Lake' }[feature]} ${id}`, [
         ...series,
         ...near.map((s) => ({ ...s, secondary: false }))
       ]);
@@ -603,6 +610,16 @@ export class SwathView extends Widget {
       this.plotEl.dataset['state'] = 'error';
       Notification.error((error as Error).message, { autoClose: 8000 });
     }
+  }
+
+  /** Hides the time series and frees the plot (its feature is forgotten). */
+  closePlot(): void {
+    void loadPlotly().then((p) => p.purge(this.plotArea));
+    this.plotArea.replaceChildren();
+    this.plotEl.hidden = true;
+    delete this.plotEl.dataset['feature'];
+    this.plotEl.dataset['state'] = 'closed';
+    this.update();
   }
 
   private onClickMap(x: number, y: number): void {
