@@ -70,13 +70,37 @@ test.describe('catalog browser and swath viewer', () => {
     await expect(plot.locator('.main-svg').first()).toBeVisible();
     await page.mouse.move(0, 0);
     await expect(plot).toHaveScreenshot('reach-timeseries.png', { maxDiffPixelRatio: 0.03 });
+    // Axes say what and in which unit; WSE has its ±1σ band; nothing offers to send the data online.
+    await expect(plot.locator('.ytitle')).toHaveText('Water surface elevation (m)');
+    await expect(plot.locator('.legendtext')).not.toContainText(['dschg_c']);
+    await plot.hover();
+    await expect(plot.getByRole('button', { name: /png/i }).or(plot.locator('[data-title*="png"]'))).toHaveCount(1);
+    await expect(plot.locator('[data-title*="Chart Studio"], [data-title*="cloud"]')).toHaveCount(0);
+    await plot.getByRole('button', { name: 'Close the time series' }).click();
+    await expect(plot).toBeHidden();
   });
 
-  test('the viewer steps through cycles', async ({ page }) => {
-    await page.evaluate(
-      (items) => (window as unknown as LabWindow).jupyterapp.commands.execute('hysope-viewer:open', { title: 'pass 51', items }),
-      REACHES_PASS_51
-    );
+  test('results ticked in the catalog open together in the viewer, which steps through their cycles', async ({ page }) => {
+    await page.evaluate(() => (window as unknown as LabWindow).jupyterapp.commands.execute('application:close-all'));
+    await page.sidebar.openTab('hysope-catalog');
+    const panel = page.locator('.hy-Catalog');
+    await expect(panel.locator('.hy-Catalog-collection option[value="swot-riversp-reach"]')).toHaveCount(1, { timeout: 20_000 });
+    await panel.locator('.hy-Catalog-collection').selectOption('swot-riversp-reach');
+    await panel.locator('.hy-Catalog-pass').fill('51');
+    await panel.getByRole('button', { name: 'Search' }).click();
+    await expect(panel).toHaveAttribute('data-matched', '3');
+    // Nothing ticked: the button shows every result; two ticked: those two.
+    await expect(panel.getByRole('button', { name: 'Show 3 results in the viewer' })).toBeVisible();
+    await panel.getByRole('checkbox', { name: `Select ${REACHES_PASS_51[0]!.id}` }).check();
+    await panel.getByRole('checkbox', { name: `Select ${REACHES_PASS_51[2]!.id}` }).check();
+    await panel.getByRole('button', { name: 'Show 2 selected in the viewer' }).click();
+    const two = page.locator('.hy-SwathView');
+    await expect(two).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
+    await expect(two.locator('.hy-SwathView-cycle')).toHaveText('cycle 1 (1/2)');
+    await page.evaluate(() => (window as unknown as LabWindow).jupyterapp.commands.execute('application:close-all'));
+    await panel.getByRole('checkbox', { name: `Select ${REACHES_PASS_51[0]!.id}` }).uncheck();
+    await panel.getByRole('checkbox', { name: `Select ${REACHES_PASS_51[2]!.id}` }).uncheck();
+    await panel.getByRole('button', { name: 'Show 3 results in the viewer' }).click();
     const viewer = page.locator('.hy-SwathView');
     await expect(viewer).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
     await expect(viewer).toHaveAttribute('data-cycle', '1');
@@ -87,6 +111,9 @@ test.describe('catalog browser and swath viewer', () => {
     await viewer.locator('.hy-SwathView-prev').click();
     await viewer.locator('.hy-SwathView-prev').click();
     await expect(viewer).toHaveAttribute('data-cycle', '3', { timeout: 30_000 });
+    await panel.locator('.hy-Catalog-pass').fill('');
+    await panel.locator('.hy-Catalog-collection').selectOption('');
+    await page.waitForTimeout(600);
   });
 
   test('an error from the gateway shows a notification, not a blank panel', async ({ page }) => {

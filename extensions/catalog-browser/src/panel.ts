@@ -74,6 +74,9 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string,
   return e;
 }
 
+/** Most items shown in the viewer at once (it steps through their cycles). */
+const MAX_SHOWN = 200;
+
 /** The catalog browser panel. */
 export class CatalogPanel extends Widget {
   /** Emitted when the form changes (saved by the plugin). */
@@ -93,6 +96,9 @@ export class CatalogPanel extends Widget {
   private readonly spacer: HTMLDivElement;
   private readonly countEl: HTMLDivElement;
   private readonly detailEl: HTMLDivElement;
+  private readonly showButton: HTMLButtonElement;
+  /** Items ticked in the list (by id), shown together in the viewer. */
+  private readonly checked = new Map<string, Item>();
   private readonly timelineEl: HTMLDivElement;
   private readonly mapSvg: SVGSVGElement;
   private readonly footprints: SVGGElement;
@@ -157,6 +163,8 @@ export class CatalogPanel extends Widget {
     this.enableDrawing();
     this.timelineEl = el('div', { className: 'hy-Catalog-timeline' });
     this.countEl = el('div', { className: 'hy-Catalog-count' });
+    this.showButton = el('button', { className: 'jp-Button jp-mod-styled hy-Catalog-show', hidden: true });
+    this.showButton.onclick = () => this.showInViewer();
     this.spacer = el('div', { className: 'hy-Catalog-spacer' });
     this.listEl = el('div', { className: 'hy-Catalog-results' }, this.spacer);
     this.listEl.onscroll = () => this.renderRows();
@@ -177,7 +185,7 @@ export class CatalogPanel extends Widget {
         row(searchButton)
       ),
       this.timelineEl,
-      this.countEl,
+      el('div', { className: 'hy-Catalog-countRow' }, this.countEl, this.showButton),
       this.listEl,
       this.detailEl
     );
@@ -335,6 +343,7 @@ export class CatalogPanel extends Widget {
       const page = await this.api.search(body);
       if (seq !== this.searchSeq) return;
       this.results = page.items;
+      this.checked.clear();
       this.nextPage = page.next;
       this.countEl.textContent =
         page.matched !== undefined
@@ -345,6 +354,7 @@ export class CatalogPanel extends Widget {
       this.listEl.scrollTop = 0;
       this.renderRows();
       this.renderFootprints();
+      this.renderShowButton();
       void this.renderTimeline(body);
       this.node.dataset['state'] = 'ready';
     } catch (error) {
@@ -393,9 +403,23 @@ export class CatalogPanel extends Widget {
       .slice(0, 16)
       .replace('T', ' ');
     const swot = p['swot:cycle'] !== undefined ? ` · c${String(p['swot:cycle'])} p${String(p['swot:pass'] ?? '')}` : '';
+    const check = el('input', {
+      type: 'checkbox',
+      className: 'hy-Catalog-check',
+      checked: this.checked.has(item.id),
+      title: this.trans.__('Select for the viewer')
+    });
+    check.setAttribute('aria-label', this.trans.__('Select %1', item.id));
+    check.onclick = (e) => e.stopPropagation();
+    check.onchange = () => {
+      if (check.checked) this.checked.set(item.id, item);
+      else this.checked.delete(item.id);
+      this.renderShowButton();
+    };
     const row = el(
       'div',
       { className: `hy-Catalog-item${this.selected?.id === item.id ? ' jp-mod-selected' : ''}`, title: item.id, draggable: true },
+      check,
       el('div', { className: 'hy-Catalog-itemId', textContent: item.id }),
       el('div', { className: 'hy-Catalog-itemMeta', textContent: `${item.collection ?? ''} · ${when}${swot}` })
     );
@@ -465,6 +489,24 @@ export class CatalogPanel extends Widget {
       bars.append(bar);
     }
     this.timelineEl.append(bars, el('span', { className: 'hy-Catalog-timelineLabel', textContent: keys[keys.length - 1]! }));
+  }
+
+  /** The ticked items, or (none ticked) the results loaded so far, up to {@link MAX_SHOWN}. */
+  shownItems(): Item[] {
+    return (this.checked.size ? [...this.checked.values()] : this.results).slice(0, MAX_SHOWN);
+  }
+
+  private renderShowButton(): void {
+    const n = this.shownItems().length;
+    this.showButton.hidden = n === 0;
+    this.showButton.textContent = this.checked.size
+      ? this.trans._n('Show %1 selected in the viewer', 'Show %1 selected in the viewer', n, n)
+      : this.trans._n('Show the result in the viewer', 'Show %1 results in the viewer', n, n);
+  }
+
+  private showInViewer(): void {
+    const items = this.shownItems();
+    if (items.length) this.actions.preview(items);
   }
 
   /** Selects an item and shows its detail. */
