@@ -14,6 +14,10 @@ test.describe('the HYSOPE lab', () => {
     await page.reload();
     await page.waitForSelector('.jp-Launcher');
     await expect(page.locator('.hy-GatewayStatus')).toHaveAttribute('data-state', 'ok', { timeout: 20_000 });
+    // The status dot is green when the gateway answers (the theme's success colour), not the text colour.
+    const [r, g, b] = (await page.locator('.hy-GatewayStatus-dot').evaluate((e) => getComputedStyle(e).backgroundColor)).match(/\d+/g)!.map(Number);
+    expect(g!).toBeGreaterThan(r! + 40);
+    expect(g!).toBeGreaterThan(b!);
     expect(errors).toEqual([]);
   });
 

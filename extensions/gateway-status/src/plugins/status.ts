@@ -16,10 +16,17 @@ export const statusPlugin: JupyterFrontEndPlugin<void> = {
     const trans = (translator ?? nullTranslator).load('hysope');
     const widget = new Widget();
     widget.addClass('hy-GatewayStatus');
+    const dot = document.createElement('span');
+    dot.className = 'hy-GatewayStatus-dot';
+    const label = document.createElement('span');
+    widget.node.append(dot, label);
+    // The dot's colour says the state (green answers, red unreachable, grey checking); the text says it too.
     const render = () => {
       const state = gateway.reachable === null ? 'checking' : gateway.reachable ? 'ok' : 'down';
-      widget.node.textContent = state === 'ok' ? trans.__('HYSOPE ●') : state === 'down' ? trans.__('HYSOPE ○ unreachable') : trans.__('HYSOPE …');
-      widget.node.title = trans.__('HYSOPE gateway: %1', gateway.baseUrl);
+      label.textContent = state === 'ok' ? trans.__('HYSOPE') : state === 'down' ? trans.__('HYSOPE unreachable') : trans.__('HYSOPE …');
+      const said = state === 'ok' ? trans.__('answers') : state === 'down' ? trans.__('cannot be reached') : trans.__('being checked');
+      widget.node.title = trans.__('HYSOPE gateway %1 %2 (click to check again)', gateway.baseUrl, said);
+      widget.node.setAttribute('aria-label', widget.node.title);
       widget.node.dataset['state'] = state;
       widget.toggleClass('jp-mod-down', state === 'down');
     };
