@@ -254,7 +254,8 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     processes: BUILTIN_PROCESSES,
     inboxes: config.inboxes.length ? config.inboxes : [path.join(config.dataDir, 'inbox')],
     wallSeconds: config.jobLimits.wallSeconds,
-    uidBase: config.jobUidBase
+    uidBase: config.jobUidBase,
+    log
   });
   jobs.executor =
     config.executor === 'slurm'

@@ -83,6 +83,8 @@ export class JobService extends EventEmitter {
   private readonly validators = new Map<string, ValidateFunction>();
   private readonly waiters = new Map<string, ((job: JobRow) => void)[]>();
   private readonly pollers = new Map<string, NodeJS.Timeout>();
+  /** Set at shutdown: an executor's late report (a job ending after the store closed) is left to the next start's recovery. */
+  private closed = false;
   executor!: Executor;
 
   constructor(
@@ -100,6 +102,8 @@ export class JobService extends EventEmitter {
       wallSeconds?: number;
       /** First uid of the per-job accounts (root gateway). */
       uidBase?: number;
+      /** Where a job report that could not be recorded is said. */
+      log?: { error(details: object, message: string): void };
     }
   ) {
     super();
@@ -315,6 +319,7 @@ export class JobService extends EventEmitter {
       void this.jobs.update(id, { external_id: externalId });
     },
     started: (id: string, handle: { pid?: number; externalId?: string }) => {
+      if (this.closed) return;
       void (async () => {
         await this.jobs.update(id, {
           status: 'running',
@@ -326,10 +331,11 @@ export class JobService extends EventEmitter {
         if (handle.externalId) (this.executor as { track?: (id: string, externalId: string) => void }).track?.(id, handle.externalId);
         this.emit('job', await this.jobs.get(id));
         this.poll(id);
-      })();
+      })().catch((error: Error) => this.lateReport(id, error));
     },
     exited: (id: string, exit: ExecutorExit) => {
-      void this.onExit(id, exit);
+      if (this.closed) return;
+      void this.onExit(id, exit).catch((error: Error) => this.lateReport(id, error));
     }
   };
 
@@ -448,8 +454,14 @@ export class JobService extends EventEmitter {
     }
   }
 
+  /** A job report that could not be recorded: after shutdown it is expected (recovery reads it at the next start), before it is an error. */
+  private lateReport(id: string, error: Error): void {
+    if (!this.closed) this.opts.log?.error({ job: id, err: error.message }, 'a job report could not be recorded');
+  }
+
   /** Stops following jobs (at gateway shutdown, before the store closes); the jobs themselves go on. */
   close(): void {
+    this.closed = true;
     for (const t of this.pollers.values()) clearInterval(t);
     this.pollers.clear();
   }
