@@ -11,3 +11,4 @@ export * from './client.js';
 export * from './processes.js';
 export * from './series.js';
 export * from './openapi.js';
+export * from './swot.js';

@@ -17,7 +17,7 @@ import {
   vectorFromArray,
   type DataType
 } from 'apache-arrow';
-import { Geometry as GeometrySchema, SearchParameterError, parseBBox, parseDatetime } from '@hysope/api';
+import { Geometry as GeometrySchema, SWOT_FEATURES, SearchParameterError, parseBBox, parseDatetime } from '@hysope/api';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { writeParquetTable } from '../formats/geoparquet.js';
 import { asyncHandler } from '../http/errors.js';
@@ -26,9 +26,9 @@ import { FEATURES, type FeatureType } from './timeseries-store.js';
 import { QUALITY_FIELD, type FieldMeta, type SeriesQuery, type TimeseriesService } from './timeseries.js';
 
 const DEFAULT_FIELDS: Record<FeatureType, string[]> = {
-  Reach: ['reach_id', 'time', 'wse', 'wse_u', 'width', 'width_u', 'slope', 'slope_u', 'reach_q', 'cycle_id', 'pass_id', 'crid'],
-  Node: ['node_id', 'reach_id', 'time', 'wse', 'wse_u', 'width', 'width_u', 'node_q', 'cycle_id', 'pass_id', 'crid'],
-  PriorLake: ['lake_id', 'time', 'wse', 'wse_u', 'area_total', 'area_tot_u', 'quality_f', 'cycle_id', 'pass_id', 'crid']
+  Reach: SWOT_FEATURES.Reach.fields,
+  Node: SWOT_FEATURES.Node.fields,
+  PriorLake: SWOT_FEATURES.PriorLake.fields
 };
 
 const FORMATS = {

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import type { Geometry } from '@hysope/api';
+import { SWOT_FEATURES, type Geometry } from '@hysope/api';
 import { ValidationError } from '../errors.js';
 import { fromWkb, geometryBBox } from '../formats/wkb.js';
 import { intersects } from '../catalog/spatial.js';
@@ -26,7 +26,11 @@ export interface Observation {
 }
 
 /** Quality field of each feature type (0 good, 1 suspect, 2 degraded, 3 bad). */
-export const QUALITY_FIELD: Record<FeatureType, string> = { Reach: 'reach_q', Node: 'node_q', PriorLake: 'quality_f' };
+export const QUALITY_FIELD: Record<FeatureType, string> = {
+  Reach: SWOT_FEATURES.Reach.quality,
+  Node: SWOT_FEATURES.Node.quality,
+  PriorLake: SWOT_FEATURES.PriorLake.quality
+};
 
 /** A time-series query. */
 export interface SeriesQuery {
