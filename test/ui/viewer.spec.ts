@@ -1,5 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 
 const GATEWAY = `http://127.0.0.1:${process.env['HYSOPE_UI_GATEWAY_PORT'] ?? '8091'}`;
 const REACHES_PASS_51 = [1, 2, 3].map((c) => ({
@@ -76,8 +77,23 @@ test.describe('catalog browser and swath viewer', () => {
     await plot.hover();
     await expect(plot.getByRole('button', { name: /png/i }).or(plot.locator('[data-title*="png"]'))).toHaveCount(1);
     await expect(plot.locator('[data-title*="Chart Studio"], [data-title*="cloud"]')).toHaveCount(0);
+    // A second reach joins the plot; the CSV holds both, one row per observation.
+    const [x2, y2] = await featurePosition(page, 'reach', 7);
+    await page.mouse.click(x2, y2);
+    await expect(plot).toHaveAttribute('data-features', '2', { timeout: 30_000 });
+    const download = page.waitForEvent('download');
+    await plot.getByRole('button', { name: 'Download the plotted series as CSV' }).click();
+    const csv = readFileSync(await (await download).path(), 'utf8')
+      .trim()
+      .split('\n');
+    expect(csv[0]).toBe('series,time,value,units,uncertainty,quality');
+    expect(new Set(csv.slice(1).map((l) => l.split(' ')[1])).size).toBe(2);
     await plot.getByRole('button', { name: 'Close the time series' }).click();
     await expect(plot).toBeHidden();
+    // The cursor's coordinates and a scale bar in a corner of the map.
+    await page.mouse.move(x, y);
+    await expect(viewer.locator('.hy-SwathView-coords')).toHaveText(/^\d+\.\d+° [NS], \d+\.\d+° [EW]$/);
+    await expect(viewer.locator('.hy-SwathView-scaleLabel')).toHaveText(/^\d+(\.\d+)? k?m$/);
   });
 
   test('results ticked in the catalog open together in the viewer, which steps through their cycles', async ({ page }) => {
@@ -105,6 +121,20 @@ test.describe('catalog browser and swath viewer', () => {
     await expect(viewer).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
     await expect(viewer).toHaveAttribute('data-cycle', '1');
     await expect(viewer.locator('.hy-SwathView-cycle')).toHaveText('cycle 1 (1/3)');
+    // The layer list: the product of the cycle shown and the footprints; hiding the product takes it off the legend.
+    const layers = viewer.getByRole('list', { name: 'Layers' });
+    await expect(layers.getByRole('listitem')).toHaveCount(2);
+    await layers.getByRole('checkbox', { name: `Show ${REACHES_PASS_51[0]!.id}` }).uncheck();
+    await expect(viewer.locator('.hy-SwathView-legend')).toBeHidden();
+    await layers.getByRole('checkbox', { name: `Show ${REACHES_PASS_51[0]!.id}` }).check();
+    await expect(viewer.locator('.hy-SwathView-legend')).toBeVisible();
+    // The time slider goes straight to a cycle.
+    await viewer.getByRole('slider', { name: 'Cycle' }).fill('2');
+    await expect(viewer).toHaveAttribute('data-cycle', '3', { timeout: 30_000 });
+    await expect(viewer).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+    await viewer.getByRole('slider', { name: 'Cycle' }).fill('0');
+    await expect(viewer).toHaveAttribute('data-cycle', '1', { timeout: 30_000 });
+    await expect(viewer).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
     await viewer.locator('.hy-SwathView-next').click();
     await expect(viewer).toHaveAttribute('data-cycle', '2', { timeout: 30_000 });
     await expect(viewer).toHaveAttribute('data-ready', 'true');

@@ -1,19 +1,14 @@
 // What the viewer reads from a STAC item's GeoParquet asset: SQL pushed down to DuckDB-WASM (bbox, time,
 // quality), Arrow columns out as typed arrays (one value per row, no per-row objects).
-import type { Item } from '@hysope/api';
+import { SWOT_FEATURES, swotVariable, type Item, type SwotFeature, type SwotVariable } from '@hysope/api';
 import { sqlWasm } from '@hysope/kernels-bridge/wasm';
-import { flattenWkb, interleave, PIXC_CLASSES, QUALITY, type FlatGeometry, type Palette } from './geo.js';
+import { flattenWkb, interleave, type FlatGeometry } from './geo.js';
 
 /** How a product is drawn. */
 export type LayerKind = 'pixc' | 'reach' | 'node' | 'lake';
 
-/** A variable the layer can be coloured by. */
-export interface Variable {
-  name: string;
-  label: string;
-  units?: string;
-  palette?: Palette;
-}
+/** A variable the layer can be coloured by (the shared SWOT metadata's, with its name). */
+export type Variable = SwotVariable & { name: string };
 
 /** One kind of product: where its coordinates, ids, time and quality are. */
 export interface KindSpec {
@@ -26,7 +21,7 @@ export interface KindSpec {
   time: string;
   quality?: string;
   /** Time-series feature type of the gateway's /timeseries. */
-  feature?: 'Reach' | 'Node' | 'PriorLake';
+  feature?: SwotFeature;
 }
 
 export const KINDS: Record<LayerKind, KindSpec> = {
@@ -35,53 +30,33 @@ export const KINDS: Record<LayerKind, KindSpec> = {
     lon: 'longitude',
     lat: 'latitude',
     time: 'illumination_time',
-    variables: [
-      { name: 'height', label: 'Height', units: 'm' },
-      { name: 'classification', label: 'Classification', palette: PIXC_CLASSES },
-      { name: 'water_frac', label: 'Water fraction' },
-      { name: 'pixc_qual', label: 'Quality (pixc_qual)' },
-      { name: 'sig0', label: 'Backscatter sig0' }
-    ]
+    variables: (['height', 'classification', 'water_frac', 'pixc_qual', 'sig0'] as const).map(swotVariable)
   },
   reach: {
     label: 'RiverSP reaches',
-    id: 'reach_id',
+    id: SWOT_FEATURES.Reach.id,
     time: 'time',
-    quality: 'reach_q',
+    quality: SWOT_FEATURES.Reach.quality,
     feature: 'Reach',
-    variables: [
-      { name: 'wse', label: 'Water surface elevation', units: 'm' },
-      { name: 'width', label: 'Width', units: 'm' },
-      { name: 'dschg_c', label: 'Discharge (consensus)', units: 'm^3/s' },
-      { name: 'slope', label: 'Slope', units: 'm/m' },
-      { name: 'reach_q', label: 'Quality (reach_q)', palette: QUALITY }
-    ]
+    variables: (['wse', 'width', 'dschg_c', 'slope', 'reach_q'] as const).map(swotVariable)
   },
   node: {
     label: 'RiverSP nodes',
     lon: 'lon',
     lat: 'lat',
-    id: 'node_id',
+    id: SWOT_FEATURES.Node.id,
     time: 'time',
-    quality: 'node_q',
+    quality: SWOT_FEATURES.Node.quality,
     feature: 'Node',
-    variables: [
-      { name: 'wse', label: 'Water surface elevation', units: 'm' },
-      { name: 'width', label: 'Width', units: 'm' },
-      { name: 'node_q', label: 'Quality (node_q)', palette: QUALITY }
-    ]
+    variables: (['wse', 'width', 'node_q'] as const).map(swotVariable)
   },
   lake: {
     label: 'LakeSP lakes',
-    id: 'lake_id',
+    id: SWOT_FEATURES.PriorLake.id,
     time: 'time',
-    quality: 'quality_f',
+    quality: SWOT_FEATURES.PriorLake.quality,
     feature: 'PriorLake',
-    variables: [
-      { name: 'wse', label: 'Water surface elevation', units: 'm' },
-      { name: 'area_total', label: 'Area', units: 'km^2' },
-      { name: 'quality_f', label: 'Quality (quality_f)', palette: QUALITY }
-    ]
+    variables: (['wse', 'area_total', 'quality_f'] as const).map(swotVariable)
   }
 };
 

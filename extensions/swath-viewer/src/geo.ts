@@ -118,27 +118,9 @@ export function robustRange(values: ArrayLike<number | null>): [number, number] 
   return lo === hi ? [lo - 1, hi + 1] : [lo, hi];
 }
 
-/** Categories with a fixed colour (SWOT classification and quality flags). */
-export type Palette = Record<number, { label: string; color: [number, number, number] }>;
-
-/** PIXC `classification` (SWOT PIXC product description). */
-export const PIXC_CLASSES: Palette = {
-  1: { label: 'land', color: [166, 132, 92] },
-  2: { label: 'land near water', color: [214, 190, 120] },
-  3: { label: 'water near land', color: [120, 190, 230] },
-  4: { label: 'open water', color: [25, 90, 200] },
-  5: { label: 'dark water', color: [40, 40, 120] },
-  6: { label: 'low-coherence water near land', color: [150, 110, 210] },
-  7: { label: 'open low-coherence water', color: [100, 60, 170] }
-};
-
-/** Summary quality flags (`reach_q`, `node_q`, `quality_f`, PIXC summary quality). */
-export const QUALITY: Palette = {
-  0: { label: 'good', color: [46, 160, 67] },
-  1: { label: 'suspect', color: [230, 160, 20] },
-  2: { label: 'degraded', color: [220, 80, 30] },
-  3: { label: 'bad', color: [180, 20, 40] }
-};
+// The flag palettes are the shared SWOT metadata's (@hysope/api).
+import { PIXC_CLASSES, QUALITY, type Palette } from '@hysope/api';
+export { PIXC_CLASSES, QUALITY, type Palette };
 
 const FILL_LIMIT = 1e11;
 

@@ -130,3 +130,30 @@ export class ClickDetector {
     return { x, y };
   }
 }
+
+/**
+ * Listens to a map element's pointer: clicks (told from drags by {@link ClickDetector}), moves (with the
+ * buttons held) and leaving, in coordinates relative to the element. Capture phase: deck.gl's controller
+ * handles the same events on its canvas.
+ */
+export function listenForPointer(
+  el: HTMLElement,
+  on: { click(x: number, y: number): void; move(x: number, y: number, buttons: number): void; leave(): void }
+): void {
+  const clicks = new ClickDetector();
+  const local = (e: PointerEvent) => {
+    const r = el.getBoundingClientRect();
+    return [e.clientX - r.left, e.clientY - r.top] as const;
+  };
+  el.addEventListener('pointerdown', (e) => e.button === 0 && clicks.down(...local(e), e.pointerId), true);
+  el.addEventListener(
+    'pointerup',
+    (e) => {
+      const click = clicks.up(...local(e), e.pointerId);
+      if (click) on.click(click.x, click.y);
+    },
+    true
+  );
+  el.addEventListener('pointermove', (e) => on.move(...local(e), e.buttons));
+  el.addEventListener('pointerleave', () => on.leave());
+}

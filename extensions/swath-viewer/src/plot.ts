@@ -1,5 +1,6 @@
 // Time series of a clicked feature across cycles (plotly), with quality marks, and the harmonized series
 // (Hydroweb station, in-situ gauge) near it.
+import { SWOT_FEATURES, SWOT_VARIABLES, type SwotFeature } from '@hysope/api';
 import type { IHysopeGateway } from '@hysope/gateway-status';
 import { QUALITY } from './geo.js';
 
@@ -132,39 +133,34 @@ export async function drawSeries(el: HTMLElement, title: string, all: PlotSeries
   );
 }
 
+/** The plotted series as CSV: one row per series and time (long format, what spreadsheets and pandas read). */
+export function seriesCsv(series: PlotSeries[]): string {
+  const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const lines = ['series,time,value,units,uncertainty,quality'];
+  for (const s of series)
+    s.times.forEach((t, i) => {
+      const v = s.values[i];
+      if (v === null || v === undefined) return;
+      lines.push([quote(s.name), t, String(v), s.units ?? '', String(s.uncertainty?.[i] ?? ''), String(s.quality?.[i] ?? '')].join(','));
+    });
+  return lines.join('\n') + '\n';
+}
+
 interface GeoJsonSeries {
   features: { properties: Record<string, unknown> }[];
 }
 
 /** The SWOT series of one feature from the gateway's `/timeseries` (all cycles). */
-export async function featureSeries(gateway: IHysopeGateway, feature: 'Reach' | 'Node' | 'PriorLake', id: string): Promise<PlotSeries[]> {
-  const vars: Record<typeof feature, { fields: [string, string, string][]; quality: string }> = {
-    Reach: {
-      fields: [
-        ['wse', 'Water surface elevation', 'm'],
-        ['width', 'Width', 'm'],
-        ['dschg_c', 'Discharge (consensus)', 'm^3/s']
-      ],
-      quality: 'reach_q'
-    },
-    Node: {
-      fields: [
-        ['wse', 'Water surface elevation', 'm'],
-        ['width', 'Width', 'm']
-      ],
-      quality: 'node_q'
-    },
-    PriorLake: {
-      fields: [
-        ['wse', 'Water surface elevation', 'm'],
-        ['area_total', 'Area', 'km^2']
-      ],
-      quality: 'quality_f'
-    }
-  };
-  const spec = vars[feature];
-  const names = spec.fields.map((f) => f[0]);
-  const q = new URLSearchParams({ feature, ids: id, format: 'geojson', dedupe: 'true', fields: ['time', ...names, 'wse_u', spec.quality].join(',') });
+export async function featureSeries(gateway: IHysopeGateway, feature: SwotFeature, id: string): Promise<PlotSeries[]> {
+  const spec = SWOT_FEATURES[feature];
+  const band = SWOT_VARIABLES[spec.plotted[0]!].uncertainty;
+  const q = new URLSearchParams({
+    feature,
+    ids: id,
+    format: 'geojson',
+    dedupe: 'true',
+    fields: ['time', ...spec.plotted, ...(band ? [band] : []), spec.quality].join(',')
+  });
   const res = await fetch(`${gateway.baseUrl}/timeseries?${q}`, { headers: gateway.token ? { Authorization: `token ${gateway.token}` } : {} });
   if (!res.ok) {
     const body = (await res.json().catch(() => ({}))) as { detail?: string; title?: string };
@@ -175,21 +171,23 @@ export async function featureSeries(gateway: IHysopeGateway, feature: 'Reach' | 
   const clean = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && Math.abs(v) < 1e11 ? v : null);
   const times = props.map((p) => String(p['time']));
   const quality = props.map((p) => (typeof p[spec.quality] === 'number' ? (p[spec.quality] as number) : null));
-  const uncertainty = props.map((p) => clean(p['wse_u']));
-  // WSE on the left axis with its band and quality; the first other variable with values on the right (one unit per axis).
-  const others = spec.fields.slice(1).filter(([f]) => props.some((p) => clean(p[f]) !== null));
-  return [spec.fields[0]!, ...others]
-    .map(([f, label, units], i) => ({
+  const uncertainty = band ? props.map((p) => clean(p[band])) : [];
+  // The first variable on the left axis with its band and quality; the first other one with values on the right (one unit per axis).
+  const [first, ...rest] = spec.plotted;
+  const second = rest.find((f) => props.some((p) => clean(p[f]) !== null));
+  return [first!, ...(second ? [second] : [])].map((f, i) => {
+    const v = SWOT_VARIABLES[f];
+    return {
       name: `SWOT ${f}`,
-      label,
+      label: v.label,
       times,
       values: props.map((p) => clean(p[f])),
-      units,
+      units: v.units,
       quality: i === 0 ? quality : undefined,
       uncertainty: i === 0 && uncertainty.some((u) => u !== null) ? uncertainty : undefined,
       secondary: i > 0
-    }))
-    .filter((s, i) => i < 2);
+    };
+  });
 }
 
 /** The harmonized series (Hydroweb, in-situ) within `radiusKm` of a point, water levels only. */

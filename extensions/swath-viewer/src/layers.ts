@@ -1,0 +1,136 @@
+// Pure layer builders: functions from the viewer's data (basemap, items, loaded chunks, colour scales) to
+// deck.gl layers. No state and no DOM: the view calls them on every change and hands the list to deck.gl,
+// which diffs layers by id.
+import type { Item } from '@hysope/api';
+import { BitmapLayer, GeoJsonLayer, PathLayer, ScatterplotLayer, SolidPolygonLayer } from '@deck.gl/layers';
+import { feature, mesh } from 'topojson-client';
+import type { GeometryCollection, Topology } from 'topojson-specification';
+import type { LayerKind } from './data.js';
+import { colorize, expandColors, type Palette } from './geo.js';
+import type { LoadedLayer, Scale } from './model.js';
+import basemapTopo from '../data/countries-50m.json';
+
+type Layer = GeoJsonLayer | BitmapLayer | PathLayer | ScatterplotLayer | SolidPolygonLayer;
+
+let basemapCache: { land: unknown; borders: unknown } | null = null;
+function basemap() {
+  if (!basemapCache) {
+    const topo = basemapTopo as unknown as Topology<{ countries: GeometryCollection; land: GeometryCollection }>;
+    basemapCache = {
+      land: feature(topo, topo.objects.land),
+      borders: mesh(topo, topo.objects.countries, (a, b) => a !== b)
+    };
+  }
+  return basemapCache;
+}
+
+/** One XYZ tile of an online basemap (settings), with its bounds. */
+export interface Tile {
+  url: string;
+  key: string;
+  bounds: [number, number, number, number];
+}
+
+/** The offline land and borders (Natural Earth), with online tiles between them when configured. */
+export function basemapLayers(dark: boolean, tiles: Tile[] = []): Layer[] {
+  const { land, borders } = basemap();
+  return [
+    new GeoJsonLayer({ id: 'land', data: land as never, filled: true, stroked: false, getFillColor: dark ? [48, 52, 58] : [236, 232, 222] }),
+    ...tiles.map((t) => new BitmapLayer({ id: `tile-${t.key}`, image: t.url, bounds: t.bounds })),
+    new GeoJsonLayer({
+      id: 'borders',
+      data: borders as never,
+      stroked: true,
+      filled: false,
+      lineWidthUnits: 'pixels',
+      getLineWidth: 1,
+      getLineColor: dark ? [110, 110, 120] : [160, 150, 140]
+    })
+  ];
+}
+
+/** The items' footprints (left swath blue, right swath orange), as their own layer. */
+export function footprintLayer(items: Item[], visible: boolean): Layer {
+  const side = (f: { properties: Record<string, unknown> }) => f.properties['swot:swath_side'] === 'R';
+  return new GeoJsonLayer({
+    id: 'footprints',
+    data: {
+      type: 'FeatureCollection',
+      features: items.filter((i) => i.geometry).map((i) => ({ type: 'Feature', geometry: i.geometry, properties: { id: i.id, ...i.properties } }))
+    } as never,
+    visible,
+    filled: true,
+    stroked: true,
+    getFillColor: (f: { properties: Record<string, unknown> }) => (side(f) ? [230, 120, 40, 25] : [40, 120, 230, 25]),
+    getLineColor: (f: { properties: Record<string, unknown> }) => (side(f) ? [230, 120, 40, 200] : [40, 120, 230, 200]),
+    lineWidthUnits: 'pixels',
+    getLineWidth: 1.5
+  });
+}
+
+/** Plain GeoJSON given to the viewer (notebooks' `show.map`), one layer each. */
+export function geojsonLayers(geojson: unknown[]): Layer[] {
+  return geojson.map(
+    (g, i) =>
+      new GeoJsonLayer({
+        id: `geojson-${i}`,
+        data: g as never,
+        getFillColor: [255, 140, 0, 80],
+        getLineColor: [255, 140, 0, 230],
+        lineWidthUnits: 'pixels',
+        getLineWidth: 2,
+        pointRadiusUnits: 'pixels',
+        getPointRadius: 4
+      })
+  );
+}
+
+/** How loaded products are drawn: the variable colouring each kind, its scale, the pixel clouds' point size. */
+export interface DataStyle {
+  variable(kind: LayerKind): { name: string; palette?: Palette };
+  scales: Map<LayerKind, Scale>;
+  pointRadius: number;
+}
+
+/**
+ * The loaded products, in drawing order, as binary-attribute layers (no object per feature): points for pixel
+ * clouds and nodes, paths for reaches, filled rings for lakes; each chunk is a layer `<kind>-<layer>-<chunk>`.
+ */
+export function dataLayers(layers: LoadedLayer[], style: DataStyle): Layer[] {
+  const out: Layer[] = [];
+  layers.forEach((l, li) => {
+    const v = style.variable(l.kind);
+    const scale = style.scales.get(l.kind) ?? { range: [0, 1] as [number, number] };
+    l.chunks.forEach((c, ci) => {
+      const id = `${l.kind}-${li}-${ci}`;
+      const colors = colorize(c.values[v.name] ?? new Float64Array(c.count).fill(NaN), scale.range, scale.palette);
+      const common = { id, visible: l.visible, opacity: l.opacity, updateTriggers: { getFillColor: v.name, getColor: v.name } };
+      if (c.positions) {
+        out.push(
+          new ScatterplotLayer({
+            ...common,
+            data: {
+              length: c.count,
+              attributes: { getPosition: { value: c.positions, size: 2 }, getFillColor: { value: colors, size: 4, normalized: true } }
+            } as never,
+            radiusUnits: 'pixels',
+            getRadius: l.kind === 'pixc' ? style.pointRadius : 4,
+            radiusMinPixels: 1
+          })
+        );
+        return;
+      }
+      const g = c.geometry!;
+      const vertexColors = expandColors(g, colors);
+      const data = (attribute: string, color: string) =>
+        ({
+          length: g.length,
+          startIndices: g.starts,
+          attributes: { [attribute]: { value: g.positions, size: 2 }, [color]: { value: vertexColors, size: 4, normalized: true } }
+        }) as never;
+      if (l.kind === 'lake') out.push(new SolidPolygonLayer({ ...common, data: data('getPolygon', 'getFillColor'), _normalize: false }));
+      else out.push(new PathLayer({ ...common, data: data('getPath', 'getColor'), _pathType: 'open', widthUnits: 'pixels', getWidth: 3, widthMinPixels: 2 }));
+    });
+  });
+  return out;
+}
