@@ -8,8 +8,8 @@ describe('view state', () => {
     const view = new WebMercatorViewport({ width: 800, height: 500, ...fitView(box, 800, 500) });
     const [x0, y0] = view.project([box[0], box[3]]);
     const [x1, y1] = view.project([box[2], box[1]]);
-    for (const v of [x0!, x1!]) (expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(800));
-    for (const v of [y0!, y1!]) (expect(v).toBeGreaterThanOrEqual(0), expect(v).toBeLessThanOrEqual(500));
+    for (const v of [x0!, x1!]) expect(v >= 0 && v <= 800).toBe(true);
+    for (const v of [y0!, y1!]) expect(v >= 0 && v <= 500).toBe(true);
     expect(Math.max((x1! - x0!) / 800, (y1! - y0!) / 500)).toBeGreaterThan(0.8);
   });
 
