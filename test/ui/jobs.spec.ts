@@ -52,6 +52,35 @@ test.describe('job launcher and HYDRA status', () => {
     await expect(panel.locator('.hy-Jobs-outputs a')).toHaveAttribute('href', /\/jobs\/.+\/results\/subset$/);
   });
 
+  test('reach discharge: basin hint, time window from date pickers, a readable summary, products drawn in the viewer', async ({ page }) => {
+    await page.sidebar.openTab('hysope-jobs');
+    const panel = page.locator('.hy-Jobs');
+    await expect(panel).toHaveAttribute('data-ready', 'true', { timeout: 20_000 });
+    await panel.locator('.hy-Jobs-process').selectOption('reach-discharge');
+    const basin = panel.locator('.hy-Jobs-field[data-input="basin"] input');
+    await expect(basin).toHaveAttribute('placeholder', 'e.g. 7426');
+    await expect(panel.locator('.hy-Jobs-field[data-input="basin"] .hy-Jobs-help')).toContainText('SWORD reach ids');
+    await basin.fill('7426');
+    // Pass 51's three cycles (August and September 2010) are in the window.
+    await panel.getByLabel('Time window (RFC 3339 interval): from').fill('2010-08-01');
+    await panel.getByLabel('Time window (RFC 3339 interval): to').fill('2010-10-31');
+    await panel.locator('.hy-Jobs-submit').click();
+    const row = panel.locator('.hy-Jobs-job.jp-mod-selected');
+    await expect(row).toHaveAttribute('data-status', 'successful', { timeout: 60_000 });
+    // The summary is a table of its fields, not a line of JSON.
+    const summary = panel.locator('.hy-Jobs-summary');
+    await expect(summary.getByRole('row').filter({ hasText: 'basin' })).toContainText('7426');
+    expect(Number((await summary.getByRole('row').filter({ hasText: 'observations' }).locator('td').nth(1).textContent())!.replace(/,/g, ''))).toBeGreaterThan(
+      0
+    );
+    await panel.locator('.hy-Jobs-open').click();
+    const viewer = page.locator('.hy-SwathView');
+    await expect(viewer).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
+    expect(Number(await viewer.getAttribute('data-rows'))).toBeGreaterThan(0);
+    await expect(viewer.locator('.hy-SwathView-legend')).toContainText('Discharge (Manning, HYSOPE) (m^3/s)');
+    await page.evaluate(() => (window as unknown as LabWindow).jupyterapp.commands.execute('application:close-all'));
+  });
+
   test('a running job is cancelled', async ({ page }) => {
     await page.sidebar.openTab('hysope-jobs');
     const panel = page.locator('.hy-Jobs');

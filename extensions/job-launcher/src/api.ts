@@ -148,24 +148,30 @@ export class JobsApi {
     });
   }
 
-  /** The gateway's event stream (SSE): job states, ingests, alerts. */
-  events(onEvent: (type: string, data: Record<string, unknown>) => void): Stream {
-    return this.stream('/events', (source) => this.onEvents(source, onEvent));
+  /**
+   * The gateway's event stream (SSE): job states, ingests, alerts, each with the time it happened; `replay` first
+   * sends up to that many of the last events (a view opened late still sees recent alerts).
+   */
+  events(onEvent: EventHandler, options: { replay?: number } = {}): Stream {
+    return this.stream(options.replay ? `/events?replay=${options.replay}` : '/events', (source) => this.onEvents(source, onEvent));
   }
 
-  private onEvents(source: EventSource, onEvent: (type: string, data: Record<string, unknown>) => void): void {
+  private onEvents(source: EventSource, onEvent: EventHandler): void {
     for (const type of ['job.status', 'ingest.done', 'ingest.failed', 'alert'])
       source.addEventListener(type, (e) => {
         try {
           // Each event is { type, at, data }.
-          const event = JSON.parse((e as MessageEvent<string>).data) as { data?: Record<string, unknown> };
-          onEvent(type, event.data ?? {});
+          const event = JSON.parse((e as MessageEvent<string>).data) as { data?: Record<string, unknown>; at?: string };
+          onEvent(type, event.data ?? {}, event.at ?? new Date().toISOString());
         } catch {
           // A malformed event is skipped.
         }
       });
   }
 }
+
+/** Hears one event: its type, its data and when it happened (ISO 8601, the gateway's clock). */
+export type EventHandler = (type: string, data: Record<string, unknown>, at: string) => void;
 
 /** A live stream from the gateway; close() ends it. */
 export interface Stream {

@@ -19,6 +19,45 @@ export interface Pickers {
   item?: (name: string, write: (v: unknown) => void) => void;
 }
 
+/** An RFC 3339 interval from two days (either may be empty: an open end, `..`), or undefined when both are. */
+export function intervalOf(from: string, to: string): string | undefined {
+  if (!from && !to) return undefined;
+  if (from && to && from > to) throw new Error(`the time window starts (${from}) after it ends (${to})`);
+  return `${from ? `${from}T00:00:00Z` : '..'}/${to ? `${to}T23:59:59Z` : '..'}`;
+}
+
+/** The two days of an interval (empty for open ends or what is no interval). */
+export function daysOf(interval: unknown): [string, string] {
+  const [a, b] = String(interval ?? '').split('/');
+  const day = (t: string | undefined) => (t && /^\d{4}-\d{2}-\d{2}/.test(t) ? t.slice(0, 10) : '');
+  return [day(a), day(b)];
+}
+
+/** A time window input (`datetime`, as STAC and OGC APIs name it): two date pickers instead of RFC 3339 text. */
+function intervalField(name: string, input: InputDescription, label: HTMLLabelElement): FormField {
+  const box = Object.assign(document.createElement('span'), { className: 'hy-Jobs-interval' });
+  const day = (aria: string) => {
+    const d = Object.assign(document.createElement('input'), { type: 'date', className: 'jp-mod-styled hy-Jobs-control' });
+    d.setAttribute('aria-label', `${input.title ?? name}: ${aria}`);
+    return d;
+  };
+  const from = day('from');
+  const to = day('to');
+  box.append(from, ' → ', to);
+  label.append(box);
+  const required = (input.minOccurs ?? 1) > 0;
+  return {
+    name,
+    element: label,
+    read: () => {
+      const v = intervalOf(from.value, to.value);
+      if (v === undefined && required) throw new Error(`${input.title ?? name} is required`);
+      return v;
+    },
+    write: (v) => ([from.value, to.value] = daysOf(v))
+  };
+}
+
 export function buildField(name: string, input: InputDescription, pickers: Pickers = {}): FormField {
   const s = effective(input.schema);
   const required = (input.minOccurs ?? 1) > 0;
@@ -30,6 +69,8 @@ export function buildField(name: string, input: InputDescription, pickers: Picke
   title.textContent = `${input.title ?? name}${required ? ' *' : ''}`;
   title.title = input.description ?? '';
   label.append(title);
+  if (input.description) label.append(Object.assign(document.createElement('small'), { className: 'hy-Jobs-help', textContent: input.description }));
+  if (name === 'datetime' && s.type === 'string') return intervalField(name, input, label);
   let control: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
   const isJson = s.type === 'object' || s.type === 'array' || (!s.type && !s.enum);
   if (s.enum) {
@@ -49,6 +90,9 @@ export function buildField(name: string, input: InputDescription, pickers: Picke
   }
   control.className = 'jp-mod-styled hy-Jobs-control';
   control.name = name;
+  const example = s.examples?.[0];
+  if (example !== undefined && !(control instanceof HTMLSelectElement))
+    control.placeholder = `e.g. ${typeof example === 'string' ? example : JSON.stringify(example)}`;
   const write = (v: unknown) => {
     if (control instanceof HTMLInputElement && control.type === 'checkbox') control.checked = !!v;
     else control.value = v === undefined || v === null ? '' : isJson && typeof v !== 'string' ? JSON.stringify(v) : String(v);

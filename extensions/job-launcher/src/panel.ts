@@ -3,6 +3,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import { FINAL, JobsApi, type JobStatus, type ProcessDescription, type ProcessSummary, type Stream } from './api.js';
+import { renderOutput } from './results.js';
 import { buildField, readInputs, type FormField } from './form.js';
 
 export interface LauncherActions {
@@ -266,18 +267,7 @@ export class JobsPanel extends Widget {
       try {
         const results = await this.api.results(id);
         const list = el('ul', { className: 'hy-Jobs-outputs' });
-        for (const [k, v] of Object.entries(results)) {
-          const href = (v as { href?: string } | null)?.href;
-          list.append(
-            el(
-              'li',
-              {},
-              el('b', { textContent: k }),
-              ': ',
-              href ? el('a', { href, textContent: href.split('/').pop() ?? href, target: '_blank', download: '' }) : JSON.stringify(v)
-            )
-          );
-        }
+        for (const [k, v] of Object.entries(results)) list.append(el('li', {}, el('b', { textContent: k }), ': ', renderOutput(v)));
         this.resultsEl.append(list);
       } catch (error) {
         this.actions.error((error as Error).message);

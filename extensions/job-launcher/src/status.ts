@@ -33,19 +33,24 @@ export class StatusView extends Widget {
     super.onAfterAttach(msg);
     void this.refresh();
     this.timer = window.setInterval(() => void this.refresh(), 10_000);
-    this.events = this.api.events((type, data) => {
-      if (type === 'alert')
-        this.alerts.unshift({
-          time: new Date().toISOString(),
-          state: String(data['state']),
-          text: `${String(data['alert'])} ${JSON.stringify({ ...data, alert: undefined, state: undefined })}`
-        });
-      else if (type === 'ingest.failed')
-        this.alerts.unshift({ time: new Date().toISOString(), state: 'ingest failed', text: `${String(data['file'] ?? '')} ${String(data['error'] ?? '')}` });
-      else return;
-      this.alerts.splice(50);
-      void this.refresh();
-    });
+    // Alerts with the time they happened (not when this view heard them), the recent ones replayed on opening.
+    this.events = this.api.events(
+      (type, data, at) => {
+        const alert =
+          type === 'alert'
+            ? { time: at, state: String(data['state']), text: `${String(data['alert'])} ${JSON.stringify({ ...data, alert: undefined, state: undefined })}` }
+            : type === 'ingest.failed'
+              ? { time: at, state: 'ingest failed', text: `${String(data['file'] ?? '')} ${String(data['error'] ?? '')}` }
+              : null;
+        // A reconnected stream replays what was already heard.
+        if (!alert || this.alerts.some((a) => a.time === alert.time && a.text === alert.text)) return;
+        this.alerts.unshift(alert);
+        this.alerts.sort((a, b) => b.time.localeCompare(a.time));
+        this.alerts.splice(50);
+        void this.refresh();
+      },
+      { replay: 200 }
+    );
   }
 
   protected override onBeforeDetach(msg: Message): void {
@@ -124,7 +129,7 @@ export class StatusView extends Widget {
               this.alerts.map((a) => [a.time, a.state, a.text]),
               'hy-Status-alerts'
             )
-          : Object.assign(document.createElement('p'), { textContent: t.__('No alert since this view opened.') })
+          : Object.assign(document.createElement('p'), { textContent: t.__('No recent alert.') })
       )
     );
   }

@@ -5,7 +5,7 @@ import { sqlWasm } from '@hysope/kernels-bridge/wasm';
 import { flattenWkb, interleave, type FlatGeometry } from './geo.js';
 
 /** How a product is drawn. */
-export type LayerKind = 'pixc' | 'reach' | 'node' | 'lake';
+export type LayerKind = 'pixc' | 'reach' | 'node' | 'lake' | 'discharge';
 
 /** A variable the layer can be coloured by (the shared SWOT metadata's, with its name). */
 export type Variable = SwotVariable & { name: string };
@@ -50,6 +50,15 @@ export const KINDS: Record<LayerKind, KindSpec> = {
     feature: 'Node',
     variables: (['wse', 'width', 'node_q'] as const).map(swotVariable)
   },
+  discharge: {
+    label: 'Reach discharge (HYSOPE)',
+    lon: 'p_lon',
+    lat: 'p_lat',
+    id: SWOT_FEATURES.Reach.id,
+    time: 'time',
+    feature: 'Reach',
+    variables: (['discharge', 'wse', 'width', 'area'] as const).map(swotVariable)
+  },
   lake: {
     label: 'LakeSP lakes',
     id: SWOT_FEATURES.PriorLake.id,
@@ -67,6 +76,7 @@ export function kindOf(item: Item): LayerKind | null {
   if (c === 'swot-riversp-reach') return 'reach';
   if (c === 'swot-riversp-node') return 'node';
   if (c.startsWith('swot-lakesp')) return 'lake';
+  if (c === 'hysope-discharge') return 'discharge';
   return null;
 }
 

@@ -18,6 +18,8 @@ export interface JsonSchema {
   oneOf?: JsonSchema[];
   items?: JsonSchema;
   contentMediaType?: string;
+  /** Example values (the form shows the first as a hint). */
+  examples?: unknown[];
   [keyword: string]: unknown;
 }
 export const JsonSchema: z.ZodType<JsonSchema> = z.record(z.string(), z.unknown()) as unknown as z.ZodType<JsonSchema>;

@@ -51,7 +51,10 @@ const VARIABLES = {
   sig0: { label: 'Backscatter sig0', meaning: 'Normalized radar backscatter cross section' },
   reach_q: { label: 'Quality (reach_q)', meaning: 'Summary quality of the reach', palette: QUALITY },
   node_q: { label: 'Quality (node_q)', meaning: 'Summary quality of the node', palette: QUALITY },
-  quality_f: { label: 'Quality (quality_f)', meaning: 'Summary quality of the lake', palette: QUALITY }
+  quality_f: { label: 'Quality (quality_f)', meaning: 'Summary quality of the lake', palette: QUALITY },
+  // Derived by HYSOPE's reach-discharge process (not SWOT fields).
+  discharge: { label: 'Discharge (Manning, HYSOPE)', units: 'm^3/s', meaning: "Discharge from Manning's equation with the reach's width, slope and area" },
+  area: { label: 'Cross-section area', units: 'm^2', meaning: 'Mean width times the reference depth, plus the area change d_x_area' }
 } satisfies Record<string, SwotVariable>;
 
 export type SwotVariableName = keyof typeof VARIABLES;

@@ -23,10 +23,20 @@ export const reachDischarge: ProcessDefinition = {
   version: '1.0.0',
   keywords: ['SWOT', 'discharge', 'Manning', 'river'],
   inputs: {
-    basin: { title: 'SWORD basin prefix', schema: { type: 'string', pattern: '^[0-9]{1,10}$' }, minOccurs: 1 },
+    basin: {
+      title: 'SWORD basin prefix',
+      description: 'The first digits of the SWORD reach ids of the basin (continent digit, then Pfafstetter levels): 7426 is a level-3 basin of North America',
+      schema: { type: 'string', pattern: '^[0-9]{1,10}$', examples: ['7426'] },
+      minOccurs: 1
+    },
     n: { title: "Manning's roughness n", schema: { type: 'number', minimum: 0.001, maximum: 0.2, default: 0.035 }, minOccurs: 0 },
     h0: { title: 'Reference depth h0 (m)', schema: { type: 'number', minimum: 0.01, maximum: 100, default: 3 }, minOccurs: 0 },
-    datetime: { title: 'Time window (RFC 3339 interval)', schema: { type: 'string' }, minOccurs: 0 }
+    datetime: {
+      title: 'Time window (RFC 3339 interval)',
+      description: 'Observations from … to (either end open: ..)',
+      schema: { type: 'string', examples: ['2023-06-01T00:00:00Z/2023-06-30T23:59:59Z'] },
+      minOccurs: 0
+    }
   },
   outputs: {
     discharge: { title: 'Discharge per reach and pass (Parquet)', schema: { type: 'string', contentMediaType: 'application/vnd.apache.parquet' } },
@@ -97,6 +107,9 @@ export const reachDischarge: ProcessDefinition = {
       slope: numericVector(Float64Array.from({ length: rows }, (_, i) => (col('slope').get(i) as number | null) ?? NaN)),
       area: numericVector(area),
       discharge: numericVector(discharge),
+      // The reach's prior position (its centre in SWORD), so the product is drawn on a map.
+      p_lon: numericVector(Float64Array.from({ length: rows }, (_, i) => (col('p_lon').get(i) as number | null) ?? NaN)),
+      p_lat: numericVector(Float64Array.from({ length: rows }, (_, i) => (col('p_lat').get(i) as number | null) ?? NaN)),
       cycle_id: numericVector(Int32Array.from({ length: rows }, (_, i) => Number(col('cycle_id').get(i) ?? 0))),
       pass_id: numericVector(Int32Array.from({ length: rows }, (_, i) => Number(col('pass_id').get(i) ?? 0)))
     });
