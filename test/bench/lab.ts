@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rows, sql } from '@hysope/kernels-bridge';
@@ -19,6 +22,97 @@ function dirSize(dir: string, filter: (f: string) => boolean = () => true): numb
   return total;
 }
 
+/** What a page load transferred (compressed bytes on the wire, headers included), all and JavaScript only. */
+interface Transfer {
+  total: number;
+  js: number;
+}
+
+/** Loads the lab in a fresh browser context (empty cache), then again (warm cache): seconds to an interactive launcher and bytes moved. */
+async function firstLoad(url: string): Promise<{ cold: number; warm: number; coldBytes: Transfer; warmBytes: Transfer }> {
+  const browser = await launchChromium();
+  try {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    const types = new Map<string, string>();
+    let moved: Transfer = { total: 0, js: 0 };
+    cdp.on('Network.responseReceived', (e: { requestId: string; type: string; response: { mimeType: string } }) => types.set(e.requestId, e.response.mimeType));
+    cdp.on('Network.loadingFinished', (e: { requestId: string; encodedDataLength: number }) => {
+      moved.total += e.encodedDataLength;
+      if (/javascript/.test(types.get(e.requestId) ?? '')) moved.js += e.encodedDataLength;
+    });
+    const load = async () => {
+      moved = { total: 0, js: 0 };
+      const t = performance.now();
+      await page.goto(url);
+      await page.waitForSelector('.jp-Launcher', { timeout: 60_000 });
+      const seconds = (performance.now() - t) / 1000;
+      await page.waitForTimeout(500);
+      return { seconds, bytes: { ...moved } };
+    };
+    const cold = await load();
+    const warm = await load();
+    return { cold: cold.seconds, warm: warm.seconds, coldBytes: cold.bytes, warmBytes: warm.bytes };
+  } finally {
+    await browser.close();
+  }
+}
+
+/**
+ * The lab's first load as deployed (the production build: minified, gzip, hashed chunks cached for a year)
+ * against the development build of the same sources, built beside it in this run and served the same way.
+ */
+export async function benchLabFirstLoad(gatewayUrl: string): Promise<void> {
+  const devDir = await mkdtemp(path.join(os.tmpdir(), 'hysope-lab-dev-'));
+  try {
+    const built = spawnSync('npx', ['webpack', '--mode', 'development'], {
+      cwd: path.join(ROOT, 'server/lab'),
+      env: { ...process.env, HYSOPE_LAB_BUILD_DIR: devDir },
+      encoding: 'utf8'
+    });
+    if (built.status !== 0) throw new Error(`development build: ${built.stderr}`);
+    const measure = async (env: Record<string, string>) => {
+      const lab = await startLab(gatewayUrl, undefined, { env });
+      try {
+        return await firstLoad(`${lab.url}/lab?token=${lab.token}`);
+      } finally {
+        await lab.stop();
+      }
+    };
+    const prod = await measure({});
+    const dev = await measure({ HYSOPE_LAB_BUILD: devDir });
+    // How the lab was served before: the development build, uncompressed.
+    const before = await measure({ HYSOPE_LAB_BUILD: devDir, HYSOPE_LAB_COMPRESS: '0' });
+    const mb = (b: number) => b / 1e6;
+    for (const [name, base] of [
+      ['development build, compressed', dev],
+      ['development build uncompressed (as served before)', before]
+    ] as const) {
+      report('lab first load: JavaScript transferred (production build, gzip)', mb(prod.coldBytes.js), 'MB', {
+        name,
+        value: mb(base.coldBytes.js),
+        higherIsBetter: false
+      });
+      report('lab first load: page to interactive launcher (production build, gzip)', prod.cold, 's', { name, value: base.cold, higherIsBetter: false });
+    }
+    report('lab first load: everything transferred (production build, gzip)', mb(prod.coldBytes.total), 'MB');
+    report('lab second load (warm cache): transferred (production build)', mb(prod.warmBytes.total), 'MB', {
+      name: 'as served before',
+      value: mb(before.warmBytes.total),
+      higherIsBetter: false
+    });
+    report('lab second load (warm cache): page to interactive launcher (production build)', prod.warm, 's', {
+      name: 'as served before',
+      value: before.warm,
+      higherIsBetter: false
+    });
+  } finally {
+    await rm(devDir, { recursive: true, force: true });
+  }
+}
+
 /**
  * The lab: cold start (lab server spawn → interactive launcher in Chromium), bundle size, tslab kernel
  * start (new notebook → first result), and `sql` over the PIXC GeoParquet from the Node kernel side.
@@ -29,6 +123,7 @@ export async function benchLab(): Promise<void> {
   const g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_CORS_ORIGINS: '*' } });
   const ingested = await g.ingest(PIXC_NORMANDY);
   if (!ingested.ok) throw new Error(ingested.error);
+  await benchLabFirstLoad(g.url);
   const t0 = performance.now();
   const lab = await startLab(g.url);
   const serverUp = performance.now() - t0;

@@ -15,7 +15,11 @@ export interface TestLab {
 }
 
 /** Starts the real lab (server/lab/start-lab.sh) on a free port, pointed at `gatewayUrl`. */
-export async function startLab(gatewayUrl: string, notebooksDir?: string, options: { labextensions?: Record<string, string> } = {}): Promise<TestLab> {
+export async function startLab(
+  gatewayUrl: string,
+  notebooksDir?: string,
+  options: { labextensions?: Record<string, string>; env?: Record<string, string> } = {}
+): Promise<TestLab> {
   const state = await mkdtemp(path.join(os.tmpdir(), 'hysope-lab-'));
   // Prebuilt extensions installed the way a deployment installs them: <data>/labextensions/<package name>.
   for (const [name, dir] of Object.entries(options.labextensions ?? {})) await cp(dir, path.join(state, 'data', 'labextensions', name), { recursive: true });
@@ -28,7 +32,7 @@ export async function startLab(gatewayUrl: string, notebooksDir?: string, option
   const port = await freePort();
   const token = 'hysope-test-token';
   const child: ChildProcess = spawn(path.join(ROOT, 'server/lab/start-lab.sh'), [String(port), token, notebooks], {
-    env: { ...process.env, HYSOPE_LAB_STATE: state, HYSOPE_GATEWAY_URL: gatewayUrl },
+    env: { ...process.env, HYSOPE_LAB_STATE: state, HYSOPE_GATEWAY_URL: gatewayUrl, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe']
   });
   let log = '';

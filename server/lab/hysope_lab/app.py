@@ -6,10 +6,12 @@ JupyterLab 4.6 front end calls and Debian's jupyter_server 1.23 lacks (/api/me, 
 """
 import json
 import os
+import re
 
-from jupyter_server.base.handlers import APIHandler, JupyterHandler
+from jupyter_server.base.handlers import APIHandler, FileFindHandler, JupyterHandler
 from jupyterlab_server import LabServerApp
 from tornado import web, websocket
+from tornado.web import GZipContentEncoding
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD = os.environ.get("HYSOPE_LAB_BUILD", os.path.join(os.path.dirname(HERE), "build"))
@@ -46,6 +48,19 @@ class EventsSocket(websocket.WebSocketHandler, JupyterHandler):
         pass
 
 
+# A file named by its content hash (webpack's `[name].[contenthash].js`, `[hash][ext]`) never changes.
+HASHED = re.compile(r"(^|[/.])[0-9a-f]{16,}\.[a-z0-9]+$")
+
+
+class LabStaticHandler(FileFindHandler):
+    """Static files as Jupyter serves them, except that content-hashed ones are cached for a year (immutable)."""
+
+    def set_headers(self):
+        super().set_headers()
+        if HASHED.search(self.request.path):
+            self.set_header("Cache-Control", "public, max-age=31536000, immutable")
+
+
 class HysopeLab(LabServerApp):
     name = "hysope_lab"
     extension_url = "/lab"
@@ -64,6 +79,12 @@ class HysopeLab(LabServerApp):
 
     def initialize_settings(self):
         super().initialize_settings()
+        # The build's static files: hashed ones long-cached, every text response gzip-compressed (the lab's
+        # JavaScript is most of a first load).
+        self.settings["static_handler_class"] = LabStaticHandler
+        # (HYSOPE_LAB_COMPRESS=0 serves it uncompressed, as before: the benchmark's baseline.)
+        if os.environ.get("HYSOPE_LAB_COMPRESS") != "0" and GZipContentEncoding not in self.serverapp.web_app.transforms:
+            self.serverapp.web_app.transforms.append(GZipContentEncoding)
         page = self.serverapp.web_app.settings.setdefault("page_config_data", {})
         page["exposeAppInBrowser"] = True
         # Under JupyterHub the server lives under /user/<name>/: the front end must know it.
