@@ -12,6 +12,7 @@ import { benchSearchSideBySide } from './search.js';
 import { benchTimeseries } from './timeseries.js';
 import { benchTimeseriesArchive } from './timeseries-archive.js';
 import { benchViewer } from './viewer.js';
+import { benchViewerClicks } from './viewer-clicks.js';
 import { findBin, startPostgres } from '../pg-server.js';
 
 const items = Number(process.env['BENCH_ITEMS'] ?? 1_000_000);
@@ -33,6 +34,7 @@ if (!only || only === 'archive') {
   );
 }
 if (!only || only === 'viewer') await benchViewer();
+if (!only || only === 'viewer' || only === 'clicks') await benchViewerClicks();
 if (!only || only === 'search') {
   const bin = findBin();
   const pg = bin ? await startPostgres(bin) : null;
