@@ -7,6 +7,7 @@ import { Widget } from '@lumino/widgets';
 import { feature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import { foldValue } from './fold.js';
+import { monthBins, monthRange, renderTimeline } from './timeline.js';
 import { PROPERTY_MEANINGS } from './meaning.js';
 import { parseBbox, StacApi, swotFilter, type CatalogSource, type Page } from './stac.js';
 import basemapTopo from '@hysope/swath-viewer/data/countries-50m.json';
@@ -170,6 +171,7 @@ export class CatalogPanel extends Widget {
     this.listEl.onscroll = () => this.renderRows();
     this.detailEl = el('div', { className: 'hy-Catalog-detail' });
     this.detailEl.hidden = true;
+    const splitter = this.splitter();
     const row = (...c: Node[]) => el('div', { className: 'hy-Catalog-row' }, ...c);
     this.node.append(
       el(
@@ -187,6 +189,7 @@ export class CatalogPanel extends Widget {
       this.timelineEl,
       el('div', { className: 'hy-Catalog-countRow' }, this.countEl, this.showButton),
       this.listEl,
+      splitter,
       this.detailEl
     );
   }
@@ -467,28 +470,40 @@ export class CatalogPanel extends Widget {
       return;
     }
     if (seq !== this.searchSeq) return;
-    const months = new Map<string, number>();
-    for (const d of dates) {
-      if (d.length >= 7) months.set(d.slice(0, 7), (months.get(d.slice(0, 7)) ?? 0) + 1);
-    }
-    const keys = [...months.keys()].sort();
-    this.timelineEl.replaceChildren();
-    if (!keys.length) return;
-    const max = Math.max(...months.values());
-    this.timelineEl.append(el('span', { className: 'hy-Catalog-timelineLabel', textContent: keys[0]! }));
-    const bars = el('div', { className: 'hy-Catalog-bars' });
-    for (const k of keys) {
-      const bar = el('div', { className: 'hy-Catalog-bar', title: this.trans.__('%1: %2 items', k, months.get(k)!) });
-      bar.style.height = `${4 + (24 * months.get(k)!) / max}px`;
-      bar.onclick = () => {
-        const [y, m] = k.split('-').map(Number) as [number, number];
-        this.inputs.start.value = `${k}-01`;
-        this.inputs.end.value = new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+    renderTimeline(
+      this.timelineEl,
+      monthBins(dates),
+      (month) => {
+        [this.inputs.start.value, this.inputs.end.value] = monthRange(month);
         void this.search();
-      };
-      bars.append(bar);
-    }
-    this.timelineEl.append(bars, el('span', { className: 'hy-Catalog-timelineLabel', textContent: keys[keys.length - 1]! }));
+      },
+      (month, n) => this.trans._n('%2: %1 item', '%2: %1 items', n, n, month)
+    );
+  }
+
+  /** The handle between the results and the detail: dragged (or moved with the arrow keys), it sets the detail's height. */
+  private splitter(): HTMLElement {
+    const handle = el('div', { className: 'hy-Catalog-splitter', tabIndex: 0, title: this.trans.__('Drag to resize the detail') });
+    handle.setAttribute('role', 'separator');
+    handle.setAttribute('aria-orientation', 'horizontal');
+    handle.setAttribute('aria-label', this.trans.__('Resize the detail'));
+    const setHeight = (px: number) => {
+      const max = Math.max(120, this.node.clientHeight - 200);
+      this.detailEl.style.flex = `0 0 ${Math.round(Math.max(80, Math.min(max, px)))}px`;
+      handle.setAttribute('aria-valuenow', String(Math.round(this.detailEl.getBoundingClientRect().height)));
+    };
+    handle.onpointerdown = (e) => {
+      const start = e.clientY;
+      const height = this.detailEl.getBoundingClientRect().height;
+      handle.setPointerCapture(e.pointerId);
+      handle.onpointermove = (m) => setHeight(height + start - m.clientY);
+      handle.onpointerup = () => (handle.onpointermove = null);
+    };
+    handle.onkeydown = (e) => {
+      const step = e.key === 'ArrowUp' ? 20 : e.key === 'ArrowDown' ? -20 : 0;
+      if (step) setHeight(this.detailEl.getBoundingClientRect().height + step);
+    };
+    return handle;
   }
 
   /** The ticked items, or (none ticked) the results loaded so far, up to {@link MAX_SHOWN}. */
@@ -516,6 +531,7 @@ export class CatalogPanel extends Widget {
     this.renderRows();
     this.renderFootprints();
     this.detailEl.hidden = !item;
+    this.node.classList.toggle('hy-mod-detail', !!item);
     this.detailEl.replaceChildren();
     if (!item) return;
     const t = this.trans;
