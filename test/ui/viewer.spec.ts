@@ -49,6 +49,14 @@ test.describe('catalog browser and swath viewer', () => {
     const detail = panel.locator('.hy-Catalog-detail');
     await expect(detail).toContainText('swot:cycle');
     await expect(detail).toContainText('SWOT cycle number');
+    // The detail is resized from the handle above it, not squeezed.
+    const before = (await detail.boundingBox())!.height;
+    const handle = (await panel.getByRole('separator', { name: 'Resize the detail' }).boundingBox())!;
+    await page.mouse.move(handle.x + handle.width / 2, handle.y + 2);
+    await page.mouse.down();
+    await page.mouse.move(handle.x + handle.width / 2, handle.y - 100, { steps: 5 });
+    await page.mouse.up();
+    expect((await detail.boundingBox())!.height).toBeGreaterThan(before + 60);
     await expect(detail.locator('a.hy-Catalog-download').first()).toHaveAttribute('href', /\/assets\/products\/swot-riversp-reach\/.*\.parquet$/);
 
     await detail.locator('.hy-Catalog-preview').click();
@@ -135,6 +143,14 @@ test.describe('catalog browser and swath viewer', () => {
     await viewer.getByRole('slider', { name: 'Cycle' }).fill('0');
     await expect(viewer).toHaveAttribute('data-cycle', '1', { timeout: 30_000 });
     await expect(viewer).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+    // Compare two cycles: coloured by each reach's WSE change, matched by reach id.
+    const compare = viewer.getByRole('combobox', { name: 'Compare with cycle' });
+    await compare.selectOption({ label: 'minus cycle 2' });
+    await expect(viewer).toHaveAttribute('data-matched', /^[1-9]\d*$/, { timeout: 30_000 });
+    await expect(viewer.locator('.hy-SwathView-legend')).toContainText('WSE change (m)');
+    await compare.selectOption({ label: 'no comparison' });
+    await expect(viewer).toHaveAttribute('data-matched', '', { timeout: 30_000 });
+    await expect(viewer.locator('.hy-SwathView-legend')).toContainText('Water surface elevation');
     await viewer.locator('.hy-SwathView-next').click();
     await expect(viewer).toHaveAttribute('data-cycle', '2', { timeout: 30_000 });
     await expect(viewer).toHaveAttribute('data-ready', 'true');
@@ -220,6 +236,11 @@ test.describe('catalog browser and swath viewer', () => {
     await panel.locator('.hy-Catalog-collection').selectOption('swot-riversp-reach');
     await panel.locator('.hy-Catalog-search').click();
     await expect(panel).toHaveAttribute('data-state', 'ready');
+    // The timeline is a time axis: every month from August 2010 to June 2023 has its place (152 of the 155 empty),
+    // each year labelled once.
+    await expect(panel.locator('.hy-Catalog-bar')).toHaveCount(155);
+    await expect(panel.locator('.hy-Catalog-bar.hy-mod-empty')).toHaveCount(152);
+    await expect(panel.locator('.hy-Catalog-tick')).toHaveText(Array.from({ length: 14 }, (_, i) => String(2010 + i)));
     const item = panel.locator('.hy-Catalog-item', { hasText: 'Reach_548' });
     await item.dragTo(page.locator('.jp-Cell .cm-content').first());
     const source = page.locator('.jp-Cell .cm-content').first();

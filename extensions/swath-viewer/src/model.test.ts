@@ -9,7 +9,8 @@ const item = (id: string, cycle: number | null, collection = 'swot-riversp-reach
 const chunk = (values: number[]): Chunk => ({
   count: values.length,
   positions: new Float64Array(values.length * 2),
-  values: { wse: Float64Array.from(values) }
+  values: { wse: Float64Array.from(values) },
+  ids: { get: (i: number) => `r${i}` }
 });
 
 /** A loader that serves chunks from a table and records what it was asked. */
@@ -78,5 +79,21 @@ describe('the viewer model', () => {
     const second = m.reload(undefined, {});
     expect(await first).toBe(false);
     expect(await second).toBe(true);
+  });
+
+  it('compares the cycle shown with another: reads both, colours by the WSE change, stops when the cycle changes', async () => {
+    const asked: { id: string; filters: Filters }[] = [];
+    const m = new ViewerModel(loader({ a: [[10, 20]], b: [[9, 21]], c: [[5]] }, asked));
+    m.setTarget({ items: [item('a', 1), item('b', 2), item('c', 3)] });
+    m.setCompare(1);
+    await m.reload(undefined, {});
+    expect(asked.map((a) => a.id)).toEqual(['a', 'b']);
+    expect(m.variable('reach').name).toBe('wse_change');
+    expect(m.matched).toBe(2);
+    expect(Array.from(m.layers[0]!.chunks[0]!.values['wse_change']!)).toEqual([1, -1]);
+    m.setCycleIndex(1);
+    expect(m.compareIndex).toBeNull();
+    m.setCompare(null);
+    expect(m.variable('reach').name).toBe('wse');
   });
 });

@@ -3,7 +3,8 @@
 // draws it (layers.ts builds the deck.gl layers, the small views in controls.ts and layer-list.ts edit it).
 import type { Item } from '@hysope/api';
 import { Signal } from '@lumino/signaling';
-import { KINDS, kindOf, type Chunk, type Filters, type LayerKind, type loadItem } from './data.js';
+import { addChange, CHANGE } from './compare.js';
+import { KINDS, kindOf, type Chunk, type Filters, type LayerKind, type loadItem, type Variable } from './data.js';
 import { robustRange, type Palette } from './geo.js';
 
 /** What the viewer shows: STAC items (their products and footprints) and plain GeoJSON. */
@@ -50,6 +51,10 @@ export class ViewerModel {
   layers: LoadedLayer[] = [];
   footprintsVisible = true;
   maxQuality: number | undefined;
+  /** The cycle compared with the one shown (an index into `cycles`), or null. */
+  compareIndex: number | null = null;
+  /** Features matched between the two cycles at the last reload (when comparing). */
+  matched = 0;
   private colorBy: Partial<Record<LayerKind, string>> = {};
   private generation = 0;
 
@@ -62,6 +67,7 @@ export class ViewerModel {
     const cycles = [...new Set(this.items.map(cycleOf))].sort((a, b) => (a ?? -1) - (b ?? -1));
     this.cycles = cycles.length ? cycles : [null];
     this.cycleIndex = 0;
+    this.compareIndex = null;
     this.changed.emit('shown');
   }
 
@@ -81,11 +87,28 @@ export class ViewerModel {
     const next = ((index % n) + n) % n;
     if (next === this.cycleIndex) return;
     this.cycleIndex = next;
+    if (this.compareIndex === next) this.compareIndex = null;
     this.changed.emit('shown');
   }
 
   stepCycle(delta: number): void {
     this.setCycleIndex(this.cycleIndex + delta);
+  }
+
+  /** Compares the cycle shown with cycle number `index` (null: no comparison); colours by the WSE change. */
+  setCompare(index: number | null): void {
+    this.compareIndex = index === null || index === this.cycleIndex || !this.cycles[index] ? null : index;
+    for (const k of Object.keys(KINDS) as LayerKind[]) {
+      if (this.compareIndex !== null) this.colorBy[k] = CHANGE.name;
+      else if (this.colorBy[k] === CHANGE.name) delete this.colorBy[k];
+    }
+    this.changed.emit('shown');
+  }
+
+  /** The variables a kind can be coloured by (with the WSE change while comparing cycles). */
+  variables(kind: LayerKind): Variable[] {
+    const own = KINDS[kind].variables;
+    return this.compareIndex !== null && own.some((v) => v.name === 'wse') ? [CHANGE, ...own] : own;
   }
 
   /** Rows loaded, by kind. */
@@ -96,9 +119,10 @@ export class ViewerModel {
   }
 
   /** The variable colouring a kind (its first variable until another is chosen). */
-  variable(kind: LayerKind): (typeof KINDS)[LayerKind]['variables'][number] {
-    const name = this.colorBy[kind] ?? KINDS[kind].variables[0]!.name;
-    return KINDS[kind].variables.find((v) => v.name === name) ?? KINDS[kind].variables[0]!;
+  variable(kind: LayerKind): Variable {
+    const all = this.variables(kind);
+    const name = this.colorBy[kind] ?? all[0]!.name;
+    return all.find((v) => v.name === name) ?? all[0]!;
   }
 
   setColorBy(kind: LayerKind, name: string): void {
@@ -161,6 +185,7 @@ export class ViewerModel {
     const cycles = [...new Set(this.items.map(cycleOf))].sort((a, b) => (a ?? -1) - (b ?? -1));
     this.cycles = cycles.length ? cycles : [null];
     this.cycleIndex = Math.max(0, this.cycles.indexOf(cycle));
+    this.compareIndex = null;
     this.changed.emit('style');
   }
 
@@ -201,6 +226,20 @@ export class ViewerModel {
         options.onError?.(item, error as Error);
       }
       done++;
+    }
+    if (generation !== this.generation) return false;
+    if (this.compareIndex !== null) {
+      // The compared cycle's products, read the same way (not drawn): their WSE per feature id.
+      const other = this.cycles[this.compareIndex];
+      const chunks: Chunk[] = [];
+      for (const item of this.items.filter((i) => cycleOf(i) === other && kindOf(i)))
+        await this.load(item, filters, { token: options.token, onChunk: (c) => chunks.push(c) }).catch((error: Error) => options.onError?.(item, error));
+      if (generation !== this.generation) return false;
+      this.matched = addChange(
+        this.layers.flatMap((l) => l.chunks),
+        chunks
+      );
+      this.changed.emit('data');
     }
     return generation === this.generation;
   }

@@ -15,6 +15,7 @@ export class Toolbar {
   private readonly cycleLabel: HTMLSpanElement;
   private readonly slider: HTMLInputElement;
   private readonly colorSelect: HTMLSelectElement;
+  private readonly compareSelect: HTMLSelectElement;
   private readonly progress: HTMLProgressElement;
   private readonly status: HTMLSpanElement;
 
@@ -54,11 +55,17 @@ export class Toolbar {
       model.maxQuality = quality.value === '' ? undefined : Number(quality.value);
       actions.reload(false);
     };
+    this.compareSelect = Object.assign(document.createElement('select'), {
+      className: 'hy-SwathView-compare',
+      title: t.__('Compare the cycle shown with another: colour by the change in WSE')
+    });
+    this.compareSelect.setAttribute('aria-label', t.__('Compare with cycle'));
+    this.compareSelect.onchange = () => model.setCompare(this.compareSelect.value === '' ? null : Number(this.compareSelect.value));
     const inView = button(t.__('Load in view'), t.__('Read only what is in the current view (bbox pushed down to Parquet)'), () => actions.reload(true));
     const layers = button(t.__('Layers'), t.__('Show or hide the layer list'), () => actions.toggleLayers(), 'hy-SwathView-layersToggle');
     this.progress = Object.assign(document.createElement('progress'), { className: 'hy-SwathView-progress', max: 1, value: 0 });
     this.status = Object.assign(document.createElement('span'), { className: 'hy-SwathView-status' });
-    this.node.append(prev, this.cycleLabel, next, this.slider, this.colorSelect, quality, inView, layers, this.progress, this.status);
+    this.node.append(prev, this.cycleLabel, next, this.slider, this.colorSelect, this.compareSelect, quality, inView, layers, this.progress, this.status);
   }
 
   /** Follows the model: cycle label and slider, colour choices. */
@@ -74,6 +81,17 @@ export class Toolbar {
     this.slider.hidden = m.cycles.length < 3;
     this.slider.title = m.cycles.map((c) => (c === null ? '–' : String(c))).join(' · ');
     this.updateColorChoices();
+    this.updateCompareChoices();
+  }
+
+  private updateCompareChoices(): void {
+    const m = this.model;
+    const options: [string, string][] = [['', this.trans.__('no comparison')]];
+    m.cycles.forEach((c, i) => i !== m.cycleIndex && c !== null && options.push([String(i), this.trans.__('minus cycle %1', c)]));
+    if (options.map((o) => o.join()).join() !== Array.from(this.compareSelect.options, (o) => `${o.value},${o.textContent}`).join())
+      this.compareSelect.replaceChildren(...options.map(([value, label]) => Object.assign(document.createElement('option'), { value, textContent: label })));
+    this.compareSelect.value = m.compareIndex === null ? '' : String(m.compareIndex);
+    this.compareSelect.hidden = options.length < 2;
   }
 
   setProgress(value: number): void {
@@ -88,12 +106,12 @@ export class Toolbar {
     const m = this.model;
     const kinds = [...new Set([...m.layers.map((l) => l.kind), ...m.items.map(kindOf).filter((k): k is LayerKind => !!k)])];
     const options: [string, string][] = [];
-    for (const k of kinds) for (const v of KINDS[k].variables) options.push([`${k}:${v.name}`, kinds.length > 1 ? `${KINDS[k].label}: ${v.label}` : v.label]);
-    const current = this.colorSelect.value;
+    for (const k of kinds) for (const v of m.variables(k)) options.push([`${k}:${v.name}`, kinds.length > 1 ? `${KINDS[k].label}: ${v.label}` : v.label]);
     if (options.map((o) => o[0]).join() !== Array.from(this.colorSelect.options, (o) => o.value).join())
       this.colorSelect.replaceChildren(...options.map(([value, label]) => Object.assign(document.createElement('option'), { value, textContent: label })));
     const first = kinds[0];
-    this.colorSelect.value = current && options.some((o) => o[0] === current) ? current : first ? `${first}:${m.variable(first).name}` : '';
+    // The model says what colours the first kind (a comparison switches it to the WSE change).
+    this.colorSelect.value = first ? `${first}:${m.variable(first).name}` : '';
     this.colorSelect.hidden = !options.length;
   }
 }

@@ -148,6 +148,8 @@ export class SwathView extends Widget {
     if (this.model.layers.length) this.toolbar.setStatus(`${counts || this.trans.__('nothing in view')} · ${Math.round(performance.now() - started)} ms`);
     this.node.dataset['rows'] = String(Object.values(this.model.rowCounts).reduce((a, b) => a + b, 0));
     this.node.dataset['cycle'] = String(this.model.cycle ?? '');
+    // Features matched with the compared cycle (none when not comparing).
+    this.node.dataset['matched'] = String(this.model.compareIndex === null ? '' : this.model.matched);
     this.node.dataset['ready'] = 'true';
   }
 
