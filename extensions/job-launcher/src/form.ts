@@ -90,7 +90,7 @@ export function buildField(name: string, input: InputDescription, pickers: Picke
   }
   control.className = 'jp-mod-styled hy-Jobs-control';
   control.name = name;
-  const example = s.examples?.[0];
+  const example = s.example;
   if (example !== undefined && !(control instanceof HTMLSelectElement))
     control.placeholder = `e.g. ${typeof example === 'string' ? example : JSON.stringify(example)}`;
   const write = (v: unknown) => {

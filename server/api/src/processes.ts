@@ -18,8 +18,8 @@ export interface JsonSchema {
   oneOf?: JsonSchema[];
   items?: JsonSchema;
   contentMediaType?: string;
-  /** Example values (the form shows the first as a hint). */
-  examples?: unknown[];
+  /** An example value (OpenAPI 3.0's `example`, which OGC API - Processes schemas follow; the form shows it as a hint). */
+  example?: unknown;
   [keyword: string]: unknown;
 }
 export const JsonSchema: z.ZodType<JsonSchema> = z.record(z.string(), z.unknown()) as unknown as z.ZodType<JsonSchema>;

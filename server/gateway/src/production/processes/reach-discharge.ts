@@ -26,7 +26,7 @@ export const reachDischarge: ProcessDefinition = {
     basin: {
       title: 'SWORD basin prefix',
       description: 'The first digits of the SWORD reach ids of the basin (continent digit, then Pfafstetter levels): 7426 is a level-3 basin of North America',
-      schema: { type: 'string', pattern: '^[0-9]{1,10}$', examples: ['7426'] },
+      schema: { type: 'string', pattern: '^[0-9]{1,10}$', example: '7426' },
       minOccurs: 1
     },
     n: { title: "Manning's roughness n", schema: { type: 'number', minimum: 0.001, maximum: 0.2, default: 0.035 }, minOccurs: 0 },
@@ -34,7 +34,7 @@ export const reachDischarge: ProcessDefinition = {
     datetime: {
       title: 'Time window (RFC 3339 interval)',
       description: 'Observations from … to (either end open: ..)',
-      schema: { type: 'string', examples: ['2023-06-01T00:00:00Z/2023-06-30T23:59:59Z'] },
+      schema: { type: 'string', example: '2023-06-01T00:00:00Z/2023-06-30T23:59:59Z' },
       minOccurs: 0
     }
   },
