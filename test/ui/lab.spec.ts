@@ -1,4 +1,8 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect, test } from '@jupyterlab/galata';
+
+const NOTEBOOKS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../notebooks');
 
 const GATEWAY = `http://127.0.0.1:${process.env['HYSOPE_UI_GATEWAY_PORT'] ?? '8091'}`;
 
@@ -46,5 +50,27 @@ test.describe('the HYSOPE lab', () => {
     await page.notebook.setCell(0, 'code', 'sum(range(10))');
     await page.notebook.runCell(0);
     expect((await page.notebook.getCellTextOutput(0))?.join('')).toBe('45');
+  });
+
+  test('tutorials open clean: their kernel starts without changing them', async ({ page, tmpPath }) => {
+    for (const name of ['01-discover-the-catalog.ipynb', '04-lakes.ipynb']) {
+      await page.contents.uploadFile(path.join(NOTEBOOKS, name), `${tmpPath}/${name}`);
+      await page.notebook.openByPath(`${tmpPath}/${name}`);
+      // The kernel is up (its info, language included, has reached the notebook).
+      await page.waitForFunction(
+        () => {
+          const w = (window as unknown as { jupyterapp: { shell: { currentWidget: any } } }).jupyterapp.shell.currentWidget;
+          return w?.sessionContext?.session?.kernel?.status === 'idle' && !!w.sessionContext.session.kernel.info;
+        },
+        null,
+        { timeout: 60_000 }
+      );
+      await page.waitForTimeout(1000);
+      const dirty = await page.evaluate(
+        () => (window as unknown as { jupyterapp: { shell: { currentWidget: any } } }).jupyterapp.shell.currentWidget.context.model.dirty
+      );
+      expect(dirty, `${name} is marked modified as soon as it is opened`).toBe(false);
+      await page.notebook.close(true);
+    }
   });
 });
