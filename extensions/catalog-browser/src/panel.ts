@@ -4,13 +4,11 @@ import type { Collection, Item, SearchBody } from '@hysope/api';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
-import { feature } from 'topojson-client';
-import type { GeometryCollection, Topology } from 'topojson-specification';
-import { foldValue } from './fold.js';
+import { AreaMap } from './area-map.js';
+import { renderDetail } from './detail.js';
+import { ResultList } from './result-list.js';
 import { monthBins, monthRange, renderTimeline } from './timeline.js';
-import { PROPERTY_MEANINGS } from './meaning.js';
 import { parseBbox, StacApi, swotFilter, type CatalogSource, type Page } from './stac.js';
-import basemapTopo from '@hysope/swath-viewer/data/countries-50m.json';
 
 /** The form, saved in the state database and restored on reload. */
 export interface FormState {
@@ -38,36 +36,6 @@ export interface PanelActions {
   error(message: string): void;
 }
 
-const ROW = 46;
-const MAP_W = 256;
-const MAP_H = 128;
-
-let landPath: string | null = null;
-/** The land of the basemap as one SVG path (equirectangular, simplified to the map's pixels). */
-function land(): string {
-  if (landPath) return landPath;
-  const topo = basemapTopo as unknown as Topology<{ land: GeometryCollection }>;
-  const fc = feature(topo, topo.objects.land) as unknown as { features: { geometry: { type: string; coordinates: number[][][] | number[][][][] } }[] };
-  const parts: string[] = [];
-  for (const f of fc.features) {
-    const polys = (f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates) as number[][][][];
-    for (const poly of polys)
-      for (const ring of poly) {
-        let last = '';
-        let d = '';
-        for (const [lon, lat] of ring) {
-          const p = `${(((lon! + 180) / 360) * MAP_W).toFixed(0)},${(((90 - lat!) / 180) * MAP_H).toFixed(0)}`;
-          if (p === last) continue;
-          d += (d ? 'L' : 'M') + p;
-          last = p;
-        }
-        if (d.length > 12) parts.push(d + 'Z');
-      }
-  }
-  landPath = parts.join('');
-  return landPath;
-}
-
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   Object.assign(e, props);
@@ -93,17 +61,12 @@ export class CatalogPanel extends Widget {
   private searchSeq = 0;
   private readonly inputs: Record<Exclude<keyof FormState, 'catalog' | 'selected'>, HTMLInputElement | HTMLSelectElement>;
   private readonly catalogSelect: HTMLSelectElement;
-  private readonly listEl: HTMLDivElement;
-  private readonly spacer: HTMLDivElement;
+  private readonly list: ResultList;
   private readonly countEl: HTMLDivElement;
   private readonly detailEl: HTMLDivElement;
   private readonly showButton: HTMLButtonElement;
-  /** Items ticked in the list (by id), shown together in the viewer. */
-  private readonly checked = new Map<string, Item>();
   private readonly timelineEl: HTMLDivElement;
-  private readonly mapSvg: SVGSVGElement;
-  private readonly footprints: SVGGElement;
-  private readonly drawRect: SVGRectElement;
+  private readonly areaMap: AreaMap;
 
   constructor(
     private readonly trans: TranslationBundle,
@@ -149,26 +112,24 @@ export class CatalogPanel extends Widget {
     const clearArea = el('button', { className: 'jp-Button jp-mod-styled', textContent: '×', title: t.__('Clear the area') });
     clearArea.onclick = () => this.setBbox(null);
     // The small map: drag to draw the area.
-    const NS = 'http://www.w3.org/2000/svg';
-    this.mapSvg = document.createElementNS(NS, 'svg');
-    this.mapSvg.setAttribute('viewBox', `0 0 ${MAP_W} ${MAP_H}`);
-    this.mapSvg.classList.add('hy-Catalog-map');
-    const landEl = document.createElementNS(NS, 'path');
-    landEl.classList.add('hy-Catalog-land');
-    this.footprints = document.createElementNS(NS, 'g');
-    this.footprints.classList.add('hy-Catalog-footprints');
-    this.drawRect = document.createElementNS(NS, 'rect');
-    this.drawRect.classList.add('hy-Catalog-area');
-    this.mapSvg.append(landEl, this.footprints, this.drawRect);
-    requestAnimationFrame(() => landEl.setAttribute('d', land()));
-    this.enableDrawing();
+    this.areaMap = new AreaMap({
+      drawing: (b) => {
+        this.inputs.bbox.value = b.map((x) => x.toFixed(2)).join(',');
+        this.drawArea();
+      },
+      drawn: (b) => this.setBbox(b)
+    });
     this.timelineEl = el('div', { className: 'hy-Catalog-timeline' });
     this.countEl = el('div', { className: 'hy-Catalog-count' });
     this.showButton = el('button', { className: 'jp-Button jp-mod-styled hy-Catalog-show', hidden: true });
     this.showButton.onclick = () => this.showInViewer();
-    this.spacer = el('div', { className: 'hy-Catalog-spacer' });
-    this.listEl = el('div', { className: 'hy-Catalog-results' }, this.spacer);
-    this.listEl.onscroll = () => this.renderRows();
+    this.list = new ResultList(trans, {
+      select: (item) => this.select(item),
+      preview: (item) => this.actions.preview([item]),
+      codeFor: (item) => this.actions.codeFor(item),
+      ticked: () => this.renderShowButton(),
+      nearEnd: () => void this.loadMore()
+    });
     this.detailEl = el('div', { className: 'hy-Catalog-detail' });
     this.detailEl.hidden = true;
     const splitter = this.splitter();
@@ -183,12 +144,12 @@ export class CatalogPanel extends Widget {
         row(this.inputs.start, this.inputs.end),
         row(this.inputs.cycle, this.inputs.pass, this.inputs.continent),
         row(this.inputs.bbox, fromView, clearArea),
-        this.mapSvg,
+        this.areaMap.node,
         row(searchButton)
       ),
       this.timelineEl,
       el('div', { className: 'hy-Catalog-countRow' }, this.countEl, this.showButton),
-      this.listEl,
+      this.list.node,
       splitter,
       this.detailEl
     );
@@ -266,51 +227,7 @@ export class CatalogPanel extends Widget {
     } catch {
       b = null;
     }
-    this.drawRect.style.display = b ? '' : 'none';
-    if (!b) return;
-    const [x1, y1] = this.toMap(b[0], b[3]);
-    const [x2, y2] = this.toMap(b[2], b[1]);
-    this.drawRect.setAttribute('x', String(x1));
-    this.drawRect.setAttribute('y', String(y1));
-    this.drawRect.setAttribute('width', String(Math.max(1, x2 - x1)));
-    this.drawRect.setAttribute('height', String(Math.max(1, y2 - y1)));
-  }
-
-  private toMap(lon: number, lat: number): [number, number] {
-    return [((lon + 180) / 360) * MAP_W, ((90 - lat) / 180) * MAP_H];
-  }
-
-  private enableDrawing(): void {
-    let start: [number, number] | null = null;
-    const lonLat = (e: PointerEvent): [number, number] => {
-      const r = this.mapSvg.getBoundingClientRect();
-      const lon = ((e.clientX - r.left) / r.width) * 360 - 180;
-      const lat = 90 - ((e.clientY - r.top) / r.height) * 180;
-      return [Math.max(-180, Math.min(180, lon)), Math.max(-90, Math.min(90, lat))];
-    };
-    const box = (a: [number, number], b: [number, number]): [number, number, number, number] => [
-      Math.min(a[0], b[0]),
-      Math.min(a[1], b[1]),
-      Math.max(a[0], b[0]),
-      Math.max(a[1], b[1])
-    ];
-    this.mapSvg.addEventListener('pointerdown', (e) => {
-      start = lonLat(e);
-      this.mapSvg.setPointerCapture(e.pointerId);
-    });
-    this.mapSvg.addEventListener('pointermove', (e) => {
-      if (!start) return;
-      this.inputs.bbox.value = box(start, lonLat(e))
-        .map((x) => x.toFixed(2))
-        .join(',');
-      this.drawArea();
-    });
-    this.mapSvg.addEventListener('pointerup', (e) => {
-      if (!start) return;
-      const b = box(start, lonLat(e));
-      start = null;
-      this.setBbox(b[2] - b[0] < 0.05 || b[3] - b[1] < 0.05 ? null : b);
-    });
+    this.areaMap.setArea(b);
   }
 
   /** The search body of the form (throws a readable error on bad input). */
@@ -346,16 +263,14 @@ export class CatalogPanel extends Widget {
       const page = await this.api.search(body);
       if (seq !== this.searchSeq) return;
       this.results = page.items;
-      this.checked.clear();
       this.nextPage = page.next;
+      this.list.setResults(this.results, true);
       this.countEl.textContent =
         page.matched !== undefined
           ? this.trans._n('%1 item matches', '%1 items match', page.matched, page.matched.toLocaleString())
           : this.trans._n('%1 item', '%1 items', page.items.length, page.items.length);
       this.node.dataset['matched'] = String(page.matched ?? page.items.length);
       this.select(null);
-      this.listEl.scrollTop = 0;
-      this.renderRows();
       this.renderFootprints();
       this.renderShowButton();
       void this.renderTimeline(body);
@@ -376,7 +291,7 @@ export class CatalogPanel extends Widget {
       if (seq !== this.searchSeq) return;
       this.results = [...this.results, ...page.items];
       this.nextPage = page.next;
-      this.renderRows();
+      this.list.setResults(this.results, false);
       this.renderFootprints();
     } catch (error) {
       this.actions.error((error as Error).message);
@@ -386,76 +301,8 @@ export class CatalogPanel extends Widget {
     }
   }
 
-  /** Renders only the rows in view (the list may hold thousands of items). */
-  private renderRows(): void {
-    const n = this.results.length;
-    this.spacer.style.height = `${n * ROW}px`;
-    const top = this.listEl.scrollTop;
-    const height = this.listEl.clientHeight || 400;
-    const first = Math.max(0, Math.floor(top / ROW) - 5);
-    const last = Math.min(n, Math.ceil((top + height) / ROW) + 5);
-    const rows: HTMLElement[] = [];
-    for (let i = first; i < last; i++) rows.push(this.rowOf(this.results[i]!, i));
-    this.spacer.replaceChildren(...rows);
-    if (last >= n - 10 && this.nextPage) void this.loadMore();
-  }
-
-  private rowOf(item: Item, index: number): HTMLElement {
-    const p = item.properties;
-    const when = String(p['datetime'] ?? p['start_datetime'] ?? '')
-      .slice(0, 16)
-      .replace('T', ' ');
-    const swot = p['swot:cycle'] !== undefined ? ` · c${String(p['swot:cycle'])} p${String(p['swot:pass'] ?? '')}` : '';
-    const check = el('input', {
-      type: 'checkbox',
-      className: 'hy-Catalog-check',
-      checked: this.checked.has(item.id),
-      title: this.trans.__('Select for the viewer')
-    });
-    check.setAttribute('aria-label', this.trans.__('Select %1', item.id));
-    check.onclick = (e) => e.stopPropagation();
-    check.onchange = () => {
-      if (check.checked) this.checked.set(item.id, item);
-      else this.checked.delete(item.id);
-      this.renderShowButton();
-    };
-    const row = el(
-      'div',
-      { className: `hy-Catalog-item${this.selected?.id === item.id ? ' jp-mod-selected' : ''}`, title: item.id, draggable: true },
-      check,
-      el('div', { className: 'hy-Catalog-itemId', textContent: item.id }),
-      el('div', { className: 'hy-Catalog-itemMeta', textContent: `${item.collection ?? ''} · ${when}${swot}` })
-    );
-    row.style.top = `${index * ROW}px`;
-    row.dataset['id'] = item.id;
-    row.onclick = () => this.select(item);
-    row.ondblclick = () => this.actions.preview([item]);
-    row.ondragstart = (e) => {
-      // Dropped on a notebook cell editor, the item becomes a ready-to-run cell's code.
-      e.dataTransfer?.setData('text/plain', this.actions.codeFor(item));
-      e.dataTransfer?.setData('application/geo+json', JSON.stringify(item));
-    };
-    return row;
-  }
-
   private renderFootprints(): void {
-    const NS = 'http://www.w3.org/2000/svg';
-    const shapes: SVGElement[] = [];
-    for (const item of this.results.slice(0, 500)) {
-      const b = item.bbox;
-      if (!b || b.length < 4) continue;
-      const [w, s, e, n] = b.length === 6 ? [b[0]!, b[1]!, b[3]!, b[4]!] : [b[0]!, b[1]!, b[2]!, b[3]!];
-      const [x1, y1] = this.toMap(w, n);
-      const [x2, y2] = this.toMap(e, s);
-      const r = document.createElementNS(NS, 'rect');
-      r.setAttribute('x', String(x1));
-      r.setAttribute('y', String(y1));
-      r.setAttribute('width', String(Math.max(1.5, x2 - x1)));
-      r.setAttribute('height', String(Math.max(1.5, y2 - y1)));
-      if (this.selected?.id === item.id) r.classList.add('hy-mod-selected');
-      shapes.push(r);
-    }
-    this.footprints.replaceChildren(...shapes);
+    this.areaMap.setFootprints(this.results, this.selected?.id);
   }
 
   /** A bar per month of what exists for the search (without its time range); a click narrows to that month. */
@@ -508,13 +355,14 @@ export class CatalogPanel extends Widget {
 
   /** The ticked items, or (none ticked) the results loaded so far, up to {@link MAX_SHOWN}. */
   shownItems(): Item[] {
-    return (this.checked.size ? [...this.checked.values()] : this.results).slice(0, MAX_SHOWN);
+    const ticked = this.list.checked;
+    return (ticked.size ? [...ticked.values()] : this.results).slice(0, MAX_SHOWN);
   }
 
   private renderShowButton(): void {
     const n = this.shownItems().length;
     this.showButton.hidden = n === 0;
-    this.showButton.textContent = this.checked.size
+    this.showButton.textContent = this.list.checked.size
       ? this.trans._n('Show %1 selected in the viewer', 'Show %1 selected in the viewer', n, n)
       : this.trans._n('Show the result in the viewer', 'Show %1 results in the viewer', n, n);
   }
@@ -528,64 +376,22 @@ export class CatalogPanel extends Widget {
   select(item: Item | null): void {
     this.selected = item;
     this.selectionChanged.emit(item);
-    this.renderRows();
+    this.list.setSelected(item?.id);
     this.renderFootprints();
     this.detailEl.hidden = !item;
     this.node.classList.toggle('hy-mod-detail', !!item);
     this.detailEl.replaceChildren();
     if (!item) return;
-    const t = this.trans;
-    const action = (label: string, cls: string, fn: () => void) => {
-      const b = el('button', { className: `jp-Button jp-mod-styled hy-Catalog-${cls}`, textContent: label });
-      b.onclick = fn;
-      return b;
-    };
-    const props = el('table', { className: 'hy-Catalog-props' });
-    for (const [k, v] of Object.entries(item.properties)) {
-      const m = PROPERTY_MEANINGS[k];
-      const { short, full } = foldValue(v, m?.units);
-      const tr = props.insertRow();
-      tr.insertCell().append(el('span', { textContent: k, title: m?.meaning ?? '' }));
-      // A long value is one folded line; its whole text (wrapped) opens below it.
-      tr.insertCell().append(
-        full === null ? short : el('details', { className: 'hy-Catalog-fold' }, el('summary', { textContent: short }), el('pre', { textContent: full }))
-      );
-      tr.insertCell().textContent = m?.meaning ?? '';
-    }
-    const assets = el('ul', { className: 'hy-Catalog-assets' });
-    for (const [key, a] of Object.entries(item.assets)) {
-      const size = (a as { 'file:size'?: number })['file:size'];
-      const link = el('a', { href: a.href, textContent: t.__('Download'), download: '', target: '_blank', className: 'hy-Catalog-download' });
-      assets.append(el('li', {}, el('b', { textContent: key }), ` ${a.title ?? a.type ?? ''}${size ? ` (${(size / 1e6).toFixed(2)} MB)` : ''} `, link));
-    }
-    const lineage = el('ul', { className: 'hy-Catalog-lineage' });
-    for (const [k, v] of Object.entries(item.properties))
-      if (k.startsWith('processing:') || k === 'deprecated') lineage.append(el('li', { textContent: `${k}: ${JSON.stringify(v)}` }));
-    for (const l of item.links)
-      if (['derived_from', 'latest-version', 'predecessor-version', 'successor-version', 'via'].includes(l.rel))
-        lineage.append(el('li', {}, `${l.rel}: `, el('a', { href: l.href, textContent: l.href.split('/').pop() ?? l.href, target: '_blank' })));
-    if (!lineage.childElementCount) lineage.append(el('li', { textContent: t.__('Source granule ingested as is (no derived product).') }));
-    this.detailEl.append(
-      el('div', { className: 'hy-Catalog-detailTitle', textContent: item.id }),
-      el(
-        'div',
-        { className: 'hy-Catalog-actions' },
-        action(t.__('Preview'), 'preview', () => this.actions.preview([item])),
-        action(t.__('Insert cell'), 'insert', () => this.actions.insertCell(item)),
-        action(t.__('Copy STAC link'), 'copy', () => this.actions.copyLink(item)),
-        action('×', 'close', () => this.select(null))
-      ),
-      el('h4', { textContent: t.__('Properties') }),
-      props,
-      el('h4', { textContent: t.__('Assets') }),
-      assets,
-      el('h4', { textContent: t.__('Lineage') }),
-      lineage
-    );
+    renderDetail(this.detailEl, item, this.trans, {
+      preview: () => this.actions.preview([item]),
+      insertCell: () => this.actions.insertCell(item),
+      copyLink: () => this.actions.copyLink(item),
+      close: () => this.select(null)
+    });
   }
 
   protected override onResize(msg: Widget.ResizeMessage): void {
     super.onResize(msg);
-    this.renderRows();
+    this.list.render();
   }
 }
