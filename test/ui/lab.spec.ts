@@ -73,4 +73,17 @@ test.describe('the HYSOPE lab', () => {
       await page.notebook.close(true);
     }
   });
+
+  test('HYSOPE shortcuts are Alt H chords, which browsers leave to the page', async ({ page }) => {
+    await page.locator('.jp-Launcher').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Alt+h');
+    await page.keyboard.press('c');
+    await expect(page.locator('.hy-Catalog')).toBeVisible();
+    await page.keyboard.press('Alt+h');
+    await page.keyboard.press('j');
+    await expect(page.locator('.hy-Jobs')).toBeVisible();
+    await page.keyboard.press('Alt+h');
+    await page.keyboard.press('v');
+    await expect(page.locator('.hy-SwathView')).toBeVisible();
+  });
 });
