@@ -35,6 +35,8 @@ test.describe('catalog browser and swath viewer', () => {
   test('search → preview → click a reach → its time series', async ({ page }) => {
     await page.sidebar.openTab('hysope-catalog');
     const panel = page.locator('.hy-Catalog');
+    // The small map's land is drawn once the panel is shown (its data is not part of the lab's first load).
+    await expect(panel.locator('.hy-Catalog-land')).toHaveAttribute('d', /^M\d/, { timeout: 20_000 });
     await expect(panel.locator('.hy-Catalog-collection option[value="swot-riversp-reach"]')).toHaveCount(1, { timeout: 20_000 });
     await panel.locator('.hy-Catalog-collection').selectOption('swot-riversp-reach');
     await panel.locator('.hy-Catalog-pass').fill('51');

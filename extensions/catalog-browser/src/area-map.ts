@@ -1,9 +1,7 @@
 // The catalog browser's small world map: the land (Natural Earth, offline), the results' footprints, and the
 // search area, drawn by dragging (equirectangular, 256 × 128).
 import type { Item } from '@hysope/api';
-import { feature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
-import basemapTopo from '@hysope/swath-viewer/data/countries-50m.json';
 
 const W = 256;
 const H = 128;
@@ -11,30 +9,34 @@ const NS = 'http://www.w3.org/2000/svg';
 
 type Box = [number, number, number, number];
 
-let landPath: string | null = null;
-/** The land of the basemap as one SVG path (simplified to the map's pixels). */
-function land(): string {
-  if (landPath) return landPath;
-  const topo = basemapTopo as unknown as Topology<{ land: GeometryCollection }>;
-  const fc = feature(topo, topo.objects.land) as unknown as { features: { geometry: { type: string; coordinates: number[][][] | number[][][][] } }[] };
-  const parts: string[] = [];
-  for (const f of fc.features) {
-    const polys = (f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates) as number[][][][];
-    for (const poly of polys)
-      for (const ring of poly) {
-        let last = '';
-        let d = '';
-        for (const [lon, lat] of ring) {
-          const [x, y] = toMap(lon!, lat!);
-          const p = `${x.toFixed(0)},${y.toFixed(0)}`;
-          if (p === last) continue;
-          d += (d ? 'L' : 'M') + p;
-          last = p;
+let landPath: Promise<string> | null = null;
+/**
+ * The land of the basemap as one SVG path (simplified to the map's pixels). The Natural Earth data (750 KB) is
+ * loaded when the map is first drawn, not with the lab: it stays out of the bundle every page load parses.
+ */
+function land(): Promise<string> {
+  landPath ??= Promise.all([import('@hysope/swath-viewer/data/countries-50m.json'), import('topojson-client')]).then(([data, { feature }]) => {
+    const topo = ((data as { default?: unknown }).default ?? data) as Topology<{ land: GeometryCollection }>;
+    const fc = feature(topo, topo.objects.land) as unknown as { features: { geometry: { type: string; coordinates: number[][][] | number[][][][] } }[] };
+    const parts: string[] = [];
+    for (const f of fc.features) {
+      const polys = (f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates) as number[][][][];
+      for (const poly of polys)
+        for (const ring of poly) {
+          let last = '';
+          let d = '';
+          for (const [lon, lat] of ring) {
+            const [x, y] = toMap(lon!, lat!);
+            const p = `${x.toFixed(0)},${y.toFixed(0)}`;
+            if (p === last) continue;
+            d += (d ? 'L' : 'M') + p;
+            last = p;
+          }
+          if (d.length > 12) parts.push(d + 'Z');
         }
-        if (d.length > 12) parts.push(d + 'Z');
-      }
-  }
-  landPath = parts.join('');
+    }
+    return parts.join('');
+  });
   return landPath;
 }
 
@@ -54,6 +56,8 @@ export class AreaMap {
   readonly node: SVGSVGElement;
   private readonly footprints: SVGGElement;
   private readonly area: SVGRectElement;
+  private readonly landEl: SVGPathElement;
+  private landDrawn = false;
 
   /** `drawing` follows a drag (the box so far); `drawn` gets the area at its end (null: a click, no area). */
   constructor(on: { drawing(box: Box): void; drawn(box: Box | null): void }) {
@@ -67,8 +71,15 @@ export class AreaMap {
     this.area = document.createElementNS(NS, 'rect');
     this.area.classList.add('hy-Catalog-area');
     this.node.append(landEl, this.footprints, this.area);
-    requestAnimationFrame(() => landEl.setAttribute('d', land()));
+    this.landEl = landEl;
     this.enableDrawing(on);
+  }
+
+  /** Draws the land, once, when the map is first shown (its data is loaded then, not with the lab). */
+  showLand(): void {
+    if (this.landDrawn) return;
+    this.landDrawn = true;
+    void land().then((d) => this.landEl.setAttribute('d', d));
   }
 
   /** Shows the search area (none: hidden). */

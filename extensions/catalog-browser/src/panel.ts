@@ -2,6 +2,7 @@
 // virtualised list of results loaded page by page, and the detail of one item with its actions.
 import type { Collection, Item, SearchBody } from '@hysope/api';
 import type { TranslationBundle } from '@jupyterlab/translation';
+import type { Message } from '@lumino/messaging';
 import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 import { AreaMap } from './area-map.js';
@@ -388,6 +389,11 @@ export class CatalogPanel extends Widget {
       copyLink: () => this.actions.copyLink(item),
       close: () => this.select(null)
     });
+  }
+
+  protected override onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.areaMap.showLand();
   }
 
   protected override onResize(msg: Widget.ResizeMessage): void {
