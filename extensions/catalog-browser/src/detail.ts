@@ -4,13 +4,7 @@ import type { Item } from '@hysope/api';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { foldValue } from './fold.js';
 import { PROPERTY_MEANINGS } from './meaning.js';
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  Object.assign(e, props);
-  e.append(...children);
-  return e;
-}
+import { el } from './dom.js';
 
 /** What the detail's buttons do. */
 export interface DetailActions {

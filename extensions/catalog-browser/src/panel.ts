@@ -10,6 +10,7 @@ import { renderDetail } from './detail.js';
 import { ResultList } from './result-list.js';
 import { monthBins, monthRange, renderTimeline } from './timeline.js';
 import { parseBbox, StacApi, swotFilter, type CatalogSource, type Page } from './stac.js';
+import { el } from './dom.js';
 
 /** The form, saved in the state database and restored on reload. */
 export interface FormState {
@@ -35,13 +36,6 @@ export interface PanelActions {
   codeFor(item: Item): string;
   viewerBbox(): [number, number, number, number] | null;
   error(message: string): void;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  Object.assign(e, props);
-  e.append(...children);
-  return e;
 }
 
 /** Most items shown in the viewer at once (it steps through their cycles). */

@@ -2,6 +2,7 @@
 // each row with a checkbox to show several items together in the viewer, draggable onto a notebook cell.
 import type { Item } from '@hysope/api';
 import type { TranslationBundle } from '@jupyterlab/translation';
+import { el } from './dom.js';
 
 /** Height of a row (px). */
 export const ROW = 46;
@@ -9,13 +10,6 @@ export const ROW = 46;
 /** The rows to render for a scroll position: those in view and a few either side, [first, last). */
 export function visibleRows(scrollTop: number, height: number, count: number, margin = 5): [number, number] {
   return [Math.max(0, Math.floor(scrollTop / ROW) - margin), Math.min(count, Math.ceil((scrollTop + height) / ROW) + margin)];
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  Object.assign(e, props);
-  e.append(...children);
-  return e;
 }
 
 export interface ResultListActions {
