@@ -1,4 +1,5 @@
 import { expect, test } from '@jupyterlab/galata';
+import { CatalogPage } from './catalog-page.js';
 
 test.use({ mockSettings: false, mockState: false, autoGoto: true });
 
@@ -30,13 +31,10 @@ test.describe('job launcher and HYDRA status', () => {
   });
 
   test('a form input is picked from the catalog browser selection', async ({ page }) => {
-    await page.sidebar.openTab('hysope-catalog');
-    const catalog = page.locator('.hy-Catalog');
-    await expect(catalog.locator('.hy-Catalog-collection option[value="swot-riversp-reach"]')).toHaveCount(1, { timeout: 20_000 });
-    await catalog.locator('.hy-Catalog-collection').selectOption('swot-riversp-reach');
-    await catalog.locator('.hy-Catalog-search').click();
-    await expect(catalog).toHaveAttribute('data-state', 'ready');
-    await catalog.locator('.hy-Catalog-item').first().click();
+    const catalog = new CatalogPage(page);
+    await catalog.open();
+    await catalog.search({ collection: 'swot-riversp-reach' });
+    await catalog.panel.locator('.hy-Catalog-item').first().click();
     await page.sidebar.openTab('hysope-jobs');
     const panel = page.locator('.hy-Jobs');
     await expect(panel).toHaveAttribute('data-ready', 'true', { timeout: 20_000 });

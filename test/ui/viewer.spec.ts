@@ -1,6 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import { CatalogPage } from './catalog-page.js';
 
 const GATEWAY = `http://127.0.0.1:${process.env['HYSOPE_UI_GATEWAY_PORT'] ?? '8091'}`;
 const REACHES_PASS_51 = [1, 2, 3].map((c) => ({
@@ -33,15 +34,12 @@ async function featurePosition(page: Page, kind: string, index: number): Promise
 
 test.describe('catalog browser and swath viewer', () => {
   test('search → preview → click a reach → its time series', async ({ page }) => {
-    await page.sidebar.openTab('hysope-catalog');
-    const panel = page.locator('.hy-Catalog');
+    const catalog = new CatalogPage(page);
+    const panel = catalog.panel;
+    await catalog.open();
     // The small map's land is drawn once the panel is shown (its data is not part of the lab's first load).
     await expect(panel.locator('.hy-Catalog-land')).toHaveAttribute('d', /^M\d/, { timeout: 20_000 });
-    await expect(panel.locator('.hy-Catalog-collection option[value="swot-riversp-reach"]')).toHaveCount(1, { timeout: 20_000 });
-    await panel.locator('.hy-Catalog-collection').selectOption('swot-riversp-reach');
-    await panel.locator('.hy-Catalog-pass').fill('51');
-    await panel.locator('.hy-Catalog-search').click();
-    await expect(panel).toHaveAttribute('data-state', 'ready');
+    await catalog.search({ collection: 'swot-riversp-reach', pass: '51' });
     // Three cycles of pass 51 are ingested by start-servers.sh.
     await expect(panel).toHaveAttribute('data-matched', '3');
     await expect(panel.locator('.hy-Catalog-item')).toHaveCount(3);
@@ -108,12 +106,10 @@ test.describe('catalog browser and swath viewer', () => {
 
   test('results ticked in the catalog open together in the viewer, which steps through their cycles', async ({ page }) => {
     await page.evaluate(() => (window as unknown as LabWindow).jupyterapp.commands.execute('application:close-all'));
-    await page.sidebar.openTab('hysope-catalog');
-    const panel = page.locator('.hy-Catalog');
-    await expect(panel.locator('.hy-Catalog-collection option[value="swot-riversp-reach"]')).toHaveCount(1, { timeout: 20_000 });
-    await panel.locator('.hy-Catalog-collection').selectOption('swot-riversp-reach');
-    await panel.locator('.hy-Catalog-pass').fill('51');
-    await panel.getByRole('button', { name: 'Search' }).click();
+    const catalog = new CatalogPage(page);
+    const panel = catalog.panel;
+    await catalog.open();
+    await catalog.search({ collection: 'swot-riversp-reach', pass: '51' });
     await expect(panel).toHaveAttribute('data-matched', '3');
     // Nothing ticked: the button shows every result; two ticked: those two.
     await expect(panel.getByRole('button', { name: 'Show 3 results in the viewer' })).toBeVisible();
@@ -159,9 +155,7 @@ test.describe('catalog browser and swath viewer', () => {
     await viewer.locator('.hy-SwathView-prev').click();
     await viewer.locator('.hy-SwathView-prev').click();
     await expect(viewer).toHaveAttribute('data-cycle', '3', { timeout: 30_000 });
-    await panel.locator('.hy-Catalog-pass').fill('');
-    await panel.locator('.hy-Catalog-collection').selectOption('');
-    await page.waitForTimeout(600);
+    await catalog.clear();
   });
 
   test('an error from the gateway shows a notification, not a blank panel', async ({ page }) => {
@@ -195,22 +189,22 @@ test.describe('catalog browser and swath viewer', () => {
   });
 
   test('the catalog form is restored on reload, and the panel follows the dark theme', async ({ page }) => {
-    await page.sidebar.openTab('hysope-catalog');
-    const panel = page.locator('.hy-Catalog');
-    await expect(panel.locator('.hy-Catalog-collection option[value="swot-riversp-reach"]')).toHaveCount(1, { timeout: 20_000 });
-    await panel.locator('.hy-Catalog-collection').selectOption('swot-riversp-reach');
-    await panel.locator('.hy-Catalog-pass').fill('51');
+    const catalog = new CatalogPage(page);
+    const panel = catalog.panel;
+    await catalog.open();
+    await catalog.collection.selectOption('swot-riversp-reach');
+    await catalog.pass.fill('51');
     // The form goes to the state database, which the lab saves in the workspace on the server (both debounced).
     const saved = page.waitForResponse(
       (r) => r.url().includes('/api/workspaces') && r.request().method() === 'PUT' && (r.request().postData() ?? '').includes('"51"')
     );
-    await panel.locator('.hy-Catalog-search').click();
+    await catalog.searchButton.click();
     await expect(panel).toHaveAttribute('data-matched', '3');
     await saved;
     await page.reload();
     await page.sidebar.openTab('hysope-catalog');
-    await expect(panel.locator('.hy-Catalog-collection')).toHaveValue('swot-riversp-reach', { timeout: 20_000 });
-    await expect(panel.locator('.hy-Catalog-pass')).toHaveValue('51');
+    await expect(catalog.collection).toHaveValue('swot-riversp-reach', { timeout: 20_000 });
+    await expect(catalog.pass).toHaveValue('51');
     // A restored form searches again by itself.
     await expect(panel).toHaveAttribute('data-matched', '3', { timeout: 20_000 });
 
@@ -225,19 +219,15 @@ test.describe('catalog browser and swath viewer', () => {
     await page.evaluate(() => (window as unknown as LabWindow).jupyterapp.commands.execute('apputils:change-theme', { theme: 'JupyterLab Light' }));
     await expect(page.locator('body')).toHaveAttribute('data-jp-theme-light', 'true', { timeout: 20_000 });
     // Leave the form empty for the other tests (the lab keeps its state between them).
-    await panel.locator('.hy-Catalog-pass').fill('');
-    await panel.locator('.hy-Catalog-collection').selectOption('');
-    await page.waitForTimeout(600);
+    await catalog.clear();
   });
 
   test('an item dragged onto a notebook cell becomes its code', async ({ page }) => {
     await page.notebook.createNew('dragged.ipynb', { kernel: 'tslab' });
-    await page.sidebar.openTab('hysope-catalog');
-    const panel = page.locator('.hy-Catalog');
-    await expect(panel.locator('.hy-Catalog-collection option[value="swot-riversp-reach"]')).toHaveCount(1, { timeout: 20_000 });
-    await panel.locator('.hy-Catalog-collection').selectOption('swot-riversp-reach');
-    await panel.locator('.hy-Catalog-search').click();
-    await expect(panel).toHaveAttribute('data-state', 'ready');
+    const catalog = new CatalogPage(page);
+    const panel = catalog.panel;
+    await catalog.open();
+    await catalog.search({ collection: 'swot-riversp-reach' });
     // The timeline is a time axis: every month from August 2010 to June 2023 has its place (152 of the 155 empty),
     // each year labelled once.
     await expect(panel.locator('.hy-Catalog-bar')).toHaveCount(155);
@@ -248,7 +238,6 @@ test.describe('catalog browser and swath viewer', () => {
     const source = page.locator('.jp-Cell .cm-content').first();
     await expect(source).toContainText("from '@hysope/kernels-bridge'");
     await expect(source).toContainText('SWOT_L2_HR_RiverSP_Reach_548_011_NA');
-    await panel.locator('.hy-Catalog-collection').selectOption('');
-    await page.waitForTimeout(600);
+    await catalog.clear();
   });
 });

@@ -1,0 +1,44 @@
+// The catalog browser as a Galata page object: found by the roles and names a user sees (a combobox named
+// "Collection", a textbox named "Pass", a "Search" button), not by CSS classes.
+import { expect, type IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { Locator } from '@playwright/test';
+
+export class CatalogPage {
+  readonly panel: Locator;
+  constructor(private readonly page: IJupyterLabPageFixture) {
+    this.panel = page.locator('.hy-Catalog');
+  }
+
+  get collection(): Locator {
+    return this.panel.getByRole('combobox', { name: 'Collection', exact: true });
+  }
+
+  get pass(): Locator {
+    return this.panel.getByRole('textbox', { name: 'Pass', exact: true });
+  }
+
+  get searchButton(): Locator {
+    return this.panel.getByRole('button', { name: 'Search', exact: true });
+  }
+
+  /** Opens the sidebar tab and waits for the catalog's collections. */
+  async open(): Promise<void> {
+    await this.page.sidebar.openTab('hysope-catalog');
+    await expect(this.collection.locator('option[value="swot-riversp-reach"]')).toHaveCount(1, { timeout: 20_000 });
+  }
+
+  /** Fills the form (what is given) and searches. */
+  async search(form: { collection?: string; pass?: string }): Promise<void> {
+    if (form.collection !== undefined) await this.collection.selectOption(form.collection);
+    if (form.pass !== undefined) await this.pass.fill(form.pass);
+    await this.searchButton.click();
+    await expect(this.panel).toHaveAttribute('data-state', 'ready');
+  }
+
+  /** Empties the form for the next test (the lab keeps its state between tests). */
+  async clear(): Promise<void> {
+    await this.pass.fill('');
+    await this.collection.selectOption('');
+    await this.page.waitForTimeout(600);
+  }
+}
