@@ -3,6 +3,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import { FINAL, JobsApi, type JobStatus, type ProcessDescription, type ProcessSummary, type Stream } from './api.js';
+import { el } from './dom.js';
 import { renderOutput } from './results.js';
 import { buildField, readInputs, type FormField } from './form.js';
 
@@ -14,13 +15,6 @@ export interface LauncherActions {
   error(message: string): void;
   finished(job: JobStatus): void;
 }
-
-const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] => {
-  const e = document.createElement(tag);
-  Object.assign(e, props);
-  e.append(...children);
-  return e;
-};
 
 /** The job launcher panel. */
 export class JobsPanel extends Widget {

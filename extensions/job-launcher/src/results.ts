@@ -1,12 +1,7 @@
 // A job's results rendered by type: files as download links (with their media type), objects (summaries) as
 // a table of their fields, lists and numbers as text — never one line of raw JSON wider than the panel.
 
-const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] => {
-  const e = document.createElement(tag);
-  Object.assign(e, props);
-  e.append(...children);
-  return e;
-};
+import { el } from './dom.js';
 
 /** A scalar as people read it (numbers in the locale's format, null as a dash). */
 export function scalarText(v: unknown): string {

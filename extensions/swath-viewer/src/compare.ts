@@ -1,7 +1,6 @@
 // Comparing two cycles: each feature's change in water surface elevation between the cycle shown and another,
 // matched by feature id (reach, node or lake), as one more variable of the shown chunks.
-import type { Chunk } from './data.js';
-import type { Variable } from './data.js';
+import type { Chunk, Variable } from './data.js';
 
 /** The variable a comparison adds (cycle shown minus the other). */
 export const CHANGE: Variable = {

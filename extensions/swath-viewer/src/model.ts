@@ -81,6 +81,11 @@ export class ViewerModel {
     return this.items.filter((i) => cycleOf(i) === this.cycle || this.cycles.length === 1);
   }
 
+  /** The items shown that have a product the viewer draws. */
+  drawableItems(): Item[] {
+    return this.shownItems().filter((i) => kindOf(i));
+  }
+
   /** Shows cycle number `index` (0-based, wrapping around). */
   setCycleIndex(index: number): void {
     const n = this.cycles.length;
@@ -203,7 +208,7 @@ export class ViewerModel {
     this.layers = [];
     this.changed.emit('data');
     const filters: Filters = { bbox, maxQuality: this.maxQuality };
-    const drawable = this.shownItems().filter((i) => kindOf(i));
+    const drawable = this.drawableItems();
     let done = 0;
     for (const item of drawable) {
       const old = before.get(item.id);

@@ -9,7 +9,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import type { Message } from '@lumino/messaging';
 import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
-import { KINDS, kindOf, loadItem, type LayerKind } from './data.js';
+import { KINDS, loadItem, type LayerKind } from './data.js';
 import { tilesFor } from './geo.js';
 import { LayerList } from './layer-list.js';
 import { basemapLayers, dataLayers, footprintLayer, geojsonLayers, type Tile } from './layers.js';
@@ -33,6 +33,8 @@ export class SwathView extends Widget {
   private viewState: ViewState = { longitude: 0, latitude: 20, zoom: 1.5 };
   private tileUrl: string;
   private tileTimer = 0;
+  /** The read of what is shown, under way or done. */
+  private loading: Promise<void> = Promise.resolve();
   private pointRadius: number;
   private readonly mapEl: HTMLDivElement;
   private readonly toolbar: Toolbar;
@@ -68,9 +70,6 @@ export class SwathView extends Widget {
     this.node.append(this.toolbar.node, this.mapEl, this.plot.node);
     this.model.changed.connect((_, change) => this.onModelChanged(change));
   }
-
-  /** The read of what is shown, under way or done. */
-  private loading: Promise<void> = Promise.resolve();
 
   private onModelChanged(change: Change): void {
     // Other items, another cycle: read what is shown now.
@@ -130,7 +129,7 @@ export class SwathView extends Widget {
 
   /** Reads the products of the shown cycle again (with the filters and, if given, only within bbox). */
   async reload(bbox?: [number, number, number, number]): Promise<void> {
-    const drawable = this.model.shownItems().filter((i) => kindOf(i));
+    const drawable = this.model.drawableItems();
     this.node.dataset['ready'] = 'false';
     this.toolbar.setProgress(0);
     this.toolbar.setStatus(drawable.length ? this.trans.__('reading…') : this.trans.__('nothing to read: no item with a product is shown'));

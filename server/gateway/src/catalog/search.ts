@@ -187,7 +187,10 @@ export function planSearch(
     const terms = (Array.isArray(body.q) ? body.q : body.q.split(',')).map((t) => t.trim().toLowerCase()).filter(Boolean);
     if (terms.length === 0) throw new ValidationError('q needs at least one word');
     // A SWORD node id finds the granules of its reach (node granules are indexed by their reaches).
-    const expanded = terms.flatMap((t) => [t, ...[reachOfNode(t)].filter((r): r is string => r !== null)]);
+    const expanded = terms.flatMap((t) => {
+      const reach = reachOfNode(t);
+      return reach ? [t, reach] : [t];
+    });
     conditions.push(`(${expanded.map((t) => `search_text like ${param(`%${t.replace(/[%_\\]/g, (c) => `\\${c}`)}%`)}`).join(' or ')})`);
   }
 
