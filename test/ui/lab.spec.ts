@@ -86,4 +86,23 @@ test.describe('the HYSOPE lab', () => {
     await page.keyboard.press('v');
     await expect(page.locator('.hy-SwathView')).toBeVisible();
   });
+
+  test('the workspace comes back on reload and ?reset empties it; the tab names the document', async ({ page, tmpPath, baseURL }) => {
+    await page.notebook.createNew('kept.ipynb', { kernel: 'python3' });
+    await expect(page).toHaveTitle(/^kept\.ipynb - /);
+    // The open notebook reaches the workspace on the server (the save follows loading, debounced).
+    await expect
+      .poll(async () => JSON.stringify(await (await page.request.get('/lab/api/workspaces')).json()), {
+        timeout: 20_000
+      })
+      .toContain(`${tmpPath}/kept.ipynb`);
+    // (Galata's reload would wait for the launcher, which a restored notebook replaces.)
+    await page.reload({ waitForIsReady: false });
+    await expect(page.getByRole('tab', { name: /kept\.ipynb/ })).toBeVisible({ timeout: 20_000 });
+    await page.goto(`${baseURL}/lab?reset`);
+    await expect(page.locator('.jp-Launcher')).toBeVisible({ timeout: 20_000 });
+    await expect(page.getByRole('tab', { name: /kept\.ipynb/ })).toHaveCount(0);
+    // The URL loses `reset` once the state is cleared.
+    await expect(page).not.toHaveURL(/reset/);
+  });
 });

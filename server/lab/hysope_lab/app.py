@@ -93,6 +93,12 @@ class HysopeLab(LabServerApp):
         # The hub's token when under JupyterHub (the gateway verifies it), else an API key if one is set.
         page["hysopeGalata"] = os.environ.get("HYSOPE_GALATA") == "1"
         page["hysopeToken"] = os.environ.get("HYSOPE_TOKEN") or os.environ.get("JUPYTERHUB_API_TOKEN") or ""
+        # The first kernel spec listing imports ipykernel (0.27 s here): done now rather than while a browser's first
+        # /api/kernelspecs holds up the requests queued behind it on this single-threaded server.
+        try:
+            self.serverapp.kernel_spec_manager.get_all_specs()
+        except Exception as error:  # a broken spec is reported when the front end asks, as before
+            self.log.warning("kernel specs: %s", error)
 
     def initialize_handlers(self):
         super().initialize_handlers()

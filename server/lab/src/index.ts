@@ -7,6 +7,7 @@ import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { IServiceManager } from '@jupyterlab/services';
 import { PluginRegistry } from '@lumino/coreutils';
 import '../build/style.js';
+import { statePlugin } from './state.js';
 
 import jupyterlab_application_extension from '@jupyterlab/application-extension';
 import jupyterlab_apputils_extension from '@jupyterlab/apputils-extension';
@@ -132,6 +133,11 @@ const ALWAYS_DISABLED = [
   '@jupyterlab/notebook-extension:language-server'
 ];
 
+/** JupyterLab plugins replaced by ours (each one says why). */
+const REPLACED: Record<string, JupyterFrontEndPlugin<unknown>> = {
+  '@jupyterlab/apputils-extension:state': statePlugin as JupyterFrontEndPlugin<unknown>
+};
+
 // Webpack's module federation runtime (ModuleFederationPlugin in webpack.config.cjs).
 declare const __webpack_init_sharing__: (scope: string) => Promise<void>;
 declare const __webpack_share_scopes__: { default: unknown };
@@ -203,6 +209,7 @@ async function main(): Promise<void> {
     .map(([, mod]) => mod)
     .concat([...federated.plugins.values()])
     .flatMap(pluginsOf)
+    .map((p) => REPLACED[p.id] ?? p)
     .filter((p) => !isDisabled(p.id));
   // UI tests: Galata's in-page helpers (window.galata), loaded only when the server asks for them.
   if (PageConfig.getOption('hysopeGalata') === 'true') {
