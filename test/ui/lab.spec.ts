@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, test } from '@jupyterlab/galata';
+import { expect, test, type JupyterLabPage } from '@jupyterlab/galata';
 
 const NOTEBOOKS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../notebooks');
 
@@ -97,7 +97,7 @@ test.describe('the HYSOPE lab', () => {
       })
       .toContain(`${tmpPath}/kept.ipynb`);
     // (Galata's reload would wait for the launcher, which a restored notebook replaces.)
-    await page.reload({ waitForIsReady: false });
+    await (page as unknown as JupyterLabPage).reload({ waitForIsReady: false });
     await expect(page.getByRole('tab', { name: /kept\.ipynb/ })).toBeVisible({ timeout: 20_000 });
     await page.goto(`${baseURL}/lab?reset`);
     await expect(page.locator('.jp-Launcher')).toBeVisible({ timeout: 20_000 });
