@@ -17,6 +17,11 @@ export class CatalogPage {
     return this.panel.getByRole('textbox', { name: 'Pass', exact: true });
   }
 
+  /** Free text: river or lake names, SWORD ids, basin codes. */
+  get words(): Locator {
+    return this.panel.getByRole('searchbox', { name: /^River or lake name/ });
+  }
+
   get searchButton(): Locator {
     return this.panel.getByRole('button', { name: 'Search', exact: true });
   }
@@ -28,8 +33,9 @@ export class CatalogPage {
   }
 
   /** Fills the form (what is given) and searches. */
-  async search(form: { collection?: string; pass?: string }): Promise<void> {
+  async search(form: { collection?: string; pass?: string; words?: string }): Promise<void> {
     if (form.collection !== undefined) await this.collection.selectOption(form.collection);
+    if (form.words !== undefined) await this.words.fill(form.words);
     if (form.pass !== undefined) await this.pass.fill(form.pass);
     await this.searchButton.click();
     await expect(this.panel).toHaveAttribute('data-state', 'ready');
@@ -37,6 +43,7 @@ export class CatalogPage {
 
   /** Empties the form for the next test (the lab keeps its state between tests). */
   async clear(): Promise<void> {
+    await this.words.fill('');
     await this.pass.fill('');
     await this.collection.selectOption('');
     await this.page.waitForTimeout(600);

@@ -104,6 +104,43 @@ test.describe('catalog browser and swath viewer', () => {
     await expect(viewer.locator('.hy-SwathView-scaleLabel')).toHaveText(/^\d+(\.\d+)? k?m$/);
   });
 
+  test('the map names the rivers loaded and the places around them, from offline data', async ({ page }) => {
+    await page.evaluate(() => (window as unknown as LabWindow).jupyterapp.commands.execute('application:close-all'));
+    const catalog = new CatalogPage(page);
+    await catalog.open();
+    await catalog.search({ collection: 'swot-riversp-reach', words: 'Rio Grande' });
+    await expect(catalog.panel).toHaveAttribute('data-matched', '1');
+    await catalog.panel.getByRole('button', { name: 'Show the result in the viewer' }).click();
+    const viewer = page.locator('.hy-SwathView');
+    await expect(viewer).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
+    // The whole pass (zoom 3): cities only, no reach is long enough on screen for a river's name.
+    await expect(viewer).toHaveAttribute('data-place-labels', /^[1-9]\d*$/, { timeout: 20_000 });
+    await expect(viewer).toHaveAttribute('data-water-labels', '0');
+    // Zoomed in on the Rio Grande, the rivers are named (the SWORD names the reaches carry) and towns appear.
+    const places = Number(await viewer.getAttribute('data-place-labels'));
+    const [x, y] = await page.evaluate(() => {
+      const view = (window as unknown as LabWindow).jupyterapp.shell.currentWidget as unknown as {
+        content: {
+          model: { layers: { chunks: { geometry: { length: number; rows: Uint32Array }; names: { get(i: number): unknown } }[] }[] };
+          screenPositionOf(k: string, i: number): [number, number];
+        };
+      };
+      const chunk = view.content.model.layers[0]!.chunks[0]!;
+      let f = 0;
+      while (f < chunk.geometry.length && chunk.names.get(chunk.geometry.rows[f]!) !== 'Rio Grande') f++;
+      return view.content.screenPositionOf('reach', f);
+    });
+    await page.mouse.move(x, y);
+    for (let i = 0; i < 3; i++) await page.mouse.wheel(0, -300);
+    await expect(viewer).toHaveAttribute('data-water-labels', /^[1-9]\d*$/, { timeout: 20_000 });
+    await expect.poll(async () => Number(await viewer.getAttribute('data-place-labels'))).toBeGreaterThan(0);
+    expect(await viewer.getAttribute('data-place-labels')).not.toBe(String(places));
+    await expect(viewer.locator('.hy-SwathView-credit')).toContainText('GeoNames');
+    await page.mouse.move(0, 0);
+    await expect(viewer.locator('.hy-SwathView-map')).toHaveScreenshot('viewer-labels.png', { maxDiffPixelRatio: 0.03 });
+    await catalog.clear();
+  });
+
   test('results ticked in the catalog open together in the viewer, which steps through their cycles', async ({ page }) => {
     await page.evaluate(() => (window as unknown as LabWindow).jupyterapp.commands.execute('application:close-all'));
     const catalog = new CatalogPage(page);

@@ -20,6 +20,8 @@ export interface KindSpec {
   id?: string;
   time: string;
   quality?: string;
+  /** The feature's name (the map labels it). */
+  name?: string;
   /** Time-series feature type of the gateway's /timeseries. */
   feature?: SwotFeature;
 }
@@ -37,6 +39,7 @@ export const KINDS: Record<LayerKind, KindSpec> = {
     id: SWOT_FEATURES.Reach.id,
     time: 'time',
     quality: SWOT_FEATURES.Reach.quality,
+    name: 'river_name',
     feature: 'Reach',
     variables: (['wse', 'width', 'dschg_c', 'slope', 'reach_q'] as const).map(swotVariable)
   },
@@ -64,6 +67,7 @@ export const KINDS: Record<LayerKind, KindSpec> = {
     id: SWOT_FEATURES.PriorLake.id,
     time: 'time',
     quality: SWOT_FEATURES.PriorLake.quality,
+    name: 'lake_name',
     feature: 'PriorLake',
     variables: (['wse', 'area_total', 'quality_f'] as const).map(swotVariable)
   }
@@ -107,6 +111,8 @@ export interface Chunk {
   values: Record<string, Float64Array>;
   /** Feature ids and reference coordinates, read on demand for picking (the Arrow vectors). */
   ids?: { get(i: number): unknown };
+  /** Feature names by row (reaches' rivers, lakes), for the map's labels. */
+  names?: { get(i: number): unknown };
   refLon?: Float64Array;
   refLat?: Float64Array;
 }
@@ -200,8 +206,9 @@ export async function loadItem(
     return { kind, rows };
   }
   const extraCols = ['p_lon', 'p_lat'].filter((c) => cols.has(c));
+  const nameCol = spec.name && cols.has(spec.name) ? `, "${spec.name}"` : '';
   const t = await sqlWasm(
-    `select geometry${vars.length ? ', ' + vars.map(num).join(', ') : ''}${spec.id && cols.has(spec.id) ? `, "${spec.id}"` : ''}${extraCols.length ? ', ' + extraCols.map(num).join(', ') : ''} from ${view} ${where(spec, kind, cols, filters)}`,
+    `select geometry${vars.length ? ', ' + vars.map(num).join(', ') : ''}${spec.id && cols.has(spec.id) ? `, "${spec.id}"` : ''}${nameCol}${extraCols.length ? ', ' + extraCols.map(num).join(', ') : ''} from ${view} ${where(spec, kind, cols, filters)}`,
     assets,
     options.token
   );
@@ -211,6 +218,7 @@ export async function loadItem(
   for (const v of vars) values[v] = toFloat64(t.getChild(v));
   const chunk: Chunk = { count: t.numRows, geometry, values };
   if (spec.id && cols.has(spec.id)) chunk.ids = t.getChild(spec.id)!;
+  if (nameCol) chunk.names = t.getChild(spec.name!)!;
   if (extraCols.length === 2) {
     chunk.refLon = toFloat64(t.getChild('p_lon'));
     chunk.refLat = toFloat64(t.getChild('p_lat'));

@@ -2,15 +2,16 @@
 // deck.gl layers. No state and no DOM: the view calls them on every change and hands the list to deck.gl,
 // which diffs layers by id.
 import type { Item } from '@hysope/api';
-import { BitmapLayer, GeoJsonLayer, PathLayer, ScatterplotLayer, SolidPolygonLayer } from '@deck.gl/layers';
+import { BitmapLayer, GeoJsonLayer, PathLayer, ScatterplotLayer, SolidPolygonLayer, TextLayer } from '@deck.gl/layers';
 import { feature, mesh } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import type { LayerKind } from './data.js';
+import type { Label, LabelKind } from './labels.js';
 import { colorize, expandColors, type Palette } from './geo.js';
 import type { LoadedLayer, Scale } from './model.js';
 import basemapTopo from '../data/countries-50m.json';
 
-type Layer = GeoJsonLayer | BitmapLayer | PathLayer | ScatterplotLayer | SolidPolygonLayer;
+type Layer = GeoJsonLayer | BitmapLayer | PathLayer | ScatterplotLayer | SolidPolygonLayer | TextLayer;
 
 let basemapCache: { land: unknown; borders: unknown } | null = null;
 function basemap() {
@@ -133,4 +134,31 @@ export function dataLayers(layers: LoadedLayer[], style: DataStyle): Layer[] {
     });
   });
   return out;
+}
+
+/** Label colours: water names in blue, places in the text colour of the theme. */
+function labelColor(kind: LabelKind, dark: boolean): [number, number, number] {
+  if (kind === 'river' || kind === 'lake') return dark ? [120, 180, 255] : [25, 85, 170];
+  return dark ? [225, 225, 225] : [45, 45, 45];
+}
+
+/** The map's labels (labels.ts chose them), haloed so they read over land, water and data alike. */
+export function labelLayer(labels: Label[], dark: boolean): Layer {
+  return new TextLayer<Label>({
+    id: 'labels',
+    data: labels,
+    getText: (l) => l.text,
+    getPosition: (l) => [l.lon, l.lat],
+    getAngle: (l) => l.angle,
+    getSize: (l) => l.size,
+    getColor: (l) => labelColor(l.kind, dark),
+    fontFamily: 'system-ui, sans-serif',
+    fontWeight: 600,
+    characterSet: 'auto',
+    fontSettings: { sdf: true },
+    outlineWidth: 3,
+    outlineColor: dark ? [30, 30, 30, 220] : [255, 255, 255, 230],
+    sizeUnits: 'pixels',
+    updateTriggers: { getColor: dark }
+  });
 }

@@ -26,7 +26,7 @@ export function formatLonLat(lon: number, lat: number, zoom: number): string {
   return `${f(lat, 'N', 'S')}, ${f(lon, 'E', 'W')}`;
 }
 
-/** The corner view: a scale bar and the coordinates under the cursor. */
+/** The corner view: a scale bar, the coordinates under the cursor and the offline basemap's credits. */
 export class MapInfo {
   readonly node: HTMLDivElement;
   private readonly bar: HTMLDivElement;
@@ -42,7 +42,10 @@ export class MapInfo {
     this.barLabel.className = 'hy-SwathView-scaleLabel';
     this.coords = document.createElement('span');
     this.coords.className = 'hy-SwathView-coords';
-    this.node.append(this.coords, this.bar, this.barLabel);
+    const credit = document.createElement('span');
+    credit.className = 'hy-SwathView-credit';
+    credit.textContent = 'Places: GeoNames (CC BY 4.0) · Land: Natural Earth';
+    this.node.append(this.coords, this.bar, this.barLabel, credit);
   }
 
   /** Follows the view (latitude of its centre, zoom). */

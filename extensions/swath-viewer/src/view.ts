@@ -11,8 +11,9 @@ import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 import { KINDS, loadItem, type LayerKind } from './data.js';
 import { tilesFor } from './geo.js';
+import { declutter, featureCandidates, namedShapes, placeCandidates, type Box, type Label, type Places } from './labels.js';
 import { LayerList } from './layer-list.js';
-import { basemapLayers, dataLayers, footprintLayer, geojsonLayers, type Tile } from './layers.js';
+import { basemapLayers, dataLayers, footprintLayer, geojsonLayers, labelLayer, type Tile } from './layers.js';
 import { renderLegend } from './legend.js';
 import { MapInfo } from './map-info.js';
 import { ViewerModel, type Change, type ViewTarget } from './model.js';
@@ -33,6 +34,10 @@ export class SwathView extends Widget {
   private viewState: ViewState = { longitude: 0, latitude: 20, zoom: 1.5 };
   private tileUrl: string;
   private tileTimer = 0;
+  /** Offline place names, loaded with the first map (data/places.json, 1 MB). */
+  private places: Places | null = null;
+  private labels: Label[] = [];
+  private labelTimer = 0;
   /** The read of what is shown, under way or done. */
   private loading: Promise<void> = Promise.resolve();
   private pointRadius: number;
@@ -56,7 +61,10 @@ export class SwathView extends Widget {
     if (options.compact) this.addClass('hy-mod-compact');
     this.toolbar = new Toolbar(this.model, trans, {
       reload: (inView) => void this.reload(inView ? this.currentBbox() : undefined),
-      toggleLayers: () => (this.layerList.node.hidden = !this.layerList.node.hidden)
+      toggleLayers: () => {
+        this.layerList.node.hidden = !this.layerList.node.hidden;
+        this.scheduleLabels(0);
+      }
     });
     this.layerList = new LayerList(this.model, trans);
     this.layerList.node.hidden = !!options.compact;
@@ -76,6 +84,36 @@ export class SwathView extends Widget {
     if (change === 'shown') return void (this.loading = this.reload());
     this.toolbar.update();
     this.layerList.render();
+    this.render();
+    this.scheduleLabels();
+  }
+
+  /** Labels are chosen again once the map rests (panning moves the ones shown with it). */
+  private scheduleLabels(delay = 120): void {
+    window.clearTimeout(this.labelTimer);
+    this.labelTimer = window.setTimeout(() => this.relabel(), delay);
+  }
+
+  private relabel(): void {
+    const vp = this.viewport();
+    if (!vp) return;
+    const project = (lon: number, lat: number) => vp.project([lon, lat]) as [number, number];
+    const { width, height } = vp;
+    const water = featureCandidates(namedShapes(this.model.layers), project, width, height);
+    const places = this.places ? placeCandidates(this.places, this.currentBbox(), this.viewState.zoom) : [];
+    // Nothing under the panels drawn over the map.
+    const origin = this.mapEl.getBoundingClientRect();
+    const reserved = [this.legendEl, this.layerList.node, this.info.node]
+      .filter((e) => !e.hidden && e.offsetParent !== null)
+      .map((e): Box => {
+        const r = e.getBoundingClientRect();
+        return [r.left - origin.left, r.top - origin.top, r.right - origin.left, r.bottom - origin.top];
+      });
+    // Names of what is loaded before places: at reach scale the rivers are what the map is about.
+    this.labels = declutter([...water, ...places], project, width, height, 150, reserved);
+    const count = (p: (l: Label) => boolean) => String(this.labels.filter(p).length);
+    this.node.dataset['waterLabels'] = count((l) => l.kind === 'river' || l.kind === 'lake');
+    this.node.dataset['placeLabels'] = count((l) => l.kind === 'place' || l.kind === 'capital');
     this.render();
   }
 
@@ -170,7 +208,8 @@ export class SwathView extends Widget {
       ...basemapLayers(dark, this.tiles()),
       footprintLayer(m.shownItems(), m.footprintsVisible),
       ...geojsonLayers(m.geojson),
-      ...dataLayers(m.layers, { variable: (k) => m.variable(k), scales: m.scales(), pointRadius: this.pointRadius })
+      ...dataLayers(m.layers, { variable: (k) => m.variable(k), scales: m.scales(), pointRadius: this.pointRadius }),
+      labelLayer(this.labels, dark)
     ];
     this.deck.setProps({ layers: layers as never });
     renderLegend(this.legendEl, m);
@@ -258,6 +297,7 @@ export class SwathView extends Widget {
         this.viewState = viewState;
         this.info.setView(viewState.latitude, viewState.zoom);
         this.viewChanged.emit(this.currentBbox());
+        this.scheduleLabels();
         if (this.tileUrl) {
           window.clearTimeout(this.tileTimer);
           this.tileTimer = window.setTimeout(() => this.render(), zoomed ? 0 : 150);
@@ -266,15 +306,22 @@ export class SwathView extends Widget {
     } as never);
     this.info.setView(this.viewState.latitude, this.viewState.zoom);
     this.render();
+    void import('../data/places.json').then((m) => {
+      this.places = (m as unknown as { default: Places }).default;
+      this.scheduleLabels(0);
+    });
   }
 
   protected override onResize(msg: Widget.ResizeMessage): void {
     super.onResize(msg);
     this.deck?.redraw('resize');
+    this.scheduleLabels();
   }
 
   override dispose(): void {
     if (this.isDisposed) return;
+    window.clearTimeout(this.labelTimer);
+    window.clearTimeout(this.tileTimer);
     this.deck?.finalize();
     this.deck = null;
     super.dispose();
