@@ -12,8 +12,9 @@ import { build } from 'esbuild';
 import express from 'express';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../browser/chromium.js';
-import { PIXC_NORMANDY, startGateway } from '../helpers.js';
-import { report } from './stats.js';
+import type { Item } from '@hysope/api';
+import { LAKE_GREENLAND, PIXC_NORMANDY, REACH_548, startGateway } from '../helpers.js';
+import { percentile, report } from './stats.js';
 import type { FrameResult } from './viewer-page.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -59,6 +60,62 @@ async function geojson(file: string, parquet: string): Promise<void> {
   c.closeSync();
 }
 
+/**
+ * Frame time while panning with three layers loaded (1M PIXC points, a RiverSP reach pass, a LakeSP pass) over the
+ * basemap, through the viewer's own data path and layer builders; baseline: the same layers as object layers.
+ */
+async function benchPan(
+  fresh: () => Promise<import('playwright-core').Page>,
+  g: Awaited<ReturnType<typeof startGateway>>,
+  pixcUrl: string,
+  pixcFile: string
+): Promise<void> {
+  const items: Item[] = [];
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  const bbox = (
+    await c.runAndReadAll(`select min(longitude), min(latitude), max(longitude), max(latitude) from read_parquet('${pixcFile}')`)
+  ).getRows()[0]! as number[];
+  c.closeSync();
+  items.push({
+    type: 'Feature',
+    stac_version: '1.0.0',
+    id: 'pixc-1M',
+    collection: 'swot-pixc',
+    bbox,
+    geometry: null,
+    properties: {},
+    links: [],
+    assets: { data: { href: pixcUrl } }
+  } as unknown as Item);
+  for (const file of [REACH_548, LAKE_GREENLAND]) {
+    const r = await g.ingest(file);
+    if (!r.ok) throw new Error(r.error);
+    items.push((await (await fetch(`${g.url}/stac/collections/${r.collection}/items/${r.id}`)).json()) as Item);
+  }
+  const run = async (asObjects: boolean) => {
+    const page = await fresh();
+    const frames = Number(process.env['HYSOPE_BENCH_PAN_FRAMES'] ?? 20);
+    const r = await page.evaluate(([i, f, o, b]) => window.panFrames(i as Item[], f as number, o as boolean, b as boolean), [
+      items,
+      frames,
+      asObjects,
+      true
+    ] as const);
+    await page.close();
+    return { rows: r.rows, sorted: [...r.frames].sort((a, b) => a - b) };
+  };
+  const binary = await run(false);
+  const objects = await run(true);
+  for (const p of [50, 95]) {
+    report(`viewer pan frame time p${p}, 3 layers (${binary.rows.toLocaleString()} features and points) over the basemap`, percentile(binary.sorted, p), 'ms', {
+      name: 'same layers as objects',
+      value: percentile(objects.sorted, p),
+      higherIsBetter: false
+    });
+  }
+}
+
 export async function benchViewer(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'hysope-viewer-bench-'));
   const g = await startGateway({ env: { HYSOPE_CORS_ORIGINS: '*' } });
@@ -66,7 +123,7 @@ export async function benchViewer(): Promise<void> {
     const ingested = await g.ingest(PIXC_NORMANDY);
     if (!ingested.ok) throw new Error(ingested.error);
     const source = path.join(g.dataDir, 'products', 'swot-pixc', `${path.basename(PIXC_NORMANDY, '.nc')}.parquet`);
-    const sizes = [1_000_000, 5_000_000];
+    const sizes = process.env['HYSOPE_BENCH_PAN_ONLY'] ? [1_000_000] : [1_000_000, 5_000_000];
     const files: Record<number, string> = {};
     for (const n of sizes) files[n] = await synthesize(dir, source, n);
     await geojson(path.join(dir, 'pixc-1000000.geojson'), files[1_000_000]!);
@@ -76,7 +133,9 @@ export async function benchViewer(): Promise<void> {
       format: 'esm',
       outfile: path.join(dir, 'page.js'),
       logLevel: 'silent',
-      platform: 'browser'
+      platform: 'browser',
+      // One kernels-bridge in the page: the one the page configures (sources), also behind the viewer's data.ts.
+      alias: { '@hysope/kernels-bridge/wasm': path.resolve(HERE, '../../kernels-bridge/src/sql-wasm.ts') }
     });
     await copyFile(path.join(WASM_DIST, 'duckdb-eh.wasm'), path.join(dir, 'duckdb-eh.wasm'));
     await copyFile(path.join(WASM_DIST, 'duckdb-browser-eh.worker.js'), path.join(dir, 'duckdb-browser-eh.worker.js'));
@@ -113,6 +172,7 @@ export async function benchViewer(): Promise<void> {
       const warm = await fresh();
       await warm.evaluate((u) => window.parquetFrame(u, [0, 0, 0.0001, 0.0001]), `${url}/pixc-1000000.parquet`);
       await warm.close();
+      if (process.env['HYSOPE_BENCH_PAN_ONLY']) return void (await benchPan(fresh, g, `${url}/pixc-1000000.parquet`, files[1_000_000]!));
       const results: Record<string, FrameResult> = {};
       for (const n of sizes) {
         const page = await fresh();
@@ -151,6 +211,7 @@ export async function benchViewer(): Promise<void> {
         value: gj1.heapBytes / gj1.rows,
         higherIsBetter: false
       });
+      await benchPan(fresh, g, `${url}/pixc-1000000.parquet`, files[1_000_000]!);
       // 1% of the area of the 5M cloud.
       const page = await fresh();
       const db = await DuckDBInstance.create(':memory:');

@@ -1,5 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 import { CatalogPage } from './catalog-page.js';
+import { featurePosition } from './viewer-page.js';
 
 test.use({ mockSettings: false, mockState: false, autoGoto: true });
 
@@ -50,15 +51,30 @@ test.describe('job launcher and HYDRA status', () => {
     await expect(panel.locator('.hy-Jobs-outputs a')).toHaveAttribute('href', /\/jobs\/.+\/results\/subset$/);
   });
 
-  test('reach discharge: basin hint, time window from date pickers, a readable summary, products drawn in the viewer', async ({ page }) => {
+  test('reach discharge: basin picked on the map, time window from date pickers, a readable summary, products drawn in the viewer', async ({ page }) => {
+    // The reaches of pass 51 in the viewer, to pick the basin from.
+    const catalog = new CatalogPage(page);
+    await catalog.open();
+    await catalog.search({ collection: 'swot-riversp-reach', pass: '51' });
+    await catalog.panel.getByRole('button', { name: 'Show 3 results in the viewer' }).click();
+    await expect(page.locator('.hy-SwathView')).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
+    await catalog.clear();
     await page.sidebar.openTab('hysope-jobs');
     const panel = page.locator('.hy-Jobs');
     await expect(panel).toHaveAttribute('data-ready', 'true', { timeout: 20_000 });
     await panel.locator('.hy-Jobs-process').selectOption('reach-discharge');
-    const basin = panel.locator('.hy-Jobs-field[data-input="basin"] input');
+    const field = panel.locator('.hy-Jobs-field[data-input="basin"]');
+    const basin = field.getByRole('textbox');
     await expect(basin).toHaveAttribute('placeholder', 'e.g. 7426');
-    await expect(panel.locator('.hy-Jobs-field[data-input="basin"] .hy-Jobs-help')).toContainText('SWORD reach ids');
-    await basin.fill('7426');
+    await expect(field.locator('.hy-Jobs-help')).toContainText('SWORD reach ids');
+    // "Pick on the map" waits for a reach clicked in the viewer; its basin, at the example's level, fills the field.
+    const pick = field.getByRole('button', { name: 'Pick on the map' });
+    await pick.click();
+    await expect(field.getByRole('button', { name: 'Click a reach…' })).toHaveAttribute('aria-pressed', 'true');
+    const [x, y] = await featurePosition(page, 'reach', 3);
+    await page.mouse.click(x, y);
+    await expect(basin).toHaveValue('7426');
+    await expect(pick).toHaveAttribute('aria-pressed', 'false');
     // Pass 51's three cycles (August and September 2010) are in the window.
     await panel.getByLabel('Time window (RFC 3339 interval): from').fill('2010-08-01');
     await panel.getByLabel('Time window (RFC 3339 interval): to').fill('2010-10-31');

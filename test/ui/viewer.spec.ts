@@ -1,7 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
-import type { Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { CatalogPage } from './catalog-page.js';
+import { featurePosition, type LabWindow } from './viewer-page.js';
 
 const GATEWAY = `http://127.0.0.1:${process.env['HYSOPE_UI_GATEWAY_PORT'] ?? '8091'}`;
 const REACHES_PASS_51 = [1, 2, 3].map((c) => ({
@@ -14,23 +14,6 @@ const REACHES_PASS_51 = [1, 2, 3].map((c) => ({
 }));
 
 test.use({ mockSettings: false, mockState: false, autoGoto: true });
-
-type LabWindow = { jupyterapp: { commands: { execute(id: string, args?: unknown): Promise<unknown> }; shell: { currentWidget: unknown } } };
-
-/** Where on screen a loaded feature of the active viewer is (deck.gl draws on a canvas: no DOM to click). */
-async function featurePosition(page: Page, kind: string, index: number): Promise<[number, number]> {
-  const pos = await page.evaluate(
-    ([k, i]) => {
-      const w = (window as unknown as LabWindow).jupyterapp.shell.currentWidget as {
-        content: { screenPositionOf(k: string, i: number): [number, number] | null };
-      };
-      return w.content.screenPositionOf(k as string, i as number);
-    },
-    [kind, index] as const
-  );
-  expect(pos).not.toBeNull();
-  return pos!;
-}
 
 test.describe('catalog browser and swath viewer', () => {
   test('search → preview → click a reach → its time series', async ({ page }) => {

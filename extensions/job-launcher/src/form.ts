@@ -13,10 +13,20 @@ export interface FormField {
 const effective = (s: JsonSchema): JsonSchema => s.oneOf?.find((x) => x.type === 'string') ?? s.oneOf?.[0] ?? s;
 
 /** One field per input: select for enums, checkbox for booleans, number boxes, JSON for objects and arrays. */
-/** Where a field may take its value from: the viewer's area, the catalog browser's selected item. */
+/** Where a field may take its value from: the viewer's area, the catalog browser's selected item, a reach clicked on the map. */
 export interface Pickers {
   area?: (write: (v: unknown) => void) => void;
   item?: (name: string, write: (v: unknown) => void) => void;
+  /** Waits for a reach (or node) clicked in the swath viewer; `button` shows that it waits. */
+  reach?: (write: (reachId: string) => void, button: HTMLButtonElement) => void;
+}
+
+/**
+ * The basin of a SWORD reach or node id at a level: its first `digits` digits (continent, then one digit per
+ * Pfafstetter level), or null when the id is not a SWORD id.
+ */
+export function basinOf(id: string, digits: number): string | null {
+  return /^\d{11}$|^\d{14}$/.test(id) ? id.slice(0, Math.max(1, Math.min(10, digits))) : null;
 }
 
 /** An RFC 3339 interval from two days (either may be empty: an open end, `..`), or undefined when both are. */
@@ -109,6 +119,18 @@ export function buildField(name: string, input: InputDescription, pickers: Picke
       type: 'button'
     });
     b.onclick = () => pickers.area!(write);
+    label.append(b);
+  }
+  if (pickers.reach && /^(basin|reach|reach_id)$/i.test(name) && s.type === 'string') {
+    const b = Object.assign(document.createElement('button'), {
+      className: 'jp-Button jp-mod-styled hy-Jobs-pickReach',
+      textContent: 'Pick on the map',
+      title: name === 'basin' ? 'Click a reach in the swath viewer: its basin fills the field' : 'Click a reach in the swath viewer',
+      type: 'button'
+    });
+    // A basin at the level of the example (7426: four digits), or of what is typed already.
+    const digits = () => (/^\d+$/.test(control.value) ? control.value.length : typeof example === 'string' && /^\d+$/.test(example) ? example.length : 4);
+    b.onclick = () => pickers.reach!((id) => write(name === 'basin' ? (basinOf(id, digits()) ?? '') : id), b);
     label.append(b);
   }
   if (pickers.item && /^(collection|item|items|item_id|granule)$/i.test(name)) {

@@ -2,7 +2,7 @@
 import type { Item } from '@hysope/api';
 import { ICatalogSelection } from '@hysope/catalog-browser';
 import { IHysopeGateway } from '@hysope/gateway-status';
-import { ISwathViewer } from '@hysope/swath-viewer';
+import { ISwathViewer, type PickedFeature } from '@hysope/swath-viewer';
 import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, InputDialog, MainAreaWidget, Notification, ToolbarButton } from '@jupyterlab/apputils';
 import { INotebookTracker, type NotebookPanel } from '@jupyterlab/notebook';
@@ -37,8 +37,32 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const trans = (translator ?? nullTranslator).load('hysope');
     const api = new JobsApi(gateway);
     const error = (message: string) => Notification.error(message, { autoClose: 8000 });
+    let stopPicking: () => void = () => undefined;
     const panel = new JobsPanel(api, trans, {
       viewerBbox: () => viewer?.currentBbox() ?? null,
+      pickReach: () =>
+        new Promise<string | null>((resolve) => {
+          stopPicking();
+          if (!viewer || !viewer.currentBbox()) {
+            error(trans.__('Open the swath viewer with river reaches first: a reach clicked there gives the basin.'));
+            return resolve(null);
+          }
+          const detach = () => {
+            viewer.featureClicked.disconnect(onClick);
+            stopPicking = () => undefined;
+          };
+          const onClick = (_: unknown, f: PickedFeature) => {
+            if (f.kind !== 'reach' && f.kind !== 'node' && f.kind !== 'discharge') return;
+            detach();
+            resolve(f.id);
+          };
+          stopPicking = () => {
+            detach();
+            resolve(null);
+          };
+          viewer.featureClicked.connect(onClick);
+        }),
+      cancelPick: () => stopPicking(),
       catalogItem: () => catalog?.selection ?? null,
       error,
       finished: (job: JobStatus) => {

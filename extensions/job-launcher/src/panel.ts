@@ -11,6 +11,9 @@ export interface LauncherActions {
   viewerBbox(): [number, number, number, number] | null;
   /** The catalog browser's selected item, if any. */
   catalogItem(): { id: string; collection?: string } | null;
+  /** The next reach (or node) clicked in the swath viewer; null when none is open or the pick is cancelled. */
+  pickReach(): Promise<string | null>;
+  cancelPick(): void;
   openProducts(jobId: string): Promise<boolean>;
   error(message: string): void;
   finished(job: JobStatus): void;
@@ -124,11 +127,27 @@ export class JobsPanel extends Widget {
           const item = this.actions.catalogItem();
           if (!item) return this.actions.error(this.trans.__('Select an item in the catalog browser first.'));
           write(field === 'collection' ? item.collection : field === 'items' ? [item.id] : item.id);
-        }
+        },
+        reach: (write, button) => void this.pickReach(write, button)
       })
     );
     const submit = el('button', { className: 'jp-Button jp-mod-styled jp-mod-accept hy-Jobs-submit', textContent: this.trans.__('Submit'), type: 'submit' });
     this.formEl.replaceChildren(...this.fields.map((f) => f.element), submit);
+  }
+
+  /** Waits for a reach clicked in the viewer (pressing the button again stops waiting). */
+  private async pickReach(write: (id: string) => void, button: HTMLButtonElement): Promise<void> {
+    if (button.getAttribute('aria-pressed') === 'true') return this.actions.cancelPick();
+    const label = button.textContent;
+    button.setAttribute('aria-pressed', 'true');
+    button.textContent = this.trans.__('Click a reach…');
+    try {
+      const id = await this.actions.pickReach();
+      if (id) write(id);
+    } finally {
+      button.setAttribute('aria-pressed', 'false');
+      button.textContent = label;
+    }
   }
 
   /** Fills the form (a retry, a notebook run). */

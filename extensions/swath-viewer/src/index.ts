@@ -8,7 +8,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { Signal } from '@lumino/signaling';
 import { rendererFactories } from './renderers.js';
-import { CommandIDs, ISwathViewer, type ViewRequest } from './tokens.js';
+import { CommandIDs, ISwathViewer, type PickedFeature, type ViewRequest } from './tokens.js';
 import type { SwathView } from './view.js';
 import { useBundledWasm } from './wasm-assets.js';
 
@@ -40,6 +40,7 @@ const viewerPlugin: JupyterFrontEndPlugin<ISwathViewer> = {
     const trans = (translator ?? nullTranslator).load('hysope');
     const tracker = new WidgetTracker<MainAreaWidget<SwathView>>({ namespace: 'hysope-viewer' });
     const viewChanged = new Signal<ISwathViewer, [number, number, number, number]>({} as ISwathViewer);
+    const featureClicked = new Signal<ISwathViewer, PickedFeature>({} as ISwathViewer);
     const state = new WeakMap<MainAreaWidget<SwathView>, OpenArgs>();
     const viewerSettings: { tileUrl: string; pointRadius: number } = { tileUrl: '', pointRadius: 2 };
     if (settings)
@@ -62,6 +63,7 @@ const viewerPlugin: JupyterFrontEndPlugin<ISwathViewer> = {
       if (!main || main.isDisposed) {
         const view = new SwathView(gateway, trans, viewerSettings);
         view.viewChanged.connect((_, bbox) => viewChanged.emit(bbox));
+        view.featureClicked.connect((_, f) => featureClicked.emit(f));
         main = new MainAreaWidget({ content: view });
         main.id = `hysope-viewer-${Date.now()}`;
         main.title.caption = trans.__('SWOT swath viewer');
@@ -110,7 +112,8 @@ const viewerPlugin: JupyterFrontEndPlugin<ISwathViewer> = {
         await open(request);
       },
       currentBbox: () => (tracker.currentWidget && !tracker.currentWidget.isDisposed ? tracker.currentWidget.content.currentBbox() : null),
-      viewChanged
+      viewChanged,
+      featureClicked
     };
   }
 };

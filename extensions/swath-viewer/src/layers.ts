@@ -7,7 +7,7 @@ import { feature, mesh } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import type { LayerKind } from './data.js';
 import type { Label, LabelKind } from './labels.js';
-import { colorize, expandColors, type Palette } from './geo.js';
+import { boundsOf, colorize, expandColors, simplifyLines, type FlatGeometry, type Palette } from './geo.js';
 import type { LoadedLayer, Scale } from './model.js';
 import basemapTopo from '../data/countries-50m.json';
 
@@ -91,6 +91,36 @@ export interface DataStyle {
   variable(kind: LayerKind): { name: string; palette?: Palette };
   scales: Map<LayerKind, Scale>;
   pointRadius: number;
+  /** The map's zoom: lines are drawn with the vertices that show at it (none dropped when not given). */
+  zoom?: number;
+  /** The visible area: point chunks wholly away from it are not drawn (none skipped when not given). */
+  view?: [number, number, number, number];
+}
+
+const simplified = new WeakMap<FlatGeometry, Map<number, FlatGeometry>>();
+
+/** A geometry with half a pixel of tolerance at a whole zoom level (computed once per level). */
+function atZoom(g: FlatGeometry, zoom: number | undefined, minVertices: number): FlatGeometry {
+  if (zoom === undefined || zoom >= 13) return g;
+  const level = Math.max(0, Math.floor(zoom));
+  const cache = simplified.get(g) ?? new Map<number, FlatGeometry>();
+  simplified.set(g, cache);
+  let s = cache.get(level);
+  if (!s) cache.set(level, (s = simplifyLines(g, (0.5 * 360) / (512 * 2 ** level), minVertices)));
+  return s;
+}
+
+const bounds = new WeakMap<Float64Array, [number, number, number, number] | null>();
+
+/** Whether points may be seen from the view (its own size around it counts: a pan shows them before the next redraw). */
+function nearView(positions: Float64Array, view: [number, number, number, number] | undefined): boolean {
+  if (!view) return true;
+  if (!bounds.has(positions)) bounds.set(positions, boundsOf(positions));
+  const b = bounds.get(positions);
+  if (!b) return false;
+  const [w, s, e, n] = view;
+  const [dx, dy] = [e - w, n - s];
+  return b[2] >= w - dx && b[0] <= e + dx && b[3] >= s - dy && b[1] <= n + dy;
 }
 
 /**
@@ -107,6 +137,7 @@ export function dataLayers(layers: LoadedLayer[], style: DataStyle): Layer[] {
       const colors = colorize(c.values[v.name] ?? new Float64Array(c.count).fill(NaN), scale.range, scale.palette);
       const common = { id, visible: l.visible, opacity: l.opacity, updateTriggers: { getFillColor: v.name, getColor: v.name } };
       if (c.positions) {
+        common.visible = l.visible && nearView(c.positions, style.view);
         out.push(
           new ScatterplotLayer({
             ...common,
@@ -121,7 +152,7 @@ export function dataLayers(layers: LoadedLayer[], style: DataStyle): Layer[] {
         );
         return;
       }
-      const g = c.geometry!;
+      const g = atZoom(c.geometry!, style.zoom, l.kind === 'lake' ? 4 : 2);
       const vertexColors = expandColors(g, colors);
       const data = (attribute: string, color: string) =>
         ({

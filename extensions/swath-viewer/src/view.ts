@@ -23,12 +23,16 @@ import { Toolbar } from './toolbar.js';
 import { featureAt, footprintAt, tooltipHtml } from './tooltip.js';
 import { fitView, itemsBbox, loadedBbox, type ViewState } from './view-state.js';
 
+import type { PickedFeature } from './tokens.js';
+
 export type { ViewTarget } from './model.js';
 
 /** The swath viewer widget. */
 export class SwathView extends Widget {
   /** Emitted when the visible area changes (the catalog browser searches "in the viewer's view"). */
   readonly viewChanged = new Signal<SwathView, [number, number, number, number]>(this);
+  /** Emitted when a feature with an id is clicked (before its time series is plotted). */
+  readonly featureClicked = new Signal<SwathView, PickedFeature>(this);
   readonly model = new ViewerModel(loadItem);
   private deck: Deck | null = null;
   private viewState: ViewState = { longitude: 0, latitude: 20, zoom: 1.5 };
@@ -208,7 +212,13 @@ export class SwathView extends Widget {
       ...basemapLayers(dark, this.tiles()),
       footprintLayer(m.shownItems(), m.footprintsVisible),
       ...geojsonLayers(m.geojson),
-      ...dataLayers(m.layers, { variable: (k) => m.variable(k), scales: m.scales(), pointRadius: this.pointRadius }),
+      ...dataLayers(m.layers, {
+        variable: (k) => m.variable(k),
+        scales: m.scales(),
+        pointRadius: this.pointRadius,
+        zoom: this.viewState.zoom,
+        view: this.deck.isInitialized ? this.currentBbox() : undefined
+      }),
       labelLayer(this.labels, dark)
     ];
     this.deck.setProps({ layers: layers as never });
@@ -254,6 +264,7 @@ export class SwathView extends Widget {
     if (!hit || !ids) return;
     const { layer, chunk, row } = hit;
     this.tooltipEl.hidden = true;
+    this.featureClicked.emit({ kind: layer.kind, id: String(ids.get(row)) });
     void this.plot.show(layer.kind, String(ids.get(row)), chunk.refLon && chunk.refLat ? { lon: chunk.refLon[row]!, lat: chunk.refLat[row]! } : undefined);
   }
 
