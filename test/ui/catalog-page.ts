@@ -26,6 +26,31 @@ export class CatalogPage {
     return this.panel.getByRole('button', { name: 'Search', exact: true });
   }
 
+  /** The results list's rows (items), optionally those whose text has `text`. */
+  items(text?: string): Locator {
+    const rows = this.panel.getByRole('list', { name: 'Results' }).getByRole('listitem');
+    return text ? rows.filter({ hasText: text }) : rows;
+  }
+
+  get detail(): Locator {
+    return this.panel.getByRole('region', { name: 'Item detail' });
+  }
+
+  /** The timeline's month bars (all, or the empty months). */
+  months(empty = false): Locator {
+    return this.panel.locator(empty ? '.hy-Catalog-bar.hy-mod-empty' : '.hy-Catalog-bar');
+  }
+
+  /** The timeline's year labels. */
+  get years(): Locator {
+    return this.panel.locator('.hy-Catalog-tick');
+  }
+
+  /** The small map's land outline (an SVG path). */
+  get land(): Locator {
+    return this.panel.locator('.hy-Catalog-land');
+  }
+
   /** Opens the sidebar tab and waits for the catalog's collections. */
   async open(): Promise<void> {
     await this.page.sidebar.openTab('hysope-catalog');

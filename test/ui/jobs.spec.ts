@@ -1,6 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
 import { CatalogPage } from './catalog-page.js';
-import { featurePosition } from './viewer-page.js';
+import { JobsPage } from './jobs-page.js';
+import { featurePosition, ViewerPage } from './viewer-page.js';
 
 test.use({ mockSettings: false, mockState: false, autoGoto: true });
 
@@ -8,47 +9,44 @@ type LabWindow = { jupyterapp: { commands: { execute(id: string, args?: unknown)
 
 test.describe('job launcher and HYDRA status', () => {
   test('a job from a generated form runs with live status, log and results', async ({ page }) => {
-    await page.sidebar.openTab('hysope-jobs');
-    const panel = page.locator('.hy-Jobs');
-    await expect(panel).toHaveAttribute('data-ready', 'true', { timeout: 20_000 });
-    await panel.locator('.hy-Jobs-process').selectOption('echo');
-    await expect(panel.locator('.hy-Jobs-field[data-input="message"]')).toBeVisible();
+    const jobs = new JobsPage(page);
+    await jobs.open();
+    await jobs.process.selectOption('echo');
+    await expect(jobs.input('Message')).toBeVisible();
     // A required input left empty: a notification, nothing submitted.
-    await panel.locator('.hy-Jobs-submit').click();
-    await expect(page.locator('.Toastify__toast').filter({ hasText: 'is required' })).toBeVisible();
+    await jobs.button('Submit').click();
+    await expect(page.getByRole('alert').filter({ hasText: 'is required' })).toBeVisible();
 
-    await panel.locator('.hy-Jobs-field[data-input="message"] input').fill('hello from the lab');
-    await panel.locator('.hy-Jobs-field[data-input="seconds"] input').fill('2');
-    await panel.locator('.hy-Jobs-submit').click();
-    const row = panel.locator('.hy-Jobs-job.jp-mod-selected');
+    await jobs.input('Message').fill('hello from the lab');
+    await jobs.input('Seconds to wait').fill('2');
+    await jobs.button('Submit').click();
+    const row = jobs.selectedJob;
     await expect(row).toHaveAttribute('data-status', /accepted|running/);
     // The end arrives by the gateway's event stream, with a notification.
     await expect(row).toHaveAttribute('data-status', 'successful', { timeout: 30_000 });
-    await expect(page.locator('.Toastify__toast').filter({ hasText: 'successful' })).toBeVisible();
-    await expect(panel.locator('.hy-Jobs-outputs')).toContainText('hello from the lab');
+    await expect(page.getByRole('alert').filter({ hasText: 'successful' })).toBeVisible();
+    await expect(jobs.results).toContainText('hello from the lab');
     // The log arrives through the job's event stream.
-    await expect(panel.locator('.hy-Jobs-log')).toContainText('echo: hello from the lab');
-    await expect(panel.locator('.hy-Jobs-retry')).toBeVisible();
+    await expect(jobs.log).toContainText('echo: hello from the lab');
+    await expect(jobs.button('Retry')).toBeVisible();
   });
 
   test('a form input is picked from the catalog browser selection', async ({ page }) => {
     const catalog = new CatalogPage(page);
     await catalog.open();
     await catalog.search({ collection: 'swot-riversp-reach' });
-    await catalog.panel.locator('.hy-Catalog-item').first().click();
-    await page.sidebar.openTab('hysope-jobs');
-    const panel = page.locator('.hy-Jobs');
-    await expect(panel).toHaveAttribute('data-ready', 'true', { timeout: 20_000 });
-    await panel.locator('.hy-Jobs-process').selectOption('subset');
-    const collection = panel.locator('.hy-Jobs-field[data-input="collection"]');
-    await collection.locator('.hy-Jobs-pickItem').click();
-    await expect(collection.locator('input')).toHaveValue('swot-riversp-reach');
-    await panel.locator('.hy-Jobs-field[data-input="format"] select').selectOption('csv');
-    await panel.locator('.hy-Jobs-submit').click();
-    const row = panel.locator('.hy-Jobs-job.jp-mod-selected');
+    await catalog.items().first().click();
+    const jobs = new JobsPage(page);
+    await jobs.open();
+    await jobs.process.selectOption('subset');
+    await jobs.field('collection').getByRole('button', { name: 'From catalog' }).click();
+    await expect(jobs.input('Collection id')).toHaveValue('swot-riversp-reach');
+    await jobs.input('Format').selectOption('csv');
+    await jobs.button('Submit').click();
+    const row = jobs.selectedJob;
     await expect(row).toHaveAttribute('data-status', 'successful', { timeout: 60_000 });
     await expect(row).toContainText('subset');
-    await expect(panel.locator('.hy-Jobs-outputs a')).toHaveAttribute('href', /\/jobs\/.+\/results\/subset$/);
+    await expect(jobs.results.getByRole('link')).toHaveAttribute('href', /\/jobs\/.+\/results\/subset$/);
   });
 
   test('reach discharge: basin picked on the map, time window from date pickers, a readable summary, products drawn in the viewer', async ({ page }) => {
@@ -57,16 +55,15 @@ test.describe('job launcher and HYDRA status', () => {
     await catalog.open();
     await catalog.search({ collection: 'swot-riversp-reach', pass: '51' });
     await catalog.panel.getByRole('button', { name: 'Show 3 results in the viewer' }).click();
-    await expect(page.locator('.hy-SwathView')).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
+    await new ViewerPage(page).ready();
     await catalog.clear();
-    await page.sidebar.openTab('hysope-jobs');
-    const panel = page.locator('.hy-Jobs');
-    await expect(panel).toHaveAttribute('data-ready', 'true', { timeout: 20_000 });
-    await panel.locator('.hy-Jobs-process').selectOption('reach-discharge');
-    const field = panel.locator('.hy-Jobs-field[data-input="basin"]');
-    const basin = field.getByRole('textbox');
+    const jobs = new JobsPage(page);
+    await jobs.open();
+    await jobs.process.selectOption('reach-discharge');
+    const field = jobs.field('basin');
+    const basin = jobs.input('SWORD basin prefix');
     await expect(basin).toHaveAttribute('placeholder', 'e.g. 7426');
-    await expect(field.locator('.hy-Jobs-help')).toContainText('SWORD reach ids');
+    await expect(field).toContainText('SWORD reach ids');
     // "Pick on the map" waits for a reach clicked in the viewer; its basin, at the example's level, fills the field.
     const pick = field.getByRole('button', { name: 'Pick on the map' });
     await pick.click();
@@ -76,36 +73,36 @@ test.describe('job launcher and HYDRA status', () => {
     await expect(basin).toHaveValue('7426');
     await expect(pick).toHaveAttribute('aria-pressed', 'false');
     // Pass 51's three cycles (August and September 2010) are in the window.
-    await panel.getByLabel('Time window (RFC 3339 interval): from').fill('2010-08-01');
-    await panel.getByLabel('Time window (RFC 3339 interval): to').fill('2010-10-31');
-    await panel.locator('.hy-Jobs-submit').click();
-    const row = panel.locator('.hy-Jobs-job.jp-mod-selected');
+    await jobs.input('Time window (RFC 3339 interval): from').fill('2010-08-01');
+    await jobs.input('Time window (RFC 3339 interval): to').fill('2010-10-31');
+    await jobs.button('Submit').click();
+    const row = jobs.selectedJob;
     await expect(row).toHaveAttribute('data-status', 'successful', { timeout: 60_000 });
     // The summary is a table of its fields, not a line of JSON.
-    const summary = panel.locator('.hy-Jobs-summary');
+    const summary = jobs.results.getByRole('table');
     await expect(summary.getByRole('row').filter({ hasText: 'basin' })).toContainText('7426');
-    expect(Number((await summary.getByRole('row').filter({ hasText: 'observations' }).locator('td').nth(1).textContent())!.replace(/,/g, ''))).toBeGreaterThan(
-      0
-    );
-    await panel.locator('.hy-Jobs-open').click();
-    const viewer = page.locator('.hy-SwathView');
+    expect(
+      Number((await summary.getByRole('row').filter({ hasText: 'observations' }).getByRole('cell').nth(1).textContent())!.replace(/,/g, ''))
+    ).toBeGreaterThan(0);
+    await jobs.button('Open products').click();
+    const view = new ViewerPage(page);
+    const viewer = view.root;
     await expect(viewer).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
     expect(Number(await viewer.getAttribute('data-rows'))).toBeGreaterThan(0);
-    await expect(viewer.locator('.hy-SwathView-legend')).toContainText('Discharge (Manning, HYSOPE) (m^3/s)');
+    await expect(view.legend).toContainText('Discharge (Manning, HYSOPE) (m^3/s)');
     await page.evaluate(() => (window as unknown as LabWindow).jupyterapp.commands.execute('application:close-all'));
   });
 
   test('a running job is cancelled', async ({ page }) => {
-    await page.sidebar.openTab('hysope-jobs');
-    const panel = page.locator('.hy-Jobs');
-    await expect(panel).toHaveAttribute('data-ready', 'true', { timeout: 20_000 });
-    await panel.locator('.hy-Jobs-process').selectOption('echo');
-    await panel.locator('.hy-Jobs-field[data-input="message"] input').fill('long');
-    await panel.locator('.hy-Jobs-field[data-input="seconds"] input').fill('60');
-    await panel.locator('.hy-Jobs-submit').click();
-    const row = panel.locator('.hy-Jobs-job.jp-mod-selected');
+    const jobs = new JobsPage(page);
+    await jobs.open();
+    await jobs.process.selectOption('echo');
+    await jobs.input('Message').fill('long');
+    await jobs.input('Seconds to wait').fill('60');
+    await jobs.button('Submit').click();
+    const row = jobs.selectedJob;
     await expect(row).toHaveAttribute('data-status', 'running', { timeout: 20_000 });
-    await panel.locator('.hy-Jobs-cancel').click();
+    await jobs.button('Cancel').click();
     await expect(row).toHaveAttribute('data-status', 'dismissed', { timeout: 20_000 });
   });
 
@@ -114,10 +111,11 @@ test.describe('job launcher and HYDRA status', () => {
     await page.notebook.setCell(0, 'code', 'x = 1');
     await page.notebook.addCell('code', 'print(x * 21)');
     await page.notebook.save();
-    await page.locator('.hy-RunAsJob').first().click();
-    await page.locator('.jp-Dialog input').fill('{"x": 2}');
-    await page.locator('.jp-Dialog .jp-mod-accept').click();
-    const row = page.locator('.hy-Jobs .hy-Jobs-job.jp-mod-selected');
+    await page.getByRole('button', { name: 'Job', exact: true }).first().click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('textbox').fill('{"x": 2}');
+    await dialog.getByRole('button', { name: 'Ok' }).click();
+    const row = new JobsPage(page).selectedJob;
     await expect(row).toHaveAttribute('data-status', 'successful', { timeout: 60_000 });
     await expect(row).toContainText('notebook-run');
   });

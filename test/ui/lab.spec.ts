@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type JupyterLabPage } from '@jupyterlab/galata';
+import { CatalogPage } from './catalog-page.js';
+import { JobsPage } from './jobs-page.js';
+import { ViewerPage } from './viewer-page.js';
 
 const NOTEBOOKS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../notebooks');
 
@@ -26,6 +29,9 @@ test.describe('the HYSOPE lab', () => {
   });
 
   test('a TypeScript notebook runs catalog.search and sql against the sample data', async ({ page }) => {
+    // Nothing uncaught while the kernel starts and runs (the debugger used to throw after every run).
+    const uncaught: string[] = [];
+    page.on('pageerror', (e) => uncaught.push(e.message));
     await page.notebook.createNew('search.ipynb', { kernel: 'tslab' });
     await page.notebook.setCell(
       0,
@@ -43,6 +49,7 @@ test.describe('the HYSOPE lab', () => {
     // Six reach granules are ingested by start-servers.sh; the observed count comes from the real product.
     expect(output?.join('').trim()).toMatch(/^6 items, [1-9]\d* observed reaches$/);
     await page.notebook.save();
+    expect(uncaught).toEqual([]);
   });
 
   test('a Python notebook cell runs', async ({ page }) => {
@@ -78,13 +85,13 @@ test.describe('the HYSOPE lab', () => {
     await page.locator('.jp-Launcher').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('Alt+h');
     await page.keyboard.press('c');
-    await expect(page.locator('.hy-Catalog')).toBeVisible();
+    await expect(new CatalogPage(page).panel).toBeVisible();
     await page.keyboard.press('Alt+h');
     await page.keyboard.press('j');
-    await expect(page.locator('.hy-Jobs')).toBeVisible();
+    await expect(new JobsPage(page).panel).toBeVisible();
     await page.keyboard.press('Alt+h');
     await page.keyboard.press('v');
-    await expect(page.locator('.hy-SwathView')).toBeVisible();
+    await expect(new ViewerPage(page).root).toBeVisible();
   });
 
   test('the workspace comes back on reload and ?reset empties it; the tab names the document', async ({ page, tmpPath, baseURL }) => {

@@ -1,7 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
 import { readFileSync } from 'node:fs';
 import { CatalogPage } from './catalog-page.js';
-import { featurePosition, type LabWindow } from './viewer-page.js';
+import { featurePosition, ViewerPage, type LabWindow } from './viewer-page.js';
 
 const GATEWAY = `http://127.0.0.1:${process.env['HYSOPE_UI_GATEWAY_PORT'] ?? '8091'}`;
 const REACHES_PASS_51 = [1, 2, 3].map((c) => ({
@@ -21,15 +21,15 @@ test.describe('catalog browser and swath viewer', () => {
     const panel = catalog.panel;
     await catalog.open();
     // The small map's land is drawn once the panel is shown (its data is not part of the lab's first load).
-    await expect(panel.locator('.hy-Catalog-land')).toHaveAttribute('d', /^M\d/, { timeout: 20_000 });
+    await expect(catalog.land).toHaveAttribute('d', /^M\d/, { timeout: 20_000 });
     await catalog.search({ collection: 'swot-riversp-reach', pass: '51' });
     // Three cycles of pass 51 are ingested by start-servers.sh.
     await expect(panel).toHaveAttribute('data-matched', '3');
-    await expect(panel.locator('.hy-Catalog-item')).toHaveCount(3);
-    await expect(panel.locator('.hy-Catalog-bar').first()).toBeVisible();
+    await expect(catalog.items()).toHaveCount(3);
+    await expect(catalog.months().first()).toBeVisible();
 
-    await panel.locator('.hy-Catalog-item', { hasText: 'Reach_1_51' }).click();
-    const detail = panel.locator('.hy-Catalog-detail');
+    await catalog.items('Reach_1_51').click();
+    const detail = catalog.detail;
     await expect(detail).toContainText('swot:cycle');
     await expect(detail).toContainText('SWOT cycle number');
     // The detail is resized from the handle above it, not squeezed.
@@ -40,18 +40,19 @@ test.describe('catalog browser and swath viewer', () => {
     await page.mouse.move(handle.x + handle.width / 2, handle.y - 100, { steps: 5 });
     await page.mouse.up();
     expect((await detail.boundingBox())!.height).toBeGreaterThan(before + 60);
-    await expect(detail.locator('a.hy-Catalog-download').first()).toHaveAttribute('href', /\/assets\/products\/swot-riversp-reach\/.*\.parquet$/);
+    await expect(detail.getByRole('link', { name: 'Download' }).first()).toHaveAttribute('href', /\/assets\/products\/swot-riversp-reach\/.*\.parquet$/);
 
-    await detail.locator('.hy-Catalog-preview').click();
-    const viewer = page.locator('.hy-SwathView');
+    await detail.getByRole('button', { name: 'Preview' }).click();
+    const view = new ViewerPage(page);
+    const viewer = view.root;
     await expect(viewer).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
     expect(Number(await viewer.getAttribute('data-rows'))).toBeGreaterThan(0);
-    await expect(viewer.locator('.hy-SwathView-legend')).toContainText('Water surface elevation');
+    await expect(view.legend).toContainText('Water surface elevation');
     await page.mouse.move(0, 0);
-    await expect(viewer.locator('.hy-SwathView-map')).toHaveScreenshot('viewer-reaches.png', { maxDiffPixelRatio: 0.03 });
+    await expect(view.map).toHaveScreenshot('viewer-reaches.png', { maxDiffPixelRatio: 0.03 });
 
     const [x, y] = await featurePosition(page, 'reach', 3);
-    const plot = viewer.locator('.hy-SwathView-plot');
+    const plot = view.plot;
     // One click, a few pixels off the 2-pixel line, opens it: picking is done on the CPU within 8 pixels,
     // and a click is told from a drag by distance, not by timing.
     await page.mouse.click(x + 4, y + 3);
@@ -83,8 +84,8 @@ test.describe('catalog browser and swath viewer', () => {
     await expect(plot).toBeHidden();
     // The cursor's coordinates and a scale bar in a corner of the map.
     await page.mouse.move(x, y);
-    await expect(viewer.locator('.hy-SwathView-coords')).toHaveText(/^\d+\.\d+° [NS], \d+\.\d+° [EW]$/);
-    await expect(viewer.locator('.hy-SwathView-scaleLabel')).toHaveText(/^\d+(\.\d+)? k?m$/);
+    await expect(view.info('Cursor position')).toHaveText(/^\d+\.\d+° [NS], \d+\.\d+° [EW]$/);
+    await expect(view.info('Scale')).toHaveText(/^\d+(\.\d+)? k?m$/);
   });
 
   test('the map names the rivers loaded and the places around them, from offline data', async ({ page }) => {
@@ -94,7 +95,8 @@ test.describe('catalog browser and swath viewer', () => {
     await catalog.search({ collection: 'swot-riversp-reach', words: 'Rio Grande' });
     await expect(catalog.panel).toHaveAttribute('data-matched', '1');
     await catalog.panel.getByRole('button', { name: 'Show the result in the viewer' }).click();
-    const viewer = page.locator('.hy-SwathView');
+    const view = new ViewerPage(page);
+    const viewer = view.root;
     await expect(viewer).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
     // The whole pass (zoom 3): cities only, no reach is long enough on screen for a river's name.
     await expect(viewer).toHaveAttribute('data-place-labels', /^[1-9]\d*$/, { timeout: 20_000 });
@@ -102,25 +104,25 @@ test.describe('catalog browser and swath viewer', () => {
     // Zoomed in on the Rio Grande, the rivers are named (the SWORD names the reaches carry) and towns appear.
     const places = Number(await viewer.getAttribute('data-place-labels'));
     const [x, y] = await page.evaluate(() => {
-      const view = (window as unknown as LabWindow).jupyterapp.shell.currentWidget as unknown as {
+      const w = (window as unknown as LabWindow).jupyterapp.shell.currentWidget as unknown as {
         content: {
           model: { layers: { chunks: { geometry: { length: number; rows: Uint32Array }; names: { get(i: number): unknown } }[] }[] };
           screenPositionOf(k: string, i: number): [number, number];
         };
       };
-      const chunk = view.content.model.layers[0]!.chunks[0]!;
+      const chunk = w.content.model.layers[0]!.chunks[0]!;
       let f = 0;
       while (f < chunk.geometry.length && chunk.names.get(chunk.geometry.rows[f]!) !== 'Rio Grande') f++;
-      return view.content.screenPositionOf('reach', f);
+      return w.content.screenPositionOf('reach', f);
     });
     await page.mouse.move(x, y);
     for (let i = 0; i < 3; i++) await page.mouse.wheel(0, -300);
     await expect(viewer).toHaveAttribute('data-water-labels', /^[1-9]\d*$/, { timeout: 20_000 });
     await expect.poll(async () => Number(await viewer.getAttribute('data-place-labels'))).toBeGreaterThan(0);
     expect(await viewer.getAttribute('data-place-labels')).not.toBe(String(places));
-    await expect(viewer.locator('.hy-SwathView-credit')).toContainText('GeoNames');
+    await expect(view.info('Credits')).toContainText('GeoNames');
     await page.mouse.move(0, 0);
-    await expect(viewer.locator('.hy-SwathView-map')).toHaveScreenshot('viewer-labels.png', { maxDiffPixelRatio: 0.03 });
+    await expect(view.map).toHaveScreenshot('viewer-labels.png', { maxDiffPixelRatio: 0.03 });
     await catalog.clear();
   });
 
@@ -136,24 +138,25 @@ test.describe('catalog browser and swath viewer', () => {
     await panel.getByRole('checkbox', { name: `Select ${REACHES_PASS_51[0]!.id}` }).check();
     await panel.getByRole('checkbox', { name: `Select ${REACHES_PASS_51[2]!.id}` }).check();
     await panel.getByRole('button', { name: 'Show 2 selected in the viewer' }).click();
-    const two = page.locator('.hy-SwathView');
-    await expect(two).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
-    await expect(two.locator('.hy-SwathView-cycle')).toHaveText('cycle 1 (1/2)');
+    const two = new ViewerPage(page);
+    await two.ready();
+    await expect(two.cycle).toHaveText('cycle 1 (1/2)');
     await page.evaluate(() => (window as unknown as LabWindow).jupyterapp.commands.execute('application:close-all'));
     await panel.getByRole('checkbox', { name: `Select ${REACHES_PASS_51[0]!.id}` }).uncheck();
     await panel.getByRole('checkbox', { name: `Select ${REACHES_PASS_51[2]!.id}` }).uncheck();
     await panel.getByRole('button', { name: 'Show 3 results in the viewer' }).click();
-    const viewer = page.locator('.hy-SwathView');
+    const view = new ViewerPage(page);
+    const viewer = view.root;
     await expect(viewer).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
     await expect(viewer).toHaveAttribute('data-cycle', '1');
-    await expect(viewer.locator('.hy-SwathView-cycle')).toHaveText('cycle 1 (1/3)');
+    await expect(view.cycle).toHaveText('cycle 1 (1/3)');
     // The layer list: the product of the cycle shown and the footprints; hiding the product takes it off the legend.
     const layers = viewer.getByRole('list', { name: 'Layers' });
     await expect(layers.getByRole('listitem')).toHaveCount(2);
     await layers.getByRole('checkbox', { name: `Show ${REACHES_PASS_51[0]!.id}` }).uncheck();
-    await expect(viewer.locator('.hy-SwathView-legend')).toBeHidden();
+    await expect(view.legend).toBeHidden();
     await layers.getByRole('checkbox', { name: `Show ${REACHES_PASS_51[0]!.id}` }).check();
-    await expect(viewer.locator('.hy-SwathView-legend')).toBeVisible();
+    await expect(view.legend).toBeVisible();
     // The time slider goes straight to a cycle.
     await viewer.getByRole('slider', { name: 'Cycle' }).fill('2');
     await expect(viewer).toHaveAttribute('data-cycle', '3', { timeout: 30_000 });
@@ -165,29 +168,29 @@ test.describe('catalog browser and swath viewer', () => {
     const compare = viewer.getByRole('combobox', { name: 'Compare with cycle' });
     await compare.selectOption({ label: 'minus cycle 2' });
     await expect(viewer).toHaveAttribute('data-matched', /^[1-9]\d*$/, { timeout: 30_000 });
-    await expect(viewer.locator('.hy-SwathView-legend')).toContainText('WSE change (m)');
+    await expect(view.legend).toContainText('WSE change (m)');
     await compare.selectOption({ label: 'no comparison' });
     await expect(viewer).toHaveAttribute('data-matched', '', { timeout: 30_000 });
-    await expect(viewer.locator('.hy-SwathView-legend')).toContainText('Water surface elevation');
-    await viewer.locator('.hy-SwathView-next').click();
+    await expect(view.legend).toContainText('Water surface elevation');
+    await view.button('Next cycle').click();
     await expect(viewer).toHaveAttribute('data-cycle', '2', { timeout: 30_000 });
     await expect(viewer).toHaveAttribute('data-ready', 'true');
-    await viewer.locator('.hy-SwathView-prev').click();
-    await viewer.locator('.hy-SwathView-prev').click();
+    await view.button('Previous cycle').click();
+    await view.button('Previous cycle').click();
     await expect(viewer).toHaveAttribute('data-cycle', '3', { timeout: 30_000 });
     await catalog.clear();
   });
 
   test('an error from the gateway shows a notification, not a blank panel', async ({ page }) => {
     await page.evaluate(() => (window as unknown as LabWindow).jupyterapp.commands.execute('application:close-all'));
-    await expect(page.locator('.hy-SwathView')).toHaveCount(0);
+    await expect(new ViewerPage(page).root).toHaveCount(0);
     await page.evaluate(() =>
       (window as unknown as LabWindow).jupyterapp.commands.execute('hysope-viewer:open', {
         items: [{ collection: 'swot-riversp-reach', id: 'NO_SUCH_GRANULE' }]
       })
     );
-    await expect(page.locator('.Toastify__toast').filter({ hasText: 'could not open' })).toBeVisible({ timeout: 20_000 });
-    await expect(page.locator('.hy-SwathView')).toHaveCount(0);
+    await expect(page.getByRole('alert').filter({ hasText: 'could not open' })).toBeVisible({ timeout: 20_000 });
+    await expect(new ViewerPage(page).root).toHaveCount(0);
   });
 
   test('a notebook output of show.map renders in the viewer', async ({ page }) => {
@@ -202,7 +205,7 @@ test.describe('catalog browser and swath viewer', () => {
       ].join('\n')
     );
     await page.notebook.runCell(0);
-    const output = page.locator('.jp-OutputArea-output .hy-SwathView');
+    const output = ViewerPage.inOutput(page).root;
     await expect(output).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
     expect(Number(await output.getAttribute('data-rows'))).toBeGreaterThan(0);
     await page.notebook.save();
@@ -245,15 +248,14 @@ test.describe('catalog browser and swath viewer', () => {
   test('an item dragged onto a notebook cell becomes its code', async ({ page }) => {
     await page.notebook.createNew('dragged.ipynb', { kernel: 'tslab' });
     const catalog = new CatalogPage(page);
-    const panel = catalog.panel;
     await catalog.open();
     await catalog.search({ collection: 'swot-riversp-reach' });
     // The timeline is a time axis: every month from August 2010 to June 2023 has its place (152 of the 155 empty),
     // each year labelled once.
-    await expect(panel.locator('.hy-Catalog-bar')).toHaveCount(155);
-    await expect(panel.locator('.hy-Catalog-bar.hy-mod-empty')).toHaveCount(152);
-    await expect(panel.locator('.hy-Catalog-tick')).toHaveText(Array.from({ length: 14 }, (_, i) => String(2010 + i)));
-    const item = panel.locator('.hy-Catalog-item', { hasText: 'Reach_548' });
+    await expect(catalog.months()).toHaveCount(155);
+    await expect(catalog.months(true)).toHaveCount(152);
+    await expect(catalog.years).toHaveText(Array.from({ length: 14 }, (_, i) => String(2010 + i)));
+    const item = catalog.items('Reach_548');
     await item.dragTo(page.locator('.jp-Cell .cm-content').first());
     const source = page.locator('.jp-Cell .cm-content').first();
     await expect(source).toContainText("from '@hysope/kernels-bridge'");

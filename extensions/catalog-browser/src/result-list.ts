@@ -37,6 +37,8 @@ export class ResultList {
   ) {
     this.spacer = el('div', { className: 'hy-Catalog-spacer' });
     this.node = el('div', { className: 'hy-Catalog-results' }, this.spacer);
+    this.spacer.setAttribute('role', 'list');
+    this.spacer.setAttribute('aria-label', trans.__('Results'));
     this.node.onscroll = () => this.render();
   }
 
@@ -94,6 +96,8 @@ export class ResultList {
     );
     row.style.top = `${index * ROW}px`;
     row.dataset['id'] = item.id;
+    row.setAttribute('role', 'listitem');
+    if (this.selected === item.id) row.setAttribute('aria-current', 'true');
     row.onclick = () => this.actions.select(item);
     row.ondblclick = () => this.actions.preview(item);
     row.ondragstart = (e) => {

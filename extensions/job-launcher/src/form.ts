@@ -100,6 +100,8 @@ export function buildField(name: string, input: InputDescription, pickers: Picke
   }
   control.className = 'jp-mod-styled hy-Jobs-control';
   control.name = name;
+  // Named by the input's title alone (the label around it also holds the help text and the picker buttons).
+  control.setAttribute('aria-label', input.title ?? name);
   const example = s.example;
   if (example !== undefined && !(control instanceof HTMLSelectElement))
     control.placeholder = `e.g. ${typeof example === 'string' ? example : JSON.stringify(example)}`;

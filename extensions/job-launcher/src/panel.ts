@@ -55,9 +55,16 @@ export class JobsPanel extends Widget {
       e.preventDefault();
       void this.submit();
     };
+    // A list of jobs to pick one from: a listbox of options, the selected job the selected option.
     this.jobsEl = el('div', { className: 'hy-Jobs-list' });
+    this.jobsEl.setAttribute('role', 'listbox');
+    this.jobsEl.setAttribute('aria-label', trans.__('Jobs'));
     this.logEl = el('pre', { className: 'hy-Jobs-log' });
+    this.logEl.setAttribute('role', 'log');
+    this.logEl.setAttribute('aria-label', trans.__('Job log'));
     this.resultsEl = el('div', { className: 'hy-Jobs-results' });
+    this.resultsEl.setAttribute('role', 'region');
+    this.resultsEl.setAttribute('aria-label', trans.__('Job results'));
     const refresh = el('button', { className: 'jp-Button jp-mod-styled', textContent: trans.__('Refresh'), type: 'button' });
     refresh.onclick = () => void this.refresh();
     this.node.append(
@@ -219,6 +226,8 @@ export class JobsPanel extends Widget {
         );
         row.dataset['job'] = j.jobID;
         row.dataset['status'] = j.status;
+        row.setAttribute('role', 'option');
+        row.setAttribute('aria-selected', String(this.selectedJob === j.jobID));
         row.onclick = () => this.select(j.jobID);
         return row;
       })

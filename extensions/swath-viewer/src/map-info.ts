@@ -40,10 +40,13 @@ export class MapInfo {
     this.bar.className = 'hy-SwathView-scaleBar';
     this.barLabel = document.createElement('span');
     this.barLabel.className = 'hy-SwathView-scaleLabel';
+    this.barLabel.setAttribute('aria-label', 'Scale');
     this.coords = document.createElement('span');
     this.coords.className = 'hy-SwathView-coords';
+    this.coords.setAttribute('aria-label', 'Cursor position');
     const credit = document.createElement('span');
     credit.className = 'hy-SwathView-credit';
+    credit.setAttribute('aria-label', 'Credits');
     credit.textContent = 'Places: GeoNames (CC BY 4.0) · Land: Natural Earth';
     this.node.append(this.coords, this.bar, this.barLabel, credit);
   }

@@ -22,6 +22,8 @@ export class PlotPanel {
     private readonly relayout: () => void
   ) {
     this.node = Object.assign(document.createElement('div'), { className: 'hy-SwathView-plot', hidden: true });
+    this.node.setAttribute('role', 'region');
+    this.node.setAttribute('aria-label', trans.__('Time series'));
     this.area = Object.assign(document.createElement('div'), { className: 'hy-SwathView-plotArea' });
     const bar = Object.assign(document.createElement('div'), { className: 'hy-SwathView-plotBar' });
     const button = (text: string, label: string, fn: () => void) => {

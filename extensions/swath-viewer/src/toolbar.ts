@@ -30,6 +30,8 @@ export class Toolbar {
     const prev = button('‹', t.__('Previous cycle'), () => model.stepCycle(-1), 'hy-SwathView-prev');
     const next = button('›', t.__('Next cycle'), () => model.stepCycle(1), 'hy-SwathView-next');
     this.cycleLabel = Object.assign(document.createElement('span'), { className: 'hy-SwathView-cycle' });
+    this.cycleLabel.setAttribute('role', 'status');
+    this.cycleLabel.setAttribute('aria-label', t.__('Cycle shown'));
     this.slider = Object.assign(document.createElement('input'), { type: 'range', min: '0', step: '1', className: 'hy-SwathView-slider' });
     this.slider.setAttribute('aria-label', t.__('Cycle'));
     // The cycle changes when the slider is released (each change reads the products again).
@@ -122,6 +124,8 @@ function button(text: string, title: string, onClick: () => void, extra = ''): H
     textContent: text,
     title
   });
+  // Named by what it does (its text may be a sign: ‹ ›).
+  b.setAttribute('aria-label', title);
   b.onclick = onClick;
   return b;
 }

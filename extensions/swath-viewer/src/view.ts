@@ -74,7 +74,11 @@ export class SwathView extends Widget {
     this.layerList.node.hidden = !!options.compact;
     this.mapEl = document.createElement('div');
     this.mapEl.className = 'hy-SwathView-map';
+    this.mapEl.setAttribute('role', 'region');
+    this.mapEl.setAttribute('aria-label', trans.__('Map'));
     this.legendEl = Object.assign(document.createElement('div'), { className: 'hy-SwathView-legend' });
+    this.legendEl.setAttribute('role', 'region');
+    this.legendEl.setAttribute('aria-label', trans.__('Legend'));
     this.tooltipEl = Object.assign(document.createElement('div'), { className: 'hy-SwathView-tooltip', hidden: true });
     this.mapEl.append(this.legendEl, this.layerList.node, this.info.node, this.tooltipEl);
     this.listenForPicks();

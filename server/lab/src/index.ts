@@ -7,6 +7,7 @@ import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { IServiceManager } from '@jupyterlab/services';
 import { PluginRegistry } from '@lumino/coreutils';
 import '../build/style.js';
+import { debuggerModulesPlugin } from './debugger.js';
 import { statePlugin } from './state.js';
 
 import jupyterlab_application_extension from '@jupyterlab/application-extension';
@@ -204,13 +205,16 @@ async function main(): Promise<void> {
   const isDisabled = (id: string) => disabled.some((p) => id === p || id.startsWith(`${p}:`));
   // A prebuilt extension replaces the built-in one of the same package (as in JupyterLab).
   const federated = await loadFederated();
-  const plugins = Object.entries(EXTENSIONS)
-    .filter(([name]) => !federated.plugins.has(name))
-    .map(([, mod]) => mod)
-    .concat([...federated.plugins.values()])
-    .flatMap(pluginsOf)
-    .map((p) => REPLACED[p.id] ?? p)
-    .filter((p) => !isDisabled(p.id));
+  // Ours first: the debugger fix must be in place before the debugger's own plugins bind the method it wraps.
+  const plugins = [
+    debuggerModulesPlugin as JupyterFrontEndPlugin<unknown>,
+    ...Object.entries(EXTENSIONS)
+      .filter(([name]) => !federated.plugins.has(name))
+      .map(([, mod]) => mod)
+      .concat([...federated.plugins.values()])
+      .flatMap(pluginsOf)
+      .map((p) => REPLACED[p.id] ?? p)
+  ].filter((p) => !isDisabled(p.id));
   // UI tests: Galata's in-page helpers (window.galata), loaded only when the server asks for them.
   if (PageConfig.getOption('hysopeGalata') === 'true') {
     const galata = await import('@jupyterlab/galata/lib/extension/index.js');
