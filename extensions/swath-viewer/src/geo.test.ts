@@ -1,20 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { simplifyLines, type FlatGeometry } from './geo.js';
+import { flatGeometry, simplifyLines, type FlatGeometry } from './geo.js';
 
-function lines(...paths: [number, number][][]): FlatGeometry {
-  const starts = [0];
-  const positions: number[] = [];
-  for (const p of paths) {
-    for (const [x, y] of p) positions.push(x, y);
-    starts.push(positions.length / 2);
-  }
-  return {
-    length: paths.length,
-    starts: Uint32Array.from(starts),
-    positions: Float64Array.from(positions),
-    rows: Uint32Array.from(paths.map((_, i) => 10 + i))
-  };
-}
+const lines = (...paths: [number, number][][]) => flatGeometry(paths, 10);
 
 const pathsOf = (g: FlatGeometry) => Array.from({ length: g.length }, (_, f) => Array.from(g.positions.subarray(2 * g.starts[f]!, 2 * g.starts[f + 1]!)));
 

@@ -202,6 +202,22 @@ export function tilesFor(
   return out;
 }
 
+/** A flat geometry from lists of [lon, lat] (one feature each, rows `firstRow`, `firstRow + 1`, …). */
+export function flatGeometry(paths: [number, number][][], firstRow = 0): FlatGeometry {
+  const starts = [0];
+  const positions: number[] = [];
+  for (const p of paths) {
+    for (const [x, y] of p) positions.push(x, y);
+    starts.push(positions.length / 2);
+  }
+  return {
+    length: paths.length,
+    starts: Uint32Array.from(starts),
+    positions: Float64Array.from(positions),
+    rows: Uint32Array.from(paths.map((_, i) => firstRow + i))
+  };
+}
+
 /**
  * The features' lines with the vertices that change nothing at a tolerance dropped (Douglas–Peucker, planar, in
  * degrees): SWORD centerlines have a vertex every ~30 m, sub-pixel below zoom 12, and each vertex costs a draw.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FlatGeometry } from './geo.js';
+import { flatGeometry } from './geo.js';
 import { declutter, featureCandidates, minPopulation, namedShapes, placeCandidates, type Label, type Places } from './labels.js';
 import type { LoadedLayer } from './model.js';
 
@@ -7,15 +7,7 @@ import type { LoadedLayer } from './model.js';
 const project = (lon: number, lat: number): [number, number] => [lon * 10, 500 - lat * 10];
 
 /** Lines from [[lon, lat], ...] lists, one per row. */
-function lines(...paths: [number, number][][]): FlatGeometry {
-  const starts = [0];
-  const positions: number[] = [];
-  for (const p of paths) {
-    for (const [x, y] of p) positions.push(x, y);
-    starts.push(positions.length / 2);
-  }
-  return { length: paths.length, starts: Uint32Array.from(starts), positions: Float64Array.from(positions), rows: Uint32Array.from(paths.map((_, i) => i)) };
-}
+const lines = (...paths: [number, number][][]) => flatGeometry(paths);
 
 const names = (...v: unknown[]) => ({ get: (i: number) => v[i] });
 
