@@ -1,3 +1,4 @@
+import { HysopeApiError, HysopeClient } from '@hysope/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REACHES_PASS_51, call, sample, startGateway, type TestGateway } from '../helpers.js';
 
@@ -48,6 +49,17 @@ describe('GET /timeseries/harmonized', () => {
     const lines = (await res.text()).trim().split('\n');
     expect(lines[0]).toBe('time,source,id,variable,value,units,vertical_reference');
     expect(lines.slice(1).every((l) => /,swot,74269900011,wse,[\d.]+,m,"EGM2008/.test(l))).toBe(true);
+  });
+
+  it("the typed client (@hysope/api, as the lab's plots use it) reads both series through the contract's schemas", async () => {
+    const client = new HysopeClient({ baseUrl: g.url });
+    const near = await client.harmonized({ lon: '-79.9667', lat: '40.47', radius_km: '10' });
+    expect(near.sources.map((s) => s.source)).toEqual(['swot']);
+    expect(near.rows.every((x) => x.id === '74269900011' && x.units === 'm')).toBe(true);
+    const series = await client.timeseries({ feature: 'Reach', ids: '74269900011', fields: 'time,wse,reach_q', dedupe: 'true' });
+    expect(series.features).toHaveLength(3);
+    expect(Object.keys(series.features[0]!.properties)).toEqual(expect.arrayContaining(['time', 'wse', 'reach_q']));
+    await expect(client.harmonized({ lon: '200', lat: '40' })).rejects.toThrow(HysopeApiError);
   });
 
   it('bad input is a 400 that says what to fix', async () => {

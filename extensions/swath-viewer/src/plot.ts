@@ -1,6 +1,6 @@
 // Time series of a clicked feature across cycles (plotly), with quality marks, and the harmonized series
 // (Hydroweb station, in-situ gauge) near it.
-import { SWOT_FEATURES, SWOT_VARIABLES, type SwotFeature } from '@hysope/api';
+import { HysopeApiError, HysopeClient, SWOT_FEATURES, SWOT_VARIABLES, type HarmonizedSeries, type SwotFeature, type TimeseriesGeoJson } from '@hysope/api';
 import type { IHysopeGateway } from '@hysope/gateway-status';
 import { QUALITY } from './geo.js';
 
@@ -146,27 +146,28 @@ export function seriesCsv(series: PlotSeries[]): string {
   return lines.join('\n') + '\n';
 }
 
-interface GeoJsonSeries {
-  features: { properties: Record<string, unknown> }[];
+/** The gateway's typed client (`@hysope/api`), answers checked by the contract's schemas. */
+function clientOf(gateway: IHysopeGateway): HysopeClient {
+  return new HysopeClient({ baseUrl: gateway.baseUrl, token: gateway.token || undefined });
 }
 
 /** The SWOT series of one feature from the gateway's `/timeseries` (all cycles). */
 export async function featureSeries(gateway: IHysopeGateway, feature: SwotFeature, id: string): Promise<PlotSeries[]> {
   const spec = SWOT_FEATURES[feature];
   const band = SWOT_VARIABLES[spec.plotted[0]!].uncertainty;
-  const q = new URLSearchParams({
-    feature,
-    ids: id,
-    format: 'geojson',
-    dedupe: 'true',
-    fields: ['time', ...spec.plotted, ...(band ? [band] : []), spec.quality].join(',')
-  });
-  const res = await fetch(`${gateway.baseUrl}/timeseries?${q}`, { headers: gateway.token ? { Authorization: `token ${gateway.token}` } : {} });
-  if (!res.ok) {
-    const body = (await res.json().catch(() => ({}))) as { detail?: string; title?: string };
-    throw new Error(`time series of ${feature} ${id}: ${body.detail ?? body.title ?? `HTTP ${res.status}`}`);
+  let fc: TimeseriesGeoJson;
+  try {
+    fc = await clientOf(gateway).timeseries({
+      feature,
+      ids: id,
+      dedupe: 'true',
+      fields: ['time', ...spec.plotted, ...(band ? [band] : []), spec.quality].join(',')
+    });
+  } catch (error) {
+    throw new Error(
+      `time series of ${feature} ${id}: ${error instanceof HysopeApiError ? (error.exception.detail ?? error.exception.title) : (error as Error).message}`
+    );
   }
-  const fc = (await res.json()) as GeoJsonSeries;
   const props = fc.features.map((f) => f.properties).sort((a, b) => String(a['time']).localeCompare(String(b['time'])));
   const clean = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && Math.abs(v) < 1e11 ? v : null);
   const times = props.map((p) => String(p['time']));
@@ -192,13 +193,13 @@ export async function featureSeries(gateway: IHysopeGateway, feature: SwotFeatur
 
 /** The harmonized series (Hydroweb, in-situ) within `radiusKm` of a point, water levels only. */
 export async function harmonizedSeries(gateway: IHysopeGateway, lon: number, lat: number, radiusKm = 50): Promise<PlotSeries[]> {
-  const q = new URLSearchParams({ lon: String(lon), lat: String(lat), radius_km: String(radiusKm), format: 'json' });
-  const res = await fetch(`${gateway.baseUrl}/timeseries/harmonized?${q}`, { headers: gateway.token ? { Authorization: `token ${gateway.token}` } : {} });
-  if (!res.ok) return [];
-  const body = (await res.json()) as {
-    sources: { id: string; source: string; vertical_reference?: string; distance_km?: number }[];
-    rows: { time: string; source: string; id: string; variable: string; value: number | null; units?: string }[];
-  };
+  let body: HarmonizedSeries;
+  try {
+    body = await clientOf(gateway).harmonized({ lon: String(lon), lat: String(lat), radius_km: String(radiusKm) });
+  } catch {
+    // The other sources are a complement to the SWOT series: without them the plot still shows SWOT's.
+    return [];
+  }
   const groups = new Map<string, PlotSeries>();
   for (const r of body.rows) {
     if (r.source === 'swot') continue;

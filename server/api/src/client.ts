@@ -2,7 +2,7 @@ import { OgcException } from './errors.js';
 import { Collection, Collections, Conformance, Item, ItemCollection, LandingPage, Queryables } from './stac.js';
 import { SearchBody, searchBodyToQuery } from './search.js';
 import { ExecuteRequest, JobList, ProcessDescription, ProcessList, Results, StatusInfo } from './processes.js';
-import { Health } from './series.js';
+import { HarmonizedSeries, Health, TimeseriesGeoJson, type HarmonizedQuery, type TimeseriesQuery } from './series.js';
 import type { z } from 'zod';
 
 /** A non-OK answer from the gateway, carrying its OGC exception. */
@@ -27,6 +27,11 @@ export class HysopeNetworkError extends Error {
     super(`cannot reach ${url}: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = 'HysopeNetworkError';
   }
+}
+
+/** Query parameters, the ones given. */
+function queryOf(params: Record<string, string | undefined>): string {
+  return new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined)).toString();
 }
 
 /** Options of {@link HysopeClient}. */
@@ -110,6 +115,14 @@ export class HysopeClient {
   /** `GET /stac/queryables` or `/stac/collections/{id}/queryables` */
   queryables(collectionId?: string): Promise<Queryables> {
     return this.request(Queryables, collectionId ? `/stac/collections/${encodeURIComponent(collectionId)}/queryables` : '/stac/queryables');
+  }
+  /** `GET /timeseries` as GeoJSON: the observations of features (one feature per observation). */
+  timeseries(query: Omit<TimeseriesQuery, 'format'>): Promise<TimeseriesGeoJson> {
+    return this.request(TimeseriesGeoJson, `/timeseries?${queryOf({ ...query, format: 'geojson' })}`);
+  }
+  /** `GET /timeseries/harmonized`: every source near a point on one time axis. */
+  harmonized(query: Omit<z.infer<typeof HarmonizedQuery>, 'format'>): Promise<HarmonizedSeries> {
+    return this.request(HarmonizedSeries, `/timeseries/harmonized?${queryOf({ ...query, format: 'json' })}`);
   }
   /** `POST /stac/search` */
   search(body: SearchBody): Promise<ItemCollection> {

@@ -58,6 +58,43 @@ export const HarmonizedQuery = z.object({
   format: z.enum(['json', 'csv']).optional().describe('json or csv (json)')
 });
 
+/** `GET /timeseries?format=geojson`: one point feature per observation, its fields as properties. */
+export const TimeseriesGeoJson = z
+  .object({
+    type: z.literal('FeatureCollection'),
+    features: z.array(z.object({ type: z.literal('Feature'), properties: z.record(z.string(), z.unknown()) }).passthrough())
+  })
+  .passthrough();
+export type TimeseriesGeoJson = z.infer<typeof TimeseriesGeoJson>;
+
+/** One source of a harmonized series (`/timeseries/harmonized`). */
+export const HarmonizedSource = z.object({
+  source: z.enum(['swot', 'hydroweb', 'insitu']),
+  id: z.string(),
+  name: z.string(),
+  distance_km: z.number(),
+  variable: z.string(),
+  units: z.string(),
+  vertical_reference: z.string(),
+  count: z.number().int()
+});
+export type HarmonizedSource = z.infer<typeof HarmonizedSource>;
+
+/** One observation of a harmonized series, on the common time axis. */
+export const HarmonizedRow = z.object({
+  time: z.string(),
+  source: HarmonizedSource.shape.source,
+  id: z.string(),
+  variable: z.string(),
+  value: z.number(),
+  units: z.string()
+});
+export type HarmonizedRow = z.infer<typeof HarmonizedRow>;
+
+/** `GET /timeseries/harmonized?format=json`. */
+export const HarmonizedSeries = z.object({ sources: z.array(HarmonizedSource), rows: z.array(HarmonizedRow) }).passthrough();
+export type HarmonizedSeries = z.infer<typeof HarmonizedSeries>;
+
 /** A readiness check. */
 export const HealthCheck = z.object({ status: z.enum(['ok', 'fail']), detail: z.string().optional() });
 /** `GET /health/live` and `/health/ready` (503 with `Retry-After` when a check fails). */

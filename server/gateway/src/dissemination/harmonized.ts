@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { Router, type Request, type Response } from 'express';
-import type { Item } from '@hysope/api';
+import type { HarmonizedRow, HarmonizedSource, Item } from '@hysope/api';
 import { principalOf } from '../auth/middleware.js';
 import type { Principal } from '../auth/principal.js';
 import type { CatalogService } from '../catalog/service.js';
@@ -9,27 +9,8 @@ import { ValidationError } from '../errors.js';
 import { asyncHandler } from '../http/errors.js';
 import type { TimeseriesService } from './timeseries.js';
 
-/** One source of a harmonized series. */
-export interface HarmonizedSource {
-  source: 'swot' | 'hydroweb' | 'insitu';
-  id: string;
-  name: string;
-  distance_km: number;
-  variable: string;
-  units: string;
-  vertical_reference: string;
-  count: number;
-}
-
-/** One observation on the common time axis. */
-export interface HarmonizedRow {
-  time: string;
-  source: HarmonizedSource['source'];
-  id: string;
-  variable: string;
-  value: number;
-  units: string;
-}
+// The answer's shape is the contract's (`@hysope/api`), which the lab's plots read with the same schema.
+export type { HarmonizedRow, HarmonizedSource };
 
 const EARTH_KM = 6371.0088;
 
