@@ -69,15 +69,8 @@ export class JobsApi {
     return this.call((c) => c.results(id));
   }
 
-  async log(id: string): Promise<string> {
-    const res = await fetch(`${this.gateway.baseUrl}/jobs/${encodeURIComponent(id)}/log`, {
-      headers: this.gateway.token ? { Authorization: `token ${this.gateway.token}` } : {}
-    }).catch((e: Error) => {
-      throw new JobsError(`the gateway at ${this.gateway.baseUrl} cannot be reached: ${e.message}`);
-    });
-    const text = await res.text();
-    if (!res.ok) throw new JobsError(`the job log: HTTP ${res.status}`);
-    return text;
+  log(id: string): Promise<string> {
+    return this.call((c) => c.jobLog(id));
   }
 
   async health(): Promise<{ status: string; checks: Record<string, { status: string; detail?: string }> }> {
@@ -92,9 +85,7 @@ export class JobsApi {
 
   /** Prometheus text of /metrics, parsed to samples. */
   async metrics(): Promise<{ name: string; labels: Record<string, string>; value: number }[]> {
-    const res = await fetch(`${this.gateway.baseUrl}/metrics`, { headers: this.gateway.token ? { Authorization: `token ${this.gateway.token}` } : {} });
-    if (!res.ok) throw new JobsError(`metrics: HTTP ${res.status}`);
-    return parseMetrics(await res.text());
+    return parseMetrics(await this.call((c) => c.metrics()));
   }
 
   /**
@@ -106,15 +97,7 @@ export class JobsApi {
     let closed = false;
     const open = async () => {
       let href = `${this.gateway.baseUrl}${path}`;
-      if (this.gateway.token) {
-        const res = await fetch(`${this.gateway.baseUrl}/auth/sign`, {
-          method: 'POST',
-          headers: { Authorization: `token ${this.gateway.token}`, 'Content-Type': 'application/json' },
-          body: JSON.stringify({ href })
-        });
-        if (!res.ok) throw new JobsError(`the gateway would not sign ${path} (HTTP ${res.status})`);
-        href = ((await res.json()) as { href: string }).href;
-      }
+      if (this.gateway.token) href = (await this.call((c) => c.sign(href))).href;
       if (closed) return;
       const s = new EventSource(href);
       source = s;

@@ -3,7 +3,7 @@ import { Collection, Collections, Conformance, Item, ItemCollection, LandingPage
 import { SearchBody, searchBodyToQuery } from './search.js';
 import { ExecuteRequest, JobList, ProcessDescription, ProcessList, Results, StatusInfo } from './processes.js';
 import { HarmonizedSeries, Health, TimeseriesGeoJson, type HarmonizedQuery, type TimeseriesQuery } from './series.js';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** A non-OK answer from the gateway, carrying its OGC exception. */
 export class HysopeApiError extends Error {
@@ -28,6 +28,10 @@ export class HysopeNetworkError extends Error {
     this.name = 'HysopeNetworkError';
   }
 }
+
+/** `POST /auth/sign`'s answer: the signed URL and when it expires. */
+export const SignedUrl = z.object({ href: z.string(), expires: z.string() });
+export type SignedUrl = z.infer<typeof SignedUrl>;
 
 /** Query parameters, the ones given. */
 function queryOf(params: Record<string, string | undefined>): string {
@@ -59,9 +63,19 @@ export class HysopeClient {
 
   /** Performs a request and validates the JSON answer. */
   async request<S extends z.ZodType>(schema: S, path: string, init: RequestInit = {}): Promise<z.infer<S>> {
+    return schema.parse(await this.answer(path, init, 'application/json', true));
+  }
+
+  /** Performs a request whose answer is text (a job's log, Prometheus metrics). */
+  async text(path: string, init: RequestInit = {}): Promise<string> {
+    return (await this.answer(path, init, 'text/plain, */*', false)) as string;
+  }
+
+  /** The answer's JSON (or text); an error answer as {@link HysopeApiError}, no answer as {@link HysopeNetworkError}. */
+  private async answer(path: string, init: RequestInit, accept: string, asJson: boolean): Promise<unknown> {
     const url = path.startsWith('http') ? path : `${this.baseUrl}${path}`;
     const headers = new Headers(init.headers);
-    headers.set('Accept', 'application/json');
+    headers.set('Accept', accept);
     if (this.options.token) headers.set('Authorization', `token ${this.options.token}`);
     let response: Response;
     try {
@@ -84,7 +98,7 @@ export class HysopeClient {
         json
       );
     }
-    return schema.parse(json);
+    return asJson ? json : text;
   }
 
   /** `GET /stac` */
@@ -123,6 +137,22 @@ export class HysopeClient {
   /** `GET /timeseries/harmonized`: every source near a point on one time axis. */
   harmonized(query: Omit<z.infer<typeof HarmonizedQuery>, 'format'>): Promise<HarmonizedSeries> {
     return this.request(HarmonizedSeries, `/timeseries/harmonized?${queryOf({ ...query, format: 'json' })}`);
+  }
+  /** `GET /jobs/{id}/log`: what the job wrote so far. */
+  jobLog(id: string): Promise<string> {
+    return this.text(`/jobs/${encodeURIComponent(id)}/log`);
+  }
+  /** `GET /metrics`: Prometheus text exposition. */
+  metrics(): Promise<string> {
+    return this.text('/metrics');
+  }
+  /** `POST /auth/sign`: a short-lived signed URL for an asset or an event stream (for clients that cannot send headers). */
+  sign(href: string, ttl?: number): Promise<SignedUrl> {
+    return this.request(SignedUrl, '/auth/sign', {
+      method: 'POST',
+      body: JSON.stringify(ttl === undefined ? { href } : { href, ttl }),
+      headers: { 'Content-Type': 'application/json' }
+    });
   }
   /** `POST /stac/search` */
   search(body: SearchBody): Promise<ItemCollection> {

@@ -3,7 +3,8 @@ import { OgcException } from './errors.js';
 import { SearchGeometry } from './geometry.js';
 import { ExecuteRequest, JobList, JobListQuery, ProcessDescription, ProcessList, Results, StatusInfo } from './processes.js';
 import { SearchBody } from './search.js';
-import { Health, HarmonizedQuery, HydrocronError, HydrocronQuery, HydrocronResponse, TimeseriesQuery } from './series.js';
+import { SignedUrl } from './client.js';
+import { Health, HarmonizedQuery, HarmonizedSeries, HydrocronError, HydrocronQuery, HydrocronResponse, TimeseriesQuery } from './series.js';
 import { Collection, Collections, Conformance, Item, ItemCollection, LandingPage, Queryables } from './stac.js';
 
 /**
@@ -138,7 +139,7 @@ export const ROUTES: RouteDoc[] = [
     summary: 'A short-lived signed URL for an asset or an event stream (for clients that cannot send headers)',
     auth: true,
     body: { schema: z.object({ href: z.string(), ttl: z.number().int().min(10).max(3600).optional() }), required: true },
-    responses: { 200: json(z.object({ href: z.string(), expires: z.string() }), 'the signed URL and when it expires') }
+    responses: { 200: json(SignedUrl, 'the signed URL and when it expires') }
   },
   // STAC API
   { method: 'get', path: '/stac', tag: 'STAC', summary: 'STAC API landing page', responses: { 200: json(LandingPage, 'the STAC landing page') } },
@@ -359,7 +360,14 @@ export const ROUTES: RouteDoc[] = [
     tag: 'Time series',
     summary: 'Every source near a point (SWOT, altimetry, in-situ) on one axis',
     query: HarmonizedQuery,
-    responses: { 200: { description: 'JSON or CSV', schema: 'text', mediaType: 'application/json', alsoAs: ['text/csv'] } }
+    responses: {
+      200: {
+        description: 'the sources and their observations (CSV with format=csv)',
+        schema: HarmonizedSeries,
+        mediaType: 'application/json',
+        alsoAs: ['text/csv']
+      }
+    }
   },
   {
     method: 'get',
