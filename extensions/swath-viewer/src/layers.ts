@@ -7,7 +7,8 @@ import { feature, mesh } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import type { LayerKind } from './data.js';
 import type { Label, LabelKind } from './labels.js';
-import { boundsOf, colorize, expandColors, simplifyLines, type FlatGeometry, type Palette } from './geo.js';
+import { boundsOf, colorize, expandColors, type FlatGeometry, type Palette } from './geo.js';
+import { simplifyLines } from './simplify.js';
 import type { LoadedLayer, Scale } from './model.js';
 import basemapTopo from '../data/countries-50m.json';
 

@@ -11,16 +11,16 @@ import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 import { KINDS, loadItem, type LayerKind } from './data.js';
 import { tilesFor } from './geo.js';
-import { declutter, featureCandidates, namedShapes, placeCandidates, type Box, type Label, type Places } from './labels.js';
 import { LayerList } from './layer-list.js';
 import { basemapLayers, dataLayers, footprintLayer, geojsonLayers, labelLayer, type Tile } from './layers.js';
 import { renderLegend } from './legend.js';
 import { MapInfo } from './map-info.js';
+import { MapLabels } from './map-labels.js';
 import { ViewerModel, type Change, type ViewTarget } from './model.js';
-import { listenForPointer } from './pick.js';
+import { followPointer } from './map-pointer.js';
+import type { Projection } from './pick.js';
 import { PlotPanel } from './plot-panel.js';
 import { Toolbar } from './toolbar.js';
-import { featureAt, footprintAt, tooltipHtml } from './tooltip.js';
 import { fitView, itemsBbox, loadedBbox, type ViewState } from './view-state.js';
 
 import type { PickedFeature } from './tokens.js';
@@ -38,10 +38,7 @@ export class SwathView extends Widget {
   private viewState: ViewState = { longitude: 0, latitude: 20, zoom: 1.5 };
   private tileUrl: string;
   private tileTimer = 0;
-  /** Offline place names, loaded with the first map (data/places.json, 1 MB). */
-  private places: Places | null = null;
-  private labels: Label[] = [];
-  private labelTimer = 0;
+  private readonly labels: MapLabels;
   /** The read of what is shown, under way or done. */
   private loading: Promise<void> = Promise.resolve();
   private pointRadius: number;
@@ -67,7 +64,7 @@ export class SwathView extends Widget {
       reload: (inView) => void this.reload(inView ? this.currentBbox() : undefined),
       toggleLayers: () => {
         this.layerList.node.hidden = !this.layerList.node.hidden;
-        this.scheduleLabels(0);
+        this.labels.schedule(0);
       }
     });
     this.layerList = new LayerList(this.model, trans);
@@ -81,10 +78,36 @@ export class SwathView extends Widget {
     this.legendEl.setAttribute('aria-label', trans.__('Legend'));
     this.tooltipEl = Object.assign(document.createElement('div'), { className: 'hy-SwathView-tooltip', hidden: true });
     this.mapEl.append(this.legendEl, this.layerList.node, this.info.node, this.tooltipEl);
-    this.listenForPicks();
+    // Clicks and hovers, picked on the CPU (pick.ts): deck.gl's own picking is off.
+    followPointer({
+      map: this.mapEl,
+      tooltip: this.tooltipEl,
+      info: this.info,
+      model: this.model,
+      viewport: () => (this.viewport() as Projection | undefined) ?? null,
+      zoom: () => this.viewState.zoom,
+      clicked: (layer, chunk, row, id) => {
+        this.featureClicked.emit({ kind: layer.kind, id });
+        void this.plot.show(layer.kind, id, chunk.refLon && chunk.refLat ? { lon: chunk.refLon[row]!, lat: chunk.refLat[row]! } : undefined);
+      }
+    });
     this.plot = new PlotPanel(gateway, trans, () => this.update());
     this.node.append(this.toolbar.node, this.mapEl, this.plot.node);
     this.model.changed.connect((_, change) => this.onModelChanged(change));
+    this.labels = new MapLabels({
+      viewport: () => this.viewport() ?? null,
+      bbox: () => this.currentBbox(),
+      zoom: () => this.viewState.zoom,
+      layers: () => this.model.layers,
+      map: this.mapEl,
+      overlays: () => [this.legendEl, this.layerList.node, this.info.node],
+      changed: () => {
+        const { water, places } = this.labels.counts();
+        this.node.dataset['waterLabels'] = String(water);
+        this.node.dataset['placeLabels'] = String(places);
+        this.render();
+      }
+    });
   }
 
   private onModelChanged(change: Change): void {
@@ -93,36 +116,7 @@ export class SwathView extends Widget {
     this.toolbar.update();
     this.layerList.render();
     this.render();
-    this.scheduleLabels();
-  }
-
-  /** Labels are chosen again once the map rests (panning moves the ones shown with it). */
-  private scheduleLabels(delay = 120): void {
-    window.clearTimeout(this.labelTimer);
-    this.labelTimer = window.setTimeout(() => this.relabel(), delay);
-  }
-
-  private relabel(): void {
-    const vp = this.viewport();
-    if (!vp) return;
-    const project = (lon: number, lat: number) => vp.project([lon, lat]) as [number, number];
-    const { width, height } = vp;
-    const water = featureCandidates(namedShapes(this.model.layers), project, width, height);
-    const places = this.places ? placeCandidates(this.places, this.currentBbox(), this.viewState.zoom) : [];
-    // Nothing under the panels drawn over the map.
-    const origin = this.mapEl.getBoundingClientRect();
-    const reserved = [this.legendEl, this.layerList.node, this.info.node]
-      .filter((e) => !e.hidden && e.offsetParent !== null)
-      .map((e): Box => {
-        const r = e.getBoundingClientRect();
-        return [r.left - origin.left, r.top - origin.top, r.right - origin.left, r.bottom - origin.top];
-      });
-    // Names of what is loaded before places: at reach scale the rivers are what the map is about.
-    this.labels = declutter([...water, ...places], project, width, height, 150, reserved);
-    const count = (p: (l: Label) => boolean) => String(this.labels.filter(p).length);
-    this.node.dataset['waterLabels'] = count((l) => l.kind === 'river' || l.kind === 'lake');
-    this.node.dataset['placeLabels'] = count((l) => l.kind === 'place' || l.kind === 'capital');
-    this.render();
+    this.labels.schedule();
   }
 
   /** Applies the viewer settings (tile URL, point size). */
@@ -223,53 +217,10 @@ export class SwathView extends Widget {
         zoom: this.viewState.zoom,
         view: this.deck.isInitialized ? this.currentBbox() : undefined
       }),
-      labelLayer(this.labels, dark)
+      labelLayer(this.labels.labels, dark)
     ];
     this.deck.setProps({ layers: layers as never });
     renderLegend(this.legendEl, m);
-  }
-
-  /** Clicks and hovers, picked on the CPU (pick.ts): deck.gl's own picking is off. */
-  private listenForPicks(): void {
-    let pending = 0;
-    listenForPointer(this.mapEl, {
-      click: (x, y) => this.onClickMap(x, y),
-      move: (x, y, buttons) => {
-        const vp = this.viewport();
-        if (vp) this.info.setCursor(vp.unproject([x, y]) as [number, number], this.viewState.zoom);
-        cancelAnimationFrame(pending);
-        if (buttons) this.tooltipEl.hidden = true;
-        else pending = requestAnimationFrame(() => this.showTooltip(x, y));
-      },
-      leave: () => {
-        cancelAnimationFrame(pending);
-        this.tooltipEl.hidden = true;
-        this.info.setCursor(null, this.viewState.zoom);
-      }
-    });
-  }
-
-  private showTooltip(x: number, y: number): void {
-    const vp = this.viewport();
-    if (!vp) return;
-    const hit = featureAt(this.model, vp as never, x, y);
-    const html = tooltipHtml(hit, hit ? null : footprintAt(this.model.footprintsVisible ? this.model.shownItems() : [], vp as never, x, y));
-    this.tooltipEl.hidden = !html;
-    if (!html) return;
-    this.tooltipEl.innerHTML = html;
-    this.tooltipEl.style.left = `${x + 12}px`;
-    this.tooltipEl.style.top = `${y + 12}px`;
-  }
-
-  private onClickMap(x: number, y: number): void {
-    const vp = this.viewport();
-    const hit = vp ? featureAt(this.model, vp as never, x, y) : null;
-    const ids = hit?.chunk.ids;
-    if (!hit || !ids) return;
-    const { layer, chunk, row } = hit;
-    this.tooltipEl.hidden = true;
-    this.featureClicked.emit({ kind: layer.kind, id: String(ids.get(row)) });
-    void this.plot.show(layer.kind, String(ids.get(row)), chunk.refLon && chunk.refLat ? { lon: chunk.refLon[row]!, lat: chunk.refLat[row]! } : undefined);
   }
 
   /** Plots the time series of a feature (all cycles), with the harmonized series near it. */
@@ -312,7 +263,7 @@ export class SwathView extends Widget {
         this.viewState = viewState;
         this.info.setView(viewState.latitude, viewState.zoom);
         this.viewChanged.emit(this.currentBbox());
-        this.scheduleLabels();
+        this.labels.schedule();
         if (this.tileUrl) {
           window.clearTimeout(this.tileTimer);
           this.tileTimer = window.setTimeout(() => this.render(), zoomed ? 0 : 150);
@@ -321,21 +272,18 @@ export class SwathView extends Widget {
     } as never);
     this.info.setView(this.viewState.latitude, this.viewState.zoom);
     this.render();
-    void import('../data/places.json').then((m) => {
-      this.places = (m as unknown as { default: Places }).default;
-      this.scheduleLabels(0);
-    });
+    this.labels.loadPlaces();
   }
 
   protected override onResize(msg: Widget.ResizeMessage): void {
     super.onResize(msg);
     this.deck?.redraw('resize');
-    this.scheduleLabels();
+    this.labels.schedule();
   }
 
   override dispose(): void {
     if (this.isDisposed) return;
-    window.clearTimeout(this.labelTimer);
+    this.labels.dispose();
     window.clearTimeout(this.tileTimer);
     this.deck?.finalize();
     this.deck = null;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { flatGeometry, simplifyLines, type FlatGeometry } from './geo.js';
+import { flatGeometry, type FlatGeometry } from './geo.js';
+import { simplifyLines } from './simplify.js';
 
 const lines = (...paths: [number, number][][]) => flatGeometry(paths, 10);
 
