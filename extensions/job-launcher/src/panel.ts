@@ -4,6 +4,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import { FINAL, JobsApi, type JobStatus, type ProcessDescription, type ProcessSummary, type Stream } from './api.js';
 import { el } from './dom.js';
+import { jobButtons, jobRows } from './job-list.js';
 import { renderOutput } from './results.js';
 import { buildField, readInputs, type FormField } from './form.js';
 
@@ -210,27 +211,13 @@ export class JobsPanel extends Widget {
   }
 
   private renderJobs(): void {
-    const sorted = [...this.jobs.values()].sort(
-      (a, b) => String(b.created ?? '').localeCompare(String(a.created ?? '')) || (this.submitted.has(b.jobID) ? 1 : -1)
-    );
     this.jobsEl.replaceChildren(
-      ...sorted.slice(0, 100).map((j) => {
-        const bar = el('progress', { className: 'hy-Jobs-progress', max: 100, value: j.progress ?? (j.status === 'successful' ? 100 : 0) });
-        const row = el(
-          'div',
-          { className: `hy-Jobs-job${this.selectedJob === j.jobID ? ' jp-mod-selected' : ''}` },
-          el('span', { className: `hy-Jobs-status hy-mod-${j.status}`, textContent: j.status }),
-          el('span', { className: 'hy-Jobs-name', textContent: j.processID ?? '' }),
-          bar,
-          el('div', { className: 'hy-Jobs-message', textContent: j.message ?? '' })
-        );
-        row.dataset['job'] = j.jobID;
-        row.dataset['status'] = j.status;
-        row.setAttribute('role', 'option');
-        row.setAttribute('aria-selected', String(this.selectedJob === j.jobID));
-        row.onclick = () => this.select(j.jobID);
-        return row;
-      })
+      ...jobRows(
+        this.jobs.values(),
+        this.selectedJob,
+        (id) => this.submitted.has(id),
+        (id) => this.select(id)
+      )
     );
   }
 
@@ -257,34 +244,23 @@ export class JobsPanel extends Widget {
     this.resultsEl.replaceChildren();
     if (!id || !j) return;
     const t = this.trans;
-    const button = (label: string, cls: string, fn: () => void) => {
-      const b = el('button', { className: `jp-Button jp-mod-styled hy-Jobs-${cls}`, textContent: label, type: 'button' });
-      b.onclick = fn;
-      return b;
-    };
-    const buttons: HTMLElement[] = [];
-    if (!FINAL.has(j.status))
-      buttons.push(
-        button(
-          t.__('Cancel'),
-          'cancel',
-          () =>
-            void this.api.cancel(id).then(
-              () => this.update1({ ...j, status: 'dismissed' }),
-              (e: Error) => this.actions.error(e.message)
-            )
-        )
-      );
     const known = this.submitted.get(id);
-    if (FINAL.has(j.status) && known)
-      buttons.push(
-        button(t.__('Retry'), 'retry', () => {
-          void this.choose(known.process).then(() => this.fill(known.inputs));
-          void this.run(known.process, known.inputs);
-        })
-      );
-    if (j.status === 'successful') buttons.push(button(t.__('Open products'), 'open', () => void this.actions.openProducts(id)));
-    this.resultsEl.append(el('div', { className: 'hy-Jobs-actions' }, ...buttons));
+    this.resultsEl.append(
+      jobButtons(j, t, {
+        cancel: () =>
+          void this.api.cancel(id).then(
+            () => this.update1({ ...j, status: 'dismissed' }),
+            (e: Error) => this.actions.error(e.message)
+          ),
+        retry: known
+          ? () => {
+              void this.choose(known.process).then(() => this.fill(known.inputs));
+              void this.run(known.process, known.inputs);
+            }
+          : undefined,
+        openProducts: () => void this.actions.openProducts(id)
+      })
+    );
     if (j.status === 'successful') {
       try {
         const results = await this.api.results(id);
