@@ -95,7 +95,7 @@ async function benchPan(
   }
   const run = async (shown: Item[], asObjects: boolean) => {
     const page = await fresh();
-    const frames = Number(process.env['HYSOPE_BENCH_PAN_FRAMES'] ?? 20);
+    const frames = Number(process.env['BENCH_PAN_FRAMES'] ?? 20);
     const r = await page.evaluate(([i, f, o]) => window.panFrames(i as Item[], f as number, o as boolean, true), [shown, frames, asObjects] as const);
     await page.close();
     return { rows: r.rows, sorted: [...r.frames].sort((a, b) => a - b) };
@@ -129,7 +129,7 @@ export async function benchViewer(): Promise<void> {
     const ingested = await g.ingest(PIXC_NORMANDY);
     if (!ingested.ok) throw new Error(ingested.error);
     const source = path.join(g.dataDir, 'products', 'swot-pixc', `${path.basename(PIXC_NORMANDY, '.nc')}.parquet`);
-    const sizes = process.env['HYSOPE_BENCH_PAN_ONLY'] ? [1_000_000] : [1_000_000, 5_000_000];
+    const sizes = process.env['BENCH_PAN_ONLY'] ? [1_000_000] : [1_000_000, 5_000_000];
     const files: Record<number, string> = {};
     for (const n of sizes) files[n] = await synthesize(dir, source, n);
     await geojson(path.join(dir, 'pixc-1000000.geojson'), files[1_000_000]!);
@@ -178,7 +178,7 @@ export async function benchViewer(): Promise<void> {
       const warm = await fresh();
       await warm.evaluate((u) => window.parquetFrame(u, [0, 0, 0.0001, 0.0001]), `${url}/pixc-1000000.parquet`);
       await warm.close();
-      if (process.env['HYSOPE_BENCH_PAN_ONLY']) return void (await benchPan(fresh, g, `${url}/pixc-1000000.parquet`, files[1_000_000]!));
+      if (process.env['BENCH_PAN_ONLY']) return void (await benchPan(fresh, g, `${url}/pixc-1000000.parquet`, files[1_000_000]!));
       const results: Record<string, FrameResult> = {};
       for (const n of sizes) {
         const page = await fresh();
