@@ -2,6 +2,7 @@
 // names the loaded products carry (SWORD river names along reaches, prior lake names). Which places show
 // depends on the zoom (bigger places first); rivers are labelled along their reach, upright; then labels are
 // laid out greedily, the more important first, none overlapping another.
+import { swotNames } from '@hysope/api';
 import type { FlatGeometry } from './geo.js';
 import type { LoadedLayer } from './model.js';
 
@@ -30,9 +31,6 @@ export interface Label {
 /** Screen position (pixels from the map's top left) of a lon/lat. */
 export type Project = (lon: number, lat: number) => [number, number];
 
-/** Names the products use for "no name". */
-const NO_NAME = new Set(['', 'no_data', 'NODATA', 'nan']);
-
 /** The smallest population labelled at a zoom: megacities on the globe, towns of 10,000 at reach scale. */
 export function minPopulation(zoom: number): number {
   if (zoom < 2.5) return 5_000_000;
@@ -58,13 +56,6 @@ export function placeCandidates(places: Places, bbox: [number, number, number, n
     out.push({ text: places.name[i]!, kind: capital ? 'capital' : 'place', lon, lat, angle: 0, size: capital || places.population[i]! >= 1_000_000 ? 13 : 12 });
   }
   return out;
-}
-
-/** The first of a product's names (`A; B` lists several). */
-function firstName(value: unknown): string | null {
-  if (typeof value !== 'string') return null;
-  const name = value.split(';')[0]!.trim();
-  return NO_NAME.has(name) ? null : name;
 }
 
 /** A feature's names and shapes as the viewer loaded them. */
@@ -172,7 +163,7 @@ export function featureCandidates(shapes: NamedShapes[], project: Project, width
   const rivers = new Map<string, { samples: Sample[]; anchors: Sample[] }>();
   for (const { kind, geometry: g, names } of shapes) {
     for (let f = 0; f < g.length; f++) {
-      const text = firstName(names.get(g.rows[f]!));
+      const text = swotNames(names.get(g.rows[f]!))[0];
       if (!text || g.starts[f + 1]! - g.starts[f]! < 1) continue;
       if (kind === 'lake') {
         let lon = 0;

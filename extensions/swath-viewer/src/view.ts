@@ -21,9 +21,8 @@ import { followPointer } from './map-pointer.js';
 import type { Projection } from './pick.js';
 import { PlotPanel } from './plot-panel.js';
 import { Toolbar } from './toolbar.js';
-import { fitView, itemsBbox, loadedBbox, type ViewState } from './view-state.js';
-
 import type { PickedFeature } from './tokens.js';
+import { fitView, itemsBbox, loadedBbox, type ViewState } from './view-state.js';
 
 export type { ViewTarget } from './model.js';
 

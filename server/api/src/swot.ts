@@ -97,3 +97,15 @@ export const SWOT_FEATURES: Record<
     plotted: ['wse', 'area_total']
   }
 };
+
+/** What SWOT products write where a feature has no name. */
+const NO_NAME = new Set(['', 'no_data', 'NODATA', 'nan']);
+
+/** The names a SWOT name field holds (`A; B` lists several; `no_data` none), in order. */
+export function swotNames(value: unknown): string[] {
+  if (typeof value !== 'string') return [];
+  return value
+    .split(';')
+    .map((n) => n.trim())
+    .filter((n) => !NO_NAME.has(n));
+}

@@ -1,3 +1,4 @@
+import { swotNames } from '@hysope/api';
 import type { Product } from '../formats/index.js';
 
 /** Columns whose values are names people search for: rivers (RiverSP), prior lakes (LakeSP), stations and basins (Hydroweb). */
@@ -37,14 +38,7 @@ export function featureWords(product: Product): string[] {
   for (const column of NAME_COLUMNS) {
     const vector = table.getChild(column);
     if (!vector) continue;
-    for (let i = 0; i < vector.length; i++) {
-      const v = vector.get(i);
-      if (typeof v !== 'string') continue;
-      for (const part of v.split(';')) {
-        const name = part.trim();
-        if (name && name !== 'no_data' && name !== 'NODATA') words.add(name);
-      }
-    }
+    for (let i = 0; i < vector.length; i++) for (const name of swotNames(vector.get(i))) words.add(name);
   }
   for (const column of ID_COLUMNS) {
     const vector = table.getChild(column);
