@@ -1,7 +1,6 @@
 // Time series of a clicked feature across cycles (plotly), with quality marks, and the harmonized series
 // (Hydroweb station, in-situ gauge) near it.
 import { HysopeApiError, HysopeClient, SWOT_FEATURES, SWOT_VARIABLES, type HarmonizedSeries, type SwotFeature, type TimeseriesGeoJson } from '@hysope/api';
-import type { IHysopeGateway } from '@hysope/gateway-status';
 import { QUALITY } from './geo.js';
 
 /** A series to draw. */
@@ -146,13 +145,19 @@ export function seriesCsv(series: PlotSeries[]): string {
   return lines.join('\n') + '\n';
 }
 
+/** Where the series are read: a gateway's URL and the caller's key or token (the lab's gateway connection, the portal's). */
+export interface SeriesSource {
+  readonly baseUrl: string;
+  readonly token: string | undefined;
+}
+
 /** The gateway's typed client (`@hysope/api`), answers checked by the contract's schemas. */
-function clientOf(gateway: IHysopeGateway): HysopeClient {
+function clientOf(gateway: SeriesSource): HysopeClient {
   return new HysopeClient({ baseUrl: gateway.baseUrl, token: gateway.token || undefined });
 }
 
 /** The SWOT series of one feature from the gateway's `/timeseries` (all cycles). */
-export async function featureSeries(gateway: IHysopeGateway, feature: SwotFeature, id: string): Promise<PlotSeries[]> {
+export async function featureSeries(gateway: SeriesSource, feature: SwotFeature, id: string, options: { quality?: 'good' | 'suspect' | 'all' } = {}): Promise<PlotSeries[]> {
   const spec = SWOT_FEATURES[feature];
   const band = SWOT_VARIABLES[spec.plotted[0]!].uncertainty;
   let fc: TimeseriesGeoJson;
@@ -161,6 +166,7 @@ export async function featureSeries(gateway: IHysopeGateway, feature: SwotFeatur
       feature,
       ids: id,
       dedupe: 'true',
+      ...(options.quality && options.quality !== 'all' ? { quality: options.quality } : {}),
       fields: ['time', ...spec.plotted, ...(band ? [band] : []), spec.quality].join(',')
     });
   } catch (error) {
@@ -192,7 +198,7 @@ export async function featureSeries(gateway: IHysopeGateway, feature: SwotFeatur
 }
 
 /** The harmonized series (Hydroweb, in-situ) within `radiusKm` of a point, water levels only. */
-export async function harmonizedSeries(gateway: IHysopeGateway, lon: number, lat: number, radiusKm = 50): Promise<PlotSeries[]> {
+export async function harmonizedSeries(gateway: SeriesSource, lon: number, lat: number, radiusKm = 50): Promise<PlotSeries[]> {
   let body: HarmonizedSeries;
   try {
     body = await clientOf(gateway).harmonized({ lon: String(lon), lat: String(lat), radius_km: String(radiusKm) });

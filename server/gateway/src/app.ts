@@ -27,6 +27,7 @@ import { ForbiddenError, UnauthorizedError, ValidationError } from './errors.js'
 import { UrlSigner, signable } from './auth/signing.js';
 import { ErrorTypes, OPENAPI_MEDIA_TYPE, openApiDocument } from '@hysope/api';
 import { serviceDocHtml } from './http/service-doc.js';
+import { defaultPortalDir, portalRoutes, wantsPage } from './http/portal.js';
 import { anonymous } from './auth/principal.js';
 import { filterCollections } from './monitoring/metrics.js';
 import { safeEqual } from './auth/secrets.js';
@@ -301,6 +302,17 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   app.get('/api.html', (req, res) => {
     res.type('html').send(serviceDocHtml(openApiDocument(baseUrl(req), GATEWAY_VERSION), `${baseUrl(req)}/api`));
   });
+  // The portal for people (browsers asking for a page at /), the landing document for API clients.
+  const portal = portalRoutes(config.portalDir ?? defaultPortalDir());
+  app.use(portal.router);
+  app.get(
+    '/',
+    asyncHandler(async (req, res, next) => {
+      if (wantsPage(req) && portal.built) return portal.page(req, res);
+      res.setHeader('Vary', 'Accept');
+      next();
+    })
+  );
   app.get('/', (req, res) => {
     const base = baseUrl(req);
     res.json({
@@ -317,7 +329,8 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
         { rel: 'data', href: `${base}/stac`, type: 'application/json', title: 'STAC API catalog' },
         { rel: 'stac', href: `${base}/stac`, type: 'application/json' },
         { rel: 'health', href: `${base}/health/ready`, type: 'application/json' },
-        { rel: 'whoami', href: `${base}/whoami`, type: 'application/json' }
+        { rel: 'whoami', href: `${base}/whoami`, type: 'application/json' },
+        { rel: 'alternate', href: `${base}/portal/`, type: 'text/html', title: 'the portal (map search, feature pages, downloads)' }
       ]
     });
   });

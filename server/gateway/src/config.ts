@@ -48,7 +48,9 @@ export const Config = z.object({
     files: z.number().int().min(64)
   }),
   /** First uid of the per-job accounts (when the gateway runs as root, each job runs as its own uid). */
-  jobUidBase: z.number().int().min(1000)
+  jobUidBase: z.number().int().min(1000),
+  /** The portal's production build (default: `server/portal/dist` beside the gateway). */
+  portalDir: z.string().optional()
 });
 export type Config = z.infer<typeof Config>;
 
@@ -106,7 +108,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
       processes: Number(env['HYSOPE_JOB_PROCESSES'] ?? 256),
       files: Number(env['HYSOPE_JOB_FILES'] ?? 4096)
     },
-    jobUidBase: Number(env['HYSOPE_JOB_UID_BASE'] ?? 200000)
+    jobUidBase: Number(env['HYSOPE_JOB_UID_BASE'] ?? 200000),
+    portalDir: env['HYSOPE_PORTAL_DIR'] ? path.resolve(env['HYSOPE_PORTAL_DIR']) : undefined
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

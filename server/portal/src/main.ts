@@ -1,0 +1,120 @@
+// The portal's shell: header (home, language), the page of the address, notices, credits. Pages are rendered
+// in the browser from the gateway's public APIs (STAC, time series); addresses are real and shareable.
+import { useBundledWasm } from '@hysope/swath-viewer/lib/wasm-assets.js';
+import { clientFor, el, parseRoute, type PortalContext } from './context.js';
+import { FeaturePage } from './feature-page.js';
+import { LANGS, pickLang, Strings, type Lang } from './i18n.js';
+import { SearchPage } from './search-page.js';
+
+const LANG_KEY = 'hysope-portal-lang';
+const KEY_KEY = 'hysope-portal-key';
+
+interface Page {
+  node: HTMLElement;
+  start(): Promise<void>;
+  dispose(): void;
+}
+
+function storage(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
+export function boot(root: HTMLElement): void {
+  useBundledWasm();
+  const lang = pickLang(location.search, storage()?.getItem(LANG_KEY) ?? null, navigator.languages);
+  const t = new Strings(lang);
+  document.documentElement.lang = lang;
+  const token = storage()?.getItem(KEY_KEY) || undefined;
+  const alerts = el('div', { className: 'hp-alerts' });
+  alerts.setAttribute('role', 'alert');
+  const status = el('div', { className: 'hp-visuallyHidden' });
+  status.setAttribute('role', 'status');
+  const main = el('main', { id: 'hp-main', tabIndex: -1 });
+  let page: Page | null = null;
+  const ctx: PortalContext = {
+    baseUrl: location.origin,
+    token,
+    client: clientFor(location.origin, token),
+    t,
+    navigate: (path) => {
+      history.pushState(null, '', path);
+      show();
+    },
+    error: (message) => {
+      const close = el('button', { type: 'button', className: 'hp-close', textContent: '×', title: t.__('Dismiss') });
+      const note = el('div', { className: 'hp-alert' }, el('span', { textContent: message }), close);
+      close.onclick = () => note.remove();
+      alerts.append(note);
+    },
+    notice: (message) => {
+      status.textContent = message;
+    }
+  };
+  const language = el('select', { id: 'hp-lang' }, ...LANGS.map((l) => el('option', { value: l, selected: l === lang, textContent: { en: 'English', fr: 'Français' }[l] })));
+  language.onchange = () => {
+    storage()?.setItem(LANG_KEY, language.value as Lang);
+    const url = new URL(location.href);
+    url.searchParams.delete('lang');
+    location.replace(url);
+  };
+  const header = el(
+    'header',
+    { className: 'hp-header' },
+    el('a', { className: 'hp-skip', href: '#hp-main', textContent: t.__('Skip to content') }),
+    el('a', { className: 'hp-brand', href: '/portal/' }, el('strong', { textContent: 'HYSOPE' }), el('span', { textContent: t.__('Hydrology data, SWOT first') })),
+    el(
+      'nav',
+      { className: 'hp-nav' },
+      el('a', { href: '/portal/', textContent: t.__('Search') }),
+      el('a', { href: '/api.html', textContent: t.__('API') }),
+      el('label', { htmlFor: 'hp-lang', className: 'hp-visuallyHidden', textContent: t.__('Language') }),
+      language
+    )
+  );
+  header.querySelector('nav')!.setAttribute('aria-label', t.__('Main'));
+  const footer = el(
+    'footer',
+    { className: 'hp-footer' },
+    el('p', {
+      textContent: t.__(
+        'Data: SWOT (NASA/CNES, PO.DAAC), Hydroweb (Theia/CNES), Hub’Eau (OFB). Basemap: Natural Earth; place names: GeoNames (CC BY 4.0).'
+      )
+    })
+  );
+  root.replaceChildren(header, alerts, main, status, footer);
+
+  function show(): void {
+    page?.dispose();
+    alerts.replaceChildren();
+    const route = parseRoute(location.pathname);
+    if (route.page === 'search') page = new SearchPage(ctx);
+    else if (route.page === 'feature') page = new FeaturePage(ctx, route.kind, route.id);
+    else {
+      page = null;
+      document.title = `${t.__('Page not found')} · HYSOPE`;
+      main.replaceChildren(el('h1', { textContent: t.__('Page not found') }), el('p', {}, el('a', { href: '/portal/', textContent: t.__('Search the catalog') })));
+      return;
+    }
+    if (route.page === 'search') document.title = `${t.__('Find hydrology data')} · HYSOPE`;
+    main.replaceChildren(page.node);
+    void page.start();
+  }
+
+  // Links inside the portal change the page without reloading it.
+  document.addEventListener('click', (e) => {
+    const a = (e.target as Element).closest?.('a');
+    if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || a.hasAttribute('download') || a.target) return;
+    const url = new URL(a.href, location.href);
+    if (url.origin !== location.origin || !(url.pathname === '/' || url.pathname.startsWith('/portal'))) return;
+    e.preventDefault();
+    ctx.navigate(url.pathname + url.search);
+  });
+  window.addEventListener('popstate', show);
+  show();
+}
+
+boot(document.getElementById('app')!);
