@@ -118,6 +118,18 @@ export async function parseSeriesQuery(q: Record<string, unknown>, series: Times
   return { query, format: format as keyof typeof FORMATS };
 }
 
+/** Runs a generator up to its first value, then gives it back whole (errors of its start are thrown here). */
+export async function primed<T>(gen: AsyncGenerator<T>): Promise<AsyncIterable<T>> {
+  const first = await gen.next();
+  return {
+    async *[Symbol.asyncIterator]() {
+      if (first.done) return;
+      yield first.value;
+      yield* gen;
+    }
+  };
+}
+
 /** Feature ids one request may name. */
 const MAX_IDS = 5000;
 
@@ -158,6 +170,8 @@ export function timeseriesRoutes(series: TimeseriesService, visible: (res: Respo
   return r;
 
   async function send(res: Response, query: SeriesQuery, format: keyof typeof FORMATS): Promise<void> {
+    // The query runs before the first byte is sent: if it fails, the caller gets an error, not a cut-off 200.
+    const stream = (q: SeriesQuery) => primed(series.stream(q));
     const meta = await series.fields(query.feature);
     res.type(FORMATS[format]);
     if (format === 'parquet') {
@@ -177,16 +191,18 @@ export function timeseriesRoutes(series: TimeseriesService, visible: (res: Respo
       return;
     }
     if (format === 'csv') {
+      const batches = await stream({ ...query, times: 'text' });
       await write(res, `${query.fields.join(',')}\n`);
-      for await (const batch of series.stream({ ...query, times: 'text' })) {
+      for await (const batch of batches) {
         await write(res, batch.map((o) => query.fields.map((f) => csvCell(o.values[f])).join(',')).join('\n') + '\n');
       }
       return void res.end();
     }
     if (format === 'geojson') {
+      const batches = await stream({ ...query, times: 'text', withGeometry: true });
       await write(res, '{"type":"FeatureCollection","features":[');
       let first = true;
-      for await (const batch of series.stream({ ...query, times: 'text', withGeometry: true })) {
+      for await (const batch of batches) {
         const text = batch
           .map((o) => JSON.stringify({ type: 'Feature', properties: o.values, geometry: o.geometry }, (_, v) => (typeof v === 'bigint' ? Number(v) : v)))
           .join(',');
@@ -198,13 +214,14 @@ export function timeseriesRoutes(series: TimeseriesService, visible: (res: Respo
     }
     // Arrow IPC stream: one record batch per DuckDB chunk, typed from the store's field metadata.
     const schema = new Schema(query.fields.map((f) => new Field(f, arrowType(meta.get(f)), true)));
+    const batches = await stream({ ...query, times: 'epoch_ms' });
     const writer = new RecordBatchStreamWriter();
     // The writer is an async iterable of IPC messages: pump them to the response as they come.
     const pump = (async () => {
       for await (const bytes of writer) await write(res, bytes);
     })();
     writer.reset(undefined, schema);
-    for await (const batch of series.stream({ ...query, times: 'epoch_ms' })) {
+    for await (const batch of batches) {
       const children = schema.fields.map(
         (field) =>
           vectorFromArray(

@@ -143,8 +143,13 @@ export class TimeseriesService {
     // The parts of the features' buckets only, from the store's index: the cost follows the basins asked, not the archive.
     const parts = await partsFor(this.db, q.feature, { ids: q.ids, prefix: q.prefix });
     if (parts.length === 0) return null;
+    const files = `[${parts.map((f) => `'${path.join(this.dataDir, f).replace(/'/g, "''")}'`).join(', ')}]`;
+    // A field the store knows may be missing from these parts (granules of older formats): it reads as null.
+    const present = await this.columnsOf(files);
+    const column = (f: string) => (present.has(f) ? `"${f}"` : 'null');
     const select = q.fields.map((f) => {
       const meta = known.get(f)!;
+      if (!present.has(f)) return `null as "${f}"`;
       if (meta.type !== 'time') return `"${f}"`;
       if (q.times === 'hydrocron') return f === 'time' ? `time_raw as "time"` : `strftime("${f}", '%Y-%m-%dT%H:%M:%SZ') as "${f}"`;
       if (q.times === 'epoch_ms') return `epoch_ms("${f}")::double as "${f}"`;
@@ -166,9 +171,8 @@ export class TimeseriesService {
     if (q.end) where.push(`range_start_time <= ${p(q.end)}`);
     if (q.versions?.length) where.push(`collection_version in (${q.versions.map((v) => p(v)).join(', ')})`);
     const quality = QUALITY_FIELD[q.feature];
-    if (q.quality === 'good') where.push(`"${quality}" = 0`);
-    if (q.quality === 'suspect') where.push(`"${quality}" <= 1`);
-    const files = `[${parts.map((f) => `'${path.join(this.dataDir, f).replace(/'/g, "''")}'`).join(', ')}]`;
+    if (q.quality === 'good') where.push(`${column(quality)} = 0`);
+    if (q.quality === 'suspect') where.push(`${column(quality)} <= 1`);
     let from = `read_parquet(${files}, union_by_name = true)`;
     if (q.dedupe) {
       // NOTE: version letters and numbers order CRIDs (PIA1 < PIB0 < PIC0 < PIC2); the counter is in granuleUR.
@@ -183,6 +187,20 @@ export class TimeseriesService {
       params
     };
   }
+
+  /** The columns of a set of parts (their Parquet footers, unioned by name). */
+  private async columnsOf(files: string): Promise<Set<string>> {
+    // Parts are written once (compaction writes new ones): their columns are remembered, the latest 512 sets.
+    const known = this.partColumns.get(files);
+    if (known) return known;
+    const rows = (await (await this.duck()).runAndReadAll(`describe select * from read_parquet(${files}, union_by_name = true)`)).getRowObjectsJS();
+    const columns = new Set(rows.map((r) => String(r['column_name'])));
+    this.partColumns.set(files, columns);
+    if (this.partColumns.size > 512) this.partColumns.delete(this.partColumns.keys().next().value!);
+    return columns;
+  }
+
+  private readonly partColumns = new Map<string, Set<string>>();
 
   /** Turns a polygon into the ids of the features located inside it (bbox in SQL, then exact in JS). */
   private async resolvePolygon(q: SeriesQuery): Promise<SeriesQuery> {
