@@ -42,7 +42,8 @@ const result = await build({
 });
 
 const outputs = Object.entries(result.metafile.outputs);
-const entry = (name) => path.basename(outputs.find(([file, o]) => o.entryPoint && path.basename(file).startsWith(`${name}-`) && file.endsWith(name === 'style' ? '.css' : '.js'))[0]);
+const entry = (name) =>
+  path.basename(outputs.find(([file, o]) => o.entryPoint && path.basename(file).startsWith(`${name}-`) && file.endsWith(name === 'style' ? '.css' : '.js'))[0]);
 const html = `<!doctype html>
 <html lang="en">
 <head>
@@ -71,6 +72,9 @@ for (const dir of [dist, assets])
     total += data.length;
     await writeFile(`${file}.gz`, gzipSync(data, { level: 9 }));
     const quality = data.length > 4e6 ? 6 : 11;
-    await writeFile(`${file}.br`, brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: quality, [constants.BROTLI_PARAM_SIZE_HINT]: data.length } }));
+    await writeFile(
+      `${file}.br`,
+      brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: quality, [constants.BROTLI_PARAM_SIZE_HINT]: data.length } })
+    );
   }
 console.log(`portal: ${outputs.length} files, ${(total / 1e6).toFixed(1)} MB before compression, in ${path.relative(process.cwd(), dist) || '.'}`);

@@ -4,10 +4,15 @@ import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REACHES_PASS_51, REACH_548, call, startGateway, type TestGateway } from '../helpers.js';
 
 const PITTSBURGH_REACH = '74269900011';
+const PYTHON_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../python');
+const run = promisify(execFile);
 
 describe('GET /timeseries (many features, streamed, typed)', () => {
   let g: TestGateway;
@@ -96,6 +101,40 @@ describe('GET /timeseries (many features, streamed, typed)', () => {
     expect(named.slice(1).some((n) => n.length > 0)).toBe(true);
   });
 
+  it('NetCDF-CF (timeSeries, contiguous ragged array) read by netCDF4-python holds the same observations as the CSV', async () => {
+    const qs = `feature=Reach&basin=7426&fields=reach_id,time,wse,reach_q,crid&dedupe=true`;
+    const res = await fetch(`${g.url}/timeseries?${qs}&format=netcdf`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/x-netcdf');
+    expect(res.headers.get('content-disposition')).toMatch(/timeseries-Reach\.nc/);
+    const file = path.join(dir, 'out.nc');
+    await writeFile(file, new Uint8Array(await res.arrayBuffer()));
+    const { stdout } = await run('/usr/bin/python3', [path.join(PYTHON_DIR, 'read_cf_timeseries.py'), file], { encoding: 'utf8' });
+    const nc = JSON.parse(stdout);
+    expect(nc.featureType).toBe('timeSeries');
+    expect(nc.Conventions).toBe('CF-1.8');
+    const csv = (await (await fetch(`${g.url}/timeseries?${qs}`)).text())
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
+    const flat = nc.features.flatMap((f: any) => f.observations.map((o: any) => ({ id: f.id, ...o })));
+    expect(flat).toHaveLength(csv.length);
+    expect(nc.features.length).toBe(new Set(csv.map((r) => r[0])).size);
+    csv.forEach(([id, time, wse, q], i) => {
+      expect(flat[i].id).toBe(id);
+      // Milliseconds kept; CF decodes the time from the file's own units.
+      expect(Date.parse(`${flat[i].time}Z`)).toBe(Math.floor(Date.parse(time!)));
+      expect(flat[i].wse === null ? '' : flat[i].wse).toBe(wse === '' ? '' : Number(wse));
+      expect(String(flat[i].reach_q)).toBe(q);
+    });
+    expect(nc.features.every((f: any) => f.lon < -79 && f.lon > -81 && f.lat > 40 && f.lat < 41)).toBe(true);
+    // Bad format names say which exist.
+    const bad = await fetch(`${g.url}/timeseries?${qs}&format=nc4`);
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).detail).toMatch(/netcdf/);
+  });
+
   it('GeoJSON, Arrow IPC and Parquet carry the same observations', async () => {
     const qs = `feature=Reach&ids=${PITTSBURGH_REACH}&fields=reach_id,time,wse,cycle_id&dedupe=true`;
     const geo = await (await fetch(`${g.url}/timeseries?${qs}&format=geojson`)).json();
@@ -126,7 +165,7 @@ describe('GET /timeseries (many features, streamed, typed)', () => {
     await bad('feature=Reach&ids=74269900011&basin=74', /exactly one of ids/);
     await bad('feature=Reach&basin=74x', /basin is a SWORD basin code prefix/);
     await bad('feature=Reach&ids=74269900011&fields=wse,bogus', /unknown field\(s\) for Reach: bogus/);
-    await bad('feature=Reach&ids=74269900011&format=xlsx', /format must be csv, geojson, arrow or parquet/);
+    await bad('feature=Reach&ids=74269900011&format=xlsx', /format must be csv, geojson, arrow, parquet or netcdf/);
     await bad('feature=Reach&ids=74269900011&quality=great', /quality must be good, suspect or all/);
     await bad('feature=Reach&ids=74269900011&datetime=2011-01-01T00:00:00Z/2010-01-01T00:00:00Z', /after its end/);
   });

@@ -157,7 +157,12 @@ function clientOf(gateway: SeriesSource): HysopeClient {
 }
 
 /** The SWOT series of one feature from the gateway's `/timeseries` (all cycles). */
-export async function featureSeries(gateway: SeriesSource, feature: SwotFeature, id: string, options: { quality?: 'good' | 'suspect' | 'all' } = {}): Promise<PlotSeries[]> {
+export async function featureSeries(
+  gateway: SeriesSource,
+  feature: SwotFeature,
+  id: string,
+  options: { quality?: 'good' | 'suspect' | 'all' } = {}
+): Promise<PlotSeries[]> {
   const spec = SWOT_FEATURES[feature];
   const band = SWOT_VARIABLES[spec.plotted[0]!].uncertainty;
   let fc: TimeseriesGeoJson;

@@ -14,7 +14,24 @@ export function boxOf(a: [number, number], b: [number, number]): Box {
 export function areaGeojson(b: Box | null): unknown[] {
   if (!b) return [];
   const [w, s, e, n] = b;
-  return [{ type: 'Feature', properties: { name: 'search area' }, geometry: { type: 'Polygon', coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] } }];
+  return [
+    {
+      type: 'Feature',
+      properties: { name: 'search area' },
+      geometry: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [w, s],
+            [e, s],
+            [e, n],
+            [w, n],
+            [w, s]
+          ]
+        ]
+      }
+    }
+  ];
 }
 
 export class AreaTool {

@@ -68,7 +68,10 @@ export class FeaturePage {
       if (SWOT_PAGES[this.kind]) await this.swot(this.quality());
       else await this.station();
     } catch (error) {
-      this.body.replaceChildren(el('h1', { textContent: `${this.ctx.t.__(KIND_NAMES[this.kind])} ${this.id}` }), el('p', { className: 'hp-empty', textContent: (error as Error).message }));
+      this.body.replaceChildren(
+        el('h1', { textContent: `${this.ctx.t.__(KIND_NAMES[this.kind])} ${this.id}` }),
+        el('p', { className: 'hp-empty', textContent: (error as Error).message })
+      );
       this.ctx.error((error as Error).message);
     }
     this.node.setAttribute('aria-busy', 'false');
@@ -88,7 +91,8 @@ export class FeaturePage {
     const first = f.plotted[0]!;
     const band = SWOT_VARIABLES[first].uncertainty;
     const digits = { reach: 11, node: 14, lake: 10 }[this.kind as 'reach' | 'node' | 'lake'];
-    if (!new RegExp(`^\\d{${digits}}$`).test(this.id)) throw new Error(t.__('A %1 id has %2 digits; "%3" is not one.', t.__(KIND_NAMES[this.kind]).toLowerCase(), digits, this.id));
+    if (!new RegExp(`^\\d{${digits}}$`).test(this.id))
+      throw new Error(t.__('A %1 id has %2 digits; "%3" is not one.', t.__(KIND_NAMES[this.kind]).toLowerCase(), digits, this.id));
     const base = { feature: spec.feature, ids: this.id, dedupe: 'true' as const, ...(quality !== 'all' ? { quality } : {}) };
     const fields = ['time', first, ...(band ? [band] : []), f.quality, 'cycle_id', 'pass_id', 'crid'];
     let fc: TimeseriesGeoJson;
@@ -110,7 +114,13 @@ export class FeaturePage {
     const geometries = fc.features.map((x) => x.geometry).filter(Boolean);
     const bbox = coordsBbox(geometries.slice(0, 1));
     const summary = rows.length
-      ? t._n('%1 observation from %2 to %3', '%1 observations from %2 to %3', rows.length, t.date(rows[0]!['time'] as string, true), t.date(rows.at(-1)!['time'] as string, true))
+      ? t._n(
+          '%1 observation from %2 to %3',
+          '%1 observations from %2 to %3',
+          rows.length,
+          t.date(rows[0]!['time'] as string, true),
+          t.date(rows.at(-1)!['time'] as string, true)
+        )
       : fc.features.length
         ? t.__('Seen by SWOT, but with no valid observation yet.')
         : t.__('No observation of this feature in the catalog.');
@@ -118,7 +128,11 @@ export class FeaturePage {
       'select',
       { id: 'hp-quality' },
       ...(['all', 'suspect', 'good'] as Quality[]).map((q) =>
-        el('option', { value: q, selected: q === quality, textContent: { all: t.__('All observations'), suspect: t.__('Good and suspect'), good: t.__('Good only') }[q] })
+        el('option', {
+          value: q,
+          selected: q === quality,
+          textContent: { all: t.__('All observations'), suspect: t.__('Good and suspect'), good: t.__('Good only') }[q]
+        })
       )
     );
     qualitySelect.onchange = () => {
@@ -137,7 +151,15 @@ export class FeaturePage {
     plot.setAttribute('aria-label', t.__('Chart of %1: %2', SWOT_VARIABLES[first].label, summary));
     const v = SWOT_VARIABLES[first];
     const table = this.table(
-      [t.__('Time (UTC)'), `${t.__(v.label)} (${v.units})`, ...(band ? [t.__('Uncertainty (%1)', v.units)] : []), t.__('Quality'), t.__('Cycle'), t.__('Pass'), 'CRID'],
+      [
+        t.__('Time (UTC)'),
+        `${t.__(v.label)} (${v.units})`,
+        ...(band ? [t.__('Uncertainty (%1)', v.units)] : []),
+        t.__('Quality'),
+        t.__('Cycle'),
+        t.__('Pass'),
+        'CRID'
+      ],
       rows.map((p) => [
         t.date(p['time'] as string),
         this.num(p[first], 3),
@@ -150,14 +172,34 @@ export class FeaturePage {
     );
     const q = quality !== 'all' ? `&quality=${quality}` : '';
     const dl = (format: string, label: string) =>
-      el('a', { href: `${this.ctx.baseUrl}/timeseries?feature=${spec.feature}&ids=${this.id}&dedupe=true${q}&format=${format}`, textContent: label, download: '' });
+      el('a', {
+        href: `${this.ctx.baseUrl}/timeseries?feature=${spec.feature}&ids=${this.id}&dedupe=true${q}&format=${format}`,
+        textContent: label,
+        download: ''
+      });
     const mapEl = el('div', { className: 'hp-featureMap' });
     this.body.replaceChildren(
       h1,
       el('p', { className: 'hp-summary', textContent: summary }),
       el('div', { className: 'hp-field hp-inline' }, el('label', { htmlFor: 'hp-quality', textContent: t.__('Quality') }), qualitySelect),
-      el('div', { className: 'hp-columns' }, el('div', { className: 'hp-main' }, plot, el('details', {}, el('summary', { textContent: t.__('The observations as a table') }), table)), mapEl),
-      this.section(t.__('Download'), el('p', { className: 'hp-downloads' }, dl('csv', 'CSV'), dl('geojson', 'GeoJSON'), dl('parquet', 'Parquet'), dl('arrow', 'Arrow'))),
+      el(
+        'div',
+        { className: 'hp-columns' },
+        el('div', { className: 'hp-main' }, plot, el('details', {}, el('summary', { textContent: t.__('The observations as a table') }), table)),
+        mapEl
+      ),
+      this.section(
+        t.__('Download'),
+        el(
+          'p',
+          { className: 'hp-downloads' },
+          dl('csv', 'CSV'),
+          dl('geojson', 'GeoJSON'),
+          dl('netcdf', 'NetCDF-CF'),
+          dl('parquet', 'Parquet'),
+          dl('arrow', 'Arrow')
+        )
+      ),
       this.section(t.__('Granules'), await this.granules(spec.collection, this.kind === 'node' ? reachOfNode(this.id) : this.id)),
       this.citation(title, names)
     );
@@ -189,7 +231,13 @@ export class FeaturePage {
     const plot = el('div', { className: 'hp-plot' });
     plot.setAttribute('role', 'img');
     const count = series.reduce((n, s) => n + s.values.filter((x) => x !== null).length, 0);
-    const summary = t._n('%1 observation from %2 to %3', '%1 observations from %2 to %3', count, t.date(p.start_datetime as string, true), t.date(p.end_datetime as string, true));
+    const summary = t._n(
+      '%1 observation from %2 to %3',
+      '%1 observations from %2 to %3',
+      count,
+      t.date(p.start_datetime as string, true),
+      t.date(p.end_datetime as string, true)
+    );
     plot.setAttribute('aria-label', t.__('Chart of %1: %2', name, summary));
     const facts: [string, unknown][] = [
       [t.__('River'), p['hydroweb:river']],
@@ -200,13 +248,25 @@ export class FeaturePage {
     ];
     const dl = el('p', { className: 'hp-downloads' });
     if (centre)
-      dl.append(el('a', { href: `${this.ctx.baseUrl}/timeseries/harmonized?lon=${centre.lon}&lat=${centre.lat}&radius_km=${radius}&format=csv`, textContent: 'CSV', download: '' }));
+      dl.append(
+        el('a', {
+          href: `${this.ctx.baseUrl}/timeseries/harmonized?lon=${centre.lon}&lat=${centre.lat}&radius_km=${radius}&format=csv`,
+          textContent: 'CSV',
+          download: ''
+        })
+      );
     for (const [key, a] of Object.entries(item.assets)) dl.append(el('a', { href: a.href, textContent: a.title ?? key, download: '' }));
     const mapEl = el('div', { className: 'hp-featureMap' });
     this.body.replaceChildren(
       el('h1', { textContent: title }),
       el('p', { className: 'hp-summary', textContent: summary }),
-      el('dl', { className: 'hp-facts' }, ...facts.filter(([, v]) => v !== undefined && v !== null && v !== '').flatMap(([k, v]) => [el('dt', { textContent: k }), el('dd', { textContent: String(v) })])),
+      el(
+        'dl',
+        { className: 'hp-facts' },
+        ...facts
+          .filter(([, v]) => v !== undefined && v !== null && v !== '')
+          .flatMap(([k, v]) => [el('dt', { textContent: k }), el('dd', { textContent: String(v) })])
+      ),
       el(
         'div',
         { className: 'hp-columns' },

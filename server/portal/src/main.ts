@@ -54,7 +54,11 @@ export function boot(root: HTMLElement): void {
       status.textContent = message;
     }
   };
-  const language = el('select', { id: 'hp-lang' }, ...LANGS.map((l) => el('option', { value: l, selected: l === lang, textContent: { en: 'English', fr: 'Français' }[l] })));
+  const language = el(
+    'select',
+    { id: 'hp-lang' },
+    ...LANGS.map((l) => el('option', { value: l, selected: l === lang, textContent: { en: 'English', fr: 'Français' }[l] }))
+  );
   language.onchange = () => {
     storage()?.setItem(LANG_KEY, language.value as Lang);
     const url = new URL(location.href);
@@ -65,7 +69,12 @@ export function boot(root: HTMLElement): void {
     'header',
     { className: 'hp-header' },
     el('a', { className: 'hp-skip', href: '#hp-main', textContent: t.__('Skip to content') }),
-    el('a', { className: 'hp-brand', href: '/portal/' }, el('strong', { textContent: 'HYSOPE' }), el('span', { textContent: t.__('Hydrology data, SWOT first') })),
+    el(
+      'a',
+      { className: 'hp-brand', href: '/portal/' },
+      el('strong', { textContent: 'HYSOPE' }),
+      el('span', { textContent: t.__('Hydrology data, SWOT first') })
+    ),
     el(
       'nav',
       { className: 'hp-nav' },
@@ -80,9 +89,7 @@ export function boot(root: HTMLElement): void {
     'footer',
     { className: 'hp-footer' },
     el('p', {
-      textContent: t.__(
-        'Data: SWOT (NASA/CNES, PO.DAAC), Hydroweb (Theia/CNES), Hub’Eau (OFB). Basemap: Natural Earth; place names: GeoNames (CC BY 4.0).'
-      )
+      textContent: t.__('Data: SWOT (NASA/CNES, PO.DAAC), Hydroweb (Theia/CNES), Hub’Eau (OFB). Basemap: Natural Earth; place names: GeoNames (CC BY 4.0).')
     })
   );
   root.replaceChildren(header, alerts, main, status, footer);
@@ -96,7 +103,10 @@ export function boot(root: HTMLElement): void {
     else {
       page = null;
       document.title = `${t.__('Page not found')} · HYSOPE`;
-      main.replaceChildren(el('h1', { textContent: t.__('Page not found') }), el('p', {}, el('a', { href: '/portal/', textContent: t.__('Search the catalog') })));
+      main.replaceChildren(
+        el('h1', { textContent: t.__('Page not found') }),
+        el('p', {}, el('a', { href: '/portal/', textContent: t.__('Search the catalog') }))
+      );
       return;
     }
     if (route.page === 'search') document.title = `${t.__('Find hydrology data')} · HYSOPE`;

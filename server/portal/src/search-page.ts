@@ -148,7 +148,16 @@ export class SearchPage {
     this.node = el(
       'div',
       { className: 'hp-search' },
-      el('section', { className: 'hp-side' }, el('h1', { textContent: t.__('Find hydrology data') }), form, this.count, this.timeline, this.shortcuts, this.list),
+      el(
+        'section',
+        { className: 'hp-side' },
+        el('h1', { textContent: t.__('Find hydrology data') }),
+        form,
+        this.count,
+        this.timeline,
+        this.shortcuts,
+        this.list
+      ),
       el('section', { className: 'hp-mapArea' }, el('div', { className: 'hp-mapBar' }, this.cycle, this.mapStatus), this.map.node)
     );
     this.map.node.setAttribute('aria-label', t.__('Map of the results'));
@@ -178,9 +187,7 @@ export class SearchPage {
   private setBbox(b: [number, number, number, number] | null): void {
     this.bbox = b;
     const t = this.ctx.t;
-    this.bboxOut.textContent = b
-      ? t.__('west %1, south %2, east %3, north %4', ...b.map((x) => t.number(x, 2)))
-      : t.__('whole world');
+    this.bboxOut.textContent = b ? t.__('west %1, south %2, east %3, north %4', ...b.map((x) => t.number(x, 2))) : t.__('whole world');
     this.bboxOut.dataset['bbox'] = b ? b.map((x) => x.toFixed(4)).join(',') : '';
     this.area.show(b);
   }
@@ -296,9 +303,10 @@ export class SearchPage {
     const p = item.properties;
     const collection = this.catalog.collections.find((c) => c.id === item.collection);
     const title = collection?.title ?? item.collection ?? '';
-    const when = p.start_datetime && p.end_datetime && p.start_datetime.slice(0, 10) !== p.end_datetime.slice(0, 10)
-      ? `${t.date(p.start_datetime as string, true)} – ${t.date(p.end_datetime as string, true)}`
-      : t.date((p.datetime ?? p.start_datetime) as string);
+    const when =
+      p.start_datetime && p.end_datetime && p.start_datetime.slice(0, 10) !== p.end_datetime.slice(0, 10)
+        ? `${t.date(p.start_datetime as string, true)} – ${t.date(p.end_datetime as string, true)}`
+        : t.date((p.datetime ?? p.start_datetime) as string);
     const bits: string[] = [when];
     if (p['swot:cycle'] !== undefined) bits.push(t.__('cycle %1, pass %2', p['swot:cycle'], p['swot:pass']));
     if (p['hydroweb:river']) bits.push(String(p['hydroweb:river']));
@@ -329,7 +337,9 @@ export class SearchPage {
     const cycles = this.viewer.cycles;
     this.cycle.hidden = cycles.length < 2;
     this.cycle.replaceChildren(
-      ...cycles.map((c, i) => el('option', { value: String(i), textContent: c === null ? t.__('no cycle') : t.__('cycle %1', c), selected: c === this.viewer.cycle }))
+      ...cycles.map((c, i) =>
+        el('option', { value: String(i), textContent: c === null ? t.__('no cycle') : t.__('cycle %1', c), selected: c === this.viewer.cycle })
+      )
     );
     this.map.node.dataset['ready'] = 'false';
     const drawable = this.viewer.drawableItems();
@@ -341,7 +351,9 @@ export class SearchPage {
     });
     if (!done) return;
     const rows = Object.values(this.viewer.rowCounts).reduce((a, b) => a + b, 0);
-    this.mapStatus.textContent = drawable.length ? t._n('%1 feature on the map; click one for its page', '%1 features on the map; click one for its page', rows) : '';
+    this.mapStatus.textContent = drawable.length
+      ? t._n('%1 feature on the map; click one for its page', '%1 features on the map; click one for its page', rows)
+      : '';
     this.map.node.dataset['rows'] = String(rows);
     this.map.node.dataset['ready'] = 'true';
     this.map.render();

@@ -17,9 +17,11 @@ import {
   vectorFromArray,
   type DataType
 } from 'apache-arrow';
-import { Geometry as GeometrySchema, SWOT_FEATURES, SearchParameterError, parseBBox, parseDatetime } from '@hysope/api';
+import { Geometry as GeometrySchema, SWOT_FEATURES, SWOT_VARIABLES, SearchParameterError, parseBBox, parseDatetime } from '@hysope/api';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { writeParquetTable } from '../formats/geoparquet.js';
+import { timeSeriesNetcdf } from '../formats/netcdf-write.js';
+import { GATEWAY_VERSION } from '../catalog/ingest.js';
 import { asyncHandler } from '../http/errors.js';
 import { csvCell, writeChunk as write } from '../http/stream.js';
 import { FEATURES, type FeatureType } from './timeseries-store.js';
@@ -35,7 +37,8 @@ const FORMATS = {
   csv: 'text/csv',
   geojson: 'application/geo+json',
   arrow: 'application/vnd.apache.arrow.stream',
-  parquet: 'application/vnd.apache.parquet'
+  parquet: 'application/vnd.apache.parquet',
+  netcdf: 'application/x-netcdf'
 } as const;
 
 function one(q: Record<string, unknown>, k: string): string | undefined {
@@ -114,8 +117,57 @@ export async function parseSeriesQuery(q: Record<string, unknown>, series: Times
   if (dedupe !== 'true' && dedupe !== 'false') throw new ValidationError(`dedupe must be true or false, got "${dedupe}"`);
   query.dedupe = dedupe === 'true';
   const format = one(q, 'format') ?? 'csv';
-  if (!Object.hasOwn(FORMATS, format)) throw new ValidationError(`format must be csv, geojson, arrow or parquet, got "${format}"`);
+  if (!Object.hasOwn(FORMATS, format)) throw new ValidationError(`format must be csv, geojson, arrow, parquet or netcdf, got "${format}"`);
   return { query, format: format as keyof typeof FORMATS };
+}
+
+/** Observations one NetCDF answer may hold (it is built in memory; Parquet and CSV stream any size). */
+const MAX_NETCDF_OBSERVATIONS = 2_000_000;
+
+/** The query's observations as a CF-1.8 time-series NetCDF file (one `station` per feature). */
+async function netcdfOfQuery(series: TimeseriesService, query: SeriesQuery, meta: Map<string, FieldMeta>): Promise<Uint8Array> {
+  const { idField } = FEATURES[query.feature];
+  const location = ['p_lon', 'p_lat'].filter((f) => meta.has(f));
+  const fields = [...new Set([idField, 'time', ...location, ...query.fields])];
+  const rows: Record<string, unknown>[] = [];
+  for await (const batch of await primed(series.stream({ ...query, fields, times: 'epoch_ms' }))) {
+    for (const o of batch) rows.push(o.values);
+    if (rows.length > MAX_NETCDF_OBSERVATIONS)
+      throw new ValidationError(
+        `at most ${MAX_NETCDF_OBSERVATIONS.toLocaleString('en')} observations per NetCDF answer: ask format=parquet or csv (streamed) for more`
+      );
+  }
+  const features: { id: string; lon: number | null; lat: number | null; count: number }[] = [];
+  for (const r of rows) {
+    const id = String(r[idField]);
+    const last = features.at(-1);
+    if (last?.id === id) last.count++;
+    else features.push({ id, lon: (r['p_lon'] as number | null) ?? null, lat: (r['p_lat'] as number | null) ?? null, count: 1 });
+  }
+  const number = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : null);
+  const columns = query.fields
+    .filter((f) => f !== idField && f !== 'time' && !location.includes(f))
+    .map((f) => {
+      const m = meta.get(f);
+      const variable = (SWOT_VARIABLES as Record<string, { label: string } | undefined>)[f];
+      const type = m?.type === 'int' ? 'int' : m?.type === 'text' ? 'text' : 'float';
+      return {
+        name: f,
+        type: type as 'int' | 'float' | 'text',
+        units: m?.type === 'time' ? 'milliseconds since 1970-01-01 00:00:00' : m?.units,
+        longName: variable?.label,
+        values: rows.map((r) => (type === 'text' ? (r[f] === null || r[f] === undefined ? null : String(r[f])) : number(r[f])))
+      };
+    });
+  return timeSeriesNetcdf({
+    title: `SWOT ${query.feature} time series (HYSOPE)`,
+    source: `SWOT L2 HR ${query.feature === 'PriorLake' ? 'LakeSP Prior' : `RiverSP ${query.feature}`} granules, read by HYSOPE's time-series store`,
+    history: `${new Date().toISOString()} written by the HYSOPE gateway ${GATEWAY_VERSION}`,
+    idName: idField,
+    features,
+    times: rows.map((r) => number(r['time'])),
+    columns
+  });
 }
 
 /** Runs a generator up to its first value, then gives it back whole (errors of its start are thrown here). */
@@ -170,6 +222,7 @@ export function timeseriesRoutes(series: TimeseriesService, visible: (res: Respo
   return r;
 
   async function send(res: Response, query: SeriesQuery, format: keyof typeof FORMATS): Promise<void> {
+    const netcdfOf = (q: SeriesQuery, m: Map<string, FieldMeta>) => netcdfOfQuery(series, q, m);
     // The query runs before the first byte is sent: if it fails, the caller gets an error, not a cut-off 200.
     const stream = (q: SeriesQuery) => primed(series.stream(q));
     const meta = await series.fields(query.feature);
@@ -189,6 +242,10 @@ export function timeseriesRoutes(series: TimeseriesService, visible: (res: Respo
         await rm(dir, { recursive: true, force: true });
       }
       return;
+    }
+    if (format === 'netcdf') {
+      res.attachment(`timeseries-${query.feature}.nc`);
+      return void res.end(await netcdfOf(query, meta));
     }
     if (format === 'csv') {
       const batches = await stream({ ...query, times: 'text' });
