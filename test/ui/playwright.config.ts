@@ -7,6 +7,7 @@ import { CHROMIUM, CHROMIUM_ARGS } from '../browser/chromium.js';
 const baseConfig = galataConfig as unknown as PlaywrightTestConfig;
 
 const LAB_PORT = process.env['HYSOPE_UI_LAB_PORT'] ?? '8889';
+const PORTAL_PORT = process.env['HYSOPE_UI_PORTAL_PORT'] ?? '8092';
 
 export default defineConfig({
   ...baseConfig,
@@ -24,10 +25,19 @@ export default defineConfig({
     trace: 'off',
     launchOptions: { executablePath: CHROMIUM, args: CHROMIUM_ARGS }
   },
-  webServer: {
-    command: 'bash start-servers.sh',
-    url: `http://127.0.0.1:${LAB_PORT}/api/status`,
-    timeout: 120_000,
-    reuseExistingServer: false
-  }
+  webServer: [
+    {
+      command: 'bash start-servers.sh',
+      url: `http://127.0.0.1:${LAB_PORT}/api/status`,
+      timeout: 120_000,
+      reuseExistingServer: false
+    },
+    {
+      // The portal's own gateway (portal.spec.ts), with every kind of sample.
+      command: 'bash start-portal.sh',
+      url: `http://127.0.0.1:${PORTAL_PORT}/health/live`,
+      timeout: 120_000,
+      reuseExistingServer: false
+    }
+  ]
 });

@@ -6,7 +6,8 @@ import type { ViewerModel } from './model.js';
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(2));
 
 /** Fills `el` with the legend of what is shown (hidden when nothing is). */
-export function renderLegend(el: HTMLElement, model: ViewerModel): void {
+export function renderLegend(el: HTMLElement, model: ViewerModel, trans: { __(text: string): string } = { __: (text) => text }): void {
+  const t = (text: string) => trans.__(text);
   const scales = model.scales();
   el.replaceChildren();
   for (const [kind, s] of scales) {
@@ -15,7 +16,7 @@ export function renderLegend(el: HTMLElement, model: ViewerModel): void {
     box.className = 'hy-SwathView-legendItem';
     const title = document.createElement('div');
     title.className = 'hy-SwathView-legendTitle';
-    title.textContent = `${scales.size > 1 ? `${KINDS[kind].label}: ` : ''}${v.label}${v.units ? ` (${v.units})` : ''}`;
+    title.textContent = `${scales.size > 1 ? `${t(KINDS[kind].label)}: ` : ''}${t(v.label)}${v.units ? ` (${v.units})` : ''}`;
     box.append(title);
     if (s.palette) {
       for (const [code, p] of Object.entries(s.palette)) {
@@ -23,7 +24,7 @@ export function renderLegend(el: HTMLElement, model: ViewerModel): void {
         const swatch = document.createElement('span');
         swatch.className = 'hy-SwathView-swatch';
         swatch.style.background = `rgb(${p.color.join(',')})`;
-        row.append(swatch, `${code} ${p.label}`);
+        row.append(swatch, `${code} ${t(p.label)}`);
         box.append(row);
       }
     } else {

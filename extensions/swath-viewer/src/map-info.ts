@@ -33,21 +33,24 @@ export class MapInfo {
   private readonly barLabel: HTMLSpanElement;
   private readonly coords: HTMLSpanElement;
 
-  constructor() {
+  constructor(trans: { __(text: string): string } = { __: (text) => text }) {
     this.node = document.createElement('div');
     this.node.className = 'hy-SwathView-info';
     this.bar = document.createElement('div');
     this.bar.className = 'hy-SwathView-scaleBar';
     this.barLabel = document.createElement('span');
     this.barLabel.className = 'hy-SwathView-scaleLabel';
-    this.barLabel.setAttribute('aria-label', 'Scale');
+    this.barLabel.setAttribute('role', 'note');
+    this.barLabel.setAttribute('aria-label', trans.__('Scale'));
     this.coords = document.createElement('span');
     this.coords.className = 'hy-SwathView-coords';
-    this.coords.setAttribute('aria-label', 'Cursor position');
+    this.coords.setAttribute('role', 'note');
+    this.coords.setAttribute('aria-label', trans.__('Cursor position'));
     const credit = document.createElement('span');
     credit.className = 'hy-SwathView-credit';
-    credit.setAttribute('aria-label', 'Credits');
-    credit.textContent = 'Places: GeoNames (CC BY 4.0) · Land: Natural Earth';
+    credit.setAttribute('role', 'note');
+    credit.setAttribute('aria-label', trans.__('Credits'));
+    credit.textContent = trans.__('Places: GeoNames (CC BY 4.0) · Land: Natural Earth');
     this.node.append(this.coords, this.bar, this.barLabel, credit);
   }
 

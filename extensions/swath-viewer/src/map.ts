@@ -51,13 +51,13 @@ export class SwathMap {
   private readonly labels: MapLabels;
   private readonly legendEl: HTMLDivElement;
   private readonly tooltipEl: HTMLDivElement;
-  private readonly info = new MapInfo();
+  private readonly info: MapInfo;
   private readonly overlays: HTMLElement[] = [];
   private readonly dark: () => boolean;
 
   constructor(
     readonly model: ViewerModel,
-    trans: MapStrings,
+    private readonly trans: MapStrings,
     options: SwathMapOptions = {}
   ) {
     this.tileUrl = options.tileUrl ?? '';
@@ -71,6 +71,7 @@ export class SwathMap {
     this.legendEl.setAttribute('role', 'region');
     this.legendEl.setAttribute('aria-label', trans.__('Legend'));
     this.tooltipEl = Object.assign(document.createElement('div'), { className: 'hy-SwathView-tooltip', hidden: true });
+    this.info = new MapInfo(trans);
     this.node.append(this.legendEl, this.info.node, this.tooltipEl);
     // Clicks and hovers, picked on the CPU (pick.ts): deck.gl's own picking is off.
     followPointer({
@@ -176,7 +177,7 @@ export class SwathMap {
       labelLayer(this.labels.labels, dark)
     ];
     this.deck.setProps({ layers: layers as never });
-    renderLegend(this.legendEl, m);
+    renderLegend(this.legendEl, m, this.trans);
   }
 
   /** Screen position of the middle of a loaded feature (tests and tours click there). */

@@ -21,7 +21,10 @@ export const TimeseriesQuery = z.object({
   fields: z.string().optional().describe('columns, comma-separated (default: id, time and the main variables)'),
   quality: z.enum(['good', 'suspect', 'all']).optional().describe('keep observations by their quality flag (all)'),
   dedupe: z.enum(['true', 'false']).optional().describe('one observation per feature and time: the latest processing (CRID) wins'),
-  format: z.enum(['csv', 'geojson', 'arrow', 'parquet', 'netcdf']).optional().describe('answer format (csv); netcdf: CF-1.8 discrete sampling geometry (timeSeries), at most 2 million observations')
+  format: z
+    .enum(['csv', 'geojson', 'arrow', 'parquet', 'netcdf'])
+    .optional()
+    .describe('answer format (csv); netcdf: CF-1.8 discrete sampling geometry (timeSeries), at most 2 million observations')
 });
 export type TimeseriesQuery = z.infer<typeof TimeseriesQuery>;
 

@@ -64,6 +64,8 @@ export class FeaturePage {
   }
 
   async start(): Promise<void> {
+    this.node.dataset['ready'] = 'false';
+    this.node.setAttribute('aria-busy', 'true');
     try {
       if (SWOT_PAGES[this.kind]) await this.swot(this.quality());
       else await this.station();
@@ -143,8 +145,11 @@ export class FeaturePage {
       void this.start();
     };
     const plot = el('div', { className: 'hp-plot' });
-    plot.setAttribute('role', 'img');
-    const series = rows.length ? await featureSeries(this.ctx, spec.feature, this.id, { quality }) : [];
+    plot.setAttribute('role', 'figure');
+    const series = (rows.length ? await featureSeries(this.ctx, spec.feature, this.id, { quality }) : []).map((s) => ({
+      ...s,
+      label: s.label && t.__(s.label)
+    }));
     const centre = bbox ? { lon: (bbox[0] + bbox[2]) / 2, lat: (bbox[1] + bbox[3]) / 2 } : null;
     const others = centre ? await harmonizedSeries(this.ctx, centre.lon, centre.lat, 50) : [];
     const all = [...series, ...others];
@@ -227,9 +232,15 @@ export class FeaturePage {
     const bbox = (item.bbox as Bbox | undefined) ?? coordsBbox([item.geometry]);
     const centre = bbox ? { lon: (bbox[0] + bbox[2]) / 2, lat: (bbox[1] + bbox[3]) / 2 } : null;
     const radius = bbox ? Math.max(1, 111 * Math.max(bbox[2] - bbox[0], bbox[3] - bbox[1])) : 1;
-    const series: PlotSeries[] = centre ? await harmonizedSeries(this.ctx, centre.lon, centre.lat, radius) : [];
+    // Axis titles say what is measured, not which series (the legend names them).
+    const measured = (name: string) =>
+      /water_level|wse|height/.test(name) ? t.__('Water level') : /discharge|debit|\bQ\b/i.test(name) ? t.__('Discharge') : undefined;
+    const series: PlotSeries[] = (centre ? await harmonizedSeries(this.ctx, centre.lon, centre.lat, radius) : []).map((s) => ({
+      ...s,
+      label: measured(s.name)
+    }));
     const plot = el('div', { className: 'hp-plot' });
-    plot.setAttribute('role', 'img');
+    plot.setAttribute('role', 'figure');
     const count = series.reduce((n, s) => n + s.values.filter((x) => x !== null).length, 0);
     const summary = t._n(
       '%1 observation from %2 to %3',

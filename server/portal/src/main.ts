@@ -26,6 +26,8 @@ function storage(): Storage | null {
 export function boot(root: HTMLElement): void {
   useBundledWasm();
   const lang = pickLang(location.search, storage()?.getItem(LANG_KEY) ?? null, navigator.languages);
+  // A language asked in the address is kept for the next pages (a link to ?lang=fr sets the portal in French).
+  if (new URLSearchParams(location.search).has('lang')) storage()?.setItem(LANG_KEY, lang);
   const t = new Strings(lang);
   document.documentElement.lang = lang;
   const token = storage()?.getItem(KEY_KEY) || undefined;

@@ -166,6 +166,8 @@ export class SearchPage {
   /** Starts the map and reads the collections; searches at once when the address holds a query. */
   async start(): Promise<void> {
     this.map.start();
+    // Tours and browser tests find drawn features on the map through this (as the lab exposes its app).
+    (window as unknown as { hysopeMap?: SwathMap }).hysopeMap = this.map;
     const params = new URLSearchParams(location.search);
     try {
       await this.catalog.setSources([{ name: 'HYSOPE', url: `${this.ctx.baseUrl}/stac`, token: this.ctx.token }]);

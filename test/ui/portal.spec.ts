@@ -1,0 +1,221 @@
+// The portal for people who do not code, in Debian's Chromium against the gateway serving its production build
+// (start-portal.sh): search by river, place, SWORD id and area drawn; the map; feature, station and gauge pages
+// with their series, downloads and citation; French; WCAG 2.1 AA checked by axe-core; a phone's width.
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+
+const PORTAL = `http://127.0.0.1:${process.env['HYSOPE_UI_PORTAL_PORT'] ?? '8092'}`;
+/** A reach of pass 51 seen on 5 passes in 2010 (cycles 1-3 of pass 51, 1-2 of pass 372). */
+const PITTSBURGH_REACH = '74269900011';
+const STATION = 'hydroweb-R_PERU-6-BASIN_PERU-6-BASIN_KM0049';
+
+/** No WCAG 2.1 A/AA violation axe-core can find on the page as it is now. */
+async function expectAccessible(page: Page): Promise<void> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const found = result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
+  expect(found).toEqual([]);
+}
+
+async function search(page: Page, words: string): Promise<void> {
+  const form = page.getByRole('search', { name: 'Search the catalog' });
+  await form.getByLabel('Place, river, lake, SWORD id or basin').fill(words);
+  await form.getByLabel('Place, river, lake, SWORD id or basin').press('Enter');
+  await expect(page.locator('.hp-search')).toHaveAttribute('data-state', 'ready');
+}
+
+const map = (page: Page) => page.getByRole('region', { name: 'Map of the results' });
+
+test.describe('the portal', () => {
+  test('a browser at / gets the portal (an API client the JSON landing page); a river name finds its granules and draws them', async ({ page, request }) => {
+    const landing = await request.get(`${PORTAL}/`, { headers: { Accept: 'application/json' } });
+    expect((await landing.json()).links.some((l: { rel: string }) => l.rel === 'service-desc')).toBe(true);
+    await page.goto(`${PORTAL}/`);
+    await expect(page).toHaveTitle(/Find hydrology data · HYSOPE/);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Find hydrology data');
+    await search(page, 'Red River of the North');
+    await expect(page.getByRole('status').filter({ hasText: 'result' })).toHaveText('1 result');
+    const results = page.getByRole('list', { name: 'Results' }).getByRole('listitem');
+    await expect(results).toHaveCount(1);
+    await expect(results.first()).toContainText('SWOT_L2_HR_RiverSP_Reach_548_011_NA');
+    await expect(results.first()).toContainText('cycle 548, pass 11');
+    // The products are read in the browser (DuckDB-WASM) and drawn on the lab viewer's map.
+    await expect(map(page)).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
+    expect(Number(await map(page).getAttribute('data-rows'))).toBe(687);
+    await expect(page.getByText('687 features on the map; click one for its page')).toBeVisible();
+    // The search is in the address: a shared link runs it again.
+    expect(new URL(page.url()).searchParams.get('q')).toBe('Red River of the North');
+    await page.reload();
+    await expect(page.locator('.hp-search')).toHaveAttribute('data-state', 'ready');
+    await expect(page.getByLabel('Place, river, lake, SWORD id or basin')).toHaveValue('Red River of the North');
+    await expect(map(page)).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
+    await expect(map(page)).toHaveScreenshot('portal-search.png', { maxDiffPixelRatio: 0.03 });
+  });
+
+  test('a place name moves the map there; a SWORD id goes to its page', async ({ page }) => {
+    await page.goto(`${PORTAL}/portal/`);
+    await search(page, 'Pittsburgh');
+    const go = page.getByRole('button', { name: /^Pittsburgh \(/ });
+    await go.click();
+    const area = page.locator('.hp-bbox');
+    const box = (await area.getAttribute('data-bbox'))!.split(',').map(Number);
+    expect(box[0]).toBeLessThan(-79.99);
+    expect(box[2]).toBeGreaterThan(-79.99);
+    expect(box[1]).toBeLessThan(40.44);
+    expect(box[3]).toBeGreaterThan(40.44);
+    await search(page, PITTSBURGH_REACH);
+    await page.getByRole('link', { name: `River reach ${PITTSBURGH_REACH}` }).click();
+    await expect(page).toHaveURL(`${PORTAL}/portal/reach/${PITTSBURGH_REACH}`);
+    await expect(page.getByRole('heading', { level: 1 })).toContainText(`River reach ${PITTSBURGH_REACH}`);
+  });
+
+  test('an area drawn on the map narrows the search; a time range from the month axis too', async ({ page }) => {
+    await page.goto(`${PORTAL}/portal/`);
+    await search(page, 'basin:7426');
+    const all = await page.getByRole('list', { name: 'Results' }).getByRole('listitem').count();
+    expect(all).toBeGreaterThan(4);
+    // Draw a rectangle around Pittsburgh's reaches only.
+    await page.getByRole('button', { name: 'Draw an area' }).click();
+    const m = (await map(page).boundingBox())!;
+    await page.mouse.move(m.x + m.width * 0.3, m.y + m.height * 0.3);
+    await page.mouse.down();
+    await page.mouse.move(m.x + m.width * 0.7, m.y + m.height * 0.7, { steps: 5 });
+    await page.mouse.up();
+    await expect(page.locator('.hp-bbox')).toContainText('west');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await expect(page.locator('.hp-search')).toHaveAttribute('data-state', 'ready');
+    expect(new URL(page.url()).searchParams.get('bbox')).toMatch(/^-?\d/);
+    // The month axis: September 2010 only.
+    const september = page.getByRole('button', { name: /^2010-09: \d+ results?$/ });
+    await september.click();
+    await expect(page.locator('.hp-search')).toHaveAttribute('data-state', 'ready');
+    await expect(page.getByLabel('From')).toHaveValue('2010-09-01');
+    await expect(page.getByLabel('To')).toHaveValue('2010-09-30');
+    for (const meta of await page.locator('.hp-result .hp-meta').allTextContents()) expect(meta).toMatch(/Sep \d+, 2010/);
+    // A reversed range is refused with a message, never a blank list.
+    await page.getByLabel('From').fill('2011-01-01');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await expect(page.getByRole('alert')).toContainText('The start date is after the end date.');
+  });
+
+  test('clicking a reach on the map opens its page: series with uncertainty and quality, table, granules, downloads, citation', async ({ page, request }) => {
+    await page.goto(`${PORTAL}/portal/?q=basin:7426`);
+    await expect(map(page)).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
+    const at = await page.evaluate(() =>
+      (window as unknown as { hysopeMap: { screenPositionOf(k: string, i: number): [number, number] | null } }).hysopeMap.screenPositionOf('reach', 0)
+    );
+    expect(at).not.toBeNull();
+    await page.mouse.click(at![0], at![1]);
+    await expect(page).toHaveURL(/\/portal\/reach\/\d{11}$/);
+    await page.goto(`${PORTAL}/portal/reach/${PITTSBURGH_REACH}`);
+    const article = page.locator('article.hp-feature');
+    await expect(article).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+    await expect(page.getByText('5 observations from Aug 16, 2010 to Sep 27, 2010')).toBeVisible();
+    const chart = page.getByRole('figure', { name: /Chart of Water surface elevation/ });
+    await expect(chart.locator('.ytitle').first()).toHaveText('Water surface elevation (m)');
+    await expect(chart.locator('.legendtext')).toContainText(['SWOT wse (m)']);
+    await page.getByText('The observations as a table').click();
+    const table = page.getByRole('table');
+    await expect(table.getByRole('row')).toHaveCount(6);
+    await expect(table.getByRole('row').nth(1)).toContainText('216.451');
+    await expect(table.getByRole('row').nth(1)).toContainText('good');
+    await expect(page.getByRole('list', { name: 'Granules' }).getByRole('listitem')).toHaveCount(5);
+    // Each download answers with its format.
+    const types: Record<string, RegExp> = { CSV: /text\/csv/, GeoJSON: /geo\+json/, 'NetCDF-CF': /x-netcdf/, Parquet: /parquet/, Arrow: /arrow/ };
+    for (const [name, type] of Object.entries(types)) {
+      const href = await page.getByRole('link', { name, exact: true }).getAttribute('href');
+      const r = await request.get(href!);
+      expect(r.status(), name).toBe(200);
+      expect(r.headers()['content-type'], name).toMatch(type);
+    }
+    await expect(page.getByLabel('Permanent address')).toHaveValue(`${PORTAL}/portal/reach/${PITTSBURGH_REACH}`);
+    await expect(page.locator('.hp-cite')).toContainText(`HYSOPE. River reach ${PITTSBURGH_REACH}. Time series, ${PORTAL}/portal/reach/${PITTSBURGH_REACH}`);
+    // The feature is on the map beside the chart.
+    await expect(page.getByRole('region', { name: 'Map of the feature' })).toBeVisible();
+    // Quality: good only is in the address and in the downloads.
+    await page.getByLabel('Quality', { exact: true }).selectOption('good');
+    await expect(article).toHaveAttribute('data-ready', 'true');
+    expect(new URL(page.url()).searchParams.get('quality')).toBe('good');
+    expect(await page.getByRole('link', { name: 'CSV', exact: true }).getAttribute('href')).toContain('quality=good');
+    await expectAccessible(page);
+    await expect(page.locator('.hp-plot')).toHaveScreenshot('portal-reach-series.png', { maxDiffPixelRatio: 0.03 });
+  });
+
+  test('virtual station and gauge pages: their series at their place, their files', async ({ page }) => {
+    await page.goto(`${PORTAL}/portal/?q=PERU-6`);
+    await page.getByRole('list', { name: 'Results' }).getByRole('link', { name: 'Hydroweb virtual stations' }).first().click();
+    await expect(page).toHaveURL(`${PORTAL}/portal/station/${STATION}`);
+    const article = page.locator('article.hp-feature');
+    await expect(article).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Virtual station R_PERU-6-BASIN_PERU-6-BASIN_KM0049');
+    await expect(page.getByText(/^42 observations from Mar 22, 2019/)).toBeVisible();
+    await expect(page.locator('.hp-facts')).toContainText('EGM2008');
+    await expect(page.locator('.hp-plot .ytitle').first()).toHaveText(/Water level/);
+    await expectAccessible(page);
+    await page.goto(`${PORTAL}/portal/?collection=insitu-gauges`);
+    await page.getByRole('list', { name: 'Results' }).getByRole('link').first().click();
+    await expect(page).toHaveURL(/\/portal\/gauge\/hubeau-/);
+    await expect(article).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Gauge K447001001');
+    expect(Number(await article.getAttribute('data-observations'))).toBeGreaterThan(0);
+    await expect(page.locator('.hp-plot .ytitle').first()).toHaveText(/Discharge/);
+  });
+
+  test('wrong addresses and ids say so (an alert, never a blank page)', async ({ page }) => {
+    await page.goto(`${PORTAL}/portal/reach/123`);
+    await expect(page.getByRole('alert')).toContainText('A river reach id has 11 digits; "123" is not one.');
+    await page.goto(`${PORTAL}/portal/station/nothing-here`);
+    await expect(page.getByRole('alert')).toContainText('No virtual station "nothing-here" in the catalog.');
+    await page.goto(`${PORTAL}/portal/rivers`);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Page not found');
+    await page.goto(`${PORTAL}/portal/reach/74269900019`);
+    await expect(page.locator('article.hp-feature')).toHaveAttribute('data-ready', 'true');
+    await expect(page.getByText('No observation of this feature in the catalog.').first()).toBeVisible();
+  });
+
+  test('in French: the words, the dates and the numbers', async ({ page }) => {
+    await page.goto(`${PORTAL}/portal/?lang=fr`);
+    await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Trouver des données hydrologiques');
+    const form = page.getByRole('search', { name: 'Rechercher dans le catalogue' });
+    await form.getByLabel('Lieu, rivière, lac, identifiant SWORD ou bassin').fill('basin:7426');
+    await form.getByRole('button', { name: 'Rechercher' }).click();
+    await expect(page.locator('.hp-search')).toHaveAttribute('data-state', 'ready');
+    await expect(page.getByRole('status').filter({ hasText: 'résultat' })).toHaveText(/^\d+ résultats$/);
+    await expect(page.locator('.hp-meta').first()).toContainText(/\d+ (août|sept\.) 2010/);
+    await expect(page.locator('.hp-meta').first()).toContainText('trace 51');
+    await expectAccessible(page);
+    // The choice is kept: the next page is French without ?lang.
+    await page.goto(`${PORTAL}/portal/reach/${PITTSBURGH_REACH}`);
+    await expect(page.locator('article.hp-feature')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+    await expect(page.getByText('5 observations du 16 août 2010 au 27 sept. 2010')).toBeVisible();
+    await page.getByText('Les observations en tableau').click();
+    await expect(page.getByRole('table').getByRole('row').nth(1)).toContainText('216,451');
+    await expect(page.getByRole('table').getByRole('row').nth(1)).toContainText('bonne');
+    await expect(page.locator('.hp-plot .ytitle').first()).toHaveText('Hauteur de la surface de l’eau (m)');
+    // The map shared with the lab speaks French too.
+    const featureMap = page.getByRole('region', { name: 'Carte de l’objet' });
+    await expect(featureMap.getByRole('note', { name: 'Échelle' })).toBeVisible();
+    await expect(featureMap.getByRole('note', { name: 'Crédits' })).toHaveText('Lieux : GeoNames (CC BY 4.0) · Terres : Natural Earth');
+    await page.getByLabel('Langue').selectOption('en');
+    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  });
+
+  test.describe('on a phone', () => {
+    test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    test('one column, nothing wider than the screen, the map under the form, accessible', async ({ page }) => {
+      await page.goto(`${PORTAL}/portal/?q=Red%20River%20of%20the%20North`);
+      await expect(page.locator('.hp-search')).toHaveAttribute('data-state', 'ready');
+      await expect(map(page)).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      const form = (await page.getByRole('search').boundingBox())!;
+      const m = (await map(page).boundingBox())!;
+      expect(m.y).toBeGreaterThan(form.y + form.height - 1);
+      expect(m.width).toBeGreaterThan(350);
+      await expectAccessible(page);
+      await page.goto(`${PORTAL}/portal/reach/${PITTSBURGH_REACH}`);
+      await expect(page.locator('article.hp-feature')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await expect(page).toHaveScreenshot('portal-reach-phone.png', { maxDiffPixelRatio: 0.03, fullPage: true });
+    });
+  });
+});

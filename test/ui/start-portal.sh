@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Started by Playwright (webServer) for the portal tests: a gateway of its own with every kind of sample (reaches
+# and nodes over several cycles, a LakeSP granule, Hydroweb virtual stations, a Hub'Eau gauge), as deployed:
+# the portal served by the gateway from its production build.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+PORT="${HYSOPE_UI_PORTAL_PORT:-8092}"
+WORK="$(mktemp -d /tmp/hysope-portal-XXXXXX)"
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
+export HYSOPE_LOG_LEVEL=warn HYSOPE_RATE_LIMIT=0
+S="$ROOT/samples"
+node "$ROOT/server/gateway/bin/hysope.js" ingest --data "$WORK/data" \
+  "$S"/swot/riversp/SWOT_L2_HR_RiverSP_Reach_*.zip "$S"/swot/riversp/SWOT_L2_HR_RiverSP_Node_*_51_*.zip \
+  "$S"/swot/lakesp/SWOT_L2_HR_LakeSP_Prior_018_*.zip "$S"/altimetry/hydroweb/*_mean.json \
+  "$S"/insitu/hubeau/obs_elab_K447001001_depuis_2026-08-01_2026-09-13.json >/dev/null
+node "$ROOT/server/gateway/bin/hysope.js" serve --data "$WORK/data" --port "$PORT" &
+wait
