@@ -29,14 +29,14 @@ interface Transfer {
 }
 
 /** The launcher with its kernels' notebook cards: what a user clicks first. */
-const LAUNCHER_READY = '.jp-Launcher .jp-LauncherCard[data-category="Notebook"]';
+export const LAUNCHER_READY = '.jp-Launcher .jp-LauncherCard[data-category="Notebook"]';
 
 /**
- * Loads the lab in a fresh browser context (empty cache), then again (warm cache): seconds from navigation to an
- * interactive launcher, taken in the page (a mutation observer stamps when the kernel cards appear, so the
+ * Loads a page (the lab, the portal) in a fresh browser context (empty cache), then again (warm cache): seconds from
+ * navigation to the `ready` element (the lab: an interactive launcher), taken in the page (a mutation observer stamps when the kernel cards appear, so the
  * figure does not include Playwright's polling), and bytes moved.
  */
-async function firstLoad(url: string): Promise<{ cold: number; warm: number; coldBytes: Transfer; warmBytes: Transfer }> {
+export async function firstLoad(url: string, ready = LAUNCHER_READY): Promise<{ cold: number; warm: number; coldBytes: Transfer; warmBytes: Transfer }> {
   const browser = await launchChromium();
   try {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
@@ -47,7 +47,7 @@ async function firstLoad(url: string): Promise<{ cold: number; warm: number; col
         stamp.disconnect();
       });
       stamp.observe(document, { childList: true, subtree: true });
-    }, LAUNCHER_READY);
+    }, ready);
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
     await cdp.send('Network.enable');
@@ -61,7 +61,7 @@ async function firstLoad(url: string): Promise<{ cold: number; warm: number; col
     const load = async () => {
       moved = { total: 0, js: 0 };
       await page.goto(url);
-      await page.waitForSelector(LAUNCHER_READY, { timeout: 60_000 });
+      await page.waitForSelector(ready, { timeout: 60_000, state: 'attached' });
       const ms = await page.evaluate(() => (window as unknown as { __launcherReady: number }).__launcherReady);
       await page.waitForTimeout(500);
       return { seconds: ms / 1000, bytes: { ...moved } };

@@ -23,3 +23,9 @@ export function report(name: string, value: number, unit: string, baseline?: { n
 export function procMb(key: 'VmRSS' | 'VmHWM', pid: number | 'self' = 'self'): number {
   return Number(new RegExp(`${key}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 }
+
+/** The middle value (p50) of measurements. */
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}

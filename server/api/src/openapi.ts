@@ -133,6 +133,25 @@ export const ROUTES: RouteDoc[] = [
     responses: { 200: json(z.object({ name: z.string().nullable(), role: z.string() }), 'the caller') }
   },
   {
+    method: 'get',
+    path: '/auth/oidc',
+    tag: 'Access',
+    summary: "How to sign in: the OpenID Connect provider whose bearer JWTs the API accepts, and the portal's public client (404 without single sign-on)",
+    responses: {
+      200: json(
+        z.object({
+          issuer: z.string(),
+          client_id: z.string(),
+          scopes: z.string(),
+          authorization_endpoint: z.string(),
+          token_endpoint: z.string(),
+          end_session_endpoint: z.string().optional()
+        }),
+        'the provider and the client'
+      )
+    }
+  },
+  {
     method: 'post',
     path: '/auth/sign',
     tag: 'Access',

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import express, { type Request } from 'express';
 import { pino, type Logger } from 'pino';
 import { HubAuthenticator } from './auth/hub.js';
+import { OidcAuthenticator } from './auth/oidc.js';
 import { authenticate, principalOf, rateLimit, redactUrl } from './auth/middleware.js';
 import { corsPolicy } from './http/cors.js';
 import { UserStore } from './auth/users.js';
@@ -23,7 +24,7 @@ import { hydrocronRoutes } from './dissemination/hydrocron.js';
 import { TimeseriesService } from './dissemination/timeseries.js';
 import { timeseriesRoutes } from './dissemination/timeseries-routes.js';
 import { asyncHandler, errorHandler, exceptionBody, notFoundHandler, sendException } from './http/errors.js';
-import { ForbiddenError, UnauthorizedError, ValidationError } from './errors.js';
+import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from './errors.js';
 import { UrlSigner, signable } from './auth/signing.js';
 import { ErrorTypes, OPENAPI_MEDIA_TYPE, openApiDocument } from '@hysope/api';
 import { serviceDocHtml } from './http/service-doc.js';
@@ -178,7 +179,8 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     })
   );
   const signer = await UrlSigner.open(config.dataDir, config.signingKey);
-  app.use(authenticate(users, config.hubApiUrl ? new HubAuthenticator(config.hubApiUrl) : null, 30, signer));
+  const oidc = config.oidc ? new OidcAuthenticator(config.oidc) : null;
+  app.use(authenticate(users, config.hubApiUrl ? new HubAuthenticator(config.hubApiUrl) : null, 30, signer, oidc));
   // Short-lived signed URLs for clients that cannot send headers (DuckDB-WASM's range reads, EventSource).
   app.post(
     '/auth/sign',
@@ -290,6 +292,14 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     const p = principalOf(res);
     res.json({ name: p.name, role: p.role });
   });
+  // How to sign in (the portal reads it): the OpenID provider and the public client, or 404 when there is none.
+  app.get(
+    '/auth/oidc',
+    asyncHandler(async (_req, res) => {
+      if (!oidc) throw new NotFoundError('single sign-on is not configured (HYSOPE_OIDC_ISSUER)');
+      res.json(await oidc.publicConfig());
+    })
+  );
   // The landing page of the OGC APIs (Processes here, the catalog under /stac) with the links their clients follow.
   // The OpenAPI document (service-desc) and its page (service-doc), generated from @hysope/api's route table.
   app.get('/api', (req, res) => {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseRoleMap } from './auth/oidc.js';
 
 /** The gateway's configuration: read once at start-up (env vars, then CLI flags) and passed down. */
 export const Config = z.object({
@@ -50,7 +51,20 @@ export const Config = z.object({
   /** First uid of the per-job accounts (when the gateway runs as root, each job runs as its own uid). */
   jobUidBase: z.number().int().min(1000),
   /** The portal's production build (default: `server/portal/dist` beside the gateway). */
-  portalDir: z.string().optional()
+  portalDir: z.string().optional(),
+  /** Single sign-on (OpenID Connect): bearer JWTs of this provider are accepted and the portal logs in with it. */
+  oidc: z
+    .object({
+      issuer: z.string().url(),
+      clientId: z.string().min(1),
+      audience: z.string().min(1),
+      roleClaim: z.string().min(1),
+      roles: z.record(z.string(), z.enum(['public', 'educational', 'scientific', 'institutional', 'producer', 'admin'])),
+      defaultRole: z.enum(['public', 'educational', 'scientific', 'institutional', 'producer', 'admin']),
+      scopes: z.string(),
+      clockSkew: z.number().int().min(0).max(600).optional()
+    })
+    .optional()
 });
 export type Config = z.infer<typeof Config>;
 
@@ -109,7 +123,19 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
       files: Number(env['HYSOPE_JOB_FILES'] ?? 4096)
     },
     jobUidBase: Number(env['HYSOPE_JOB_UID_BASE'] ?? 200000),
-    portalDir: env['HYSOPE_PORTAL_DIR'] ? path.resolve(env['HYSOPE_PORTAL_DIR']) : undefined
+    portalDir: env['HYSOPE_PORTAL_DIR'] ? path.resolve(env['HYSOPE_PORTAL_DIR']) : undefined,
+    oidc: env['HYSOPE_OIDC_ISSUER']
+      ? {
+          issuer: env['HYSOPE_OIDC_ISSUER'],
+          clientId: env['HYSOPE_OIDC_CLIENT_ID'] ?? 'hysope',
+          audience: env['HYSOPE_OIDC_AUDIENCE'] ?? env['HYSOPE_OIDC_CLIENT_ID'] ?? 'hysope',
+          roleClaim: env['HYSOPE_OIDC_ROLE_CLAIM'] ?? 'groups',
+          roles: parseRoleMap(env['HYSOPE_OIDC_ROLES'] ?? ''),
+          defaultRole: env['HYSOPE_OIDC_DEFAULT_ROLE'] ?? 'educational',
+          scopes: env['HYSOPE_OIDC_SCOPES'] ?? 'openid profile email offline_access',
+          clockSkew: Number(env['HYSOPE_OIDC_CLOCK_SKEW'] ?? 30)
+        }
+      : undefined
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

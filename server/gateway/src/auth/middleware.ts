@@ -4,6 +4,7 @@ import { sendException } from '../http/errors.js';
 import { redactUrl } from '../http/redact.js';
 export { redactUrl } from '../http/redact.js';
 import type { HubAuthenticator } from './hub.js';
+import { looksLikeJwt, type OidcAuthenticator } from './oidc.js';
 import { anonymous, type Principal } from './principal.js';
 import type { UserStore } from './users.js';
 import type { UrlSigner } from './signing.js';
@@ -62,7 +63,13 @@ class TokenBuckets {
  * an Authorization scheme we do not take (Basic); failed attempts are rate limited per client address
  * (`failuresPerMinute`) before any key is looked up.
  */
-export function authenticate(users: UserStore, hub: HubAuthenticator | null, failuresPerMinute = 30, signer?: UrlSigner): RequestHandler {
+export function authenticate(
+  users: UserStore,
+  hub: HubAuthenticator | null,
+  failuresPerMinute = 30,
+  signer?: UrlSigner,
+  oidc?: OidcAuthenticator | null
+): RequestHandler {
   const failures = new TokenBuckets(failuresPerMinute);
   return (req: Request, res: Response, next: NextFunction) => {
     const credentials = tokenOf(req);
@@ -99,9 +106,14 @@ export function authenticate(users: UserStore, hub: HubAuthenticator | null, fai
       return next();
     }
     const token = credentials.token;
-    (async () => (await users.byKey(token)) ?? (hub && token.length <= 200 ? await hub.verify(token) : null))().then(
+    // A JWT is the single sign-on provider's; anything else is one of our API keys or a JupyterHub token.
+    const verify = async () =>
+      oidc && looksLikeJwt(token) ? await oidc.verify(token) : ((await users.byKey(token)) ?? (hub && token.length <= 200 ? await hub.verify(token) : null));
+    verify().then(
       (principal) => {
-        if (!principal) return unauthorized('the API key or JupyterHub token is not valid');
+        if (principal && 'refused' in principal) return unauthorized(principal.refused);
+        if (!principal)
+          return unauthorized(oidc ? 'the API key, JupyterHub token or sign-on token is not valid' : 'the API key or JupyterHub token is not valid');
         res.locals['principal'] = principal;
         // Answers that depend on who asks are never shared by caches.
         res.setHeader('Cache-Control', 'private');

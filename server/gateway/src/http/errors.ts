@@ -47,9 +47,12 @@ export function errorHandler(log: { error: (obj: object, msg: string) => void })
     }
     if (error instanceof ForbiddenError) return sendException(res, 403, ErrorTypes.forbidden, 'Forbidden', error.message, instance);
     if (error instanceof UnavailableError || isStoreOutage(error)) {
-      log.error({ err: error, url: instance }, 'store unavailable');
+      log.error({ err: error, url: instance }, 'a service the gateway needs is unavailable');
       res.setHeader('Retry-After', '5');
-      return sendException(res, 503, ErrorTypes.unavailable, 'Service Unavailable', 'the catalog store does not answer; retry shortly', instance);
+      // Our own errors say which service is missing; a driver's error is the store's.
+      const detail =
+        error instanceof UnavailableError && error.message ? `${error.message}; retry shortly` : 'the catalog store does not answer; retry shortly';
+      return sendException(res, 503, ErrorTypes.unavailable, 'Service Unavailable', detail, instance);
     }
     if (isDiskFull(error)) {
       log.error({ err: error, url: instance }, 'data disk full');
