@@ -58,7 +58,8 @@ export async function startOidcProvider(options: { redirectUris: string[]; clien
     claims: { openid: ['sub'], profile: ['preferred_username', 'groups'], email: ['email'] },
     findAccount: async (_ctx: unknown, id: string) => ({ accountId: id, claims: async () => claimsOf(id) }),
     // The portal is a browser on another origin than the provider: its token calls are CORS requests.
-    clientBasedCORS: (_ctx: unknown, origin: string, client: { redirectUris: string[] }) => client.redirectUris.some((u: string) => new URL(u).origin === origin),
+    clientBasedCORS: (_ctx: unknown, origin: string, client: { redirectUris: string[] }) =>
+      client.redirectUris.some((u: string) => new URL(u).origin === origin),
     features: {
       devInteractions: { enabled: true },
       revocation: { enabled: true },
