@@ -34,6 +34,18 @@ function engineOnce() {
   return engine;
 }
 
+/**
+ * Starts DuckDB-WASM now (its worker, the module's compilation), in the background, so the first query does not
+ * wait for it: pages call it once they are idle. Failures are kept for the first query to report.
+ */
+export async function warmWasm(): Promise<boolean> {
+  if (!wasmBundle()) return false;
+  return engineOnce().then(
+    () => true,
+    () => false
+  );
+}
+
 /** Signed URLs already obtained, by asset URL, with when they expire (ms). */
 const signedUrls = new Map<string, { href: string; until: number }>();
 

@@ -113,6 +113,23 @@ describe('single sign-on: bearer JWTs of a real OpenID provider (oidc-provider),
     expect(garbage.status).toBe(401);
   });
 
+  it('a signed-on person makes API keys for scripts; the keys follow the role the provider gives them', async () => {
+    idp.groups.set('fay', ['hydro-scientists']);
+    const t = await idp.login('fay');
+    const auth = { Authorization: `Bearer ${t.access_token}` };
+    const account = await call(`${g.url}/auth/account`, { headers: auth });
+    expect(account.body).toMatchObject({ name: 'fay', role: 'scientific', signed_in_with: 'single sign-on', keys: [] });
+    const made = await call(`${g.url}/auth/keys`, { headers: auth, json: { name: 'cluster jobs' } });
+    expect(made.status).toBe(201);
+    const key = { Authorization: `token ${made.body.key}` };
+    expect((await call(`${g.url}/whoami`, { headers: key })).body).toEqual({ name: 'fay', role: 'scientific' });
+    // Promoted at the provider: her next signed-on request tells the gateway, and her key acts with the new role.
+    idp.groups.set('fay', ['agency']);
+    const next = await idp.refresh(t.refresh_token!);
+    expect((await whoami(g, next.access_token)).body.role).toBe('institutional');
+    await expect.poll(async () => (await call(`${g.url}/whoami`, { headers: key })).body.role).toBe('institutional');
+  });
+
   it('API keys keep working beside sign-on', async () => {
     const { headers } = await g.user('script', 'scientific');
     expect((await call(`${g.url}/whoami`, { headers })).body).toEqual({ name: 'script', role: 'scientific' });

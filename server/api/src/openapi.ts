@@ -29,6 +29,20 @@ export interface ResponseDoc {
   headers?: Record<string, string>;
 }
 /** One route of the gateway. */
+/** An API key as its owner sees it (the key itself is shown once, when made). */
+const ApiKeyInfo = z.object({ id: z.string(), name: z.string().nullable(), created: z.string(), last_used: z.string().nullable() });
+
+/** One access to restricted data in the audit trail. */
+const AccessEntry = z.object({
+  at: z.string(),
+  user: z.string().nullable(),
+  role: z.string(),
+  action: z.enum(['download', 'read', 'timeseries']),
+  collection: z.string(),
+  item: z.string().nullable(),
+  level: z.string()
+});
+
 export interface RouteDoc {
   method: 'get' | 'post' | 'put' | 'delete';
   /** OpenAPI path template, e.g. `/stac/collections/{collectionId}`. */
@@ -150,6 +164,61 @@ export const ROUTES: RouteDoc[] = [
         'the provider and the client'
       )
     }
+  },
+  {
+    method: 'get',
+    path: '/auth/account',
+    tag: 'Access',
+    summary: "The caller's account: name, role, access levels, how they signed in, their API keys and their recent access to restricted data",
+    auth: true,
+    responses: {
+      200: json(
+        z.object({
+          name: z.string(),
+          role: z.string(),
+          signed_in_with: z.string(),
+          access_levels: z.array(z.string()),
+          keys: z.array(ApiKeyInfo),
+          recent_access: z.array(AccessEntry)
+        }),
+        'the account'
+      )
+    }
+  },
+  { method: 'get', path: '/auth/keys', tag: 'Access', summary: "The caller's API keys (never the keys themselves)", auth: true, responses: { 200: json(z.object({ keys: z.array(ApiKeyInfo) }), 'the keys') } },
+  {
+    method: 'post',
+    path: '/auth/keys',
+    tag: 'Access',
+    summary: 'A new API key for the caller, named (shown once; send it as "Authorization: token KEY")',
+    auth: true,
+    body: { schema: z.object({ name: z.string().min(1).max(80) }), required: true },
+    responses: { 201: json(ApiKeyInfo.omit({ last_used: true }).extend({ key: z.string() }), 'the new key') }
+  },
+  {
+    method: 'delete',
+    path: '/auth/keys/{keyId}',
+    tag: 'Access',
+    summary: "Revokes one of the caller's API keys",
+    auth: true,
+    params: { keyId: 'the id the key list shows' },
+    responses: { 204: { description: 'revoked' } }
+  },
+  {
+    method: 'get',
+    path: '/audit',
+    tag: 'Access',
+    summary: 'The audit trail of access to scientific, institutional and private data (administrators)',
+    auth: true,
+    query: z.object({
+      user: z.string().optional(),
+      collection: z.string().optional(),
+      level: z.enum(['public', 'educational', 'scientific', 'institutional', 'private']).optional(),
+      since: z.string().optional().describe('RFC 3339 instant'),
+      until: z.string().optional().describe('RFC 3339 instant'),
+      limit: z.string().optional().describe('1 to 10000 (100)')
+    }),
+    responses: { 200: json(z.object({ entries: z.array(AccessEntry) }), 'entries, newest first') }
   },
   {
     method: 'post',

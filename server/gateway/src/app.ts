@@ -9,6 +9,8 @@ import express, { type Request } from 'express';
 import { pino, type Logger } from 'pino';
 import { HubAuthenticator } from './auth/hub.js';
 import { OidcAuthenticator } from './auth/oidc.js';
+import { AccessLog } from './auth/audit.js';
+import { accountRoutes } from './auth/account-routes.js';
 import { authenticate, principalOf, rateLimit, redactUrl } from './auth/middleware.js';
 import { corsPolicy } from './http/cors.js';
 import { UserStore } from './auth/users.js';
@@ -180,6 +182,8 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   );
   const signer = await UrlSigner.open(config.dataDir, config.signingKey);
   const oidc = config.oidc ? new OidcAuthenticator(config.oidc) : null;
+  const audit = new AccessLog(db);
+  const levelOf = async (collection: string) => (await store.access()).find((c) => c.id === collection)?.access ?? 'public';
   app.use(authenticate(users, config.hubApiUrl ? new HubAuthenticator(config.hubApiUrl) : null, 30, signer, oidc));
   // Short-lived signed URLs for clients that cannot send headers (DuckDB-WASM's range reads, EventSource).
   app.post(
@@ -211,9 +215,21 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   app.use('/stac', catalogRoutes(catalog, baseUrl), exportRoutes(catalog, series, config.dataDir, baseUrl));
   app.use(
     '/assets',
-    assetRoutes(config.dataDir, (res, collection, item) => catalog.canRead(principalOf(res), collection, item))
+    assetRoutes(config.dataDir, async (res, collection, item) => {
+      const p = principalOf(res);
+      if (!(await catalog.canRead(p, collection, item))) return false;
+      // Downloads of restricted data go to the audit trail.
+      const owner = (await store.item(collection, item))?.owner ?? null;
+      await audit.record(p, 'download', collection, item, owner ? 'private' : await levelOf(collection));
+      return true;
+    })
   );
-  const seriesVisible = async (res: import('express').Response, collection: string) => (await catalog.visible(principalOf(res))).includes(collection);
+  const seriesVisible = async (res: import('express').Response, collection: string) => {
+    const p = principalOf(res);
+    if (!(await catalog.visible(p)).includes(collection)) return false;
+    await audit.record(p, 'timeseries', collection, null, await levelOf(collection));
+    return true;
+  };
   app.use('/hydrocron/v1', hydrocronRoutes(series, seriesVisible));
   // The time-series store's buckets compacted after ingests (here, and on a timer for ingests by other processes).
   const compactor = new Compactor(
@@ -292,6 +308,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     const p = principalOf(res);
     res.json({ name: p.name, role: p.role });
   });
+  app.use(accountRoutes(users, audit));
   // How to sign in (the portal reads it): the OpenID provider and the public client, or 404 when there is none.
   app.get(
     '/auth/oidc',

@@ -9,6 +9,7 @@ import { dataAsset, kindOf, loadItem, type LayerKind } from '@hysope/swath-viewe
 import { SwathMap } from '@hysope/swath-viewer/lib/map.js';
 import { ViewerModel } from '@hysope/swath-viewer/lib/model.js';
 import { itemsBbox } from '@hysope/swath-viewer/lib/view-state.js';
+import { warmWasm } from '@hysope/kernels-bridge/wasm';
 import { AreaTool, areaGeojson } from './area-tool.js';
 import { el, featurePath, type PageKind, type PortalContext } from './context.js';
 import { findPlaces, type PlaceMatch } from './places.js';
@@ -165,7 +166,6 @@ export class SearchPage {
 
   /** Starts the map and reads the collections; searches at once when the address holds a query. */
   async start(): Promise<void> {
-    this.map.start();
     // Tours and browser tests find drawn features on the map through this (as the lab exposes its app).
     (window as unknown as { hysopeMap?: SwathMap }).hysopeMap = this.map;
     const params = new URLSearchParams(location.search);
@@ -176,6 +176,12 @@ export class SearchPage {
     }
     if (this.catalog.error) this.ctx.error(this.ctx.t.__('The catalog could not be read: %1', this.catalog.error));
     for (const c of this.catalog.collections) this.collection.append(el('option', { value: c.id, textContent: c.title ?? c.id }));
+    // The map starts once the form can be used: its first frame (shaders, the basemap) holds the main thread a while.
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    this.map.start();
+    // The SQL engine that reads the products is made ready while the person types.
+    const idle = (f: () => void) => ('requestIdleCallback' in window ? requestIdleCallback(f, { timeout: 2000 }) : setTimeout(f, 500));
+    idle(() => void warmWasm().then((ok) => (this.node.dataset['engine'] = ok ? 'ready' : 'failed')));
     this.fields.q.value = params.get('q') ?? '';
     this.fields.start.value = params.get('start') ?? '';
     this.fields.end.value = params.get('end') ?? '';

@@ -112,6 +112,8 @@ export function authenticate(
     verify().then(
       (principal) => {
         if (principal && 'refused' in principal) return unauthorized(principal.refused);
+        // A signed-on person's keys act with the role their provider gives them now.
+        if (principal && principal.key.startsWith('oidc:') && principal.name) void users.syncRole(principal.name, principal.role).catch(() => undefined);
         if (!principal)
           return unauthorized(oidc ? 'the API key, JupyterHub token or sign-on token is not valid' : 'the API key or JupyterHub token is not valid');
         res.locals['principal'] = principal;

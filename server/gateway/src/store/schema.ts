@@ -115,6 +115,21 @@ alter table jobs add column if not exists uid int;
 alter table jobs add column if not exists error_kind text;
 alter table jobs add column if not exists delivery jsonb;
 create sequence if not exists job_uids;
+alter table api_keys add column if not exists id text;
+alter table api_keys add column if not exists name text;
+alter table api_keys add column if not exists last_used timestamptz;
+update api_keys set id = substr(hash, 1, 12) where id is null;
+create table if not exists access_log (
+  at timestamptz not null default now(),
+  user_name text,
+  role text not null,
+  action text not null,
+  collection text not null,
+  item text,
+  level text not null
+);
+create index if not exists access_log_at on access_log (at);
+create index if not exists access_log_user on access_log (user_name, at);
 create table if not exists schema_version (version int primary key);
 insert into schema_version (version) values (1) on conflict do nothing;
 `;
