@@ -62,12 +62,19 @@ describe('accounts: API keys made, named and revoked by their owner; the audit t
     expect(trail.status).toBe(200);
     const entries = trail.body.entries as { action: string; item: string | null; level: string; role: string; collection: string }[];
     expect(entries.map((e) => e.action).sort()).toEqual(['download', 'timeseries']);
-    expect(entries.find((e) => e.action === 'download')).toMatchObject({ item, level: 'institutional', role: 'institutional', collection: 'swot-riversp-reach' });
+    expect(entries.find((e) => e.action === 'download')).toMatchObject({
+      item,
+      level: 'institutional',
+      role: 'institutional',
+      collection: 'swot-riversp-reach'
+    });
     expect((await call(`${g.url}/audit?user=paul`, { headers: admin.headers })).body.entries).toEqual([]);
     // The person sees their own recent access on their account.
     expect((await call(`${g.url}/auth/account`, { headers: inst.headers })).body.recent_access).toHaveLength(2);
     // Filters and refusals.
-    expect((await call(`${g.url}/audit?level=institutional&since=2000-01-01T00:00:00Z`, { headers: admin.headers })).body.entries.length).toBeGreaterThanOrEqual(2);
+    expect(
+      (await call(`${g.url}/audit?level=institutional&since=2000-01-01T00:00:00Z`, { headers: admin.headers })).body.entries.length
+    ).toBeGreaterThanOrEqual(2);
     expect((await call(`${g.url}/audit?since=yesterday`, { headers: admin.headers })).status).toBe(400);
     expect((await call(`${g.url}/audit`, { headers: inst.headers })).status).toBe(403);
     expect((await call(`${g.url}/audit`)).status).toBe(401);

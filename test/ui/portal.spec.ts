@@ -200,6 +200,45 @@ test.describe('the portal', () => {
     await expect(page.locator('html')).toHaveAttribute('lang', 'en');
   });
 
+  test('sign in with the OpenID provider (code + PKCE), make and revoke an API key, sign out', async ({ page, request }) => {
+    await page.goto(`${PORTAL}/portal/reach/${PITTSBURGH_REACH}`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // The provider's own sign-in page (another origin), then its consent page.
+    await expect(page).toHaveURL(/127\.0\.0\.1:8093\/interaction\//);
+    await page.getByPlaceholder('Enter any login').fill('alice');
+    await page.getByPlaceholder('and password').fill('any');
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    // Back where she was, signed in.
+    await expect(page).toHaveURL(`${PORTAL}/portal/reach/${PITTSBURGH_REACH}`);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await expect(nav.getByRole('link', { name: 'alice' })).toBeVisible();
+    await nav.getByRole('link', { name: 'alice' }).click();
+    const account = page.locator('article.hp-account');
+    await expect(account).toHaveAttribute('data-ready', 'true');
+    await expect(account.locator('.hp-facts')).toContainText('scientific');
+    await expect(account.locator('.hp-facts')).toContainText('single sign-on');
+    await expect(account.getByText('No API key yet.')).toBeVisible();
+    await page.getByLabel('Name of the new key').fill('laptop');
+    await page.getByRole('button', { name: 'Create a key' }).click();
+    const key = await page.getByLabel('New API key').inputValue();
+    expect(key).toMatch(/^hy_/);
+    // The key works for scripts, with her role.
+    const who = await request.get(`${PORTAL}/whoami`, { headers: { Authorization: `token ${key}` } });
+    expect(await who.json()).toEqual({ name: 'alice', role: 'scientific' });
+    await expect(page.getByRole('table', { name: 'Your API keys' }).getByRole('row')).toHaveCount(2);
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Revoke the key laptop' }).click();
+    await expect(account.getByText('No API key yet.')).toBeVisible();
+    expect((await request.get(`${PORTAL}/whoami`, { headers: { Authorization: `token ${key}` } })).status()).toBe(401);
+    // Signing out ends the provider's session too (its confirmation page), and comes back signed out.
+    await nav.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: /Yes, sign me out/i }).click();
+    await expect(page).toHaveURL(`${PORTAL}/portal/`);
+    await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign in' })).toBeVisible();
+    expect(await page.evaluate(() => sessionStorage.getItem('hysope-portal-session'))).toBeNull();
+  });
+
   test.describe('on a phone', () => {
     test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     test('one column, nothing wider than the screen, the map under the form, accessible', async ({ page }) => {

@@ -13,5 +13,11 @@ node "$ROOT/server/gateway/bin/hysope.js" ingest --data "$WORK/data" \
   "$S"/swot/riversp/SWOT_L2_HR_RiverSP_Reach_*.zip "$S"/swot/riversp/SWOT_L2_HR_RiverSP_Node_*_51_*.zip \
   "$S"/swot/lakesp/SWOT_L2_HR_LakeSP_Prior_018_*.zip "$S"/altimetry/hydroweb/*_mean.json \
   "$S"/insitu/hubeau/obs_elab_K447001001_depuis_2026-08-01_2026-09-13.json >/dev/null
+# Single sign-on against a real OpenID provider (oidc-provider), started first.
+OIDC_PORT="${HYSOPE_UI_OIDC_PORT:-8093}"
+HYSOPE_UI_PORTAL_URL="http://127.0.0.1:$PORT" "$ROOT/node_modules/.bin/tsx" "$ROOT/test/ui/oidc-provider.ts" 2>/dev/null &
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$OIDC_PORT/.well-known/openid-configuration" >/dev/null && break; sleep 0.2; done
+export HYSOPE_OIDC_ISSUER="http://127.0.0.1:$OIDC_PORT" HYSOPE_OIDC_CLIENT_ID=hysope \
+  HYSOPE_OIDC_ROLES='hydro-scientists=scientific,agency=institutional,hysope-admins=admin'
 node "$ROOT/server/gateway/bin/hysope.js" serve --data "$WORK/data" --port "$PORT" &
 wait

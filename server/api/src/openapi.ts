@@ -159,7 +159,8 @@ export const ROUTES: RouteDoc[] = [
           scopes: z.string(),
           authorization_endpoint: z.string(),
           token_endpoint: z.string(),
-          end_session_endpoint: z.string().optional()
+          end_session_endpoint: z.string().optional(),
+          revocation_endpoint: z.string().optional()
         }),
         'the provider and the client'
       )
@@ -185,7 +186,14 @@ export const ROUTES: RouteDoc[] = [
       )
     }
   },
-  { method: 'get', path: '/auth/keys', tag: 'Access', summary: "The caller's API keys (never the keys themselves)", auth: true, responses: { 200: json(z.object({ keys: z.array(ApiKeyInfo) }), 'the keys') } },
+  {
+    method: 'get',
+    path: '/auth/keys',
+    tag: 'Access',
+    summary: "The caller's API keys (never the keys themselves)",
+    auth: true,
+    responses: { 200: json(z.object({ keys: z.array(ApiKeyInfo) }), 'the keys') }
+  },
   {
     method: 'post',
     path: '/auth/keys',

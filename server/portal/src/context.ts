@@ -22,11 +22,13 @@ export const PAGE_KINDS = ['reach', 'node', 'lake', 'station', 'gauge'] as const
 export type PageKind = (typeof PAGE_KINDS)[number];
 
 /** The page an address shows: the search (with its query) or one feature. */
-export type Route = { page: 'search' } | { page: 'feature'; kind: PageKind; id: string } | { page: 'missing' };
+export type Route = { page: 'search' } | { page: 'account' } | { page: 'callback' } | { page: 'feature'; kind: PageKind; id: string } | { page: 'missing' };
 
 export function parseRoute(pathname: string): Route {
   const p = pathname.replace(/\/+$/, '');
   if (p === '' || p === '/portal') return { page: 'search' };
+  if (p === '/portal/account') return { page: 'account' };
+  if (p === '/portal/callback') return { page: 'callback' };
   const m = /^\/portal\/([a-z]+)\/([^/]+)$/.exec(p);
   if (m && (PAGE_KINDS as readonly string[]).includes(m[1]!)) return { page: 'feature', kind: m[1] as PageKind, id: decodeURIComponent(m[2]!) };
   return { page: 'missing' };

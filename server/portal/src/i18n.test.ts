@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PIXC_CLASSES, QUALITY, SWOT_VARIABLES } from '@hysope/api';
 import { KINDS } from '@hysope/swath-viewer/lib/data.js';
+import { ACCESS_LEVELS, ROLES } from '@hysope/gateway/dist/auth/principal.js';
 import { describe, expect, it } from 'vitest';
 import { FR } from './fr.js';
 import { pickLang, Strings } from './i18n.js';
@@ -11,7 +12,7 @@ import { KIND_NAMES } from './search-page.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The sources whose strings the portal shows: its own, and the shared map's. */
 const SOURCES = [
-  ...['main.ts', 'search-page.ts', 'feature-page.ts', 'area-tool.ts'].map((f) => path.join(here, f)),
+  ...['main.ts', 'search-page.ts', 'feature-page.ts', 'area-tool.ts', 'account-page.ts'].map((f) => path.join(here, f)),
   ...['map.ts', 'map-info.ts', 'legend.ts'].map((f) => path.join(here, '../../../extensions/swath-viewer/src', f))
 ];
 
@@ -34,7 +35,16 @@ describe('the portal in French', () => {
       ...Object.values(KINDS).map((k) => k.label),
       ...Object.values(SWOT_VARIABLES).map((v) => v.label),
       ...Object.values(QUALITY).map((q) => q.label),
-      ...Object.values(PIXC_CLASSES).map((c) => c.label)
+      ...Object.values(PIXC_CLASSES).map((c) => c.label),
+      // What the gateway says of an account (roles, levels, how signed in, kinds of access).
+      ...ROLES,
+      ...ACCESS_LEVELS,
+      'API key',
+      'single sign-on',
+      'JupyterHub',
+      'download',
+      'read',
+      'timeseries'
     ];
     const missing = [...new Set([...english, ...labels])].filter((s) => !(s in FR));
     expect(missing).toEqual([]);

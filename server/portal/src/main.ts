@@ -5,6 +5,8 @@ import { clientFor, el, parseRoute, type PortalContext } from './context.js';
 import { FeaturePage } from './feature-page.js';
 import { LANGS, pickLang, Strings, type Lang } from './i18n.js';
 import { SearchPage } from './search-page.js';
+import { AccountPage } from './account-page.js';
+import { beginLogin, currentSession, finishLogin, jwtClaims, logout, oidcInfo, refresh, type OidcInfo } from './auth.js';
 
 const LANG_KEY = 'hysope-portal-lang';
 const KEY_KEY = 'hysope-portal-key';
@@ -30,7 +32,8 @@ export function boot(root: HTMLElement): void {
   if (new URLSearchParams(location.search).has('lang')) storage()?.setItem(LANG_KEY, lang);
   const t = new Strings(lang);
   document.documentElement.lang = lang;
-  const token = storage()?.getItem(KEY_KEY) || undefined;
+  // The caller: a single sign-on session of this tab, else an API key the person gave this browser, else anonymous.
+  let token: string | undefined = currentSession()?.access_token ?? (storage()?.getItem(KEY_KEY) || undefined);
   const alerts = el('div', { className: 'hp-alerts' });
   alerts.setAttribute('role', 'alert');
   const status = el('div', { className: 'hp-visuallyHidden' });
@@ -39,8 +42,12 @@ export function boot(root: HTMLElement): void {
   let page: Page | null = null;
   const ctx: PortalContext = {
     baseUrl: location.origin,
-    token,
-    client: clientFor(location.origin, token),
+    get token() {
+      return token;
+    },
+    get client() {
+      return clientFor(location.origin, token);
+    },
     t,
     navigate: (path) => {
       history.pushState(null, '', path);
@@ -67,6 +74,45 @@ export function boot(root: HTMLElement): void {
     url.searchParams.delete('lang');
     location.replace(url);
   };
+  // Sign in / the account, filled once the gateway said whether it has single sign-on.
+  const account = el('span', { className: 'hp-account' });
+  let sso: OidcInfo | null = null;
+  const signIn = () => void beginLogin(sso!, location.pathname + location.search);
+  const renderAccount = () => {
+    const parts: Node[] = [];
+    if (token) {
+      const claims = currentSession() ? jwtClaims(token) : {};
+      const who = String(claims['preferred_username'] ?? claims['email'] ?? t.__('Your account'));
+      parts.push(el('a', { href: '/portal/account', textContent: who }));
+      if (currentSession() && sso) {
+        const out = el('button', { type: 'button', className: 'hp-linkButton', textContent: t.__('Sign out') });
+        out.onclick = () => void logout(sso!);
+        parts.push(out);
+      }
+    } else if (sso) {
+      const b = el('button', { type: 'button', className: 'hp-linkButton', textContent: t.__('Sign in') });
+      b.onclick = signIn;
+      parts.push(b);
+    } else parts.push(el('a', { href: '/portal/account', textContent: t.__('Account') }));
+    account.replaceChildren(...parts);
+  };
+  /** Keeps the access token fresh: refreshed a minute before it expires; signed out when the provider refuses. */
+  let refreshTimer = 0;
+  const scheduleRefresh = () => {
+    window.clearTimeout(refreshTimer);
+    const s = currentSession();
+    if (!s || !sso) return;
+    refreshTimer = window.setTimeout(
+      async () => {
+        const next = await refresh(sso!);
+        token = next?.access_token ?? (storage()?.getItem(KEY_KEY) || undefined);
+        if (!next) ctx.error(t.__('Your session has ended: sign in again.'));
+        renderAccount();
+        scheduleRefresh();
+      },
+      Math.max(0, s.expires_at - Date.now() - 60_000)
+    );
+  };
   const header = el(
     'header',
     { className: 'hp-header' },
@@ -82,6 +128,7 @@ export function boot(root: HTMLElement): void {
       { className: 'hp-nav' },
       el('a', { href: '/portal/', textContent: t.__('Search') }),
       el('a', { href: '/api.html', textContent: t.__('API') }),
+      account,
       el('label', { htmlFor: 'hp-lang', className: 'hp-visuallyHidden', textContent: t.__('Language') }),
       language
     )
@@ -100,8 +147,30 @@ export function boot(root: HTMLElement): void {
     page?.dispose();
     alerts.replaceChildren();
     const route = parseRoute(location.pathname);
+    if (route.page === 'callback') {
+      page = null;
+      main.replaceChildren(el('p', { className: 'hp-empty', textContent: t.__('Signing in…') }));
+      void ready.then(async () => {
+        try {
+          if (!sso) throw new Error(t.__('this portal has no single sign-on'));
+          const back = await finishLogin(sso, new URLSearchParams(location.search));
+          token = currentSession()?.access_token;
+          renderAccount();
+          scheduleRefresh();
+          history.replaceState(null, '', back);
+          show();
+        } catch (error) {
+          main.replaceChildren(el('h1', { textContent: t.__('Sign-in failed') }), el('p', { textContent: (error as Error).message }));
+          ctx.error(t.__('Sign-in failed: %1', (error as Error).message));
+        }
+      });
+      return;
+    }
     if (route.page === 'search') page = new SearchPage(ctx);
-    else if (route.page === 'feature') page = new FeaturePage(ctx, route.kind, route.id);
+    else if (route.page === 'account') {
+      page = new AccountPage(ctx, () => (sso ? signIn : null), ready);
+      document.title = `${t.__('Your account')} · HYSOPE`;
+    } else if (route.page === 'feature') page = new FeaturePage(ctx, route.kind, route.id);
     else {
       page = null;
       document.title = `${t.__('Page not found')} · HYSOPE`;
@@ -126,6 +195,19 @@ export function boot(root: HTMLElement): void {
     ctx.navigate(url.pathname + url.search);
   });
   window.addEventListener('popstate', show);
+  // Whether the gateway has single sign-on (and which provider); an expiring session is refreshed first.
+  const ready = oidcInfo(location.origin)
+    .then(async (info) => {
+      sso = info;
+      const s = currentSession();
+      if (info && s && s.expires_at - Date.now() < 60_000) token = (await refresh(info))?.access_token ?? (storage()?.getItem(KEY_KEY) || undefined);
+      if (!info && s) token = storage()?.getItem(KEY_KEY) || undefined;
+    })
+    .catch((error: unknown) => ctx.error((error as Error).message))
+    .finally(() => {
+      renderAccount();
+      scheduleRefresh();
+    });
   show();
 }
 

@@ -165,31 +165,42 @@ export class SearchPage {
   }
 
   /** Starts the map and reads the collections; searches at once when the address holds a query. */
+  /** The catalogue's collections, read once (a search made before they arrive waits for them). */
+  private sources: Promise<void> | null = null;
+
   async start(): Promise<void> {
     // Tours and browser tests find drawn features on the map through this (as the lab exposes its app).
     (window as unknown as { hysopeMap?: SwathMap }).hysopeMap = this.map;
+    // The address's query fills the form at once: what a person then types is never overwritten.
     const params = new URLSearchParams(location.search);
-    try {
-      await this.catalog.setSources([{ name: 'HYSOPE', url: `${this.ctx.baseUrl}/stac`, token: this.ctx.token }]);
-    } catch (error) {
-      this.ctx.error(this.ctx.t.__('The catalog could not be read: %1', (error as Error).message));
-    }
-    if (this.catalog.error) this.ctx.error(this.ctx.t.__('The catalog could not be read: %1', this.catalog.error));
-    for (const c of this.catalog.collections) this.collection.append(el('option', { value: c.id, textContent: c.title ?? c.id }));
+    this.fields.q.value = params.get('q') ?? '';
+    this.fields.start.value = params.get('start') ?? '';
+    this.fields.end.value = params.get('end') ?? '';
+    this.quality.value = params.get('quality') ?? '';
+    const b = (params.get('bbox') ?? '').split(',').map(Number);
+    this.setBbox(b.length === 4 && b.every(Number.isFinite) ? (b as [number, number, number, number]) : null);
+    await this.loadSources(params.get('collection') ?? '');
     // The map starts once the form can be used: its first frame (shaders, the basemap) holds the main thread a while.
     await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
     this.map.start();
     // The SQL engine that reads the products is made ready while the person types.
     const idle = (f: () => void) => ('requestIdleCallback' in window ? requestIdleCallback(f, { timeout: 2000 }) : setTimeout(f, 500));
     idle(() => void warmWasm().then((ok) => (this.node.dataset['engine'] = ok ? 'ready' : 'failed')));
-    this.fields.q.value = params.get('q') ?? '';
-    this.fields.start.value = params.get('start') ?? '';
-    this.fields.end.value = params.get('end') ?? '';
-    this.collection.value = params.get('collection') ?? '';
-    this.quality.value = params.get('quality') ?? '';
-    const b = (params.get('bbox') ?? '').split(',').map(Number);
-    this.setBbox(b.length === 4 && b.every(Number.isFinite) ? (b as [number, number, number, number]) : null);
-    if (URL_FIELDS.some((k) => params.get(k))) await this.search(false);
+    if (URL_FIELDS.some((k) => params.get(k)) && this.node.dataset['state'] === undefined) await this.search(false);
+  }
+
+  private loadSources(collection: string): Promise<void> {
+    this.sources ??= (async () => {
+      try {
+        await this.catalog.setSources([{ name: 'HYSOPE', url: `${this.ctx.baseUrl}/stac`, token: this.ctx.token }]);
+      } catch (error) {
+        this.ctx.error(this.ctx.t.__('The catalog could not be read: %1', (error as Error).message));
+      }
+      if (this.catalog.error) this.ctx.error(this.ctx.t.__('The catalog could not be read: %1', this.catalog.error));
+      for (const c of this.catalog.collections) this.collection.append(el('option', { value: c.id, textContent: c.title ?? c.id }));
+      if (!this.collection.value) this.collection.value = collection;
+    })();
+    return this.sources;
   }
 
   private setBbox(b: [number, number, number, number] | null): void {
@@ -213,6 +224,8 @@ export class SearchPage {
   /** Runs the search of the form; the address keeps it (a new history entry unless `push` is false). */
   async search(push = true): Promise<void> {
     const t = this.ctx.t;
+    this.node.dataset['state'] = 'searching';
+    await this.loadSources('');
     const form = this.form();
     const params = new URLSearchParams();
     for (const k of URL_FIELDS) {
@@ -227,9 +240,9 @@ export class SearchPage {
     try {
       this.catalog.body();
     } catch (error) {
+      this.node.dataset['state'] = 'error';
       return this.ctx.error((error as Error).message);
     }
-    this.node.dataset['state'] = 'searching';
     this.count.textContent = t.__('Searching…');
     const started = performance.now();
     const places = findPlaces(form.q ?? '');

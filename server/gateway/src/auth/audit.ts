@@ -55,10 +55,26 @@ export class AccessLog {
     if (f.since) add('at >= ?::timestamptz', f.since);
     if (f.until) add('at <= ?::timestamptz', f.until);
     params.push(Math.min(Math.max(f.limit ?? 100, 1), 10_000));
-    const rows = await this.db.query<{ at: Date | string; user_name: string | null; role: string; action: AccessEntry['action']; collection: string; item: string | null; level: string }>(
+    const rows = await this.db.query<{
+      at: Date | string;
+      user_name: string | null;
+      role: string;
+      action: AccessEntry['action'];
+      collection: string;
+      item: string | null;
+      level: string;
+    }>(
       `select at, user_name, role, action, collection, item, level from access_log ${where.length ? `where ${where.join(' and ')}` : ''} order by at desc limit $${params.length}`,
       params
     );
-    return rows.map((r) => ({ at: new Date(r.at).toISOString(), user: r.user_name, role: r.role, action: r.action, collection: r.collection, item: r.item, level: r.level }));
+    return rows.map((r) => ({
+      at: new Date(r.at).toISOString(),
+      user: r.user_name,
+      role: r.role,
+      action: r.action,
+      collection: r.collection,
+      item: r.item,
+      level: r.level
+    }));
   }
 }

@@ -65,6 +65,7 @@ interface Discovery {
   authorization_endpoint: string;
   token_endpoint: string;
   end_session_endpoint?: string;
+  revocation_endpoint?: string;
 }
 
 export class OidcAuthenticator {
@@ -134,7 +135,8 @@ export class OidcAuthenticator {
       scopes: this.settings.scopes,
       authorization_endpoint: d.authorization_endpoint,
       token_endpoint: d.token_endpoint,
-      end_session_endpoint: d.end_session_endpoint
+      end_session_endpoint: d.end_session_endpoint,
+      revocation_endpoint: d.revocation_endpoint
     };
   }
 }

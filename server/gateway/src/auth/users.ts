@@ -60,7 +60,12 @@ export class UserStore {
       'select id, name, created, last_used from api_keys where user_name = $1 and job_id is null order by created',
       [user]
     );
-    return rows.map((r) => ({ id: r.id, name: r.name, created: new Date(r.created).toISOString(), last_used: r.last_used ? new Date(r.last_used).toISOString() : null }));
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      created: new Date(r.created).toISOString(),
+      last_used: r.last_used ? new Date(r.last_used).toISOString() : null
+    }));
   }
 
   /** Revokes one of a person's keys; false when they have no key with that id. */
@@ -132,7 +137,9 @@ export class UserStore {
     const u = rows[0];
     if (!u) return null;
     // When a key was last used, to the minute (one write a minute at most per key).
-    await this.db.query(`update api_keys set last_used = now() where hash = $1 and (last_used is null or last_used < now() - interval '1 minute')`, [hash(key)]);
+    await this.db.query(`update api_keys set last_used = now() where hash = $1 and (last_used is null or last_used < now() - interval '1 minute')`, [
+      hash(key)
+    ]);
     return { name: u.name, role: u.role, key: `user:${u.name}`, ...(u.job_id ? { job: u.job_id } : {}) };
   }
 }
