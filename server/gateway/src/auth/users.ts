@@ -36,7 +36,7 @@ export class UserStore {
   async createKey(p: Principal, label: string): Promise<{ id: string; name: string; key: string; created: string }> {
     if (!p.name || p.job || p.signed) throw new ValidationError('only a signed-in person (not a job or a signed URL) can create API keys');
     const name = label.trim();
-    if (!name || name.length > 80 || /[\u0000-\u001f]/.test(name)) throw new ValidationError('a key name is 1 to 80 printable characters');
+    if (!name || name.length > 80 || [...name].some((c) => c.charCodeAt(0) < 32)) throw new ValidationError('a key name is 1 to 80 printable characters');
     const key = `hy_${randomBytes(24).toString('base64url')}`;
     const id = keyId();
     const created = await this.db.transaction(async (tx) => {
