@@ -270,6 +270,29 @@ describe('OGC API - Processes on the local executor', () => {
     const t = await call(`${g.url}/processes/timeseries-export/execution`, { json: { inputs: { ids: ['74269900011'] } } });
     expect(t.status).toBe(200);
     expect((await authedFetch(t.body.observations.href)).headers.get('content-type')).toBe('application/vnd.apache.parquet');
+    // Other formats, as the time-series API writes them.
+    for (const [format, type] of [
+      ['csv', 'text/csv'],
+      ['netcdf', 'application/x-netcdf'],
+      ['geojson', 'application/geo+json']
+    ] as const) {
+      const r = await call(`${g.url}/processes/timeseries-export/execution`, { json: { inputs: { ids: ['74269900011'], format } } });
+      expect(r.status, format).toBe(200);
+      const file = await authedFetch(r.body.observations.href);
+      expect(file.headers.get('content-type'), format).toContain(type);
+      if (format === 'csv')
+        expect(await file.text()).toBe(
+          await (await authedFetch(`${g.url}/timeseries?feature=Reach&ids=74269900011&format=csv&dedupe=true&quality=all`)).text()
+        );
+    }
+    const wrong = await call(`${g.url}/processes/timeseries-export/execution`, { json: { inputs: { ids: ['74269900011'], format: 'xlsx' } } });
+    expect(wrong.status).toBe(400);
+    // A browser downloads a result file by a signed link (no header to send), bound to its owner.
+    const signed = await call(`${g.url}/auth/sign`, { json: { href: t.body.observations.href }, headers: session.headers });
+    expect(signed.status).toBe(200);
+    const got = await fetch(signed.body.href);
+    expect(got.status).toBe(200);
+    expect(got.headers.get('content-type')).toBe('application/vnd.apache.parquet');
     const bad = await call(`${g.url}/processes/ingest/execution`, { json: { inputs: { files: [NODE_WITHOUT_DBF] } } });
     expect(bad.status).toBe(400);
     expect(bad.body.detail).toMatch(/\.dbf \(attributes\) is missing/);

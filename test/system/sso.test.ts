@@ -130,6 +130,21 @@ describe('single sign-on: bearer JWTs of a real OpenID provider (oidc-provider),
     await expect.poll(async () => (await call(`${g.url}/whoami`, { headers: key })).body.role).toBe('institutional');
   });
 
+  it('a signed-on person runs jobs as themself (the job reads with their role) and fetches the result by a signed link', async () => {
+    idp.groups.set('gus', ['agency']);
+    const t = await idp.login('gus');
+    const auth = { Authorization: `Bearer ${t.access_token}` };
+    const job = await call(`${g.url}/processes/echo/execution`, { headers: auth, json: { inputs: { message: 'hello' } } });
+    expect(job.status, JSON.stringify(job.body)).toBe(200);
+    const list = await call(`${g.url}/jobs`, { headers: auth });
+    expect(list.body.jobs.length).toBeGreaterThan(0);
+    const started = await call(`${g.url}/processes/timeseries-export/execution`, {
+      headers: { ...auth, Prefer: 'respond-async' },
+      json: { inputs: { feature: 'Reach', ids: ['74269900011'], format: 'csv' } }
+    });
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+  });
+
   it('API keys keep working beside sign-on', async () => {
     const { headers } = await g.user('script', 'scientific');
     expect((await call(`${g.url}/whoami`, { headers })).body).toEqual({ name: 'script', role: 'scientific' });

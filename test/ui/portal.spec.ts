@@ -239,6 +239,45 @@ test.describe('the portal', () => {
     expect(await page.evaluate(() => sessionStorage.getItem('hysope-portal-session'))).toBeNull();
   });
 
+  test('the download basket: features put aside, a bulk export run as a job with its progress, a notice and the file', async ({ page }) => {
+    await page.goto(`${PORTAL}/portal/basket`);
+    await expect(page.getByText('The basket is empty')).toBeVisible();
+    for (const id of [PITTSBURGH_REACH, '74269900031']) {
+      await page.goto(`${PORTAL}/portal/reach/${id}`);
+      await expect(page.locator('article.hp-feature')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+      await page.getByRole('button', { name: 'Add to the download basket' }).click();
+      await expect(page.getByRole('button', { name: 'In the basket: remove' })).toHaveAttribute('aria-pressed', 'true');
+    }
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await expect(nav.getByRole('link', { name: 'Basket (2)' })).toBeVisible();
+    await nav.getByRole('link', { name: 'Basket (2)' }).click();
+    const inBasket = page.getByRole('list', { name: 'In the basket' }).getByRole('listitem');
+    await expect(inBasket).toHaveCount(2);
+    await page.getByLabel('Format').selectOption('csv');
+    // Downloads run as the person's jobs: signing in first.
+    await page.getByRole('button', { name: 'Prepare the download' }).click();
+    await expect(page.getByRole('alert')).toContainText('Sign in to prepare downloads');
+    await page.getByRole('main').getByRole('button', { name: 'Sign in' }).click();
+    await page.getByPlaceholder('Enter any login').fill('ines');
+    await page.getByPlaceholder('and password').fill('any');
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page).toHaveURL(`${PORTAL}/portal/basket`);
+    await expect(inBasket).toHaveCount(2);
+    await page.getByLabel('Format').selectOption('csv');
+    await page.getByRole('button', { name: 'Prepare the download' }).click();
+    const job = page.getByRole('list', { name: 'Downloads' }).getByRole('listitem').first();
+    await expect(job).toHaveAttribute('data-status', 'successful', { timeout: 60_000 });
+    await expect(page.getByRole('status').filter({ hasText: 'Your download is ready' })).toBeVisible();
+    const [download] = await Promise.all([page.waitForEvent('download'), job.getByRole('button', { name: 'Download the file' }).click()]);
+    const csv = (await (await import('node:fs/promises')).readFile((await download.path())!, 'utf8')).trim().split('\n');
+    expect(csv[0]).toMatch(/^reach_id,time,wse/);
+    expect(new Set(csv.slice(1).map((l) => l.split(',')[0]))).toEqual(new Set([PITTSBURGH_REACH, '74269900031']));
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Remove River reach 74269900031 from the basket' }).click();
+    await expect(inBasket).toHaveCount(1);
+  });
+
   test.describe('on a phone', () => {
     test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     test('one column, nothing wider than the screen, the map under the form, accessible', async ({ page }) => {

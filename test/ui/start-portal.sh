@@ -6,6 +6,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 PORT="${HYSOPE_UI_PORTAL_PORT:-8092}"
 WORK="$(mktemp -d /tmp/hysope-portal-XXXXXX)"
+# Jobs (the basket's exports) run under their own uids: the folders above the data folder must be traversable.
+chmod 711 "$WORK"
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
 export HYSOPE_LOG_LEVEL=warn HYSOPE_RATE_LIMIT=0
 S="$ROOT/samples"
@@ -19,5 +21,7 @@ HYSOPE_UI_PORTAL_URL="http://127.0.0.1:$PORT" "$ROOT/node_modules/.bin/tsx" "$RO
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$OIDC_PORT/.well-known/openid-configuration" >/dev/null && break; sleep 0.2; done
 export HYSOPE_OIDC_ISSUER="http://127.0.0.1:$OIDC_PORT" HYSOPE_OIDC_CLIENT_ID=hysope \
   HYSOPE_OIDC_ROLES='hydro-scientists=scientific,agency=institutional,hysope-admins=admin'
-node "$ROOT/server/gateway/bin/hysope.js" serve --data "$WORK/data" --port "$PORT" &
+# Its log is kept for whoever reads a failure (Playwright shows only the servers' stderr).
+mkdir -p "$ROOT/test-results"
+node "$ROOT/server/gateway/bin/hysope.js" serve --data "$WORK/data" --port "$PORT" >"$ROOT/test-results/portal-gateway.log" 2>&1 &
 wait

@@ -22,13 +22,15 @@ export const PAGE_KINDS = ['reach', 'node', 'lake', 'station', 'gauge'] as const
 export type PageKind = (typeof PAGE_KINDS)[number];
 
 /** The page an address shows: the search (with its query) or one feature. */
-export type Route = { page: 'search' } | { page: 'account' } | { page: 'callback' } | { page: 'feature'; kind: PageKind; id: string } | { page: 'missing' };
+export type Route =
+  { page: 'search' } | { page: 'account' } | { page: 'callback' } | { page: 'basket' } | { page: 'feature'; kind: PageKind; id: string } | { page: 'missing' };
 
 export function parseRoute(pathname: string): Route {
   const p = pathname.replace(/\/+$/, '');
   if (p === '' || p === '/portal') return { page: 'search' };
   if (p === '/portal/account') return { page: 'account' };
   if (p === '/portal/callback') return { page: 'callback' };
+  if (p === '/portal/basket') return { page: 'basket' };
   const m = /^\/portal\/([a-z]+)\/([^/]+)$/.exec(p);
   if (m && (PAGE_KINDS as readonly string[]).includes(m[1]!)) return { page: 'feature', kind: m[1] as PageKind, id: decodeURIComponent(m[2]!) };
   return { page: 'missing' };

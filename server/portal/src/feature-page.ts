@@ -10,6 +10,7 @@ import { ViewerModel } from '@hysope/swath-viewer/lib/model.js';
 import { drawSeries, featureSeries, harmonizedSeries, type PlotSeries } from '@hysope/swath-viewer/lib/plot.js';
 import { el, featurePath, type PageKind, type PortalContext } from './context.js';
 import { KIND_NAMES } from './search-page.js';
+import { FEATURE_OF, type Basket, type BasketKind } from './basket.js';
 
 type Quality = 'all' | 'good' | 'suspect';
 type Bbox = [number, number, number, number];
@@ -51,7 +52,8 @@ export class FeaturePage {
   constructor(
     private readonly ctx: PortalContext,
     private readonly kind: PageKind,
-    private readonly id: string
+    private readonly id: string,
+    private readonly basket: Basket | null = null
   ) {
     this.body = el('div', { className: 'hp-featureBody' });
     this.node = el(
@@ -203,7 +205,8 @@ export class FeaturePage {
           dl('netcdf', 'NetCDF-CF'),
           dl('parquet', 'Parquet'),
           dl('arrow', 'Arrow')
-        )
+        ),
+        ...this.basketButton(`${title}${names.length ? ` — ${names[0]}` : ''}`)
       ),
       this.section(t.__('Granules'), await this.granules(spec.collection, this.kind === 'node' ? reachOfNode(this.id) : this.id)),
       this.citation(title, names)
@@ -308,6 +311,27 @@ export class FeaturePage {
     this.drawMap(mapEl, { type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: item.geometry }] }, bbox);
   }
 
+  /** "Add to the basket" (or "In the basket: remove") for reaches, nodes and lakes. */
+  private basketButton(label: string): HTMLElement[] {
+    const basket = this.basket;
+    const kind = this.kind as BasketKind;
+    if (!basket || !(kind in FEATURE_OF)) return [];
+    const t = this.ctx.t;
+    const b = el('button', { type: 'button', className: 'hp-button' });
+    const render = () => {
+      const inside = basket.has(kind, this.id);
+      b.textContent = inside ? t.__('In the basket: remove') : t.__('Add to the download basket');
+      b.setAttribute('aria-pressed', String(inside));
+    };
+    b.onclick = () => {
+      if (basket.has(kind, this.id)) basket.remove(kind, this.id);
+      else basket.add({ kind, id: this.id, label });
+      render();
+    };
+    render();
+    return [el('p', {}, b, ' ', el('a', { href: '/portal/basket', textContent: t.__('Open the basket') }))];
+  }
+
   private num(v: unknown, digits: number): string {
     return typeof v === 'number' && Number.isFinite(v) && Math.abs(v) < 1e11 ? this.ctx.t.number(v, digits) : '—';
   }
@@ -321,7 +345,7 @@ export class FeaturePage {
     );
   }
 
-  private section(title: string, ...content: Node[]): HTMLElement {
+  private section(title: string, ...content: (Node | string)[]): HTMLElement {
     return el('section', { className: 'hp-section' }, el('h2', { textContent: title }), ...content);
   }
 

@@ -6,6 +6,8 @@ import { FeaturePage } from './feature-page.js';
 import { LANGS, pickLang, Strings, type Lang } from './i18n.js';
 import { SearchPage } from './search-page.js';
 import { AccountPage } from './account-page.js';
+import { Basket } from './basket.js';
+import { BasketPage } from './basket-page.js';
 import { beginLogin, currentSession, finishLogin, jwtClaims, logout, oidcInfo, refresh, type OidcInfo } from './auth.js';
 
 const LANG_KEY = 'hysope-portal-lang';
@@ -36,7 +38,7 @@ export function boot(root: HTMLElement): void {
   let token: string | undefined = currentSession()?.access_token ?? (storage()?.getItem(KEY_KEY) || undefined);
   const alerts = el('div', { className: 'hp-alerts' });
   alerts.setAttribute('role', 'alert');
-  const status = el('div', { className: 'hp-visuallyHidden' });
+  const status = el('div', { className: 'hp-notices' });
   status.setAttribute('role', 'status');
   const main = el('main', { id: 'hp-main', tabIndex: -1 });
   let page: Page | null = null;
@@ -60,7 +62,10 @@ export function boot(root: HTMLElement): void {
       alerts.append(note);
     },
     notice: (message) => {
-      status.textContent = message;
+      const close = el('button', { type: 'button', className: 'hp-close', textContent: '×', title: t.__('Dismiss') });
+      const note = el('div', { className: 'hp-notice' }, el('span', { textContent: message }), close);
+      close.onclick = () => note.remove();
+      status.replaceChildren(note);
     }
   };
   const language = el(
@@ -74,6 +79,19 @@ export function boot(root: HTMLElement): void {
     url.searchParams.delete('lang');
     location.replace(url);
   };
+  // The basket, and its downloads followed on every page (the portal says when one is ready).
+  const basket = new Basket(ctx);
+  const basketLink = el('a', { href: '/portal/basket' });
+  const renderBasket = () => {
+    const n = basket.entries.length;
+    basketLink.textContent = n ? `${t.__('Basket')} (${n})` : t.__('Basket');
+  };
+  basket.onChange(renderBasket);
+  renderBasket();
+  basket.onDone = (job) =>
+    job.status === 'successful'
+      ? ctx.notice(t.__('Your download is ready: see the basket.'))
+      : ctx.error(t.__('A download failed: %1', job.message || job.status));
   // Sign in / the account, filled once the gateway said whether it has single sign-on.
   const account = el('span', { className: 'hp-account' });
   let sso: OidcInfo | null = null;
@@ -128,6 +146,7 @@ export function boot(root: HTMLElement): void {
       { className: 'hp-nav' },
       el('a', { href: '/portal/', textContent: t.__('Search') }),
       el('a', { href: '/api.html', textContent: t.__('API') }),
+      basketLink,
       account,
       el('label', { htmlFor: 'hp-lang', className: 'hp-visuallyHidden', textContent: t.__('Language') }),
       language
@@ -141,11 +160,12 @@ export function boot(root: HTMLElement): void {
       textContent: t.__('Data: SWOT (NASA/CNES, PO.DAAC), Hydroweb (Theia/CNES), Hub’Eau (OFB). Basemap: Natural Earth; place names: GeoNames (CC BY 4.0).')
     })
   );
-  root.replaceChildren(header, alerts, main, status, footer);
+  root.replaceChildren(header, alerts, status, main, footer);
 
   function show(): void {
     page?.dispose();
     alerts.replaceChildren();
+    status.replaceChildren();
     const route = parseRoute(location.pathname);
     if (route.page === 'callback') {
       page = null;
@@ -170,8 +190,11 @@ export function boot(root: HTMLElement): void {
     else if (route.page === 'account') {
       page = new AccountPage(ctx, () => (sso ? signIn : null), ready);
       document.title = `${t.__('Your account')} · HYSOPE`;
-    } else if (route.page === 'feature') page = new FeaturePage(ctx, route.kind, route.id);
-    else {
+    } else if (route.page === 'feature') page = new FeaturePage(ctx, route.kind, route.id, basket);
+    else if (route.page === 'basket') {
+      page = new BasketPage(ctx, basket, () => (sso ? signIn : null));
+      document.title = `${t.__('Download basket')} · HYSOPE`;
+    } else {
       page = null;
       document.title = `${t.__('Page not found')} · HYSOPE`;
       main.replaceChildren(
@@ -207,6 +230,7 @@ export function boot(root: HTMLElement): void {
     .finally(() => {
       renderAccount();
       scheduleRefresh();
+      basket.follow();
     });
   show();
 }

@@ -9,7 +9,7 @@ export const SIGNED_PARAMS = ['hysope_sig', 'hysope_exp', 'hysope_as', 'hysope_r
 
 /** What may be signed: what clients that cannot send headers read (DuckDB-WASM's ranges, EventSource). */
 export function signable(pathname: string): boolean {
-  return /^\/assets\/(products|sources)\/[^?#]+$/.test(pathname) || /^\/jobs\/[^/]+\/events$/.test(pathname) || pathname === '/events';
+  return /^\/assets\/(products|sources)\/[^?#]+$/.test(pathname) || /^\/jobs\/[^/]+\/(events|results\/[^/]+)$/.test(pathname) || pathname === '/events';
 }
 
 /**
