@@ -111,7 +111,7 @@ export class BasketPage {
 
   private jobRow(j: BasketJob): HTMLLIElement {
     const t = this.ctx.t;
-    const what = `${t._n('%1 feature', '%1 features', j.count)} (${t.__(j.feature === 'PriorLake' ? 'Lake' : j.feature === 'Node' ? 'River node' : 'River reach')}), ${FORMAT_NAMES[j.format as keyof typeof FORMAT_NAMES] ?? j.format}, ${t.date(j.created)}`;
+    const what = `${t._n('%1 feature', '%1 features', j.count)} (${t.__(KIND_NAMES[({ Reach: 'reach', Node: 'node', PriorLake: 'lake' } as const)[j.feature as 'Reach' | 'Node' | 'PriorLake'] ?? 'reach'])}), ${FORMAT_NAMES[j.format as keyof typeof FORMAT_NAMES] ?? j.format}, ${t.date(j.created)}`;
     const li = el('li', { className: 'hp-job', 'data-job': j.id, 'data-status': j.status }, el('span', { textContent: what }), ' ');
     if (j.status === 'accepted' || j.status === 'running') {
       const bar = el('progress', { max: 100, value: j.progress });
