@@ -115,8 +115,8 @@ export const ROUTES: RouteDoc[] = [
     method: 'get',
     path: '/',
     tag: 'Landing',
-    summary: 'Landing page (OGC API): links to the catalog, processes, jobs, conformance and this document',
-    responses: { 200: json(LandingPage, 'the landing page') }
+    summary: 'Landing page (OGC API): links to the catalog, processes, jobs, conformance and this document; a browser asking for HTML gets the portal',
+    responses: { 200: { ...json(LandingPage, 'the landing page'), alsoAs: ['text/html'] } }
   },
   {
     method: 'get',
@@ -138,6 +138,23 @@ export const ROUTES: RouteDoc[] = [
     tag: 'Landing',
     summary: 'This API as a web page (service-doc)',
     responses: { 200: { description: 'HTML', schema: 'text', mediaType: 'text/html' } }
+  },
+  {
+    method: 'get',
+    path: '/portal/{page}',
+    tag: 'Landing',
+    summary:
+      "The portal's pages for people (map search, reach/node/lake/station/gauge pages, basket, account): one HTML page that reloads at any of its addresses",
+    params: { page: 'e.g. reach/74269900011, station/<item id>, basket, account (empty: the search)' },
+    responses: { 200: { description: 'HTML', schema: 'text', mediaType: 'text/html' } }
+  },
+  {
+    method: 'get',
+    path: '/portal/assets/{file}',
+    tag: 'Landing',
+    summary: "The portal's files (hashed names, cached for good, sent brotli- or gzip-compressed when accepted)",
+    params: { file: 'a file name of the build' },
+    responses: { 200: { description: 'the file', schema: 'binary', mediaType: 'application/octet-stream' } }
   },
   {
     method: 'get',

@@ -331,7 +331,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   });
   // The portal for people (browsers asking for a page at /), the landing document for API clients.
   const portal = portalRoutes(config.portalDir ?? defaultPortalDir());
-  app.use(portal.router);
+  app.use('/portal', portal.router);
   app.get(
     '/',
     asyncHandler(async (req, res, next) => {

@@ -66,6 +66,7 @@ export function wantsPage(req: Request): boolean {
   return req.accepts(['application/json', 'text/html']) === 'text/html';
 }
 
+/** The portal's routes, to mount at `/portal`. */
 export function portalRoutes(dir: string): { router: Router; page: (req: Request, res: Response) => Promise<void>; built: boolean } {
   const index = path.join(dir, 'index.html');
   const built = existsSync(index);
@@ -75,7 +76,7 @@ export function portalRoutes(dir: string): { router: Router; page: (req: Request
   };
   const r = Router();
   r.get(
-    '/portal/assets/:file',
+    '/assets/:file',
     asyncHandler(async (req: Request, res: Response) => {
       const name = String(req.params['file']);
       const file = path.join(dir, 'assets', name);
@@ -84,6 +85,6 @@ export function portalRoutes(dir: string): { router: Router; page: (req: Request
     })
   );
   // Every other portal address is a page of the single-page portal (feature pages, the search with its query).
-  r.get(/^\/portal(\/.*)?$/, asyncHandler(page));
+  r.get(/^(\/.*)?$/, asyncHandler(page));
   return { router: r, page, built };
 }
