@@ -278,6 +278,34 @@ test.describe('the portal', () => {
     await expect(inBasket).toHaveCount(1);
   });
 
+  test('alerts from a reach page: signed in, "WSE above" with an e-mail; listed on the page and the account; stopped', async ({ page }) => {
+    await page.goto(`${PORTAL}/portal/reach/${PITTSBURGH_REACH}`);
+    await expect(page.locator('article.hp-feature')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+    await expect(page.getByText('Sign in to be told of new observations')).toBeVisible();
+    await page.locator('.hp-alertsPanel').getByRole('button', { name: 'Sign in' }).click();
+    await page.getByPlaceholder('Enter any login').fill('alice');
+    await page.getByPlaceholder('and password').fill('any');
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page).toHaveURL(`${PORTAL}/portal/reach/${PITTSBURGH_REACH}`);
+    await page.getByLabel('Tell me of').selectOption('above');
+    await page.getByLabel('Water surface elevation (m)').fill('216.7');
+    await page.getByLabel('E-mail (optional)').fill('alice@example.org');
+    await page.getByRole('button', { name: 'Alert me' }).click();
+    const mine = page.getByRole('list', { name: 'Your alerts for this feature' }).getByRole('listitem');
+    await expect(mine).toHaveCount(1);
+    await expect(mine.first()).toContainText('water surface elevation above 216.7 m · alice@example.org');
+    await expectAccessible(page);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'alice' }).click();
+    const onAccount = page.getByRole('list', { name: 'Your alerts' }).getByRole('listitem');
+    await expect(onAccount).toHaveCount(1);
+    await onAccount
+      .first()
+      .getByRole('button', { name: /Stop the alert/ })
+      .click();
+    await expect(page.getByText('No alert yet')).toBeVisible();
+  });
+
   test.describe('on a phone', () => {
     test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     test('one column, nothing wider than the screen, the map under the form, accessible', async ({ page }) => {

@@ -11,6 +11,10 @@ import { HubAuthenticator } from './auth/hub.js';
 import { OidcAuthenticator } from './auth/oidc.js';
 import { AccessLog } from './auth/audit.js';
 import { accountRoutes } from './auth/account-routes.js';
+import { Alerts } from './alerts/subscriptions.js';
+import { alertRoutes } from './alerts/routes.js';
+import { smtpMailer } from './alerts/mailer.js';
+import type { FeatureType } from './dissemination/timeseries-store.js';
 import { authenticate, principalOf, rateLimit, redactUrl } from './auth/middleware.js';
 import { corsPolicy } from './http/cors.js';
 import { UserStore } from './auth/users.js';
@@ -253,8 +257,32 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     void reconcileTimeseries(db, config.dataDir, () => series.duck()).catch(() => undefined);
   }, config.watchdogMs);
   compactionTimer.unref();
+  // Subscriptions: evaluated on each ingest (this process's at once; other processes' on the timer), delivered
+  // with retries; "no data for N days" on the timer too.
+  const alerts = new Alerts({
+    db,
+    dataDir: config.dataDir,
+    duck: () => series.duck(),
+    publicUrl: () => listenUrl,
+    mailer: config.smtpUrl ? smtpMailer(config.smtpUrl, config.smtpFrom) : null,
+    log
+  });
+  const latestObservation = async (feature: FeatureType, id: string) => {
+    const obs = await series.query({ feature, ids: [id], fields: ['time'], times: 'text', withGeometry: false });
+    return obs.reduce<string | null>((a, o) => (typeof o.values['time'] === 'string' && (!a || o.values['time'] > a) ? (o.values['time'] as string) : a), null);
+  };
+  const alertTimer = setInterval(() => {
+    void alerts.evaluate().catch((error: unknown) => log?.warn({ err: error }, 'alert evaluation failed'));
+    void alerts.checkSilence(latestObservation).catch((error: unknown) => log?.warn({ err: error }, 'silence check failed'));
+  }, config.watchdogMs);
+  alertTimer.unref();
+  void alerts.evaluate().then(
+    () => alerts.kick(),
+    (error: unknown) => log?.warn({ err: error }, 'alert evaluation failed')
+  );
   const observeIngest = (r: IngestResult) => {
     if (r.ok) {
+      void alerts.evaluate().catch((error: unknown) => log?.warn({ err: error }, 'alert evaluation failed'));
       series.forgetFields();
       void compactor.runPending().catch(() => undefined);
     }
@@ -309,6 +337,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     res.json({ name: p.name, role: p.role });
   });
   app.use(accountRoutes(users, audit));
+  app.use(alertRoutes(alerts));
   // How to sign in (the portal reads it): the OpenID provider and the public client, or 404 when there is none.
   app.get(
     '/auth/oidc',
@@ -382,6 +411,9 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     },
     close: async () => {
       clearInterval(compactionTimer);
+      clearInterval(alertTimer);
+      alerts.close();
+      await alerts.evaluate().catch(() => undefined);
       await compactor.idle();
       stopWatchdog();
       jobs.close();

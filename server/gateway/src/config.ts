@@ -52,6 +52,9 @@ export const Config = z.object({
   jobUidBase: z.number().int().min(1000),
   /** The portal's production build (default: `server/portal/dist` beside the gateway). */
   portalDir: z.string().optional(),
+  /** SMTP server of alert e-mails (`smtp://user:pass@host:587`); without it alerts go to the portal and webhooks. */
+  smtpUrl: z.string().url().optional(),
+  smtpFrom: z.string().min(3),
   /** Single sign-on (OpenID Connect): bearer JWTs of this provider are accepted and the portal logs in with it. */
   oidc: z
     .object({
@@ -124,6 +127,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     },
     jobUidBase: Number(env['HYSOPE_JOB_UID_BASE'] ?? 200000),
     portalDir: env['HYSOPE_PORTAL_DIR'] ? path.resolve(env['HYSOPE_PORTAL_DIR']) : undefined,
+    smtpUrl: env['HYSOPE_SMTP_URL'] || undefined,
+    smtpFrom: env['HYSOPE_SMTP_FROM'] ?? 'HYSOPE alerts <alerts@localhost>',
     oidc: env['HYSOPE_OIDC_ISSUER']
       ? {
           issuer: env['HYSOPE_OIDC_ISSUER'],

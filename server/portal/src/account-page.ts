@@ -1,6 +1,26 @@
 // The account page: who the gateway takes the person for, their access levels, their API keys (make one for a
 // script, name it, see when each was last used, revoke it) and their recent access to restricted data.
-import { el, type PortalContext } from './context.js';
+import { conditionText } from './alerts-panel.js';
+import { el, featurePath, type PortalContext } from './context.js';
+import { KIND_NAMES } from './search-page.js';
+
+interface Sub {
+  id: string;
+  feature: string;
+  feature_id: string | null;
+  condition: string;
+  threshold: number | null;
+}
+
+interface Note {
+  at: string;
+  feature: string;
+  feature_id: string;
+  condition: string;
+  threshold: number | null;
+  link: string;
+  observation?: { time: string | null };
+}
 
 interface Account {
   name: string;
@@ -43,6 +63,7 @@ export class AccountPage {
       const res = await this.request('/auth/account');
       if (res.status === 401) return this.signedOut();
       this.render((await res.json()) as Account);
+      await this.renderAlerts();
     } catch (error) {
       this.ctx.error(t.__('Your account could not be read: %1', (error as Error).message));
       this.body.replaceChildren(el('p', { className: 'hp-empty', textContent: t.__('Your account could not be read: %1', (error as Error).message) }));
@@ -176,6 +197,55 @@ export class AccountPage {
         shown
       ),
       el('section', { className: 'hp-section' }, el('h2', { textContent: t.__('Recent access to restricted data') }), access)
+    );
+  }
+
+  /** The person's alert subscriptions (each with its feature's page and a way to stop it) and their latest alerts. */
+  private async renderAlerts(): Promise<void> {
+    const t = this.ctx.t;
+    const [subs, inbox] = await Promise.all([
+      this.request('/subscriptions').then((r) => (r.ok ? r.json() : { subscriptions: [] })) as Promise<{ subscriptions: Sub[] }>,
+      this.request('/notifications?limit=20').then((r) => (r.ok ? r.json() : { notifications: [] })) as Promise<{ notifications: Note[] }>
+    ]);
+    const kindOf = (f: string) => ({ Reach: 'reach', Node: 'node', PriorLake: 'lake' })[f] as 'reach' | 'node' | 'lake';
+    const list = subs.subscriptions.length
+      ? el(
+          'ul',
+          { className: 'hp-granules' },
+          ...subs.subscriptions.map((s) => {
+            const stop = el('button', { type: 'button', className: 'hp-button', textContent: t.__('Stop') });
+            const what = conditionText(t, s.condition, s.threshold);
+            stop.setAttribute('aria-label', t.__('Stop the alert: %1', what));
+            stop.onclick = async () => {
+              await this.request(`/subscriptions/${s.id}`, { method: 'DELETE' });
+              await this.start();
+            };
+            const target = s.feature_id
+              ? el('a', { href: featurePath(kindOf(s.feature), s.feature_id), textContent: `${t.__(KIND_NAMES[kindOf(s.feature)])} ${s.feature_id}` })
+              : el('span', { textContent: t.__('Area') });
+            return el('li', {}, target, ` — ${what} `, stop);
+          })
+        )
+      : el('p', { className: 'hp-empty', textContent: t.__('No alert yet: make one from a river or lake page.') });
+    const notes = inbox.notifications.length
+      ? el(
+          'ul',
+          { className: 'hp-granules' },
+          ...inbox.notifications.map((n) =>
+            el(
+              'li',
+              {},
+              el('a', { href: new URL(n.link).pathname, textContent: `${t.__(KIND_NAMES[kindOf(n.feature)])} ${n.feature_id}` }),
+              ` — ${conditionText(t, n.condition, n.threshold)} · ${t.date(n.observation?.time ?? n.at)}`
+            )
+          )
+        )
+      : el('p', { className: 'hp-empty', textContent: t.__('None yet.') });
+    list.setAttribute('aria-label', t.__('Your alerts'));
+    notes.setAttribute('aria-label', t.__('Recent alerts'));
+    this.body.append(
+      el('section', { className: 'hp-section' }, el('h2', { textContent: t.__('Your alerts') }), list),
+      el('section', { className: 'hp-section' }, el('h2', { textContent: t.__('Recent alerts') }), notes)
     );
   }
 

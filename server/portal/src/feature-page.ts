@@ -11,6 +11,7 @@ import { drawSeries, featureSeries, harmonizedSeries, type PlotSeries } from '@h
 import { el, featurePath, type PageKind, type PortalContext } from './context.js';
 import { KIND_NAMES } from './search-page.js';
 import { FEATURE_OF, type Basket, type BasketKind } from './basket.js';
+import { AlertsPanel } from './alerts-panel.js';
 
 type Quality = 'all' | 'good' | 'suspect';
 type Bbox = [number, number, number, number];
@@ -53,7 +54,8 @@ export class FeaturePage {
     private readonly ctx: PortalContext,
     private readonly kind: PageKind,
     private readonly id: string,
-    private readonly basket: Basket | null = null
+    private readonly basket: Basket | null = null,
+    private readonly signIn: () => (() => void) | null = () => null
   ) {
     this.body = el('div', { className: 'hp-featureBody' });
     this.node = el(
@@ -185,6 +187,7 @@ export class FeaturePage {
         download: ''
       });
     const mapEl = el('div', { className: 'hp-featureMap' });
+    const alerts = new AlertsPanel(this.ctx, spec.feature, this.id, this.signIn);
     this.body.replaceChildren(
       h1,
       el('p', { className: 'hp-summary', textContent: summary }),
@@ -209,8 +212,10 @@ export class FeaturePage {
         ...this.basketButton(`${title}${names.length ? ` — ${names[0]}` : ''}`)
       ),
       this.section(t.__('Granules'), await this.granules(spec.collection, this.kind === 'node' ? reachOfNode(this.id) : this.id)),
+      alerts.node,
       this.citation(title, names)
     );
+    void alerts.render().catch((error: unknown) => this.ctx.error((error as Error).message));
     if (all.some((s) => s.values.some((x) => x !== null))) await drawSeries(plot, `${title}${names.length ? ` — ${names[0]}` : ''}`, all);
     else plot.replaceChildren(el('p', { className: 'hp-empty', textContent: summary }));
     this.node.dataset['observations'] = String(rows.length);

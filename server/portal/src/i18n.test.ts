@@ -12,7 +12,7 @@ import { KIND_NAMES } from './search-page.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The sources whose strings the portal shows: its own, and the shared map's. */
 const SOURCES = [
-  ...['main.ts', 'search-page.ts', 'feature-page.ts', 'area-tool.ts', 'account-page.ts', 'basket-page.ts'].map((f) => path.join(here, f)),
+  ...['main.ts', 'search-page.ts', 'feature-page.ts', 'area-tool.ts', 'account-page.ts', 'basket-page.ts', 'alerts-panel.ts'].map((f) => path.join(here, f)),
   ...['map.ts', 'map-info.ts', 'legend.ts'].map((f) => path.join(here, '../../../extensions/swath-viewer/src', f))
 ];
 

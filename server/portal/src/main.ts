@@ -190,7 +190,7 @@ export function boot(root: HTMLElement): void {
     else if (route.page === 'account') {
       page = new AccountPage(ctx, () => (sso ? signIn : null), ready);
       document.title = `${t.__('Your account')} · HYSOPE`;
-    } else if (route.page === 'feature') page = new FeaturePage(ctx, route.kind, route.id, basket);
+    } else if (route.page === 'feature') page = new FeaturePage(ctx, route.kind, route.id, basket, () => (sso ? signIn : null));
     else if (route.page === 'basket') {
       page = new BasketPage(ctx, basket, () => (sso ? signIn : null));
       document.title = `${t.__('Download basket')} · HYSOPE`;

@@ -9,7 +9,7 @@ import { ACCESS_LEVELS, canSee, type Principal } from './principal.js';
 import type { UserStore } from './users.js';
 
 /** The signed-in person of a request (not anonymous, not a job's key, not a signed URL). */
-function person(res: Response): Principal & { name: string } {
+export function person(res: Response): Principal & { name: string } {
   const p = principalOf(res);
   if (!p.name) throw new UnauthorizedError('sign in first (single sign-on, an API key or a JupyterHub token)');
   if (p.job || p.signed) throw new ForbiddenError('a job key or a signed URL has no account');

@@ -130,6 +130,43 @@ create table if not exists access_log (
 );
 create index if not exists access_log_at on access_log (at);
 create index if not exists access_log_user on access_log (user_name, at);
+create table if not exists subscriptions (
+  id text primary key,
+  owner text not null,
+  feature text not null,
+  feature_id text,
+  bbox double precision[],
+  condition text not null,
+  threshold double precision,
+  webhook text,
+  email text,
+  secret text not null,
+  unsubscribe text not null unique,
+  max_per_hour int not null default 60,
+  created timestamptz not null default now()
+);
+create index if not exists subscriptions_owner on subscriptions (owner);
+create index if not exists subscriptions_feature on subscriptions (feature, feature_id);
+create table if not exists notifications (
+  id bigserial primary key,
+  subscription text not null references subscriptions(id) on delete cascade,
+  channel text not null,
+  dedupe text not null,
+  at timestamptz not null default now(),
+  payload jsonb not null,
+  status text not null,
+  attempts int not null default 0,
+  next_attempt timestamptz not null default now(),
+  delivered timestamptz,
+  error text,
+  unique (subscription, channel, dedupe)
+);
+create index if not exists notifications_pending on notifications (next_attempt) where status = 'pending';
+create index if not exists notifications_recent on notifications (subscription, at);
+create table if not exists alert_seen (
+  path text primary key,
+  at timestamptz not null default now()
+);
 create table if not exists schema_version (version int primary key);
 insert into schema_version (version) values (1) on conflict do nothing;
 `;
