@@ -16,15 +16,23 @@ async function latencies(total: number): Promise<{ p50: number; p99: number; del
   const hook = await startWebhookReceiver();
   const g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_WATCHDOG_MS: '60000' } });
   try {
-    const { headers } = await g.user('bench', 'scientific');
+    // 100 subscriptions per person, as a user base spreads them (a person may hold 1,000).
+    const people: Record<string, string>[] = [];
+    for (let u = 0; u < Math.ceil(total / 100); u++) people.push((await g.user(`user${u}`, 'scientific')).headers);
     // The reaches the granules hold (read from a first gateway's answer would cost an ingest; the ids are known).
     const granules = [REACH_548, ...REACHES_PASS_51];
     const held = new Set<string>();
     {
       const probe = await startGateway();
       for (const f of granules) await probe.ingest(f);
-      const csv = await (await fetch(`${probe.url}/timeseries?feature=Reach&basin=7&fields=reach_id&dedupe=true`)).text();
-      for (const id of csv.trim().split('\n').slice(1)) held.add(id);
+      // The reaches with a valid observation in them (a "new observation" alert needs one).
+      const csv = await (await fetch(`${probe.url}/timeseries?feature=Reach&basin=7&fields=reach_id,time&dedupe=true`)).text();
+      for (const [id, time] of csv
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',')))
+        if (time) held.add(id!);
       await probe.stop();
     }
     const heldIds = [...held];
@@ -34,7 +42,7 @@ async function latencies(total: number): Promise<{ p50: number; p99: number; del
       const id = i < hits ? heldIds[i % heldIds.length]! : `${randomInt(1, 9)}${String(randomInt(0, 1e9)).padStart(9, '0')}1`;
       const r = await fetch(`${g.url}/subscriptions`, {
         method: 'POST',
-        headers: { ...headers, 'Content-Type': 'application/json' },
+        headers: { ...people[Math.floor(i / 100)]!, 'Content-Type': 'application/json' },
         body: JSON.stringify({ feature: 'Reach', id, condition: 'new', webhook: hook.url, max_per_hour: 1000 })
       });
       if (r.status !== 201) throw new Error(`subscription ${i}: ${r.status} ${await r.text()}`);
@@ -59,6 +67,7 @@ async function latencies(total: number): Promise<{ p50: number; p99: number; del
       }
       for (const d of hook.received.slice(before)) lat.push(d.at - committed);
     }
+    if (!lat.length) throw new Error(`no alert delivered with ${total} subscriptions`);
     return { p50: percentile(lat, 50), p99: percentile(lat, 99), delivered: lat.length, evaluated: granules.length };
   } finally {
     await g.stop();

@@ -256,13 +256,25 @@ export class Alerts {
         where p.kind = 'granule' and not exists (select 1 from alert_seen a where a.path = p.path) order by p.path limit 200`
     );
     if (!parts.length) return;
-    const subs = await this.o.db.query<Row>('select * from subscriptions where condition <> $1', ['silence']);
+    // Which feature types anyone watches (one small query), then, per part, only the subscriptions of its
+    // features and the areas: the cost follows the part, not the number of subscriptions.
+    const watched = new Set(
+      (await this.o.db.query<{ feature: FeatureType }>(`select distinct feature from subscriptions where condition <> 'silence'`)).map((r) => r.feature)
+    );
     let wrote = 0;
     for (const part of parts) {
-      const relevant = subs.filter((s) => s.feature === part.feature).map(toSubscription);
-      const observed = relevant.length ? await this.read(part) : [];
+      const observed = watched.has(part.feature) ? await this.read(part) : [];
+      const ids = [...new Set(observed.map((o) => o.id))];
+      const relevant = observed.length
+        ? (
+            await this.o.db.query<Row>(
+              `select * from subscriptions where feature = $1 and condition <> 'silence' and (feature_id = any($2::text[]) or feature_id is null)`,
+              [part.feature, ids]
+            )
+          ).map(toSubscription)
+        : [];
       wrote += await this.o.db.transaction(async (tx) => {
-        const n = observed.length ? await this.match(tx, relevant, observed, part.feature) : 0;
+        const n = relevant.length ? await this.match(tx, relevant, observed, part.feature) : 0;
         await tx.query('insert into alert_seen (path) values ($1) on conflict do nothing', [part.path]);
         return n;
       });
@@ -328,14 +340,21 @@ export class Alerts {
         )
       ).map((r) => [r.subscription, r.n])
     );
-    let wrote = 0;
     const base = this.o.publicUrl();
     const kind = { Reach: 'reach', Node: 'node', PriorLake: 'lake' }[feature];
+    // One insert for all of them (rows as parallel arrays): a granule can meet hundreds of subscriptions.
+    const rows: { sub: string[]; channel: string[]; dedupe: string[]; payload: string[]; status: string[] } = {
+      sub: [],
+      channel: [],
+      dedupe: [],
+      payload: [],
+      status: []
+    };
     for (const { s, o } of hits) {
       const used = recent.get(s.id) ?? 0;
       const suppressed = used >= s.max_per_hour;
       recent.set(s.id, used + 1);
-      const payload = {
+      const payload = JSON.stringify({
         type: 'hysope.notification',
         subscription: s.id,
         condition: s.condition,
@@ -344,25 +363,24 @@ export class Alerts {
         feature_id: o.id,
         observation: { time: o.time, wse: o.wse, quality: o.quality, lon: o.lon, lat: o.lat, granule: o.granule },
         link: `${base}/portal/${kind}/${o.id}`
-      };
-      const dedupe = `${o.granule}:${o.id}`;
+      });
       const channels: Channel[] = ['portal', ...(s.webhook ? (['webhook'] as const) : []), ...(s.email && this.o.mailer ? (['email'] as const) : [])];
       for (const channel of channels) {
-        const rows = await tx.query(
-          `insert into notifications (subscription, channel, dedupe, payload, status, delivered) values ($1, $2, $3, $4, $5, $6) on conflict do nothing returning id`,
-          [
-            s.id,
-            channel,
-            dedupe,
-            JSON.stringify(payload),
-            suppressed ? 'suppressed' : channel === 'portal' ? 'delivered' : 'pending',
-            channel === 'portal' && !suppressed ? new Date() : null
-          ]
-        );
-        wrote += rows.length;
+        rows.sub.push(s.id);
+        rows.channel.push(channel);
+        rows.dedupe.push(`${o.granule}:${o.id}`);
+        rows.payload.push(payload);
+        rows.status.push(suppressed ? 'suppressed' : channel === 'portal' ? 'delivered' : 'pending');
       }
     }
-    return wrote;
+    const inserted = await tx.query(
+      `insert into notifications (subscription, channel, dedupe, payload, status, delivered)
+       select r.sub, r.channel, r.dedupe, r.payload::jsonb, r.status, case when r.status = 'delivered' then now() end
+         from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) as r(sub, channel, dedupe, payload, status)
+       on conflict do nothing returning id`,
+      [rows.sub, rows.channel, rows.dedupe, rows.payload, rows.status]
+    );
+    return inserted.length;
   }
 
   /** "No data for N days": each such subscription whose feature's latest observation is older (once per silence). */
