@@ -40,3 +40,19 @@ export const BBox = z.union([
   z.tuple([z.number(), z.number(), z.number(), z.number(), z.number(), z.number()])
 ]);
 export type BBox = z.infer<typeof BBox>;
+
+/** The polygon of a bbox (west, south, east, north), counter-clockwise. */
+export function bboxPolygon([w, s, e, n]: [number, number, number, number]): Geometry {
+  return {
+    type: 'Polygon',
+    coordinates: [
+      [
+        [w, s],
+        [e, s],
+        [e, n],
+        [w, n],
+        [w, s]
+      ]
+    ]
+  };
+}

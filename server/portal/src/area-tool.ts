@@ -1,5 +1,6 @@
 // Drawing the search area on the map: "Draw an area", then drag a rectangle (Escape cancels). Keyboard users
 // take the map's view instead ("Use the map view"), which the same form offers.
+import { bboxPolygon } from '@hysope/api';
 import type { SwathMap } from '@hysope/swath-viewer/lib/map.js';
 import type { Strings } from './i18n.js';
 
@@ -12,26 +13,7 @@ export function boxOf(a: [number, number], b: [number, number]): Box {
 
 /** The area as a GeoJSON polygon layer for the map (none when no area). */
 export function areaGeojson(b: Box | null): unknown[] {
-  if (!b) return [];
-  const [w, s, e, n] = b;
-  return [
-    {
-      type: 'Feature',
-      properties: { name: 'search area' },
-      geometry: {
-        type: 'Polygon',
-        coordinates: [
-          [
-            [w, s],
-            [e, s],
-            [e, n],
-            [w, n],
-            [w, s]
-          ]
-        ]
-      }
-    }
-  ];
+  return b ? [{ type: 'Feature', properties: { name: 'search area' }, geometry: bboxPolygon(b) }] : [];
 }
 
 export class AreaTool {

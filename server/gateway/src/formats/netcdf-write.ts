@@ -251,22 +251,11 @@ export function timeSeriesNetcdf(opts: {
         attrs: { long_name: common.long_name },
         data: c.values.map((v) => String(v ?? ''))
       });
-    } else if (c.type === 'int') {
-      variables.push({
-        name: c.name,
-        type: 'int',
-        dims: ['obs'],
-        attrs: { ...common, _FillValue: NC_FILL.int },
-        data: c.values.map((v) => num(v as number | null, NC_FILL.int))
-      });
     } else {
-      variables.push({
-        name: c.name,
-        type: 'double',
-        dims: ['obs'],
-        attrs: { ...common, _FillValue: NC_FILL.double },
-        data: c.values.map((v) => num(v as number | null, NC_FILL.double))
-      });
+      // Integers keep netCDF's default int fill; everything else is a double with SWOT's fill.
+      const type = c.type === 'int' ? 'int' : 'double';
+      const fill = NC_FILL[type];
+      variables.push({ name: c.name, type, dims: ['obs'], attrs: { ...common, _FillValue: fill }, data: c.values.map((v) => num(v as number | null, fill)) });
     }
   }
   return writeNetcdf3(

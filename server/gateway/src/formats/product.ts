@@ -65,21 +65,8 @@ export class GranuleError extends Error {
   }
 }
 
-/** A polygon from a bbox. */
-export function bboxPolygon([w, s, e, n]: [number, number, number, number]): Geometry {
-  return {
-    type: 'Polygon',
-    coordinates: [
-      [
-        [w, s],
-        [e, s],
-        [e, n],
-        [w, n],
-        [w, s]
-      ]
-    ]
-  };
-}
+/** A polygon from a bbox (one definition, in the contract). */
+export { bboxPolygon } from '@hysope/api';
 
 /** Counter-clockwise polygon through four swath corners (first/last of each side), or null if any is missing. */
 export function swathPolygon(corners: (number | undefined)[][]): Geometry | null {
