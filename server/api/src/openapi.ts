@@ -32,6 +32,21 @@ export interface ResponseDoc {
 /** An API key as its owner sees it (the key itself is shown once, when made). */
 const ApiKeyInfo = z.object({ id: z.string(), name: z.string().nullable(), created: z.string(), last_used: z.string().nullable() });
 
+/** A subscription as its owner sees it (its secret is shown once, when made). */
+const Subscription = z.object({
+  id: z.string(),
+  owner: z.string(),
+  feature: z.string(),
+  feature_id: z.string().nullable(),
+  bbox: z.array(z.number()).nullable(),
+  condition: z.string(),
+  threshold: z.number().nullable(),
+  webhook: z.string().nullable(),
+  email: z.string().nullable(),
+  max_per_hour: z.number(),
+  created: z.string()
+});
+
 /** One access to restricted data in the audit trail. */
 const AccessEntry = z.object({
   at: z.string(),
@@ -228,6 +243,76 @@ export const ROUTES: RouteDoc[] = [
     auth: true,
     params: { keyId: 'the id the key list shows' },
     responses: { 204: { description: 'revoked' } }
+  },
+  {
+    method: 'post',
+    path: '/subscriptions',
+    tag: 'Alerts',
+    summary: 'Subscribe to a feature or an area: new observation, WSE above/below, quality worse than, no data for N days (the webhook secret is shown once)',
+    auth: true,
+    body: {
+      schema: z.object({
+        feature: z.enum(['Reach', 'Node', 'PriorLake']),
+        id: z.string().optional(),
+        bbox: z.array(z.number()).length(4).optional(),
+        condition: z.enum(['new', 'above', 'below', 'quality', 'silence']),
+        threshold: z.number().optional(),
+        webhook: z.string().optional(),
+        email: z.string().optional(),
+        max_per_hour: z.number().int().min(1).max(1000).optional()
+      }),
+      required: true
+    },
+    responses: { 201: json(Subscription.extend({ secret: z.string(), unsubscribe_url: z.string() }), 'the subscription') }
+  },
+  {
+    method: 'get',
+    path: '/subscriptions',
+    tag: 'Alerts',
+    summary: "The caller's subscriptions",
+    auth: true,
+    responses: { 200: json(z.object({ subscriptions: z.array(Subscription) }), 'subscriptions') }
+  },
+  {
+    method: 'get',
+    path: '/subscriptions/unsubscribe',
+    tag: 'Alerts',
+    summary: 'The unsubscribe link of alert e-mails: a page with one button',
+    query: z.object({ token: z.string() }),
+    responses: { 200: { description: 'HTML', schema: 'text', mediaType: 'text/html' } }
+  },
+  {
+    method: 'post',
+    path: '/subscriptions/unsubscribe',
+    tag: 'Alerts',
+    summary: "Unsubscribes (the button of the page, or a mail client's one-click POST, RFC 8058)",
+    query: z.object({ token: z.string() }),
+    responses: { 200: { description: 'HTML', schema: 'text', mediaType: 'text/html' } }
+  },
+  {
+    method: 'get',
+    path: '/subscriptions/{subscriptionId}',
+    tag: 'Alerts',
+    summary: 'One subscription with its history (each notification by channel: delivered, pending, failed or suppressed)',
+    auth: true,
+    responses: { 200: json(Subscription.extend({ history: z.array(z.record(z.string(), z.unknown())) }), 'the subscription') }
+  },
+  {
+    method: 'delete',
+    path: '/subscriptions/{subscriptionId}',
+    tag: 'Alerts',
+    summary: 'Ends a subscription',
+    auth: true,
+    responses: { 204: { description: 'deleted' } }
+  },
+  {
+    method: 'get',
+    path: '/notifications',
+    tag: 'Alerts',
+    summary: "The caller's alerts (what the portal and the lab show), newest first",
+    auth: true,
+    query: z.object({ limit: z.string().optional().describe('1 to 1000 (50)') }),
+    responses: { 200: json(z.object({ notifications: z.array(z.record(z.string(), z.unknown())) }), 'alerts') }
   },
   {
     method: 'get',
