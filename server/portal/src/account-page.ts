@@ -1,7 +1,7 @@
 // The account page: who the gateway takes the person for, their access levels, their API keys (make one for a
 // script, name it, see when each was last used, revoke it) and their recent access to restricted data.
 import { conditionText } from './alerts-panel.js';
-import { el, featurePath, type PortalContext } from './context.js';
+import { el, featurePath, gatewayFetch, type PortalContext } from './context.js';
 import { KIND_NAMES } from './search-page.js';
 
 interface Sub {
@@ -44,10 +44,7 @@ export class AccountPage {
   }
 
   private async request(path: string, init: RequestInit = {}): Promise<Response> {
-    const res = await fetch(`${this.ctx.baseUrl}${path}`, {
-      ...init,
-      headers: { ...(init.headers as Record<string, string>), ...(this.ctx.token ? { Authorization: `Bearer ${this.ctx.token}` } : {}) }
-    });
+    const res = await gatewayFetch(this.ctx, path, init);
     if (!res.ok && res.status !== 401) {
       const body = (await res.json().catch(() => ({}))) as { detail?: string };
       throw new Error(body.detail ?? `HTTP ${res.status}`);

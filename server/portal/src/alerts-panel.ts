@@ -1,7 +1,7 @@
 // "Alert me" on a feature's page: a condition (new observation, water surface elevation above or below a value,
 // quality worse than, no data for N days), where to be told (this portal always; e-mail; a webhook), and the
 // person's subscriptions to this feature with a way to stop each.
-import { el, type PortalContext } from './context.js';
+import { el, gatewayFetch, type PortalContext } from './context.js';
 
 type Feature = 'Reach' | 'Node' | 'PriorLake';
 
@@ -47,11 +47,8 @@ export class AlertsPanel {
     this.node = el('section', { className: 'hp-section hp-alertsPanel' }, el('h2', { textContent: t.__('Alerts') }));
   }
 
-  private async request(path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(`${this.ctx.baseUrl}${path}`, {
-      ...init,
-      headers: { ...(init.headers as Record<string, string>), ...(this.ctx.token ? { Authorization: `Bearer ${this.ctx.token}` } : {}) }
-    });
+  private request(path: string, init: RequestInit = {}): Promise<Response> {
+    return gatewayFetch(this.ctx, path, init);
   }
 
   async render(): Promise<void> {

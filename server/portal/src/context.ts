@@ -40,6 +40,14 @@ export function featurePath(kind: PageKind, id: string): string {
   return `/portal/${kind}/${encodeURIComponent(id)}`;
 }
 
+/** A request to the gateway as the signed-in person (their bearer token), for routes the typed client has not. */
+export function gatewayFetch(ctx: Pick<PortalContext, 'baseUrl' | 'token'>, path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(`${ctx.baseUrl}${path}`, {
+    ...init,
+    headers: { ...(init.headers as Record<string, string>), ...(ctx.token ? { Authorization: `Bearer ${ctx.token}` } : {}) }
+  });
+}
+
 export function clientFor(baseUrl: string, token: string | undefined): HysopeClient {
   return new HysopeClient({ baseUrl, token });
 }
