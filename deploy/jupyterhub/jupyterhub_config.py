@@ -9,7 +9,9 @@ environment, so one file serves a workshop machine, an HPC login node and the te
   HYSOPE_HUB_API_URL     where the hub API listens (default http://127.0.0.1:8081); the gateway verifies
                          users' tokens at <this>/hub/api (HYSOPE_HUB_API_URL of the gateway)
   HYSOPE_GATEWAY_URL     the gateway the labs talk to (default http://127.0.0.1:8080)
-  HYSOPE_HUB_AUTH        pam (default) | dummy (workshops, tests: one shared password)
+  HYSOPE_HUB_AUTH        pam (default) | dummy (workshops, tests: one shared password) | oidc (single sign-on
+                         with the portal and the API: hysope_oidc.py, with HYSOPE_OIDC_ISSUER,
+                         HYSOPE_HUB_OIDC_CLIENT_ID, HYSOPE_HUB_OIDC_CLIENT_SECRET, HYSOPE_HUB_AUTO_LOGIN=0 for a button)
   HYSOPE_HUB_PASSWORD    the dummy authenticator's password
   HYSOPE_HUB_SPAWNER     local (default: users' own accounts) | simple (no account switch, tests)
                          | slurm (deploy/hpc/slurmspawner.py: the lab runs as a SLURM job)
@@ -42,7 +44,22 @@ c.JupyterHub.cleanup_servers = True
 
 # Authentication.
 auth = os.environ.get("HYSOPE_HUB_AUTH", "pam")
-c.JupyterHub.authenticator_class = auth
+if auth == "oidc":
+    # Single sign-on with the portal and the API (deploy/jupyterhub/hysope_oidc.py).
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    c.JupyterHub.authenticator_class = "hysope_oidc.HysopeOidcAuthenticator"
+    c.HysopeOidcAuthenticator.issuer = os.environ["HYSOPE_OIDC_ISSUER"]
+    c.HysopeOidcAuthenticator.client_id = os.environ.get("HYSOPE_HUB_OIDC_CLIENT_ID", os.environ.get("HYSOPE_OIDC_CLIENT_ID", "hysope"))
+    c.HysopeOidcAuthenticator.client_secret = os.environ.get("HYSOPE_HUB_OIDC_CLIENT_SECRET", "")
+    c.HysopeOidcAuthenticator.scopes = os.environ.get("HYSOPE_OIDC_SCOPES", "openid profile email")
+    c.HysopeOidcAuthenticator.gateway_url = os.environ.get("HYSOPE_GATEWAY_URL", "http://127.0.0.1:8080")
+    c.HysopeOidcAuthenticator.callback_url = os.environ.get("HYSOPE_HUB_URL", "http://127.0.0.1:8000").rstrip("/") + "/hub/oauth_callback"
+    c.HysopeOidcAuthenticator.manage_groups = True
+    # Anyone the provider vouches for and the gateway accepts may use the hub (no allowed_users list); the
+    # "Sign in with HYSOPE" button is skipped unless asked for.
+    c.HysopeOidcAuthenticator.auto_login = os.environ.get("HYSOPE_HUB_AUTO_LOGIN", "1") != "0"
+else:
+    c.JupyterHub.authenticator_class = auth
 if auth == "dummy":
     c.DummyAuthenticator.password = os.environ["HYSOPE_HUB_PASSWORD"]
 admins = {u for u in os.environ.get("HYSOPE_HUB_ADMINS", "").split(",") if u}
