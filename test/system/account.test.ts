@@ -48,7 +48,7 @@ describe('accounts: API keys made, named and revoked by their owner; the audit t
     expect((await call(`${g.url}/auth/keys`, { json: { name: 'x' } })).status).toBe(401);
   });
 
-  it('downloads and series reads of institutional data are in the audit trail, once per file, for administrators only', async () => {
+  it('downloads, item reads and series reads of institutional data are in the audit trail, once per file, for administrators only', async () => {
     const inst = await g.user('ines', 'institutional');
     const pub = await g.user('paul', 'public');
     const admin = await g.user('root', 'admin');
@@ -58,10 +58,14 @@ describe('accounts: API keys made, named and revoked by their owner; the audit t
       expect((await fetch(href, { headers: { ...inst.headers, Range: range } })).status).toBe(206);
     expect((await fetch(href, { headers: pub.headers })).status).toBe(404);
     expect((await fetch(`${g.url}/timeseries?feature=Reach&basin=7&fields=reach_id`, { headers: inst.headers })).status).toBe(200);
+    // Reading the item's metadata is an access too (once per window, like the ranges).
+    for (let i = 0; i < 2; i++) expect((await fetch(`${g.url}/stac/collections/swot-riversp-reach/items/${item}`, { headers: inst.headers })).status).toBe(200);
+    expect((await fetch(`${g.url}/stac/collections/swot-riversp-reach/items/${item}`, { headers: pub.headers })).status).toBe(404);
     const trail = await call(`${g.url}/audit?user=ines`, { headers: admin.headers });
     expect(trail.status).toBe(200);
     const entries = trail.body.entries as { action: string; item: string | null; level: string; role: string; collection: string }[];
-    expect(entries.map((e) => e.action).sort()).toEqual(['download', 'timeseries']);
+    expect(entries.map((e) => e.action).sort()).toEqual(['download', 'read', 'timeseries']);
+    expect(entries.find((e) => e.action === 'read')).toMatchObject({ item, level: 'institutional', collection: 'swot-riversp-reach' });
     expect(entries.find((e) => e.action === 'download')).toMatchObject({
       item,
       level: 'institutional',
@@ -70,7 +74,7 @@ describe('accounts: API keys made, named and revoked by their owner; the audit t
     });
     expect((await call(`${g.url}/audit?user=paul`, { headers: admin.headers })).body.entries).toEqual([]);
     // The person sees their own recent access on their account.
-    expect((await call(`${g.url}/auth/account`, { headers: inst.headers })).body.recent_access).toHaveLength(2);
+    expect((await call(`${g.url}/auth/account`, { headers: inst.headers })).body.recent_access).toHaveLength(3);
     // Filters and refusals.
     expect(
       (await call(`${g.url}/audit?level=institutional&since=2000-01-01T00:00:00Z`, { headers: admin.headers })).body.entries.length

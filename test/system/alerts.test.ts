@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REACHES_PASS_51, REACH_548, call, startGateway, type TestGateway } from '../helpers.js';
+import { HYDROWEB, REACHES_PASS_51, REACH_548, call, startGateway, type TestGateway } from '../helpers.js';
 import { startSmtpReceiver, startWebhookReceiver, type SmtpReceiver, type WebhookReceiver } from '../alert-receivers.js';
 
 /** A reach of pass 51 with WSE 216.45 m on cycle 1 (216.53 on cycle 2, 216.61 on cycle 3). */
@@ -149,6 +149,48 @@ describe('subscriptions and alerts: evaluated on each ingest, delivered to the p
     expect((await ingestFile(g.gateway.store, g.dataDir, renamed)).ok).toBe(true);
     const got = (await hook.waitFor(before + 1)).slice(before).map((d) => JSON.parse(d.body));
     expect(got.some((p) => p.subscription === s.body.id && p.feature_id === '71224100223')).toBe(true);
+  });
+
+  it('a Hydroweb virtual station: its new observations (and a threshold) once a newer series is ingested, not what it already held', async () => {
+    const station = 'hydroweb-R_PERU-6-BASIN_PERU-6-BASIN_KM0049';
+    const file = HYDROWEB.find((f) => f.endsWith('R_PERU-6-BASIN_PERU-6-BASIN_KM0049_mean.json'))!;
+    expect((await g.ingest(file)).ok).toBe(true);
+    for (const [body, detail] of [
+      [{ feature: 'Station', bbox: PITTSBURGH_BOX, condition: 'new' }, /watches one station/],
+      [{ feature: 'Station', id: station, condition: 'quality', threshold: 1 }, /no quality flag/],
+      [{ feature: 'Gauge', id: 'a b', condition: 'new' }, /not a gauge id/]
+    ] as const) {
+      const r = await subscribe(body);
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(r.body.detail).toMatch(detail);
+    }
+    const news = await subscribe({ feature: 'Station', id: station, condition: 'new', webhook: hook.url, email: 'alice@example.org' });
+    const high = await subscribe({ feature: 'Station', id: station, condition: 'above', threshold: -2, webhook: hook.url });
+    expect([news.status, high.status]).toEqual([201, 201]);
+    const before = hook.received.length;
+    const mails = smtp.mails.length;
+    // Hydroweb publishes the series again with one more pass (the last one seen was 2022-09-11 at -2.22 m).
+    const series = JSON.parse(await readFile(file, 'utf8')) as { x: Record<string, string>; y: Record<string, number> };
+    const n = String(Object.keys(series.x).length);
+    series.x[n] = '2022-10-08';
+    series.y[n] = -1.87;
+    const newer = path.join(dir, path.basename(file));
+    await writeFile(newer, JSON.stringify(series));
+    expect((await g.ingest(newer)).ok).toBe(true);
+    const got = (await hook.waitFor(before + 2)).slice(before).map((d) => JSON.parse(d.body));
+    expect(got.map((p) => p.condition).sort()).toEqual(['above', 'new']);
+    for (const p of got) {
+      expect(p).toMatchObject({ feature: 'Station', feature_id: station, link: `${g.url}/portal/station/${station}` });
+      expect(p.observation).toEqual({ time: '2022-10-08T00:00:00Z', variable: 'water_level', value: -1.87, units: 'm' });
+    }
+    const mail = (await smtp.waitFor(mails + 1))[mails]!;
+    expect(mail.data).toMatch(/water level -1\.87 m/);
+    // In the portal's (and the lab's) inbox too; the same series ingested again is no news.
+    const inbox = await call(`${g.url}/notifications`, { headers: alice.headers });
+    expect(inbox.body.notifications.filter((x: { feature_id: string }) => x.feature_id === station)).toHaveLength(2);
+    expect((await g.ingest(newer)).ok).toBe(true);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(hook.received.length).toBe(before + 2);
   });
 
   it("lists, reads and deletes only the caller's subscriptions", async () => {

@@ -13,6 +13,34 @@ const GATEWAY = `http://127.0.0.1:${process.env['HYSOPE_UI_GATEWAY_PORT'] ?? '80
 test.use({ mockSettings: false, mockState: false, autoGoto: true });
 
 test.describe('the HYSOPE lab', () => {
+  test("the person's alerts show as lab notifications with a link to their page, once", async ({ page, request }) => {
+    // The lab's own key (the gateway's user of this lab), as the portal would use for the same person.
+    const token = await page.evaluate(() => JSON.parse(document.getElementById('jupyter-config-data')!.textContent!).hysopeToken as string);
+    const headers = { Authorization: `token ${token}` };
+    // "No data for 1 day" on a reach last seen in 2010: the gateway's timer raises it at once.
+    const made = await request.post(`${GATEWAY}/subscriptions`, { headers, data: { feature: 'Reach', id: '74269900011', condition: 'silence', threshold: 1 } });
+    expect(made.status()).toBe(201);
+    const id = ((await made.json()) as { id: string }).id;
+    try {
+      await expect
+        .poll(async () => ((await (await request.get(`${GATEWAY}/notifications`, { headers })).json()) as { notifications: unknown[] }).notifications.length, {
+          timeout: 30_000
+        })
+        .toBeGreaterThan(0);
+      await page.reload();
+      await expect(page.locator('body')).toHaveAttribute('data-hysope-alerts-shown', /^[1-9]/, { timeout: 30_000 });
+      const toast = page.locator('.Toastify__toast').filter({ hasText: 'HYSOPE alert: Reach 74269900011, no data for 1 days' });
+      await expect(toast).toHaveCount(1);
+      await expect(toast.getByRole('button', { name: 'Open its page' })).toBeVisible();
+      // Shown once: the next opening of the lab does not repeat it.
+      await page.reload();
+      await expect(page.locator('body')).toHaveAttribute('data-hysope-alerts-shown', '0', { timeout: 30_000 });
+      await expect(page.locator('.Toastify__toast').filter({ hasText: 'HYSOPE alert' })).toHaveCount(0);
+    } finally {
+      await request.delete(`${GATEWAY}/subscriptions/${id}`, { headers });
+    }
+  });
+
   test('opens with no console error', async ({ page }) => {
     const errors: string[] = [];
     page.on('console', (m) => {

@@ -140,6 +140,41 @@ test.describe('the portal', () => {
     await expect(page.locator('.hp-plot')).toHaveScreenshot('portal-reach-series.png', { maxDiffPixelRatio: 0.03 });
   });
 
+  test('"Open in the lab" opens a notebook of the reach in STYX (another origin), and it runs', async ({ page, context }) => {
+    await page.goto(`${PORTAL}/portal/reach/${PITTSBURGH_REACH}`);
+    await expect(page.locator('article.hp-feature')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
+    const open = page.getByRole('link', { name: 'Open in the lab' });
+    await expect(open).toBeVisible();
+    const [lab] = await Promise.all([context.waitForEvent('page'), open.click()]);
+    const tab = lab.locator('.lm-TabBar-tab', { hasText: `reach-${PITTSBURGH_REACH}` });
+    await expect(tab).toBeVisible({ timeout: 120_000 });
+    // The selection left the address (a reload does not make the notebook again) and the lab says what it made.
+    expect(lab.url()).not.toContain('hysope-open');
+    await expect(lab.locator('.jp-Notebook .jp-Cell').nth(1)).toContainText(`let reachIds0 = ["${PITTSBURGH_REACH}"]`);
+    // Its TypeScript kernel starts with it (the lab may start its default kernel first and switch): run everything
+    // once the notebook's own kernel is idle.
+    type Lab = {
+      jupyterapp: {
+        commands: { execute(id: string): Promise<unknown> };
+        shell: { currentWidget: { sessionContext?: { session?: { kernel?: { name: string; status: string } | null } | null } } | null };
+      };
+    };
+    await lab.waitForFunction(
+      () => {
+        const kernel = (window as unknown as Lab).jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel;
+        return kernel?.name === 'tslab' && kernel.status === 'idle';
+      },
+      undefined,
+      { timeout: 60_000 }
+    );
+    await lab.evaluate(() => (window as unknown as Lab).jupyterapp.commands.execute('notebook:run-all-cells'));
+    // The reach's five observations, read by the notebook through the lab's gateway.
+    await expect(lab.locator('.jp-OutputArea-output').filter({ hasText: '5 observations' })).toBeVisible({ timeout: 120_000 });
+    // And drawn: one chart of one series (the lab's time-series renderer).
+    await expect(lab.locator('.hy-Timeseries')).toHaveAttribute('data-series', '1', { timeout: 30_000 });
+    await lab.close();
+  });
+
   test('virtual station and gauge pages: their series at their place, their files', async ({ page }) => {
     await page.goto(`${PORTAL}/portal/?q=PERU-6`);
     await page.getByRole('list', { name: 'Results' }).getByRole('link', { name: 'Hydroweb virtual stations' }).first().click();

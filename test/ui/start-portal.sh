@@ -21,6 +21,8 @@ HYSOPE_UI_PORTAL_URL="http://127.0.0.1:$PORT" "$ROOT/node_modules/.bin/tsx" "$RO
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$OIDC_PORT/.well-known/openid-configuration" >/dev/null && break; sleep 0.2; done
 export HYSOPE_OIDC_ISSUER="http://127.0.0.1:$OIDC_PORT" HYSOPE_OIDC_CLIENT_ID=hysope \
   HYSOPE_OIDC_ROLES='hydro-scientists=scientific,agency=institutional,hysope-admins=admin'
+# "Open in the lab" goes to the lab of the Galata tests (start-servers.sh), another origin, as deployed.
+export HYSOPE_LAB_URL="http://127.0.0.1:${HYSOPE_UI_LAB_PORT:-8889}/lab"
 # Its log is kept for whoever reads a failure (Playwright shows only the servers' stderr).
 mkdir -p "$ROOT/test-results"
 node "$ROOT/server/gateway/bin/hysope.js" serve --data "$WORK/data" --port "$PORT" >"$ROOT/test-results/portal-gateway.log" 2>&1 &

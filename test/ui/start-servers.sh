@@ -10,6 +10,8 @@ WORK="$(mktemp -d /tmp/hysope-ui-XXXXXX)"
 chmod 711 "$WORK"
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
 export HYSOPE_LOG_LEVEL=warn HYSOPE_RATE_LIMIT=0
+# Alerts' timers (no data for N days) every 2 s, so the lab's alert notifications are seen in a test.
+export HYSOPE_WATCHDOG_MS=2000
 # As deployed: the lab is another origin, allowed by the gateway's CORS policy; the lab's user is signed in.
 export HYSOPE_CORS_ORIGINS="http://127.0.0.1:$LAB_PORT,http://localhost:$LAB_PORT"
 node "$ROOT/server/gateway/bin/hysope.js" ingest --data "$WORK/data" \

@@ -12,11 +12,13 @@ import { searchIcon } from '@jupyterlab/ui-components';
 import { Token, type ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { codeFor, languageOf } from './meaning.js';
 import { CatalogPanel, EMPTY_FORM, type FormState } from './panel.js';
+import { openSelectionPlugin } from './open-selection.js';
 import type { CatalogSource } from './stac.js';
 
 export { CatalogPanel } from './panel.js';
 export { StacApi, swotFilter, parseBbox } from './stac.js';
 export { codeFor, languageOf } from './meaning.js';
+export { openInLabUrl, parseSelection, selectionNotebook, type LabSelection } from './selection-notebook.js';
 
 /** The catalog browser's selection, for other extensions (the job launcher's item picker). */
 export interface ICatalogSelection {
@@ -181,4 +183,4 @@ const plugin: JupyterFrontEndPlugin<ICatalogSelection> = {
   }
 };
 
-export default plugin;
+export default [plugin, openSelectionPlugin];

@@ -11,10 +11,9 @@ import { HubAuthenticator } from './auth/hub.js';
 import { OidcAuthenticator } from './auth/oidc.js';
 import { AccessLog } from './auth/audit.js';
 import { accountRoutes } from './auth/account-routes.js';
-import { Alerts } from './alerts/subscriptions.js';
+import { Alerts, SERIES_FEATURES, type AlertFeature } from './alerts/subscriptions.js';
 import { alertRoutes } from './alerts/routes.js';
 import { smtpMailer } from './alerts/mailer.js';
-import type { FeatureType } from './dissemination/timeseries-store.js';
 import { authenticate, principalOf, rateLimit, redactUrl } from './auth/middleware.js';
 import { corsPolicy } from './http/cors.js';
 import { UserStore } from './auth/users.js';
@@ -188,6 +187,8 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   const oidc = config.oidc ? new OidcAuthenticator(config.oidc) : null;
   const audit = new AccessLog(db);
   const levelOf = async (collection: string) => (await store.access()).find((c) => c.id === collection)?.access ?? 'public';
+  // Reads of restricted items' metadata go to the audit trail as well as their downloads.
+  catalog.onItemRead = async (p, collection, item, owner) => audit.record(p, 'read', collection, item, owner ? 'private' : await levelOf(collection));
   app.use(authenticate(users, config.hubApiUrl ? new HubAuthenticator(config.hubApiUrl) : null, 30, signer, oidc));
   // Short-lived signed URLs for clients that cannot send headers (DuckDB-WASM's range reads, EventSource).
   app.post(
@@ -259,15 +260,25 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   compactionTimer.unref();
   // Subscriptions: evaluated on each ingest (this process's at once; other processes' on the timer), delivered
   // with retries; "no data for N days" on the timer too.
+  const harmonized = new HarmonizedService(catalog, series, config.dataDir);
+  // A station's or gauge's series, read at its own place (the item's centre).
+  const itemSeries = async (collection: string, id: string) => {
+    const row = await store.item(collection, id);
+    const b = row?.content.bbox;
+    if (!row || !b) return null;
+    return harmonized.itemSeries(row.content, (b[0]! + b[2]!) / 2, (b[1]! + b[3]!) / 2);
+  };
   const alerts = new Alerts({
     db,
     dataDir: config.dataDir,
     duck: () => series.duck(),
     publicUrl: () => listenUrl,
     mailer: config.smtpUrl ? smtpMailer(config.smtpUrl, config.smtpFrom) : null,
+    itemSeries,
     log
   });
-  const latestObservation = async (feature: FeatureType, id: string) => {
+  const latestObservation = async (feature: AlertFeature, id: string) => {
+    if (feature === 'Station' || feature === 'Gauge') return (await itemSeries(SERIES_FEATURES[feature], id))?.points.at(-1)?.time ?? null;
     const obs = await series.query({ feature, ids: [id], fields: ['time'], times: 'text', withGeometry: false });
     return obs.reduce<string | null>((a, o) => (typeof o.values['time'] === 'string' && (!a || o.values['time'] > a) ? (o.values['time'] as string) : a), null);
   };
@@ -330,7 +341,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     intervalMs: config.watchdogMs
   });
   app.use(processRoutes(jobs, baseUrl));
-  app.use('/timeseries', harmonizedRoutes(new HarmonizedService(catalog, series, config.dataDir)), timeseriesRoutes(series, seriesVisible));
+  app.use('/timeseries', harmonizedRoutes(harmonized), timeseriesRoutes(series, seriesVisible));
   // Who the caller is for the gateway (an API key's user, a JupyterHub user, or anonymous) and its access level.
   app.get('/whoami', (_req, res) => {
     const p = principalOf(res);
@@ -358,6 +369,8 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   app.get('/api.html', (req, res) => {
     res.type('html').send(serviceDocHtml(openApiDocument(baseUrl(req), GATEWAY_VERSION), `${baseUrl(req)}/api`));
   });
+  // The link relation of the lab in the landing page (the portal's "Open in the lab" follows it).
+  const LAB_REL = 'https://hysope.dev/rel/lab';
   // The portal for people (browsers asking for a page at /), the landing document for API clients.
   const portal = portalRoutes(config.portalDir ?? defaultPortalDir());
   app.use('/portal', portal.router);
@@ -386,7 +399,8 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
         { rel: 'stac', href: `${base}/stac`, type: 'application/json' },
         { rel: 'health', href: `${base}/health/ready`, type: 'application/json' },
         { rel: 'whoami', href: `${base}/whoami`, type: 'application/json' },
-        { rel: 'alternate', href: `${base}/portal/`, type: 'text/html', title: 'the portal (map search, feature pages, downloads)' }
+        { rel: 'alternate', href: `${base}/portal/`, type: 'text/html', title: 'the portal (map search, feature pages, downloads)' },
+        ...(config.labUrl ? [{ rel: LAB_REL, href: config.labUrl, type: 'text/html', title: 'STYX, the HYSOPE lab (JupyterLab)' }] : [])
       ]
     });
   });

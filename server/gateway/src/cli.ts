@@ -133,7 +133,13 @@ async function serve(config: Config, ingestSamples: boolean, withLab = false): P
   await checkLock(config);
   const log = pino({ level: config.logLevel });
   // `hysope start`: the lab beside the gateway is another origin that the CORS policy allows.
-  if (withLab) config = { ...config, corsOrigins: [...config.corsOrigins, `http://127.0.0.1:${labPort()}`, `http://localhost:${labPort()}`] };
+  // The portal's "Open in the lab" goes to it (the person has its token from the start message).
+  if (withLab)
+    config = {
+      ...config,
+      corsOrigins: [...config.corsOrigins, `http://127.0.0.1:${labPort()}`, `http://localhost:${labPort()}`],
+      labUrl: config.labUrl ?? `http://127.0.0.1:${labPort()}/lab`
+    };
   const gateway = await createGateway(config, log);
   // The person who ran `hysope start` owns this machine: the lab acts as a local producer (a new key each start).
   const labKey = withLab ? await gateway.users.addUser('lab', 'producer', { replaceKeys: true }) : '';

@@ -52,6 +52,8 @@ export const Config = z.object({
   jobUidBase: z.number().int().min(1000),
   /** The portal's production build (default: `server/portal/dist` beside the gateway). */
   portalDir: z.string().optional(),
+  /** STYX's `/lab` address people open ("Open in the lab"): a lab, or a hub's `/hub/user-redirect/lab`. */
+  labUrl: z.string().url().optional(),
   /** SMTP server of alert e-mails (`smtp://user:pass@host:587`); without it alerts go to the portal and webhooks. */
   smtpUrl: z.string().url().optional(),
   smtpFrom: z.string().min(3),
@@ -127,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     },
     jobUidBase: Number(env['HYSOPE_JOB_UID_BASE'] ?? 200000),
     portalDir: env['HYSOPE_PORTAL_DIR'] ? path.resolve(env['HYSOPE_PORTAL_DIR']) : undefined,
+    labUrl: env['HYSOPE_LAB_URL'] || undefined,
     smtpUrl: env['HYSOPE_SMTP_URL'] || undefined,
     smtpFrom: env['HYSOPE_SMTP_FROM'] ?? 'HYSOPE alerts <alerts@localhost>',
     oidc: env['HYSOPE_OIDC_ISSUER']

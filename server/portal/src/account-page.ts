@@ -1,7 +1,7 @@
 // The account page: who the gateway takes the person for, their access levels, their API keys (make one for a
 // script, name it, see when each was last used, revoke it) and their recent access to restricted data.
-import { conditionText } from './alerts-panel.js';
-import { el, featurePath, gatewayFetch, type PortalContext } from './context.js';
+import { conditionText, type Measure } from './alerts-panel.js';
+import { el, featurePath, gatewayFetch, type PageKind, type PortalContext } from './context.js';
 import { KIND_NAMES } from './search-page.js';
 
 interface Sub {
@@ -19,7 +19,7 @@ interface Note {
   condition: string;
   threshold: number | null;
   link: string;
-  observation?: { time: string | null };
+  observation?: { time: string | null; variable?: string };
 }
 
 interface Account {
@@ -204,14 +204,23 @@ export class AccountPage {
       this.request('/subscriptions').then((r) => (r.ok ? r.json() : { subscriptions: [] })) as Promise<{ subscriptions: Sub[] }>,
       this.request('/notifications?limit=20').then((r) => (r.ok ? r.json() : { notifications: [] })) as Promise<{ notifications: Note[] }>
     ]);
-    const kindOf = (f: string) => ({ Reach: 'reach', Node: 'node', PriorLake: 'lake' })[f] as 'reach' | 'node' | 'lake';
+    const kindOf = (f: string) => ({ Reach: 'reach', Node: 'node', PriorLake: 'lake', Station: 'station', Gauge: 'gauge' })[f] as PageKind;
+    // What a station's or gauge's threshold compares: its observation says; a station's is a water level.
+    const measureOf = (feature: string, variable?: string): Measure | undefined =>
+      variable === 'discharge'
+        ? { name: t.__('Discharge'), units: 'm³/s' }
+        : variable === 'water_level' || feature === 'Station'
+          ? { name: t.__('Water level'), units: 'm' }
+          : feature === 'Gauge'
+            ? { name: t.__('Value'), units: '' }
+            : undefined;
     const list = subs.subscriptions.length
       ? el(
           'ul',
           { className: 'hp-granules' },
           ...subs.subscriptions.map((s) => {
             const stop = el('button', { type: 'button', className: 'hp-button', textContent: t.__('Stop') });
-            const what = conditionText(t, s.condition, s.threshold);
+            const what = conditionText(t, s.condition, s.threshold, measureOf(s.feature));
             stop.setAttribute('aria-label', t.__('Stop the alert: %1', what));
             stop.onclick = async () => {
               await this.request(`/subscriptions/${s.id}`, { method: 'DELETE' });
@@ -233,7 +242,7 @@ export class AccountPage {
               'li',
               {},
               el('a', { href: new URL(n.link).pathname, textContent: `${t.__(KIND_NAMES[kindOf(n.feature)])} ${n.feature_id}` }),
-              ` — ${conditionText(t, n.condition, n.threshold)} · ${t.date(n.observation?.time ?? n.at)}`
+              ` — ${conditionText(t, n.condition, n.threshold, measureOf(n.feature, n.observation?.variable))} · ${t.date(n.observation?.time ?? n.at)}`
             )
           )
         )

@@ -3,7 +3,14 @@
 // person's subscriptions to this feature with a way to stop each.
 import { el, gatewayFetch, type PortalContext } from './context.js';
 
-type Feature = 'Reach' | 'Node' | 'PriorLake';
+type Feature = 'Reach' | 'Node' | 'PriorLake' | 'Station' | 'Gauge';
+
+/** What a station's or gauge's thresholds compare (SWOT features: the water surface elevation). */
+export interface Measure {
+  /** "Water level", "Discharge" (in the page's language). */
+  name: string;
+  units: string;
+}
 
 interface Sub {
   id: string;
@@ -15,14 +22,18 @@ interface Sub {
 }
 
 /** A condition in the page's language. */
-export function conditionText(t: PortalContext['t'], condition: string, threshold: number | null): string {
+export function conditionText(t: PortalContext['t'], condition: string, threshold: number | null, measure?: Measure): string {
   switch (condition) {
     case 'new':
       return t.__('each new observation');
     case 'above':
-      return t.__('water surface elevation above %1 m', t.number(threshold ?? 0, 3));
+      return measure
+        ? t.__('%1 above %2 %3', measure.name.toLowerCase(), t.number(threshold ?? 0, 3), measure.units)
+        : t.__('water surface elevation above %1 m', t.number(threshold ?? 0, 3));
     case 'below':
-      return t.__('water surface elevation below %1 m', t.number(threshold ?? 0, 3));
+      return measure
+        ? t.__('%1 below %2 %3', measure.name.toLowerCase(), t.number(threshold ?? 0, 3), measure.units)
+        : t.__('water surface elevation below %1 m', t.number(threshold ?? 0, 3));
     case 'quality':
       return t.__('quality worse than %1', t.__(['good', 'suspect', 'degraded'][threshold ?? 0]!));
     case 'silence':
@@ -40,7 +51,8 @@ export class AlertsPanel {
     private readonly ctx: PortalContext,
     private readonly feature: Feature,
     private readonly id: string,
-    private readonly signIn: () => (() => void) | null
+    private readonly signIn: () => (() => void) | null,
+    private readonly measure?: Measure
   ) {
     const t = ctx.t;
     this.list.setAttribute('aria-label', t.__('Your alerts for this feature'));
@@ -67,13 +79,14 @@ export class AlertsPanel {
     const condition = el(
       'select',
       { id: 'hp-alertCondition' },
-      ...(['new', 'above', 'below', 'quality', 'silence'] as const).map((c) =>
+      // Stations and gauges carry no quality flag.
+      ...(this.measure ? (['new', 'above', 'below', 'silence'] as const) : (['new', 'above', 'below', 'quality', 'silence'] as const)).map((c) =>
         el('option', {
           value: c,
           textContent: {
             new: t.__('a new observation'),
-            above: t.__('water surface elevation above…'),
-            below: t.__('water surface elevation below…'),
+            above: this.measure ? t.__('%1 above…', this.measure.name.toLowerCase()) : t.__('water surface elevation above…'),
+            below: this.measure ? t.__('%1 below…', this.measure.name.toLowerCase()) : t.__('water surface elevation below…'),
             quality: t.__('quality worse than…'),
             silence: t.__('no data for… days')
           }[c]
@@ -94,7 +107,9 @@ export class AlertsPanel {
           ? t.__('Worst quality allowed (0 good, 1 suspect, 2 degraded)')
           : condition.value === 'silence'
             ? t.__('Days')
-            : t.__('Water surface elevation (m)');
+            : this.measure
+              ? `${this.measure.name} (${this.measure.units})`
+              : t.__('Water surface elevation (m)');
     };
     const email = el('input', { id: 'hp-alertEmail', type: 'email', autocomplete: 'email' });
     const webhook = el('input', { id: 'hp-alertWebhook', type: 'url', placeholder: 'https://…' });
@@ -136,7 +151,7 @@ export class AlertsPanel {
     this.list.replaceChildren(
       ...mine.map((s) => {
         const stop = el('button', { type: 'button', className: 'hp-button', textContent: t.__('Stop') });
-        const what = conditionText(t, s.condition, s.threshold);
+        const what = conditionText(t, s.condition, s.threshold, this.measure);
         stop.setAttribute('aria-label', t.__('Stop the alert: %1', what));
         stop.onclick = async () => {
           await this.request(`/subscriptions/${s.id}`, { method: 'DELETE' });

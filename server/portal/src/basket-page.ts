@@ -1,7 +1,8 @@
 // The basket page: the features put aside, a format and quality, "Prepare the download" (export jobs on the
 // gateway), their progress, and the files once ready.
-import { EXPORT_FORMATS, type Basket, type BasketJob } from './basket.js';
+import { EXPORT_FORMATS, FEATURE_OF, type Basket, type BasketJob } from './basket.js';
 import { el, featurePath, type PortalContext } from './context.js';
+import { labSection } from './lab-link.js';
 import { KIND_NAMES } from './search-page.js';
 
 const FORMAT_NAMES: Record<(typeof EXPORT_FORMATS)[number], string> = { parquet: 'Parquet', csv: 'CSV', netcdf: 'NetCDF-CF', geojson: 'GeoJSON' };
@@ -72,7 +73,11 @@ export class BasketPage {
         this.basket.clearEntries();
         this.render();
       };
-      this.body.replaceChildren(el('p', { textContent: t._n('%1 feature', '%1 features', entries.length) }), list, form, empty);
+      // The basket's features by type, for a notebook in the lab.
+      const byType = new Map<'Reach' | 'Node' | 'PriorLake', string[]>();
+      for (const e of entries) byType.set(FEATURE_OF[e.kind], [...(byType.get(FEATURE_OF[e.kind]) ?? []), e.id]);
+      const lab = labSection(this.ctx, { title: t.__('Download basket'), features: [...byType].map(([feature, ids]) => ({ feature, ids })) });
+      this.body.replaceChildren(el('p', { textContent: t._n('%1 feature', '%1 features', entries.length) }), list, form, empty, lab);
     }
     this.renderJobs();
   }

@@ -11,6 +11,7 @@ import { drawSeries, featureSeries, harmonizedSeries, type PlotSeries } from '@h
 import { el, featurePath, type PageKind, type PortalContext } from './context.js';
 import { KIND_NAMES } from './search-page.js';
 import { FEATURE_OF, type Basket, type BasketKind } from './basket.js';
+import { labSection } from './lab-link.js';
 import { AlertsPanel } from './alerts-panel.js';
 
 type Quality = 'all' | 'good' | 'suspect';
@@ -211,6 +212,11 @@ export class FeaturePage {
         ),
         ...this.basketButton(`${title}${names.length ? ` — ${names[0]}` : ''}`)
       ),
+      labSection(this.ctx, {
+        title: `${title}${names.length ? ` — ${names[0]}` : ''}`,
+        source: this.permalink(),
+        features: [{ feature: spec.feature, ids: [this.id] }]
+      }),
       this.section(t.__('Granules'), await this.granules(spec.collection, this.kind === 'node' ? reachOfNode(this.id) : this.id)),
       alerts.node,
       this.citation(title, names)
@@ -276,6 +282,12 @@ export class FeaturePage {
       );
     for (const [key, a] of Object.entries(item.assets)) dl.append(el('a', { href: a.href, textContent: a.title ?? key, download: '' }));
     const mapEl = el('div', { className: 'hp-featureMap' });
+    // Alerts on the station's or gauge's own series: a water level (m) or a discharge (m³/s).
+    const discharge = this.kind === 'gauge' && p['insitu:variable'] !== 'H';
+    const alerts = new AlertsPanel(this.ctx, this.kind === 'station' ? 'Station' : 'Gauge', this.id, this.signIn, {
+      name: discharge ? t.__('Discharge') : t.__('Water level'),
+      units: discharge ? 'm³/s' : 'm'
+    });
     this.body.replaceChildren(
       el('h1', { textContent: title }),
       el('p', { className: 'hp-summary', textContent: summary }),
@@ -306,9 +318,12 @@ export class FeaturePage {
         mapEl
       ),
       this.section(t.__('Download'), dl),
+      ...(centre ? [labSection(this.ctx, { title, source: this.permalink(), places: [{ ...centre, name }] })] : []),
       this.section(t.__('Granules'), this.itemList([item])),
+      alerts.node,
       this.citation(title, [])
     );
+    void alerts.render().catch((error: unknown) => this.ctx.error((error as Error).message));
     if (count) await drawSeries(plot, title, series);
     else plot.replaceChildren(el('p', { className: 'hp-empty', textContent: t.__('No observation of this feature in the catalog.') }));
     this.node.dataset['observations'] = String(count);
@@ -383,10 +398,14 @@ export class FeaturePage {
     return list;
   }
 
+  private permalink(): string {
+    return `${location.origin}${featurePath(this.kind, this.id)}`;
+  }
+
   /** The permanent address and a citation to copy. */
   private citation(title: string, names: string[]): HTMLElement {
     const t = this.ctx.t;
-    const url = `${location.origin}${featurePath(this.kind, this.id)}`;
+    const url = this.permalink();
     const today = new Date().toISOString().slice(0, 10);
     const text = t.__('HYSOPE. %1%2. Time series, %3. Accessed %4.', title, names.length ? ` (${names.join(', ')})` : '', url, today);
     const link = el('input', { id: 'hp-permalink', value: url, readOnly: true });

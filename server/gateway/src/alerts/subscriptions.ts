@@ -19,10 +19,24 @@ export const CONDITIONS = ['new', 'above', 'below', 'quality', 'silence'] as con
 export type Condition = (typeof CONDITIONS)[number];
 export type Channel = 'portal' | 'webhook' | 'email';
 
+/** Series that are catalog items, not SWOT features: Hydroweb virtual stations and in-situ gauges, by item id. */
+export const SERIES_FEATURES = { Station: 'hydroweb-stations', Gauge: 'insitu-gauges' } as const;
+export type SeriesFeature = keyof typeof SERIES_FEATURES;
+export type AlertFeature = FeatureType | SeriesFeature;
+const isSeries = (f: string): f is SeriesFeature => Object.hasOwn(SERIES_FEATURES, f);
+/** The portal's page kind of a feature type. */
+const PAGE_KIND: Record<AlertFeature, string> = { Reach: 'reach', Node: 'node', PriorLake: 'lake', Station: 'station', Gauge: 'gauge' };
+
+/** The observations of a station or gauge item, in time order (null: no such item or no series). */
+export type ItemSeriesReader = (
+  collection: string,
+  id: string
+) => Promise<{ variable: string; units: string; points: { time: string; value: number }[] } | null>;
+
 export interface Subscription {
   id: string;
   owner: string;
-  feature: FeatureType;
+  feature: AlertFeature;
   feature_id: string | null;
   bbox: [number, number, number, number] | null;
   condition: Condition;
@@ -34,7 +48,7 @@ export interface Subscription {
 }
 
 export interface NewSubscription {
-  feature: FeatureType;
+  feature: AlertFeature;
   id?: string;
   bbox?: [number, number, number, number];
   condition: Condition;
@@ -53,6 +67,9 @@ export interface Observed {
   lon: number | null;
   lat: number | null;
   granule: string;
+  /** A station's or gauge's variable (its value is in `wse`, the one thresholds compare). */
+  variable?: string;
+  units?: string;
 }
 
 /** Whether an observation meets a subscription's condition (silence is a timer's, not an observation's). */
@@ -74,12 +91,22 @@ export function meets(s: Pick<Subscription, 'condition' | 'threshold'>, o: Obser
 
 /** The checks of a new subscription (a clear 400 for each mistake). */
 export function checkSubscription(b: NewSubscription): void {
-  if (!Object.hasOwn(FEATURES, b.feature)) throw new ValidationError(`feature must be Reach, Node or PriorLake, got "${String(b.feature)}"`);
+  if (!Object.hasOwn(FEATURES, b.feature) && !isSeries(b.feature))
+    throw new ValidationError(
+      `feature must be Reach, Node, PriorLake, Station (a Hydroweb virtual station) or Gauge (an in-situ gauge), got "${String(b.feature)}"`
+    );
   if (!CONDITIONS.includes(b.condition)) throw new ValidationError(`condition must be one of ${CONDITIONS.join(', ')}, got "${String(b.condition)}"`);
   if ((b.id === undefined) === (b.bbox === undefined))
     throw new ValidationError('give exactly one of id (a feature) or bbox (an area: west, south, east, north)');
-  const digits = FEATURES[b.feature].idDigits;
-  if (b.id !== undefined && !new RegExp(`^\\d{${digits}}$`).test(b.id)) throw new ValidationError(`a ${b.feature} id has ${digits} digits, got "${b.id}"`);
+  if (isSeries(b.feature)) {
+    if (b.id === undefined) throw new ValidationError(`a ${b.feature} subscription watches one ${b.feature.toLowerCase()} (its catalog item id)`);
+    if (typeof b.id !== 'string' || !/^[\w.:-]{1,200}$/.test(b.id))
+      throw new ValidationError(`"${String(b.id)}" is not a ${b.feature.toLowerCase()} id of the catalog`);
+    if (b.condition === 'quality') throw new ValidationError(`a ${b.feature.toLowerCase()} series carries no quality flag: watch new, above, below or silence`);
+  } else {
+    const digits = FEATURES[b.feature].idDigits;
+    if (b.id !== undefined && !new RegExp(`^\\d{${digits}}$`).test(b.id)) throw new ValidationError(`a ${b.feature} id has ${digits} digits, got "${b.id}"`);
+  }
   if (b.bbox !== undefined) {
     const [w, s, e, n] = b.bbox;
     if (
@@ -148,6 +175,8 @@ export interface AlertOptions {
   /** The portal's base URL for links (feature pages, unsubscribe). */
   publicUrl: () => string;
   mailer: Mailer | null;
+  /** Reads stations' and gauges' series (subscriptions to them are refused without it). */
+  itemSeries?: ItemSeriesReader;
   log?: Logger;
   fetchImpl?: typeof fetch;
 }
@@ -167,6 +196,7 @@ export class Alerts {
   /** Creates a subscription; its webhook secret is shown this once. */
   async create(owner: string, b: NewSubscription): Promise<Subscription & { secret: string; unsubscribe_url: string }> {
     checkSubscription(b);
+    if (isSeries(b.feature) && !this.o.itemSeries) throw new ValidationError('this gateway does not watch station or gauge series');
     const count = await this.o.db.query<{ n: number }>('select count(*)::int as n from subscriptions where owner = $1', [owner]);
     if ((count[0]?.n ?? 0) >= 1000) throw new ValidationError('at most 1000 subscriptions per person');
     const id = randomBytes(8).toString('hex');
@@ -190,6 +220,8 @@ export class Alerts {
         b.max_per_hour ?? 60
       ]
     );
+    // A station's series is read now, so what it already holds is not news.
+    if (isSeries(b.feature)) await this.evaluate();
     return { ...toSubscription(rows[0]!), secret, unsubscribe_url: this.unsubscribeUrl(unsubscribe) };
   }
 
@@ -255,6 +287,7 @@ export class Alerts {
       `select distinct on (p.path) p.feature, p.path, p.granule, p.compacted_into from ts_parts p
         where p.kind = 'granule' and not exists (select 1 from alert_seen a where a.path = p.path) order by p.path limit 200`
     );
+    await this.evaluateSeries();
     if (!parts.length) return;
     // Which feature types anyone watches (one small query), then, per part, only the subscriptions of its
     // features and the areas: the cost follows the part, not the number of subscriptions.
@@ -282,6 +315,60 @@ export class Alerts {
     if (wrote) this.kick();
     // More parts than one pass takes: go on.
     if (parts.length === 200) await this.evaluateNow();
+  }
+
+  /**
+   * Stations and gauges someone watches whose catalog item changed since it was last read (a new version or a
+   * longer series): their observations newer than the latest one seen are matched. The first reading only
+   * notes where the series stands (what it already holds is not news).
+   */
+  private async evaluateSeries(): Promise<void> {
+    const read = this.o.itemSeries;
+    if (!read) return;
+    const changed = await this.o.db.query<{ feature: SeriesFeature; id: string; marker: string; last_time: string | null; seen: boolean }>(
+      `select distinct s.feature, s.feature_id as id, i.version || '|' || i.end_datetime::text as marker, a.last_time, a.feature is not null as seen
+         from subscriptions s
+         join items i on i.id = s.feature_id and i.collection = case s.feature ${Object.entries(SERIES_FEATURES)
+           .map(([f, c]) => `when '${f}' then '${c}'`)
+           .join(' ')} end
+         left join alert_series_seen a on a.feature = s.feature and a.id = s.feature_id
+        where s.feature in (${Object.keys(SERIES_FEATURES)
+          .map((f) => `'${f}'`)
+          .join(', ')}) and (a.marker is null or a.marker <> i.version || '|' || i.end_datetime::text)`
+    );
+    let wrote = 0;
+    for (const c of changed) {
+      const series = await read(SERIES_FEATURES[c.feature], c.id);
+      const points = series?.points ?? [];
+      const latest = points.reduce<string | null>((a, p) => (!a || p.time > a ? p.time : a), c.last_time);
+      const fresh = c.seen ? points.filter((p) => !c.last_time || p.time > c.last_time) : [];
+      const observed: Observed[] = fresh.map((p) => ({
+        id: c.id,
+        time: p.time,
+        wse: p.value,
+        quality: null,
+        lon: null,
+        lat: null,
+        granule: `series:${p.time}`,
+        variable: series!.variable,
+        units: series!.units
+      }));
+      const subs = observed.length
+        ? (await this.o.db.query<Row>(`select * from subscriptions where feature = $1 and feature_id = $2 and condition <> 'silence'`, [c.feature, c.id])).map(
+            toSubscription
+          )
+        : [];
+      wrote += await this.o.db.transaction(async (tx) => {
+        const n = subs.length ? await this.match(tx, subs, observed, c.feature) : 0;
+        await tx.query(
+          `insert into alert_series_seen (feature, id, marker, last_time) values ($1, $2, $3, $4)
+           on conflict (feature, id) do update set marker = excluded.marker, last_time = excluded.last_time`,
+          [c.feature, c.id, c.marker, latest]
+        );
+        return n;
+      });
+    }
+    if (wrote) this.kick();
   }
 
   /** The observations of a granule part (or, once compacted and removed, of its granule in the compacted part). */
@@ -315,7 +402,7 @@ export class Alerts {
   }
 
   /** Writes the notifications of the observations that meet subscriptions (rate limited per subscription). */
-  private async match(tx: Queryable, subs: Subscription[], observed: Observed[], feature: FeatureType): Promise<number> {
+  private async match(tx: Queryable, subs: Subscription[], observed: Observed[], feature: AlertFeature): Promise<number> {
     const byId = new Map<string, Subscription[]>();
     const areas: Subscription[] = [];
     for (const s of subs) {
@@ -341,7 +428,7 @@ export class Alerts {
       ).map((r) => [r.subscription, r.n])
     );
     const base = this.o.publicUrl();
-    const kind = { Reach: 'reach', Node: 'node', PriorLake: 'lake' }[feature];
+    const kind = PAGE_KIND[feature];
     // One insert for all of them (rows as parallel arrays): a granule can meet hundreds of subscriptions.
     const rows: { sub: string[]; channel: string[]; dedupe: string[]; payload: string[]; status: string[] } = {
       sub: [],
@@ -361,7 +448,9 @@ export class Alerts {
         threshold: s.threshold,
         feature: s.feature,
         feature_id: o.id,
-        observation: { time: o.time, wse: o.wse, quality: o.quality, lon: o.lon, lat: o.lat, granule: o.granule },
+        observation: o.variable
+          ? { time: o.time, variable: o.variable, value: o.wse, units: o.units }
+          : { time: o.time, wse: o.wse, quality: o.quality, lon: o.lon, lat: o.lat, granule: o.granule },
         link: `${base}/portal/${kind}/${o.id}`
       });
       const channels: Channel[] = ['portal', ...(s.webhook ? (['webhook'] as const) : []), ...(s.email && this.o.mailer ? (['email'] as const) : [])];
@@ -384,7 +473,7 @@ export class Alerts {
   }
 
   /** "No data for N days": each such subscription whose feature's latest observation is older (once per silence). */
-  async checkSilence(latest: (feature: FeatureType, id: string) => Promise<string | null>): Promise<void> {
+  async checkSilence(latest: (feature: AlertFeature, id: string) => Promise<string | null>): Promise<void> {
     const subs = (await this.o.db.query<Row>("select * from subscriptions where condition = 'silence'")).map(toSubscription);
     let wrote = 0;
     for (const s of subs) {
@@ -399,7 +488,7 @@ export class Alerts {
         feature: s.feature,
         feature_id: s.feature_id,
         last_observation: last,
-        link: `${this.o.publicUrl()}/portal/${{ Reach: 'reach', Node: 'node', PriorLake: 'lake' }[s.feature]}/${s.feature_id}`
+        link: `${this.o.publicUrl()}/portal/${PAGE_KIND[s.feature]}/${encodeURIComponent(s.feature_id!)}`
       };
       const channels: Channel[] = ['portal', ...(s.webhook ? (['webhook'] as const) : []), ...(s.email && this.o.mailer ? (['email'] as const) : [])];
       for (const channel of channels)
@@ -502,16 +591,16 @@ export class Alerts {
           feature: string;
           feature_id: string;
           threshold: number | null;
-          observation?: { time: string; wse: number | null };
+          observation?: { time: string; wse?: number | null; variable?: string; value?: number | null; units?: string };
           link: string;
         };
         const url = this.unsubscribeUrl(n.unsubscribe);
         await this.o.mailer!.send({
           to: n.email!,
-          subject: `HYSOPE: ${p.feature} ${p.feature_id} — ${describe(p.condition, p.threshold)}`,
+          subject: `HYSOPE: ${p.feature} ${p.feature_id} — ${describe(p.condition, p.threshold, p.observation?.variable, p.observation?.units)}`,
           text: [
-            `${p.feature} ${p.feature_id}: ${describe(p.condition, p.threshold)}.`,
-            p.observation ? `Observed ${p.observation.time}${p.observation.wse !== null ? `, water surface elevation ${p.observation.wse} m` : ''}.` : '',
+            `${p.feature} ${p.feature_id}: ${describe(p.condition, p.threshold, p.observation?.variable, p.observation?.units)}.`,
+            p.observation ? `Observed ${p.observation.time}${observedText(p.observation)}.` : '',
             `See it: ${p.link}`,
             '',
             `Stop these messages: ${url}`
@@ -540,14 +629,15 @@ export class Alerts {
 }
 
 /** A condition in words, for e-mail subjects. */
-export function describe(condition: string, threshold: number | null): string {
+export function describe(condition: string, threshold: number | null, variable = 'water surface elevation', units = 'm'): string {
+  const what = variable.replace(/_/g, ' ');
   switch (condition) {
     case 'new':
       return 'new observation';
     case 'above':
-      return `water surface elevation above ${threshold} m`;
+      return `${what} above ${threshold} ${units}`;
     case 'below':
-      return `water surface elevation below ${threshold} m`;
+      return `${what} below ${threshold} ${units}`;
     case 'quality':
       return `quality worse than ${['good', 'suspect', 'degraded'][threshold ?? 0]}`;
     case 'silence':
@@ -555,4 +645,10 @@ export function describe(condition: string, threshold: number | null): string {
     default:
       return condition;
   }
+}
+
+/** ", water surface elevation 12.3 m" (SWOT) or ", discharge 410 m3/s" (a gauge), or nothing. */
+function observedText(o: { wse?: number | null; variable?: string; value?: number | null; units?: string }): string {
+  if (o.variable) return o.value === null || o.value === undefined ? '' : `, ${o.variable.replace(/_/g, ' ')} ${o.value} ${o.units ?? ''}`.trimEnd();
+  return o.wse === null || o.wse === undefined ? '' : `, water surface elevation ${o.wse} m`;
 }

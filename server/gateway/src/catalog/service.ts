@@ -43,6 +43,9 @@ export interface RequestShape {
 
 /** The catalog as the STAC API serves it: documents with their links, searches with paging. */
 export class CatalogService {
+  /** Told of each item read by id (the audit trail of restricted data): the caller, the item and its owner. */
+  onItemRead: ((p: Principal, collection: string, item: string, owner: string | null) => Promise<void>) | null = null;
+
   constructor(private readonly store: CatalogStore) {}
 
   /** `GET /stac` */
@@ -111,6 +114,7 @@ export class CatalogService {
     await this.collection(collectionId, base, p);
     const row = await this.store.item(collectionId, id);
     if (!row || (row.owner !== null && row.owner !== p.name)) throw new NotFoundError(`item "${id}" is not in collection "${collectionId}"`);
+    await this.onItemRead?.(p, collectionId, id, row.owner);
     return this.withItemLinks(row, base);
   }
 

@@ -27,6 +27,16 @@ function pointOf(item: Item): [number, number] | null {
   return null;
 }
 
+/** The series of one station or gauge item. */
+export interface ItemSeries {
+  variable: string;
+  units: string;
+  reference: string;
+  /** For a file of several gauges: the distance of the one read. */
+  km?: number;
+  points: { time: string; value: number }[];
+}
+
 /**
  * Harmonized series at a location: the nearest SWOT reach's WSE (de-duplicated CRIDs, good and suspect
  * quality), the nearest Hydroweb virtual station's level and the nearest in-situ gauge, on one time axis.
@@ -120,77 +130,108 @@ export class HarmonizedService {
     const stations = await this.nearestItems(p, 'hydroweb-stations', lon, lat, radiusKm, (i) => i.properties['hydroweb:kind'] === 'water-level-series');
     if (stations[0]) {
       const { item, km } = stations[0];
-      const file = path.join(this.dataDir, 'products', 'hydroweb-stations', `${item.id}.parquet`);
-      const data = (
-        await duck.runAndReadAll(
-          `select strftime(date, '%Y-%m-%dT%H:%M:%SZ') t, level_mean v from '${file.replace(/'/g, "''")}' where level_mean is not null order by date`
-        )
-      ).getRowObjectsJS();
-      for (const d of data)
-        if (inWindow(String(d['t'])))
-          rows.push({ time: String(d['t']), source: 'hydroweb', id: item.id, variable: 'water_level', value: Number(d['v']), units: 'm' });
-      sources.push({
-        source: 'hydroweb',
-        id: item.id,
-        name: String(item.properties['hydroweb:station'] ?? item.id),
-        distance_km: Number(km.toFixed(3)),
-        variable: 'water_level',
-        units: 'm',
-        vertical_reference: String(item.properties['hydroweb:vertical_datum'] ?? 'EGM2008 geoid'),
-        count: rows.filter((r) => r.source === 'hydroweb').length
-      });
+      const s = await this.itemSeries(item, lon, lat);
+      if (s) this.add(sources, rows, 'hydroweb', item, km, s, inWindow);
     }
 
     // In-situ: the nearest gauge observation set (Hub'Eau or SWOT community CSV).
     const gauges = await this.nearestItems(p, 'insitu-gauges', lon, lat, radiusKm, () => true);
-    for (const candidate of gauges) {
-      const { item } = candidate;
-      let km = candidate.km;
-      const file = path.join(this.dataDir, 'products', 'insitu-gauges', `${item.id}.parquet`).replace(/'/g, "''");
-      const cols = new Set((await duck.runAndReadAll(`select name from parquet_schema('${file}')`)).getRowObjectsJS().map((r) => String(r['name'])));
-      const variable = String(item.properties['insitu:variable'] ?? '');
-      let sql: string | null = null;
-      let spec: { variable: string; units: string; ref: string } | null = null;
-      if (cols.has('resultat_obs') && cols.has('date_obs')) {
-        sql = `select strftime(date_obs, '%Y-%m-%dT%H:%M:%SZ') t, resultat_obs / 1000.0 v from '${file}' where resultat_obs is not null`;
-        spec =
-          variable === 'H'
-            ? { variable: 'water_level', units: 'm', ref: "gauge zero of the Hub'Eau station (m above the gauge datum)" }
-            : { variable: 'discharge', units: 'm3/s', ref: 'none (discharge)' };
-      } else if (cols.has('resultat_obs_elab') && cols.has('date_obs_elab')) {
-        sql = `select strftime(date_obs_elab, '%Y-%m-%dT%H:%M:%SZ') t, resultat_obs_elab / 1000.0 v from '${file}' where resultat_obs_elab is not null`;
-        spec = { variable: 'discharge', units: 'm3/s', ref: 'none (discharge, daily mean)' };
-      } else if (cols.has('q') && cols.has('time') && cols.has('x')) {
-        // Several stations in one file: the rows at the point nearest to the location, if within the radius.
-        const nearest = (
-          await duck.runAndReadAll(`select x, y from '${file}' where x is not null order by pow(x - ${lon}, 2) + pow(y - ${lat}, 2) limit 1`)
-        ).getRowObjectsJS()[0];
-        if (!nearest) continue;
-        km = haversineKm(lon, lat, Number(nearest['x']), Number(nearest['y']));
-        if (km > radiusKm) continue;
-        sql = `with near as (select x, y from '${file}' order by pow(x - ${lon}, 2) + pow(y - ${lat}, 2) limit 1)
-               select strftime(time, '%Y-%m-%dT%H:%M:%SZ') t, q v from '${file}' f join near using (x, y) where q is not null`;
-        spec = { variable: 'discharge', units: 'm3/s', ref: 'none (discharge)' };
-      }
-      if (!sql || !spec) continue;
-      const data = (await duck.runAndReadAll(`${sql} order by t`)).getRowObjectsJS();
-      for (const d of data)
-        if (inWindow(String(d['t'])))
-          rows.push({ time: String(d['t']), source: 'insitu', id: item.id, variable: spec.variable, value: Number(d['v']), units: spec.units });
-      sources.push({
-        source: 'insitu',
-        id: item.id,
-        name: String(item.properties['insitu:provider'] ?? item.id),
-        distance_km: Number(km.toFixed(3)),
-        variable: spec.variable,
-        units: spec.units,
-        vertical_reference: spec.ref,
-        count: rows.filter((r) => r.source === 'insitu').length
-      });
+    for (const { item, km } of gauges) {
+      const s = await this.itemSeries(item, lon, lat);
+      if (!s || (s.km ?? km) > radiusKm) continue;
+      this.add(sources, rows, 'insitu', item, s.km ?? km, s, inWindow);
       break;
     }
     rows.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.source.localeCompare(b.source)));
     return { sources, rows };
+  }
+
+  private add(
+    sources: HarmonizedSource[],
+    rows: HarmonizedRow[],
+    source: 'hydroweb' | 'insitu',
+    item: Item,
+    km: number,
+    s: ItemSeries,
+    inWindow: (t: string) => boolean
+  ): void {
+    let count = 0;
+    for (const { time, value } of s.points)
+      if (inWindow(time)) {
+        rows.push({ time, source, id: item.id, variable: s.variable, value, units: s.units });
+        count++;
+      }
+    sources.push({
+      source,
+      id: item.id,
+      name: String((source === 'hydroweb' ? item.properties['hydroweb:station'] : item.properties['insitu:provider']) ?? item.id),
+      distance_km: Number(km.toFixed(3)),
+      variable: s.variable,
+      units: s.units,
+      vertical_reference: s.reference,
+      count
+    });
+  }
+
+  /**
+   * The observations of one Hydroweb virtual station or in-situ gauge item, in time order (for a file of several
+   * gauges, those of the gauge nearest to lon/lat, with its distance), or null when the item carries no series
+   * HYSOPE reads.
+   */
+  async itemSeries(item: Item, lon: number, lat: number): Promise<ItemSeries | null> {
+    const duck = await this.series.duck();
+    const file = path.join(this.dataDir, 'products', item.collection ?? '', `${item.id}.parquet`).replace(/'/g, "''");
+    if (!existsSync(file)) return null;
+    const read = async (sql: string) =>
+      (await duck.runAndReadAll(`${sql} order by t`)).getRowObjectsJS().map((d) => ({ time: String(d['t']), value: Number(d['v']) }));
+    if (item.collection === 'hydroweb-stations') {
+      if (item.properties['hydroweb:kind'] !== 'water-level-series') return null;
+      return {
+        variable: 'water_level',
+        units: 'm',
+        reference: String(item.properties['hydroweb:vertical_datum'] ?? 'EGM2008 geoid'),
+        points: await read(`select strftime(date, '%Y-%m-%dT%H:%M:%SZ') t, level_mean v from '${file}' where level_mean is not null`)
+      };
+    }
+    if (item.collection !== 'insitu-gauges') return null;
+    const cols = new Set((await duck.runAndReadAll(`select name from parquet_schema('${file}')`)).getRowObjectsJS().map((r) => String(r['name'])));
+    const variable = String(item.properties['insitu:variable'] ?? '');
+    if (cols.has('resultat_obs') && cols.has('date_obs')) {
+      const spec =
+        variable === 'H'
+          ? { variable: 'water_level', units: 'm', reference: "gauge zero of the Hub'Eau station (m above the gauge datum)" }
+          : { variable: 'discharge', units: 'm3/s', reference: 'none (discharge)' };
+      return {
+        ...spec,
+        points: await read(`select strftime(date_obs, '%Y-%m-%dT%H:%M:%SZ') t, resultat_obs / 1000.0 v from '${file}' where resultat_obs is not null`)
+      };
+    }
+    if (cols.has('resultat_obs_elab') && cols.has('date_obs_elab')) {
+      return {
+        variable: 'discharge',
+        units: 'm3/s',
+        reference: 'none (discharge, daily mean)',
+        points: await read(
+          `select strftime(date_obs_elab, '%Y-%m-%dT%H:%M:%SZ') t, resultat_obs_elab / 1000.0 v from '${file}' where resultat_obs_elab is not null`
+        )
+      };
+    }
+    if (cols.has('q') && cols.has('time') && cols.has('x')) {
+      // Several gauges in one file: the rows of the one nearest to the location.
+      const nearest = (
+        await duck.runAndReadAll(`select x, y from '${file}' where x is not null order by pow(x - ${lon}, 2) + pow(y - ${lat}, 2) limit 1`)
+      ).getRowObjectsJS()[0];
+      if (!nearest) return null;
+      const [x, y] = [Number(nearest['x']), Number(nearest['y'])];
+      return {
+        variable: 'discharge',
+        units: 'm3/s',
+        reference: 'none (discharge)',
+        km: haversineKm(lon, lat, x, y),
+        points: await read(`select strftime(time, '%Y-%m-%dT%H:%M:%SZ') t, q v from '${file}' where x = ${x} and y = ${y} and q is not null`)
+      };
+    }
+    return null;
   }
 }
 

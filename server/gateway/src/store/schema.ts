@@ -167,6 +167,14 @@ create table if not exists alert_seen (
   path text primary key,
   at timestamptz not null default now()
 );
+-- Station and gauge series watched by subscriptions: the item version last read and its latest observation.
+create table if not exists alert_series_seen (
+  feature text not null,
+  id text not null,
+  marker text not null,
+  last_time text,
+  primary key (feature, id)
+);
 create table if not exists schema_version (version int primary key);
 insert into schema_version (version) values (1) on conflict do nothing;
 `;
