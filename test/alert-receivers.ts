@@ -6,6 +6,8 @@ import { SMTPServer } from 'smtp-server';
 
 export interface Received {
   at: number;
+  /** The path it was sent to (one receiver stands for several callback URIs). */
+  path: string;
   headers: Record<string, string>;
   body: string;
 }
@@ -37,7 +39,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     req.on('data', (c: Buffer) => (body += c));
     req.on('end', () => {
       const status = fail.shift() ?? 200;
-      if (status === 200) received.push({ at: performance.now(), headers: req.headers as Record<string, string>, body });
+      if (status === 200) received.push({ at: performance.now(), path: req.url ?? '', headers: req.headers as Record<string, string>, body });
       res.writeHead(status).end();
     });
   });
@@ -68,8 +70,11 @@ export interface SmtpReceiver {
   stop(): Promise<void>;
 }
 
-/** A real SMTP server on a free port (no TLS, no authentication: a local relay as in a test network). */
-export async function startSmtpReceiver(): Promise<SmtpReceiver> {
+/**
+ * A real SMTP server (no TLS, no authentication: a local relay as in a test network), on a free port or the one
+ * given; `onMail` hears of each message as it arrives.
+ */
+export async function startSmtpReceiver(options: { port?: number; onMail?: (mail: Mail) => void } = {}): Promise<SmtpReceiver> {
   const mails: Mail[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -79,12 +84,14 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
       let data = '';
       stream.on('data', (c: Buffer) => (data += c.toString('utf8')));
       stream.on('end', () => {
-        mails.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), data });
+        const mail = { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), data };
+        mails.push(mail);
+        options.onMail?.(mail);
         done();
       });
     }
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => server.listen(options.port ?? 0, '127.0.0.1', () => r()));
   const port = (server.server.address() as AddressInfo).port;
   return {
     url: `smtp://127.0.0.1:${port}`,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSmtpReceiver, startWebhookReceiver, type SmtpReceiver, type WebhookReceiver } from '../alert-receivers.js';
 import { NODE_WITHOUT_DBF, REACHES_PASS_51, REACH_548, SAMPLES, authed as call, authedFetch, session, startGateway, type TestGateway } from '../helpers.js';
 
 const HYSOPE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../node_modules/.bin/hysope');
@@ -30,13 +31,23 @@ const alive = (pid: number) => {
 
 describe('OGC API - Processes on the local executor', () => {
   let g: TestGateway;
+  let hook: WebhookReceiver;
+  let smtp: SmtpReceiver;
   const job = (id: string) => call(`${g.url}/jobs/${id}`).then((r) => r.body);
   beforeAll(async () => {
-    g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_INBOXES: SAMPLES } });
+    hook = await startWebhookReceiver();
+    smtp = await startSmtpReceiver();
+    g = await startGateway({
+      env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_INBOXES: SAMPLES, HYSOPE_SMTP_URL: smtp.url, HYSOPE_SMTP_FROM: 'HYSOPE <jobs@hysope.test>' }
+    });
     session.headers = (await g.user('hydro', 'producer')).headers;
     for (const f of [REACH_548, ...REACHES_PASS_51]) expect((await g.ingest(f)).ok).toBe(true);
   });
-  afterAll(async () => g?.stop());
+  afterAll(async () => {
+    await g?.stop();
+    await hook?.stop();
+    await smtp?.stop();
+  });
 
   it('GET /processes lists the built-in processes; GET /processes/{id} describes inputs and outputs', async () => {
     const list = await call(`${g.url}/processes`);
@@ -75,6 +86,54 @@ describe('OGC API - Processes on the local executor', () => {
     const logged = [...sse.matchAll(/^event: log\ndata: (.+)$/gm)].map((m) => (JSON.parse(m[1]!) as { text: string }).text).join('');
     expect(logged).toContain('echo: later');
     expect((await call(`${g.url}/jobs`)).body.jobs.some((j: any) => j.jobID === r.body.jobID)).toBe(true);
+  });
+
+  it('callbacks: the status document POSTed to inProgressUri, successUri, failedUri once each; mailto: sends an e-mail; bad URIs are 400', async () => {
+    expect((await call(`${g.url}/conformance`)).body.conformsTo).toContain('http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/callback');
+    const base = hook.url.replace(/\/hook$/, '');
+    const before = hook.received.length;
+    const ok = await call(`${g.url}/processes/echo/execution`, {
+      json: { inputs: { message: 'told' }, subscriber: { inProgressUri: `${base}/started`, successUri: `${base}/done`, failedUri: `${base}/failed` } },
+      headers: { Prefer: 'respond-async' }
+    });
+    const failing = await call(`${g.url}/processes/echo/execution`, {
+      json: { inputs: { message: 'x', fail: true }, subscriber: { successUri: `${base}/done`, failedUri: `${base}/failed` } },
+      headers: { Prefer: 'respond-async' }
+    });
+    expect([ok.status, failing.status]).toEqual([201, 201]);
+    const got = (await hook.waitFor(before + 3)).slice(before).map((d) => ({ path: d.path, doc: JSON.parse(d.body) }));
+    const of = (id: string) => got.filter((x) => x.doc.jobID === id).map((x) => `${x.path} ${x.doc.status}`);
+    expect(of(ok.body.jobID)).toEqual(['/started running', '/done successful']);
+    expect(of(failing.body.jobID)).toEqual(['/failed failed']);
+    // The document is the job's status, as GET /jobs/{id} gives it (links to its results).
+    const done = got.find((x) => x.path === '/done')!.doc;
+    expect(done.links.some((l: { rel: string; href: string }) => l.href === `${g.url}/jobs/${ok.body.jobID}/results`)).toBe(true);
+    // mailto: the download basket's "e-mail me when ready".
+    const mails = smtp.mails.length;
+    const t = await call(`${g.url}/processes/timeseries-export/execution`, {
+      json: { inputs: { ids: ['74269900011'] }, subscriber: { successUri: 'mailto:ines@example.org' } },
+      headers: { Prefer: 'respond-async' }
+    });
+    expect(t.status).toBe(201);
+    const mail = (await smtp.waitFor(mails + 1))[mails]!;
+    expect(mail.to).toEqual(['ines@example.org']);
+    expect(mail.data).toMatch(/Subject: HYSOPE: your timeseries-export job is ready/);
+    // The body as the reader sees it (quoted-printable undone).
+    const text = mail.data.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+    expect(text).toContain(`${g.url}/jobs/${t.body.jobID}/results`);
+    expect(text).toContain(`${g.url}/portal/basket`);
+    for (const [subscriber, detail] of [
+      [{ successUri: 'ftp://example.org/x' }, /http\(s\) or mailto/],
+      [{ successUri: 'mailto:a@example.org,b@example.org' }, /not one e-mail address/],
+      [{ whenever: 'https://example.org' }, /subscriber has no "whenever"/],
+      ['https://example.org', /subscriber is an object/]
+    ] as const) {
+      const r = await call(`${g.url}/processes/echo/execution`, { json: { inputs: { message: 'x' }, subscriber } });
+      expect(r.status, JSON.stringify(subscriber)).toBe(400);
+      expect(r.body.detail).toMatch(detail);
+    }
+    // Each state is told once: nothing more arrived for these jobs.
+    expect(hook.received.length).toBe(before + 3);
   });
 
   it('bad inputs → 400 naming the input and why', async () => {

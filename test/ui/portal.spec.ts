@@ -1,6 +1,8 @@
 // The portal for people who do not code, in Debian's Chromium against the gateway serving its production build
 // (start-portal.sh): search by river, place, SWORD id and area drawn; the map; feature, station and gauge pages
 // with their series, downloads and citation; French; WCAG 2.1 AA checked by axe-core; a phone's width.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 
@@ -300,10 +302,22 @@ test.describe('the portal', () => {
     await expect(page).toHaveURL(`${PORTAL}/portal/basket`);
     await expect(inBasket).toHaveCount(2);
     await page.getByLabel('Format').selectOption('csv');
+    // The provider's address of the person, to be told by e-mail too.
+    await expect(page.getByLabel('E-mail me when ready (optional)')).toHaveValue('ines@example.org');
     await page.getByRole('button', { name: 'Prepare the download' }).click();
     const job = page.getByRole('list', { name: 'Downloads' }).getByRole('listitem').first();
     await expect(job).toHaveAttribute('data-status', 'successful', { timeout: 60_000 });
     await expect(page.getByRole('status').filter({ hasText: 'Your download is ready' })).toBeVisible();
+    // The e-mail (the gateway's SMTP server keeps each message as a file): to ines, naming the job's results.
+    const jobId = await job.getAttribute('data-job');
+    const mailDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/portal-mail');
+    const mailTo = async () => {
+      const { readdir, readFile } = await import('node:fs/promises');
+      const all = await Promise.all((await readdir(mailDir).catch(() => [])).map(async (f) => JSON.parse(await readFile(path.join(mailDir, f), 'utf8'))));
+      return all.find((m: { to: string[]; data: string }) => m.to.includes('ines@example.org') && m.data.replace(/=\r?\n/g, '').includes(jobId!));
+    };
+    await expect.poll(async () => Boolean(await mailTo()), { timeout: 20_000 }).toBe(true);
+    expect((await mailTo()).data).toMatch(/Subject: HYSOPE: your timeseries-export job is ready/);
     const [download] = await Promise.all([page.waitForEvent('download'), job.getByRole('button', { name: 'Download the file' }).click()]);
     const csv = (await (await import('node:fs/promises')).readFile((await download.path())!, 'utf8')).trim().split('\n');
     expect(csv[0]).toMatch(/^reach_id,time,wse/);

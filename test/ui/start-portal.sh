@@ -21,6 +21,12 @@ HYSOPE_UI_PORTAL_URL="http://127.0.0.1:$PORT" "$ROOT/node_modules/.bin/tsx" "$RO
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$OIDC_PORT/.well-known/openid-configuration" >/dev/null && break; sleep 0.2; done
 export HYSOPE_OIDC_ISSUER="http://127.0.0.1:$OIDC_PORT" HYSOPE_OIDC_CLIENT_ID=hysope \
   HYSOPE_OIDC_ROLES='hydro-scientists=scientific,agency=institutional,hysope-admins=admin'
+# A real SMTP server keeping each mail in test-results/portal-mail (the basket's "e-mail me when ready").
+SMTP_PORT="${HYSOPE_UI_SMTP_PORT:-8094}"
+rm -rf "$ROOT/test-results/portal-mail"
+HYSOPE_UI_MAIL_DIR="$ROOT/test-results/portal-mail" HYSOPE_UI_SMTP_PORT="$SMTP_PORT" "$ROOT/node_modules/.bin/tsx" "$ROOT/test/ui/smtp-sink.ts" >/dev/null 2>&1 &
+for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$SMTP_PORT) 2>/dev/null && break; sleep 0.2; done
+export HYSOPE_SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" HYSOPE_SMTP_FROM='HYSOPE <portal@hysope.test>'
 # "Open in the lab" goes to the lab of the Galata tests (start-servers.sh), another origin, as deployed.
 export HYSOPE_LAB_URL="http://127.0.0.1:${HYSOPE_UI_LAB_PORT:-8889}/lab"
 # Its log is kept for whoever reads a failure (Playwright shows only the servers' stderr).

@@ -212,7 +212,8 @@ export const ROUTES: RouteDoc[] = [
           signed_in_with: z.string(),
           access_levels: z.array(z.string()),
           keys: z.array(ApiKeyInfo),
-          recent_access: z.array(AccessEntry)
+          recent_access: z.array(AccessEntry),
+          sends_mail: z.boolean()
         }),
         'the account'
       )

@@ -12,6 +12,7 @@ import { OidcAuthenticator } from './auth/oidc.js';
 import { AccessLog } from './auth/audit.js';
 import { accountRoutes } from './auth/account-routes.js';
 import { Alerts, SERIES_FEATURES, type AlertFeature } from './alerts/subscriptions.js';
+import { JobCallbacks } from './production/callbacks.js';
 import { alertRoutes } from './alerts/routes.js';
 import { smtpMailer } from './alerts/mailer.js';
 import { authenticate, principalOf, rateLimit, redactUrl } from './auth/middleware.js';
@@ -47,7 +48,7 @@ import { KubernetesExecutor } from './production/kubernetes-executor.js';
 import { BUILTIN_PROCESSES } from './production/processes/index.js';
 import { processRoutes } from './production/routes.js';
 import { JobService } from './production/service.js';
-import { JobStore } from './production/store.js';
+import { JobStore, type JobRow } from './production/store.js';
 import { openDatabase, type Database } from './store/database.js';
 import { migrate } from './store/schema.js';
 
@@ -261,6 +262,8 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   // Subscriptions: evaluated on each ingest (this process's at once; other processes' on the timer), delivered
   // with retries; "no data for N days" on the timer too.
   const harmonized = new HarmonizedService(catalog, series, config.dataDir);
+  // One SMTP client for alerts and job notices (none without HYSOPE_SMTP_URL).
+  const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.smtpFrom) : null;
   // A station's or gauge's series, read at its own place (the item's centre).
   const itemSeries = async (collection: string, id: string) => {
     const row = await store.item(collection, id);
@@ -273,7 +276,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     dataDir: config.dataDir,
     duck: () => series.duck(),
     publicUrl: () => listenUrl,
-    mailer: config.smtpUrl ? smtpMailer(config.smtpUrl, config.smtpFrom) : null,
+    mailer,
     itemSeries,
     log
   });
@@ -305,6 +308,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   };
   const jobs = new JobService({
     jobs: new JobStore(db),
+    sendsMail: mailer !== null,
     catalog: store,
     users,
     dataDir: config.dataDir,
@@ -331,6 +335,9 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   jobs.on('job', (j: { id: string; process_id: string; status: string; progress: number; error: string | null; owner: string | null }) =>
     bus.publish('job.status', { job: j.id, process: j.process_id, status: j.status, progress: j.progress, error: j.error, owner: j.owner })
   );
+  // The callbacks execute requests asked for (OGC API - Processes subscriber; mailto: for an e-mail).
+  const callbacks = new JobCallbacks({ mailer, publicUrl: () => listenUrl, log });
+  jobs.on('job', (j: JobRow) => callbacks.onJob(j));
   app.use(
     '/events',
     eventRoutes(bus, async (p) => new Set(await catalog.visible(p)))
@@ -347,7 +354,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     const p = principalOf(res);
     res.json({ name: p.name, role: p.role });
   });
-  app.use(accountRoutes(users, audit));
+  app.use(accountRoutes(users, audit, { sendsMail: mailer !== null }));
   app.use(alertRoutes(alerts));
   // How to sign in (the portal reads it): the OpenID provider and the public client, or 404 when there is none.
   app.get(

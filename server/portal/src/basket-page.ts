@@ -1,7 +1,8 @@
 // The basket page: the features put aside, a format and quality, "Prepare the download" (export jobs on the
 // gateway), their progress, and the files once ready.
 import { EXPORT_FORMATS, FEATURE_OF, type Basket, type BasketJob } from './basket.js';
-import { el, featurePath, type PortalContext } from './context.js';
+import { el, featurePath, gatewayFetch, type PortalContext } from './context.js';
+import { currentSession, jwtClaims } from './auth.js';
 import { labSection } from './lab-link.js';
 import { KIND_NAMES } from './search-page.js';
 
@@ -12,6 +13,7 @@ export class BasketPage {
   private readonly body = el('div');
   private readonly jobsEl = el('div', { className: 'hp-jobs' });
   private unlisten: (() => void) | null = null;
+  private sendsMail = false;
 
   constructor(
     private readonly ctx: PortalContext,
@@ -22,6 +24,15 @@ export class BasketPage {
   }
 
   async start(): Promise<void> {
+    // Whether the gateway can e-mail the signed-in person when a download is ready.
+    if (this.ctx.token) {
+      type Account = { sends_mail?: boolean };
+      const account: Account = await gatewayFetch(this.ctx, '/auth/account').then(
+        (r) => (r.ok ? (r.json() as Promise<Account>) : {}),
+        () => ({})
+      );
+      this.sendsMail = account.sends_mail === true;
+    }
     this.render();
     this.unlisten = this.basket.onChange(() => this.renderJobs());
     this.basket.follow();
@@ -56,17 +67,34 @@ export class BasketPage {
         el('option', { value: 'suspect', textContent: t.__('Good and suspect') }),
         el('option', { value: 'good', textContent: t.__('Good only') })
       );
+      // Told by e-mail too when it is ready (the signed-in person's address, which they may change or clear).
+      const session = currentSession();
+      const claims = session ? { ...jwtClaims(session.access_token), ...(session.id_token ? jwtClaims(session.id_token) : {}) } : {};
+      const email = el('input', {
+        id: 'hp-exportEmail',
+        type: 'email',
+        autocomplete: 'email',
+        value: typeof claims['email'] === 'string' ? claims['email'] : ''
+      });
       const prepare = el('button', { type: 'submit', className: 'hp-button hp-primary', textContent: t.__('Prepare the download') });
       const form = el(
         'form',
         { className: 'hp-keyForm' },
         el('div', { className: 'hp-field' }, el('label', { htmlFor: 'hp-exportFormat', textContent: t.__('Format') }), format),
         el('div', { className: 'hp-field' }, el('label', { htmlFor: 'hp-exportQuality', textContent: t.__('Quality') }), quality),
+        ...(this.sendsMail
+          ? [el('div', { className: 'hp-field' }, el('label', { htmlFor: 'hp-exportEmail', textContent: t.__('E-mail me when ready (optional)') }), email)]
+          : []),
         prepare
       );
       form.addEventListener('submit', (e) => {
         e.preventDefault();
-        void this.prepare(format.value as (typeof EXPORT_FORMATS)[number], quality.value as 'all' | 'good' | 'suspect', prepare);
+        void this.prepare(
+          format.value as (typeof EXPORT_FORMATS)[number],
+          quality.value as 'all' | 'good' | 'suspect',
+          this.sendsMail ? email.value.trim() : '',
+          prepare
+        );
       });
       const empty = el('button', { type: 'button', className: 'hp-button', textContent: t.__('Empty the basket') });
       empty.onclick = () => {
@@ -82,7 +110,7 @@ export class BasketPage {
     this.renderJobs();
   }
 
-  private async prepare(format: (typeof EXPORT_FORMATS)[number], quality: 'all' | 'good' | 'suspect', button: HTMLButtonElement): Promise<void> {
+  private async prepare(format: (typeof EXPORT_FORMATS)[number], quality: 'all' | 'good' | 'suspect', email: string, button: HTMLButtonElement): Promise<void> {
     const t = this.ctx.t;
     if (!this.ctx.token) {
       this.ctx.error(t.__('Sign in to prepare downloads: they run on the server as yours.'));
@@ -96,8 +124,8 @@ export class BasketPage {
     }
     button.disabled = true;
     try {
-      await this.basket.export(format, quality);
-      this.ctx.notice(t.__('Download being prepared.'));
+      await this.basket.export(format, quality, email || undefined);
+      this.ctx.notice(email ? t.__('Download being prepared: an e-mail to %1 will say when it is ready.', email) : t.__('Download being prepared.'));
     } catch (error) {
       this.ctx.error(t.__('The download could not be started: %1', (error as Error).message));
     } finally {

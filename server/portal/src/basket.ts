@@ -68,13 +68,17 @@ export class Basket {
     this.save([]);
   }
 
-  /** Starts one export job per feature type in the basket (the caller must be signed in: jobs have an owner). */
-  async export(format: (typeof EXPORT_FORMATS)[number], quality: 'all' | 'good' | 'suspect'): Promise<BasketJob[]> {
+  /**
+   * Starts one export job per feature type in the basket (the caller must be signed in: jobs have an owner); with
+   * an e-mail address, the gateway writes when each is ready or failed (a `mailto:` callback of the job).
+   */
+  async export(format: (typeof EXPORT_FORMATS)[number], quality: 'all' | 'good' | 'suspect', email?: string): Promise<BasketJob[]> {
     const groups = new Map<BasketKind, string[]>();
     for (const e of this.entries) groups.set(e.kind, [...(groups.get(e.kind) ?? []), e.id]);
     const started: BasketJob[] = [];
     for (const [kind, ids] of groups) {
-      const status = await this.ctx.client.submit('timeseries-export', { inputs: { feature: FEATURE_OF[kind], ids, format, quality } } as never);
+      const subscriber = email ? { successUri: `mailto:${email}`, failedUri: `mailto:${email}` } : undefined;
+      const status = await this.ctx.client.submit('timeseries-export', { inputs: { feature: FEATURE_OF[kind], ids, format, quality }, subscriber } as never);
       started.push({
         id: status.jobID,
         feature: FEATURE_OF[kind],

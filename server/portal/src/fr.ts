@@ -125,6 +125,8 @@ export const FR: Record<string, string> = {
   'In the basket: remove': 'Dans le panier : retirer',
   'Open the basket': 'Ouvrir le panier',
   'Open in the lab': 'Ouvrir dans le lab',
+  'E-mail me when ready (optional)': 'Me prévenir par e-mail (facultatif)',
+  'Download being prepared: an e-mail to %1 will say when it is ready.': 'Téléchargement en préparation : un e-mail à %1 dira quand il sera prêt.',
   '%1 above %2 %3': '%1 au-dessus de %2 %3',
   '%1 below %2 %3': '%1 au-dessous de %2 %3',
   '%1 above…': '%1 au-dessus de…',

@@ -53,6 +53,7 @@ export const alertsPlugin: JupyterFrontEndPlugin<void> = {
     const seenKey = () => `hysope-alerts-seen:${gateway.baseUrl}`;
     const seen = (): number => Number(window.localStorage.getItem(seenKey()) ?? 0) || 0;
     let polling = false;
+    let shown = 0;
     const poll = async () => {
       if (polling || !gateway.token || !gateway.baseUrl) return;
       polling = true;
@@ -61,8 +62,9 @@ export const alertsPlugin: JupyterFrontEndPlugin<void> = {
         // Anonymous or a key without an inbox: nothing to show (never an error in the lab for that).
         if (!res.ok) return;
         const fresh = ((await res.json()) as { notifications: Alert[] }).notifications.filter((a) => a.id > seen()).sort((a, b) => a.id - b.id);
-        // How many the last reading showed (for whoever checks the lab from outside, like the UI tests).
-        document.body.dataset['hysopeAlertsShown'] = String(fresh.length);
+        // How many were shown since the lab opened, once read (for whoever checks the lab from outside: UI tests).
+        shown += fresh.length;
+        document.body.dataset['hysopeAlertsShown'] = String(shown);
         if (!fresh.length) return;
         window.localStorage.setItem(seenKey(), String(fresh[fresh.length - 1]!.id));
         for (const a of fresh.slice(-SHOWN)) {

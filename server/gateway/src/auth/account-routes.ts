@@ -25,7 +25,7 @@ function instant(v: unknown, name: string): string | undefined {
   return new Date(t).toISOString();
 }
 
-export function accountRoutes(users: UserStore, audit: AccessLog): Router {
+export function accountRoutes(users: UserStore, audit: AccessLog, options: { sendsMail: boolean } = { sendsMail: false }): Router {
   const r = Router();
   r.get(
     '/auth/account',
@@ -37,7 +37,9 @@ export function accountRoutes(users: UserStore, audit: AccessLog): Router {
         signed_in_with: how(p),
         access_levels: ACCESS_LEVELS.filter((l) => l !== 'private' && canSee(p, l, null)),
         keys: await users.keys(p.name),
-        recent_access: await audit.query({ user: p.name, limit: 20 })
+        recent_access: await audit.query({ user: p.name, limit: 20 }),
+        // Whether this gateway can write to the person (alert e-mails, "your download is ready").
+        sends_mail: options.sendsMail
       });
     })
   );

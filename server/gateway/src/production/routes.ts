@@ -16,6 +16,7 @@ export const PROCESSES_CONFORMANCE = [
   'http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/json',
   'http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/job-list',
   'http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/dismiss',
+  'http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/callback',
   'http://www.opengis.net/spec/ogcapi-processes-2/1.0/conf/deploy-replace-undeploy',
   'http://www.opengis.net/spec/ogcapi-processes-2/1.0/conf/cwl'
 ];

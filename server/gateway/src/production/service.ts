@@ -16,7 +16,7 @@ import { describeCwl } from './cwl.js';
 import { bboxPolygon } from '../formats/product.js';
 import type { Executor, ExecutorExit } from './executor.js';
 import type { ProcessDefinition, ProcessResult } from './process.js';
-import { JobStore, type Delivery, type JobRow, type JobStatus } from './store.js';
+import { JobStore, type Delivery, type JobRow, type JobStatus, type Subscriber } from './store.js';
 
 const FINAL: JobStatus[] = ['successful', 'failed', 'dismissed'];
 
@@ -45,6 +45,30 @@ export function statusInfo(job: JobRow, base: string): Record<string, unknown> {
   };
 }
 
+/** The subscriber of an execute request, checked: http(s) or mailto: URIs. @throws ValidationError */
+export function subscriberOf(body: unknown): Subscriber | null {
+  const s = (body as { subscriber?: unknown } | null)?.subscriber;
+  if (s === undefined) return null;
+  if (!s || typeof s !== 'object' || Array.isArray(s)) throw new ValidationError('subscriber is an object: {"successUri", "failedUri", "inProgressUri"}');
+  const out: Subscriber = {};
+  for (const [k, v] of Object.entries(s as Record<string, unknown>)) {
+    if (k !== 'successUri' && k !== 'failedUri' && k !== 'inProgressUri')
+      throw new ValidationError(`subscriber has no "${k}": its URIs are successUri, failedUri, inProgressUri`);
+    let u: URL;
+    try {
+      u = new URL(String(v));
+    } catch {
+      throw new ValidationError(`subscriber.${k} is not a URI: ${JSON.stringify(v).slice(0, 100)}`);
+    }
+    if (u.protocol === 'mailto:') {
+      if (!/^[^\s@<>,]+@[^\s@<>,]+\.[^\s@<>,]+$/.test(decodeURIComponent(u.pathname)))
+        throw new ValidationError(`subscriber.${k}: "${u.pathname}" is not one e-mail address`);
+    } else if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ValidationError(`subscriber.${k} is an http(s) or mailto: URI`);
+    out[k] = u.href;
+  }
+  return out;
+}
+
 /**
  * What an execute request asks of the results: which outputs (all when `outputs` is absent), each by value or by
  * reference, and whether the answer is the results document or the raw output.
@@ -70,7 +94,9 @@ export function deliveryOf(def: Pick<ProcessDefinition, 'id' | 'outputs'>, body:
       delivery.outputs[name] = mode === undefined ? {} : { transmissionMode: mode };
     }
   }
-  return delivery.response || delivery.outputs ? delivery : null;
+  const subscriber = subscriberOf(body);
+  if (subscriber) delivery.subscriber = subscriber;
+  return delivery.response || delivery.outputs || delivery.subscriber ? delivery : null;
 }
 
 /**
@@ -91,6 +117,8 @@ export class JobService extends EventEmitter {
     private readonly opts: {
       jobs: JobStore;
       catalog: CatalogStore;
+      /** Whether mailto: callbacks can be sent (an SMTP server is configured). */
+      sendsMail?: boolean;
       users: UserStore;
       dataDir: string;
       gatewayUrl: () => string;
@@ -249,6 +277,8 @@ export class JobService extends EventEmitter {
     if (problem) throw new ValidationError(problem);
     await this.checkServerPaths(def, inputs);
     const delivery = deliveryOf(def, body);
+    if (!this.opts.sendsMail && Object.values(delivery?.subscriber ?? {}).some((u) => u.startsWith('mailto:')))
+      throw new ValidationError('this gateway sends no e-mail (no SMTP server configured): give an http(s) callback instead of mailto:');
     const id = randomUUID();
     const dir = path.join(this.opts.dataDir, 'jobs', id);
     await mkdir(dir, { recursive: true, mode: 0o700 });

@@ -34,6 +34,14 @@ export interface JobRow {
 export interface Delivery {
   outputs?: Record<string, { transmissionMode?: 'value' | 'reference' }>;
   response?: 'document' | 'raw';
+  /** Whom to tell of the job's states (OGC API - Processes callbacks; mailto: for an e-mail). */
+  subscriber?: Subscriber;
+}
+
+export interface Subscriber {
+  successUri?: string;
+  failedUri?: string;
+  inProgressUri?: string;
 }
 
 /** Filters of the job list (OGC API - Processes `/jobs`). */
