@@ -46,6 +46,10 @@ test.describe('the portal', () => {
     await expect(page.getByText('687 features on the map; click one for its page')).toBeVisible();
     // The search is in the address: a shared link runs it again.
     expect(new URL(page.url()).searchParams.get('q')).toBe('Red River of the North');
+    // And in a notebook: "Open in the lab" carries the same search to STYX.
+    const open = new URL((await page.getByRole('link', { name: 'Open in the lab' }).getAttribute('href'))!);
+    expect(open.pathname).toBe('/lab');
+    expect(JSON.parse(open.searchParams.get('hysope-open')!).search).toEqual({ q: 'Red River of the North' });
     await page.reload();
     await expect(page.locator('.hp-search')).toHaveAttribute('data-state', 'ready');
     await expect(page.getByLabel('Place, river, lake, SWORD id or basin')).toHaveValue('Red River of the North');

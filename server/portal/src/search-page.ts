@@ -12,6 +12,7 @@ import { itemsBbox } from '@hysope/swath-viewer/lib/view-state.js';
 import { warmWasm } from '@hysope/kernels-bridge/wasm';
 import { AreaTool, areaGeojson } from './area-tool.js';
 import { el, featurePath, type PageKind, type PortalContext } from './context.js';
+import { labSection } from './lab-link.js';
 import { findPlaces, type PlaceMatch } from './places.js';
 
 /** The search fields kept in the address. */
@@ -50,6 +51,7 @@ export class SearchPage {
   private readonly timeline: HTMLDivElement;
   private readonly shortcuts: HTMLDivElement;
   private readonly list: HTMLUListElement;
+  private readonly labHost: HTMLDivElement;
   private readonly cycle: HTMLSelectElement;
   private readonly mapStatus: HTMLParagraphElement;
   private bbox: [number, number, number, number] | null = null;
@@ -120,6 +122,7 @@ export class SearchPage {
     this.timeline.setAttribute('aria-label', t.__('Results by month'));
     this.shortcuts = el('div', { className: 'hp-shortcuts' });
     this.list = el('ul', { className: 'hp-results' });
+    this.labHost = el('div');
     this.list.setAttribute('aria-label', t.__('Results'));
     this.cycle = el('select', { className: 'hp-cycle', hidden: true });
     this.cycle.setAttribute('aria-label', t.__('Cycle shown on the map'));
@@ -157,7 +160,8 @@ export class SearchPage {
         this.count,
         this.timeline,
         this.shortcuts,
-        this.list
+        this.list,
+        this.labHost
       ),
       el('section', { className: 'hp-mapArea' }, el('div', { className: 'hp-mapBar' }, this.cycle, this.mapStatus), this.map.node)
     );
@@ -311,6 +315,24 @@ export class SearchPage {
     const matched = this.catalog.matched ?? items.length;
     this.count.textContent = t._n('%1 result', '%1 results', matched);
     this.list.replaceChildren(...items.map((item) => this.row(item)));
+    // The same search in a notebook (STYX), when it found something.
+    const body = this.catalog.body();
+    this.labHost.replaceChildren(
+      ...(matched
+        ? [
+            labSection(this.ctx, {
+              title: this.fields.q.value ? `${t.__('Search')}: ${this.fields.q.value}` : t.__('Search'),
+              source: location.href,
+              search: {
+                ...(body.collections ? { collections: body.collections } : {}),
+                ...(body.bbox?.length === 4 ? { bbox: body.bbox as [number, number, number, number] } : {}),
+                ...(body.datetime ? { datetime: body.datetime } : {}),
+                ...(typeof body.q === 'string' && body.q ? { q: body.q } : {})
+              }
+            })
+          ]
+        : [])
+    );
     const drawn = items.filter((i) => kindOf(i) && kindOf(i) !== 'pixc' && dataAsset(i)).slice(0, MAX_SHOWN);
     const q = this.quality.value;
     this.viewer.maxQuality = q === '' ? undefined : Number(q);
