@@ -178,6 +178,10 @@ test.describe('the portal', () => {
     await expect(lab.locator('.jp-OutputArea-output').filter({ hasText: '5 observations' })).toBeVisible({ timeout: 120_000 });
     // And drawn: one chart of one series (the lab's time-series renderer).
     await expect(lab.locator('.hy-Timeseries')).toHaveAttribute('data-series', '1', { timeout: 30_000 });
+    // Its kernel is shut down with the test (a kernel left running would outlive the lab server).
+    await lab.evaluate(() =>
+      (window as unknown as { jupyterapp: { serviceManager: { sessions: { shutdownAll(): Promise<void> } } } }).jupyterapp.serviceManager.sessions.shutdownAll()
+    );
     await lab.close();
   });
 

@@ -8,7 +8,8 @@ LAB_PORT="${HYSOPE_UI_LAB_PORT:-8889}"
 WORK="$(mktemp -d /tmp/hysope-ui-XXXXXX)"
 # Jobs run under their own uids: the folders above the data folder must be traversable (not readable).
 chmod 711 "$WORK"
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
+# Kernels the lab started go too (one left running would hold Playwright's pipe open after the lab has gone).
+trap 'kill $(jobs -p) 2>/dev/null; pkill -f "$WORK/lab/runtime/kernel-" 2>/dev/null; rm -rf "$WORK"' EXIT
 export HYSOPE_LOG_LEVEL=warn HYSOPE_RATE_LIMIT=0
 # Alerts' timers (no data for N days) every 2 s, so the lab's alert notifications are seen in a test.
 export HYSOPE_WATCHDOG_MS=2000
