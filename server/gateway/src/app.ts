@@ -244,6 +244,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     () => series.duck(),
     (e) => {
       if (e.type === 'compacted') {
+        series.forget();
         metrics.compactions.inc({ feature: e.compaction.feature, outcome: 'ok' });
         bus.publish('timeseries.compacted', { ...e.compaction });
       } else {
@@ -297,7 +298,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   const observeIngest = (r: IngestResult) => {
     if (r.ok) {
       void alerts.evaluate().catch((error: unknown) => log?.warn({ err: error }, 'alert evaluation failed'));
-      series.forgetFields();
+      series.forget();
       void compactor.runPending().catch(() => undefined);
     }
     metrics.ingests.inc({ collection: r.ok ? r.collection : 'unknown', outcome: r.ok ? 'ok' : 'failed' });

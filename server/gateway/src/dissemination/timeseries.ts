@@ -6,7 +6,7 @@ import { ValidationError } from '../errors.js';
 import { fromWkb, geometryBBox } from '../formats/wkb.js';
 import { intersects } from '../catalog/spatial.js';
 import type { Database } from '../store/database.js';
-import { partsFor } from './timeseries-parts.js';
+import { bucketOf, partsFor } from './timeseries-parts.js';
 import { ADDED_FIELDS, FEATURES, SOURCE_COLUMN, type FeatureType, type GranuleSource } from './timeseries-store.js';
 
 /** What the store knows of one field. */
@@ -99,7 +99,7 @@ export class TimeseriesService {
 
   /**
    * Fields of a feature type with their type, units and fill value. Kept for a few seconds (they change only when
-   * a granule brings new columns; an ingest by this gateway forgets them at once, see {@link forgetFields}).
+   * a granule brings new columns; an ingest by this gateway forgets them at once, see {@link forget}).
    */
   fields(feature: FeatureType): Promise<Map<string, FieldMeta>> {
     const cached = this.fieldCache.get(feature);
@@ -110,9 +110,28 @@ export class TimeseriesService {
     return fields;
   }
 
-  /** Forgets the fields known (after an ingest). */
-  forgetFields(): void {
+  /** Forgets the fields and part lists known (after an ingest or a compaction by this gateway). */
+  forget(): void {
     this.fieldCache.clear();
+    this.partCache.clear();
+  }
+
+  private readonly partCache = new Map<string, { at: number; parts: Promise<string[]> }>();
+
+  /**
+   * The parts a query reads, from the store's index, kept for a few seconds like the fields: a feature's query then
+   * costs its Parquet read only. A list at most that old still reads whole files: a compaction's replaced parts
+   * are deleted after a grace period of minutes, and this gateway's own ingests and compactions forget the lists.
+   */
+  private parts(feature: FeatureType, selector: { ids?: string[]; prefix?: string }): Promise<string[]> {
+    const key = `${feature}|${selector.prefix ?? ''}|${selector.ids ? [...new Set(selector.ids.map(bucketOf))].sort().join(',') : '*'}`;
+    const cached = this.partCache.get(key);
+    if (cached && performance.now() - cached.at < 5000) return cached.parts;
+    const parts = partsFor(this.db, feature, selector);
+    this.partCache.set(key, { at: performance.now(), parts });
+    parts.catch(() => this.partCache.delete(key));
+    if (this.partCache.size > 4096) this.partCache.delete(this.partCache.keys().next().value!);
+    return parts;
   }
 
   private async loadFields(feature: FeatureType): Promise<Map<string, FieldMeta>> {
@@ -141,7 +160,7 @@ export class TimeseriesService {
     if (unknown.length) throw new ValidationError(`unknown field(s) for ${q.feature}: ${unknown.join(', ')}`);
     const { idField } = FEATURES[q.feature];
     // The parts of the features' buckets only, from the store's index: the cost follows the basins asked, not the archive.
-    const parts = await partsFor(this.db, q.feature, { ids: q.ids, prefix: q.prefix });
+    const parts = await this.parts(q.feature, { ids: q.ids, prefix: q.prefix });
     if (parts.length === 0) return null;
     const files = `[${parts.map((f) => `'${path.join(this.dataDir, f).replace(/'/g, "''")}'`).join(', ')}]`;
     // A field the store knows may be missing from these parts (granules of older formats): it reads as null.
