@@ -12,3 +12,4 @@ export * from './processes.js';
 export * from './series.js';
 export * from './openapi.js';
 export * from './swot.js';
+export * from './alerts.js';

@@ -1,3 +1,4 @@
+import { AlertNotification } from './alerts.js';
 import { z } from 'zod';
 import { OgcException } from './errors.js';
 import { SearchGeometry } from './geometry.js';
@@ -313,7 +314,7 @@ export const ROUTES: RouteDoc[] = [
     summary: "The caller's alerts (what the portal and the lab show), newest first",
     auth: true,
     query: z.object({ limit: z.string().optional().describe('1 to 1000 (50)') }),
-    responses: { 200: json(z.object({ notifications: z.array(z.record(z.string(), z.unknown())) }), 'alerts') }
+    responses: { 200: json(z.object({ notifications: z.array(AlertNotification) }), 'alerts') }
   },
   {
     method: 'get',

@@ -1,5 +1,6 @@
 // The account page: who the gateway takes the person for, their access levels, their API keys (make one for a
 // script, name it, see when each was last used, revoke it) and their recent access to restricted data.
+import type { AlertNotification } from '@hysope/api';
 import { conditionText, type Measure } from './alerts-panel.js';
 import { el, featurePath, gatewayFetch, type PageKind, type PortalContext } from './context.js';
 import { KIND_NAMES } from './search-page.js';
@@ -10,16 +11,6 @@ interface Sub {
   feature_id: string | null;
   condition: string;
   threshold: number | null;
-}
-
-interface Note {
-  at: string;
-  feature: string;
-  feature_id: string;
-  condition: string;
-  threshold: number | null;
-  link: string;
-  observation?: { time: string | null; variable?: string };
 }
 
 interface Account {
@@ -202,7 +193,7 @@ export class AccountPage {
     const t = this.ctx.t;
     const [subs, inbox] = await Promise.all([
       this.request('/subscriptions').then((r) => (r.ok ? r.json() : { subscriptions: [] })) as Promise<{ subscriptions: Sub[] }>,
-      this.request('/notifications?limit=20').then((r) => (r.ok ? r.json() : { notifications: [] })) as Promise<{ notifications: Note[] }>
+      this.request('/notifications?limit=20').then((r) => (r.ok ? r.json() : { notifications: [] })) as Promise<{ notifications: AlertNotification[] }>
     ]);
     const kindOf = (f: string) => ({ Reach: 'reach', Node: 'node', PriorLake: 'lake', Station: 'station', Gauge: 'gauge' })[f] as PageKind;
     // What a station's or gauge's threshold compares: its observation says; a station's is a water level.

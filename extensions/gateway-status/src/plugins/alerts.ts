@@ -1,26 +1,15 @@
+import type { AlertNotification } from '@hysope/api';
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { Notification } from '@jupyterlab/apputils';
 import { ITranslator, nullTranslator, type TranslationBundle } from '@jupyterlab/translation';
 import { IHysopeGateway } from '../tokens.js';
-
-/** One alert of the person's inbox (`GET /notifications`, the portal's channel). */
-interface Alert {
-  id: number;
-  at: string;
-  feature: string;
-  feature_id: string;
-  condition: string;
-  threshold: number | null;
-  link: string;
-  observation?: { time?: string | null; variable?: string; value?: number | null; units?: string; wse?: number | null };
-}
 
 const POLL_MS = 60_000;
 /** At most this many alerts shown one by one; more are summed up in one notification. */
 const SHOWN = 3;
 
 /** What an alert says, in the lab's language. */
-export function alertText(trans: TranslationBundle, a: Alert): string {
+export function alertText(trans: TranslationBundle, a: AlertNotification): string {
   const what = a.observation?.variable ? a.observation.variable.replace(/_/g, ' ') : trans.__('water surface elevation');
   const units = a.observation?.units ?? 'm';
   const condition =
@@ -61,7 +50,7 @@ export const alertsPlugin: JupyterFrontEndPlugin<void> = {
         const res = await fetch(`${gateway.baseUrl}/notifications?limit=50`, { headers: { Authorization: `token ${gateway.token}` } });
         // Anonymous or a key without an inbox: nothing to show (never an error in the lab for that).
         if (!res.ok) return;
-        const fresh = ((await res.json()) as { notifications: Alert[] }).notifications.filter((a) => a.id > seen()).sort((a, b) => a.id - b.id);
+        const fresh = ((await res.json()) as { notifications: AlertNotification[] }).notifications.filter((a) => a.id > seen()).sort((a, b) => a.id - b.id);
         // How many were shown since the lab opened, once read (for whoever checks the lab from outside: UI tests).
         shown += fresh.length;
         document.body.dataset['hysopeAlertsShown'] = String(shown);

@@ -9,6 +9,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { AlertNotification } from '@hysope/api';
 import type { Logger } from 'pino';
 import { ValidationError } from '../errors.js';
 import { FEATURES, type FeatureType } from '../dissemination/timeseries-store.js';
@@ -452,7 +453,7 @@ export class Alerts {
           ? { time: o.time, variable: o.variable, value: o.wse, units: o.units }
           : { time: o.time, wse: o.wse, quality: o.quality, lon: o.lon, lat: o.lat, granule: o.granule },
         link: `${base}/portal/${kind}/${o.id}`
-      });
+      } satisfies Omit<AlertNotification, 'id' | 'at'>);
       const channels: Channel[] = ['portal', ...(s.webhook ? (['webhook'] as const) : []), ...(s.email && this.o.mailer ? (['email'] as const) : [])];
       for (const channel of channels) {
         rows.sub.push(s.id);
@@ -489,7 +490,7 @@ export class Alerts {
         feature_id: s.feature_id,
         last_observation: last,
         link: `${this.o.publicUrl()}/portal/${PAGE_KIND[s.feature]}/${encodeURIComponent(s.feature_id!)}`
-      };
+      } satisfies Omit<AlertNotification, 'id' | 'at'>;
       const channels: Channel[] = ['portal', ...(s.webhook ? (['webhook'] as const) : []), ...(s.email && this.o.mailer ? (['email'] as const) : [])];
       for (const channel of channels)
         wrote += (
