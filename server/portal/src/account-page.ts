@@ -2,7 +2,7 @@
 // script, name it, see when each was last used, revoke it) and their recent access to restricted data.
 import type { AlertNotification } from '@hysope/api';
 import { conditionText, type Measure } from './alerts-panel.js';
-import { el, featurePath, gatewayFetch, type PageKind, type PortalContext } from './context.js';
+import { el, featurePath, gatewayFetch, signInButton, type PageKind, type PortalContext } from './context.js';
 import { KIND_NAMES } from './search-page.js';
 
 interface Sub {
@@ -63,11 +63,8 @@ export class AccountPage {
     const t = this.ctx.t;
     const parts: Node[] = [el('p', { textContent: t.__('You are not signed in.') })];
     const signIn = this.signIn();
-    if (signIn) {
-      const b = el('button', { type: 'button', className: 'hp-button hp-primary', textContent: t.__('Sign in') });
-      b.onclick = signIn;
-      parts.push(b);
-    } else {
+    if (signIn) parts.push(signInButton(t, signIn, 'hp-button hp-primary'));
+    else {
       // Without single sign-on, a person signs this browser in with an API key (kept in this browser only).
       const key = el('input', { id: 'hp-apiKey', type: 'password', autocomplete: 'off', required: true });
       const use = el('button', { type: 'submit', className: 'hp-button hp-primary', textContent: t.__('Use this key') });

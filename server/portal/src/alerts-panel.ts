@@ -1,7 +1,7 @@
 // "Alert me" on a feature's page: a condition (new observation, water surface elevation above or below a value,
 // quality worse than, no data for N days), where to be told (this portal always; e-mail; a webhook), and the
 // person's subscriptions to this feature with a way to stop each.
-import { el, gatewayFetch, type PortalContext } from './context.js';
+import { el, gatewayFetch, signInButton, type PortalContext } from './context.js';
 
 type Feature = 'Reach' | 'Node' | 'PriorLake' | 'Station' | 'Gauge';
 
@@ -68,11 +68,7 @@ export class AlertsPanel {
     if (!this.ctx.token) {
       const parts: Node[] = [el('p', { textContent: t.__('Sign in to be told of new observations of this feature, by e-mail or webhook.') })];
       const signIn = this.signIn();
-      if (signIn) {
-        const b = el('button', { type: 'button', className: 'hp-button', textContent: t.__('Sign in') });
-        b.onclick = signIn;
-        parts.push(b);
-      }
+      if (signIn) parts.push(signInButton(t, signIn));
       this.node.replaceChildren(this.node.firstChild!, ...parts);
       return;
     }

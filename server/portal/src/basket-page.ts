@@ -1,7 +1,7 @@
 // The basket page: the features put aside, a format and quality, "Prepare the download" (export jobs on the
 // gateway), their progress, and the files once ready.
 import { EXPORT_FORMATS, FEATURE_OF, type Basket, type BasketJob } from './basket.js';
-import { el, featurePath, gatewayFetch, type PortalContext } from './context.js';
+import { el, featurePath, gatewayFetch, signInButton, type PortalContext } from './context.js';
 import { currentSession, jwtClaims } from './auth.js';
 import { labSection } from './lab-link.js';
 import { KIND_NAMES } from './search-page.js';
@@ -115,11 +115,7 @@ export class BasketPage {
     if (!this.ctx.token) {
       this.ctx.error(t.__('Sign in to prepare downloads: they run on the server as yours.'));
       const signIn = this.signIn();
-      if (signIn && !button.parentElement?.querySelector('.hp-signIn')) {
-        const b = el('button', { type: 'button', className: 'hp-button hp-signIn', textContent: t.__('Sign in') });
-        b.onclick = signIn;
-        button.after(b);
-      }
+      if (signIn && !button.parentElement?.querySelector('.hp-signIn')) button.after(signInButton(t, signIn, 'hp-button hp-signIn'));
       return;
     }
     button.disabled = true;

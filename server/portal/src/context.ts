@@ -48,6 +48,13 @@ export function gatewayFetch(ctx: Pick<PortalContext, 'baseUrl' | 'token'>, path
   });
 }
 
+/** The "Sign in" button (the provider's sign-in page); `className` adds to the button's look. */
+export function signInButton(t: PortalContext['t'], signIn: () => void, className = 'hp-button'): HTMLButtonElement {
+  const b = el('button', { type: 'button', className, textContent: t.__('Sign in') });
+  b.onclick = signIn;
+  return b;
+}
+
 export function clientFor(baseUrl: string, token: string | undefined): HysopeClient {
   return new HysopeClient({ baseUrl, token });
 }

@@ -1,7 +1,7 @@
 // The portal's shell: header (home, language), the page of the address, notices, credits. Pages are rendered
 // in the browser from the gateway's public APIs (STAC, time series); addresses are real and shareable.
 import { useBundledWasm } from '@hysope/swath-viewer/lib/wasm-assets.js';
-import { clientFor, el, parseRoute, type PortalContext } from './context.js';
+import { clientFor, el, parseRoute, signInButton, type PortalContext } from './context.js';
 import { FeaturePage } from './feature-page.js';
 import { LANGS, pickLang, Strings, type Lang } from './i18n.js';
 import { SearchPage } from './search-page.js';
@@ -107,11 +107,8 @@ export function boot(root: HTMLElement): void {
         out.onclick = () => void logout(sso!);
         parts.push(out);
       }
-    } else if (sso) {
-      const b = el('button', { type: 'button', className: 'hp-linkButton', textContent: t.__('Sign in') });
-      b.onclick = signIn;
-      parts.push(b);
-    } else parts.push(el('a', { href: '/portal/account', textContent: t.__('Account') }));
+    } else if (sso) parts.push(signInButton(t, signIn, 'hp-linkButton'));
+    else parts.push(el('a', { href: '/portal/account', textContent: t.__('Account') }));
     account.replaceChildren(...parts);
   };
   /** Keeps the access token fresh: refreshed a minute before it expires; signed out when the provider refuses. */
