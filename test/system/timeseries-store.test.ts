@@ -115,7 +115,13 @@ describe.each(backends())('the time-series store: index, compaction, reconciliat
 
   it('a folder written before the index is indexed at start; unlisted compacted parts past their grace are removed', async () => {
     const reference = await series();
+    const sources = async () => (await g.gateway.db.query<{ key: string }>(`select key from timeseries_sources order by key`)).map((r) => r.key);
+    const known = await sources();
+    expect(known.length).toBeGreaterThan(0);
+    const printed = await drop();
+    // A new database over the same folder: the granule parts' sources (how each granule printed its fields) come back too.
     await g.gateway.db.query(`delete from ts_parts`);
+    await g.gateway.db.query(`delete from timeseries_sources`);
     // The index changed behind the gateway's back: it forgets the part lists it keeps for a few seconds.
     g.gateway.series.forget();
     expect(await series()).toBe('reach_id,time,wse,cycle_id,pass_id,crid,granuleUR\n'); // nothing listed, nothing read
@@ -128,5 +134,7 @@ describe.each(backends())('the time-series store: index, compaction, reconciliat
     expect(existsSync(stray)).toBe(false);
     g.gateway.series.forget();
     expect(await series()).toBe(reference);
+    expect(await sources()).toEqual(known);
+    expect(await drop()).toBe(printed);
   });
 });

@@ -35,7 +35,7 @@ import { UrlSigner, signable } from './auth/signing.js';
 import { ErrorTypes, OPENAPI_MEDIA_TYPE, openApiDocument } from '@hysope/api';
 import { serviceDocHtml } from './http/service-doc.js';
 import { defaultPortalDir, portalRoutes, wantsPage } from './http/portal.js';
-import { anonymous } from './auth/principal.js';
+import { anonymous, canSee } from './auth/principal.js';
 import { filterCollections } from './monitoring/metrics.js';
 import { safeEqual } from './auth/secrets.js';
 import { healthRoutes } from './monitoring/health.js';
@@ -230,10 +230,12 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
       return true;
     })
   );
+  // One read of the collections' access levels per request (whether the caller sees it, and what the audit records).
   const seriesVisible = async (res: import('express').Response, collection: string) => {
     const p = principalOf(res);
-    if (!(await catalog.visible(p)).includes(collection)) return false;
-    await audit.record(p, 'timeseries', collection, null, await levelOf(collection));
+    const c = (await store.access()).find((a) => a.id === collection);
+    if (!c || !canSee(p, c.access, c.owner)) return false;
+    await audit.record(p, 'timeseries', collection, null, c.access);
     return true;
   };
   app.use('/hydrocron/v1', hydrocronRoutes(series, seriesVisible));

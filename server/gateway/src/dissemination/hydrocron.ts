@@ -142,9 +142,15 @@ export function hydrocronRoutes(series: TimeseriesService, visible: (res: Respon
         const g = shapeOf(o);
         return g ? toWkt(g) : '';
       };
+      // Each granule's name parsed once (its rows print their cycle and pass as the name writes them).
+      const names = new Map<string, ReturnType<typeof parseGranuleName>>();
+      const nameOf = (granule: string) => {
+        if (!names.has(granule)) names.set(granule, parseGranuleName(granule));
+        return names.get(granule)!;
+      };
       const text = (o: Observation, f: string): string => {
         if (f === 'geometry') return wkt(o);
-        const name = (f === 'cycle_id' || f === 'pass_id') && o.granule ? parseGranuleName(o.granule) : null;
+        const name = (f === 'cycle_id' || f === 'pass_id') && o.granule ? nameOf(o.granule) : null;
         if (name) return f === 'cycle_id' ? name.cycleText : name.passText;
         const m = meta.get(f)!;
         const own = <T>(r: Record<string, T> | undefined) => (r && Object.hasOwn(r, f) ? r[f] : undefined);

@@ -4,7 +4,7 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Database, Queryable } from '../store/database.js';
-import { BUCKET_DIGITS, FEATURES, bucketOf, type FeatureType } from './timeseries-store.js';
+import { BUCKET_DIGITS, FEATURES, SOURCE_METADATA, bucketOf, type FeatureType } from './timeseries-store.js';
 
 export { BUCKET_DIGITS, bucketOf, bucketsOf } from './timeseries-store.js';
 
@@ -275,12 +275,18 @@ export async function reconcileTimeseries(
         const rel = path.relative(dataDir, path.join(dir, file.name));
         if (listed.has(rel)) continue;
         const idField = FEATURES[feature].idField;
+        const quoted = path.join(dataDir, rel).replace(/'/g, "''");
+        const meta = (
+          await (await duck()).runAndReadAll(`select decode(value) as v from parquet_kv_metadata('${quoted}') where decode(key) = '${SOURCE_METADATA}'`)
+        ).getRowObjectsJS()[0];
+        if (meta) {
+          const { key, source } = JSON.parse(String(meta['v'])) as { key: string; source: unknown };
+          await db.query(`insert into timeseries_sources (key, source) values ($1, $2) on conflict (key) do nothing`, [key, JSON.stringify(source)]);
+        }
         const counts = (
           await (
             await duck()
-          ).runAndReadAll(
-            `select substr("${idField}", 1, ${BUCKET_DIGITS}) as b, count(*)::int as n from read_parquet('${path.join(dataDir, rel).replace(/'/g, "''")}') group by 1`
-          )
+          ).runAndReadAll(`select substr("${idField}", 1, ${BUCKET_DIGITS}) as b, count(*)::int as n from read_parquet('${quoted}') group by 1`)
         ).getRowObjectsJS();
         await db.transaction((tx) =>
           registerGranulePart(tx, feature, rel, file.name.replace(/\.parquet$/, ''), new Map(counts.map((c) => [String(c['b']), Number(c['n'])])))

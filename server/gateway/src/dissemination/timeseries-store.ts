@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Table, type Vector } from 'apache-arrow';
 import { numericVector, stringVector, SWOT_EPOCH_MS } from '../formats/arrow-columns.js';
@@ -51,10 +52,14 @@ export const ADDED_FIELDS = [
 ];
 
 /**
- * Internal column of the store: how one granule's source typed each field and wrote its fill values (JSON
- * {@link GranuleSource}). Not a field users ask for: the drop-in prints each record as its own granule would.
+ * Internal column of the store: how one granule's source typed each field and wrote its fill values, as the key of a
+ * {@link GranuleSource} kept once in the `timeseries_sources` table (granules of one processing share theirs; parts
+ * written before the table hold the JSON itself). Not a field users ask for: the drop-in prints each record as its
+ * own granule would.
  */
 export const SOURCE_COLUMN = 'hysope_source';
+/** The Parquet metadata key of a granule part's source (`{key, source}`). */
+export const SOURCE_METADATA = 'hysope:source';
 
 /** A granule's field types and fill values as printed (`-9999` in an integer column, `-999999999999.0` in a float one). */
 export interface GranuleSource {
@@ -132,16 +137,25 @@ export function timeseriesTable(product: Product, feature: FeatureType, ingestTi
   columns['granuleUR'] = constant(path.basename(product.source.path));
   columns['ingest_time'] = constant(iso(ingestTime));
   // This granule's own types and fills (an internal column): the drop-in prints each record as its granule wrote it.
+  columns[SOURCE_COLUMN] = constant(granuleSource(product).key);
+  return new Table(columns);
+}
+
+/**
+ * How a granule typed its fields and wrote its fills, with its key (a digest of the JSON: the same for every granule
+ * of one processing). A row carries the key only: 6 KB of JSON on each row made one reach's query read 60 MB.
+ */
+export function granuleSource(product: Product): { key: string; source: GranuleSource; json: string } {
   const source: GranuleSource = { types: {}, fills: {} };
-  for (const f of table.schema.fields) {
+  for (const f of tableOf(product).schema.fields) {
     if (f.name === 'geometry') continue;
     const type = fieldType(f.type);
     source.types[f.name] = type;
     const fill = product.fields[f.name]?.fill;
     if (fill !== undefined) source.fills[f.name] = hydrocronText(null, type, fill);
   }
-  columns[SOURCE_COLUMN] = constant(JSON.stringify(source));
-  return new Table(columns);
+  const json = JSON.stringify(source);
+  return { key: `sha256:${createHash('sha256').update(json).digest('hex').slice(0, 32)}`, source, json };
 }
 
 /** Writes one granule's observations into the store; returns the file written and its rows by bucket. */
@@ -155,7 +169,12 @@ export async function writeTimeseries(
   const g = parseGranuleName(product.id)!;
   const target = file ?? timeseriesPath(dataDir, feature, g.continent ?? 'XX', product.id);
   const table = timeseriesTable(product, feature, ingestTime);
-  await writeParquetTable(table, target, { rowGroupSize: Math.max(256, Math.ceil(table.numRows / 32)) });
+  // The source also in the file's metadata: a data folder indexed anew (reconcile) finds it there.
+  const { key, json } = granuleSource(product);
+  await writeParquetTable(table, target, {
+    rowGroupSize: Math.max(256, Math.ceil(table.numRows / 32)),
+    metadata: new Map([[SOURCE_METADATA, JSON.stringify({ key, source: JSON.parse(json) as GranuleSource })]])
+  });
   const ids = table.getChild(FEATURES[feature].idField)!;
   return { file: target, buckets: bucketsOf(Array.from({ length: table.numRows }, (_, i) => String(ids.get(i) ?? ''))) };
 }
@@ -172,6 +191,8 @@ export async function registerFields(tx: Queryable, feature: FeatureType, produc
       [feature, f.name, type, info.units ?? null, info.fill ?? null]
     );
   }
+  const { key, json } = granuleSource(product);
+  await tx.query(`insert into timeseries_sources (key, source) values ($1, $2) on conflict (key) do nothing`, [key, json]);
   // Known to the store (so queries may read it where files have it), hidden from the fields users see.
   await tx.query(`insert into timeseries_fields (feature, field, type) values ($1, $2, 'text') on conflict (feature, field) do nothing`, [
     feature,

@@ -114,6 +114,7 @@ export class TimeseriesService {
   forget(): void {
     this.fieldCache.clear();
     this.partCache.clear();
+    this.sources.clear();
   }
 
   private readonly partCache = new Map<string, { at: number; parts: Promise<string[]> }>();
@@ -248,8 +249,30 @@ export class TimeseriesService {
     const plan = await this.plan({ ...q, withGeometry: q.withGeometry ?? true });
     if (!plan) return [];
     const reader = await (await this.duck()).runAndReadAll(plan.sql, plan.params as never);
-    const sources = new Map<string, GranuleSource>();
-    return reader.getRowObjectsJS().map((row) => toObservation(row as Record<string, unknown>, sources));
+    const rows = reader.getRowObjectsJS() as Record<string, unknown>[];
+    await this.loadSources(rows);
+    return rows.map((row) => toObservation(row, this.sources));
+  }
+
+  /** Granule sources by key (content digests: never change, so kept), and the JSON of parts written before keys. */
+  private readonly sources = new Map<string, GranuleSource>();
+
+  /** Reads the sources the rows name that this gateway has not seen yet (one query, usually none). */
+  private async loadSources(rows: Record<string, unknown>[]): Promise<void> {
+    if (this.sources.size > 10_000) this.sources.clear();
+    const missing = new Set<string>();
+    for (const r of rows) {
+      const s = r['__source'];
+      if (typeof s === 'string' && !this.sources.has(s)) {
+        if (s.startsWith('{')) this.sources.set(s, JSON.parse(s) as GranuleSource);
+        else missing.add(s);
+      }
+    }
+    if (missing.size === 0) return;
+    const found = await this.db.query<{ key: string; source: string }>('select key, source from timeseries_sources where key = any($1::text[])', [
+      [...missing]
+    ]);
+    for (const f of found) this.sources.set(f.key, JSON.parse(f.source) as GranuleSource);
   }
 
   /** Observations batch by batch (bounded memory, whatever the number of features). */
@@ -257,8 +280,11 @@ export class TimeseriesService {
     const plan = await this.plan(q);
     if (!plan) return;
     const result = await (await this.duck()).stream(plan.sql, plan.params as never);
-    const sources = new Map<string, GranuleSource>();
-    for await (const rows of result.yieldRowObjectJs()) yield rows.map((row) => toObservation(row as Record<string, unknown>, sources));
+    for await (const batch of result.yieldRowObjectJs()) {
+      const rows = batch as Record<string, unknown>[];
+      await this.loadSources(rows);
+      yield rows.map((row) => toObservation(row, this.sources));
+    }
   }
 
   /** Writes the query's result as Parquet with DuckDB (which spills to disk, so memory stays bounded). */
@@ -300,18 +326,13 @@ export class TimeseriesService {
   }
 }
 
-/** A row as an observation; `sources` keeps each granule's parsed source (the same JSON on all its rows) for the query. */
-function toObservation(row: Record<string, unknown>, sources: Map<string, GranuleSource>): Observation {
+/** A row as an observation; `sources`: the granule sources by key (or JSON), loaded for these rows. */
+function toObservation(row: Record<string, unknown>, sources: ReadonlyMap<string, GranuleSource>): Observation {
   const { __geometry, __granule, __source, ...values } = row;
-  const parse = (text: string) => {
-    let source = sources.get(text);
-    if (!source) sources.set(text, (source = JSON.parse(text) as GranuleSource));
-    return source;
-  };
   const wkb = __geometry as Uint8Array | null | undefined;
   return {
     values,
     geometry: wkb ? fromWkb(new Uint8Array(wkb)) : null,
-    ...(__granule !== undefined ? { granule: __granule as string | null, source: typeof __source === 'string' ? parse(__source) : null } : {})
+    ...(__granule !== undefined ? { granule: __granule as string | null, source: typeof __source === 'string' ? (sources.get(__source) ?? null) : null } : {})
   };
 }

@@ -49,6 +49,11 @@ create table if not exists timeseries_fields (
   fill text,
   primary key (feature, field)
 );
+-- How granules typed their fields and wrote their fills, once per distinct source (rows of the time-series store carry its key).
+create table if not exists timeseries_sources (
+  key text primary key,
+  source text not null
+);
 alter table collections add column if not exists owner text;
 -- The longest time span of a collection's items (seconds): a search from T needs only items starting after
 -- T minus it, which bounds the start-time index on both sides (null: not known yet, no bound).
