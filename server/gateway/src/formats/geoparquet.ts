@@ -66,7 +66,7 @@ function rowBBoxes(geometry: Vector): { xmin: Float64Array; ymin: Float64Array; 
 }
 
 /** The `geo` file metadata of GeoParquet 1.1 for a product. */
-export function geoMetadata(product: Product): Record<string, unknown> {
+export function geoMetadata(product: Product, options: { bbox: boolean } = { bbox: true }): Record<string, unknown> {
   return {
     version: '1.1.0',
     primary_column: 'geometry',
@@ -74,7 +74,7 @@ export function geoMetadata(product: Product): Record<string, unknown> {
       geometry: {
         encoding: 'WKB',
         geometry_types: product.geometryTypes,
-        bbox: product.bbox,
+        ...(options.bbox ? { bbox: product.bbox } : {}),
         covering: { bbox: { xmin: ['bbox', 'xmin'], ymin: ['bbox', 'ymin'], xmax: ['bbox', 'xmax'], ymax: ['bbox', 'ymax'] } }
       }
     }
@@ -143,9 +143,9 @@ export async function writeGeoParquet(product: Product, file: string): Promise<W
 }
 
 /** The file metadata of a product's GeoParquet: `geo`, the fields' units and names, the item it belongs to. */
-export function productMetadata(product: Product): Map<string, string> {
+export function productMetadata(product: Product, options: { bbox: boolean } = { bbox: true }): Map<string, string> {
   return new Map<string, string>([
-    ['geo', JSON.stringify(geoMetadata(product))],
+    ['geo', JSON.stringify(geoMetadata(product, options))],
     ['hysope:fields', JSON.stringify(product.fields)],
     ['hysope:item', JSON.stringify({ collection: product.collection, id: product.id })]
   ]);
@@ -160,7 +160,8 @@ export async function writeProduct(product: Product, file: string, spillDir: str
   if (!product.stream) return { written: await writeGeoParquet(product, file), product };
   const pixels = await product.stream.write(file, {
     covers: pointCover(product.footprint),
-    metadata: (bbox) => Object.fromEntries(productMetadata({ ...product, bbox })),
+    // The pixels' extent is known once they are written: the file's `geo` metadata goes without its optional bbox.
+    metadata: () => Object.fromEntries(productMetadata(product, { bbox: false })),
     spillDir
   });
   const bbox = pixels.bbox ?? product.bbox;

@@ -19,18 +19,7 @@ import {
 } from '@duckdb/node-api';
 import h5wasm from 'h5wasm/node';
 import { SWOT_EPOCH_MS } from './arrow-columns.js';
-import {
-  DatasetReader,
-  attrNumber,
-  charText,
-  hdf5,
-  MIN_SPAN_ROWS,
-  pixelLongitude,
-  rowDatasets,
-  type H5Dataset,
-  type H5Group,
-  type Typed
-} from './hdf5-reader.js';
+import { DatasetReader, attrNumber, charText, hdf5, pixelLongitude, rowDatasets, type H5Dataset, type H5Group, type Typed } from './hdf5-reader.js';
 import { PixelBlocks, type ArrayName } from './pixel-blocks.js';
 import { convexHull } from './footprint.js';
 import type { FieldInfo } from './product.js';
@@ -99,11 +88,12 @@ export interface PixelStream {
   write(file: string, options: WriteOptions): Promise<WrittenPixels>;
 }
 
-/** How {@link PixelStream.write} writes: the file's key/value metadata (given the pixels' extent) and where DuckDB may spill. */
+/** How {@link PixelStream.write} writes: the file's key/value metadata and where DuckDB may spill. */
 export interface WriteOptions {
   /** Whether the footprint known so far covers a position (pixels outside it are reported). */
   covers: (x: number, y: number) => boolean;
-  metadata: (bbox: [number, number, number, number]) => Record<string, string>;
+  /** Written before the pixels are read (so without their extent, which GeoParquet makes optional). */
+  metadata: () => Record<string, string>;
   spillDir: string;
 }
 
@@ -172,6 +162,8 @@ interface Scan {
   lon: string;
   latFill: number | undefined;
   failure: Error | null;
+  /** What the pixels encoded so far showed: their extent and those outside the footprint. */
+  positions: Positions;
 }
 
 const scans = new Map<bigint, Scan>();
@@ -232,45 +224,41 @@ const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 /**
- * Positions of the pixels, read in spans (a first pass, before encoding): their extent, and the pixels
- * outside `covers` (the granule's footprint). Those, and only those, can make the footprint grow, and
- * they are kept as their convex hull so far: a pixel cloud of millions stays a few hundred vertices.
+ * The pixels' positions as they are encoded (one pass: nothing read twice): their extent, and the pixels outside
+ * `covers` (the granule's footprint). Those, and only those, can make the footprint grow, and they are kept as
+ * their convex hull so far: a pixel cloud of millions stays a few hundred vertices.
  */
-function scanPositions(
-  coords: { lat: H5Dataset; lon: H5Dataset; latFill: number | undefined },
-  length: number,
-  covers: (x: number, y: number) => boolean
-): Pick<WrittenPixels, 'bbox' | 'outside'> {
-  const lat = new DatasetReader(coords.lat, length);
-  const lon = new DatasetReader(coords.lon, length);
-  let [w, s, e, n] = [Infinity, Infinity, -Infinity, -Infinity];
-  let xs: number[] = [];
-  let ys: number[] = [];
-  const keepHull = () => {
-    const ring = convexHull(xs, ys).slice(0, -1);
-    xs = ring.map((p) => p[0]!);
-    ys = ring.map((p) => p[1]!);
-  };
-  for (let from = 0; from < length; from += MIN_SPAN_ROWS) {
-    const count = Math.min(MIN_SPAN_ROWS, length - from);
-    const la = lat.rows(from, count);
-    const lo = lon.rows(from, count);
-    for (let i = 0; i < count; i++) {
-      const y = Number(la.values[la.at + i]);
-      const x = pixelLongitude(Number(lo.values[lo.at + i]), y, coords.latFill);
-      if (Number.isNaN(x)) continue;
-      if (x < w) w = x;
-      if (x > e) e = x;
-      if (y < s) s = y;
-      if (y > n) n = y;
-      if (covers(x, y)) continue;
-      xs.push(x);
-      ys.push(y);
-    }
-    if (xs.length > 4096) keepHull();
+class Positions {
+  private w = Infinity;
+  private s = Infinity;
+  private e = -Infinity;
+  private n = -Infinity;
+  private xs: number[] = [];
+  private ys: number[] = [];
+
+  constructor(readonly covers: (x: number, y: number) => boolean) {}
+
+  add(x: number, y: number): void {
+    if (x < this.w) this.w = x;
+    if (x > this.e) this.e = x;
+    if (y < this.s) this.s = y;
+    if (y > this.n) this.n = y;
+    if (this.covers(x, y)) return;
+    this.xs.push(x);
+    this.ys.push(y);
+    if (this.xs.length > 4096) this.keepHull();
   }
-  if (xs.length > 2) keepHull();
-  return { bbox: Number.isFinite(w) ? [w, s, e, n] : null, outside: { xs, ys } };
+
+  private keepHull(): void {
+    const ring = convexHull(this.xs, this.ys).slice(0, -1);
+    this.xs = ring.map((p) => p[0]!);
+    this.ys = ring.map((p) => p[1]!);
+  }
+
+  result(): Pick<WrittenPixels, 'bbox' | 'outside'> {
+    if (this.xs.length > 2) this.keepHull();
+    return { bbox: Number.isFinite(this.w) ? [this.w, this.s, this.e, this.n] : null, outside: { xs: this.xs, ys: this.ys } };
+  }
 }
 
 async function writePixels(
@@ -285,13 +273,17 @@ async function writePixels(
   // scanned here); char-array ids (PIXCVec) are read on this thread.
   const numeric = new Map<string, { name: string; width: number; array: ArrayName }>();
   for (const c of columns) if (c.array) numeric.set(c.dataset, { name: c.dataset, width: c.width, array: c.array });
+  for (const name of [coords.lat, coords.lon]) {
+    if (!numeric.has(name)) {
+      const meta = where.dataset(name).metadata as { type: number; size: number; signed?: boolean };
+      numeric.set(name, { name, width: 1, array: arrayOf(meta) });
+    }
+  }
   const blocks = new PixelBlocks(where.file, where.group, length, [...numeric.values()]);
   const strings = new Map(columns.filter((c) => !c.array).map((c) => [c.dataset, new DatasetReader(where.dataset(c.dataset), length)]));
   try {
-    const positions = scanPositions({ lat: where.dataset(coords.lat), lon: where.dataset(coords.lon), latFill: coords.latFill }, length, options.covers);
     return await encode(
       file,
-      positions,
       {
         columns,
         read: (dataset, from, n) => strings.get(dataset)?.rows(from, n) ?? blocks.rows(dataset, from, n),
@@ -300,7 +292,8 @@ async function writePixels(
         lat: coords.lat,
         lon: coords.lon,
         latFill: coords.latFill,
-        failure: null
+        failure: null,
+        positions: new Positions(options.covers)
       },
       options
     );
@@ -310,7 +303,7 @@ async function writePixels(
 }
 
 /** Runs DuckDB's COPY over the scan: the GeoParquet file, written to a temporary name then renamed. */
-async function encode(file: string, positions: Pick<WrittenPixels, 'bbox' | 'outside'>, scan: Scan, options: WriteOptions): Promise<WrittenPixels> {
+async function encode(file: string, scan: Scan, options: WriteOptions): Promise<WrittenPixels> {
   const { columns, length } = scan;
   const db = await encoder(options.spillDir);
   const id = ++nextScan;
@@ -321,7 +314,7 @@ async function encode(file: string, positions: Pick<WrittenPixels, 'bbox' | 'out
     '__geometry as geometry',
     'case when __x is null then null else struct_pack(xmin := __x, ymin := __y, xmax := __x, ymax := __y) end as bbox'
   ].join(', ');
-  const metadata = Object.entries(options.metadata(positions.bbox ?? [0, 0, 0, 0]))
+  const metadata = Object.entries(options.metadata())
     .map(([k, v]) => `${literal(k)}: ${literal(v)}`)
     .join(', ');
   const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
@@ -340,7 +333,7 @@ async function encode(file: string, positions: Pick<WrittenPixels, 'bbox' | 'out
     connection.closeSync();
   }
   const info = await stat(file);
-  return { path: file, bytes: info.size, rows: length, rowGroups: Math.ceil(length / rowGroupSize), ...positions };
+  return { path: file, bytes: info.size, rows: length, rowGroups: Math.ceil(length / rowGroupSize), ...scan.positions.result() };
 }
 
 /**
@@ -393,6 +386,7 @@ function produce(scan: Scan, chunk: DuckDBDataChunk): void {
   const gx = chunk.getColumnVector(k + 1) as unknown as { items: Float64Array; setItem(i: number, v: null): void; flush(): void };
   const gy = chunk.getColumnVector(k + 2) as unknown as { items: Float64Array; setItem(i: number, v: null): void; flush(): void };
   const { view, values } = points;
+  const positions = scan.positions;
   for (let i = 0; i < count; i++) {
     const y = Number(la.values[la.at + i]);
     const x = pixelLongitude(Number(lo.values[lo.at + i]), y, scan.latFill);
@@ -402,6 +396,7 @@ function produce(scan: Scan, chunk: DuckDBDataChunk): void {
       gy.setItem(i, null);
       continue;
     }
+    positions.add(x, y);
     // WKB point, little endian; DuckDB copies the bytes when the vector is flushed, so one buffer serves every vector.
     const o = i * 21;
     view.setFloat64(o + 5, x, true);
