@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { bucketsOf, createGateway, ingestFile, loadConfig, registerGranulePart, type Gateway } from '@hysope/gateway';
+import { bucketsOf, compactedRewriter, createGateway, ingestFile, loadConfig, registerGranulePart, type Gateway } from '@hysope/gateway';
 import { REACH_548, sample } from '../helpers.js';
 import { percentile, procMb, report } from './stats.js';
 
@@ -66,7 +66,7 @@ async function writeGranules(g: Gateway, duck: DuckDBConnection, kind: Kind, fro
        order by "${kind.idField}") to '${path.join(g.config.dataDir, rel)}' (format parquet, compression zstd, row_group_size ${Math.max(256, Math.ceil(kind.rowsPerGranule / 32))})`
     );
     const buckets = bucketsOf(Array.from({ length: SPAN }, (_, j) => String(7100 + ((first + j) % BUCKETS))).flatMap((b) => new Array<string>(per).fill(b)));
-    await g.db.transaction((tx) => registerGranulePart(tx, kind.feature, rel, name, buckets));
+    await g.db.transaction((tx) => registerGranulePart(tx, kind.feature, rel, name, buckets, compactedRewriter(g.config.dataDir)));
   }
 }
 

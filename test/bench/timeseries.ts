@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { bucketsOf, createGateway, ingestFile, listen, loadConfig, registerGranulePart } from '@hysope/gateway';
+import { bucketsOf, compactedRewriter, createGateway, ingestFile, listen, loadConfig, registerGranulePart } from '@hysope/gateway';
 import { REACH_548 } from '../helpers.js';
 import { procMb, report } from './stats.js';
 
@@ -37,7 +37,7 @@ export async function benchTimeseries(reaches = 100_000, cycles = 50): Promise<v
           ${c + 1} as cycle_id, 11 as pass_id, 100 + random() * 50 as wse, random() * 0.2 as wse_u, 50 + random() * 500 as width, (random() * 3)::int as reach_q,
           -100 + (i % 1000) / 100.0 as p_lon, 40 + (i // 1000) / 100.0 as p_lat, 'PIC0' as crid, 'SYN_${c}.zip' as granuleUR, '2024-01-01T00:00:00Z' as range_start_time
         from range(${reaches}) t(i) order by reach_id) to '${path.join(dataDir, rel)}' (format parquet, compression zstd, row_group_size 4096)`);
-      await gateway.db.transaction((tx) => registerGranulePart(tx, 'Reach', rel, `SYN_${c}`, bucketsOf(ids)));
+      await gateway.db.transaction((tx) => registerGranulePart(tx, 'Reach', rel, `SYN_${c}`, bucketsOf(ids), compactedRewriter(gateway.config.dataDir)));
     }
     const fields = 'reach_id,time,wse,wse_u,width,reach_q,cycle_id';
     // DuckDB alone: the same selection, written as Parquet by a fresh instance (what the export cannot beat).

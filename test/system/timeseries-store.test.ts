@@ -23,14 +23,19 @@ describe.each(backends())('the time-series store: index, compaction, reconciliat
   const parts = (ids = [PITTSBURGH]) => partsFor(g.gateway.db, 'Reach', { ids });
 
   beforeAll(async () => {
-    g = await startGateway({ databaseUrl, env: { HYSOPE_RATE_LIMIT: '0' } });
+    g = await startGateway({ databaseUrl, env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_TIMESERIES_GRACE_MS: '5000' } });
   });
   afterAll(async () => g?.stop());
 
   it('a query reads only the parts of its buckets, compacted after each ingest into one part per bucket; answers stay the same', async () => {
     // Ingested without the gateway's compaction first: a query reads the granule parts of its bucket only.
     for (const f of [REACH_548, ...REACHES_PASS_51.slice(0, 2)]) expect((await ingestFile(g.gateway.store, g.dataDir, f)).ok).toBe(true);
-    expect(await parts()).toEqual(REACHES_PASS_51.slice(0, 2).map((f) => `timeseries/feature=Reach/continent=NA/${path.basename(f, '.zip')}.parquet`));
+    // Each ingest writes a part of its own: the granule's name and a mark of that ingest.
+    expect(await parts()).toEqual(
+      REACHES_PASS_51.slice(0, 2).map((f) =>
+        expect.stringMatching(new RegExp(`^timeseries/feature=Reach/continent=NA/${path.basename(f, '.zip')}\\.\\w+\\.parquet$`))
+      )
+    );
     const before = await series();
     expect(before.trim().split('\n')).toHaveLength(3); // header + 2 passes
     // The gateway's ingests: each one's buckets compacted (every part waiting in them merged).
@@ -62,18 +67,49 @@ describe.each(backends())('the time-series store: index, compaction, reconciliat
     expect(await parts(['71224100203'])).toEqual([expect.stringMatching(/^timeseries\/feature=Reach\/compacted\/7122\//)]);
   });
 
-  it('re-ingesting a compacted granule sends its bucket back to the granule parts until compacted again, with the same answers', async () => {
+  it('re-ingesting a compacted granule takes its earlier rows out of the compacted part in the same transaction, with the same answers', async () => {
     const reference = await drop();
     const replaced = await g.gateway.db.query<{ path: string }>(`select path from ts_parts where kind = 'compacted' and bucket = '7426'`);
     expect((await ingestFile(g.gateway.store, g.dataDir, REACHES_PASS_51[1]!)).ok).toBe(true);
-    // The compacted part holding the granule's earlier rows is not read any more (no row twice).
+    // The compacted part written again without the granule's earlier rows, and its new part beside it (no row twice).
     expect(await drop()).toBe(reference);
-    expect(await parts()).toHaveLength(5); // the bucket's granule parts, until compacted again
+    const now = await parts();
+    expect(now).toHaveLength(2);
+    expect(now).toContainEqual(expect.stringMatching(/^timeseries\/feature=Reach\/compacted\/7426\//));
+    expect(now).not.toContain(replaced[0]!.path);
     await g.gateway.compactor.idle();
     await g.gateway.compactor.runPending();
-    const now = await parts();
-    expect(now).toHaveLength(1);
-    expect(now[0]).not.toBe(replaced[0]!.path);
+    expect(await parts()).toHaveLength(1);
+    expect(await drop()).toBe(reference);
+  });
+
+  it('keeps each observation once: granule parts whose buckets are all compacted are removed after the grace period; a removed granule ingested again counts once', async () => {
+    const reference = await drop();
+    const seriesRef = await series();
+    await g.gateway.compactor.runPending();
+    const removable = async () =>
+      (
+        await g.gateway.db.query<{ path: string; removed: boolean }>(
+          `select path, bool_and(removed) as removed from ts_parts where kind = 'granule' group by path having bool_and(compacted_into is not null)`
+        )
+      ).filter((r) => r.path.includes('continent=NA'));
+    const compacted = await removable();
+    expect(compacted.length).toBeGreaterThanOrEqual(5);
+    // After the grace period (5 s in this suite) the files are gone, their rows marked removed; the answers stay.
+    await expect
+      .poll(async () => (await removable()).every((r) => r.removed && !existsSync(path.join(g.dataDir, r.path))), { timeout: 30_000, interval: 500 })
+      .toBe(true);
+    expect(await drop()).toBe(reference);
+    expect(await series()).toBe(seriesRef);
+    // Ingested again once its part is gone: its earlier rows leave the compacted part, the new ones come once.
+    expect((await g.ingest(REACHES_PASS_51[0]!)).ok).toBe(true);
+    await g.gateway.compactor.idle();
+    expect(await drop()).toBe(reference);
+    expect(await series()).toBe(seriesRef);
+    // The start-up (and timer) reconciliation does not list a replaced part again.
+    const r = await reconcileTimeseries(g.gateway.db, g.dataDir, () => g.gateway.series.duck(), 5000);
+    expect(r.indexed).toBe(0);
+    g.gateway.series.forget();
     expect(await drop()).toBe(reference);
   });
 
@@ -113,27 +149,38 @@ describe.each(backends())('the time-series store: index, compaction, reconciliat
     expect(await drop()).toBe(reference);
   });
 
-  it('a folder written before the index is indexed at start; unlisted compacted parts past their grace are removed', async () => {
+  it('a part left out of the index (a folder written before it, or its rows lost) is listed again by the reconciliation, with its source; unlisted compacted parts past their grace are removed', async () => {
     const reference = await series();
+    const printed = await drop();
     const sources = async () => (await g.gateway.db.query<{ key: string }>(`select key from timeseries_sources order by key`)).map((r) => r.key);
     const known = await sources();
     expect(known.length).toBeGreaterThan(0);
-    const printed = await drop();
-    // A new database over the same folder: the granule parts' sources (how each granule printed its fields) come back too.
-    await g.gateway.db.query(`delete from ts_parts`);
-    await g.gateway.db.query(`delete from timeseries_sources`);
-    // The index changed behind the gateway's back: it forgets the part lists it keeps for a few seconds.
+    // A granule ingested outside the gateway (no compaction): its part is the only copy of its rows.
+    const granule = path.basename(PASS_372[0]!, '.zip');
+    expect((await ingestFile(g.gateway.store, g.dataDir, PASS_372[0]!)).ok).toBe(true);
     g.gateway.series.forget();
-    expect(await series()).toBe('reach_id,time,wse,cycle_id,pass_id,crid,granuleUR\n'); // nothing listed, nothing read
+    expect(await series()).toBe(reference);
+    const [{ path: part }] = await g.gateway.db.query<{ path: string }>(`select distinct path from ts_parts where granule = $1`, [granule]);
+    // Its listing and the sources lost (a new database over the same folder): its observations are not read.
+    const duck = await g.gateway.series.duck();
+    const partKey = String(
+      (await duck.runAndReadAll(`select any_value(hysope_source) as k from read_parquet('${path.join(g.dataDir, part!)}')`)).getRowObjectsJS()[0]!['k']
+    );
+    expect(known).toContain(partKey);
+    await g.gateway.db.query(`delete from ts_parts where path = $1`, [part]);
+    await g.gateway.db.query(`delete from timeseries_sources where key = $1`, [partKey]);
+    g.gateway.series.forget();
+    expect(await series()).not.toBe(reference);
     const stray = path.join(g.dataDir, 'timeseries/feature=Reach/compacted/7426/stray.parquet');
     await writeFile(stray, 'not parquet');
     await utimes(stray, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
     const r = await reconcileTimeseries(g.gateway.db, g.dataDir, () => g.gateway.series.duck());
-    expect(r.indexed).toBe(6); // the six granule parts
+    expect(r.indexed).toBe(1);
     expect(r.removed).toBeGreaterThanOrEqual(1);
     expect(existsSync(stray)).toBe(false);
     g.gateway.series.forget();
     expect(await series()).toBe(reference);
+    // The granule's source came back from its part's metadata: each record printed as its granule wrote it.
     expect(await sources()).toEqual(known);
     expect(await drop()).toBe(printed);
   });

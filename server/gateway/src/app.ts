@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sweepObjectStore } from './store/sweep.js';
-import { Compactor, GRACE_MS, reconcileTimeseries } from './dissemination/timeseries-parts.js';
+import { COMPACT_AFTER, Compactor, reconcileTimeseries } from './dissemination/timeseries-parts.js';
 import { createServer, type Server } from 'node:http';
 import express, { type Request } from 'express';
 import { pino, type Logger } from 'pino';
@@ -253,13 +253,15 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
         metrics.compactions.inc({ feature: e.feature, outcome: 'failed' });
         log?.error({ feature: e.feature, bucket: e.bucket, err: e.error }, 'time-series compaction failed');
       }
-    }
+    },
+    COMPACT_AFTER,
+    config.timeseriesGraceMs
   );
-  const reconciled = await reconcileTimeseries(db, config.dataDir, () => series.duck(), config.databaseUrl ? GRACE_MS : 0);
+  const reconciled = await reconcileTimeseries(db, config.dataDir, () => series.duck(), config.databaseUrl ? config.timeseriesGraceMs : 0);
   if (reconciled.indexed + reconciled.removed > 0) log?.info(reconciled, 'time-series store reconciled with its index');
   const compactionTimer = setInterval(() => {
     void compactor.runPending().catch((error: unknown) => log?.error({ err: error }, 'time-series compaction failed'));
-    void reconcileTimeseries(db, config.dataDir, () => series.duck()).catch(() => undefined);
+    void reconcileTimeseries(db, config.dataDir, () => series.duck(), config.timeseriesGraceMs).catch(() => undefined);
   }, config.watchdogMs);
   compactionTimer.unref();
   // Subscriptions: evaluated on each ingest (this process's at once; other processes' on the timer), delivered

@@ -21,6 +21,8 @@ export const Config = z.object({
   /** Watchdog: alert when the data disk has less than this fraction free. */
   alertMinFree: z.number().min(0).max(1),
   watchdogMs: z.number().int().min(50),
+  /** How long a time-series part no longer listed stays readable (queries that listed it may still read it). */
+  timeseriesGraceMs: z.number().int().min(0),
   /** Jobs the local executor runs at once. */
   jobConcurrency: z.number().int().min(1).max(256),
   /** Requests per minute per caller (0: no limit). */
@@ -111,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     alertStaleSwotHours: Number(env['HYSOPE_ALERT_STALE_SWOT_HOURS'] ?? 6),
     alertMinFree: Number(env['HYSOPE_ALERT_MIN_FREE'] ?? 0.1),
     watchdogMs: Number(env['HYSOPE_WATCHDOG_MS'] ?? 60_000),
+    timeseriesGraceMs: Number(env['HYSOPE_TIMESERIES_GRACE_MS'] ?? 120_000),
     executor: env['HYSOPE_EXECUTOR'] ?? 'local',
     logLevel: env['HYSOPE_LOG_LEVEL'] ?? 'info',
     corsOrigins: list(env['HYSOPE_CORS_ORIGINS']),

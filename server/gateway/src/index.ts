@@ -11,6 +11,7 @@ export {
   partsFor,
   reconcileTimeseries,
   registerGranulePart,
+  compactedRewriter,
   bucketsOf,
   BUCKET_DIGITS,
   COMPACT_AFTER,

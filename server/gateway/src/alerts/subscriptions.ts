@@ -375,19 +375,28 @@ export class Alerts {
   /** The observations of a granule part (or, once compacted and removed, of its granule in the compacted part). */
   private async read(part: { feature: FeatureType; path: string; granule: string | null; compacted_into: string | null }): Promise<Observed[]> {
     const { idField } = FEATURES[part.feature];
-    const file = existsSync(path.join(this.o.dataDir, part.path)) ? part.path : part.compacted_into;
-    if (!file || !existsSync(path.join(this.o.dataDir, file))) return [];
+    const own = existsSync(path.join(this.o.dataDir, part.path));
+    // A granule part already removed (its buckets compacted): its rows in the compacted parts of its buckets.
+    const files = own
+      ? [part.path]
+      : (
+          await this.o.db.query<{ c: string }>(`select distinct compacted_into as c from ts_parts where path = $1 and compacted_into is not null`, [part.path])
+        ).map((r) => r.c);
+    const present = files.filter((f) => existsSync(path.join(this.o.dataDir, f)));
+    if (present.length === 0) return [];
     const duck = await this.o.duck();
-    const full = path.join(this.o.dataDir, file).replace(/'/g, "''");
+    const list = present.map((f) => `'${path.join(this.o.dataDir, f).replace(/'/g, "''")}'`).join(', ');
     const columns = new Set(
-      (await duck.runAndReadAll(`describe select * from read_parquet('${full}')`)).getRowObjectsJS().map((r) => String(r['column_name']))
+      (await duck.runAndReadAll(`describe select * from read_parquet([${list}], union_by_name = true)`)).getRowObjectsJS().map((r) => String(r['column_name']))
     );
     const col = (c: string, as: string) => (columns.has(c) ? `"${c}" as ${as}` : `null as ${as}`);
-    const where = file === part.path || !part.granule ? '' : `where granuleUR = '${part.granule.replace(/'/g, "''")}'`;
+    const g = part.granule?.replace(/'/g, "''");
+    // In a compacted part, the granule's rows (granuleUR: its file's name, the granule with an extension or none).
+    const where = own || !g ? '' : `where granuleUR = '${g}' or starts_with(granuleUR, '${g}.')`;
     const rows = (
       await duck.runAndReadAll(
         `select "${idField}"::varchar as id, strftime(time, '%Y-%m-%dT%H:%M:%S.%gZ') as time, ${col('wse', 'wse')}, ${col(QUALITY_FIELD[part.feature], 'quality')},
-                ${col('p_lon', 'lon')}, ${col('p_lat', 'lat')}, granuleUR::varchar as granule from read_parquet('${full}') ${where}`
+                ${col('p_lon', 'lon')}, ${col('p_lat', 'lat')}, granuleUR::varchar as granule from read_parquet([${list}], union_by_name = true) ${where}`
       )
     ).getRowObjectsJS();
     const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && Math.abs(v) < 1e11 ? v : typeof v === 'bigint' ? Number(v) : null);

@@ -5,7 +5,7 @@ import { GranuleError, columnsOf, firstSymlink, parseGranuleName, readProduct, r
 import { writeGeoParquet, writeProduct } from '../formats/geoparquet.js';
 import { coverObservations } from '../formats/footprint.js';
 import { featureTypeOf, registerFields, timeseriesPath, writeTimeseries } from '../dissemination/timeseries-store.js';
-import { registerGranulePart } from '../dissemination/timeseries-parts.js';
+import { compactedRewriter, registerGranulePart } from '../dissemination/timeseries-parts.js';
 import { collectionDef } from './collections.js';
 import { placeFiles } from './placement.js';
 import { featureWords } from './search-words.js';
@@ -211,7 +211,8 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
         await store.extendCollection(tx, product.collection, record, def.summaries);
         if (feature) await registerFields(tx, feature, product);
         // Listed in the time-series index in the same transaction: a query sees the granule's observations with its item.
-        if (feature && series && seriesPath) await registerGranulePart(tx, feature, path.relative(dataDir, seriesPath), product.id, series.buckets);
+        if (feature && series && seriesPath)
+          await registerGranulePart(tx, feature, path.relative(dataDir, seriesPath), product.id, series.buckets, compactedRewriter(dataDir));
         return result;
       }));
     } catch (error) {

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Database, Queryable } from '../store/database.js';
-import { BUCKET_DIGITS, FEATURES, SOURCE_METADATA, bucketOf, type FeatureType } from './timeseries-store.js';
+import { BUCKET_DIGITS, FEATURES, SOURCE_METADATA, bucketOf, granuleOfPart, type FeatureType } from './timeseries-store.js';
 
 export { BUCKET_DIGITS, bucketOf, bucketsOf } from './timeseries-store.js';
 
@@ -17,7 +17,8 @@ export { BUCKET_DIGITS, bucketOf, bucketsOf } from './timeseries-store.js';
  * reads only the parts of their buckets — not every granule of the continent — so its cost does not grow with the
  * archive but with the observations of those basins. As granules accumulate, a bucket's granule parts are
  * compacted into one part per bucket (sorted by feature id and time: one row group per feature), listed in the
- * same index; the granule parts stay (they are the store's own copy of each granule, which re-ingest replaces).
+ * same index; a granule part whose buckets are all compacted is then removed (see {@link Compactor.removeCompacted}),
+ * and a granule ingested again has its earlier rows taken out of the compacted parts (see {@link registerGranulePart}).
  *
  * A query lists its parts in one read of the index, so it sees a bucket either before or after a compaction, never
  * half of one; compacted parts a compaction replaced are deleted after a grace period, not under a running query.
@@ -33,21 +34,47 @@ export const COMPACT_AFTER = 1;
 /** How long a replaced compacted part stays readable (queries that listed it may still be reading it). */
 export const GRACE_MS = 120_000;
 
+/** A compacted part written again without one granule's rows: its path (relative to the data folder) and rows. */
+export type Rewrite = (compacted: string, granule: string) => Promise<{ path: string; rows: number }>;
+
 /**
- * Lists a granule's part in the index (in the ingest's transaction). A granule ingested again replaces its part:
- * the compacted parts that hold its earlier rows stop being read (their buckets fall back to the granule parts until
- * compacted again); their paths are returned, to be deleted once no query may read them.
+ * Lists a granule's part in the index (in the ingest's transaction). A granule ingested again replaces its earlier
+ * part (each ingest writes a part of its own): the compacted parts that hold its earlier rows are written again without
+ * them (`rewrite`, under the index's lock, so a compaction waits) and switched in the same transaction, so a query sees
+ * the granule once, before or after. Returns the parts no longer listed (to be deleted once no query may read them).
  */
-export async function registerGranulePart(tx: Queryable, feature: FeatureType, rel: string, granule: string, buckets: Map<string, number>): Promise<string[]> {
+export async function registerGranulePart(
+  tx: Queryable,
+  feature: FeatureType,
+  rel: string,
+  granule: string,
+  buckets: Map<string, number>,
+  rewrite: Rewrite
+): Promise<string[]> {
   // One writer of a feature type's index at a time (ingests and compactions lock rows in different orders).
   await lockIndex(tx, feature);
   // Locked first: a compaction committing meanwhile is waited for, and the compacted part it made is seen here.
-  const held = await tx.query<{ compacted_into: string | null }>(`select compacted_into from ts_parts where path = $1 and kind = 'granule' for update`, [rel]);
-  const stale = [...new Set(held.map((r) => r.compacted_into).filter((c): c is string => c !== null))];
-  for (const c of stale) {
+  const held = await tx.query<{ path: string; compacted_into: string | null; removed: boolean }>(
+    `select path, compacted_into, removed from ts_parts where feature = $1 and granule = $2 and kind = 'granule' for update`,
+    [feature, granule]
+  );
+  const unlisted = new Set<string>();
+  for (const c of new Set(held.map((r) => r.compacted_into).filter((c): c is string => c !== null))) {
+    const part = (await tx.query<{ bucket: string }>(`select bucket from ts_parts where path = $1 and kind = 'compacted' for update`, [c]))[0];
+    if (!part) continue;
+    const next = await rewrite(c, granule);
     await tx.query(`delete from ts_parts where path = $1 and kind = 'compacted'`, [c]);
-    await tx.query(`update ts_parts set compacted_into = null where compacted_into = $1`, [c]);
+    await tx.query(`insert into ts_parts (feature, bucket, path, kind, rows) values ($1, $2, $3, 'compacted', $4)`, [
+      feature,
+      part.bucket,
+      next.path,
+      next.rows
+    ]);
+    await tx.query(`update ts_parts set compacted_into = $2 where compacted_into = $1`, [c, next.path]);
+    unlisted.add(c);
   }
+  for (const h of held) if (!h.removed && h.path !== rel) unlisted.add(h.path);
+  await tx.query(`delete from ts_parts where feature = $1 and granule = $2 and kind = 'granule'`, [feature, granule]);
   await tx.query(`delete from ts_parts where path = $1`, [rel]);
   for (const [bucket, rows] of buckets) {
     await tx.query(`insert into ts_parts (feature, bucket, path, kind, granule, rows) values ($1, $2, $3, 'granule', $4, $5)`, [
@@ -58,7 +85,42 @@ export async function registerGranulePart(tx: Queryable, feature: FeatureType, r
       rows
     ]);
   }
-  return stale;
+  return [...unlisted];
+}
+
+/** How compacted parts are written: one feature's rows together in small row groups, ZSTD, Parquet 2 encodings. */
+// NOTE: no dictionary encoding: DuckDB's folds -0.0 into 0.0 (equal values), and the drop-in prints the sign.
+const COMPACTED_FORMAT = `format parquet, compression zstd, row_group_size 2048, parquet_version 'V2', dictionary_size_limit 0`;
+
+/** The rows of a granule in a compacted part (`granuleUR` is its file's name: the granule, and an extension or none). */
+const granuleRows = (granule: string) => {
+  const g = granule.replace(/'/g, "''");
+  return `(granuleUR = '${g}' or starts_with(granuleUR, '${g}.'))`;
+};
+
+let rewriter: Promise<DuckDBConnection> | null = null;
+
+/** The {@link Rewrite} of a data folder (a DuckDB of its own: ingests run where no query engine is). */
+export function compactedRewriter(dataDir: string): Rewrite {
+  return async (compacted, granule) => {
+    rewriter ??= DuckDBInstance.create(':memory:', { threads: '1' }).then((i) => i.connect());
+    const duck = await rewriter;
+    const rel = path.join(path.dirname(compacted), `${Date.now()}-${randomUUID().slice(0, 8)}.parquet`);
+    const target = path.join(dataDir, rel);
+    const tmp = `${target}.tmp-${process.pid}`;
+    const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
+    try {
+      await duck.run(
+        `copy (select * from read_parquet(${quote(path.join(dataDir, compacted))}) where not ${granuleRows(granule)}) to ${quote(tmp)} (${COMPACTED_FORMAT})`
+      );
+      const rows = Number((await duck.runAndReadAll(`select count(*) as n from read_parquet(${quote(tmp)})`)).getRowObjectsJS()[0]!['n']);
+      await rename(tmp, target);
+      return { path: rel, rows };
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw error;
+    }
+  };
 }
 
 /** Serializes the writers of a feature type's index (the lock ends with the transaction). */
@@ -125,6 +187,8 @@ export class Compactor {
   private running: Promise<unknown> = Promise.resolve();
   private readonly retiring = new Set<NodeJS.Timeout>();
 
+  private readonly removing = new Set<string>();
+
   constructor(
     private readonly db: Database,
     private readonly dataDir: string,
@@ -132,7 +196,8 @@ export class Compactor {
     private readonly observe: (
       event: { type: 'compacted'; compaction: Compaction } | { type: 'failed'; feature: string; bucket: string; error: string }
     ) => void = () => {},
-    private readonly threshold = COMPACT_AFTER
+    private readonly threshold = COMPACT_AFTER,
+    private readonly graceMs = GRACE_MS
   ) {}
 
   /** Buckets with at least `threshold` granule parts not yet compacted. */
@@ -155,6 +220,7 @@ export class Compactor {
           if (!(error instanceof CompactionConflict)) this.observe({ type: 'failed', feature: p.feature, bucket: p.bucket, error: (error as Error).message });
         }
       }
+      await this.removeCompacted();
       return done;
     });
     this.running = run.catch(() => undefined);
@@ -182,11 +248,9 @@ export class Compactor {
     let count = 0;
     try {
       // Only this bucket's rows (a granule part covers many); one feature's observations together, in time order.
-      // No dictionary encoding: DuckDB's folds -0.0 into 0.0 (equal values), and the drop-in prints the sign.
       await duck.run(
         `copy (select * from read_parquet([${files.join(', ')}], union_by_name = true) where starts_with("${idField}", ${quote(bucket)})
-         order by "${idField}", range_start_time, crid, granuleUR) to ${quote(tmp)}
-         (format parquet, compression zstd, row_group_size 2048, parquet_version 'V2', dictionary_size_limit 0)`
+         order by "${idField}", range_start_time, crid, granuleUR) to ${quote(tmp)} (${COMPACTED_FORMAT})`
       );
       count = Number((await duck.runAndReadAll(`select count(*) as n from read_parquet(${quote(tmp)})`)).getRowObjectsJS()[0]!['n']);
       await rename(tmp, target);
@@ -217,8 +281,36 @@ export class Compactor {
     return done;
   }
 
+  /**
+   * Removes the granule parts whose rows all live in compacted parts (every bucket of theirs compacted), after the
+   * grace period: the store then holds each observation once (a granule part is about ten times its rows' share of a
+   * compacted part, sorted by feature). Their rows stay listed, marked removed (alerts read such a granule from the
+   * compacted parts).
+   */
+  async removeCompacted(): Promise<number> {
+    const rows = await this.db.query<{ path: string }>(
+      `select path from ts_parts where kind = 'granule' and not removed group by path having bool_and(compacted_into is not null) limit 10000`
+    );
+    let scheduled = 0;
+    for (const { path: rel } of rows) {
+      if (this.removing.has(rel)) continue;
+      this.removing.add(rel);
+      scheduled++;
+      const timer = setTimeout(() => {
+        this.retiring.delete(timer);
+        void rm(path.join(this.dataDir, rel), { force: true })
+          .then(() => this.db.query(`update ts_parts set removed = true where path = $1 and kind = 'granule'`, [rel]))
+          .catch(() => undefined)
+          .finally(() => this.removing.delete(rel));
+      }, this.graceMs);
+      timer.unref();
+      this.retiring.add(timer);
+    }
+    return scheduled;
+  }
+
   /** Deletes a part no longer listed, once queries that listed it before have had time to finish. */
-  retire(rel: string, delayMs = GRACE_MS): void {
+  retire(rel: string, delayMs = this.graceMs): void {
     const timer = setTimeout(() => {
       this.retiring.delete(timer);
       void rm(path.join(this.dataDir, rel), { force: true });
@@ -270,10 +362,31 @@ export async function reconcileTimeseries(
         }
         continue;
       }
+      // Unlisted parts by granule: of several ingests of one granule, the newest is the one to list.
+      const unlisted = new Map<string, { rel: string; mtime: number }[]>();
       for (const file of await list(dir)) {
-        if (!file.name.endsWith('.parquet')) continue;
+        const granule = granuleOfPart(file.name);
         const rel = path.relative(dataDir, path.join(dir, file.name));
-        if (listed.has(rel)) continue;
+        if (!granule || listed.has(rel)) continue;
+        const mtime = (await stat(path.join(dataDir, rel))).mtimeMs;
+        unlisted.set(
+          granule,
+          [...(unlisted.get(granule) ?? []), { rel, mtime }].sort((a, b) => b.mtime - a.mtime || b.rel.localeCompare(a.rel))
+        );
+      }
+      for (const [granule, files] of unlisted) {
+        // Parts an ingest of the same granule replaced (it is listed under another path, or a newer part is here):
+        // deleted after the grace period.
+        const known =
+          (await db.query(`select 1 from ts_parts where feature = $1 and granule = $2 and kind = 'granule' limit 1`, [feature, granule])).length > 0;
+        for (const old of known ? files : files.slice(1)) {
+          if (Date.now() - old.mtime >= graceMs) {
+            await rm(path.join(dataDir, old.rel), { force: true });
+            out.removed++;
+          }
+        }
+        if (known) continue;
+        const rel = files[0]!.rel;
         const idField = FEATURES[feature].idField;
         const quoted = path.join(dataDir, rel).replace(/'/g, "''");
         const meta = (
@@ -289,7 +402,7 @@ export async function reconcileTimeseries(
           ).runAndReadAll(`select substr("${idField}", 1, ${BUCKET_DIGITS}) as b, count(*)::int as n from read_parquet('${quoted}') group by 1`)
         ).getRowObjectsJS();
         await db.transaction((tx) =>
-          registerGranulePart(tx, feature, rel, file.name.replace(/\.parquet$/, ''), new Map(counts.map((c) => [String(c['b']), Number(c['n'])])))
+          registerGranulePart(tx, feature, rel, granule, new Map(counts.map((c) => [String(c['b']), Number(c['n'])])), compactedRewriter(dataDir))
         );
         out.indexed++;
       }

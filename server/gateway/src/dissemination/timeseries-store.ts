@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Table, type Vector } from 'apache-arrow';
 import { numericVector, stringVector, SWOT_EPOCH_MS } from '../formats/arrow-columns.js';
@@ -82,9 +82,18 @@ export function featureTypeOf(product: Product): FeatureType | null {
   return null;
 }
 
-/** Where one granule's observations live: hive-partitioned by feature type and continent. */
+/**
+ * Where one ingest of a granule writes its observations: hive-partitioned by feature type and continent, named by
+ * the granule and a mark of this ingest (a re-ingest never writes over a part a query or a removal may hold).
+ */
 export function timeseriesPath(dataDir: string, feature: FeatureType, continent: string, granule: string): string {
-  return path.join(dataDir, 'timeseries', `feature=${feature}`, `continent=${continent}`, `${granule}.parquet`);
+  const mark = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  return path.join(dataDir, 'timeseries', `feature=${feature}`, `continent=${continent}`, `${granule}.${mark}.parquet`);
+}
+
+/** The granule a granule part holds, from its file name (`<granule>[.<mark>].parquet`), or null. */
+export function granuleOfPart(file: string): string | null {
+  return /^([^.]+)(\.[^.]+)?\.parquet$/.exec(path.basename(file))?.[1] ?? null;
 }
 
 /** The rows of a feature product (reaches, nodes, lakes: always read in memory). */

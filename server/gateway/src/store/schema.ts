@@ -105,6 +105,10 @@ create table if not exists ts_parts (
   primary key (feature, bucket, path)
 );
 create index if not exists ts_parts_path on ts_parts (path);
+-- A granule part whose rows all live in compacted parts is removed (the store holds each observation once); its
+-- rows stay listed (they say where the granule went).
+alter table ts_parts add column if not exists removed boolean not null default false;
+create index if not exists ts_parts_granule on ts_parts (feature, granule);
 create index if not exists ts_parts_pending on ts_parts (feature, bucket) where kind = 'granule' and compacted_into is null;
 create table if not exists deployed_processes (
   id text primary key,
