@@ -33,8 +33,9 @@ if (!only || only === 'timeseries') await benchTimeseries(Number(process.env['BE
 if (!only || only === 'archive') {
   const sizes = (v: string | undefined, d: number[]) => (v ? v.split(',').map(Number) : d);
   await benchTimeseriesArchive(
-    sizes(process.env['BENCH_REACH_GRANULES'], [100, 1000, 5000, 20000]),
-    sizes(process.env['BENCH_NODE_GRANULES'], [100, 1000, 5000])
+    sizes(process.env['BENCH_REACH_GRANULES'], [100, 1000, 5000, 20000, 50000]),
+    sizes(process.env['BENCH_NODE_GRANULES'], [100, 1000, 5000]),
+    Number(process.env['BENCH_BASELINE_UP_TO'] ?? 5000)
   );
 }
 if (!only || only === 'viewer') await benchViewer();

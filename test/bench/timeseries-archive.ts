@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,6 +70,25 @@ async function writeGranules(g: Gateway, duck: DuckDBConnection, kind: Kind, fro
   }
 }
 
+/** Waits until the granule parts whose buckets are all compacted are removed (the gateway's grace period is 0 here). */
+async function removed(g: Gateway): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const [{ n }] = await g.db.query<{ n: number }>(
+      `select count(*)::int as n from (select path from ts_parts where kind = 'granule' and not removed group by path having bool_and(compacted_into is not null)) p`
+    );
+    if (n === 0) return;
+    await g.compactor.removeCompacted();
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error('compacted granule parts were not removed');
+}
+
+/** The size of a folder, as du prints it (compacted and granule parts). */
+function du(dir: string): string {
+  const r = spawnSync('du', ['-sh', dir], { encoding: 'utf8' });
+  return (r.stdout.split('\t')[0] ?? '?').trim() + 'B';
+}
+
 interface Served {
   url: string;
   pid: number;
@@ -131,9 +150,21 @@ async function measure(dataDir: string, kind: Kind, id: string): Promise<{ p50: 
  * (steady), and one cycle of granules not compacted yet (compaction lagging a whole cycle). Baseline, measured
  * beside it: the store before the index, DuckDB reading every granule part of the continent.
  */
-export async function benchTimeseriesArchive(reachSizes = [100, 1000, 5000, 20000], nodeSizes = [100, 1000, 5000], baselineUpTo = 20000): Promise<void> {
+export async function benchTimeseriesArchive(reachSizes = [100, 1000, 5000, 20000, 50000], nodeSizes = [100, 1000, 5000], baselineUpTo = 5000): Promise<void> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'hysope-bench-archive-'));
-  const config = loadConfig({ HYSOPE_LOG_LEVEL: 'silent', HYSOPE_RATE_LIMIT: '0', HYSOPE_WATCHDOG_MS: '3600000' }, { data: dataDir });
+  // Granule parts kept while the baseline (which reads them all) is measured; past it, removed once compacted, as the
+  // gateway does (a continent of 50,000 reach granule parts is ~50 GB; its compacted parts a tenth of that).
+  const configFor = (size: number) =>
+    loadConfig(
+      {
+        HYSOPE_LOG_LEVEL: 'silent',
+        HYSOPE_RATE_LIMIT: '0',
+        HYSOPE_WATCHDOG_MS: '3600000',
+        HYSOPE_TIMESERIES_GRACE_MS: size <= baselineUpTo ? '1000000000' : '0'
+      },
+      { data: dataDir }
+    );
+  let config = configFor(0);
   let g = await createGateway(config);
   const duck = await (await DuckDBInstance.create(':memory:')).connect();
   try {
@@ -144,7 +175,8 @@ export async function benchTimeseriesArchive(reachSizes = [100, 1000, 5000, 2000
     ] as const) {
       const r = await ingestFile(g.store, dataDir, file);
       if (!r.ok) throw new Error(r.error);
-      const part = path.join(dataDir, 'timeseries', `feature=${kind.feature}`, 'continent=NA', `${r.id}.parquet`);
+      const [{ path: rel }] = await g.db.query<{ path: string }>(`select path from ts_parts where granule = $1 limit 1`, [r.id]);
+      const part = path.join(dataDir, rel);
       await duck.run(`create table tpl_${kind.feature} as select (row_number() over () - 1) as k, * from read_parquet('${part}')`);
     }
     for (const [kind, sizes] of [
@@ -156,10 +188,24 @@ export async function benchTimeseriesArchive(reachSizes = [100, 1000, 5000, 2000
       const id = kind.feature === 'Reach' ? '72000000101' : '72000000100101';
       let written = 0;
       for (const size of sizes) {
+        if (configFor(size).timeseriesGraceMs !== config.timeseriesGraceMs) {
+          await g.close();
+          config = configFor(size);
+          g = await createGateway(config);
+        }
         const upTo = Math.max(written, size - PASSES);
         const t0 = performance.now();
-        await writeGranules(g, duck, kind, written, upTo);
-        const compactions = (await g.compactor.runPending(feature)).length;
+        // Compacted as they come (every 5,000 granules here; after each ingest in the gateway), so the disk holds the
+        // compacted parts and at most one batch of granule parts.
+        let compactions = 0;
+        for (let from = written; from < upTo; from += 5000) {
+          await writeGranules(g, duck, kind, from, Math.min(upTo, from + 5000));
+          compactions += (await g.compactor.runPending(feature)).length;
+          if (size > baselineUpTo) await removed(g);
+          process.stderr.write(
+            `  ${feature}: ${Math.min(upTo, from + 5000)} granules written and compacted, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`
+          );
+        }
         await writeGranules(g, duck, kind, upTo, size);
         written = size;
         const build = (performance.now() - t0) / 1000;
@@ -180,6 +226,7 @@ export async function benchTimeseriesArchive(reachSizes = [100, 1000, 5000, 2000
         const more = (await g.compactor.runPending(feature)).length;
         const compactSeconds = (performance.now() - t1) / 1000;
         const steadyParts = await count();
+        if (size > baselineUpTo) await removed(g);
         await g.close();
         const steady = await measure(dataDir, kind, id);
         let baseline: number | undefined;
@@ -202,7 +249,9 @@ export async function benchTimeseriesArchive(reachSizes = [100, 1000, 5000, 2000
         }
         const against =
           baseline === undefined ? undefined : { name: 'every granule part read (the store before the index)', value: baseline, higherIsBetter: false };
-        const head = `${feature} time series, ${size} granules in the continent (${steady.hits} observations of the feature; built in ${build.toFixed(0)} s with ${compactions} + ${more} compactions, the last ${compactSeconds.toFixed(1)} s)`;
+        const root = path.join(dataDir, 'timeseries', `feature=${feature}`);
+        const disk = `${du(path.join(root, 'compacted'))} compacted + ${du(path.join(root, 'continent=NA'))} granule parts`;
+        const head = `${feature} time series, ${size} granules in the continent (${steady.hits} observations of the feature; built in ${build.toFixed(0)} s with ${compactions} + ${more} compactions, the last ${compactSeconds.toFixed(1)} s; store on disk ${disk})`;
         console.log(head);
         const detail = (m: typeof steady) => `p99 ${m.p99.toFixed(1)} ms, gateway RSS ${m.rss.toFixed(0)} MB (peak ${m.peak.toFixed(0)} MB)`;
         report(`  steady, the bucket read from ${steadyParts} parts (${detail(steady)}): p50 server time`, steady.p50, 'ms', against);
