@@ -4,7 +4,8 @@
 import type { Collection, Item, SearchBody } from '@hysope/api';
 import { Signal } from '@lumino/signaling';
 import { monthBins, monthRange } from './timeline.js';
-import { parseBbox, StacApi, swotFilter, type CatalogSource, type Page } from './stac.js';
+import { parseBbox, swotFilter, type CatalogSource, type Page, type StacApi } from './stac.js';
+import { AnyCatalog } from './static-catalog.js';
 
 /** The form, saved in the state database and restored on reload. */
 export interface FormState {
@@ -64,7 +65,8 @@ export class CatalogModel {
 
   constructor(
     private readonly messages: CatalogMessages,
-    private readonly connect: (source: CatalogSource) => CatalogApi = (source) => new StacApi(source)
+    // A STAC API or a static catalog (a workshop site's catalog.json), told apart by what the URL answers.
+    private readonly connect: (source: CatalogSource) => CatalogApi = (source) => new AnyCatalog(source)
   ) {}
 
   /** The catalogs to choose from (the first is HYSOPE's gateway) and the form to start with. */

@@ -14,6 +14,9 @@ import { Compactor, reconcileTimeseries } from './dissemination/timeseries-parts
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ACCESS_LEVELS, type AccessLevel } from './auth/principal.js';
 import { UserStore } from './auth/users.js';
+import { CatalogService } from './catalog/service.js';
+import { exportStatic } from './dissemination/static-export.js';
+import { TimeseriesService } from './dissemination/timeseries.js';
 
 const HELP = `hysope — the HYSOPE gateway
 
@@ -24,6 +27,9 @@ Usage:
                                                       the gateway and the lab (HYSOPE_LAB_PORT, 8888); prints the URL to open
   hysope ingest --owner NAME ...                      ingest into NAME's private workspace (only NAME sees the items)
   hysope compact [--data DIR]                         index and compact the time-series store now (a running gateway does it by itself)
+  hysope export-static --collections A,B [--bbox W,S,E,N] [--datetime T1/T2] [--with-sources] [--title T] OUT
+                                                      write a static STAC catalog of public data (items, GeoParquet, the area's
+                                                      time series) into OUT, for a workshop site on any web server
   hysope user add NAME ROLE                           create a user (public, educational, scientific, institutional, producer, admin); prints an API key
   hysope access COLLECTION LEVEL [--owner NAME]       set a collection's access level (public ... institutional, private)
   hysope --help
@@ -38,7 +44,7 @@ Clients send an API key or hub token as "Authorization: token KEY".
 
 interface Parsed {
   command: string | undefined;
-  flags: ConfigFlags & { help?: boolean; owner?: string };
+  flags: ConfigFlags & { help?: boolean; owner?: string; collections?: string; bbox?: string; datetime?: string; title?: string; 'with-sources'?: boolean };
   args: string[];
 }
 
@@ -50,12 +56,14 @@ export function parseArgs(argv: string[]): Parsed {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--help' || a === '-h') flags.help = true;
+    else if (a === '--with-sources') flags['with-sources'] = true;
     else if (a.startsWith('--')) {
       const [name, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
-      if (!['data', 'port', 'host', 'owner'].includes(name)) throw new Error(`unknown option --${name} (see hysope --help)`);
+      const names = ['data', 'port', 'host', 'owner', 'collections', 'bbox', 'datetime', 'title'] as const;
+      if (!(names as readonly string[]).includes(name)) throw new Error(`unknown option --${name} (see hysope --help)`);
       const value = inline ?? argv[++i];
       if (value === undefined) throw new Error(`--${name} needs a value`);
-      flags[name as 'data' | 'port' | 'host' | 'owner'] = value;
+      flags[name as (typeof names)[number]] = value;
     } else if (command === undefined) command = a;
     else args.push(a);
   }
@@ -232,6 +240,35 @@ export async function main(argv: string[]): Promise<number> {
         return failed > 0 ? 1 : 0;
       } finally {
         duck.closeSync();
+        await db.close();
+      }
+    }
+    case 'export-static': {
+      if (args.length !== 1) throw new Error('export-static needs one output folder (see hysope --help)');
+      await checkLock(config);
+      const { db, store } = await openCatalog(config);
+      const series = new TimeseriesService(config.dataDir, db);
+      try {
+        const bbox = flags.bbox ? flags.bbox.split(',').map(Number) : undefined;
+        if (bbox && (bbox.length !== 4 || bbox.some((v) => !Number.isFinite(v)) || bbox[0]! > bbox[2]! || bbox[1]! > bbox[3]!))
+          throw new Error(`--bbox must be W,S,E,N in degrees, got "${flags.bbox}"`);
+        const report = await exportStatic(
+          { catalog: new CatalogService(store), store, series, dataDir: config.dataDir },
+          {
+            collections: (flags.collections ?? '').split(',').filter(Boolean),
+            bbox: bbox as [number, number, number, number] | undefined,
+            datetime: flags.datetime,
+            withSources: flags['with-sources'],
+            title: flags.title
+          },
+          path.resolve(args[0]!),
+          (line) => console.log(line)
+        );
+        console.log(
+          `${report.collections.map((c) => `${c.id}: ${c.items} items`).join(', ')}; ${report.timeseries.length} time-series file(s); ${report.files} files, ${(report.bytes / 1e6).toFixed(1)} MB in ${args[0]}`
+        );
+        return 0;
+      } finally {
         await db.close();
       }
     }

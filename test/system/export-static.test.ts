@@ -1,0 +1,149 @@
+// `hysope export-static`: a static STAC catalog of public data for a workshop site — read by pystac and validated
+// against the official schemas, served by a plain static web server and searched by the catalog browser's client.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AnyCatalog, StaticCatalog } from '../../extensions/catalog-browser/src/static-catalog.js';
+import { StacError } from '../../extensions/catalog-browser/src/stac.js';
+import { LAKE_GREENLAND, PIXC_NORMANDY, REACHES_PASS_51, REACH_548 } from '../helpers.js';
+
+const HYSOPE = fileURLToPath(new URL('../../server/gateway/bin/hysope.js', import.meta.url));
+const READER = fileURLToPath(new URL('../python/read_static_catalog.py', import.meta.url));
+/** Around Pittsburgh: the pass-51 reaches are in it, the pass-548 granule and the PIXC tile (Normandy) are not. */
+const AREA = [-81, 39.5, -79, 41.5] as const;
+const PITTSBURGH = '74269900011';
+
+function hysope(...args: string[]) {
+  return spawnSync(process.execPath, [HYSOPE, ...args], { encoding: 'utf8', env: { ...process.env, HYSOPE_LOG_LEVEL: 'warn' }, timeout: 300_000 });
+}
+
+describe('hysope export-static: a workshop site from a static folder', () => {
+  let dir: string;
+  let data: string;
+  let out: string;
+  let server: import('node:http').Server;
+  let site: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'hysope-static-'));
+    data = path.join(dir, 'data');
+    out = path.join(dir, 'site');
+    const ingest = hysope('ingest', '--data', data, ...REACHES_PASS_51, REACH_548, PIXC_NORMANDY, LAKE_GREENLAND);
+    expect(ingest.status, ingest.stdout + ingest.stderr).toBe(0);
+    // Any static web server: here express.static, on another port than anything HYSOPE runs.
+    const app = express();
+    app.use(express.static(out));
+    server = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    site = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }, 300_000);
+  afterAll(async () => {
+    server?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses what a static site cannot protect or name, before writing anything', () => {
+    const access = hysope('access', 'swot-lakesp', 'scientific', '--data', data);
+    expect(access.status, access.stderr).toBe(0);
+    const restricted = hysope('export-static', '--data', data, '--collections', 'swot-riversp-reach,swot-lakesp', out);
+    expect(restricted.status).not.toBe(0);
+    expect(restricted.stderr).toMatch(/swot-lakesp.*not public/);
+    expect(existsSync(out)).toBe(false);
+    const unknown = hysope('export-static', '--data', data, '--collections', 'no-such-thing', out);
+    expect(unknown.stderr).toMatch(/"no-such-thing" does not exist/);
+    const badBox = hysope('export-static', '--data', data, '--collections', 'swot-riversp-reach', '--bbox', '10,0,5,1', out);
+    expect(badBox.stderr).toMatch(/--bbox must be W,S,E,N/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('writes a self-contained STAC 1.0 catalog that pystac reads and validates offline, every asset a file of the site', () => {
+    const r = hysope(
+      'export-static',
+      '--data',
+      data,
+      '--collections',
+      'swot-riversp-reach,swot-pixc',
+      `--bbox=${AREA.join(',')}`,
+      '--title',
+      'Ohio workshop',
+      out
+    );
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/swot-riversp-reach: 3 items, swot-pixc: 0 items; 1 time-series file/);
+    const py = spawnSync('/usr/bin/python3', [READER, path.join(out, 'catalog.json')], { encoding: 'utf8', timeout: 120_000 });
+    expect(py.status, py.stderr).toBe(0);
+    const read = JSON.parse(py.stdout) as {
+      type: string;
+      collections: Record<string, { items: number; assets: number; collection_assets: string[] }>;
+      missing: string[];
+    };
+    expect(read.type).toBe('SELF_CONTAINED');
+    expect(read.collections['swot-riversp-reach']).toEqual({ items: 3, assets: 3, collection_assets: ['timeseries'] });
+    expect(read.collections['swot-pixc']!.items).toBe(0);
+    expect(read.missing).toEqual([]);
+    // The original granules stay out unless asked for (they are the heavy part).
+    expect(existsSync(path.join(out, 'swot-riversp-reach', path.basename(REACHES_PASS_51[0]!, '.zip'), path.basename(REACHES_PASS_51[0]!)))).toBe(false);
+  });
+
+  it('the time-series file holds the observations of the features in the area, and only those', async () => {
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    const file = path.join(out, 'swot-riversp-reach', 'timeseries.parquet');
+    const rows = (
+      await duck.runAndReadAll(
+        `select count(*)::int as n, count(distinct reach_id)::int as reaches, min(p_lon) as w, min(p_lat) as s, max(p_lon) as e, max(p_lat) as n2,
+                count(*) filter (where reach_id = '${PITTSBURGH}')::int as pittsburgh from read_parquet('${file}')`
+      )
+    ).getRowObjectsJS()[0]!;
+    expect(rows['n']).toBeGreaterThan(0);
+    expect(rows['pittsburgh']).toBe(3);
+    expect(Number(rows['w'])).toBeGreaterThanOrEqual(AREA[0]);
+    expect(Number(rows['s'])).toBeGreaterThanOrEqual(AREA[1]);
+    expect(Number(rows['e'])).toBeLessThanOrEqual(AREA[2]);
+    expect(Number(rows['n2'])).toBeLessThanOrEqual(AREA[3]);
+    duck.closeSync();
+  });
+
+  it("the catalog browser's client searches the static site: collections, area, time, SWOT fields, text, pages", async () => {
+    const catalog = new AnyCatalog({ name: 'workshop', url: `${site}/catalog.json` });
+    expect((await catalog.collections()).map((c) => c.id).sort()).toEqual(['swot-pixc', 'swot-riversp-reach']);
+    const first = await catalog.search({ collections: ['swot-riversp-reach'], limit: 2 });
+    expect(first.matched).toBe(3);
+    expect(first.items).toHaveLength(2);
+    const second = await first.next!();
+    expect(second.items).toHaveLength(1);
+    expect(second.next).toBeNull();
+    // Assets resolve to the static host, and it serves them.
+    const asset = Object.values(second.items[0]!.assets)[0]!;
+    expect(asset.href.startsWith(`${site}/swot-riversp-reach/`)).toBe(true);
+    expect((await fetch(asset.href, { method: 'HEAD' })).status).toBe(200);
+    expect((await catalog.search({ bbox: [0, 40, 1, 41] })).matched).toBe(0);
+    expect((await catalog.search({ bbox: [-80.5, 40, -79.5, 41] })).matched).toBe(3);
+    expect((await catalog.search({ datetime: '2010-09-01T00:00:00Z/2010-09-10T00:00:00Z' })).items.map((i) => i.id)).toEqual([
+      path.basename(REACHES_PASS_51[1]!, '.zip')
+    ]);
+    expect((await catalog.search({ filter: 'swot:cycle = 3 and swot:pass = 51', 'filter-lang': 'cql2-text' })).items.map((i) => i.id)).toEqual([
+      path.basename(REACHES_PASS_51[2]!, '.zip')
+    ]);
+    await expect(catalog.search({ filter: 'swot:cycle > 3' })).rejects.toThrow(StacError);
+    expect((await catalog.search({ q: 'riversp' })).matched).toBe(3);
+    expect((await catalog.datetimes({ collections: ['swot-riversp-reach'], datetime: '2000-01-01T00:00:00Z/2000-01-02T00:00:00Z' })).length).toBe(3);
+  });
+
+  it('a site that is not a STAC catalog is a clear error', async () => {
+    await expect(new StaticCatalog({ name: 'nothing', url: `${site}/no-such.json` }).collections()).rejects.toThrow(/answered HTTP 404/);
+    await expect(
+      new StaticCatalog({
+        name: 'an item',
+        url: `${site}/swot-riversp-reach/${path.basename(REACHES_PASS_51[0]!, '.zip')}/${path.basename(REACHES_PASS_51[0]!, '.zip')}.json`
+      }).collections()
+    ).rejects.toThrow(/neither a STAC catalog nor a collection/);
+  });
+});
