@@ -1,4 +1,5 @@
 import { HysopeClient, type Item, type SearchBody } from '@hysope/api';
+import { pinned, recordReads } from './reads.js';
 
 /** Where the gateway is; in a notebook it comes from `HYSOPE_GATEWAY_URL` / `HYSOPE_TOKEN` when not given. */
 export interface CatalogOptions {
@@ -20,13 +21,26 @@ export class Catalog {
   constructor(options: CatalogOptions = {}) {
     this.client = new HysopeClient(defaults(options));
   }
-  /** Every item matching the search (all pages), up to `max`. */
+  /**
+   * Every item matching the search (all pages), up to `max`, noted as read (see {@link reads}). In a re-run of a
+   * published notebook (`HYSOPE_PINS`), only the pinned items of the collections searched: the versions it read
+   * then, even where newer ones superseded them since.
+   */
   async search(body: SearchBody, max = 10_000): Promise<Item[]> {
+    const pins = pinned();
+    let query = body;
+    if (pins) {
+      const ids = (body.collections ?? [...pins.keys()]).flatMap((c) => pins.get(c) ?? []);
+      const allowed = body.ids ? ids.filter((id) => body.ids!.includes(id)) : ids;
+      if (allowed.length === 0) return [];
+      query = { ...body, ids: allowed };
+    }
     const items: Item[] = [];
-    for await (const item of this.client.searchAll(body)) {
+    for await (const item of this.client.searchAll(query)) {
       items.push(item);
       if (items.length >= max) break;
     }
+    recordReads(items);
     return items;
   }
   /** The collections of the catalog. */

@@ -1,5 +1,6 @@
 import type { Item } from '@hysope/api';
 import { MimeTypes, type MimeBundle } from './mime.js';
+import { readsBundle } from './reads.js';
 
 /** A point of a time series. */
 export interface SeriesPoint {
@@ -109,7 +110,9 @@ export function createShow(display?: Display | null) {
   return {
     map: (items: Item[], options?: { title?: string }) => out(mapBundle(items, options)),
     timeseries: (series: Series[], options?: { title?: string }) => out(timeseriesBundle(series, options)),
-    table: (columns: string[], rows: unknown[][], options?: { title?: string }) => out(tableBundle(columns, rows, options))
+    table: (columns: string[], rows: unknown[][], options?: { title?: string }) => out(tableBundle(columns, rows, options)),
+    /** The catalog items read so far (the gallery pins them when the notebook is published). */
+    reads: () => out(readsBundle())
   };
 }
 

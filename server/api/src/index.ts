@@ -13,3 +13,4 @@ export * from './series.js';
 export * from './openapi.js';
 export * from './swot.js';
 export * from './alerts.js';
+export * from './gallery.js';

@@ -1,4 +1,5 @@
 import { AlertNotification } from './alerts.js';
+import { GalleryEntry, GalleryPublication } from './gallery.js';
 import { z } from 'zod';
 import { OgcException } from './errors.js';
 import { SearchGeometry } from './geometry.js';
@@ -245,6 +246,82 @@ export const ROUTES: RouteDoc[] = [
     auth: true,
     params: { keyId: 'the id the key list shows' },
     responses: { 204: { description: 'revoked' } }
+  },
+  {
+    method: 'get',
+    path: '/gallery',
+    tag: 'Gallery',
+    summary: 'Notebooks the community published (those the caller may see), newest first; q searches titles, descriptions and authors',
+    query: z.object({
+      q: z.string().optional(),
+      tag: z.string().optional(),
+      author: z.string().optional(),
+      limit: z.number().int().min(1).max(500).optional()
+    }),
+    responses: { 200: json(z.object({ notebooks: z.array(GalleryEntry), links: z.array(z.record(z.string(), z.unknown())) }), 'gallery notebooks') }
+  },
+  {
+    method: 'post',
+    path: '/gallery',
+    tag: 'Gallery',
+    summary: "Publishes a notebook under the caller's name, with the catalog items it read pinned (kernels-bridge's reads output)",
+    auth: true,
+    body: { schema: GalleryPublication, required: true },
+    responses: { 201: json(GalleryEntry, 'the published notebook') }
+  },
+  {
+    method: 'get',
+    path: '/gallery/{notebookId}',
+    tag: 'Gallery',
+    summary: 'One gallery notebook: its description, kernel, packages, pins and links',
+    responses: { 200: json(GalleryEntry, 'the gallery notebook') }
+  },
+  {
+    method: 'delete',
+    path: '/gallery/{notebookId}',
+    tag: 'Gallery',
+    summary: 'Removes a gallery notebook (its author or an administrator)',
+    auth: true,
+    responses: { 204: { description: 'removed' } }
+  },
+  {
+    method: 'get',
+    path: '/gallery/{notebookId}/notebook.ipynb',
+    tag: 'Gallery',
+    summary: 'The notebook as published, its pins in metadata.hysope.reads',
+    responses: { 200: { description: 'the notebook', schema: 'text', mediaType: 'application/x-ipynb+json' } }
+  },
+  {
+    method: 'get',
+    path: '/gallery/{notebookId}/preview',
+    tag: 'Gallery',
+    summary: 'The notebook rendered as a page (markdown, code, text and image outputs; nothing runs)',
+    responses: { 200: { description: 'HTML', schema: 'text', mediaType: 'text/html' } }
+  },
+  {
+    method: 'post',
+    path: '/gallery/{notebookId}/fork',
+    tag: 'Gallery',
+    summary: "A copy under the caller's name that remembers where it came from (title, description, tags, license may be changed)",
+    auth: true,
+    body: { schema: GalleryPublication.partial(), required: false },
+    responses: { 201: json(GalleryEntry, 'the fork') }
+  },
+  {
+    method: 'post',
+    path: '/gallery/{notebookId}/check',
+    tag: 'Gallery',
+    summary: 'Whether a re-run of the notebook (with HYSOPE_PINS set to its pins) gave the outputs it was published with, code cell by code cell',
+    body: { schema: z.object({ notebook: z.record(z.string(), z.unknown()) }), required: true },
+    responses: {
+      200: json(
+        z.object({
+          match: z.boolean(),
+          cells: z.array(z.object({ cell: z.number().int(), same: z.boolean(), published: z.number().int(), rerun: z.number().int() }))
+        }),
+        'the comparison'
+      )
+    }
   },
   {
     method: 'post',

@@ -14,6 +14,8 @@ import { accountRoutes } from './auth/account-routes.js';
 import { Alerts, SERIES_FEATURES, type AlertFeature } from './alerts/subscriptions.js';
 import { JobCallbacks } from './production/callbacks.js';
 import { alertRoutes } from './alerts/routes.js';
+import { Gallery } from './dissemination/gallery.js';
+import { galleryRoutes } from './dissemination/gallery-routes.js';
 import { smtpMailer } from './alerts/mailer.js';
 import { authenticate, principalOf, rateLimit, redactUrl } from './auth/middleware.js';
 import { corsPolicy } from './http/cors.js';
@@ -151,16 +153,18 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     if (/%00|\0/.test(req.originalUrl)) return next(new ValidationError('NUL characters (%00) are not allowed in URLs'));
     next();
   });
-  app.use(
+  const json = (limit: string) =>
     express.json({
-      limit: '5mb',
+      limit,
       type: ['application/json', 'application/geo+json', 'application/*+json'],
       reviver: (key, value) => {
         if ((typeof value === 'string' && value.includes('\0')) || key.includes('\0')) throw new Error('NUL characters (\\u0000) are not allowed in strings');
         return value;
       }
-    })
-  );
+    });
+  // Notebooks published to the gallery carry their outputs (images): up to 20 MB there, 5 MB elsewhere.
+  app.use('/gallery', json('21mb'));
+  app.use(json('5mb'));
   const metrics = new Metrics(db, config.dataDir);
   const bus = new EventBus();
   app.use(metrics.middleware());
@@ -361,6 +365,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   });
   app.use(accountRoutes(users, audit, { sendsMail: mailer !== null }));
   app.use(alertRoutes(alerts));
+  app.use(galleryRoutes(new Gallery(db, store), config.labUrl));
   // How to sign in (the portal reads it): the OpenID provider and the public client, or 404 when there is none.
   app.get(
     '/auth/oidc',

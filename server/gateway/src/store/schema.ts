@@ -184,6 +184,24 @@ create table if not exists alert_series_seen (
   last_time text,
   primary key (feature, id)
 );
+-- The community gallery: published notebooks with what they read pinned (see dissemination/gallery.ts).
+create table if not exists gallery (
+  id text primary key,
+  title text not null,
+  description text not null default '',
+  tags text[] not null default '{}',
+  license text not null,
+  author text not null,
+  created timestamptz not null default now(),
+  forked_from text,
+  level text not null,
+  kernel jsonb not null,
+  packages jsonb not null,
+  pins jsonb not null,
+  outputs int not null,
+  notebook jsonb not null
+);
+create index if not exists gallery_created on gallery (created desc);
 create table if not exists schema_version (version int primary key);
 insert into schema_version (version) values (1) on conflict do nothing;
 `;
