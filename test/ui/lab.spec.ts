@@ -80,6 +80,55 @@ test.describe('the HYSOPE lab', () => {
     expect(uncaught).toEqual([]);
   });
 
+  test('a notebook is published to the gallery with the items it read pinned, found in the gallery panel and opened as a copy', async ({ page, request }) => {
+    const token = await page.evaluate(() => JSON.parse(document.getElementById('jupyter-config-data')!.textContent!).hysopeToken as string);
+    const title = `Reach 548 WSE ${Date.now()}`;
+    await page.notebook.createNew('published.ipynb', { kernel: 'tslab' });
+    await page.notebook.setCell(
+      0,
+      'code',
+      [
+        "import { Catalog, show } from '@hysope/kernels-bridge';",
+        `const items = await new Catalog({ url: '${GATEWAY}' }).search({ collections: ['swot-riversp-reach'], filter: '"swot:cycle" = 548' });`,
+        'show.reads();'
+      ].join('\n')
+    );
+    await page.notebook.runCell(0);
+    await expect(page.locator('.jp-OutputArea-output').filter({ hasText: 'HYSOPE: 1 catalog item(s) read' })).toBeVisible();
+    // The command (palette, or the gallery panel's button) asks for a title, a description, tags and a licence.
+    void page.evaluate(() =>
+      (window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }).jupyterapp.commands.execute('hysope-gallery:publish')
+    );
+    const dialog = page.locator('.jp-Dialog');
+    await dialog.getByLabel('Title').fill(title);
+    await dialog.getByLabel('Tags (comma separated)').fill('swot, workshop');
+    await dialog.getByRole('button', { name: 'Publish' }).click();
+    await expect(page.locator('.Toastify__toast').filter({ hasText: `"${title}" is in the gallery (1 catalog items pinned)` })).toBeVisible({
+      timeout: 30_000
+    });
+    const found = (await (await request.get(`${GATEWAY}/gallery?q=${encodeURIComponent(title)}`)).json()) as {
+      notebooks: { id: string; pins: { id: string }[]; author: string }[];
+    };
+    expect(found.notebooks).toHaveLength(1);
+    expect(found.notebooks[0]!.pins.map((p) => p.id)).toEqual([expect.stringMatching(/_548_/)]);
+    try {
+      // The gallery panel: search, then open a copy beside the user's files.
+      await page.locator('.jp-SideBar [title="HYSOPE notebook gallery"]').click();
+      const panel = page.locator('#hysope-gallery');
+      await panel.getByRole('searchbox').fill(title);
+      await panel.getByRole('button', { name: 'Search' }).click();
+      const entry = panel.locator('.hysope-gallery-entry').filter({ hasText: title });
+      await expect(entry).toContainText('1 catalog item pinned');
+      await expect(entry.getByRole('link', { name: 'Preview' })).toHaveAttribute('href', `${GATEWAY}/gallery/${found.notebooks[0]!.id}/preview`);
+      await entry.getByRole('button', { name: 'Open a copy' }).click();
+      await expect(page.locator('.jp-mod-current.lm-TabBar-tab, .lm-TabBar-tab.lm-mod-current').filter({ hasText: /^Reach-548-WSE-\d+/ })).toBeVisible({
+        timeout: 30_000
+      });
+    } finally {
+      await request.delete(`${GATEWAY}/gallery/${found.notebooks[0]!.id}`, { headers: { Authorization: `token ${token}` } });
+    }
+  });
+
   test('a Python notebook cell runs', async ({ page }) => {
     await page.notebook.createNew('python.ipynb', { kernel: 'python3' });
     await page.notebook.setCell(0, 'code', 'sum(range(10))');

@@ -13,11 +13,13 @@ import { Token, type ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { codeFor, languageOf } from './meaning.js';
 import { CatalogPanel, EMPTY_FORM, type FormState } from './panel.js';
 import { openSelectionPlugin } from './open-selection.js';
+import { galleryPlugin } from './gallery-panel.js';
 import type { CatalogSource } from './stac.js';
 
 export { CatalogPanel } from './panel.js';
 export { StacApi, swotFilter, parseBbox } from './stac.js';
 export { codeFor, languageOf } from './meaning.js';
+export { GalleryClient, GALLERY_PARAM } from './gallery-panel.js';
 export { openInLabUrl, parseSelection, selectionNotebook, type LabSelection } from './selection-notebook.js';
 
 /** The catalog browser's selection, for other extensions (the job launcher's item picker). */
@@ -183,4 +185,4 @@ const plugin: JupyterFrontEndPlugin<ICatalogSelection> = {
   }
 };
 
-export default [plugin, openSelectionPlugin];
+export default [plugin, openSelectionPlugin, galleryPlugin];

@@ -97,7 +97,13 @@ function meets(item: Item, [w, s, e, n]: number[]): boolean {
   if (!b) return false;
   const [bw, bs, be, bn] = b.length === 6 ? [b[0], b[1], b[3], b[4]] : [b[0], b[1], b[2], b[3]];
   if (bs! > n! || bn! < s!) return false;
-  const spans = (x0: number, x1: number) => (x0 <= x1 ? [[x0, x1]] : [[x0, 180], [-180, x1]]);
+  const spans = (x0: number, x1: number) =>
+    x0 <= x1
+      ? [[x0, x1]]
+      : [
+          [x0, 180],
+          [-180, x1]
+        ];
   return spans(bw!, be!).some(([a, c]) => spans(w!, e!).some(([x, y]) => a! <= y! && c! >= x!));
 }
 
@@ -133,7 +139,8 @@ export class StaticCatalog implements CatalogApi {
       } else if (doc['type'] !== 'Catalog') throw new StacError(`${this.source.name}: ${url} is neither a STAC catalog nor a collection`);
       const links = linksOf(doc, url);
       const itemUrls = links.filter((l) => l.rel === 'item').map((l) => l.href);
-      if (items.length + itemUrls.length > MAX_ITEMS) throw new StacError(`${this.source.name} holds more than ${MAX_ITEMS} items: search it through a STAC API`);
+      if (items.length + itemUrls.length > MAX_ITEMS)
+        throw new StacError(`${this.source.name} holds more than ${MAX_ITEMS} items: search it through a STAC API`);
       const read = await pool(itemUrls, PARALLEL, async (href) => {
         const parsed = Item.safeParse(absolute(await getJson(href, this.source), href));
         if (!parsed.success) throw new StacError(`${this.source.name}: ${href} is not a valid STAC item`);

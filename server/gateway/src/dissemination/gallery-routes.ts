@@ -8,7 +8,14 @@ import { NotFoundError, ValidationError } from '../errors.js';
 import { asyncHandler } from '../http/errors.js';
 import { previewHtml, type Gallery, type GalleryEntry, type Publication } from './gallery.js';
 
-export function galleryRoutes(gallery: Gallery, _labUrl?: string): Router {
+/** The lab's address opening a copy of a gallery notebook (`?hysope-gallery=<id>`). */
+function labLink(labUrl: string, id: string): string {
+  const u = new URL(labUrl);
+  u.searchParams.set('hysope-gallery', id);
+  return u.href;
+}
+
+export function galleryRoutes(gallery: Gallery, labUrl?: string): Router {
   const r = Router();
   const base = (req: Request) => `${req.protocol}://${req.get('host')}`;
   const withLinks = (req: Request, e: GalleryEntry) => {
@@ -19,7 +26,9 @@ export function galleryRoutes(gallery: Gallery, _labUrl?: string): Router {
         { rel: 'self', href: self, type: 'application/json' },
         { rel: 'describedby', href: `${self}/preview`, type: 'text/html', title: 'The notebook rendered (no kernel)' },
         { rel: 'enclosure', href: `${self}/notebook.ipynb`, type: 'application/x-ipynb+json', title: 'The notebook, with its pins' },
-        ...(e.forked_from ? [{ rel: 'predecessor-version', href: `${base(req)}/gallery/${e.forked_from}`, type: 'application/json' }] : [])
+        ...(e.forked_from ? [{ rel: 'predecessor-version', href: `${base(req)}/gallery/${e.forked_from}`, type: 'application/json' }] : []),
+        // Opens a copy in the lab (its gallery extension reads the parameter).
+        ...(labUrl ? [{ rel: 'alternate', href: labLink(labUrl, e.id), type: 'text/html', title: 'Open a copy in the lab' }] : [])
       ]
     };
   };

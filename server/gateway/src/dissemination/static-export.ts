@@ -134,11 +134,7 @@ export async function exportStatic(
     }
     await write(path.join(dir, 'collection.json'), {
       ...staticCollection(collection, items),
-      links: [
-        { rel: 'root', href: '../catalog.json', type: JSON_TYPE },
-        { rel: 'parent', href: '../catalog.json', type: JSON_TYPE },
-        ...itemLinks
-      ],
+      links: [{ rel: 'root', href: '../catalog.json', type: JSON_TYPE }, { rel: 'parent', href: '../catalog.json', type: JSON_TYPE }, ...itemLinks],
       ...(Object.keys(collectionAssets).length ? { assets: collectionAssets } : {})
     });
     children.push({ id, title: collection.title });
