@@ -11,6 +11,7 @@ import { ITranslator, nullTranslator, type TranslationBundle } from '@jupyterlab
 import { notebookIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 import { el } from './dom.js';
+import { freePath } from './open-selection.js';
 
 /** The address parameter of the gallery's "open in the lab" links. */
 export const GALLERY_PARAM = 'hysope-gallery';
@@ -47,24 +48,6 @@ export class GalleryClient {
   previewUrl(id: string): string {
     return `${this.gateway.baseUrl}/gallery/${encodeURIComponent(id)}/preview`;
   }
-}
-
-/** A path in the lab's root not taken yet: `name.ipynb`, `name-1.ipynb`, ... */
-async function freePath(app: JupyterFrontEnd, name: string): Promise<string> {
-  const stem =
-    name
-      .replace(/\.ipynb$/, '')
-      .replace(/[^\w.-]+/g, '-')
-      .replace(/^-+|-+$/g, '') || 'gallery';
-  for (let i = 0; i < 1000; i++) {
-    const candidate = `${stem}${i ? `-${i}` : ''}.ipynb`;
-    try {
-      await app.serviceManager.contents.get(candidate, { content: false });
-    } catch {
-      return candidate;
-    }
-  }
-  throw new Error(`no free name for ${name}`);
 }
 
 /** The form of a publication, in a dialog. */

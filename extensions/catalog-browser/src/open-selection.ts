@@ -7,9 +7,13 @@ import { Notification } from '@jupyterlab/apputils';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { OPEN_PARAM, parseSelection, selectionFileName, selectionNotebook } from './selection-notebook.js';
 
-/** A path in the lab's root not taken yet: `name.ipynb`, `name-1.ipynb`, ... */
-async function freePath(app: JupyterFrontEnd, name: string): Promise<string> {
-  const stem = name.replace(/\.ipynb$/, '');
+/** A path in the lab's root not taken yet: `name.ipynb`, `name-1.ipynb`, ... (characters unsafe in a file name as `-`). */
+export async function freePath(app: JupyterFrontEnd, name: string): Promise<string> {
+  const stem =
+    name
+      .replace(/\.ipynb$/, '')
+      .replace(/[^\w.-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'notebook';
   for (let i = 0; i < 1000; i++) {
     const candidate = `${stem}${i ? `-${i}` : ''}.ipynb`;
     try {
