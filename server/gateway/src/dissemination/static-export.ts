@@ -1,4 +1,4 @@
-import { copyFile, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Collection, Item, SearchBody } from '@hysope/api';
 import { anonymous } from '../auth/principal.js';
@@ -190,9 +190,4 @@ function staticCollection(c: Collection, items: Item[]): Omit<Collection, 'links
     ...rest,
     extent: { spatial: { bbox: spatial }, temporal: { interval: times.length ? [[times[0]!, times[times.length - 1]!]] : c.extent.temporal.interval } }
   };
-}
-
-/** Removes a half-written site (an export that failed). */
-export async function removeStatic(out: string): Promise<void> {
-  await rm(out, { recursive: true, force: true });
 }
