@@ -1,25 +1,37 @@
-import { HysopeClient, type Item, type SearchBody } from '@hysope/api';
+import { HysopeClient, StaticCatalogIndex, isStaticCatalogUrl, type Item, type SearchBody } from '@hysope/api';
+import { kernelEnv } from './host.js';
 import { pinned, recordReads } from './reads.js';
 
-/** Where the gateway is; in a notebook it comes from `HYSOPE_GATEWAY_URL` / `HYSOPE_TOKEN` when not given. */
+/**
+ * Where the catalog is: the gateway's URL, or a static catalog's `catalog.json` (a workshop site); in a notebook
+ * it comes from `HYSOPE_GATEWAY_URL` / `HYSOPE_TOKEN` when not given.
+ */
 export interface CatalogOptions {
   url?: string;
   token?: string;
 }
 
 function defaults(options: CatalogOptions): { baseUrl: string; token?: string } {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+  const env = kernelEnv();
   return {
     baseUrl: options.url ?? env['HYSOPE_GATEWAY_URL'] ?? 'http://127.0.0.1:8080',
     token: options.token ?? env['HYSOPE_TOKEN'] ?? env['JUPYTERHUB_API_TOKEN']
   };
 }
 
-/** The catalog as a notebook uses it: typed items through `@hysope/api`'s client. */
+/**
+ * The catalog as a notebook uses it: typed items through `@hysope/api`'s client, or, for a static catalog
+ * (a URL ending in `.json`), the same searches answered over the catalog's files (collections, ids, bbox,
+ * datetime, CQL2 `property = value` terms).
+ */
 export class Catalog {
   readonly client: HysopeClient;
+  /** The static catalog searched instead of the gateway, if the URL names one. */
+  readonly static: StaticCatalogIndex | null;
   constructor(options: CatalogOptions = {}) {
-    this.client = new HysopeClient(defaults(options));
+    const d = defaults(options);
+    this.client = new HysopeClient(d);
+    this.static = isStaticCatalogUrl(d.baseUrl) ? new StaticCatalogIndex(d.baseUrl) : null;
   }
   /**
    * Every item matching the search (all pages), up to `max`, noted as read (see {@link reads}). In a re-run of a
@@ -36,15 +48,17 @@ export class Catalog {
       query = { ...body, ids: allowed };
     }
     const items: Item[] = [];
-    for await (const item of this.client.searchAll(query)) {
-      items.push(item);
-      if (items.length >= max) break;
-    }
+    if (this.static) items.push(...(await this.static.matching(query)).slice(0, max));
+    else
+      for await (const item of this.client.searchAll(query)) {
+        items.push(item);
+        if (items.length >= max) break;
+      }
     recordReads(items);
     return items;
   }
   /** The collections of the catalog. */
   async collections() {
-    return (await this.client.collections()).collections;
+    return this.static ? this.static.collections() : (await this.client.collections()).collections;
   }
 }

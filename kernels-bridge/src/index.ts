@@ -6,3 +6,4 @@ export { show, createShow, mapBundle, timeseriesBundle, tableBundle, type Series
 export { MimeTypes, type MimeBundle } from './mime.js';
 export { configureWasm, type WasmBundle } from './wasm-config.js';
 export { reads, readsBundle, clearReads, pinned, READS_MIME, type ItemRead } from './reads.js';
+export { KERNEL_HOST, kernelHost, kernelEnv, type KernelHost } from './host.js';

@@ -2,6 +2,7 @@
 // versions; and the pins of a published notebook, which a re-run reads instead of whatever is newest.
 import type { Item } from '@hysope/api';
 import type { MimeBundle } from './mime.js';
+import { kernelEnv } from './host.js';
 
 /** The MIME type of the reads output (the gallery takes the pins from it). */
 export const READS_MIME = 'application/vnd.hysope.reads+json';
@@ -48,8 +49,7 @@ export function readsBundle(): MimeBundle {
  * notebook's `metadata.hysope.reads`), or null when nothing is pinned.
  */
 export function pinned(): Map<string, string[]> | null {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
-  const raw = env['HYSOPE_PINS'];
+  const raw = kernelEnv()['HYSOPE_PINS'];
   if (!raw) return null;
   let list: unknown;
   try {

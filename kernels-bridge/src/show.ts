@@ -1,6 +1,7 @@
 import type { Item } from '@hysope/api';
 import { MimeTypes, type MimeBundle } from './mime.js';
 import { readsBundle } from './reads.js';
+import { kernelHost } from './host.js';
 
 /** A point of a time series. */
 export interface SeriesPoint {
@@ -102,7 +103,7 @@ function denoDisplay(): Display | null {
 export function createShow(display?: Display | null) {
   const out = (bundle: MimeBundle) => {
     // Undefined: the kernel's display, looked up at each call (tslab sets it per execution); null: none.
-    const d = display === undefined ? (tslabDisplay() ?? denoDisplay()) : display;
+    const d = display === undefined ? (tslabDisplay() ?? denoDisplay() ?? kernelHost()?.display ?? null) : display;
     if (d) d(bundle);
     // Shown by the kernel: nothing more to print (a returned bundle would also print as text).
     return (display === undefined && d ? undefined : bundle) as MimeBundle;
@@ -116,5 +117,5 @@ export function createShow(display?: Display | null) {
   };
 }
 
-/** Display helpers bound to the kernel's display (tslab) when there is one. */
+/** Display helpers bound to the kernel's display (tslab, Deno, or the browser kernel's) when there is one. */
 export const show = createShow();

@@ -1,5 +1,5 @@
 /** @hysope/catalog-browser: search any STAC API from the left sidebar; preview, insert code, copy links, download. */
-import type { Item } from '@hysope/api';
+import { isStaticCatalogUrl, type Item } from '@hysope/api';
 import { IHysopeGateway } from '@hysope/gateway-status';
 import { ISwathViewer } from '@hysope/swath-viewer';
 import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from '@jupyterlab/application';
@@ -98,7 +98,10 @@ const plugin: JupyterFrontEndPlugin<ICatalogSelection> = {
       saveTimer = window.setTimeout(() => void state?.save(STATE_KEY, s as unknown as ReadonlyPartialJSONObject), 300);
     });
     const sources = (extra: unknown): CatalogSource[] => [
-      { name: trans.__('HYSOPE (%1)', gateway.baseUrl), url: `${gateway.baseUrl}/stac`, token: gateway.token },
+      // A workshop site's static catalog, or the gateway's STAC API.
+      isStaticCatalogUrl(gateway.baseUrl)
+        ? { name: trans.__('HYSOPE workshop catalog'), url: gateway.baseUrl }
+        : { name: trans.__('HYSOPE (%1)', gateway.baseUrl), url: `${gateway.baseUrl}/stac`, token: gateway.token },
       ...(Array.isArray(extra) ? extra : [])
         .filter((c): c is { name?: string; url: string } => typeof (c as { url?: unknown })?.url === 'string')
         .map((c) => ({ name: c.name || c.url, url: c.url.replace(/\/+$/, '') }))

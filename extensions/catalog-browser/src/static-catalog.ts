@@ -1,19 +1,18 @@
 // A static STAC catalog (catalog.json → collections → items, as `hysope export-static` writes it or any static
-// catalog does) searched in the browser: the catalog is read once, following its links, and every search is a
-// filter over the items it holds. For workshop sites served by a plain web server, with no API behind them.
-import { Collection, Item, type SearchBody } from '@hysope/api';
+// catalog does) searched in the browser, through @hysope/api's StaticCatalogIndex (kernels-bridge's Catalog searches
+// the same way). For workshop sites served by a plain web server, with no API behind them.
+import { StaticCatalogIndex, StaticCatalogError, isStaticCatalogUrl, type Item, type SearchBody } from '@hysope/api';
 import { StacApi, StacError, type CatalogSource, type Page } from './stac.js';
 import type { CatalogApi } from './model.js';
 
-interface Link {
-  rel: string;
-  href: string;
+/** Runs `f`, its static-catalog errors turned into the browser's own (their messages are shown as they are). */
+async function guarded<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (error) {
+    throw error instanceof StaticCatalogError ? new StacError(error.message) : error;
+  }
 }
-
-/** Most documents read at once while the catalog is walked. */
-const PARALLEL = 8;
-/** Most items a static catalog may hold here (all are read into the page's memory). */
-const MAX_ITEMS = 50_000;
 
 async function getJson(url: string, source: CatalogSource): Promise<Record<string, unknown>> {
   let res: Response;
@@ -28,171 +27,26 @@ async function getJson(url: string, source: CatalogSource): Promise<Record<strin
   return body;
 }
 
-/** A document's links with their hrefs made absolute against where it was read. */
-function linksOf(doc: Record<string, unknown>, base: string): Link[] {
-  const links = Array.isArray(doc['links']) ? (doc['links'] as Link[]) : [];
-  return links.filter((l) => typeof l?.href === 'string' && typeof l.rel === 'string').map((l) => ({ ...l, href: new URL(l.href, base).href }));
-}
-
-/** Asset and link hrefs of a STAC object made absolute (the viewer and DuckDB read them from anywhere). */
-function absolute<T extends { links?: unknown; assets?: unknown }>(doc: T, base: string): T {
-  const assets = Object.fromEntries(
-    Object.entries((doc.assets ?? {}) as Record<string, { href: string }>).map(([k, a]) => [k, { ...a, href: new URL(a.href, base).href }])
-  );
-  return { ...doc, links: linksOf(doc as Record<string, unknown>, base), ...(doc.assets ? { assets } : {}) };
-}
-
-/** Runs `f` over `xs`, `n` at a time. */
-async function pool<T, R>(xs: T[], n: number, f: (x: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(xs.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(n, xs.length) }, async () => {
-      while (next < xs.length) {
-        const i = next++;
-        out[i] = await f(xs[i]!);
-      }
-    })
-  );
-  return out;
-}
-
-/** The `[start, end]` of an item in milliseconds (an instant: both the same; null: no time). */
-function itemTime(item: Item): [number, number] | null {
-  const p = item.properties as Record<string, unknown>;
-  const start = Date.parse(String(p['start_datetime'] ?? p['datetime'] ?? ''));
-  const end = Date.parse(String(p['end_datetime'] ?? p['datetime'] ?? ''));
-  return Number.isNaN(start) || Number.isNaN(end) ? null : [start, end];
-}
-
-/** A STAC datetime (instant or interval, open ends `..` or empty) as `[from, to]` in milliseconds. */
-function interval(datetime: string): [number, number] {
-  const [a, b] = datetime.includes('/') ? datetime.split('/') : [datetime, datetime];
-  const at = (s: string | undefined, open: number) => {
-    if (!s || s === '..') return open;
-    const t = Date.parse(s);
-    if (Number.isNaN(t)) throw new StacError(`datetime "${datetime}" is not a STAC datetime`);
-    return t;
-  };
-  return [at(a, -Infinity), at(b, Infinity)];
-}
-
-/**
- * The CQL2 text filters the browser sends (`prop = value` joined by `and`), as a test on an item's properties;
- * anything else is refused (a static catalog has no query engine).
- */
-function cql2Equalities(text: string): (item: Item) => boolean {
-  const terms = text.split(/\s+and\s+/i).map((t) => {
-    const m = /^\s*"?([\w:.-]+)"?\s*=\s*('((?:[^']|'')*)'|-?\d+(?:\.\d+)?)\s*$/.exec(t);
-    if (!m) throw new StacError(`a static catalog filters by "property = value" terms only, not "${t.trim()}"`);
-    const value: string | number = m[3] !== undefined ? m[3].replace(/''/g, "'") : Number(m[2]);
-    return { name: m[1]!, value };
-  });
-  return (item) => terms.every((t) => (item.properties as Record<string, unknown>)[t.name] === t.value);
-}
-
-/** Whether an item's bbox meets `[w, s, e, n]` (an item crossing the antimeridian has w > e). */
-function meets(item: Item, [w, s, e, n]: number[]): boolean {
-  const b = item.bbox;
-  if (!b) return false;
-  const [bw, bs, be, bn] = b.length === 6 ? [b[0], b[1], b[3], b[4]] : [b[0], b[1], b[2], b[3]];
-  if (bs! > n! || bn! < s!) return false;
-  const spans = (x0: number, x1: number) =>
-    x0 <= x1
-      ? [[x0, x1]]
-      : [
-          [x0, 180],
-          [-180, x1]
-        ];
-  return spans(bw!, be!).some(([a, c]) => spans(w!, e!).some(([x, y]) => a! <= y! && c! >= x!));
-}
-
 /** A static STAC catalog, searched client-side (the same interface as a STAC API for the catalog browser). */
 export class StaticCatalog implements CatalogApi {
-  private loaded: Promise<{ collections: Collection[]; items: Item[] }> | null = null;
+  private readonly index: StaticCatalogIndex;
 
-  constructor(readonly source: CatalogSource) {}
-
-  private load() {
-    this.loaded ??= this.walk().catch((error: unknown) => {
-      this.loaded = null;
-      throw error;
-    });
-    return this.loaded;
+  constructor(readonly source: CatalogSource) {
+    this.index = new StaticCatalogIndex(source.url, source.name);
   }
 
-  /** Reads the catalog, its child catalogs and collections, and their items. */
-  private async walk(): Promise<{ collections: Collection[]; items: Item[] }> {
-    const collections: Collection[] = [];
-    const items: Item[] = [];
-    const seen = new Set<string>();
-    const visit = async (url: string, inherited: string | null): Promise<void> => {
-      if (seen.has(url)) return;
-      seen.add(url);
-      const doc = await getJson(url, this.source);
-      let collectionId = inherited;
-      if (doc['type'] === 'Collection') {
-        const parsed = Collection.safeParse(absolute(doc, url));
-        if (!parsed.success) throw new StacError(`${this.source.name}: ${url} is not a valid STAC collection`);
-        collections.push(parsed.data);
-        collectionId = parsed.data.id;
-      } else if (doc['type'] !== 'Catalog') throw new StacError(`${this.source.name}: ${url} is neither a STAC catalog nor a collection`);
-      const links = linksOf(doc, url);
-      const itemUrls = links.filter((l) => l.rel === 'item').map((l) => l.href);
-      if (items.length + itemUrls.length > MAX_ITEMS)
-        throw new StacError(`${this.source.name} holds more than ${MAX_ITEMS} items: search it through a STAC API`);
-      const read = await pool(itemUrls, PARALLEL, async (href) => {
-        const parsed = Item.safeParse(absolute(await getJson(href, this.source), href));
-        if (!parsed.success) throw new StacError(`${this.source.name}: ${href} is not a valid STAC item`);
-        return { ...parsed.data, collection: parsed.data.collection ?? collectionId ?? undefined } as Item;
-      });
-      items.push(...read);
-      for (const child of links.filter((l) => l.rel === 'child')) await visit(child.href, collectionId);
-    };
-    await visit(new URL(this.source.url, globalThis.location?.href ?? undefined).href, null);
-    return { collections, items };
-  }
-
-  /** No CQL2 engine: the browser sends only the equality terms {@link cql2Equalities} reads. */
+  /** No CQL2 engine: the browser sends only the equality terms a static catalog reads. */
   async filters(): Promise<boolean> {
     return true;
   }
 
-  async collections(): Promise<Collection[]> {
-    return (await this.load()).collections;
+  async collections() {
+    return guarded(() => this.index.collections());
   }
 
-  /** The items matching a search, in time order (newest first), one page at a time. */
-  async matching(body: SearchBody): Promise<Item[]> {
-    const { items } = await this.load();
-    const tests: ((i: Item) => boolean)[] = [];
-    if (body.collections?.length) tests.push((i) => body.collections!.includes(i.collection ?? ''));
-    if (body.ids?.length) tests.push((i) => body.ids!.includes(i.id));
-    if (body.bbox) {
-      if (body.bbox.length !== 4 && body.bbox.length !== 6) throw new StacError('bbox must have 4 or 6 numbers');
-      const b = body.bbox.length === 6 ? [body.bbox[0]!, body.bbox[1]!, body.bbox[3]!, body.bbox[4]!] : body.bbox;
-      tests.push((i) => meets(i, b));
-    }
-    if (body.datetime) {
-      const [from, to] = interval(body.datetime);
-      tests.push((i) => {
-        const t = itemTime(i);
-        return t !== null && t[0] <= to && t[1] >= from;
-      });
-    }
-    if (body.filter !== undefined) {
-      if (typeof body.filter !== 'string') throw new StacError('a static catalog takes CQL2 text filters only');
-      tests.push(cql2Equalities(body.filter));
-    }
-    const words = (Array.isArray(body.q) ? body.q : body.q ? [body.q] : []).flatMap((q) => q.toLowerCase().split(/[\s,]+/)).filter(Boolean);
-    if (words.length) {
-      tests.push((i) => {
-        const text = `${i.id} ${JSON.stringify(i.properties)}`.toLowerCase();
-        return words.some((w) => text.includes(w));
-      });
-    }
-    const found = items.filter((i) => tests.every((t) => t(i)));
-    return found.sort((a, b) => (itemTime(b)?.[0] ?? 0) - (itemTime(a)?.[0] ?? 0) || a.id.localeCompare(b.id));
+  /** The items matching a search, in time order (newest first). */
+  matching(body: SearchBody): Promise<Item[]> {
+    return guarded(() => this.index.matching(body));
   }
 
   async search(body: SearchBody): Promise<Page> {
@@ -226,9 +80,9 @@ export class AnyCatalog implements CatalogApi {
 
   private pick(): Promise<CatalogApi> {
     this.chosen ??= (async () => {
-      if (/\.json($|\?)/.test(this.source.url)) return new StaticCatalog(this.source);
+      if (isStaticCatalogUrl(this.source.url)) return new StaticCatalog(this.source);
       const doc = await getJson(this.source.url, this.source);
-      const api = Array.isArray(doc['links']) && (doc['links'] as Link[]).some((l) => l?.rel === 'search');
+      const api = Array.isArray(doc['links']) && (doc['links'] as { rel?: string }[]).some((l) => l?.rel === 'search');
       return api ? new StacApi(this.source) : new StaticCatalog(this.source);
     })().catch((error: unknown) => {
       this.chosen = null;

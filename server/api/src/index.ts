@@ -14,3 +14,4 @@ export * from './openapi.js';
 export * from './swot.js';
 export * from './alerts.js';
 export * from './gallery.js';
+export * from './static-catalog.js';

@@ -16,6 +16,7 @@ import { ACCESS_LEVELS, type AccessLevel } from './auth/principal.js';
 import { UserStore } from './auth/users.js';
 import { CatalogService } from './catalog/service.js';
 import { exportStatic } from './dissemination/static-export.js';
+import { labBuildAt, writeWorkshopSite } from './dissemination/workshop-site.js';
 import { TimeseriesService } from './dissemination/timeseries.js';
 
 const HELP = `hysope — the HYSOPE gateway
@@ -30,6 +31,10 @@ Usage:
   hysope export-static --collections A,B [--bbox W,S,E,N] [--datetime T1/T2] [--with-sources] [--title T] OUT
                                                       write a static STAC catalog of public data (items, GeoParquet, the area's
                                                       time series) into OUT, for a workshop site on any web server
+  hysope export-static --lab [--notebooks DIR,...] --collections ... OUT
+                                                      the same catalog in OUT/data, with the zero-server lab around it (JupyterLite,
+                                                      a TypeScript kernel in the browser; notebooks: the bundled workshop ones);
+                                                      open OUT/index.html through any web server
   hysope user add NAME ROLE                           create a user (public, educational, scientific, institutional, producer, admin); prints an API key
   hysope access COLLECTION LEVEL [--owner NAME]       set a collection's access level (public ... institutional, private)
   hysope --help
@@ -44,7 +49,17 @@ Clients send an API key or hub token as "Authorization: token KEY".
 
 interface Parsed {
   command: string | undefined;
-  flags: ConfigFlags & { help?: boolean; owner?: string; collections?: string; bbox?: string; datetime?: string; title?: string; 'with-sources'?: boolean };
+  flags: ConfigFlags & {
+    help?: boolean;
+    owner?: string;
+    collections?: string;
+    bbox?: string;
+    datetime?: string;
+    title?: string;
+    notebooks?: string;
+    'with-sources'?: boolean;
+    lab?: boolean;
+  };
   args: string[];
 }
 
@@ -57,9 +72,10 @@ export function parseArgs(argv: string[]): Parsed {
     const a = argv[i]!;
     if (a === '--help' || a === '-h') flags.help = true;
     else if (a === '--with-sources') flags['with-sources'] = true;
+    else if (a === '--lab') flags.lab = true;
     else if (a.startsWith('--')) {
       const [name, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
-      const names = ['data', 'port', 'host', 'owner', 'collections', 'bbox', 'datetime', 'title'] as const;
+      const names = ['data', 'port', 'host', 'owner', 'collections', 'bbox', 'datetime', 'title', 'notebooks'] as const;
       if (!(names as readonly string[]).includes(name)) throw new Error(`unknown option --${name} (see hysope --help)`);
       const value = inline ?? argv[++i];
       if (value === undefined) throw new Error(`--${name} needs a value`);
@@ -252,6 +268,12 @@ export async function main(argv: string[]): Promise<number> {
         const bbox = flags.bbox ? flags.bbox.split(',').map(Number) : undefined;
         if (bbox && (bbox.length !== 4 || bbox.some((v) => !Number.isFinite(v)) || bbox[0]! > bbox[2]! || bbox[1]! > bbox[3]!))
           throw new Error(`--bbox must be W,S,E,N in degrees, got "${flags.bbox}"`);
+        const out = path.resolve(args[0]!);
+        // The site's parts are checked before anything is written: the lab build, the notebooks.
+        const repo = path.resolve(SAMPLES_DIR, '..');
+        const labBuild = flags.lab ? await labBuildAt(path.join(repo, 'server', 'lab', 'build')) : null;
+        const notebooks = (flags.notebooks ?? path.join(repo, 'notebooks', 'workshop')).split(',').filter(Boolean).map((n) => path.resolve(n));
+        if (labBuild) for (const n of notebooks) if (!existsSync(n)) throw new Error(`--notebooks: no notebook or folder at ${n}`);
         const report = await exportStatic(
           { catalog: new CatalogService(store), store, series, dataDir: config.dataDir },
           {
@@ -261,9 +283,13 @@ export async function main(argv: string[]): Promise<number> {
             withSources: flags['with-sources'],
             title: flags.title
           },
-          path.resolve(args[0]!),
+          labBuild ? path.join(out, 'data') : out,
           (line) => console.log(line)
         );
+        if (labBuild) {
+          const site = await writeWorkshopSite(out, { labBuild, notebooks, title: flags.title });
+          console.log(`zero-server lab: ${site.notebooks} notebook file(s), ${site.settings} settings schemas; open ${path.join(out, 'index.html')} through a web server`);
+        }
         console.log(
           `${report.collections.map((c) => `${c.id}: ${c.items} items`).join(', ')}; ${report.timeseries.length} time-series file(s); ${report.files} files, ${(report.bytes / 1e6).toFixed(1)} MB in ${args[0]}`
         );

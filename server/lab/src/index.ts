@@ -9,6 +9,7 @@ import { PluginRegistry } from '@lumino/coreutils';
 import '../build/style.js';
 import { debuggerModulesPlugin } from './debugger.js';
 import { statePlugin } from './state.js';
+import { LITE_DISABLED, isLite, litePlugins, withLiteServices } from './lite.js';
 
 import jupyterlab_application_extension from '@jupyterlab/application-extension';
 import jupyterlab_apputils_extension from '@jupyterlab/apputils-extension';
@@ -200,13 +201,18 @@ function pluginsOf(mod: PluginModule): JupyterFrontEndPlugin<unknown>[] {
 }
 
 async function main(): Promise<void> {
-  const disabled = [...ALWAYS_DISABLED, ...(JSON.parse(PageConfig.getOption('disabledExtensions') || '[]') as string[])];
+  const lite = isLite();
+  const disabled = [
+    ...ALWAYS_DISABLED,
+    ...(lite ? LITE_DISABLED : []),
+    ...(JSON.parse(PageConfig.getOption('disabledExtensions') || '[]') as string[])
+  ];
   const deferred = JSON.parse(PageConfig.getOption('deferredExtensions') || '[]') as string[];
   const isDisabled = (id: string) => disabled.some((p) => id === p || id.startsWith(`${p}:`));
   // A prebuilt extension replaces the built-in one of the same package (as in JupyterLab).
   const federated = await loadFederated();
   // Ours first: the debugger fix must be in place before the debugger's own plugins bind the method it wraps.
-  const plugins = [
+  let plugins = [
     debuggerModulesPlugin as JupyterFrontEndPlugin<unknown>,
     ...Object.entries(EXTENSIONS)
       .filter(([name]) => !federated.plugins.has(name))
@@ -215,6 +221,7 @@ async function main(): Promise<void> {
       .flatMap(pluginsOf)
       .map((p) => REPLACED[p.id] ?? p)
   ].filter((p) => !isDisabled(p.id));
+  if (lite) plugins = withLiteServices(plugins, await litePlugins());
   // UI tests: Galata's in-page helpers (window.galata), loaded only when the server asks for them.
   if (PageConfig.getOption('hysopeGalata') === 'true') {
     const galata = await import('@jupyterlab/galata/lib/extension/index.js');

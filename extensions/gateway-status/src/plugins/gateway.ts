@@ -1,4 +1,4 @@
-import { HysopeClient } from '@hysope/api';
+import { HysopeClient, isStaticCatalogUrl } from '@hysope/api';
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { Notification } from '@jupyterlab/apputils';
 import { PageConfig } from '@jupyterlab/coreutils';
@@ -7,7 +7,10 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { Signal } from '@lumino/signaling';
 import { CommandIDs, IHysopeGateway } from '../tokens.js';
 
-/** The gateway connection: settings first, then the page config the lab server was started with. */
+/**
+ * The gateway connection: settings first, then the page config the lab server was started with. In the
+ * zero-server edition the URL is the site's static catalog (`…/catalog.json`).
+ */
 class Gateway implements IHysopeGateway {
   baseUrl = '';
   token: string | undefined = undefined;
@@ -25,7 +28,11 @@ class Gateway implements IHysopeGateway {
 
   async check(): Promise<boolean> {
     try {
-      await this.client.landing();
+      // A workshop site's static catalog stands in for the gateway: reachable when its catalog.json is.
+      if (isStaticCatalogUrl(this.baseUrl)) {
+        const res = await fetch(this.baseUrl);
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      } else await this.client.landing();
       this.reachable = true;
     } catch {
       this.reachable = false;

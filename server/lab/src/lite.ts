@@ -1,0 +1,61 @@
+// The zero-server edition (`hysopeEdition: "lite"` in the page config, as `hysope workshop-site` writes it):
+// the same lab, its services answered in the browser by JupyterLite (contents in the browser's storage over the
+// site's files, settings from the site's schemas, kernels in the page), and the HYSOPE browser kernel. Loaded
+// only there (a chunk of its own): the lab served by Jupyter never fetches it.
+import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { PageConfig } from '@jupyterlab/coreutils';
+import { ITranslatorConnector } from '@jupyterlab/translation';
+
+/** Whether this page is the zero-server edition. */
+export function isLite(): boolean {
+  return PageConfig.getOption('hysopeEdition') === 'lite';
+}
+
+/**
+ * Plugins that need a server or a gateway, never started in the zero-server edition: terminals, the
+ * debugger (the browser kernel has no debug protocol), running-server listings, jobs, the gallery, the
+ * gateway's start-up check (the static catalog stands in for the gateway).
+ */
+export const LITE_DISABLED = [
+  '@jupyterlab/terminal-extension',
+  '@jupyterlab/debugger-extension',
+  '@jupyterlab/running-extension:running-sessions-kernels',
+  '@jupyterlab/apputils-extension:kernel-status',
+  '@hysope/job-launcher',
+  '@hysope/catalog-browser:gallery'
+];
+
+/** The lab's language packs, without a server to list them: English only, as the lab ships. */
+const translatorConnector: JupyterFrontEndPlugin<ITranslatorConnector> = {
+  id: '@hysope/lab:lite-translator-connector',
+  description: 'Answers the translation API in the browser (English, no language packs).',
+  autoStart: true,
+  provides: ITranslatorConnector,
+  activate: () =>
+    ({
+      fetch: async (opts?: { language?: string }) =>
+        opts?.language ? { data: {}, message: '' } : { data: { en: { displayName: 'English', nativeName: 'English' } }, message: '' },
+      save: async () => undefined,
+      remove: async () => undefined,
+      list: async () => ({ ids: [], values: [] })
+    }) as unknown as ITranslatorConnector
+};
+
+/** JupyterLite's service plugins, the browser kernel, and the answers the lab's server gave. */
+export async function litePlugins(): Promise<JupyterFrontEndPlugin<unknown>[]> {
+  const [services, kernel] = await Promise.all([import('@jupyterlite/services-extension'), import('@hysope/lite-kernel')]);
+  return [
+    ...(services.default as unknown as JupyterFrontEndPlugin<unknown>[]),
+    kernel.default as JupyterFrontEndPlugin<unknown>,
+    translatorConnector as JupyterFrontEndPlugin<unknown>
+  ];
+}
+
+/**
+ * The plugins to start: JupyterLite's services replace the lab's plugins that provide the same services
+ * (kernels, sessions, settings, contents' default drive, workspaces...), the rest of the lab is unchanged.
+ */
+export function withLiteServices(plugins: JupyterFrontEndPlugin<unknown>[], lite: JupyterFrontEndPlugin<unknown>[]): JupyterFrontEndPlugin<unknown>[] {
+  const provided = new Set(lite.map((p) => p.provides).filter(Boolean));
+  return [...plugins.filter((p) => !p.provides || !provided.has(p.provides)), ...lite];
+}
