@@ -28,6 +28,11 @@ describe('cells made runnable in the browser', () => {
     // A redeclaration in a later cell is allowed (as in tslab), and classes are globals too.
     const r2 = await run('const n = 1; class Box { constructor(readonly v: number) {} }\nnew Box(n + 1).v * 10');
     expect(r2.results[0]!['data']).toEqual({ 'text/plain': '20' });
+    // Names the page's window already has (top, name, status) are the notebook's own: `top` is read-only there.
+    Object.defineProperty(globalThis, 'top', { value: globalThis, writable: false, configurable: true });
+    const r3 = await run('const top = [3, 1]; let name = "reach"; const { status = "ok" } = {};\n`${top.map((x) => x * 2)} ${name} ${status}`');
+    expect(r3.results[0]!['data']).toEqual({ 'text/plain': '6,2 reach ok' });
+    delete (globalThis as Record<string, unknown>)['top'];
   });
 
   it('awaits at top level and sends console output as streams', async () => {
@@ -65,5 +70,6 @@ describe('cells made runnable in the browser', () => {
     expect(isComplete('const a = [1, 2];')).toBe('complete');
     expect(isComplete('const a = [1,')).toBe('incomplete');
     expect(() => prepareCell('export const x = 1;')).toThrow(CellSyntaxError);
+    expect(prepareCell("import { a as b } from 'm';\nconst { c, d: [e, ...f] = [] } = g;\nfunction h() {}\nclass K {}").names).toEqual(['b', 'c', 'e', 'f', 'h', 'K']);
   });
 });

@@ -5,7 +5,7 @@
 import * as bridge from '@hysope/kernels-bridge';
 import type { KernelMessage } from '@jupyterlab/services';
 import { BaseKernel, type IKernel } from '@jupyterlite/services';
-import { IMPORT, isComplete, prepareCell } from './transpile.js';
+import { IMPORT, SCOPE, isComplete, prepareCell } from './transpile.js';
 
 /** The modules a cell may import, by name. */
 export type ModuleTable = Record<string, () => Promise<unknown>>;
@@ -52,6 +52,8 @@ type Console = Pick<typeof console, 'log' | 'info' | 'warn' | 'error' | 'debug'>
 
 export class BrowserKernel extends BaseKernel {
   private readonly modules: ModuleTable;
+  /** The notebook's top-level names (what a Node REPL keeps in its context). */
+  private readonly scope: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
 
   constructor(private readonly options: BrowserKernelOptions) {
     super(options);
@@ -99,8 +101,10 @@ export class BrowserKernel extends BaseKernel {
       this.stream({ name, text: `${args.map((a) => (typeof a === 'string' ? a : formatValue(a))).join(' ')}\n` }, parent);
     Object.assign(console, { log: write('stdout'), info: write('stdout'), debug: write('stdout'), warn: write('stderr'), error: write('stderr') });
     try {
-      const run = new Function(IMPORT, prepareCell(content.code)) as (req: (name: string) => Promise<unknown>) => Promise<unknown>;
-      const value = await run((name) => this.require(name));
+      const cell = prepareCell(content.code);
+      for (const name of cell.names) if (!(name in this.scope)) this.scope[name] = undefined;
+      const run = new Function(IMPORT, SCOPE, cell.code) as (req: (name: string) => Promise<unknown>, scope: object) => Promise<unknown>;
+      const value = await run((name) => this.require(name), this.scope);
       if (value !== undefined && !content.silent)
         this.publishExecuteResult({ execution_count: this.executionCount, data: { 'text/plain': formatValue(value) }, metadata: {} }, parent);
       return { status: 'ok', execution_count: this.executionCount, user_expressions: {} };
@@ -115,16 +119,17 @@ export class BrowserKernel extends BaseKernel {
     }
   }
 
-  /** Completes names of globals and of the members of a global object (`catalog.se` → `search`). */
+  /** Completes the notebook's names, globals, and the members of an object (`catalog.se` → `search`). */
   async completeRequest(content: KernelMessage.ICompleteRequestMsg['content']): Promise<KernelMessage.ICompleteReplyMsg['content']> {
     const before = content.code.slice(0, content.cursor_pos);
     const m = /([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\.?([\w$]*)$/.exec(before) ?? ['', '', ''];
     const dotted = before.endsWith(`${m[1]}.${m[2]}`) && m[0].includes('.');
     const path = dotted ? m[1]! : '';
     const prefix = dotted ? m[2]! : (m[1] ?? '');
-    let target: unknown = globalThis;
-    for (const part of path ? path.split('.') : []) target = target == null ? undefined : (target as Record<string, unknown>)[part];
-    const names = new Set<string>();
+    const parts = path ? path.split('.') : [];
+    let target: unknown = parts.length && parts[0]! in this.scope ? this.scope : globalThis;
+    for (const part of parts) target = target == null ? undefined : (target as Record<string, unknown>)[part];
+    const names = new Set<string>(parts.length ? [] : Object.keys(this.scope));
     for (let o = target; o != null && o !== Object.prototype; o = Object.getPrototypeOf(o)) for (const k of Object.getOwnPropertyNames(o)) names.add(k);
     const matches = [...names].filter((k) => k.startsWith(prefix) && /^[A-Za-z_$][\w$]*$/.test(k)).sort();
     return { status: 'ok', matches, cursor_start: content.cursor_pos - prefix.length, cursor_end: content.cursor_pos, metadata: {} };

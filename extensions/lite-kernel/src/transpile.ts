@@ -11,6 +11,38 @@ export class CellSyntaxError extends Error {
 
 /** What running a prepared cell needs: `__import(name)` answers the modules the kernel has. */
 export const IMPORT = '__import';
+/** The kernel's scope object: the cells' top-level names live there (not on `window`, whose `top`, `name`... are taken). */
+export const SCOPE = '__scope';
+
+/** A cell ready to run: the body of `new Function(IMPORT, SCOPE, code)`, and the names it declares. */
+export interface PreparedCell {
+  code: string;
+  names: string[];
+}
+
+/** The names a binding pattern declares (`{ a, b: [c, ...d] = [] }` → a, c, d). */
+function boundNames(pattern: Node, out: string[] = []): string[] {
+  const p = pattern as Node & Record<string, unknown>;
+  switch (pattern.type) {
+    case 'Identifier':
+      out.push(p['name'] as string);
+      break;
+    case 'ObjectPattern':
+      for (const prop of p['properties'] as (Node & Record<string, unknown>)[])
+        boundNames(prop.type === 'RestElement' ? (prop['argument'] as Node) : (prop['value'] as Node), out);
+      break;
+    case 'ArrayPattern':
+      for (const e of p['elements'] as (Node | null)[]) if (e) boundNames(e, out);
+      break;
+    case 'RestElement':
+      boundNames(p['argument'] as Node, out);
+      break;
+    case 'AssignmentPattern':
+      boundNames(p['left'] as Node, out);
+      break;
+  }
+  return out;
+}
 
 interface Named extends Node {
   name: string;
@@ -34,10 +66,11 @@ export function stripTypes(source: string): string {
 }
 
 /**
- * The body of an async function (`new Function(IMPORT, body)` returns its promise) that runs the cell with its
- * top-level declarations as globals and resolves to the value of its last expression (undefined if none).
+ * The body of a function (`new Function(IMPORT, SCOPE, code)` returns a promise) that runs the cell with its
+ * top-level declarations kept in the kernel's scope object (the next cell sees them) and resolves to the value
+ * of its last expression (undefined if none). The scope must hold every name in `names` before the run.
  */
-export function prepareCell(source: string): string {
+export function prepareCell(source: string): PreparedCell {
   const js = stripTypes(source);
   let program: Program;
   try {
@@ -47,6 +80,7 @@ export function prepareCell(source: string): string {
   }
   const text = (n: Node) => js.slice(n.start, n.end);
   const hoisted: string[] = [];
+  const names: string[] = [];
   let modules = 0;
   const parts: string[] = [];
   let cursor = 0;
@@ -64,6 +98,7 @@ export function prepareCell(source: string): string {
         const specs = n['specifiers'] as Spec[];
         if (!specs.length) return replace(node, `await ${IMPORT}(${from});`);
         const m = `__m${modules++}`;
+        names.push(...specs.map((s) => s.local.name));
         const assigns = specs.map((s) => {
           if (s.type === 'ImportNamespaceSpecifier') return `${s.local.name} = ${m};`;
           if (s.type === 'ImportDefaultSpecifier') return `${s.local.name} = ${m}.default;`;
@@ -77,15 +112,18 @@ export function prepareCell(source: string): string {
         throw new CellSyntaxError('a notebook cell does not export: remove "export"');
       case 'VariableDeclaration': {
         const declarations = n['declarations'] as (Node & { id: Node; init: Node | null })[];
+        for (const d of declarations) boundNames(d.id, names);
         return replace(node, declarations.map((d) => `(${text(d.id)} = ${d.init ? text(d.init) : 'undefined'});`).join(' '));
       }
       case 'FunctionDeclaration': {
         const id = n['id'] as Named;
-        hoisted.push(`globalThis[${JSON.stringify(id.name)}] = ${id.name};`);
+        names.push(id.name);
+        hoisted.push(`${SCOPE}[${JSON.stringify(id.name)}] = ${id.name};`);
         return;
       }
       case 'ClassDeclaration': {
         const id = n['id'] as Named;
+        names.push(id.name);
         return replace(node, `${id.name} = ${text(node)};`);
       }
       case 'ExpressionStatement':
@@ -96,7 +134,8 @@ export function prepareCell(source: string): string {
     }
   });
   parts.push(js.slice(cursor));
-  return `return (async () => {\n${hoisted.join('\n')}\n${parts.join('')}\n})();`;
+  // NOTE: `with` (sloppy mode, as new Function is) puts the scope object first in the cell's name lookup.
+  return { code: `with (${SCOPE}) {\nreturn (async () => {\n${hoisted.join('\n')}\n${parts.join('')}\n})();\n}`, names: [...new Set(names)] };
 }
 
 /** Whether a cell is complete (the console runs it on Enter) or still open (a bracket, a string). */

@@ -115,6 +115,8 @@ async function writeSettings(labBuild: string, out: string): Promise<number> {
   plugins.sort((a, b) => a.id.localeCompare(b.id));
   await fs.mkdir(path.join(out, 'static', 'settings'), { recursive: true });
   await fs.writeFile(path.join(out, 'static', 'settings', 'all.json'), JSON.stringify(plugins));
+  // The prebuilt extensions' settings: none (ours are built into the lab), said so rather than left a 404.
+  await fs.writeFile(path.join(out, 'static', 'settings', 'all_federated.json'), '[]');
   return plugins.length;
 }
 
@@ -172,6 +174,7 @@ function labPage(title: string, catalog: string): string {
   <head>
     <meta charset="utf-8" />
     <title>${escapeHtml(title)}</title>
+    <link rel="icon" href="data:," />
     <script id="jupyter-config-data" type="application/json">${JSON.stringify(config).replace(/</g, '\\u003c')}</script>
     <script>${complete}</script>
   </head>
