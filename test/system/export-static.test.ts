@@ -2,7 +2,7 @@
 // against the official schemas, served by a plain static web server and searched by the catalog browser's client.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnyCatalog, StaticCatalog } from '../../extensions/catalog-browser/src/static-catalog.js';
 import { StacError } from '../../extensions/catalog-browser/src/stac.js';
+import { Catalog } from '../../kernels-bridge/src/catalog.js';
 import { LAKE_GREENLAND, PIXC_NORMANDY, REACHES_PASS_51, REACH_548 } from '../helpers.js';
 
 const HYSOPE = fileURLToPath(new URL('../../server/gateway/bin/hysope.js', import.meta.url));
@@ -135,6 +136,46 @@ describe('hysope export-static: a workshop site from a static folder', () => {
     await expect(catalog.search({ filter: 'swot:cycle > 3' })).rejects.toThrow(StacError);
     expect((await catalog.search({ q: 'riversp' })).matched).toBe(3);
     expect((await catalog.datetimes({ collections: ['swot-riversp-reach'], datetime: '2000-01-01T00:00:00Z/2000-01-02T00:00:00Z' })).length).toBe(3);
+  });
+
+  it("kernels-bridge's Catalog searches the static site as a notebook searches the gateway, pins included", async () => {
+    const catalog = new Catalog({ url: `${site}/catalog.json` });
+    expect((await catalog.collections()).map((c) => c.id).sort()).toEqual(['swot-pixc', 'swot-riversp-reach']);
+    const cycle3 = await catalog.search({ collections: ['swot-riversp-reach'], filter: '"swot:cycle" = 3', 'filter-lang': 'cql2-text' });
+    expect(cycle3.map((i) => i.id)).toEqual([path.basename(REACHES_PASS_51[2]!, '.zip')]);
+    expect(await catalog.search({ collections: ['swot-riversp-reach'] }, 2)).toHaveLength(2);
+    // A re-run of a gallery notebook reads only its pinned items, from a static site as from the gateway.
+    process.env['HYSOPE_PINS'] = JSON.stringify([{ collection: 'swot-riversp-reach', id: path.basename(REACHES_PASS_51[0]!, '.zip') }]);
+    try {
+      expect((await catalog.search({ collections: ['swot-riversp-reach'] })).map((i) => i.id)).toEqual([path.basename(REACHES_PASS_51[0]!, '.zip')]);
+    } finally {
+      delete process.env['HYSOPE_PINS'];
+    }
+    await expect(catalog.search({ filter: 'swot:cycle > 3' })).rejects.toThrow(/"property = value" terms only/);
+  });
+
+  it('--lab wraps the export in the zero-server lab: the lab build, the notebooks and their listings, settings, one page', async () => {
+    const lab = path.join(dir, 'lab-site');
+    const bad = hysope('export-static', '--data', data, '--collections', 'swot-riversp-reach', '--lab', '--notebooks', path.join(dir, 'nowhere'), lab);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--notebooks: no notebook or folder at/);
+    expect(existsSync(lab)).toBe(false);
+    const r = hysope('export-static', '--data', data, '--collections', 'swot-riversp-reach', `--bbox=${AREA.join(',')}`, '--lab', '--title', 'Ohio <workshop>', lab);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    // The catalog in data/, the same one export-static writes alone.
+    expect(JSON.parse(await readFile(path.join(lab, 'data', 'catalog.json'), 'utf8'))).toMatchObject({ type: 'Catalog' });
+    const page = await readFile(path.join(lab, 'lab', 'index.html'), 'utf8');
+    expect(page).toContain('<title>Ohio &lt;workshop&gt;</title>');
+    const config = JSON.parse(/<script id="jupyter-config-data" type="application\/json">(.*?)<\/script>/s.exec(page)![1]!) as Record<string, unknown>;
+    expect(config).toMatchObject({ hysopeEdition: 'lite', hysopeGatewayUrl: 'data/catalog.json', defaultKernelName: 'tslab', contentsAllJsonFile: 'all.json' });
+    // The bundled workshop notebooks, listed as JupyterLite's contents service reads them.
+    const workshop = JSON.parse(await readFile(path.join(lab, 'api', 'contents', 'workshop', 'all.json'), 'utf8')) as { content: { path: string; type: string }[] };
+    expect(workshop.content.map((c) => c.path)).toContain('workshop/solution-1-reach-wse.ipynb');
+    expect(workshop.content.every((c) => c.type === 'notebook')).toBe(true);
+    expect(existsSync(path.join(lab, 'files', 'workshop', 'solution-1-reach-wse.ipynb'))).toBe(true);
+    const settings = JSON.parse(await readFile(path.join(lab, 'static', 'settings', 'all.json'), 'utf8')) as { id: string }[];
+    expect(settings.map((p) => p.id)).toEqual(expect.arrayContaining(['@hysope/catalog-browser:plugin', '@jupyterlab/notebook-extension:tracker']));
+    expect(existsSync(path.join(lab, 'static', 'bundle.js'))).toBe(true);
   });
 
   it('a site that is not a STAC catalog is a clear error', async () => {

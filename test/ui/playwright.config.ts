@@ -8,6 +8,7 @@ const baseConfig = galataConfig as unknown as PlaywrightTestConfig;
 
 const LAB_PORT = process.env['HYSOPE_UI_LAB_PORT'] ?? '8889';
 const PORTAL_PORT = process.env['HYSOPE_UI_PORTAL_PORT'] ?? '8092';
+const SITE_PORT = process.env['HYSOPE_UI_SITE_PORT'] ?? '8095';
 
 export default defineConfig({
   ...baseConfig,
@@ -30,6 +31,13 @@ export default defineConfig({
       command: 'bash start-servers.sh',
       url: `http://127.0.0.1:${LAB_PORT}/api/status`,
       timeout: 120_000,
+      reuseExistingServer: false
+    },
+    {
+      // The zero-server workshop site (lite.spec.ts): built by `hysope export-static --lab`, served as plain files.
+      command: 'bash start-lite.sh',
+      url: `http://127.0.0.1:${SITE_PORT}/lab/index.html`,
+      timeout: 180_000,
       reuseExistingServer: false
     },
     {

@@ -9,7 +9,12 @@ function kernel(env: Record<string, string> = {}) {
   const k = new BrowserKernel({ id: 'k1', name: 'tslab', location: '', sendMessage: (m) => void sent.push(m), env });
   const run = async (code: string) => {
     const from = sent.length;
-    const msg = KernelMessage.createMessage({ msgType: 'execute_request', channel: 'shell', session: 's', content: { code, silent: false, store_history: true } });
+    const msg = KernelMessage.createMessage({
+      msgType: 'execute_request',
+      channel: 'shell',
+      session: 's',
+      content: { code, silent: false, store_history: true }
+    });
     await k.handleMessage(msg);
     const out = sent.slice(from);
     const reply = out.find((m) => m.header.msg_type === 'execute_reply')!.content as { status: string };
@@ -70,6 +75,13 @@ describe('cells made runnable in the browser', () => {
     expect(isComplete('const a = [1, 2];')).toBe('complete');
     expect(isComplete('const a = [1,')).toBe('incomplete');
     expect(() => prepareCell('export const x = 1;')).toThrow(CellSyntaxError);
-    expect(prepareCell("import { a as b } from 'm';\nconst { c, d: [e, ...f] = [] } = g;\nfunction h() {}\nclass K {}").names).toEqual(['b', 'c', 'e', 'f', 'h', 'K']);
+    expect(prepareCell("import { a as b } from 'm';\nconst { c, d: [e, ...f] = [] } = g;\nfunction h() {}\nclass K {}").names).toEqual([
+      'b',
+      'c',
+      'e',
+      'f',
+      'h',
+      'K'
+    ]);
   });
 });

@@ -97,8 +97,10 @@ export class BrowserKernel extends BaseKernel {
     host.env = this.options.env;
     host.display = (bundle) => this.displayData({ data: bundle as Record<string, never>, metadata: {}, transient: {} }, parent);
     const saved: Console = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug };
-    const write = (name: 'stdout' | 'stderr') => (...args: unknown[]) =>
-      this.stream({ name, text: `${args.map((a) => (typeof a === 'string' ? a : formatValue(a))).join(' ')}\n` }, parent);
+    const write =
+      (name: 'stdout' | 'stderr') =>
+      (...args: unknown[]) =>
+        this.stream({ name, text: `${args.map((a) => (typeof a === 'string' ? a : formatValue(a))).join(' ')}\n` }, parent);
     Object.assign(console, { log: write('stdout'), info: write('stdout'), debug: write('stdout'), warn: write('stderr'), error: write('stderr') });
     try {
       const cell = prepareCell(content.code);

@@ -272,7 +272,10 @@ export async function main(argv: string[]): Promise<number> {
         // The site's parts are checked before anything is written: the lab build, the notebooks.
         const repo = path.resolve(SAMPLES_DIR, '..');
         const labBuild = flags.lab ? await labBuildAt(path.join(repo, 'server', 'lab', 'build')) : null;
-        const notebooks = (flags.notebooks ?? path.join(repo, 'notebooks', 'workshop')).split(',').filter(Boolean).map((n) => path.resolve(n));
+        const notebooks = (flags.notebooks ?? path.join(repo, 'notebooks', 'workshop'))
+          .split(',')
+          .filter(Boolean)
+          .map((n) => path.resolve(n));
         if (labBuild) for (const n of notebooks) if (!existsSync(n)) throw new Error(`--notebooks: no notebook or folder at ${n}`);
         const report = await exportStatic(
           { catalog: new CatalogService(store), store, series, dataDir: config.dataDir },
@@ -288,7 +291,9 @@ export async function main(argv: string[]): Promise<number> {
         );
         if (labBuild) {
           const site = await writeWorkshopSite(out, { labBuild, notebooks, title: flags.title });
-          console.log(`zero-server lab: ${site.notebooks} notebook file(s), ${site.settings} settings schemas; open ${path.join(out, 'index.html')} through a web server`);
+          console.log(
+            `zero-server lab: ${site.notebooks} notebook file(s), ${site.settings} settings schemas; open ${path.join(out, 'index.html')} through a web server`
+          );
         }
         console.log(
           `${report.collections.map((c) => `${c.id}: ${c.items} items`).join(', ')}; ${report.timeseries.length} time-series file(s); ${report.files} files, ${(report.bytes / 1e6).toFixed(1)} MB in ${args[0]}`

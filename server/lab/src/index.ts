@@ -202,11 +202,7 @@ function pluginsOf(mod: PluginModule): JupyterFrontEndPlugin<unknown>[] {
 
 async function main(): Promise<void> {
   const lite = isLite();
-  const disabled = [
-    ...ALWAYS_DISABLED,
-    ...(lite ? LITE_DISABLED : []),
-    ...(JSON.parse(PageConfig.getOption('disabledExtensions') || '[]') as string[])
-  ];
+  const disabled = [...ALWAYS_DISABLED, ...(lite ? LITE_DISABLED : []), ...(JSON.parse(PageConfig.getOption('disabledExtensions') || '[]') as string[])];
   const deferred = JSON.parse(PageConfig.getOption('deferredExtensions') || '[]') as string[];
   const isDisabled = (id: string) => disabled.some((p) => id === p || id.startsWith(`${p}:`));
   // A prebuilt extension replaces the built-in one of the same package (as in JupyterLab).

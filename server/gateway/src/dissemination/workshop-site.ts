@@ -91,7 +91,18 @@ async function writeListings(out: string): Promise<number> {
     const now = new Date().toISOString();
     await fs.writeFile(
       listing,
-      JSON.stringify({ name: path.basename(rel), path: rel, type: 'directory', format: 'json', mimetype: null, created: now, last_modified: now, size: null, writable: true, content })
+      JSON.stringify({
+        name: path.basename(rel),
+        path: rel,
+        type: 'directory',
+        format: 'json',
+        mimetype: null,
+        created: now,
+        last_modified: now,
+        size: null,
+        writable: true,
+        content
+      })
     );
   };
   await list('');
