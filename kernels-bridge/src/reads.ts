@@ -44,18 +44,33 @@ export function readsBundle(): MimeBundle {
   };
 }
 
+/** Pins set by {@link usePins} (the lab's "re-run with the pinned versions"); undefined: none set here. */
+let sessionPins: { collection: string; id: string }[] | null | undefined;
+
 /**
- * The pinned items of a re-run, by collection: from `HYSOPE_PINS` (JSON `[{collection, id}]`, as a published
- * notebook's `metadata.hysope.reads`), or null when nothing is pinned.
+ * Pins the catalog items later searches read (a gallery notebook's `metadata.hysope.reads`), for this kernel
+ * session; `null` reads the catalog as it is today again. Takes precedence over `HYSOPE_PINS`.
+ */
+export function usePins(pins: { collection: string; id: string }[] | null): void {
+  if (pins !== null && !Array.isArray(pins)) throw new Error('usePins takes [{"collection": ..., "id": ...}] or null');
+  sessionPins = pins;
+}
+
+/**
+ * The pinned items of a re-run, by collection: from {@link usePins} or `HYSOPE_PINS` (JSON `[{collection, id}]`,
+ * as a published notebook's `metadata.hysope.reads`), or null when nothing is pinned.
  */
 export function pinned(): Map<string, string[]> | null {
-  const raw = kernelEnv()['HYSOPE_PINS'];
-  if (!raw) return null;
-  let list: unknown;
-  try {
-    list = JSON.parse(raw);
-  } catch {
-    throw new Error('HYSOPE_PINS is not JSON: it takes [{"collection": ..., "id": ...}] (a gallery notebook\'s metadata.hysope.reads)');
+  let list: unknown = sessionPins;
+  if (sessionPins === null) return null;
+  if (list === undefined) {
+    const raw = kernelEnv()['HYSOPE_PINS'];
+    if (!raw) return null;
+    try {
+      list = JSON.parse(raw);
+    } catch {
+      throw new Error('HYSOPE_PINS is not JSON: it takes [{"collection": ..., "id": ...}] (a gallery notebook\'s metadata.hysope.reads)');
+    }
   }
   if (!Array.isArray(list)) throw new Error('HYSOPE_PINS must be a JSON array of {"collection", "id"}');
   const out = new Map<string, string[]>();

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Catalog, READS_MIME, clearReads, readsBundle } from '@hysope/kernels-bridge';
+import { compareOutputs } from '../../server/gateway/src/dissemination/gallery.js';
 import { REACHES_PASS_51, REACH_548, backends, call, startGateway, type TestGateway } from '../helpers.js';
 
 /** A notebook as Jupyter saves it after a run: the search's ids printed, the reads output, a plot, markdown. */
@@ -149,6 +150,15 @@ describe.each(backends())('the gallery on $name', ({ databaseUrl }) => {
     } finally {
       delete process.env['HYSOPE_PINS'];
     }
+  });
+
+  it('the check compares outputs by what they hold, not by how the store orders their JSON keys', () => {
+    const cell = (data: Record<string, unknown>) => ({ cell_type: 'code', source: '', outputs: [{ output_type: 'display_data', data, metadata: {} }] });
+    const nb = (data: Record<string, unknown>) => ({ nbformat: 4, metadata: {}, cells: [cell(data)] });
+    const read = { collection: 'c', id: 'i', version: 'PIA1_01' };
+    const published = nb({ [READS_MIME]: { reads: [{ id: read.id, version: read.version, collection: read.collection }] } });
+    expect(compareOutputs(published, nb({ [READS_MIME]: { reads: [read] } })).match).toBe(true);
+    expect(compareOutputs(published, nb({ [READS_MIME]: { reads: [{ ...read, version: 'PIC0_01' }] } })).match).toBe(false);
   });
 
   it('a notebook that read restricted data is shared only with those who may read it', async () => {

@@ -80,7 +80,10 @@ test.describe('the HYSOPE lab', () => {
     expect(uncaught).toEqual([]);
   });
 
-  test('a notebook is published to the gallery with the items it read pinned, found in the gallery panel and opened as a copy', async ({ page, request }) => {
+  test('a notebook is published to the gallery with the items it read pinned, found in the gallery panel, opened as a copy and re-run on its pins', async ({
+    page,
+    request
+  }) => {
     const token = await page.evaluate(() => JSON.parse(document.getElementById('jupyter-config-data')!.textContent!).hysopeToken as string);
     const title = `Reach 548 WSE ${Date.now()}`;
     await page.notebook.createNew('published.ipynb', { kernel: 'tslab' });
@@ -123,6 +126,15 @@ test.describe('the HYSOPE lab', () => {
       await entry.getByRole('button', { name: 'Open a copy' }).click();
       await expect(page.locator('.jp-mod-current.lm-TabBar-tab, .lm-TabBar-tab.lm-mod-current').filter({ hasText: /^Reach-548-WSE-\d+/ })).toBeVisible({
         timeout: 30_000
+      });
+      // Re-run on the pinned versions from the lab, and the gateway's check of the outputs.
+      void page.evaluate(() =>
+        (window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }).jupyterapp.commands.execute('hysope-gallery:rerun')
+      );
+      await expect(
+        page.locator('.Toastify__toast').filter({ hasText: 'Re-run on the pinned versions: every output matches the published notebook.' })
+      ).toBeVisible({
+        timeout: 60_000
       });
     } finally {
       await request.delete(`${GATEWAY}/gallery/${found.notebooks[0]!.id}`, { headers: { Authorization: `token ${token}` } });

@@ -6,7 +6,7 @@ import type { GalleryEntry } from '@hysope/api';
 import { IHysopeGateway } from '@hysope/gateway-status';
 import { ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { Dialog, ICommandPalette, Notification, showDialog } from '@jupyterlab/apputils';
-import { INotebookTracker } from '@jupyterlab/notebook';
+import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator, type TranslationBundle } from '@jupyterlab/translation';
 import { notebookIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
@@ -16,7 +16,28 @@ import { freePath } from './open-selection.js';
 /** The address parameter of the gallery's "open in the lab" links. */
 export const GALLERY_PARAM = 'hysope-gallery';
 
-export const GalleryCommands = { publish: 'hysope-gallery:publish', open: 'hysope-gallery:open', show: 'hysope-gallery:show' } as const;
+export const GalleryCommands = {
+  publish: 'hysope-gallery:publish',
+  open: 'hysope-gallery:open',
+  show: 'hysope-gallery:show',
+  rerun: 'hysope-gallery:rerun'
+} as const;
+
+/** What `POST /gallery/{id}/check` answers: whether each code cell's outputs are the published ones. */
+export interface GalleryCheck {
+  match: boolean;
+  cells: { cell: number; same: boolean; published: number; rerun: number }[];
+}
+
+/** The gallery entry and pins a notebook opened from the gallery carries (`metadata.hysope`). */
+export function galleryOrigin(metadata: unknown): { id: string; reads: { collection: string; id: string }[] } | null {
+  const h = (metadata as { hysope?: { gallery?: unknown; reads?: unknown } } | null)?.hysope;
+  if (!h || typeof h.gallery !== 'string' || !Array.isArray(h.reads)) return null;
+  const reads = (h.reads as { collection?: unknown; id?: unknown }[])
+    .filter((r) => typeof r?.collection === 'string' && typeof r.id === 'string')
+    .map((r) => ({ collection: r.collection as string, id: r.id as string }));
+  return { id: h.gallery, reads };
+}
 
 /** The gallery API of a gateway, as the lab calls it (errors carry the gateway's detail). */
 export class GalleryClient {
@@ -44,6 +65,9 @@ export class GalleryClient {
   }
   notebook(id: string): Promise<Record<string, unknown>> {
     return this.call(`/gallery/${encodeURIComponent(id)}/notebook.ipynb`);
+  }
+  check(id: string, notebook: unknown): Promise<GalleryCheck> {
+    return this.call(`/gallery/${encodeURIComponent(id)}/check`, { method: 'POST', body: JSON.stringify({ notebook }) });
   }
   previewUrl(id: string): string {
     return `${this.gateway.baseUrl}/gallery/${encodeURIComponent(id)}/preview`;
@@ -187,9 +211,13 @@ export const galleryPlugin: JupyterFrontEndPlugin<void> = {
       const path = await freePath(app, title);
       await app.serviceManager.contents.save(path, { type: 'notebook', format: 'json', content: notebook });
       await app.commands.execute('docmanager:open', { path });
-      Notification.success(trans.__('%1 opened from the gallery; set HYSOPE_PINS to its metadata.hysope.reads to re-run it on the same item versions.', path), {
-        autoClose: 6000
-      });
+      Notification.success(
+        trans.__('%1 opened from the gallery. "Re-run with the Pinned Versions" runs it on the item versions it was published with.', path),
+        {
+          autoClose: 6000,
+          actions: [{ label: trans.__('Re-run'), callback: () => void app.commands.execute(GalleryCommands.rerun) }]
+        }
+      );
     };
 
     const panel = new GalleryPanel(trans, client, {
@@ -234,12 +262,57 @@ export const galleryPlugin: JupyterFrontEndPlugin<void> = {
         }
       }
     });
+    app.commands.addCommand(GalleryCommands.rerun, {
+      label: trans.__('Re-run with the Pinned Versions and Check the Outputs'),
+      isEnabled: () => !!notebooks?.currentWidget && !!galleryOrigin(notebooks.currentWidget.context.model.metadata),
+      execute: async () => {
+        const current = notebooks?.currentWidget;
+        // A notebook just opened has no metadata until its file is read.
+        await current?.context.ready;
+        const origin = current ? galleryOrigin(current.context.model.metadata) : null;
+        if (!current || !origin)
+          return void Notification.error(trans.__('Open a notebook from the gallery first: its pins say which item versions to read.'), { autoClose: 6000 });
+        await current.sessionContext.ready;
+        const kernel = current.sessionContext.session?.kernel;
+        const language = current.context.model.getMetadata('kernelspec')?.['language'];
+        if (!kernel || language !== 'typescript')
+          return void Notification.error(trans.__('The re-run with pins needs the TypeScript kernel (kernels-bridge reads the pins).'), { autoClose: 8000 });
+        const pin = (pins: unknown) =>
+          kernel.requestExecute({
+            code: `import { usePins } from '@hysope/kernels-bridge';\nusePins(${JSON.stringify(pins)});`,
+            silent: true,
+            store_history: false
+          }).done;
+        const progress = Notification.emit(trans.__('Re-running with %1 pinned catalog items…', origin.reads.length), 'in-progress', { autoClose: false });
+        try {
+          const reply = await pin(origin.reads);
+          if (reply.content.status !== 'ok') throw new Error(trans.__('the kernel could not pin the items'));
+          const ran = await NotebookActions.runAll(current.content, current.sessionContext);
+          const check = await client().check(origin.id, current.context.model.toJSON());
+          const differ = check.cells.filter((c) => !c.same).map((c) => String(c.cell + 1));
+          Notification.update({
+            id: progress,
+            type: check.match && ran ? 'success' : 'warning',
+            message: check.match
+              ? trans.__('Re-run on the pinned versions: every output matches the published notebook.')
+              : trans.__('Re-run on the pinned versions: the outputs of cells %1 differ from the published notebook.', differ.join(', ') || '—'),
+            autoClose: false
+          });
+        } catch (error) {
+          Notification.dismiss(progress);
+          failed(trans.__('The re-run could not be checked'), error);
+        } finally {
+          await pin(null).catch(() => undefined);
+        }
+      }
+    });
     app.commands.addCommand(GalleryCommands.show, {
       label: trans.__('Show the HYSOPE Notebook Gallery'),
       execute: () => app.shell.activateById(panel.id)
     });
     palette?.addItem({ command: GalleryCommands.publish, category: 'HYSOPE' });
     palette?.addItem({ command: GalleryCommands.show, category: 'HYSOPE' });
+    palette?.addItem({ command: GalleryCommands.rerun, category: 'HYSOPE' });
 
     // "Open in the lab" links of the gallery: a copy of the notebook, once (the parameter leaves the address).
     const url = new URL(window.location.href);

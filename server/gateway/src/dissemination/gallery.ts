@@ -136,6 +136,17 @@ export function previewHtml(entry: GalleryEntry, nb: Notebook): string {
 }
 
 /** What a code cell's outputs say, without what changes from run to run (execution counts, display ids, images' bytes). */
+/** JSON with object keys in one order (the database keeps JSON as jsonb, which orders keys its own way). */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value) ?? 'null';
+}
+
 function outputKey(o: Output): string {
   if (o.output_type === 'stream') return `stream:${o.name ?? ''}:${text(o.text)}`;
   if (o.output_type === 'error') return `error:${o.ename ?? ''}:${o.evalue ?? ''}`;
@@ -144,7 +155,7 @@ function outputKey(o: Output): string {
   const json = Object.keys(data)
     .filter((m) => m.endsWith('+json') || m === 'application/json')
     .sort();
-  if (json.length) return `data:${json.map((m) => `${m}=${JSON.stringify(data[m])}`).join('|')}`;
+  if (json.length) return `data:${json.map((m) => `${m}=${canonical(data[m])}`).join('|')}`;
   if (data['text/plain'] !== undefined) return `text:${text(data['text/plain'] as string | string[])}`;
   return `data:${Object.keys(data).sort().join(',')}`;
 }
