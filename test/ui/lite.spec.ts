@@ -6,7 +6,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
-import { ViewerPage } from './viewer-page.js';
+import { ViewerPage, featurePosition } from './viewer-page.js';
 
 const SITE = `http://127.0.0.1:${process.env['HYSOPE_UI_SITE_PORT'] ?? '8095'}`;
 const SITE_DIR = fileURLToPath(new URL('../../test-results/lite-site', import.meta.url));
@@ -80,7 +80,7 @@ test.describe('zero-server workshop site', () => {
     expect(seen.failed).toEqual([]);
   });
 
-  test('the catalog browser searches the static catalog and the viewer draws a granule from the site', async ({ page }) => {
+  test('the catalog browser searches the static catalog; the viewer draws a granule and plots a reach from the site', async ({ page }) => {
     const seen = watchRequests(page);
     await page.goto(`${SITE}/lab/`);
     await page.locator('.lm-TabBar-tab[data-id="hysope-catalog"]').click();
@@ -101,6 +101,12 @@ test.describe('zero-server workshop site', () => {
     await expect(view.root).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
     expect(Number(await view.root.getAttribute('data-rows'))).toBeGreaterThan(0);
     await expect(view.legend).toContainText('Water surface elevation');
+    // A click on a reach plots its series from the site's time-series file (no gateway): the three cycles of pass 51.
+    const [x, y] = await featurePosition(page, 'reach', 3);
+    await page.mouse.click(x + 4, y + 3);
+    await expect(view.plot).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+    expect(Number(await view.plot.getAttribute('data-points'))).toBeGreaterThanOrEqual(3);
+    await expect(view.plot.locator('.ytitle')).toHaveText('Water surface elevation (m)');
     expect(seen.outside).toEqual([]);
     expect(seen.failed).toEqual([]);
   });

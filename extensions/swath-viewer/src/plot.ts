@@ -1,6 +1,17 @@
 // Time series of a clicked feature across cycles (plotly), with quality marks, and the harmonized series
 // (Hydroweb station, in-situ gauge) near it.
-import { HysopeApiError, HysopeClient, SWOT_FEATURES, SWOT_VARIABLES, type HarmonizedSeries, type SwotFeature, type TimeseriesGeoJson } from '@hysope/api';
+import {
+  HysopeApiError,
+  HysopeClient,
+  SWOT_FEATURES,
+  SWOT_VARIABLES,
+  StaticCatalogIndex,
+  isStaticCatalogUrl,
+  type HarmonizedSeries,
+  type SwotFeature,
+  type TimeseriesGeoJson
+} from '@hysope/api';
+import { sqlWasm } from '@hysope/kernels-bridge/wasm';
 import { QUALITY } from './geo.js';
 
 /** A series to draw. */
@@ -156,7 +167,39 @@ function clientOf(gateway: SeriesSource): HysopeClient {
   return new HysopeClient({ baseUrl: gateway.baseUrl, token: gateway.token || undefined });
 }
 
-/** The SWOT series of one feature from the gateway's `/timeseries` (all cycles). */
+/** Static catalogs read once per page, by URL. */
+const staticCatalogs = new Map<string, StaticCatalogIndex>();
+
+/**
+ * The observations of one feature from a workshop site's static catalog: its collection's `timeseries` asset
+ * (GeoParquet written by `export-static`), read by DuckDB-WASM over HTTP ranges, one row per time (the newest
+ * processing of a time when there are several, as the gateway's `dedupe`).
+ */
+async function staticObservations(
+  catalogUrl: string,
+  feature: SwotFeature,
+  id: string,
+  fields: string[],
+  quality: string | null
+): Promise<Record<string, unknown>[]> {
+  let index = staticCatalogs.get(catalogUrl);
+  if (!index) staticCatalogs.set(catalogUrl, (index = new StaticCatalogIndex(catalogUrl)));
+  const asset = (await index.collections())
+    .flatMap((c) => Object.values(c.assets ?? {}))
+    .find((a) => (a.roles ?? []).includes('timeseries') && (a as Record<string, unknown>)['hysope:feature'] === feature);
+  if (!asset) throw new Error(`this catalog has no ${feature} time series (export-static writes them for the features in its area)`);
+  const spec = SWOT_FEATURES[feature];
+  const column = (f: string) => `"${f.replace(/"/g, '""')}"`;
+  const where = [`${column(spec.id)} = '${id.replace(/'/g, "''")}'`, `time is not null`, ...(quality ? [`${column(spec.quality)} ${quality}`] : [])];
+  const table = await sqlWasm(
+    `select ${fields.map(column).join(', ')} from series where ${where.join(' and ')}
+     qualify row_number() over (partition by time order by crid desc, ingest_time desc) = 1 order by time`,
+    { series: asset.href }
+  );
+  return table.toArray().map((r) => r.toJSON() as Record<string, unknown>);
+}
+
+/** The SWOT series of one feature from the gateway's `/timeseries` (all cycles), or from a workshop site's files. */
 export async function featureSeries(
   gateway: SeriesSource,
   feature: SwotFeature,
@@ -165,21 +208,28 @@ export async function featureSeries(
 ): Promise<PlotSeries[]> {
   const spec = SWOT_FEATURES[feature];
   const band = SWOT_VARIABLES[spec.plotted[0]!].uncertainty;
-  let fc: TimeseriesGeoJson;
+  const fields = ['time', ...spec.plotted, ...(band ? [band] : []), spec.quality];
+  let rows: Record<string, unknown>[];
   try {
-    fc = await clientOf(gateway).timeseries({
-      feature,
-      ids: id,
-      dedupe: 'true',
-      ...(options.quality && options.quality !== 'all' ? { quality: options.quality } : {}),
-      fields: ['time', ...spec.plotted, ...(band ? [band] : []), spec.quality].join(',')
-    });
+    if (isStaticCatalogUrl(gateway.baseUrl)) {
+      const quality = options.quality === 'good' ? '= 0' : options.quality === 'suspect' ? '<= 1' : null;
+      rows = await staticObservations(gateway.baseUrl, feature, id, fields, quality);
+    } else {
+      const fc: TimeseriesGeoJson = await clientOf(gateway).timeseries({
+        feature,
+        ids: id,
+        dedupe: 'true',
+        ...(options.quality && options.quality !== 'all' ? { quality: options.quality } : {}),
+        fields: fields.join(',')
+      });
+      rows = fc.features.map((f) => f.properties);
+    }
   } catch (error) {
     throw new Error(
       `time series of ${feature} ${id}: ${error instanceof HysopeApiError ? (error.exception.detail ?? error.exception.title) : (error as Error).message}`
     );
   }
-  const props = fc.features.map((f) => f.properties).sort((a, b) => String(a['time']).localeCompare(String(b['time'])));
+  const props = rows.sort((a, b) => String(a['time']).localeCompare(String(b['time'])));
   const clean = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && Math.abs(v) < 1e11 ? v : null);
   const times = props.map((p) => String(p['time']));
   const quality = props.map((p) => (typeof p[spec.quality] === 'number' ? (p[spec.quality] as number) : null));
@@ -204,6 +254,8 @@ export async function featureSeries(
 
 /** The harmonized series (Hydroweb, in-situ) within `radiusKm` of a point, water levels only. */
 export async function harmonizedSeries(gateway: SeriesSource, lon: number, lat: number, radiusKm = 50): Promise<PlotSeries[]> {
+  // A workshop site's static catalog has no search by distance (its in-situ series, if any, are not harmonized).
+  if (isStaticCatalogUrl(gateway.baseUrl)) return [];
   let body: HarmonizedSeries;
   try {
     body = await clientOf(gateway).harmonized({ lon: String(lon), lat: String(lat), radius_km: String(radiusKm) });

@@ -128,7 +128,9 @@ export async function exportStatic(
           href: './timeseries.parquet',
           type: PARQUET,
           title: `${feature} observations of the features in the area (the time-series store's columns)`,
-          roles: ['data', 'timeseries']
+          roles: ['data', 'timeseries'],
+          // Which features' series it holds (the viewer of a workshop site plots a clicked feature from it).
+          'hysope:feature': feature
         };
       }
     }
