@@ -160,8 +160,23 @@ describe('hysope export-static: a workshop site from a static folder', () => {
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/--notebooks: no notebook or folder at/);
     expect(existsSync(lab)).toBe(false);
-    const r = hysope('export-static', '--data', data, '--collections', 'swot-riversp-reach', `--bbox=${AREA.join(',')}`, '--lab', '--title', 'Ohio <workshop>', lab);
+    const r = hysope(
+      'export-static',
+      '--data',
+      data,
+      '--collections',
+      'swot-riversp-reach',
+      `--bbox=${AREA.join(',')}`,
+      '--lab',
+      '--title',
+      'Ohio <workshop>',
+      lab
+    );
     expect(r.status, r.stdout + r.stderr).toBe(0);
+    // The Python workshop notebooks are left out, and said so: no Python kernel runs without a server.
+    expect(r.stdout).toMatch(/left out \(a Python kernel[^)]*\): .*exercise-2-water-pixels\.ipynb/);
+    expect(existsSync(path.join(lab, 'files', 'workshop', 'exercise-2-water-pixels.ipynb'))).toBe(false);
+    expect(existsSync(path.join(lab, 'files', '01-discover-the-catalog.ipynb'))).toBe(true);
     // The catalog in data/, the same one export-static writes alone.
     expect(JSON.parse(await readFile(path.join(lab, 'data', 'catalog.json'), 'utf8'))).toMatchObject({ type: 'Catalog' });
     const page = await readFile(path.join(lab, 'lab', 'index.html'), 'utf8');
@@ -169,7 +184,9 @@ describe('hysope export-static: a workshop site from a static folder', () => {
     const config = JSON.parse(/<script id="jupyter-config-data" type="application\/json">(.*?)<\/script>/s.exec(page)![1]!) as Record<string, unknown>;
     expect(config).toMatchObject({ hysopeEdition: 'lite', hysopeGatewayUrl: 'data/catalog.json', defaultKernelName: 'tslab', contentsAllJsonFile: 'all.json' });
     // The bundled workshop notebooks, listed as JupyterLite's contents service reads them.
-    const workshop = JSON.parse(await readFile(path.join(lab, 'api', 'contents', 'workshop', 'all.json'), 'utf8')) as { content: { path: string; type: string }[] };
+    const workshop = JSON.parse(await readFile(path.join(lab, 'api', 'contents', 'workshop', 'all.json'), 'utf8')) as {
+      content: { path: string; type: string }[];
+    };
     expect(workshop.content.map((c) => c.path)).toContain('workshop/solution-1-reach-wse.ipynb');
     expect(workshop.content.every((c) => c.type === 'notebook')).toBe(true);
     expect(existsSync(path.join(lab, 'files', 'workshop', 'solution-1-reach-wse.ipynb'))).toBe(true);

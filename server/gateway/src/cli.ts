@@ -33,7 +33,8 @@ Usage:
                                                       time series) into OUT, for a workshop site on any web server
   hysope export-static --lab [--notebooks DIR,...] --collections ... OUT
                                                       the same catalog in OUT/data, with the zero-server lab around it (JupyterLite,
-                                                      a TypeScript kernel in the browser; notebooks: the bundled workshop ones);
+                                                      a TypeScript kernel in the browser; notebooks: the bundled workshop ones and the
+                                                      tutorials that run without a server; Python ones are left out);
                                                       open OUT/index.html through any web server
   hysope user add NAME ROLE                           create a user (public, educational, scientific, institutional, producer, admin); prints an API key
   hysope access COLLECTION LEVEL [--owner NAME]       set a collection's access level (public ... institutional, private)
@@ -272,7 +273,9 @@ export async function main(argv: string[]): Promise<number> {
         // The site's parts are checked before anything is written: the lab build, the notebooks.
         const repo = path.resolve(SAMPLES_DIR, '..');
         const labBuild = flags.lab ? await labBuildAt(path.join(repo, 'server', 'lab', 'build')) : null;
-        const notebooks = (flags.notebooks ?? path.join(repo, 'notebooks', 'workshop'))
+        // By default the workshop notebooks and the tutorials that run without a server.
+        const tutorials = ['workshop', '01-discover-the-catalog.ipynb', '03-pixc-pixel-cloud.ipynb'].map((n) => path.join(repo, 'notebooks', n));
+        const notebooks = (flags.notebooks ?? tutorials.join(','))
           .split(',')
           .filter(Boolean)
           .map((n) => path.resolve(n));
@@ -291,6 +294,7 @@ export async function main(argv: string[]): Promise<number> {
         );
         if (labBuild) {
           const site = await writeWorkshopSite(out, { labBuild, notebooks, title: flags.title });
+          if (site.skipped.length) console.log(`left out (a Python kernel, which does not run without a server): ${site.skipped.join(', ')}`);
           console.log(
             `zero-server lab: ${site.notebooks} notebook file(s), ${site.settings} settings schemas; open ${path.join(out, 'index.html')} through a web server`
           );

@@ -194,10 +194,27 @@ function labPage(title: string, catalog: string): string {
 `;
 }
 
-/** What was written. */
+/** What was written, and the notebooks left out (their kernel does not run in a browser). */
 export interface WorkshopSiteReport {
   notebooks: number;
   settings: number;
+  skipped: string[];
+}
+
+/** The kernels the zero-server edition has: the browser TypeScript kernel, under the lab's TypeScript kernel's name. */
+const BROWSER_KERNELS = new Set(['tslab']);
+
+/**
+ * Whether a notebook runs in the zero-server edition: a TypeScript one. Python notebooks do not: no Python kernel
+ * works offline from npm packages alone (Pyodide fetches its packages from a CDN).
+ */
+async function runsInBrowser(file: string): Promise<boolean> {
+  try {
+    const nb = JSON.parse(await fs.readFile(file, 'utf8')) as { metadata?: { kernelspec?: { name?: string } } };
+    return BROWSER_KERNELS.has(nb.metadata?.kernelspec?.name ?? '');
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -209,9 +226,18 @@ export async function writeWorkshopSite(out: string, options: WorkshopSiteOption
   const title = options.title ?? 'HYSOPE workshop';
   await fs.mkdir(out, { recursive: true });
   await fs.cp(options.labBuild, path.join(out, 'static'), { recursive: true, filter: (src) => !src.endsWith('.orig') });
+  const skipped: string[] = [];
   for (const n of options.notebooks) {
     const target = path.join(out, 'files', path.basename(n));
-    await fs.cp(n, target, { recursive: true, filter: (src) => !/(^|\/)\.ipynb_checkpoints(\/|$)/.test(src) });
+    await fs.cp(n, target, {
+      recursive: true,
+      filter: async (src) => {
+        if (/(^|\/)\.ipynb_checkpoints(\/|$)/.test(src)) return false;
+        if (!src.endsWith('.ipynb') || (await runsInBrowser(src))) return true;
+        skipped.push(path.relative(path.dirname(n), src));
+        return false;
+      }
+    });
   }
   await fs.mkdir(path.join(out, 'files'), { recursive: true });
   const notebooks = await writeListings(out);
@@ -222,5 +248,5 @@ export async function writeWorkshopSite(out: string, options: WorkshopSiteOption
     path.join(out, 'index.html'),
     `<!doctype html>\n<html lang="en"><head><meta charset="utf-8" /><title>${escapeHtml(title)}</title><meta http-equiv="refresh" content="0; url=lab/" /></head><body><a href="lab/">${escapeHtml(title)}</a></body></html>\n`
   );
-  return { notebooks, settings };
+  return { notebooks, settings, skipped };
 }
