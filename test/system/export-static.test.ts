@@ -13,10 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnyCatalog, StaticCatalog } from '../../extensions/catalog-browser/src/static-catalog.js';
 import { StacError } from '../../extensions/catalog-browser/src/stac.js';
 import { Catalog } from '../../kernels-bridge/src/catalog.js';
+import { openCatalog } from '../../server/gateway/src/app.js';
+import { loadConfig } from '../../server/gateway/src/config.js';
+import { Gallery } from '../../server/gateway/src/dissemination/gallery.js';
 import { LAKE_GREENLAND, PIXC_NORMANDY, REACHES_PASS_51, REACH_548 } from '../helpers.js';
 
 const HYSOPE = fileURLToPath(new URL('../../server/gateway/bin/hysope.js', import.meta.url));
 const READER = fileURLToPath(new URL('../python/read_static_catalog.py', import.meta.url));
+const NOTEBOOKS = fileURLToPath(new URL('../../notebooks/workshop', import.meta.url));
 /** Around Pittsburgh: the pass-51 reaches are in it, the pass-548 granule and the PIXC tile (Normandy) are not. */
 const AREA = [-81, 39.5, -79, 41.5] as const;
 const PITTSBURGH = '74269900011';
@@ -193,6 +197,52 @@ describe('hysope export-static: a workshop site from a static folder', () => {
     const settings = JSON.parse(await readFile(path.join(lab, 'static', 'settings', 'all.json'), 'utf8')) as { id: string }[];
     expect(settings.map((p) => p.id)).toEqual(expect.arrayContaining(['@hysope/catalog-browser:plugin', '@jupyterlab/notebook-extension:tracker']));
     expect(existsSync(path.join(lab, 'static', 'bundle.js'))).toBe(true);
+  });
+
+  it('--gallery puts public gallery notebooks into the site (their pins with them); a restricted one is refused before writing', async () => {
+    const lab = path.join(dir, 'gallery-site');
+    const { db, store } = await openCatalog(loadConfig({}, { data }));
+    const ids: Record<string, string> = {};
+    try {
+      const gallery = new Gallery(db, store);
+      const trainer = { name: 'trainer', role: 'scientific', key: 'user:trainer' } as const;
+      const read = async (name: string) => JSON.parse(await readFile(path.join(NOTEBOOKS, name), 'utf8')) as Record<string, unknown>;
+      ids['ts'] = (
+        await gallery.publish(trainer, { title: 'Highest reach / Ohio', license: 'CC-BY-4.0', notebook: await read('solution-1-reach-wse.ipynb') })
+      ).id;
+      ids['py'] = (await gallery.publish(trainer, { title: 'Water pixels', license: 'CC-BY-4.0', notebook: await read('solution-2-water-pixels.ipynb') })).id;
+      // A notebook whose pins are in a restricted collection is not public (swot-lakesp is scientific-only here).
+      const pinned = { ...(await read('solution-1-reach-wse.ipynb')), metadata: { hysope: { reads: [{ collection: 'swot-lakesp', id: 'x' }] } } };
+      ids['restricted'] = (await gallery.publish(trainer, { title: 'Lakes', license: 'CC-BY-4.0', notebook: pinned })).id;
+    } finally {
+      await db.close();
+    }
+    const refused = hysope('export-static', '--data', data, '--collections', 'swot-riversp-reach', '--lab', '--gallery', ids['restricted']!, lab);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/no public gallery notebook/);
+    expect(existsSync(lab)).toBe(false);
+    const r = hysope(
+      'export-static',
+      '--data',
+      data,
+      '--collections',
+      'swot-riversp-reach',
+      '--lab',
+      '--notebooks',
+      path.join(NOTEBOOKS, 'exercise-1-reach-wse.ipynb'),
+      '--gallery',
+      `${ids['ts']},${ids['py']}`,
+      lab
+    );
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`gallery notebook: ${path.join(lab, 'lab')}/?path=gallery/Highest-reach-Ohio.ipynb`);
+    expect(r.stdout).toMatch(/left out .*gallery\/Water-pixels\.ipynb/);
+    const nb = JSON.parse(await readFile(path.join(lab, 'files', 'gallery', 'Highest-reach-Ohio.ipynb'), 'utf8')) as {
+      metadata: { hysope: { gallery: string } };
+    };
+    expect(nb.metadata.hysope.gallery).toBe(ids['ts']);
+    const listing = JSON.parse(await readFile(path.join(lab, 'api', 'contents', 'gallery', 'all.json'), 'utf8')) as { content: { path: string }[] };
+    expect(listing.content.map((c) => c.path)).toEqual(['gallery/Highest-reach-Ohio.ipynb']);
   });
 
   it('a site that is not a STAC catalog is a clear error', async () => {

@@ -12,11 +12,12 @@ import { loadConfig, type Config, type ConfigFlags } from './config.js';
 import { SAMPLES_DIR } from './formats/samples.js';
 import { Compactor, reconcileTimeseries } from './dissemination/timeseries-parts.js';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { ACCESS_LEVELS, type AccessLevel } from './auth/principal.js';
+import { ACCESS_LEVELS, anonymous, type AccessLevel } from './auth/principal.js';
 import { UserStore } from './auth/users.js';
 import { CatalogService } from './catalog/service.js';
 import { exportStatic } from './dissemination/static-export.js';
 import { labBuildAt, writeWorkshopSite } from './dissemination/workshop-site.js';
+import { Gallery } from './dissemination/gallery.js';
 import { TimeseriesService } from './dissemination/timeseries.js';
 
 const HELP = `hysope — the HYSOPE gateway
@@ -31,10 +32,11 @@ Usage:
   hysope export-static --collections A,B [--bbox W,S,E,N] [--datetime T1/T2] [--with-sources] [--title T] OUT
                                                       write a static STAC catalog of public data (items, GeoParquet, the area's
                                                       time series) into OUT, for a workshop site on any web server
-  hysope export-static --lab [--notebooks DIR,...] --collections ... OUT
+  hysope export-static --lab [--notebooks DIR,...] [--gallery ID,...] --collections ... OUT
                                                       the same catalog in OUT/data, with the zero-server lab around it (JupyterLite,
                                                       a TypeScript kernel in the browser; notebooks: the bundled workshop ones and the
-                                                      tutorials that run without a server; Python ones are left out);
+                                                      tutorials that run without a server; Python ones are left out; public gallery
+                                                      notebooks by id, opened by OUT/lab/?path=gallery/<name>);
                                                       open OUT/index.html through any web server
   hysope user add NAME ROLE                           create a user (public, educational, scientific, institutional, producer, admin); prints an API key
   hysope access COLLECTION LEVEL [--owner NAME]       set a collection's access level (public ... institutional, private)
@@ -58,6 +60,7 @@ interface Parsed {
     datetime?: string;
     title?: string;
     notebooks?: string;
+    gallery?: string;
     'with-sources'?: boolean;
     lab?: boolean;
   };
@@ -76,7 +79,7 @@ export function parseArgs(argv: string[]): Parsed {
     else if (a === '--lab') flags.lab = true;
     else if (a.startsWith('--')) {
       const [name, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
-      const names = ['data', 'port', 'host', 'owner', 'collections', 'bbox', 'datetime', 'title', 'notebooks'] as const;
+      const names = ['data', 'port', 'host', 'owner', 'collections', 'bbox', 'datetime', 'title', 'notebooks', 'gallery'] as const;
       if (!(names as readonly string[]).includes(name)) throw new Error(`unknown option --${name} (see hysope --help)`);
       const value = inline ?? argv[++i];
       if (value === undefined) throw new Error(`--${name} needs a value`);
@@ -280,6 +283,20 @@ export async function main(argv: string[]): Promise<number> {
           .filter(Boolean)
           .map((n) => path.resolve(n));
         if (labBuild) for (const n of notebooks) if (!existsSync(n)) throw new Error(`--notebooks: no notebook or folder at ${n}`);
+        // Gallery notebooks: public ones only (a static site has no access levels), with their pins.
+        const documents: { name: string; notebook: unknown }[] = [];
+        const names = new Set<string>();
+        for (const id of (flags.gallery ?? '').split(',').filter(Boolean)) {
+          if (!labBuild) throw new Error('--gallery puts notebooks into the zero-server lab: add --lab');
+          const { entry, notebook } = await new Gallery(db, store).notebook(anonymous('export-static'), id).catch(() => {
+            throw new Error(`--gallery: no public gallery notebook "${id}" (a static site shows public notebooks only)`);
+          });
+          const base = entry.title.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'notebook';
+          let name = `${base}.ipynb`;
+          for (let k = 2; names.has(name); k++) name = `${base}-${k}.ipynb`;
+          names.add(name);
+          documents.push({ name, notebook });
+        }
         const report = await exportStatic(
           { catalog: new CatalogService(store), store, series, dataDir: config.dataDir },
           {
@@ -293,7 +310,10 @@ export async function main(argv: string[]): Promise<number> {
           (line) => console.log(line)
         );
         if (labBuild) {
-          const site = await writeWorkshopSite(out, { labBuild, notebooks, title: flags.title });
+          const site = await writeWorkshopSite(out, { labBuild, notebooks, documents, title: flags.title });
+          for (const d of documents)
+            if (!site.skipped.includes(`gallery/${d.name}`))
+              console.log(`gallery notebook: ${path.join(out, 'lab')}/?path=gallery/${encodeURIComponent(d.name)}`);
           if (site.skipped.length) console.log(`left out (a Python kernel, which does not run without a server): ${site.skipped.join(', ')}`);
           console.log(
             `zero-server lab: ${site.notebooks} notebook file(s), ${site.settings} settings schemas; open ${path.join(out, 'index.html')} through a web server`

@@ -21,6 +21,8 @@ export interface WorkshopSiteOptions {
   title?: string;
   /** The static catalog, relative to the site (written by `export-static` into `data/`). */
   catalog?: string;
+  /** Notebooks given as documents (gallery notebooks), written under `files/gallery/` by name. */
+  documents?: { name: string; notebook: unknown }[];
 }
 
 /** The lab build in `dir` (`HYSOPE_LAB_BUILD` overrides it), checked to be there. */
@@ -210,11 +212,14 @@ const BROWSER_KERNELS = new Set(['tslab']);
  */
 async function runsInBrowser(file: string): Promise<boolean> {
   try {
-    const nb = JSON.parse(await fs.readFile(file, 'utf8')) as { metadata?: { kernelspec?: { name?: string } } };
-    return BROWSER_KERNELS.has(nb.metadata?.kernelspec?.name ?? '');
+    return kernelRunsInBrowser(JSON.parse(await fs.readFile(file, 'utf8')));
   } catch {
     return false;
   }
+}
+
+function kernelRunsInBrowser(notebook: unknown): boolean {
+  return BROWSER_KERNELS.has((notebook as { metadata?: { kernelspec?: { name?: string } } } | null)?.metadata?.kernelspec?.name ?? '');
 }
 
 /**
@@ -240,6 +245,15 @@ export async function writeWorkshopSite(out: string, options: WorkshopSiteOption
     });
   }
   await fs.mkdir(path.join(out, 'files'), { recursive: true });
+  for (const d of options.documents ?? []) {
+    const file = path.join(out, 'files', 'gallery', d.name);
+    if (!kernelRunsInBrowser(d.notebook)) {
+      skipped.push(`gallery/${d.name}`);
+      continue;
+    }
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, `${JSON.stringify(d.notebook, null, 1)}\n`);
+  }
   const notebooks = await writeListings(out);
   const settings = await writeSettings(options.labBuild, out);
   await fs.mkdir(path.join(out, 'lab'), { recursive: true });
