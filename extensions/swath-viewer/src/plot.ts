@@ -252,15 +252,21 @@ export async function featureSeries(
   });
 }
 
-/** The harmonized series (Hydroweb, in-situ) within `radiusKm` of a point, water levels only. */
-export async function harmonizedSeries(gateway: SeriesSource, lon: number, lat: number, radiusKm = 50): Promise<PlotSeries[]> {
+/**
+ * The harmonized series (Hydroweb, in-situ) within `radiusKm` of a point, water levels only. Where they complement a
+ * SWOT series (the viewer) a failure leaves them out; where they are the page's subject (`required`), it is thrown.
+ */
+export async function harmonizedSeries(gateway: SeriesSource, lon: number, lat: number, radiusKm = 50, required = false): Promise<PlotSeries[]> {
   // A workshop site's static catalog has no search by distance (its in-situ series, if any, are not harmonized).
   if (isStaticCatalogUrl(gateway.baseUrl)) return [];
   let body: HarmonizedSeries;
   try {
     body = await clientOf(gateway).harmonized({ lon: String(lon), lat: String(lat), radius_km: String(radiusKm) });
-  } catch {
-    // The other sources are a complement to the SWOT series: without them the plot still shows SWOT's.
+  } catch (error) {
+    if (required)
+      throw new Error(
+        `the series near ${lon.toFixed(4)}, ${lat.toFixed(4)} could not be read: ${error instanceof HysopeApiError ? (error.exception.detail ?? error.exception.title) : (error as Error).message}`
+      );
     return [];
   }
   const groups = new Map<string, PlotSeries>();

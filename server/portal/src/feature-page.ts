@@ -249,7 +249,8 @@ export class FeaturePage {
     // Axis titles say what is measured, not which series (the legend names them).
     const measured = (name: string) =>
       /water_level|wse|height/.test(name) ? t.__('Water level') : /discharge|debit|\bQ\b/i.test(name) ? t.__('Discharge') : undefined;
-    const series: PlotSeries[] = (centre ? await harmonizedSeries(this.ctx, centre.lon, centre.lat, radius) : []).map((s) => ({
+    // The station's or gauge's own series are the page: a failure to read them is said, not shown as "no observation".
+    const series: PlotSeries[] = (centre ? await harmonizedSeries(this.ctx, centre.lon, centre.lat, radius, true) : []).map((s) => ({
       ...s,
       label: measured(s.name)
     }));
