@@ -55,6 +55,14 @@ describe('hysope export-static: a workshop site from a static folder', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  /** An export that must fail with `message` before writing anything in `out`. */
+  function refusedBeforeWriting(out: string, message: RegExp, ...args: string[]) {
+    const r = hysope('export-static', '--data', data, ...args, out);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+    expect(existsSync(out)).toBe(false);
+  }
+
   it('refuses what a static site cannot protect or name, before writing anything', () => {
     const access = hysope('access', 'swot-lakesp', 'scientific', '--data', data);
     expect(access.status, access.stderr).toBe(0);
@@ -160,10 +168,15 @@ describe('hysope export-static: a workshop site from a static folder', () => {
 
   it('--lab wraps the export in the zero-server lab: the lab build, the notebooks and their listings, settings, one page', async () => {
     const lab = path.join(dir, 'lab-site');
-    const bad = hysope('export-static', '--data', data, '--collections', 'swot-riversp-reach', '--lab', '--notebooks', path.join(dir, 'nowhere'), lab);
-    expect(bad.status).not.toBe(0);
-    expect(bad.stderr).toMatch(/--notebooks: no notebook or folder at/);
-    expect(existsSync(lab)).toBe(false);
+    refusedBeforeWriting(
+      lab,
+      /--notebooks: no notebook or folder at/,
+      '--collections',
+      'swot-riversp-reach',
+      '--lab',
+      '--notebooks',
+      path.join(dir, 'nowhere')
+    );
     const r = hysope(
       'export-static',
       '--data',
@@ -217,10 +230,7 @@ describe('hysope export-static: a workshop site from a static folder', () => {
     } finally {
       await db.close();
     }
-    const refused = hysope('export-static', '--data', data, '--collections', 'swot-riversp-reach', '--lab', '--gallery', ids['restricted']!, lab);
-    expect(refused.status).not.toBe(0);
-    expect(refused.stderr).toMatch(/no public gallery notebook/);
-    expect(existsSync(lab)).toBe(false);
+    refusedBeforeWriting(lab, /no public gallery notebook/, '--collections', 'swot-riversp-reach', '--lab', '--gallery', ids['restricted']!);
     const r = hysope(
       'export-static',
       '--data',

@@ -1,7 +1,7 @@
 // A static STAC catalog (catalog.json → collections → items, as `hysope export-static` writes it or any static
 // catalog does) searched in the browser, through @hysope/api's StaticCatalogIndex (kernels-bridge's Catalog searches
 // the same way). For workshop sites served by a plain web server, with no API behind them.
-import { StaticCatalogIndex, StaticCatalogError, isStaticCatalogUrl, type Item, type SearchBody } from '@hysope/api';
+import { StaticCatalogIndex, StaticCatalogError, isStaticCatalogUrl, readCatalogJson, type Item, type SearchBody } from '@hysope/api';
 import { StacApi, StacError, type CatalogSource, type Page } from './stac.js';
 import type { CatalogApi } from './model.js';
 
@@ -12,19 +12,6 @@ async function guarded<T>(f: () => Promise<T>): Promise<T> {
   } catch (error) {
     throw error instanceof StaticCatalogError ? new StacError(error.message) : error;
   }
-}
-
-async function getJson(url: string, source: CatalogSource): Promise<Record<string, unknown>> {
-  let res: Response;
-  try {
-    res = await fetch(url, { headers: { Accept: 'application/json, application/geo+json' } });
-  } catch (error) {
-    throw new StacError(`${source.name} (${url}) cannot be reached: ${(error as Error).message}`);
-  }
-  if (!res.ok) throw new StacError(`${source.name}: ${url} answered HTTP ${res.status}`);
-  const body = (await res.json().catch(() => null)) as Record<string, unknown> | null;
-  if (!body || typeof body !== 'object') throw new StacError(`${source.name}: ${url} is not JSON`);
-  return body;
 }
 
 /** A static STAC catalog, searched client-side (the same interface as a STAC API for the catalog browser). */
@@ -81,7 +68,7 @@ export class AnyCatalog implements CatalogApi {
   private pick(): Promise<CatalogApi> {
     this.chosen ??= (async () => {
       if (isStaticCatalogUrl(this.source.url)) return new StaticCatalog(this.source);
-      const doc = await getJson(this.source.url, this.source);
+      const doc = await guarded(() => readCatalogJson(this.source.url, this.source.name));
       const api = Array.isArray(doc['links']) && (doc['links'] as { rel?: string }[]).some((l) => l?.rel === 'search');
       return api ? new StacApi(this.source) : new StaticCatalog(this.source);
     })().catch((error: unknown) => {

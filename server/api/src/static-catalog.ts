@@ -102,6 +102,20 @@ function meets(item: Item, [w, s, e, n]: number[]): boolean {
   return spans(bw!, be!).some(([a, c]) => spans(w!, e!).some(([x, y]) => a! <= y! && c! >= x!));
 }
 
+/** A STAC document read over HTTP; what went wrong said with the catalog's name. @throws StaticCatalogError */
+export async function readCatalogJson(url: string, name: string, fetchImpl: typeof fetch = (...a) => fetch(...a)): Promise<Record<string, unknown>> {
+  let res: Response;
+  try {
+    res = await fetchImpl(url, { headers: { Accept: 'application/json, application/geo+json' } });
+  } catch (error) {
+    throw new StaticCatalogError(`${name} (${url}) cannot be reached: ${(error as Error).message}`);
+  }
+  if (!res.ok) throw new StaticCatalogError(`${name}: ${url} answered HTTP ${res.status}`);
+  const body = (await res.json().catch(() => null)) as Record<string, unknown> | null;
+  if (!body || typeof body !== 'object') throw new StaticCatalogError(`${name}: ${url} is not JSON`);
+  return body;
+}
+
 /** What a static catalog holds once walked. */
 export interface StaticCatalogContents {
   collections: Collection[];
@@ -131,17 +145,8 @@ export class StaticCatalogIndex {
     return this.loaded;
   }
 
-  private async getJson(url: string): Promise<Record<string, unknown>> {
-    let res: Response;
-    try {
-      res = await this.fetchImpl(url, { headers: { Accept: 'application/json, application/geo+json' } });
-    } catch (error) {
-      throw new StaticCatalogError(`${this.name} (${url}) cannot be reached: ${(error as Error).message}`);
-    }
-    if (!res.ok) throw new StaticCatalogError(`${this.name}: ${url} answered HTTP ${res.status}`);
-    const body = (await res.json().catch(() => null)) as Record<string, unknown> | null;
-    if (!body || typeof body !== 'object') throw new StaticCatalogError(`${this.name}: ${url} is not JSON`);
-    return body;
+  private getJson(url: string): Promise<Record<string, unknown>> {
+    return readCatalogJson(url, this.name, this.fetchImpl);
   }
 
   /** Reads the catalog, its child catalogs and collections, and their items. */
