@@ -7,12 +7,10 @@ import type { Principal } from '../auth/principal.js';
 import type { CatalogService } from '../catalog/service.js';
 import { ValidationError } from '../errors.js';
 import { asyncHandler } from '../http/errors.js';
-import type { TimeseriesService } from './timeseries.js';
+import { EARTH_KM, type TimeseriesService } from './timeseries.js';
 
 // The answer's shape is the contract's (`@hysope/api`), which the lab's plots read with the same schema.
 export type { HarmonizedRow, HarmonizedSource };
-
-const EARTH_KM = 6371.0088;
 
 /** Great-circle distance in km. */
 export function haversineKm(lon1: number, lat1: number, lon2: number, lat2: number): number {
@@ -82,21 +80,12 @@ export class HarmonizedService {
     const sources: HarmonizedSource[] = [];
     const rows: HarmonizedRow[] = [];
     const inWindow = (t: string) => (!start || t >= start) && (!end || t <= end);
-    const duck = await this.series.duck();
 
     // SWOT: the nearest reach by its prior location (p_lon, p_lat) in the time-series store.
-    const reachDir = path.join(this.dataDir, 'timeseries', 'feature=Reach');
-    if ((await this.catalog.visible(p)).includes('swot-riversp-reach') && existsSync(reachDir)) {
-      const files = `'${path.join(reachDir, '*', '*.parquet').replace(/'/g, "''")}'`;
-      const near = (
-        await duck.runAndReadAll(
-          `select reach_id, min(2 * ${EARTH_KM} * asin(sqrt(pow(sin(radians(p_lat - $2) / 2), 2) + cos(radians($2)) * cos(radians(p_lat)) * pow(sin(radians(p_lon - $1) / 2), 2)))) as km
-           from read_parquet(${files}, union_by_name = true) group by reach_id order by km limit 1`,
-          [lon, lat] as never
-        )
-      ).getRowObjectsJS()[0];
-      if (near && Number(near['km']) <= radiusKm) {
-        const id = String(near['reach_id']);
+    if ((await this.catalog.visible(p)).includes('swot-riversp-reach')) {
+      const near = await this.series.nearest('Reach', lon, lat, radiusKm);
+      if (near) {
+        const id = near.id;
         const obs = await this.series.query({
           feature: 'Reach',
           ids: [id],
@@ -117,7 +106,7 @@ export class HarmonizedService {
           source: 'swot',
           id,
           name: `SWOT reach ${id}`,
-          distance_km: Number(Number(near['km']).toFixed(3)),
+          distance_km: Number(near.km.toFixed(3)),
           variable: 'wse',
           units: 'm',
           vertical_reference: 'EGM2008 geoid (SWOT RiverSP wse)',

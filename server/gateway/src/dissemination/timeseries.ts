@@ -61,6 +61,9 @@ export interface SeriesQuery {
  * with native DuckDB: a feature across all cycles is one query whose row groups are pruned by the
  * id statistics of each granule's file.
  */
+/** The mean Earth radius (km) of great-circle distances. */
+export const EARTH_KM = 6371.0088;
+
 export class TimeseriesService {
   private pool: Promise<DuckDBConnection[]> | null = null;
   /** Whether the store has files with the per-granule source column, by feature type (learnt with its fields). */
@@ -221,6 +224,33 @@ export class TimeseriesService {
   }
 
   private readonly partColumns = new Map<string, Set<string>>();
+
+  /**
+   * The feature whose prior location (p_lon, p_lat) is nearest to a point, within `radiusKm` (great circle), from the
+   * parts the index lists (never a folder's files: granule parts leave once compacted), or null.
+   */
+  async nearest(feature: FeatureType, lon: number, lat: number, radiusKm: number): Promise<{ id: string; km: number } | null> {
+    const parts = await this.parts(feature, {});
+    if (parts.length === 0) return null;
+    const { idField } = FEATURES[feature];
+    const files = parts.map((f) => `'${path.join(this.dataDir, f).replace(/'/g, "''")}'`).join(', ');
+    // A box around the point first (the parts' statistics skip row groups outside it); no longitude bound near a pole
+    // or across the antimeridian.
+    const dLat = radiusKm / 111;
+    const dLon = radiusKm / (111 * Math.max(0.01, Math.cos((lat * Math.PI) / 180)));
+    const lonBound = lon - dLon > -180 && lon + dLon < 180 ? `and p_lon between ${lon - dLon} and ${lon + dLon}` : '';
+    const row = (
+      await (
+        await this.duck()
+      ).runAndReadAll(
+        `select "${idField}" as id, min(2 * ${EARTH_KM} * asin(sqrt(pow(sin(radians(p_lat - $2) / 2), 2) + cos(radians($2)) * cos(radians(p_lat)) * pow(sin(radians(p_lon - $1) / 2), 2)))) as km
+         from read_parquet([${files}], union_by_name = true)
+         where p_lat between ${lat - dLat} and ${lat + dLat} ${lonBound} group by 1 order by km limit 1`,
+        [lon, lat] as never
+      )
+    ).getRowObjectsJS()[0];
+    return row && Number(row['km']) <= radiusKm ? { id: String(row['id']), km: Number(row['km']) } : null;
+  }
 
   /** Turns a polygon into the ids of the features located inside it (bbox in SQL, then exact in JS). */
   private async resolvePolygon(q: SeriesQuery): Promise<SeriesQuery> {
