@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,18 +8,9 @@ import { PIXC_NORMANDY, startGateway } from '../helpers.js';
 import { launchChromium } from '../browser/chromium.js';
 import { startLab } from '../browser/lab.js';
 import { report } from './stats.js';
+import { dirSize } from '../dir-size.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-function dirSize(dir: string, filter: (f: string) => boolean = () => true): number {
-  let total = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) total += dirSize(p, filter);
-    else if (filter(e.name)) total += statSync(p).size;
-  }
-  return total;
-}
 
 /** What a page load transferred (compressed bytes on the wire, headers included), all and JavaScript only. */
 interface Transfer {
@@ -133,7 +123,7 @@ export async function benchLabFirstLoad(gatewayUrl: string): Promise<void> {
  */
 export async function benchLab(): Promise<void> {
   const build = path.join(ROOT, 'server/lab/build');
-  report('lab bundle (JavaScript, without source maps)', dirSize(build, (f) => f.endsWith('.js')) / 1e6, 'MB');
+  report('lab bundle (JavaScript, without source maps)', (await dirSize(build, (f) => f.endsWith('.js'))) / 1e6, 'MB');
   const g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_CORS_ORIGINS: '*' } });
   const ingested = await g.ingest(PIXC_NORMANDY);
   if (!ingested.ok) throw new Error(ingested.error);

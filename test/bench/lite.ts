@@ -1,7 +1,7 @@
 // The zero-server workshop site against the lab it stands in for: the same workshop notebook, from opening the page
 // to its first query result (a catalog search, SQL on a GeoParquet product, the table drawn), in a fresh Chromium
 // context each time. Baseline: the lab with its Jupyter server, the tslab kernel and the gateway, measured in this run.
-import { cp, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,18 +15,10 @@ import { REACHES_PASS_51, REACH_548, startGateway } from '../helpers.js';
 import { launchChromium } from '../browser/chromium.js';
 import { startLab } from '../browser/lab.js';
 import { report } from './stats.js';
+import { dirSize } from '../dir-size.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const NOTEBOOK = 'solution-1-reach-wse.ipynb';
-
-async function sizeOf(dir: string): Promise<number> {
-  let total = 0;
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    total += e.isDirectory() ? await sizeOf(p) : (await stat(p)).size;
-  }
-  return total;
-}
 
 /** Opens `url` (a page that opens the notebook), runs all its cells, and returns seconds to the first table. */
 async function firstResult(url: string, runs: number): Promise<number[]> {
@@ -97,8 +89,8 @@ export async function benchLite(runs = 3): Promise<void> {
     } finally {
       http.close();
     }
-    const bytes = await sizeOf(site);
-    const data = await sizeOf(path.join(site, 'data'));
+    const bytes = await dirSize(site);
+    const data = await dirSize(path.join(site, 'data'));
     report('zero-server site size', bytes / 1e6, `MB (lab ${((bytes - data) / 1e6).toFixed(1)} MB, data ${(data / 1e6).toFixed(1)} MB)`);
     report(`zero-server site: page open to the workshop notebook's first query result (median of ${runs}, cold browser)`, median(lite), 's', {
       name: 'the lab with its Jupyter server, tslab and the gateway',

@@ -2,24 +2,14 @@
 // plain static web server (start-lite.sh), no HYSOPE process behind it. A workshop notebook runs in the browser
 // kernel (catalog search over the static catalog, SQL by DuckDB-WASM over HTTP ranges), the catalog browser and
 // the swath viewer read the same files, and no request leaves the static host.
-import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
 import { ViewerPage, featurePosition } from './viewer-page.js';
+import { dirSize } from '../dir-size.js';
 
 const SITE = `http://127.0.0.1:${process.env['HYSOPE_UI_SITE_PORT'] ?? '8095'}`;
 const SITE_DIR = fileURLToPath(new URL('../../test-results/lite-site', import.meta.url));
-
-/** Bytes under a folder. */
-async function sizeOf(dir: string): Promise<number> {
-  let total = 0;
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    total += e.isDirectory() ? await sizeOf(p) : (await stat(p)).size;
-  }
-  return total;
-}
 
 /** Every request the page makes that is not for the site (data: and blob: URLs are the page's own). */
 function watchRequests(page: Page): { outside: string[]; failed: string[] } {
@@ -70,8 +60,8 @@ test.describe('zero-server workshop site', () => {
     await page.reload();
     await expect(page.locator('.jp-NotebookPanel')).toBeVisible({ timeout: 60_000 });
 
-    const bytes = await sizeOf(SITE_DIR);
-    const data = await sizeOf(path.join(SITE_DIR, 'data'));
+    const bytes = await dirSize(SITE_DIR);
+    const data = await dirSize(path.join(SITE_DIR, 'data'));
     console.log(
       `zero-server site: ${(bytes / 1e6).toFixed(1)} MB (lab ${((bytes - data) / 1e6).toFixed(1)} MB, data ${(data / 1e6).toFixed(1)} MB); ` +
         `page opened → first query result: ${firstResult} ms`
