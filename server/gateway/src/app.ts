@@ -44,13 +44,11 @@ import { healthRoutes } from './monitoring/health.js';
 import { EventBus, eventRoutes } from './monitoring/events.js';
 import { Metrics } from './monitoring/metrics.js';
 import { startWatchdog } from './monitoring/watchdog.js';
-import { LocalExecutor } from './production/local-executor.js';
-import { SlurmExecutor } from './production/slurm-executor.js';
-import { KubernetesExecutor } from './production/kubernetes-executor.js';
 import { BUILTIN_PROCESSES } from './production/processes/index.js';
 import { processRoutes } from './production/routes.js';
 import { JobService } from './production/service.js';
 import { JobStore, type JobRow } from './production/store.js';
+import { createExecutor } from './production/executor.js';
 import { openDatabase, type Database } from './store/database.js';
 import { migrate } from './store/schema.js';
 
@@ -328,19 +326,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     uidBase: config.jobUidBase,
     log
   });
-  jobs.executor =
-    config.executor === 'slurm'
-      ? new SlurmExecutor(jobs.events, { partition: process.env['HYSOPE_SLURM_PARTITION'], limits: config.jobLimits })
-      : config.executor === 'kubernetes'
-        ? new KubernetesExecutor(jobs.events, {
-            namespace: process.env['HYSOPE_K8S_NAMESPACE'] ?? 'hysope',
-            image: process.env['HYSOPE_K8S_IMAGE'] ?? 'hysope/gateway:0.1.0',
-            claim: process.env['HYSOPE_K8S_CLAIM'] ?? 'hysope-data',
-            dataPath: config.dataDir,
-            workerPath: process.env['HYSOPE_K8S_WORKER'] ?? '/app/server/gateway/dist/production/worker.js',
-            wallSeconds: config.jobLimits.wallSeconds
-          })
-        : new LocalExecutor(config.jobConcurrency, jobs.events, config.jobLimits);
+  jobs.executor = await createExecutor(config, jobs.events);
   jobs.on('job', (j: { id: string; process_id: string; status: string; progress: number; error: string | null; owner: string | null }) =>
     bus.publish('job.status', { job: j.id, process: j.process_id, status: j.status, progress: j.progress, error: j.error, owner: j.owner })
   );

@@ -14,8 +14,12 @@ export const Config = z.object({
   publicUrl: z.string().url().optional(),
   /** JupyterHub REST API (e.g. http://127.0.0.1:8081/hub/api): its tokens are accepted too. */
   hubApiUrl: z.string().url().optional(),
-  /** The job engine: local child processes, or SLURM (sbatch on this machine's cluster). */
+  /** The job engine: local child processes, SLURM (sbatch on this machine's cluster), or Kubernetes Jobs. */
   executor: z.enum(['local', 'slurm', 'kubernetes']),
+  /** SLURM: the partition jobs are submitted to (the cluster's default when absent). */
+  slurmPartition: z.string().min(1).optional(),
+  /** Kubernetes: where job pods run, their image, the claim holding the data folder, the worker inside the image. */
+  kubernetes: z.object({ namespace: z.string().min(1), image: z.string().min(1), claim: z.string().min(1), workerPath: z.string().min(1) }),
   /** Watchdog: alert when no SWOT granule arrived for this many hours (0: never). */
   alertStaleSwotHours: z.number().min(0),
   /** Watchdog: alert when the data disk has less than this fraction free. */
@@ -115,6 +119,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     watchdogMs: Number(env['HYSOPE_WATCHDOG_MS'] ?? 60_000),
     timeseriesGraceMs: Number(env['HYSOPE_TIMESERIES_GRACE_MS'] ?? 120_000),
     executor: env['HYSOPE_EXECUTOR'] ?? 'local',
+    slurmPartition: env['HYSOPE_SLURM_PARTITION'] || undefined,
+    kubernetes: {
+      namespace: env['HYSOPE_K8S_NAMESPACE'] || 'hysope',
+      image: env['HYSOPE_K8S_IMAGE'] || 'hysope/gateway:0.1.0',
+      claim: env['HYSOPE_K8S_CLAIM'] || 'hysope-data',
+      workerPath: env['HYSOPE_K8S_WORKER'] || '/app/server/gateway/dist/production/worker.js'
+    },
     logLevel: env['HYSOPE_LOG_LEVEL'] ?? 'info',
     corsOrigins: list(env['HYSOPE_CORS_ORIGINS']),
     allowedHosts: list(env['HYSOPE_ALLOWED_HOSTS']),

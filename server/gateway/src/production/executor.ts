@@ -1,3 +1,5 @@
+import type { Config } from '../config.js';
+
 /** A job as an executor sees it. */
 export interface ExecutorJob {
   id: string;
@@ -34,4 +36,21 @@ export interface Executor {
   /** Whether the engine answers (health). */
   ready(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/**
+ * The executor the configuration names (one place for every engine's settings). The engines are imported when
+ * chosen: a gateway running local jobs never loads the Kubernetes client.
+ */
+export async function createExecutor(config: Config, events: ExecutorEvents): Promise<Executor> {
+  if (config.executor === 'slurm') {
+    const { SlurmExecutor } = await import('./slurm-executor.js');
+    return new SlurmExecutor(events, { partition: config.slurmPartition, limits: config.jobLimits });
+  }
+  if (config.executor === 'kubernetes') {
+    const { KubernetesExecutor } = await import('./kubernetes-executor.js');
+    return new KubernetesExecutor(events, { ...config.kubernetes, dataPath: config.dataDir, wallSeconds: config.jobLimits.wallSeconds });
+  }
+  const { LocalExecutor } = await import('./local-executor.js');
+  return new LocalExecutor(config.jobConcurrency, events, config.jobLimits);
 }
