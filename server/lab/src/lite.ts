@@ -1,4 +1,4 @@
-// The zero-server edition (`hysopeEdition: "lite"` in the page config, as `hysope workshop-site` writes it):
+// The zero-server edition (`hysopeEdition: "lite"` in the page config, as `hysope export-static --lab` writes it):
 // the same lab, its services answered in the browser by JupyterLite (contents in the browser's storage over the
 // site's files, settings from the site's schemas, kernels in the page), and the HYSOPE browser kernel. Loaded
 // only there (a chunk of its own): the lab served by Jupyter never fetches it.
@@ -12,9 +12,9 @@ export function isLite(): boolean {
 }
 
 /**
- * Plugins that need a server or a gateway, never started in the zero-server edition: terminals, the
- * debugger (the browser kernel has no debug protocol), running-server listings, jobs, the gallery, the
- * gateway's start-up check (the static catalog stands in for the gateway).
+ * Plugins that need a server or a gateway, never started in the zero-server edition: terminals, the debugger (the
+ * browser kernel has no debug protocol), running-server listings, jobs, the gallery. (The gateway connection stays:
+ * its URL is the site's static catalog, which it checks instead of a gateway.)
  */
 export const LITE_DISABLED = [
   '@jupyterlab/terminal-extension',
