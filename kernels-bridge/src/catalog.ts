@@ -31,7 +31,7 @@ export class Catalog {
   constructor(options: CatalogOptions = {}) {
     const d = defaults(options);
     this.client = new HysopeClient(d);
-    this.static = isStaticCatalogUrl(d.baseUrl) ? new StaticCatalogIndex(d.baseUrl) : null;
+    this.static = isStaticCatalogUrl(d.baseUrl) ? StaticCatalogIndex.shared(d.baseUrl) : null;
   }
   /**
    * Every item matching the search (all pages), up to `max`, noted as read (see {@link reads}). In a re-run of a

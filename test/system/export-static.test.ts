@@ -55,9 +55,12 @@ describe('hysope export-static: a workshop site from a static folder', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  /** `hysope export-static` of this suite's catalog into `out`. */
+  const exportTo = (out: string, ...args: string[]) => hysope('export-static', '--data', data, ...args, out);
+
   /** An export that must fail with `message` before writing anything in `out`. */
   function refusedBeforeWriting(out: string, message: RegExp, ...args: string[]) {
-    const r = hysope('export-static', '--data', data, ...args, out);
+    const r = exportTo(out, ...args);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(message);
     expect(existsSync(out)).toBe(false);
@@ -177,18 +180,7 @@ describe('hysope export-static: a workshop site from a static folder', () => {
       '--notebooks',
       path.join(dir, 'nowhere')
     );
-    const r = hysope(
-      'export-static',
-      '--data',
-      data,
-      '--collections',
-      'swot-riversp-reach',
-      `--bbox=${AREA.join(',')}`,
-      '--lab',
-      '--title',
-      'Ohio <workshop>',
-      lab
-    );
+    const r = exportTo(lab, '--collections', 'swot-riversp-reach', `--bbox=${AREA.join(',')}`, '--lab', '--title', 'Ohio <workshop>');
     expect(r.status, r.stdout + r.stderr).toBe(0);
     // The Python workshop notebooks are left out, and said so: no Python kernel runs without a server.
     expect(r.stdout).toMatch(/left out \(a Python kernel[^)]*\): .*exercise-2-water-pixels\.ipynb/);
@@ -231,18 +223,15 @@ describe('hysope export-static: a workshop site from a static folder', () => {
       await db.close();
     }
     refusedBeforeWriting(lab, /no public gallery notebook/, '--collections', 'swot-riversp-reach', '--lab', '--gallery', ids['restricted']!);
-    const r = hysope(
-      'export-static',
-      '--data',
-      data,
+    const r = exportTo(
+      lab,
       '--collections',
       'swot-riversp-reach',
       '--lab',
       '--notebooks',
       path.join(NOTEBOOKS, 'exercise-1-reach-wse.ipynb'),
       '--gallery',
-      `${ids['ts']},${ids['py']}`,
-      lab
+      `${ids['ts']},${ids['py']}`
     );
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain(`gallery notebook: ${path.join(lab, 'lab')}/?path=gallery/Highest-reach-Ohio.ipynb`);

@@ -19,7 +19,7 @@ export class StaticCatalog implements CatalogApi {
   private readonly index: StaticCatalogIndex;
 
   constructor(readonly source: CatalogSource) {
-    this.index = new StaticCatalogIndex(source.url, source.name);
+    this.index = StaticCatalogIndex.shared(source.url, source.name);
   }
 
   /** No CQL2 engine: the browser sends only the equality terms a static catalog reads. */

@@ -167,9 +167,6 @@ function clientOf(gateway: SeriesSource): HysopeClient {
   return new HysopeClient({ baseUrl: gateway.baseUrl, token: gateway.token || undefined });
 }
 
-/** Static catalogs read once per page, by URL. */
-const staticCatalogs = new Map<string, StaticCatalogIndex>();
-
 /**
  * The observations of one feature from a workshop site's static catalog: its collection's `timeseries` asset
  * (GeoParquet written by `export-static`), read by DuckDB-WASM over HTTP ranges, one row per time (the newest
@@ -182,9 +179,7 @@ async function staticObservations(
   fields: string[],
   quality: string | null
 ): Promise<Record<string, unknown>[]> {
-  let index = staticCatalogs.get(catalogUrl);
-  if (!index) staticCatalogs.set(catalogUrl, (index = new StaticCatalogIndex(catalogUrl)));
-  const asset = (await index.collections())
+  const asset = (await StaticCatalogIndex.shared(catalogUrl).collections())
     .flatMap((c) => Object.values(c.assets ?? {}))
     .find((a) => (a.roles ?? []).includes('timeseries') && (a as Record<string, unknown>)['hysope:feature'] === feature);
   if (!asset) throw new Error(`this catalog has no ${feature} time series (export-static writes them for the features in its area)`);

@@ -122,8 +122,21 @@ export interface StaticCatalogContents {
   items: Item[];
 }
 
+/** Static catalogs read in this page or kernel, by URL (see {@link StaticCatalogIndex.shared}). */
+const sharedIndexes = new Map<string, StaticCatalogIndex>();
+
 /** A static STAC catalog read over HTTP (or any `fetch`) and searched in memory. */
 export class StaticCatalogIndex {
+  /**
+   * The one index of a catalog in this page (or kernel): the catalog browser, the viewer and notebook code walk a
+   * catalog once between them (errors name it as its first user did).
+   */
+  static shared(url: string, name: string = url): StaticCatalogIndex {
+    let index = sharedIndexes.get(url);
+    if (!index) sharedIndexes.set(url, (index = new StaticCatalogIndex(url, name)));
+    return index;
+  }
+
   private loaded: Promise<StaticCatalogContents> | null = null;
 
   /**
