@@ -65,8 +65,23 @@ function rowBBoxes(geometry: Vector): { xmin: Float64Array; ymin: Float64Array; 
   return { xmin, ymin, xmax, ymax };
 }
 
+/** What the `geo` metadata says of the geometry: WKB with a bbox covering (its extent or not), or GeoArrow points. */
+export interface GeoOptions {
+  bbox: boolean;
+  point?: { bbox: [number, number, number, number] | null };
+}
+
 /** The `geo` file metadata of GeoParquet 1.1 for a product. */
-export function geoMetadata(product: Product, options: { bbox: boolean } = { bbox: true }): Record<string, unknown> {
+export function geoMetadata(product: Product, options: GeoOptions = { bbox: true }): Record<string, unknown> {
+  if (options.point) {
+    // GeoArrow points (struct x, y): their own statistics bound a row group, no covering needed.
+    const bbox = options.point.bbox;
+    return {
+      version: '1.1.0',
+      primary_column: 'geometry',
+      columns: { geometry: { encoding: 'point', geometry_types: ['Point'], ...(bbox ? { bbox } : {}) } }
+    };
+  }
   return {
     version: '1.1.0',
     primary_column: 'geometry',
@@ -143,7 +158,7 @@ export async function writeGeoParquet(product: Product, file: string): Promise<W
 }
 
 /** The file metadata of a product's GeoParquet: `geo`, the fields' units and names, the item it belongs to. */
-export function productMetadata(product: Product, options: { bbox: boolean } = { bbox: true }): Map<string, string> {
+export function productMetadata(product: Product, options: GeoOptions = { bbox: true }): Map<string, string> {
   return new Map<string, string>([
     ['geo', JSON.stringify(geoMetadata(product, options))],
     ['hysope:fields', JSON.stringify(product.fields)],
@@ -160,8 +175,9 @@ export async function writeProduct(product: Product, file: string, spillDir: str
   if (!product.stream) return { written: await writeGeoParquet(product, file), product };
   const pixels = await product.stream.write(file, {
     covers: pointCover(product.footprint),
+    footprint: product.footprint,
     // The pixels' extent is known once they are written: the file's `geo` metadata goes without its optional bbox.
-    metadata: () => Object.fromEntries(productMetadata(product, { bbox: false })),
+    metadata: (geometry) => Object.fromEntries(productMetadata(product, { bbox: false, ...(geometry ? { point: { bbox: geometry.bbox } } : {}) })),
     spillDir
   });
   const bbox = pixels.bbox ?? product.bbox;

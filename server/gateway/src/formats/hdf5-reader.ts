@@ -31,6 +31,15 @@ export function attrNumber(obj: { attrs: Record<string, { value: unknown }> }, n
   return Number.isFinite(n) ? n : undefined;
 }
 
+/**
+ * Whether a dataset is a netCDF dimension that is not a variable (a dimension scale netCDF-4 writes to
+ * name a dimension: it holds no data, and its values mean nothing).
+ */
+function pureDimension(ds: H5Dataset): boolean {
+  const name = attr(ds, 'NAME');
+  return attr(ds, 'CLASS') === 'DIMENSION_SCALE' && typeof name === 'string' && name.startsWith('This is a netCDF dimension but not a netCDF variable');
+}
+
 /** The 1D and 2D datasets of a group along its main dimension (`length` rows), with their units and long name. */
 export function* rowDatasets(group: H5Group, length: number): Generator<{ name: string; ds: H5Dataset; shape: number[]; units?: string; long_name?: string }> {
   for (const name of group.keys()) {
@@ -38,7 +47,7 @@ export function* rowDatasets(group: H5Group, length: number): Generator<{ name: 
     if (!node || (node as { type?: string }).type !== 'Dataset') continue;
     const ds = node as H5Dataset;
     const shape = ds.shape ?? [];
-    if (shape[0] !== length || shape.length > 2) continue;
+    if (shape[0] !== length || shape.length > 2 || pureDimension(ds)) continue;
     const units = attr(ds, 'units');
     const longName = attr(ds, 'long_name');
     yield { name, ds, shape, units: typeof units === 'string' ? units : undefined, long_name: typeof longName === 'string' ? longName : undefined };

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readPixc } from './netcdf.js';
-import { writeProduct } from './geoparquet.js';
+import { productMetadata, writeProduct } from './geoparquet.js';
+import { pointCover } from '../catalog/spatial.js';
 import { SAMPLES_DIR } from './samples.js';
 import h5wasm from 'h5wasm/node';
 
@@ -115,5 +116,59 @@ describe('readPixc', () => {
 
   it('refuses an empty PIXCVecRiver with a reason', async () => {
     await expect(readPixc(pixc('SWOT_L2_HR_PIXCVecRiver_000_366_43N-R_20140114T011055_20140114T011056_Dx0000_01.nc'))).rejects.toThrow(/no pixels/);
+  });
+});
+
+describe('pixel clouds written from their HDF5 chunks', () => {
+  for (const name of ['SWOT_L2_HR_PIXC_001_042_067L_20220402T112019_20220402T112029_Dx0000_01.nc', 'SWOT_L2_HR_PIXC_000_366_43N-R_20140114T011055_20140114T011056_Dx0000_01.nc']) {
+    it(`hold the same values as DuckDB's writer, positions as GeoArrow points (${name.slice(12, 30)})`, async () => {
+      const product = await readPixc(pixc(name));
+      const spill = path.join(dir, 'spill');
+      const a = path.join(dir, `${name}.duckdb.parquet`);
+      const b = path.join(dir, `${name}.chunks.parquet`);
+      const options = { covers: pointCover(product.footprint), footprint: product.footprint, spillDir: spill };
+      const viaDuck = await product.stream!.write(a, { ...options, metadata: () => ({ 'hysope:test': 'duckdb' }) });
+      const viaChunks = await product.stream!.write(b, {
+        ...options,
+        fromChunks: true,
+        metadata: (g) => Object.fromEntries(productMetadata(product, { bbox: false, ...(g ? { point: { bbox: g.bbox } } : {}) }))
+      });
+      expect(viaChunks.rows).toBe(viaDuck.rows);
+      expect(viaChunks.bbox).toEqual(viaDuck.bbox);
+      expect(viaChunks.outside).toEqual(viaDuck.outside);
+      const [meta] = (await db.runAndReadAll(`select decode(value) v from parquet_kv_metadata('${b}') where decode(key) = 'geo'`)).getRowObjectsJson();
+      expect(JSON.parse(String(meta!['v'])).columns.geometry).toMatchObject({ encoding: 'point', bbox: viaDuck.bbox });
+      // Times compared apart: they may differ by the rounding of one microsecond (checked below).
+      const columns = product.stream!.columns.filter((c) => c !== 'illumination_time').map((c) => `"${c}"`).join(', ');
+      const count = async (sql: string) => Number(((await db.runAndReadAll(sql)).getRowObjectsJson()[0] as { n: number }).n);
+      const side = (file: string, geometry: string) => `select ${columns}, ${geometry} from '${file}'`;
+      const duck = side(a, 'bbox.xmin as gx, bbox.ymin as gy');
+      const chunks = side(b, 'geometry.x as gx, geometry.y as gy');
+      // Every row on each side, the same multiset of rows (nulls included).
+      expect(await count(`select count(*) n from (${duck} except all ${chunks})`)).toBe(0);
+      expect(await count(`select count(*) n from (${chunks} except all ${duck})`)).toBe(0);
+      expect(await count(`select count(*) n from '${b}'`)).toBe(product.stream!.rows);
+      // Row groups still cover strips of the swath: their statistics prune a small box.
+      const groups = await count(`select count(distinct row_group_id) n from parquet_metadata('${b}')`);
+      expect(groups).toBe(viaDuck.rowGroups);
+      const worst = await count(
+        `select max(abs(epoch_us(x.illumination_time) - epoch_us(y.illumination_time))) n from '${a}' x join '${b}' y using (azimuth_index, range_index)`
+      );
+      expect(worst).toBeLessThanOrEqual(1);
+    });
+  }
+
+  it('fail with a clear error, leaving no file, when a chunk is damaged', async () => {
+    const name = 'SWOT_L2_HR_PIXC_001_042_067L_20220402T112019_20220402T112029_Dx0000_01.nc';
+    const damaged = path.join(dir, 'damaged-chunks', name);
+    await mkdir(path.dirname(damaged), { recursive: true });
+    const bytes = await readFile(pixc(name));
+    for (let i = Math.floor(bytes.length / 2); i < Math.floor(bytes.length / 2) + 65536; i++) bytes[i] = (i * 7919) & 0xff;
+    await writeFile(damaged, bytes);
+    const product = await readPixc(damaged);
+    const out = path.join(dir, 'damaged-chunks', 'out.parquet');
+    const options = { covers: () => true, footprint: product.footprint, spillDir: path.join(dir, 'spill'), fromChunks: true, metadata: () => ({}) };
+    await expect(product.stream!.write(out, options)).rejects.toThrow(/damaged|inflate/);
+    expect((await readdir(path.dirname(out))).filter((f) => f !== name)).toEqual([]);
   });
 });

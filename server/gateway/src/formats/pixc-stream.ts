@@ -17,11 +17,13 @@ import {
   type DuckDBDataChunk,
   type DuckDBType
 } from '@duckdb/node-api';
+import type { Geometry } from '@hysope/api';
 import h5wasm from 'h5wasm/node';
 import { SWOT_EPOCH_MS } from './arrow-columns.js';
 import { DatasetReader, attrNumber, charText, hdf5, pixelLongitude, rowDatasets, type H5Dataset, type H5Group, type Typed } from './hdf5-reader.js';
 import { PixelBlocks, type ArrayName } from './pixel-blocks.js';
 import { convexHull } from './footprint.js';
+import { planPages, writePages, type PagePlan } from './pixel-parquet.js';
 import type { FieldInfo } from './product.js';
 
 /** Rows DuckDB asks for per call (its vector size). */
@@ -92,8 +94,20 @@ export interface PixelStream {
 export interface WriteOptions {
   /** Whether the footprint known so far covers a position (pixels outside it are reported). */
   covers: (x: number, y: number) => boolean;
-  /** Written before the pixels are read (so without their extent, which GeoParquet makes optional). */
-  metadata: () => Record<string, string>;
+  /** That footprint (the threads that read positions test them against it). */
+  footprint?: Geometry;
+  /**
+   * Write from the granule's HDF5 chunks (pixel-parquet.ts: GeoArrow points, pages copied) when its storage
+   * allows, instead of DuckDB (WKB points with a bbox covering). Not the default yet: the export, the kernels
+   * and the viewer read pixel clouds' geometry as WKB.
+   */
+  fromChunks?: boolean;
+  /**
+   * The file's key/value metadata: asked before the pixels are read when DuckDB writes them (so without their
+   * extent, which GeoParquet makes optional, WKB points and a bbox covering); after, when written from HDF5's
+   * chunks (GeoArrow points with their extent).
+   */
+  metadata: (geometry?: { encoding: 'point'; bbox: [number, number, number, number] | null }) => Record<string, string>;
   spillDir: string;
 }
 
@@ -143,12 +157,36 @@ export function pixelStream(
         const g = h5.get(groupPath) as H5Group;
         const dataset = (name: string) => g.get(name) as H5Dataset;
         const where = { file, group: groupPath, dataset };
+        const pagePlan = options.fromChunks ? planPages(file, length, columns.map((c) => ({ ...c, typeName: String(c.type) })), dataset, { ...coords, latFill }) : null;
+        if (pagePlan) return await writeFromChunks(pagePlan, out, options);
         return await writePixels(out, length, columns, where, { lat: coords.lat, lon: coords.lon, latFill }, options);
       } finally {
         h5.close();
       }
     }
   };
+}
+
+/**
+ * Writes the pixel cloud from the granule's HDF5 chunks (pixel-parquet.ts): GeoArrow points, the pixels'
+ * extent in the `geo` metadata, written at the end.
+ */
+async function writeFromChunks(plan: PagePlan, out: string, options: WriteOptions): Promise<WrittenPixels> {
+  const positions = new Positions(options.covers);
+  plan.footprint = options.footprint;
+  const { bytes, rowGroups } = await writePages(
+    plan,
+    out,
+    () => {
+      const result = positions.result();
+      return options.metadata({ encoding: 'point', bbox: result.bbox });
+    },
+    (bbox, xs, ys) => {
+      if (bbox) positions.extend(bbox);
+      for (let i = 0; i < xs.length; i++) positions.add(xs[i]!, ys[i]!);
+    }
+  );
+  return { path: out, bytes, rows: plan.length, rowGroups, ...positions.result() };
 }
 
 /** One pixel cloud being written: what the scan function serves DuckDB. */
@@ -237,6 +275,14 @@ class Positions {
   private ys: number[] = [];
 
   constructor(readonly covers: (x: number, y: number) => boolean) {}
+
+  /** Widens the extent to a box of positions (those among them outside the footprint are added one by one). */
+  extend([w, s, e, n]: [number, number, number, number]): void {
+    this.w = Math.min(this.w, w);
+    this.s = Math.min(this.s, s);
+    this.e = Math.max(this.e, e);
+    this.n = Math.max(this.n, n);
+  }
 
   add(x: number, y: number): void {
     if (x < this.w) this.w = x;

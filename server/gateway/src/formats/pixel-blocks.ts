@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { moduleWorker } from './module-worker.js';
 import type { Typed } from './hdf5-reader.js';
 
 /** Typed arrays by name (what crosses to the worker: a constructor cannot). */
@@ -95,15 +96,7 @@ export class PixelBlocks {
         new Map(placed.map((d) => [d.name, new ARRAYS[d.array](data as unknown as ArrayBuffer, slot * slotBytes + d.offset, BLOCK_ROWS * d.width) as Typed]))
     );
     const job: BlockJob = { file, group, length, blockRows: BLOCK_ROWS, slots: SLOTS, slotBytes, datasets: placed, data, control, error: this.error };
-    const source = import.meta.url.endsWith('.ts');
-    const entry = new URL(`./pixel-worker.${source ? 'ts' : 'js'}`, import.meta.url);
-    // The build runs the compiled worker; sources (tests) load it through tsx's loader.
-    this.worker = source
-      ? new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`, {
-          eval: true,
-          workerData: job
-        })
-      : new Worker(entry, { workerData: job });
+    this.worker = moduleWorker('pixel-worker', import.meta.url, job);
     // A worker that dies before reporting (it could not start) is a failure too.
     this.worker.on('error', (e) => reportFailure(job, e.message));
   }

@@ -1,0 +1,57 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Page } from './parquet-pages.js';
+import type { PagePlan, PageResult, PageTask } from './pixel-parquet.js';
+import { ChunkSource, columnPages, positionPages } from './pixel-pages.js';
+import { pointCover } from '../catalog/spatial.js';
+
+/** A page worker of a pixel-cloud write (see pixel-parquet.ts): builds the pages of the tasks it is sent. */
+const plan = workerData as PagePlan;
+const source = new ChunkSource(plan.file);
+const covers = plan.footprint ? pointCover(plan.footprint) : () => false;
+
+/** A page's values in one buffer of its own (so it can be moved to the writing thread). */
+function owned(page: Page, transfer: ArrayBuffer[]): Page {
+  const parts = Array.isArray(page.values) ? page.values : [page.values];
+  const values = new Uint8Array(parts.reduce((n, b) => n + b.length, 0));
+  let at = 0;
+  for (const b of parts) {
+    values.set(b, at);
+    at += b.length;
+  }
+  const levels = page.levels.slice();
+  transfer.push(values.buffer, levels.buffer);
+  return { ...page, values, levels };
+}
+
+parentPort!.on('message', (task: PageTask) => {
+  const transfer: ArrayBuffer[] = [];
+  const own = (c: { pages: Page[]; stats: PageResult['chunks'][number]['stats'] }) => ({ pages: c.pages.map((p) => owned(p, transfer)), stats: c.stats });
+  try {
+    if (task.columns[0] === -1) {
+      const p = positionPages(plan.positions, source, task.from, task.to);
+      // The extent of the valid positions, and those the footprint does not cover (the only ones that can change it).
+      let [w, s, e, n] = [Infinity, Infinity, -Infinity, -Infinity];
+      const outside: number[] = [];
+      for (let i = 0; i < p.xs.length; i++) {
+        const x = p.xs[i]!;
+        const y = p.ys[i]!;
+        if (x < w) w = x;
+        if (x > e) e = x;
+        if (y < s) s = y;
+        if (y > n) n = y;
+        if (!covers(x, y)) outside.push(i);
+      }
+      const xs = Float64Array.from(outside, (i) => p.xs[i]!);
+      const ys = Float64Array.from(outside, (i) => p.ys[i]!);
+      transfer.push(xs.buffer, ys.buffer);
+      // A geometry page copied from a latitude/longitude page is the same page: each is sent once per column.
+      const result: PageResult = { group: task.group, columns: task.columns, chunks: [own(p.lat), own(p.lon)], geometry: { x: own(p.x), y: own(p.y) }, xs, ys, bbox: p.xs.length ? [w, s, e, n] : null };
+      parentPort!.postMessage(result, transfer);
+      return;
+    }
+    const chunks = task.columns.map((k) => own(columnPages(plan.columns[k]!, source, task.from, task.to)));
+    parentPort!.postMessage({ group: task.group, columns: task.columns, chunks } satisfies PageResult, transfer);
+  } catch (error) {
+    parentPort!.postMessage({ group: task.group, columns: task.columns, chunks: [], error: (error as Error).message } satisfies PageResult);
+  }
+});

@@ -1,0 +1,490 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+import { constants, crc32, gzipSync, inflateSync } from 'node:zlib';
+import type { ChunkLayout } from './hdf5-chunks.js';
+import { Encoding, definitionLevels, type ChunkStats, type Page } from './parquet-pages.js';
+
+/**
+ * The pages of a pixel cloud's Parquet columns, built from the HDF5 chunks of its datasets. A chunk whose
+ * values need no change (floats, whole, no fill value, no NaN) becomes a page as it is: HDF5 shuffled and
+ * deflated it, which is Parquet's BYTE_STREAM_SPLIT encoding under the GZIP codec once the deflate stream
+ * gets a gzip header and trailer (its CRC-32 computed on the inflated bytes). Any other piece is decoded,
+ * its nulls taken out, and encoded again (level-1 gzip). Plain data in and out: runs in worker threads.
+ */
+
+/** How one output column is made from one dataset (or one component of a 2D dataset). */
+export interface ColumnPlan {
+  name: string;
+  dataset: string;
+  layout: ChunkLayout;
+  /** Dataset length (rows) and width (components per row). */
+  length: number;
+  width: number;
+  part: number;
+  /** The dataset's values: HDF5 class and size. */
+  source: { real: boolean; size: 1 | 2 | 4 | 8; signed: boolean };
+  /** What is written: the values as they are, doubles (scaled), UTC microseconds (SWOT times) or 32-bit integers. */
+  target: 'float' | 'double' | 'int32' | 'time';
+  fill?: number;
+  scale?: number;
+  offset?: number;
+}
+
+/** The pixel positions: latitude and longitude plans and what is known of the footprint. */
+export interface PositionPlan {
+  lat: ColumnPlan;
+  lon: ColumnPlan;
+  latFill?: number;
+}
+
+const GZIP_HEADER = Uint8Array.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+const SWOT_EPOCH_S = 946_684_800;
+
+/** UTC microseconds of a SWOT time (seconds since 2000-01-01), rounded as DuckDB's `to_timestamp` does: whole seconds, then the fraction. */
+function swotMicros(v: number): number {
+  const t = v + SWOT_EPOCH_S;
+  const whole = Math.trunc(t);
+  return whole * 1e6 + Math.round((t - whole) * 1e6);
+}
+
+/** Reads stored chunks of one file by offset; the last chunks decoded are kept (the components of a 2D dataset share them). */
+export class ChunkSource {
+  private readonly fd: number;
+  readonly decoded = new Map<number, Decoded>();
+  constructor(file: string) {
+    this.fd = openSync(file, 'r');
+  }
+  read(address: number, size: number): Buffer {
+    const out = Buffer.allocUnsafe(size);
+    let done = 0;
+    while (done < size) {
+      const n = readSync(this.fd, out, done, size - done, address + done);
+      if (n === 0) throw new Error(`HDF5 chunk at ${address} cut short`);
+      done += n;
+    }
+    return out;
+  }
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/** One stored chunk, read and decoded to its shuffled bytes (or plain bytes when not shuffled). */
+interface Decoded {
+  compressed: Buffer;
+  bytes: Uint8Array;
+  /** Elements in the chunk (rows × width). */
+  elements: number;
+  shuffled: boolean;
+  /** The plain bytes of the rows last read from a 2D chunk (its components read them in turn). */
+  rows?: { key: string; bytes: Uint8Array };
+}
+
+function decode(plan: ColumnPlan, source: ChunkSource, index: number): Decoded {
+  const { layout } = plan;
+  const chunk = layout.chunks[index]!;
+  const cached = source.decoded.get(chunk.address);
+  if (cached) return cached;
+  const compressed = source.read(chunk.address, chunk.size);
+  let bytes: Uint8Array = compressed;
+  let shuffled = false;
+  for (let k = layout.filters.length - 1; k >= 0; k--) {
+    if (chunk.filterMask & (1 << k)) continue;
+    const id = layout.filters[k];
+    if (id === 1) {
+      try {
+        bytes = inflateSync(bytes);
+      } catch (error) {
+        throw new Error(`HDF5 chunk of ${plan.dataset} at byte ${chunk.address} cannot be inflated (${(error as Error).message}): the granule is damaged`);
+      }
+    }
+    else if (id === 2) shuffled = true;
+    else throw new Error(`HDF5 filter ${id} is not read here`);
+  }
+  const elements = layout.chunkShape.reduce((a, b) => a * b, 1);
+  if (bytes.length !== elements * layout.elementSize) throw new Error(`HDF5 chunk of ${plan.dataset} has ${bytes.length} bytes, ${elements * layout.elementSize} expected`);
+  const decoded: Decoded = { compressed, bytes, elements, shuffled };
+  if (plan.width > 1) {
+    if (source.decoded.size >= 2) source.decoded.delete(source.decoded.keys().next().value!);
+    source.decoded.set(chunk.address, decoded);
+  }
+  return decoded;
+}
+
+/** The plain little-endian bytes of elements [first, first + count) of a shuffled chunk of `n` elements (streams joined). */
+function unshuffled(bytes: Uint8Array, n: number, size: number, first: number, count: number): Uint8Array {
+  const out = new Uint8Array(count * size);
+  const s = (b: number) => bytes.subarray(b * n + first, b * n + first + count);
+  if (size === 1) out.set(s(0));
+  else if (size === 2) {
+    const o = new Uint16Array(out.buffer);
+    const [s0, s1] = [s(0), s(1)];
+    for (let i = 0; i < count; i++) o[i] = s0[i]! | (s1[i]! << 8);
+  } else {
+    const o = new Uint32Array(out.buffer);
+    const words = size / 4;
+    for (let w = 0; w < words; w++) {
+      const [s0, s1, s2, s3] = [s(w * 4), s(w * 4 + 1), s(w * 4 + 2), s(w * 4 + 3)];
+      for (let i = 0, j = w; i < count; i++, j += words) o[j] = (s0[i]! | (s1[i]! << 8) | (s2[i]! << 16) | (s3[i]! << 24)) >>> 0;
+    }
+  }
+  return out;
+}
+
+/** The typed array of a dataset's values. */
+function typedOf(source: ColumnPlan['source']) {
+  const { size, real, signed } = source;
+  if (real) return size === 8 ? Float64Array : Float32Array;
+  if (size === 8) return signed ? BigInt64Array : BigUint64Array;
+  if (size === 4) return signed ? Int32Array : Uint32Array;
+  if (size === 2) return signed ? Int16Array : Uint16Array;
+  return signed ? Int8Array : Uint8Array;
+}
+
+/** Values of rows [from, from + count) of a decoded chunk (component `part`), as numbers. */
+function values(plan: ColumnPlan, d: Decoded, from: number, count: number): Float64Array {
+  const size = plan.source.size;
+  const w = plan.width;
+  let plain: Uint8Array;
+  if (w === 1) plain = d.shuffled ? unshuffled(d.bytes, d.elements, size, from, count) : d.bytes.slice(from * size, (from + count) * size);
+  else {
+    const key = `${from}:${count}`;
+    if (d.rows?.key !== key) d.rows = { key, bytes: d.shuffled ? unshuffled(d.bytes, d.elements, size, from * w, count * w) : d.bytes.slice(from * w * size, (from + count) * w * size) };
+    plain = d.rows.bytes;
+  }
+  const Typed = typedOf(plan.source);
+  const typed = new Typed(plain.buffer as ArrayBuffer, plain.byteOffset, count * w);
+  if (w === 1 && typed instanceof Float64Array) return typed;
+  const out = new Float64Array(count);
+  if (typed instanceof BigInt64Array || typed instanceof BigUint64Array) for (let i = 0, j = plan.part; i < count; i++, j += w) out[i] = Number(typed[j]);
+  else if (w === 1) out.set(typed);
+  else for (let i = 0, j = plan.part; i < count; i++, j += w) out[i] = typed[j]!;
+  return out;
+}
+
+/**
+ * Whether a shuffled float chunk may hold a null: a byte of its most significant stream with an exponent
+ * of a value beyond 1e30 or NaN (exact values are then checked by re-encoding). Only for plans whose nulls
+ * are NaN or a fill beyond 1e30; others are always checked.
+ */
+function mayHoldNull(plan: ColumnPlan, d: Decoded): boolean {
+  const fill = plan.fill;
+  if (!plan.source.real || !d.shuffled || (fill !== undefined && Math.abs(fill) <= 1e30)) return true;
+  const size = plan.source.size;
+  const threshold = size === 4 ? 0x71 : 0x46;
+  const top = d.bytes.subarray((size - 1) * d.elements, size * d.elements);
+  // Four bytes at a time: a byte's low 7 bits reach the threshold when adding (0x80 - threshold) sets its high bit.
+  const head = Math.min(top.length, (4 - (top.byteOffset % 4)) % 4);
+  for (let i = 0; i < head; i++) if ((top[i]! & 0x7f) >= threshold) return true;
+  const whole = (top.length - head) >> 2;
+  const words = new Uint32Array(top.buffer, top.byteOffset + head, whole);
+  const add = (0x80 - threshold) * 0x01010101;
+  for (let i = 0; i < whole; i++) if ((((words[i]! & 0x7f7f7f7f) + add) & 0x80808080) !== 0) return true;
+  for (let i = head + whole * 4; i < top.length; i++) if ((top[i]! & 0x7f) >= threshold) return true;
+  return false;
+}
+
+/** A HDF5 deflate (zlib) stream re-framed as a gzip member of the given inflated bytes. */
+function gzipMember(zlibStream: Buffer, inflated: Uint8Array): Uint8Array[] {
+  const cmf = zlibStream[0]!;
+  const flg = zlibStream[1]!;
+  if ((cmf & 0x0f) !== 8 || ((cmf << 8) | flg) % 31 !== 0 || flg & 0x20) throw new Error('not a zlib deflate stream');
+  const trailer = new Uint8Array(8);
+  const view = new DataView(trailer.buffer);
+  view.setUint32(0, crc32(inflated), true);
+  view.setUint32(4, inflated.length % 2 ** 32, true);
+  return [GZIP_HEADER, zlibStream.subarray(2, zlibStream.length - 4), trailer];
+}
+
+/** The byte size of a target's values. */
+const targetSize = (t: ColumnPlan['target']) => (t === 'float' || t === 'int32' ? 4 : 8);
+
+/** Level-1 gzip; run-length + Huffman only for bytes split by stream (as fast, and as small there). */
+const FLOAT_GZIP = { level: 1, strategy: constants.Z_RLE };
+const INT_GZIP = { level: 1 };
+
+/** Encodes non-null values (already selected) as a page's compressed values: floats split by byte stream, others plain. */
+function encodeValues(target: ColumnPlan['target'], kept: Float64Array): { values: Uint8Array; rawBytes: number; encoding: number } {
+  const n = kept.length;
+  if (target === 'float' || target === 'double') {
+    const size = targetSize(target);
+    const plain = target === 'float' ? Float32Array.from(kept) : kept;
+    const words = new Uint32Array(plain.buffer, plain.byteOffset, (n * size) / 4);
+    const split = new Uint8Array(n * size);
+    const per = size / 4;
+    for (let w = 0; w < per; w++) {
+      const [s0, s1, s2, s3] = [0, 1, 2, 3].map((b) => split.subarray((w * 4 + b) * n, (w * 4 + b + 1) * n));
+      for (let i = 0, j = w; i < n; i++, j += per) {
+        const v = words[j]!;
+        s0![i] = v;
+        s1![i] = v >>> 8;
+        s2![i] = v >>> 16;
+        s3![i] = v >>> 24;
+      }
+    }
+    return { values: gzipSync(split, FLOAT_GZIP), rawBytes: split.length, encoding: Encoding.BYTE_STREAM_SPLIT };
+  }
+  if (target === 'int32') {
+    const plain = new Int32Array(n);
+    for (let i = 0; i < n; i++) plain[i] = kept[i]! | 0;
+    return { values: gzipSync(new Uint8Array(plain.buffer), INT_GZIP), rawBytes: plain.byteLength, encoding: Encoding.PLAIN };
+  }
+  const words = new Uint32Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    const micros = swotMicros(kept[i]!);
+    words[i * 2] = micros % 2 ** 32;
+    words[i * 2 + 1] = Math.floor(micros / 2 ** 32);
+  }
+  return { values: gzipSync(new Uint8Array(words.buffer), INT_GZIP), rawBytes: words.byteLength, encoding: Encoding.PLAIN };
+}
+
+/** Min and max of a page's kept values as a target type's plain bytes. */
+function statBytes(target: ColumnPlan['target'], v: number): Uint8Array {
+  const out = new Uint8Array(targetSize(target));
+  const view = new DataView(out.buffer);
+  if (target === 'float') view.setFloat32(0, v, true);
+  else if (target === 'double') view.setFloat64(0, v, true);
+  else if (target === 'int32') view.setInt32(0, v, true);
+  else view.setBigInt64(0, BigInt(swotMicros(v)), true);
+  return out;
+}
+
+/** A page of nulls only (rows no chunk was ever written for: all fill values). */
+function nullPage(rows: number): Page {
+  return { rows, nulls: rows, encoding: Encoding.PLAIN, levels: definitionLevels(rows, new Uint8Array(rows)), values: gzipSync(new Uint8Array(0)), rawBytes: 0 };
+}
+
+/** Running statistics of a column chunk. */
+class Stats {
+  min = Infinity;
+  max = -Infinity;
+  nulls = 0;
+  known = true;
+  result(target: ColumnPlan['target']): ChunkStats {
+    if (!this.known || this.min > this.max) return { nulls: this.nulls };
+    return { nulls: this.nulls, min: statBytes(target, this.min), max: statBytes(target, this.max) };
+  }
+}
+
+/**
+ * A page from values already decoded: nulls (by `isNull`, or a given mask) left out, the rest transformed
+ * (scale/offset) and encoded.
+ */
+function encodedPage(plan: ColumnPlan, raw: Float64Array, stats: Stats, nullMask?: Uint8Array): Page {
+  const n = raw.length;
+  const present = new Uint8Array(n);
+  const kept = new Float64Array(n);
+  const fill = plan.fill;
+  const real = plan.source.real;
+  // 0: NaN only (reals) or nothing (integers); 1: NaN or beyond 1e30; 2: NaN or the fill value; 3: the fill value
+  const mode = real ? (fill === undefined ? 0 : Math.abs(fill) > 1e30 ? 1 : 2) : fill === undefined ? 0 : 3;
+  const f = fill === undefined ? NaN : real && plan.source.size === 4 ? Math.fround(fill) : fill;
+  const scale = plan.scale ?? 1;
+  const offset = plan.offset ?? 0;
+  const scaled = plan.scale !== undefined || plan.offset !== undefined;
+  let k = 0;
+  let min = stats.min;
+  let max = stats.max;
+  for (let i = 0; i < n; i++) {
+    const v = raw[i]!;
+    if (nullMask !== undefined && nullMask[i] === 1) continue;
+    if (v !== v) continue;
+    if (mode === 1 ? v > 1e30 || v < -1e30 : mode >= 2 ? v === f : false) continue;
+    const value = scaled ? v * scale + offset : v;
+    present[i] = 1;
+    kept[k++] = value;
+    if (value < min) min = value;
+    if (value > max) max = value;
+  }
+  stats.min = min;
+  stats.max = max;
+  stats.nulls += n - k;
+  const encoded = encodeValues(plan.target, kept.subarray(0, k));
+  return { rows: n, nulls: n - k, encoding: encoded.encoding, levels: definitionLevels(n, k === n ? null : present), values: encoded.values, rawBytes: encoded.rawBytes };
+}
+
+/** The pieces of rows [from, to) by stored chunk: chunk index (or -1: never written), first row, rows. */
+function pieces(plan: ColumnPlan, from: number, to: number): { index: number; row: number; rows: number }[] {
+  const out: { index: number; row: number; rows: number }[] = [];
+  const per = plan.layout.chunkRows;
+  const byRow = new Map(plan.layout.chunks.map((c, i) => [c.row, i]));
+  for (let row = from; row < to; ) {
+    const start = Math.floor(row / per) * per;
+    const end = Math.min(start + per, to);
+    out.push({ index: byRow.get(start) ?? -1, row, rows: end - row });
+    row = end;
+  }
+  return out;
+}
+
+/** Whether a piece is a whole stored chunk that can be copied as a page (floats as they are, whole chunk in the dataset). */
+function copyable(plan: ColumnPlan, piece: { row: number; rows: number }): boolean {
+  const { layout } = plan;
+  return (
+    plan.width === 1 &&
+    plan.source.real &&
+    ((plan.target === 'float' && plan.source.size === 4) || (plan.target === 'double' && plan.source.size === 8)) &&
+    plan.scale === undefined &&
+    plan.offset === undefined &&
+    piece.row % layout.chunkRows === 0 &&
+    piece.rows === layout.chunkRows &&
+    layout.filters.length === 2 &&
+    layout.filters[0] === 2 &&
+    layout.filters[1] === 1
+  );
+}
+
+/** Whether a part of a chunk can be taken by slicing its byte streams: floats kept as they are, 1D, shuffled. */
+function sliceable(plan: ColumnPlan, d: Decoded): boolean {
+  return (
+    d.shuffled &&
+    plan.width === 1 &&
+    plan.source.real &&
+    plan.scale === undefined &&
+    plan.offset === undefined &&
+    ((plan.target === 'float' && plan.source.size === 4) || (plan.target === 'double' && plan.source.size === 8))
+  );
+}
+
+/** A page of rows [from, from + rows) of a shuffled chunk without nulls: each byte stream's slice, compressed again. */
+function streamSlice(d: Decoded, size: number, from: number, rows: number): Page {
+  const split = new Uint8Array(rows * size);
+  for (let b = 0; b < size; b++) split.set(d.bytes.subarray(b * d.elements + from, b * d.elements + from + rows), b * rows);
+  return { rows, nulls: 0, encoding: Encoding.BYTE_STREAM_SPLIT, levels: definitionLevels(rows, null), values: gzipSync(split, FLOAT_GZIP), rawBytes: split.length };
+}
+
+/** One column's pages for rows [from, to) and its statistics. */
+export function columnPages(plan: ColumnPlan, source: ChunkSource, from: number, to: number, withStats = false): { pages: Page[]; stats: ChunkStats } {
+  const pages: Page[] = [];
+  const stats = new Stats();
+  for (const piece of pieces(plan, from, to)) {
+    if (piece.index < 0) {
+      pages.push(nullPage(piece.rows));
+      stats.nulls += piece.rows;
+      continue;
+    }
+    const d = decode(plan, source, piece.index);
+    const chunkRow = plan.layout.chunks[piece.index]!.row;
+    if (copyable(plan, piece) && plan.layout.chunks[piece.index]!.filterMask === 0 && !mayHoldNull(plan, d)) {
+      if (withStats) {
+        const v = values(plan, d, 0, piece.rows);
+        for (let i = 0; i < v.length; i++) {
+          if (v[i]! < stats.min) stats.min = v[i]!;
+          if (v[i]! > stats.max) stats.max = v[i]!;
+        }
+      } else stats.known = false;
+      pages.push({ rows: piece.rows, nulls: 0, encoding: Encoding.BYTE_STREAM_SPLIT, levels: definitionLevels(piece.rows, null), values: gzipMember(d.compressed, d.bytes), rawBytes: d.bytes.length });
+      continue;
+    }
+    if (sliceable(plan, d) && !mayHoldNull(plan, d)) {
+      stats.known = false;
+      pages.push(streamSlice(d, plan.source.size, piece.row - chunkRow, piece.rows));
+      continue;
+    }
+    pages.push(encodedPage(plan, values(plan, d, piece.row - chunkRow, piece.rows), stats));
+  }
+  return { pages, stats: stats.result(plan.target) };
+}
+
+/** What the positions of rows [from, to) gave: geometry x/y pages, their statistics, and the positions themselves. */
+export interface PositionPages {
+  x: { pages: Page[]; stats: ChunkStats };
+  y: { pages: Page[]; stats: ChunkStats };
+  lat: { pages: Page[]; stats: ChunkStats };
+  lon: { pages: Page[]; stats: ChunkStats };
+  /** Valid positions (longitude in -180..180), for the extent and the footprint check. */
+  xs: Float64Array;
+  ys: Float64Array;
+}
+
+/** A float column's page for a piece of a decoded chunk: copied when whole, sliced when a part, encoded when it holds nulls. */
+function floatPage(plan: ColumnPlan, d: Decoded, piece: { index: number; row: number; rows: number }, stats: Stats): Page {
+  const at = piece.row - plan.layout.chunks[piece.index]!.row;
+  if (!mayHoldNull(plan, d)) {
+    if (copyable(plan, piece) && plan.layout.chunks[piece.index]!.filterMask === 0) {
+      return { rows: piece.rows, nulls: 0, encoding: Encoding.BYTE_STREAM_SPLIT, levels: definitionLevels(piece.rows, null), values: gzipMember(d.compressed, d.bytes), rawBytes: d.bytes.length };
+    }
+    if (sliceable(plan, d)) return streamSlice(d, plan.source.size, at, piece.rows);
+  }
+  return encodedPage(plan, values(plan, d, at, piece.rows), stats);
+}
+
+/**
+ * The latitude and longitude columns and the GeoArrow point geometry (x, y) for rows [from, to): a
+ * pixel without a valid position (non-finite, latitude fill or beyond the poles) has a null geometry;
+ * longitudes past 180° are brought back to -180..180 in the geometry. Pages without nulls or wrapped
+ * longitudes serve both the column and the geometry. Latitude and longitude share their chunking (planned so).
+ */
+export function positionPages(p: PositionPlan, source: ChunkSource, from: number, to: number): PositionPages {
+  const out: PositionPages = {
+    x: { pages: [], stats: { nulls: 0 } },
+    y: { pages: [], stats: { nulls: 0 } },
+    lat: { pages: [], stats: { nulls: 0 } },
+    lon: { pages: [], stats: { nulls: 0 } },
+    xs: new Float64Array(to - from),
+    ys: new Float64Array(to - from)
+  };
+  const [sx, sy, slat, slon] = [new Stats(), new Stats(), new Stats(), new Stats()];
+  const hugeFill = (plan: ColumnPlan) => plan.fill === undefined || Math.abs(plan.fill) > 1e30;
+  if (!hugeFill(p.lat) || !hugeFill(p.lon)) slat.known = slon.known = false;
+  let valid = 0;
+  for (const piece of pieces(p.lat, from, to)) {
+    const n = piece.rows;
+    const dLat = piece.index >= 0 ? decode(p.lat, source, piece.index) : null;
+    const lonIndex = p.lon.layout.chunks.findIndex((c) => c.row === (dLat ? p.lat.layout.chunks[piece.index]!.row : -1));
+    const dLon = lonIndex >= 0 ? decode(p.lon, source, lonIndex) : null;
+    const at = dLat ? piece.row - p.lat.layout.chunks[piece.index]!.row : 0;
+    const ys = dLat ? values(p.lat, dLat, at, n) : new Float64Array(n).fill(NaN);
+    const xs0 = dLon ? values(p.lon, dLon, at, n) : new Float64Array(n).fill(NaN);
+    const latPage = dLat ? floatPage(p.lat, dLat, piece, slat) : encodedPage(p.lat, ys, slat);
+    const lonPage = dLon ? floatPage(p.lon, dLon, { ...piece, index: lonIndex }, slon) : encodedPage(p.lon, xs0, slon);
+    out.lat.pages.push(latPage);
+    out.lon.pages.push(lonPage);
+    const invalid = new Uint8Array(n);
+    const xs = new Float64Array(n);
+    let bad = 0;
+    let wrapped = false;
+    for (let i = 0; i < n; i++) {
+      const y = ys[i]!;
+      const x0 = xs0[i]!;
+      if (y === y && y <= 1e30 && y >= -1e30) {
+        if (y < slat.min) slat.min = y;
+        if (y > slat.max) slat.max = y;
+      }
+      if (x0 === x0 && x0 <= 1e30 && x0 >= -1e30) {
+        if (x0 < slon.min) slon.min = x0;
+        if (x0 > slon.max) slon.max = x0;
+      }
+      if (!Number.isFinite(x0) || !Number.isFinite(y) || y === p.latFill || y > 90 || y < -90 || x0 > 1e30 || x0 < -1e30) {
+        invalid[i] = 1;
+        bad++;
+        continue;
+      }
+      const x = x0 > 180 ? x0 - 360 : x0;
+      if (x !== x0) wrapped = true;
+      xs[i] = x;
+      out.xs[valid] = x;
+      out.ys[valid++] = y;
+      if (x < sx.min) sx.min = x;
+      if (x > sx.max) sx.max = x;
+      if (y < sy.min) sy.min = y;
+      if (y > sy.max) sy.max = y;
+    }
+    if (bad === 0 && !wrapped && latPage.nulls === 0 && lonPage.nulls === 0) {
+      out.x.pages.push(lonPage);
+      out.y.pages.push(latPage);
+    } else {
+      const plain = (plan: ColumnPlan): ColumnPlan => ({ ...plan, target: 'double', fill: undefined, scale: undefined, offset: undefined });
+      out.x.pages.push(encodedPage(plain(p.lon), xs, new Stats(), invalid));
+      out.y.pages.push(encodedPage(plain(p.lat), ys, new Stats(), invalid));
+    }
+    sx.nulls += bad;
+    sy.nulls += bad;
+  }
+  out.x.stats = sx.result('double');
+  out.y.stats = sy.result('double');
+  out.lat.stats = slat.result('double');
+  out.lon.stats = slon.result('double');
+  out.xs = out.xs.subarray(0, valid);
+  out.ys = out.ys.subarray(0, valid);
+  return out;
+}

@@ -1,0 +1,246 @@
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { moduleWorker } from './module-worker.js';
+import type { Geometry } from '@hysope/api';
+import { Hdf5Structure, UnsupportedLayout } from './hdf5-chunks.js';
+import type { H5Dataset } from './hdf5-reader.js';
+import { PageFileWriter, PhysicalType, type ChunkStats, type LeafColumn, type Page } from './parquet-pages.js';
+import type { ColumnPlan, PositionPlan } from './pixel-pages.js';
+
+/**
+ * Pixel clouds written as GeoParquet from the granule's HDF5 chunks (see pixel-pages.ts): two worker
+ * threads build the pages of row group after row group, this thread writes them in order. A granule
+ * whose storage is not understood (see hdf5-chunks.ts) has no plan: it is written by DuckDB instead.
+ */
+
+/** An output column as the pixel stream describes it. */
+export interface PixelColumn {
+  name: string;
+  dataset: string;
+  width: number;
+  part: number;
+  kind: 'number' | 'time' | 'string';
+  /** DuckDB's name of the type written (FLOAT, DOUBLE, INTEGER, UTINYINT, ...). */
+  typeName: string;
+  fill?: number;
+  scale?: number;
+  offset?: number;
+}
+
+/** Everything the workers need: plain data. */
+export interface PagePlan {
+  file: string;
+  length: number;
+  rowGroupRows: number;
+  columns: ColumnPlan[];
+  leaves: LeafColumn[];
+  positions: PositionPlan;
+  /** The granule's footprint: positions it does not cover are sent back (see writePages). */
+  footprint?: Geometry;
+}
+
+const INT_BITS: Record<string, { bits: 8 | 16 | 32; signed: boolean }> = {
+  TINYINT: { bits: 8, signed: true },
+  UTINYINT: { bits: 8, signed: false },
+  SMALLINT: { bits: 16, signed: true },
+  USMALLINT: { bits: 16, signed: false },
+  INTEGER: { bits: 32, signed: true },
+  UINTEGER: { bits: 32, signed: false }
+};
+
+/**
+ * The plan of a pixel group's pages, or null when a dataset's storage or type is not one this writer
+ * reads (strings, big-endian values, layouts hdf5-chunks.ts does not know): the caller writes it another way.
+ */
+export function planPages(file: string, length: number, columns: PixelColumn[], dataset: (name: string) => H5Dataset, coords: { lat: string; lon: string; latFill?: number }): PagePlan | null {
+  if (columns.some((c) => c.kind === 'string')) return null;
+  let structure: Hdf5Structure;
+  try {
+    structure = new Hdf5Structure(file);
+  } catch (error) {
+    if (error instanceof UnsupportedLayout) return null;
+    throw error;
+  }
+  try {
+    const layouts = new Map<string, ColumnPlan['layout']>();
+    const base = (name: string): Omit<ColumnPlan, 'name' | 'part' | 'target'> | null => {
+      const ds = dataset(name);
+      const meta = ds.metadata as { type: number; size: number; signed?: boolean; littleEndian?: boolean; shape?: number[] };
+      if (meta.littleEndian === false || (meta.type !== 0 && meta.type !== 1) || ![1, 2, 4, 8].includes(meta.size)) return null;
+      let layout = layouts.get(name);
+      if (!layout) {
+        const ref = Array.from((ds as unknown as { create_reference(): { ref_data: Uint8Array } }).create_reference().ref_data);
+        let address = 0;
+        for (let i = 7; i >= 0; i--) address = address * 256 + ref[i]!;
+        layout = structure.layout(address);
+        layouts.set(name, layout);
+      }
+      const shape = ds.shape ?? [];
+      const width = shape.length === 2 ? shape[1]! : 1;
+      if (layout.elementSize !== meta.size || (shape.length === 2 && layout.chunkShape[1] !== width)) return null;
+      return { dataset: name, layout, length, width, source: { real: meta.type === 1, size: meta.size as 1 | 2 | 4 | 8, signed: meta.signed !== false } };
+    };
+    const plans: ColumnPlan[] = [];
+    const leaves: LeafColumn[] = [];
+    for (const c of columns) {
+      const b = base(c.dataset);
+      if (!b) return null;
+      const target: ColumnPlan['target'] = c.kind === 'time' ? 'time' : c.typeName === 'FLOAT' ? 'float' : c.typeName === 'DOUBLE' ? 'double' : INT_BITS[c.typeName] ? 'int32' : (null as never);
+      if (!target) return null;
+      plans.push({ ...b, name: c.name, part: c.part, target, fill: c.fill, scale: c.scale, offset: c.offset });
+      leaves.push({
+        name: c.name,
+        type: target === 'float' ? PhysicalType.FLOAT : target === 'double' ? PhysicalType.DOUBLE : target === 'time' ? PhysicalType.INT64 : PhysicalType.INT32,
+        ...(target === 'time' ? { logical: { timestampMicros: true } as const } : target === 'int32' ? { logical: { int: INT_BITS[c.typeName]! } } : {})
+      });
+    }
+    leaves.push({ name: 'x', type: PhysicalType.DOUBLE, parent: 'geometry' }, { name: 'y', type: PhysicalType.DOUBLE, parent: 'geometry' });
+    const lat = base(coords.lat);
+    const lon = base(coords.lon);
+    if (!lat || !lon || lat.source.size !== 8 || !lat.source.real || lon.source.size !== 8 || !lon.source.real) return null;
+    if (lat.layout.chunkRows !== lon.layout.chunkRows) return null;
+    const own = (name: string) => plans.find((c) => c.dataset === name && c.part === 0 && c.width === 1 && c.target === 'double');
+    if (!own(coords.lat) || !own(coords.lon)) return null;
+    const fillOf = (name: string) => columns.find((c) => c.dataset === name)?.fill;
+    const positions: PositionPlan = {
+      lat: { ...lat, name: coords.lat, part: 0, target: 'double', fill: fillOf(coords.lat) ?? coords.latFill },
+      lon: { ...lon, name: coords.lon, part: 0, target: 'double', fill: fillOf(coords.lon) },
+      latFill: coords.latFill
+    };
+    // Row groups as long as the floats' chunks (whole chunks become pages) in granules of several chunks of
+    // at most 2^20 rows; otherwise (one chunk, or huge ones) about 64 groups, at most 122,880 rows, made by
+    // slicing the chunks (compressed again): each row group then covers a strip of the swath.
+    const floatChunks = plans.filter((p) => p.source.real && p.width === 1).map((p) => p.layout.chunkRows);
+    const chunk = Math.max(positions.lat.layout.chunkRows, ...floatChunks);
+    const rowGroupRows = chunk <= 1 << 20 && length >= 2 * chunk ? chunk : Math.min(122_880, Math.max(2048, Math.ceil(length / 64 / 2048) * 2048));
+    return { file, length, rowGroupRows, columns: plans, leaves, positions };
+  } catch (error) {
+    if (error instanceof UnsupportedLayout) return null;
+    throw error;
+  } finally {
+    structure.close();
+  }
+}
+
+/** A row group's pages as a worker sends them: one entry per leaf column (geometry x, y last). */
+export interface GroupPages {
+  group: number;
+  chunks: { pages: Page[]; stats: ChunkStats }[];
+  xs: Float64Array;
+  ys: Float64Array;
+}
+
+/** A task for a page worker: the pages of some columns of a row group (`positions`: latitude, longitude, geometry). */
+export interface PageTask {
+  group: number;
+  from: number;
+  to: number;
+  columns: number[];
+}
+
+export interface PageResult {
+  group: number;
+  columns: number[];
+  chunks: { pages: Page[]; stats: ChunkStats }[];
+  geometry?: { x: { pages: Page[]; stats: ChunkStats }; y: { pages: Page[]; stats: ChunkStats } };
+  /** Valid positions outside the footprint, and the extent of all valid positions. */
+  xs?: Float64Array;
+  ys?: Float64Array;
+  bbox?: [number, number, number, number] | null;
+  error?: string;
+}
+
+
+/**
+ * Writes the planned pixel cloud: tasks (each column of each row group; positions with the latitude and
+ * longitude columns) spread over two workers, at most three row groups in flight; the file under a temporary
+ * name, renamed once complete. `onPositions` receives, row group after row group, the extent of the valid
+ * positions and those outside the plan's footprint.
+ */
+export async function writePages(
+  plan: PagePlan,
+  out: string,
+  metadata: () => Record<string, string>,
+  onPositions: (bbox: [number, number, number, number] | null, xs: Float64Array, ys: Float64Array) => void,
+  threads = 2
+): Promise<{ bytes: number; rowGroups: number }> {
+  const groups = Math.ceil(plan.length / plan.rowGroupRows);
+  const latIndex = plan.columns.findIndex((c) => c.dataset === plan.positions.lat.dataset && c.part === 0);
+  const lonIndex = plan.columns.findIndex((c) => c.dataset === plan.positions.lon.dataset && c.part === 0);
+  const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
+  await mkdir(path.dirname(out), { recursive: true });
+  const writer = new PageFileWriter(tmp, plan.leaves);
+  const workers = Array.from({ length: threads }, () => moduleWorker('pixel-page-worker', import.meta.url, plan));
+  const pending: PageTask[] = [];
+  const results = new Map<number, PageResult[]>();
+  const expected = new Map<number, number>();
+  for (let g = 0; g < groups; g++) {
+    const from = g * plan.rowGroupRows;
+    const to = Math.min(plan.length, from + plan.rowGroupRows);
+    const tasks: PageTask[] = [{ group: g, from, to, columns: [-1] }];
+    plan.columns.forEach((_, k) => {
+      if (k !== latIndex && k !== lonIndex) tasks.push({ group: g, from, to, columns: [k] });
+    });
+    expected.set(g, tasks.length);
+    pending.push(...tasks);
+  }
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let next = 0;
+      let written = 0;
+      const idle = [...workers];
+      const dispatch = () => {
+        while (idle.length && next < pending.length && pending[next]!.group < written + 3) {
+          idle.pop()!.postMessage(pending[next++]);
+        }
+      };
+      const flush = () => {
+        while (written < groups && (results.get(written)?.length ?? 0) === expected.get(written)) {
+          const parts = results.get(written)!;
+          results.delete(written);
+          const chunks: { pages: Page[]; stats: ChunkStats }[] = new Array(plan.leaves.length);
+          for (const r of parts) {
+            if (!r.geometry) r.columns.forEach((k, i) => (chunks[k] = r.chunks[i]!));
+            if (r.geometry) {
+              chunks[latIndex] = r.chunks[0]!;
+              chunks[lonIndex] = r.chunks[1]!;
+              chunks[plan.columns.length] = r.geometry.x;
+              chunks[plan.columns.length + 1] = r.geometry.y;
+              onPositions(r.bbox ?? null, r.xs!, r.ys!);
+            }
+          }
+          const rows = Math.min(plan.length, (written + 1) * plan.rowGroupRows) - written * plan.rowGroupRows;
+          writer.rowGroup(rows, chunks);
+          written++;
+        }
+        if (written === groups) resolve();
+      };
+      for (const w of workers) {
+        w.on('message', (r: PageResult) => {
+          if (r.error) return reject(new Error(r.error));
+          const list = results.get(r.group) ?? [];
+          list.push(r);
+          results.set(r.group, list);
+          idle.push(w);
+          try {
+            flush();
+          } catch (error) {
+            return reject(error as Error);
+          }
+          dispatch();
+        });
+        w.on('error', reject);
+      }
+      dispatch();
+    });
+    writer.close(metadata());
+    await rename(tmp, out);
+  } catch (error) {
+    writer.abort();
+    await rm(tmp, { force: true });
+    throw error;
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return { bytes: (await stat(out)).size, rowGroups: groups };
+}
