@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
-import { SearchParameterError, parseBBox, searchBodyFromQuery, type Item } from '@hysope/api';
+import { SearchParameterError, parseBBox, searchBodyFromQuery, type Geometry, type Item } from '@hysope/api';
 import { principalOf } from '../auth/middleware.js';
 import type { CatalogService } from '../catalog/service.js';
 import { ValidationError } from '../errors.js';
@@ -55,13 +55,22 @@ export function exportRoutes(catalog: CatalogService, series: TimeseriesService,
       const list = `[${files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ')}]`;
       const where = bbox ? `where bbox.xmin <= ${bbox[2]} and bbox.xmax >= ${bbox[0]} and bbox.ymin <= ${bbox[3]} and bbox.ymax >= ${bbox[1]}` : '';
       const source = files.length ? `read_parquet(${list}, union_by_name = true, filename = true)` : null;
-      const sql = source ? `select regexp_extract(filename, '([^/]+)\\.parquet$', 1) as item_id, * exclude (filename, bbox) from ${source} ${where}` : null;
       const duck = await series.duck();
+      // Pixel clouds written from their chunks hold GeoArrow points, older ones WKB: any point product is
+      // exported from its bbox covering (a point's box is the point), as GeoArrow points.
+      const points =
+        files.length > 0 &&
+        (await duck.runAndReadAll(`select count(*)::int n from parquet_schema(${list}) where name = 'geometry' and num_children = 2`)).getRowObjectsJS()[0]!['n'] !== 0;
+      const geometry = points ? `, case when bbox is null then null else struct_pack(x := bbox.xmin, y := bbox.ymin) end as geometry` : '';
+      const sql = source
+        ? `select regexp_extract(filename, '([^/]+)\\.parquet$', 1) as item_id, * exclude (filename, bbox${points ? ', geometry' : ''})${geometry} from ${source} ${where}`
+        : null;
       if (format === 'geoparquet') {
         const dir = await mkdtemp(path.join(os.tmpdir(), 'hysope-export-'));
         try {
           const out = path.join(dir, 'export.parquet');
-          const geo = JSON.stringify({ version: '1.1.0', primary_column: 'geometry', columns: { geometry: { encoding: 'WKB', geometry_types: [] } } });
+          const encoding = points ? { encoding: 'point', geometry_types: ['Point'] } : { encoding: 'WKB', geometry_types: [] };
+          const geo = JSON.stringify({ version: '1.1.0', primary_column: 'geometry', columns: { geometry: encoding } });
           const select = sql ?? "select ''::varchar as item_id, ''::blob as geometry where false";
           await duck.run(
             `copy (${select}) to '${out.replace(/'/g, "''")}' (format parquet, compression zstd, kv_metadata {geo: '${geo.replace(/'/g, "''")}'})`
@@ -83,7 +92,7 @@ export function exportRoutes(catalog: CatalogService, series: TimeseriesService,
         let first = true;
         for await (const rows of result.yieldRowObjectJs()) {
           const text = rows.map((row) => {
-            const g = row['geometry'] ? fromWkb(new Uint8Array(row['geometry'] as Uint8Array)) : null;
+            const g = geometryOf(row['geometry']);
             if (format === 'csv') return [...props.map((n) => csvCell(row[n])), csvCell(g ? toWkt(g) : null)].join(',');
             const properties = Object.fromEntries(props.map((n) => [n, row[n] instanceof Date ? (row[n] as Date).toISOString() : row[n]]));
             return JSON.stringify({ type: 'Feature', properties, geometry: g }, (_, v) => (typeof v === 'bigint' ? Number(v) : v));
@@ -100,4 +109,12 @@ export function exportRoutes(catalog: CatalogService, series: TimeseriesService,
     })
   );
   return r;
+}
+
+/** A row's geometry as GeoJSON: WKB, or a GeoArrow point ({x, y}). */
+function geometryOf(value: unknown): Geometry | null {
+  if (!value) return null;
+  if (value instanceof Uint8Array) return fromWkb(new Uint8Array(value));
+  const { x, y } = value as { x: number; y: number };
+  return { type: 'Point', coordinates: [x, y] };
 }

@@ -73,23 +73,16 @@ export interface GeoOptions {
 
 /** The `geo` file metadata of GeoParquet 1.1 for a product. */
 export function geoMetadata(product: Product, options: GeoOptions = { bbox: true }): Record<string, unknown> {
-  if (options.point) {
-    // GeoArrow points (struct x, y): their own statistics bound a row group, no covering needed.
-    const bbox = options.point.bbox;
-    return {
-      version: '1.1.0',
-      primary_column: 'geometry',
-      columns: { geometry: { encoding: 'point', geometry_types: ['Point'], ...(bbox ? { bbox } : {}) } }
-    };
-  }
+  const bbox = options.point ? options.point.bbox : options.bbox ? product.bbox : null;
   return {
     version: '1.1.0',
     primary_column: 'geometry',
     columns: {
       geometry: {
-        encoding: 'WKB',
-        geometry_types: product.geometryTypes,
-        ...(options.bbox ? { bbox: product.bbox } : {}),
+        // GeoArrow points (struct x, y) for pixel clouds written from their chunks; WKB otherwise.
+        encoding: options.point ? 'point' : 'WKB',
+        geometry_types: options.point ? ['Point'] : product.geometryTypes,
+        ...(bbox ? { bbox } : {}),
         covering: { bbox: { xmin: ['bbox', 'xmin'], ymin: ['bbox', 'ymin'], xmax: ['bbox', 'xmax'], ymax: ['bbox', 'ymax'] } }
       }
     }

@@ -97,9 +97,8 @@ export interface WriteOptions {
   /** That footprint (the threads that read positions test them against it). */
   footprint?: Geometry;
   /**
-   * Write from the granule's HDF5 chunks (pixel-parquet.ts: GeoArrow points, pages copied) when its storage
-   * allows, instead of DuckDB (WKB points with a bbox covering). Not the default yet: the export, the kernels
-   * and the viewer read pixel clouds' geometry as WKB.
+   * Whether to write from the granule's HDF5 chunks (pixel-parquet.ts: pages copied, GeoArrow points) when its
+   * storage allows (the default), or always with DuckDB (WKB points). Both have the bbox covering.
    */
   fromChunks?: boolean;
   /**
@@ -157,7 +156,7 @@ export function pixelStream(
         const g = h5.get(groupPath) as H5Group;
         const dataset = (name: string) => g.get(name) as H5Dataset;
         const where = { file, group: groupPath, dataset };
-        const pagePlan = options.fromChunks ? planPages(file, length, columns.map((c) => ({ ...c, typeName: String(c.type) })), dataset, { ...coords, latFill }) : null;
+        const pagePlan = options.fromChunks !== false ? planPages(file, length, columns.map((c) => ({ ...c, typeName: String(c.type) })), dataset, { ...coords, latFill }) : null;
         if (pagePlan) return await writeFromChunks(pagePlan, out, options);
         return await writePixels(out, length, columns, where, { lat: coords.lat, lon: coords.lon, latFill }, options);
       } finally {

@@ -94,7 +94,12 @@ export function planPages(file: string, length: number, columns: PixelColumn[], 
         ...(target === 'time' ? { logical: { timestampMicros: true } as const } : target === 'int32' ? { logical: { int: INT_BITS[c.typeName]! } } : {})
       });
     }
-    leaves.push({ name: 'x', type: PhysicalType.DOUBLE, parent: 'geometry' }, { name: 'y', type: PhysicalType.DOUBLE, parent: 'geometry' });
+    // GeoArrow points, and the GeoParquet bbox covering every product has (a point's box is the point: the same pages).
+    leaves.push(
+      { name: 'x', type: PhysicalType.DOUBLE, parent: 'geometry' },
+      { name: 'y', type: PhysicalType.DOUBLE, parent: 'geometry' },
+      ...['xmin', 'ymin', 'xmax', 'ymax'].map((name) => ({ name, type: PhysicalType.DOUBLE, parent: 'bbox' }))
+    );
     const lat = base(coords.lat);
     const lon = base(coords.lon);
     if (!lat || !lon || lat.source.size !== 8 || !lat.source.real || lon.source.size !== 8 || !lon.source.real) return null;
@@ -120,14 +125,6 @@ export function planPages(file: string, length: number, columns: PixelColumn[], 
   } finally {
     structure.close();
   }
-}
-
-/** A row group's pages as a worker sends them: one entry per leaf column (geometry x, y last). */
-export interface GroupPages {
-  group: number;
-  chunks: { pages: Page[]; stats: ChunkStats }[];
-  xs: Float64Array;
-  ys: Float64Array;
 }
 
 /** A task for a page worker: the pages of some columns of a row group (`positions`: latitude, longitude, geometry). */
@@ -204,8 +201,8 @@ export async function writePages(
             if (r.geometry) {
               chunks[latIndex] = r.chunks[0]!;
               chunks[lonIndex] = r.chunks[1]!;
-              chunks[plan.columns.length] = r.geometry.x;
-              chunks[plan.columns.length + 1] = r.geometry.y;
+              const c = plan.columns.length;
+              [chunks[c], chunks[c + 1], chunks[c + 2], chunks[c + 3], chunks[c + 4], chunks[c + 5]] = [r.geometry.x, r.geometry.y, r.geometry.x, r.geometry.y, r.geometry.x, r.geometry.y];
               onPositions(r.bbox ?? null, r.xs!, r.ys!);
             }
           }
