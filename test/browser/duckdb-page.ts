@@ -9,7 +9,7 @@ declare global {
 }
 
 // NOTE: DuckDB-WASM 1.28 prunes row groups by the statistics of top-level columns only; PIXC has
-// top-level longitude/latitude, so the bbox filter is written on them (the bbox struct serves DuckDB 1.1+).
+// top-level longitude/latitude, so the bbox filter is written on them (the points' x/y serve DuckDB 1.1+).
 const where = (w: number, s: number, e: number, n: number) => `longitude between ${w} and ${e} and latitude between ${s} and ${n}`;
 
 window.bboxCount = async (url, [w, s, e, n]) => {

@@ -85,7 +85,7 @@ describe('DuckDB-WASM in Chromium reads a GeoParquet asset by HTTP ranges', () =
     const duck = await (await DuckDBInstance.create(':memory:')).connect();
     const [ext] = (
       await duck.runAndReadAll(
-        `select min(bbox.xmin) w, min(bbox.ymin) s, max(bbox.xmax) e, max(bbox.ymax) n, (select longitude from '${file}' where longitude is not null limit 1 offset 40000) x, (select latitude from '${file}' where longitude is not null limit 1 offset 40000) y from '${file}'`
+        `select min(geometry.x) w, min(geometry.y) s, max(geometry.x) e, max(geometry.y) n, (select longitude from '${file}' where longitude is not null limit 1 offset 40000) x, (select latitude from '${file}' where longitude is not null limit 1 offset 40000) y from '${file}'`
       )
     ).getRowObjectsJS();
     const [w, s, e, n, x, y] = [ext!['w'], ext!['s'], ext!['e'], ext!['n'], ext!['x'], ext!['y']].map(Number) as number[];
@@ -93,7 +93,7 @@ describe('DuckDB-WASM in Chromium reads a GeoParquet asset by HTTP ranges', () =
     const box = [x! - (e! - w!) * 0.05, y! - (n! - s!) * 0.05, x! + (e! - w!) * 0.05, y! + (n! - s!) * 0.05];
     const [expected] = (
       await duck.runAndReadAll(
-        `select count(*)::int n from '${file}' where bbox.xmin <= ${box[2]} and bbox.xmax >= ${box[0]} and bbox.ymin <= ${box[3]} and bbox.ymax >= ${box[1]} and longitude is not null`
+        `select count(*)::int n from '${file}' where geometry.x between ${box[0]} and ${box[2]} and geometry.y between ${box[1]} and ${box[3]} and longitude is not null`
       )
     ).getRowObjectsJS();
     served.length = 0;

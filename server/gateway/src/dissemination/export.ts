@@ -11,6 +11,7 @@ import { csvCell, writeChunk as write } from '../http/stream.js';
 import { fromWkb } from '../formats/wkb.js';
 import { toWkt } from '../formats/wkt.js';
 import type { TimeseriesService } from './timeseries.js';
+import type { DuckDBConnection } from '@duckdb/node-api';
 
 const TYPES = { geoparquet: 'application/vnd.apache.parquet', csv: 'text/csv', geojson: 'application/geo+json' } as const;
 
@@ -52,26 +53,16 @@ export function exportRoutes(catalog: CatalogService, series: TimeseriesService,
         if (format === 'geojson') return void res.send('{"type":"FeatureCollection","features":[]}');
         if (format === 'csv') return void res.send('');
       }
-      const list = `[${files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ')}]`;
-      const where = bbox ? `where bbox.xmin <= ${bbox[2]} and bbox.xmax >= ${bbox[0]} and bbox.ymin <= ${bbox[3]} and bbox.ymax >= ${bbox[1]}` : '';
-      const source = files.length ? `read_parquet(${list}, union_by_name = true, filename = true)` : null;
       const duck = await series.duck();
-      // Pixel clouds written from their chunks hold GeoArrow points, older ones WKB: any point product is
-      // exported from its bbox covering (a point's box is the point), as GeoArrow points.
-      const points =
-        files.length > 0 &&
-        (await duck.runAndReadAll(`select count(*)::int n from parquet_schema(${list}) where name = 'geometry' and num_children = 2`)).getRowObjectsJS()[0]!['n'] !== 0;
-      const geometry = points ? `, case when bbox is null then null else struct_pack(x := bbox.xmin, y := bbox.ymin) end as geometry` : '';
-      const sql = source
-        ? `select regexp_extract(filename, '([^/]+)\\.parquet$', 1) as item_id, * exclude (filename, bbox${points ? ', geometry' : ''})${geometry} from ${source} ${where}`
-        : null;
+      const sql = files.length ? await exportQuery(duck, files, bbox) : null;
+      const points = sql?.points ?? false;
       if (format === 'geoparquet') {
         const dir = await mkdtemp(path.join(os.tmpdir(), 'hysope-export-'));
         try {
           const out = path.join(dir, 'export.parquet');
           const encoding = points ? { encoding: 'point', geometry_types: ['Point'] } : { encoding: 'WKB', geometry_types: [] };
           const geo = JSON.stringify({ version: '1.1.0', primary_column: 'geometry', columns: { geometry: encoding } });
-          const select = sql ?? "select ''::varchar as item_id, ''::blob as geometry where false";
+          const select = sql?.text ?? "select ''::varchar as item_id, ''::blob as geometry where false";
           await duck.run(
             `copy (${select}) to '${out.replace(/'/g, "''")}' (format parquet, compression zstd, kv_metadata {geo: '${geo.replace(/'/g, "''")}'})`
           );
@@ -83,7 +74,7 @@ export function exportRoutes(catalog: CatalogService, series: TimeseriesService,
         }
         return;
       }
-      const result = await duck.stream(sql!);
+      const result = await duck.stream(sql!.text);
       const names = result.columnNames();
       const props = names.filter((n) => n !== 'geometry');
       try {
@@ -109,6 +100,38 @@ export function exportRoutes(catalog: CatalogService, series: TimeseriesService,
     })
   );
   return r;
+}
+
+/**
+ * The rows of a collection's product files, with their item id, inside a bbox if given. Files of GeoArrow points
+ * (pixel clouds written from their chunks) and WKB files (with their bbox covering) are read apart and joined by
+ * column name; when any holds points, the WKB ones' points come from their covering (a point's box is the point),
+ * so every row's geometry is a GeoArrow point.
+ */
+async function exportQuery(duck: DuckDBConnection, files: string[], bbox: number[] | null): Promise<{ text: string; points: boolean }> {
+  const list = (fs: string[]) => `[${fs.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ')}]`;
+  const pointFiles = new Set(
+    (await duck.runAndReadAll(`select distinct file_name f from parquet_schema(${list(files)}) where name = 'geometry' and num_children = 2`))
+      .getRowObjectsJS()
+      .map((r) => String(r['f']))
+  );
+  const wkb = files.filter((f) => !pointFiles.has(f));
+  const points = [...pointFiles];
+  const itemId = `regexp_extract(filename, '([^/]+)\\.parquet$', 1) as item_id`;
+  const box = (x0: string, x1: string, y0: string, y1: string) => (bbox ? ` where ${x0} <= ${bbox[2]} and ${x1} >= ${bbox[0]} and ${y0} <= ${bbox[3]} and ${y1} >= ${bbox[1]}` : '');
+  const parts: string[] = [];
+  if (wkb.length) {
+    const geometry = points.length ? ', case when bbox is null then null else struct_pack(x := bbox.xmin, y := bbox.ymin) end as geometry' : '';
+    parts.push(
+      `select ${itemId}, * exclude (filename, bbox${points.length ? ', geometry' : ''})${geometry} from read_parquet(${list(wkb)}, union_by_name = true, filename = true)${box('bbox.xmin', 'bbox.xmax', 'bbox.ymin', 'bbox.ymax')}`
+    );
+  }
+  if (points.length) {
+    parts.push(
+      `select ${itemId}, * exclude (filename) from read_parquet(${list(points)}, union_by_name = true, filename = true)${box('geometry.x', 'geometry.x', 'geometry.y', 'geometry.y')}`
+    );
+  }
+  return { text: parts.join(' union all by name '), points: points.length > 0 };
 }
 
 /** A row's geometry as GeoJSON: WKB, or a GeoArrow point ({x, y}). */

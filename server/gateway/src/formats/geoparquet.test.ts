@@ -59,7 +59,7 @@ describe('writeGeoParquet', () => {
     expect(Number(back!['t'])).toEqual(Number(original['time']));
   });
 
-  it('streams PIXC in acquisition order: row groups cover strips of the swath, their statistics prune a 1% bbox query', async () => {
+  it('streams PIXC in acquisition order: row groups cover strips of the swath, their points\' statistics prune a 1% bbox query', async () => {
     const source = path.join(SAMPLES_DIR, 'swot/pixc/SWOT_L2_HR_PIXC_001_042_067L_20220402T112019_20220402T112029_Dx0000_01.nc');
     const file = path.join(dir, 'pixc.parquet');
     const { written, product } = await writeProduct(await readProduct(source), file, path.join(dir, 'spill'));
@@ -75,8 +75,8 @@ describe('writeGeoParquet', () => {
     const mid = Math.floor(lon.length / 2);
     const q = [lon[mid]! - (e - w) * 0.05, lat[mid]! - (n - s) * 0.05, lon[mid]! + (e - w) * 0.05, lat[mid]! + (n - s) * 0.05];
     const groups = await rows(
-      `select row_group_id, min(case when path_in_schema = 'bbox, xmin' then stats_min::double end) x0, max(case when path_in_schema = 'bbox, xmax' then stats_max::double end) x1,
-        min(case when path_in_schema = 'bbox, ymin' then stats_min::double end) y0, max(case when path_in_schema = 'bbox, ymax' then stats_max::double end) y1
+      `select row_group_id, min(case when path_in_schema = 'geometry, x' then stats_min::double end) x0, max(case when path_in_schema = 'geometry, x' then stats_max::double end) x1,
+        min(case when path_in_schema = 'geometry, y' then stats_min::double end) y0, max(case when path_in_schema = 'geometry, y' then stats_max::double end) y1
        from parquet_metadata('${file}') group by 1`
     );
     expect(groups.length).toBe(written.rowGroups);
@@ -84,7 +84,7 @@ describe('writeGeoParquet', () => {
     // Strips across a slanted swath: their boxes overlap, so pruning is partial (no global sort: it would cost 2× the ingest).
     expect(touched / groups.length).toBeLessThan(0.6);
     const [hit] = await rows(
-      `select count(*)::int n from '${file}' where bbox.xmin <= ${q[2]} and bbox.xmax >= ${q[0]} and bbox.ymin <= ${q[3]} and bbox.ymax >= ${q[1]}`
+      `select count(*)::int n from '${file}' where geometry.x between ${q[0]} and ${q[2]} and geometry.y between ${q[1]} and ${q[3]}`
     );
     let direct = 0;
     for (let i = 0; i < lon.length; i++) if (lon[i]! >= q[0]! && lon[i]! <= q[2]! && lat[i]! >= q[1]! && lat[i]! <= q[3]!) direct++;

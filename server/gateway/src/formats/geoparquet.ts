@@ -73,16 +73,19 @@ export interface GeoOptions {
 
 /** The `geo` file metadata of GeoParquet 1.1 for a product. */
 export function geoMetadata(product: Product, options: GeoOptions = { bbox: true }): Record<string, unknown> {
-  const bbox = options.point ? options.point.bbox : options.bbox ? product.bbox : null;
+  if (options.point) {
+    // GeoArrow points (pixel clouds written from their chunks): x and y statistics bound a row group, no covering.
+    const bbox = options.point.bbox;
+    return { version: '1.1.0', primary_column: 'geometry', columns: { geometry: { encoding: 'point', geometry_types: ['Point'], ...(bbox ? { bbox } : {}) } } };
+  }
   return {
     version: '1.1.0',
     primary_column: 'geometry',
     columns: {
       geometry: {
-        // GeoArrow points (struct x, y) for pixel clouds written from their chunks; WKB otherwise.
-        encoding: options.point ? 'point' : 'WKB',
-        geometry_types: options.point ? ['Point'] : product.geometryTypes,
-        ...(bbox ? { bbox } : {}),
+        encoding: 'WKB',
+        geometry_types: product.geometryTypes,
+        ...(options.bbox ? { bbox: product.bbox } : {}),
         covering: { bbox: { xmin: ['bbox', 'xmin'], ymin: ['bbox', 'ymin'], xmax: ['bbox', 'xmax'], ymax: ['bbox', 'ymax'] } }
       }
     }

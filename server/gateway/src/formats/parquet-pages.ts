@@ -277,7 +277,9 @@ export class PageFileWriter {
     });
     const entries = Object.entries(metadata);
     if (entries.length) w.list(5, 'struct', entries, (e, [k, v]) => e.binary(1, k).binary(2, v));
-    w.binary(6, 'HYSOPE pixel pages');
+    w.binary(6, 'HYSOPE pixel pages version 1.0.0');
+    // Every column's statistics in its type's own order (readers trust min/max only when this says so).
+    w.list(7, 'struct', this.columns, (o) => o.struct(1, () => undefined));
     const footer = w.stop();
     const length = new Uint8Array(4);
     new DataView(length.buffer).setUint32(0, footer.length, true);

@@ -333,11 +333,10 @@ function copyable(plan: ColumnPlan, piece: { row: number; rows: number }): boole
   );
 }
 
-/** Whether a part of a chunk can be taken by slicing its byte streams: floats kept as they are, 1D, shuffled. */
+/** Whether a part of a chunk can be taken by slicing its byte streams: floats kept as they are, shuffled. */
 function sliceable(plan: ColumnPlan, d: Decoded): boolean {
   return (
     d.shuffled &&
-    plan.width === 1 &&
     plan.source.real &&
     plan.scale === undefined &&
     plan.offset === undefined &&
@@ -345,17 +344,58 @@ function sliceable(plan: ColumnPlan, d: Decoded): boolean {
   );
 }
 
-/** A page of rows [from, from + rows) of a shuffled chunk without nulls: each byte stream's slice, compressed again. */
-function streamSlice(d: Decoded, size: number, from: number, rows: number): Page {
+/**
+ * A page of rows [from, from + rows) of a shuffled chunk without nulls (component `part` of `width`): each
+ * byte stream's slice (every width-th byte of it for a 2D dataset), compressed again.
+ */
+function streamSlice(d: Decoded, size: number, from: number, rows: number, width = 1, part = 0): Page {
   const split = new Uint8Array(rows * size);
-  for (let b = 0; b < size; b++) split.set(d.bytes.subarray(b * d.elements + from, b * d.elements + from + rows), b * rows);
+  for (let b = 0; b < size; b++) {
+    const stream = d.bytes.subarray(b * d.elements, (b + 1) * d.elements);
+    if (width === 1) split.set(stream.subarray(from, from + rows), b * rows);
+    else for (let i = 0, e = from * width + part, o = b * rows; i < rows; i++, e += width) split[o + i] = stream[e]!;
+  }
   return { rows, nulls: 0, encoding: Encoding.BYTE_STREAM_SPLIT, levels: definitionLevels(rows, null), values: gzipSync(split, FLOAT_GZIP), rawBytes: split.length };
 }
 
-/** One column's pages for rows [from, to) and its statistics. */
-export function columnPages(plan: ColumnPlan, source: ChunkSource, from: number, to: number, withStats = false): { pages: Page[]; stats: ChunkStats } {
+/**
+ * A 32-bit integer column's page from a piece of a 1D integer chunk: values widened as they are read, the
+ * fill value as null; no detour through doubles.
+ */
+function intPage(plan: ColumnPlan, d: Decoded, at: number, rows: number, stats: Stats): Page {
+  const size = plan.source.size;
+  const plain = d.shuffled ? unshuffled(d.bytes, d.elements, size, at, rows) : d.bytes.slice(at * size, (at + rows) * size);
+  const Typed = typedOf(plan.source) as Int32ArrayConstructor;
+  const typed = new Typed(plain.buffer as ArrayBuffer, plain.byteOffset, rows);
+  const out = new Int32Array(rows);
+  const fill = plan.fill ?? NaN;
+  let present: Uint8Array | null = null;
+  let k = 0;
+  let min = stats.min;
+  let max = stats.max;
+  for (let i = 0; i < rows; i++) {
+    const v = typed[i]!;
+    if (v === fill) {
+      if (!present) present = new Uint8Array(rows).fill(1, 0, i);
+      continue;
+    }
+    if (present) present[i] = 1;
+    out[k++] = v | 0;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  stats.min = min;
+  stats.max = max;
+  stats.nulls += rows - k;
+  const bytes = new Uint8Array(out.buffer, 0, k * 4);
+  return { rows, nulls: rows - k, encoding: Encoding.PLAIN, levels: definitionLevels(rows, present), values: gzipSync(bytes, INT_GZIP), rawBytes: bytes.length };
+}
+
+/** One column's pages for rows [from, to) and its statistics (min/max unknown when a page was copied or sliced). */
+export function columnPages(plan: ColumnPlan, source: ChunkSource, from: number, to: number): { pages: Page[]; stats: ChunkStats } {
   const pages: Page[] = [];
   const stats = new Stats();
+  const direct = plan.target === 'int32' && !plan.source.real && plan.source.size <= 4 && plan.width === 1 && plan.scale === undefined && plan.offset === undefined;
   for (const piece of pieces(plan, from, to)) {
     if (piece.index < 0) {
       pages.push(nullPage(piece.rows));
@@ -363,24 +403,9 @@ export function columnPages(plan: ColumnPlan, source: ChunkSource, from: number,
       continue;
     }
     const d = decode(plan, source, piece.index);
-    const chunkRow = plan.layout.chunks[piece.index]!.row;
-    if (copyable(plan, piece) && plan.layout.chunks[piece.index]!.filterMask === 0 && !mayHoldNull(plan, d)) {
-      if (withStats) {
-        const v = values(plan, d, 0, piece.rows);
-        for (let i = 0; i < v.length; i++) {
-          if (v[i]! < stats.min) stats.min = v[i]!;
-          if (v[i]! > stats.max) stats.max = v[i]!;
-        }
-      } else stats.known = false;
-      pages.push({ rows: piece.rows, nulls: 0, encoding: Encoding.BYTE_STREAM_SPLIT, levels: definitionLevels(piece.rows, null), values: gzipMember(d.compressed, d.bytes), rawBytes: d.bytes.length });
-      continue;
-    }
-    if (sliceable(plan, d) && !mayHoldNull(plan, d)) {
-      stats.known = false;
-      pages.push(streamSlice(d, plan.source.size, piece.row - chunkRow, piece.rows));
-      continue;
-    }
-    pages.push(encodedPage(plan, values(plan, d, piece.row - chunkRow, piece.rows), stats));
+    const at = piece.row - plan.layout.chunks[piece.index]!.row;
+    if (direct) pages.push(intPage(plan, d, at, piece.rows, stats));
+    else pages.push(floatPage(plan, d, piece, stats));
   }
   return { pages, stats: stats.result(plan.target) };
 }
@@ -399,11 +424,12 @@ export interface PositionPages {
 /** A float column's page for a piece of a decoded chunk: copied when whole, sliced when a part, encoded when it holds nulls. */
 function floatPage(plan: ColumnPlan, d: Decoded, piece: { index: number; row: number; rows: number }, stats: Stats): Page {
   const at = piece.row - plan.layout.chunks[piece.index]!.row;
-  if (!mayHoldNull(plan, d)) {
+  if (sliceable(plan, d) && !mayHoldNull(plan, d)) {
+    stats.known = false;
     if (copyable(plan, piece) && plan.layout.chunks[piece.index]!.filterMask === 0) {
       return { rows: piece.rows, nulls: 0, encoding: Encoding.BYTE_STREAM_SPLIT, levels: definitionLevels(piece.rows, null), values: gzipMember(d.compressed, d.bytes), rawBytes: d.bytes.length };
     }
-    if (sliceable(plan, d)) return streamSlice(d, plan.source.size, at, piece.rows);
+    return streamSlice(d, plan.source.size, at, piece.rows, plan.width, plan.part);
   }
   return encodedPage(plan, values(plan, d, at, piece.rows), stats);
 }
@@ -435,8 +461,12 @@ export function positionPages(p: PositionPlan, source: ChunkSource, from: number
     const at = dLat ? piece.row - p.lat.layout.chunks[piece.index]!.row : 0;
     const ys = dLat ? values(p.lat, dLat, at, n) : new Float64Array(n).fill(NaN);
     const xs0 = dLon ? values(p.lon, dLon, at, n) : new Float64Array(n).fill(NaN);
-    const latPage = dLat ? floatPage(p.lat, dLat, piece, slat) : encodedPage(p.lat, ys, slat);
-    const lonPage = dLon ? floatPage(p.lon, dLon, { ...piece, index: lonIndex }, slon) : encodedPage(p.lon, xs0, slon);
+    // Their min and max come from the loop below (a copied page has none of its own): only their nulls are counted here.
+    const [tLat, tLon] = [new Stats(), new Stats()];
+    const latPage = dLat ? floatPage(p.lat, dLat, piece, tLat) : encodedPage(p.lat, ys, tLat);
+    const lonPage = dLon ? floatPage(p.lon, dLon, { ...piece, index: lonIndex }, tLon) : encodedPage(p.lon, xs0, tLon);
+    slat.nulls += tLat.nulls;
+    slon.nulls += tLon.nulls;
     out.lat.pages.push(latPage);
     out.lon.pages.push(lonPage);
     const invalid = new Uint8Array(n);

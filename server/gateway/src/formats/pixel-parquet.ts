@@ -94,12 +94,8 @@ export function planPages(file: string, length: number, columns: PixelColumn[], 
         ...(target === 'time' ? { logical: { timestampMicros: true } as const } : target === 'int32' ? { logical: { int: INT_BITS[c.typeName]! } } : {})
       });
     }
-    // GeoArrow points, and the GeoParquet bbox covering every product has (a point's box is the point: the same pages).
-    leaves.push(
-      { name: 'x', type: PhysicalType.DOUBLE, parent: 'geometry' },
-      { name: 'y', type: PhysicalType.DOUBLE, parent: 'geometry' },
-      ...['xmin', 'ymin', 'xmax', 'ymax'].map((name) => ({ name, type: PhysicalType.DOUBLE, parent: 'bbox' }))
-    );
+    // GeoArrow points: their x and y statistics bound each row group (GeoParquet needs no bbox covering for them).
+    leaves.push({ name: 'x', type: PhysicalType.DOUBLE, parent: 'geometry' }, { name: 'y', type: PhysicalType.DOUBLE, parent: 'geometry' });
     const lat = base(coords.lat);
     const lon = base(coords.lon);
     if (!lat || !lon || lat.source.size !== 8 || !lat.source.real || lon.source.size !== 8 || !lon.source.real) return null;
@@ -202,7 +198,7 @@ export async function writePages(
               chunks[latIndex] = r.chunks[0]!;
               chunks[lonIndex] = r.chunks[1]!;
               const c = plan.columns.length;
-              [chunks[c], chunks[c + 1], chunks[c + 2], chunks[c + 3], chunks[c + 4], chunks[c + 5]] = [r.geometry.x, r.geometry.y, r.geometry.x, r.geometry.y, r.geometry.x, r.geometry.y];
+              [chunks[c], chunks[c + 1]] = [r.geometry.x, r.geometry.y];
               onPositions(r.bbox ?? null, r.xs!, r.ys!);
             }
           }
