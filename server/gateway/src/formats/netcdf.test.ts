@@ -6,6 +6,8 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readPixc } from './netcdf.js';
 import { productMetadata, writeProduct } from './geoparquet.js';
 import { pointCover } from '../catalog/spatial.js';
+import { coveringFootprint } from './footprint.js';
+import { bboxPolygon } from './product.js';
 import { SAMPLES_DIR } from './samples.js';
 import h5wasm from 'h5wasm/node';
 
@@ -137,7 +139,18 @@ describe('pixel clouds written from their HDF5 chunks', () => {
       });
       expect(viaChunks.rows).toBe(viaDuck.rows);
       expect(viaChunks.bbox).toEqual(viaDuck.bbox);
-      expect(viaChunks.outside).toEqual(viaDuck.outside);
+      // The footprint made to cover the pixels is the same (the chunks' writer sends only the outside vertices of hulls).
+      const footprint = (w: typeof viaDuck) => coveringFootprint(product.footprint, w.outside.xs, w.outside.ys);
+      expect(footprint(viaChunks)).toEqual(footprint(viaDuck));
+      // Also when most pixels lie outside the footprint given (a quarter of their extent): the same covering footprint.
+      const [w, s, e, n] = viaDuck.bbox!;
+      const small = bboxPolygon([w, s, (w + e) / 2, (s + n) / 2]);
+      const narrow = { covers: pointCover(small), footprint: small, spillDir: spill };
+      const duckSmall = await product.stream!.write(`${a}.small`, { ...narrow, fromChunks: false, metadata: () => ({ 'hysope:test': 'duckdb' }) });
+      const chunksSmall = await product.stream!.write(`${b}.small`, { ...narrow, metadata: () => ({ 'hysope:test': 'chunks' }) });
+      expect(duckSmall.outside.xs.length).toBeGreaterThan(2);
+      const grown = (o: typeof viaDuck) => coveringFootprint(small, o.outside.xs, o.outside.ys);
+      expect(grown(chunksSmall)).toEqual(grown(duckSmall));
       const [meta] = (await db.runAndReadAll(`select decode(value) v from parquet_kv_metadata('${b}') where decode(key) = 'geo'`)).getRowObjectsJson();
       expect(JSON.parse(String(meta!['v'])).columns.geometry).toMatchObject({ encoding: 'point', bbox: viaDuck.bbox });
       // Times compared apart: they may differ by the rounding of one microsecond (checked below).

@@ -3,11 +3,25 @@ import type { Page } from './parquet-pages.js';
 import type { PagePlan, PageResult, PageTask } from './pixel-parquet.js';
 import { ChunkSource, columnPages, positionPages } from './pixel-pages.js';
 import { pointCover } from '../catalog/spatial.js';
+import { convexHull, convexPolygon } from './footprint.js';
 
 /** A page worker of a pixel-cloud write (see pixel-parquet.ts): builds the pages of the tasks it is sent. */
 const plan = workerData as PagePlan;
 const source = new ChunkSource(plan.file);
 const covers = plan.footprint ? pointCover(plan.footprint) : () => false;
+const convex = plan.footprint ? convexPolygon(plan.footprint) : false;
+
+/**
+ * The positions the footprint does not cover, or enough of them: with a convex footprint and positions within
+ * 180° of longitude, the vertices of their convex hull outside it (they cover the rest, and what the footprint
+ * becomes, the hull of itself and those outside, is the same); otherwise each position is tested.
+ */
+function outsideFootprint(xs: Float64Array, ys: Float64Array, compact: boolean): number[][] {
+  if (convex && compact && xs.length > 2) return convexHull(xs, ys).slice(0, -1).filter(([x, y]) => !covers(x!, y!));
+  const out: number[][] = [];
+  for (let i = 0; i < xs.length; i++) if (!covers(xs[i]!, ys[i]!)) out.push([xs[i]!, ys[i]!]);
+  return out;
+}
 
 /** A page's values in one buffer of its own (so it can be moved to the writing thread). */
 function owned(page: Page, transfer: ArrayBuffer[]): Page {
@@ -31,7 +45,6 @@ parentPort!.on('message', (task: PageTask) => {
       const p = positionPages(plan.positions, source, task.from, task.to);
       // The extent of the valid positions, and those the footprint does not cover (the only ones that can change it).
       let [w, s, e, n] = [Infinity, Infinity, -Infinity, -Infinity];
-      const outside: number[] = [];
       for (let i = 0; i < p.xs.length; i++) {
         const x = p.xs[i]!;
         const y = p.ys[i]!;
@@ -39,10 +52,10 @@ parentPort!.on('message', (task: PageTask) => {
         if (x > e) e = x;
         if (y < s) s = y;
         if (y > n) n = y;
-        if (!covers(x, y)) outside.push(i);
       }
-      const xs = Float64Array.from(outside, (i) => p.xs[i]!);
-      const ys = Float64Array.from(outside, (i) => p.ys[i]!);
+      const outside = outsideFootprint(p.xs, p.ys, e - w <= 180);
+      const xs = Float64Array.from(outside, (i) => i[0]!);
+      const ys = Float64Array.from(outside, (i) => i[1]!);
       transfer.push(xs.buffer, ys.buffer);
       // A geometry page copied from a latitude/longitude page is the same page: each is sent once per column.
       const result: PageResult = { group: task.group, columns: task.columns, chunks: [own(p.lat), own(p.lon)], geometry: { x: own(p.x), y: own(p.y) }, xs, ys, bbox: p.xs.length ? [w, s, e, n] : null };

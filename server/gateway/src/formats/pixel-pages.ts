@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { constants, crc32, gzipSync, inflateSync } from 'node:zlib';
 import type { ChunkLayout } from './hdf5-chunks.js';
-import { Encoding, definitionLevels, type ChunkStats, type Page } from './parquet-pages.js';
+import { Encoding, deltaBinaryPacked, definitionLevels, type ChunkStats, type Page } from './parquet-pages.js';
 
 /**
  * The pages of a pixel cloud's Parquet columns, built from the HDF5 chunks of its datasets. A chunk whose
@@ -226,15 +226,31 @@ function encodeValues(target: ColumnPlan['target'], kept: Float64Array): { value
   if (target === 'int32') {
     const plain = new Int32Array(n);
     for (let i = 0; i < n; i++) plain[i] = kept[i]! | 0;
-    return { values: gzipSync(new Uint8Array(plain.buffer), INT_GZIP), rawBytes: plain.byteLength, encoding: Encoding.PLAIN };
+    return integerValues(plain, n, 4);
   }
-  const words = new Uint32Array(n * 2);
-  for (let i = 0; i < n; i++) {
-    const micros = swotMicros(kept[i]!);
-    words[i * 2] = micros % 2 ** 32;
-    words[i * 2 + 1] = Math.floor(micros / 2 ** 32);
+  const micros = new Float64Array(n);
+  for (let i = 0; i < n; i++) micros[i] = swotMicros(kept[i]!);
+  return integerValues(micros, n, 8);
+}
+
+/**
+ * Integer values of a page: DELTA_BINARY_PACKED when their deltas fit (times and indexes mostly grow by a
+ * little: a few bits each, no compression work to speak of), else plain little-endian.
+ */
+function integerValues(v: Int32Array | Float64Array, n: number, size: 4 | 8): { values: Uint8Array; rawBytes: number; encoding: number } {
+  const delta = deltaBinaryPacked(v, n);
+  if (delta) return { values: gzipSync(delta, INT_GZIP), rawBytes: delta.length, encoding: Encoding.DELTA_BINARY_PACKED };
+  let plain: Uint8Array;
+  if (size === 4) plain = new Uint8Array(v.buffer, v.byteOffset, n * 4);
+  else {
+    const words = new Uint32Array(n * 2);
+    for (let i = 0; i < n; i++) {
+      words[i * 2] = v[i]! % 2 ** 32;
+      words[i * 2 + 1] = Math.floor(v[i]! / 2 ** 32);
+    }
+    plain = new Uint8Array(words.buffer);
   }
-  return { values: gzipSync(new Uint8Array(words.buffer), INT_GZIP), rawBytes: words.byteLength, encoding: Encoding.PLAIN };
+  return { values: gzipSync(plain, INT_GZIP), rawBytes: plain.length, encoding: Encoding.PLAIN };
 }
 
 /** Min and max of a page's kept values as a target type's plain bytes. */
@@ -387,8 +403,36 @@ function intPage(plan: ColumnPlan, d: Decoded, at: number, rows: number, stats: 
   stats.min = min;
   stats.max = max;
   stats.nulls += rows - k;
-  const bytes = new Uint8Array(out.buffer, 0, k * 4);
-  return { rows, nulls: rows - k, encoding: Encoding.PLAIN, levels: definitionLevels(rows, present), values: gzipSync(bytes, INT_GZIP), rawBytes: bytes.length };
+  const encoded = integerValues(out, k, 4);
+  return { rows, nulls: rows - k, encoding: encoded.encoding, levels: definitionLevels(rows, present), values: encoded.values, rawBytes: encoded.rawBytes };
+}
+
+/** A time column's page (seconds since 2000 in, UTC microseconds out): fills and NaN as nulls. */
+function timePage(plan: ColumnPlan, seconds: Float64Array, stats: Stats): Page {
+  const rows = seconds.length;
+  const fill = plan.fill;
+  const huge = fill === undefined || Math.abs(fill) > 1e30;
+  const micros = new Float64Array(rows);
+  let present: Uint8Array | null = null;
+  let k = 0;
+  let min = stats.min;
+  let max = stats.max;
+  for (let i = 0; i < rows; i++) {
+    const v = seconds[i]!;
+    if (v !== v || (huge ? v > 1e30 || v < -1e30 : v === fill)) {
+      if (!present) present = new Uint8Array(rows).fill(1, 0, i);
+      continue;
+    }
+    if (present) present[i] = 1;
+    micros[k++] = swotMicros(v);
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  stats.min = min;
+  stats.max = max;
+  stats.nulls += rows - k;
+  const encoded = integerValues(micros, k, 8);
+  return { rows, nulls: rows - k, encoding: encoded.encoding, levels: definitionLevels(rows, present), values: encoded.values, rawBytes: encoded.rawBytes };
 }
 
 /** One column's pages for rows [from, to) and its statistics (min/max unknown when a page was copied or sliced). */
@@ -405,6 +449,7 @@ export function columnPages(plan: ColumnPlan, source: ChunkSource, from: number,
     const d = decode(plan, source, piece.index);
     const at = piece.row - plan.layout.chunks[piece.index]!.row;
     if (direct) pages.push(intPage(plan, d, at, piece.rows, stats));
+    else if (plan.target === 'time' && plan.source.real && plan.width === 1) pages.push(timePage(plan, values(plan, d, at, piece.rows), stats));
     else pages.push(floatPage(plan, d, piece, stats));
   }
   return { pages, stats: stats.result(plan.target) };
