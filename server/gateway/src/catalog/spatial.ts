@@ -134,3 +134,34 @@ export function bboxGeometry([w, s, e, n]: number[]): Geometry {
     ]
   };
 }
+
+/**
+ * The edges of a convex polygon, oriented so a point strictly inside has a positive cross product with each
+ * (`margin`: a hair of each edge's length, inside which a point counts as on the boundary); null when the
+ * geometry is not one convex polygon.
+ */
+export function convexEdges(g: Geometry): { ax: Float64Array; ay: Float64Array; dx: Float64Array; dy: Float64Array; margin: Float64Array } | null {
+  if (g.type !== 'Polygon' || g.coordinates.length !== 1) return null;
+  const ring = g.coordinates[0]!;
+  const n = ring.length - 1;
+  if (n < 3) return null;
+  let sign = 0;
+  for (let i = 0; i < n; i++) {
+    const [a, b, c] = [ring[i]!, ring[(i + 1) % n]!, ring[(i + 2) % n]!];
+    const cross = (b[0]! - a[0]!) * (c[1]! - b[1]!) - (b[1]! - a[1]!) * (c[0]! - b[0]!);
+    if (cross === 0) continue;
+    if (sign === 0) sign = Math.sign(cross);
+    else if (Math.sign(cross) !== sign) return null;
+  }
+  if (sign === 0) return null;
+  const e = { ax: new Float64Array(n), ay: new Float64Array(n), dx: new Float64Array(n), dy: new Float64Array(n), margin: new Float64Array(n) };
+  for (let i = 0; i < n; i++) {
+    const [a, b] = [ring[i]!, ring[i + 1]!];
+    e.ax[i] = a[0]!;
+    e.ay[i] = a[1]!;
+    e.dx[i] = sign * (b[0]! - a[0]!);
+    e.dy[i] = sign * (b[1]! - a[1]!);
+    e.margin[i] = 1e-9 * Math.hypot(e.dx[i]!, e.dy[i]!);
+  }
+  return e;
+}

@@ -107,23 +107,6 @@ function clip(ring: Ring, m: number, keepWest: boolean): Ring {
   return [...out, [...out[0]!]];
 }
 
-/** Whether a geometry is one convex polygon (one ring, every turn the same way). */
-export function convexPolygon(g: Geometry): boolean {
-  if (g.type !== 'Polygon' || g.coordinates.length !== 1) return false;
-  const ring = g.coordinates[0]!;
-  const n = ring.length - 1;
-  if (n < 3) return false;
-  let sign = 0;
-  for (let i = 0; i < n; i++) {
-    const [a, b, c] = [ring[i]!, ring[(i + 1) % n]!, ring[(i + 2) % n]!];
-    const cross = (b[0]! - a[0]!) * (c[1]! - b[1]!) - (b[1]! - a[1]!) * (c[0]! - b[0]!);
-    if (cross === 0) continue;
-    if (sign === 0) sign = Math.sign(cross);
-    else if (Math.sign(cross) !== sign) return false;
-  }
-  return sign !== 0;
-}
-
 /**
  * A footprint that covers every feature: the granule's own (swath corners) when it already does, else the
  * convex hull of its features and corners — compact, and split in two at the antimeridian when the features

@@ -2,23 +2,36 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Page } from './parquet-pages.js';
 import type { PagePlan, PageResult, PageTask } from './pixel-parquet.js';
 import { ChunkSource, columnPages, positionPages } from './pixel-pages.js';
-import { pointCover } from '../catalog/spatial.js';
-import { convexHull, convexPolygon } from './footprint.js';
+import { convexEdges, pointCover } from '../catalog/spatial.js';
 
 /** A page worker of a pixel-cloud write (see pixel-parquet.ts): builds the pages of the tasks it is sent. */
 const plan = workerData as PagePlan;
 const source = new ChunkSource(plan.file);
 const covers = plan.footprint ? pointCover(plan.footprint) : () => false;
-const convex = plan.footprint ? convexPolygon(plan.footprint) : false;
+const edges = plan.footprint ? convexEdges(plan.footprint) : null;
 
 /**
- * The positions the footprint does not cover, or enough of them: with a convex footprint and positions within
- * 180° of longitude, the vertices of their convex hull outside it (they cover the rest, and what the footprint
- * becomes, the hull of itself and those outside, is the same); otherwise each position is tested.
+ * The positions the footprint does not cover. A convex footprint is tested edge by edge in a tight loop; a
+ * position within a hair of its boundary counts as outside here, so the writing thread decides it with the
+ * exact test (a position sent that the footprint covers changes nothing). Other footprints: the exact test.
  */
-function outsideFootprint(xs: Float64Array, ys: Float64Array, compact: boolean): number[][] {
-  if (convex && compact && xs.length > 2) return convexHull(xs, ys).slice(0, -1).filter(([x, y]) => !covers(x!, y!));
+function outsideFootprint(xs: Float64Array, ys: Float64Array): number[][] {
   const out: number[][] = [];
+  if (edges) {
+    const { ax, ay, dx, dy, margin } = edges;
+    const k = ax.length;
+    for (let i = 0; i < xs.length; i++) {
+      const x = xs[i]!;
+      const y = ys[i]!;
+      for (let e = 0; e < k; e++) {
+        if (dx[e]! * (y - ay[e]!) - dy[e]! * (x - ax[e]!) <= margin[e]!) {
+          out.push([x, y]);
+          break;
+        }
+      }
+    }
+    return out;
+  }
   for (let i = 0; i < xs.length; i++) if (!covers(xs[i]!, ys[i]!)) out.push([xs[i]!, ys[i]!]);
   return out;
 }
@@ -53,7 +66,7 @@ parentPort!.on('message', (task: PageTask) => {
         if (y < s) s = y;
         if (y > n) n = y;
       }
-      const outside = outsideFootprint(p.xs, p.ys, e - w <= 180);
+      const outside = outsideFootprint(p.xs, p.ys);
       const xs = Float64Array.from(outside, (i) => i[0]!);
       const ys = Float64Array.from(outside, (i) => i[1]!);
       transfer.push(xs.buffer, ys.buffer);

@@ -79,11 +79,17 @@ interface Decoded {
   rows?: { key: string; bytes: Uint8Array };
 }
 
-function decode(plan: ColumnPlan, source: ChunkSource, index: number): Decoded {
+function decode(plan: ColumnPlan, source: ChunkSource, index: number, until = 0): Decoded {
   const { layout } = plan;
   const chunk = layout.chunks[index]!;
+  // Kept while a later row group still needs the chunk (it goes on past `until`, the piece's end), or while
+  // the components of a 2D dataset read it in turn.
+  const keep = plan.width > 1 || (chunk.row + layout.chunkRows > until && until < plan.length);
   const cached = source.decoded.get(chunk.address);
-  if (cached) return cached;
+  if (cached) {
+    if (!keep) source.decoded.delete(chunk.address);
+    return cached;
+  }
   const compressed = source.read(chunk.address, chunk.size);
   let bytes: Uint8Array = compressed;
   let shuffled = false;
@@ -103,8 +109,8 @@ function decode(plan: ColumnPlan, source: ChunkSource, index: number): Decoded {
   const elements = layout.chunkShape.reduce((a, b) => a * b, 1);
   if (bytes.length !== elements * layout.elementSize) throw new Error(`HDF5 chunk of ${plan.dataset} has ${bytes.length} bytes, ${elements * layout.elementSize} expected`);
   const decoded: Decoded = { compressed, bytes, elements, shuffled };
-  if (plan.width > 1) {
-    if (source.decoded.size >= 2) source.decoded.delete(source.decoded.keys().next().value!);
+  if (keep) {
+    if (source.decoded.size >= 8) source.decoded.delete(source.decoded.keys().next().value!);
     source.decoded.set(chunk.address, decoded);
   }
   return decoded;
@@ -166,12 +172,14 @@ function values(plan: ColumnPlan, d: Decoded, from: number, count: number): Floa
  * of a value beyond 1e30 or NaN (exact values are then checked by re-encoding). Only for plans whose nulls
  * are NaN or a fill beyond 1e30; others are always checked.
  */
-function mayHoldNull(plan: ColumnPlan, d: Decoded): boolean {
+function mayHoldNull(plan: ColumnPlan, d: Decoded, at = 0, rows = d.elements / plan.width): boolean {
   const fill = plan.fill;
   if (!plan.source.real || !d.shuffled || (fill !== undefined && Math.abs(fill) <= 1e30)) return true;
   const size = plan.source.size;
   const threshold = size === 4 ? 0x71 : 0x46;
-  const top = d.bytes.subarray((size - 1) * d.elements, size * d.elements);
+  // Only the rows asked: a dataset's last chunk is padded with fill values past its end.
+  const first = (size - 1) * d.elements + at * plan.width;
+  const top = d.bytes.subarray(first, first + rows * plan.width);
   // Four bytes at a time: a byte's low 7 bits reach the threshold when adding (0x80 - threshold) sets its high bit.
   const head = Math.min(top.length, (4 - (top.byteOffset % 4)) % 4);
   for (let i = 0; i < head; i++) if ((top[i]! & 0x7f) >= threshold) return true;
@@ -446,7 +454,7 @@ export function columnPages(plan: ColumnPlan, source: ChunkSource, from: number,
       stats.nulls += piece.rows;
       continue;
     }
-    const d = decode(plan, source, piece.index);
+    const d = decode(plan, source, piece.index, piece.row + piece.rows);
     const at = piece.row - plan.layout.chunks[piece.index]!.row;
     if (direct) pages.push(intPage(plan, d, at, piece.rows, stats));
     else if (plan.target === 'time' && plan.source.real && plan.width === 1) pages.push(timePage(plan, values(plan, d, at, piece.rows), stats));
@@ -469,7 +477,7 @@ export interface PositionPages {
 /** A float column's page for a piece of a decoded chunk: copied when whole, sliced when a part, encoded when it holds nulls. */
 function floatPage(plan: ColumnPlan, d: Decoded, piece: { index: number; row: number; rows: number }, stats: Stats): Page {
   const at = piece.row - plan.layout.chunks[piece.index]!.row;
-  if (sliceable(plan, d) && !mayHoldNull(plan, d)) {
+  if (sliceable(plan, d) && !mayHoldNull(plan, d, at, piece.rows)) {
     stats.known = false;
     if (copyable(plan, piece) && plan.layout.chunks[piece.index]!.filterMask === 0) {
       return { rows: piece.rows, nulls: 0, encoding: Encoding.BYTE_STREAM_SPLIT, levels: definitionLevels(piece.rows, null), values: gzipMember(d.compressed, d.bytes), rawBytes: d.bytes.length };
@@ -500,9 +508,9 @@ export function positionPages(p: PositionPlan, source: ChunkSource, from: number
   let valid = 0;
   for (const piece of pieces(p.lat, from, to)) {
     const n = piece.rows;
-    const dLat = piece.index >= 0 ? decode(p.lat, source, piece.index) : null;
+    const dLat = piece.index >= 0 ? decode(p.lat, source, piece.index, piece.row + n) : null;
     const lonIndex = p.lon.layout.chunks.findIndex((c) => c.row === (dLat ? p.lat.layout.chunks[piece.index]!.row : -1));
-    const dLon = lonIndex >= 0 ? decode(p.lon, source, lonIndex) : null;
+    const dLon = lonIndex >= 0 ? decode(p.lon, source, lonIndex, piece.row + n) : null;
     const at = dLat ? piece.row - p.lat.layout.chunks[piece.index]!.row : 0;
     const ys = dLat ? values(p.lat, dLat, at, n) : new Float64Array(n).fill(NaN);
     const xs0 = dLon ? values(p.lon, dLon, at, n) : new Float64Array(n).fill(NaN);

@@ -164,31 +164,49 @@ export async function writePages(
   await mkdir(path.dirname(out), { recursive: true });
   const writer = new PageFileWriter(tmp, plan.leaves);
   const workers = Array.from({ length: threads }, () => moduleWorker('pixel-page-worker', import.meta.url, plan));
-  const pending: PageTask[] = [];
+  // One job per dataset (a 2D dataset's components together: its chunks are inflated once) and one for the
+  // positions, each given to the same worker in every row group (a chunk longer than a row group is then
+  // inflated once), the workers balanced by the bytes they inflate.
+  const jobs: { columns: number[]; bytes: number }[] = [{ columns: [-1], bytes: 4 * plan.length * 8 }];
+  plan.columns.forEach((c, k) => {
+    if (k === latIndex || k === lonIndex) return;
+    const job = jobs.find((j) => j.columns[0] !== -1 && plan.columns[j.columns[0]!]!.dataset === c.dataset);
+    if (job) job.columns.push(k);
+    else jobs.push({ columns: [k], bytes: plan.length * c.width * c.source.size });
+  });
+  const load = new Array<number>(threads).fill(0);
+  const queues: PageTask[][] = workers.map(() => []);
+  const owner = jobs
+    .map((job, i) => ({ job, i }))
+    .sort((a, b) => b.job.bytes - a.job.bytes)
+    .map(({ job, i }) => {
+      const w = load.indexOf(Math.min(...load));
+      load[w] += job.bytes;
+      return { i, w };
+    })
+    .sort((a, b) => a.i - b.i)
+    .map((o) => o.w);
   const results = new Map<number, PageResult[]>();
-  const expected = new Map<number, number>();
   for (let g = 0; g < groups; g++) {
     const from = g * plan.rowGroupRows;
     const to = Math.min(plan.length, from + plan.rowGroupRows);
-    const tasks: PageTask[] = [{ group: g, from, to, columns: [-1] }];
-    plan.columns.forEach((_, k) => {
-      if (k !== latIndex && k !== lonIndex) tasks.push({ group: g, from, to, columns: [k] });
-    });
-    expected.set(g, tasks.length);
-    pending.push(...tasks);
+    jobs.forEach((job, i) => queues[owner[i]!]!.push({ group: g, from, to, columns: job.columns }));
   }
   try {
     await new Promise<void>((resolve, reject) => {
-      let next = 0;
       let written = 0;
-      const idle = [...workers];
+      const idle = new Set(workers.keys());
       const dispatch = () => {
-        while (idle.length && next < pending.length && pending[next]!.group < written + 3) {
-          idle.pop()!.postMessage(pending[next++]);
+        for (const w of [...idle]) {
+          const task = queues[w]![0];
+          if (!task || task.group >= written + 3) continue;
+          queues[w]!.shift();
+          idle.delete(w);
+          workers[w]!.postMessage(task);
         }
       };
       const flush = () => {
-        while (written < groups && (results.get(written)?.length ?? 0) === expected.get(written)) {
+        while (written < groups && (results.get(written)?.length ?? 0) === jobs.length) {
           const parts = results.get(written)!;
           results.delete(written);
           const chunks: { pages: Page[]; stats: ChunkStats }[] = new Array(plan.leaves.length);
@@ -208,13 +226,13 @@ export async function writePages(
         }
         if (written === groups) resolve();
       };
-      for (const w of workers) {
-        w.on('message', (r: PageResult) => {
+      workers.forEach((worker, w) => {
+        worker.on('message', (r: PageResult) => {
           if (r.error) return reject(new Error(r.error));
           const list = results.get(r.group) ?? [];
           list.push(r);
           results.set(r.group, list);
-          idle.push(w);
+          idle.add(w);
           try {
             flush();
           } catch (error) {
@@ -222,8 +240,8 @@ export async function writePages(
           }
           dispatch();
         });
-        w.on('error', reject);
-      }
+        worker.on('error', reject);
+      });
       dispatch();
     });
     writer.close(metadata());
