@@ -151,12 +151,18 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
   const tmpSeries = seriesPath ? seriesPath + tag : null;
   const tmpAuxiliary: string[] = [];
   try {
-    // Pixel clouds learn their extent and footprint as they are written.
-    const out = await writeProduct(product, tmpParquet, path.join(dataDir, 'tmp', 'duckdb-spill'));
+    // The source is copied while the product is written (disk against CPU); pixel clouds learn their extent
+    // and footprint as they are written. Both are awaited before anything is decided (no copy left running).
+    await mkdir(path.dirname(sourcePath), { recursive: true });
+    const [writing, copying] = await Promise.allSettled([
+      writeProduct(product, tmpParquet, path.join(dataDir, 'tmp', 'duckdb-spill')),
+      cp(product.source.path, tmpSource, { recursive: true, verbatimSymlinks: true })
+    ]);
+    if (writing.status === 'rejected') throw writing.reason;
+    if (copying.status === 'rejected') throw copying.reason;
+    const out = writing.value;
     const written = out.written;
     product = out.product;
-    await mkdir(path.dirname(sourcePath), { recursive: true });
-    await cp(product.source.path, tmpSource, { recursive: true, verbatimSymlinks: true });
     // Checked on our copy (not before it, which a swap could defeat): no link ever enters the object store.
     const info = await lstat(tmpSource);
     const link = info.isSymbolicLink() ? tmpSource : info.isDirectory() ? await firstSymlink(tmpSource) : null;

@@ -11,7 +11,7 @@ import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 /** Parquet physical types (parquet.thrift `Type`). */
 export const PhysicalType = { INT32: 1, INT64: 2, FLOAT: 4, DOUBLE: 5 } as const;
 /** Parquet encodings used here. */
-export const Encoding = { PLAIN: 0, RLE: 3, DELTA_BINARY_PACKED: 5, BYTE_STREAM_SPLIT: 9 } as const;
+export const Encoding = { PLAIN: 0, RLE: 3, BYTE_STREAM_SPLIT: 9 } as const;
 const GZIP = 2;
 
 /** A leaf column of the schema (a child of a struct when `parent` is set). */
@@ -353,85 +353,3 @@ export function definitionLevels(rows: number, present: Uint8Array | null): Uint
   return Uint8Array.from(out);
 }
 
-/**
- * Integers (exact in doubles) as Parquet's DELTA_BINARY_PACKED encoding: blocks of 128 values in 4
- * miniblocks, each delta minus the block's smallest, bit-packed. Null when a delta does not fit (the caller
- * writes them plain): deltas beyond ±2^50 or spreads beyond 32 bits.
- */
-export function deltaBinaryPacked(values: ArrayLike<number>, count: number = values.length): Uint8Array | null {
-  const BLOCK = 128;
-  const MINI = 32;
-  const out = new Uint8Array(16 + 30 + Math.ceil(count / BLOCK) * (10 + 4 + 4 * MINI * 4) + 8);
-  let p = 0;
-  const varint = (n: number) => {
-    while (n >= 0x80) {
-      out[p++] = (n % 0x80) | 0x80;
-      n = Math.floor(n / 0x80);
-    }
-    out[p++] = n;
-  };
-  const zigzag = (n: number) => varint(n >= 0 ? n * 2 : -n * 2 - 1);
-  varint(BLOCK);
-  varint(BLOCK / MINI);
-  varint(count);
-  zigzag(count ? values[0]! : 0);
-  const deltas = new Float64Array(BLOCK);
-  const packed = new Uint32Array(BLOCK);
-  for (let start = 1; start < count; start += BLOCK) {
-    const n = Math.min(BLOCK, count - start);
-    let min = Infinity;
-    for (let i = 0; i < n; i++) {
-      const d = values[start + i]! - values[start + i - 1]!;
-      if (d > 2 ** 50 || d < -(2 ** 50)) return null;
-      deltas[i] = d;
-      if (d < min) min = d;
-    }
-    zigzag(min);
-    const widthsAt = p;
-    p += BLOCK / MINI;
-    for (let m = 0; m < BLOCK / MINI; m++) {
-      const from = m * MINI;
-      if (from >= n) {
-        out[widthsAt + m] = 0;
-        continue;
-      }
-      let max = 0;
-      for (let i = from; i < from + MINI; i++) {
-        const v = i < n ? deltas[i]! - min : 0;
-        if (v > 0xffffffff) return null;
-        packed[i] = v;
-        if (v > max) max = v;
-      }
-      const width = max === 0 ? 0 : 32 - Math.clz32(max);
-      out[widthsAt + m] = width;
-      // Bit-packed, least significant bit first, 32 values: width × 4 bytes. Fewer than 8 bits wait in the
-      // accumulator, so up to 24 more fit in 32 bits; wider values go in two halves.
-      let acc = 0;
-      let bits = 0;
-      for (let i = from; i < from + MINI; i++) {
-        const v = packed[i]!;
-        if (width <= 24) {
-          acc |= v << bits;
-          bits += width;
-        } else {
-          acc |= (v & 0xffff) << bits;
-          bits += 16;
-          while (bits >= 8) {
-            out[p++] = acc & 0xff;
-            acc >>>= 8;
-            bits -= 8;
-          }
-          acc |= (v >>> 16) << bits;
-          bits += width - 16;
-        }
-        while (bits >= 8) {
-          out[p++] = acc & 0xff;
-          acc >>>= 8;
-          bits -= 8;
-        }
-      }
-      if (bits > 0) out[p++] = acc & 0xff;
-    }
-  }
-  return out.slice(0, p);
-}

@@ -56,22 +56,13 @@ parentPort!.on('message', (task: PageTask) => {
   try {
     if (task.columns[0] === -1) {
       const p = positionPages(plan.positions, source, task.from, task.to);
-      // The extent of the valid positions, and those the footprint does not cover (the only ones that can change it).
-      let [w, s, e, n] = [Infinity, Infinity, -Infinity, -Infinity];
-      for (let i = 0; i < p.xs.length; i++) {
-        const x = p.xs[i]!;
-        const y = p.ys[i]!;
-        if (x < w) w = x;
-        if (x > e) e = x;
-        if (y < s) s = y;
-        if (y > n) n = y;
-      }
+      // The valid positions the footprint does not cover (the only ones that can change it).
       const outside = outsideFootprint(p.xs, p.ys);
       const xs = Float64Array.from(outside, (i) => i[0]!);
       const ys = Float64Array.from(outside, (i) => i[1]!);
       transfer.push(xs.buffer, ys.buffer);
       // A geometry page copied from a latitude/longitude page is the same page: each is sent once per column.
-      const result: PageResult = { group: task.group, columns: task.columns, chunks: [own(p.lat), own(p.lon)], geometry: { x: own(p.x), y: own(p.y) }, xs, ys, bbox: p.xs.length ? [w, s, e, n] : null };
+      const result: PageResult = { group: task.group, columns: task.columns, chunks: [own(p.lat), own(p.lon)], geometry: { x: own(p.x), y: own(p.y) }, xs, ys, bbox: p.bbox };
       parentPort!.postMessage(result, transfer);
       return;
     }

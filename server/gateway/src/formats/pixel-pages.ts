@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { constants, crc32, gzipSync, inflateSync } from 'node:zlib';
 import type { ChunkLayout } from './hdf5-chunks.js';
-import { Encoding, deltaBinaryPacked, definitionLevels, type ChunkStats, type Page } from './parquet-pages.js';
+import { Encoding, definitionLevels, type ChunkStats, type Page } from './parquet-pages.js';
 
 /**
  * The pages of a pixel cloud's Parquet columns, built from the HDF5 chunks of its datasets. A chunk whose
@@ -241,13 +241,8 @@ function encodeValues(target: ColumnPlan['target'], kept: Float64Array): { value
   return integerValues(micros, n, 8);
 }
 
-/**
- * Integer values of a page: DELTA_BINARY_PACKED when their deltas fit (times and indexes mostly grow by a
- * little: a few bits each, no compression work to speak of), else plain little-endian.
- */
+/** Integer values of a page: plain little-endian, level-1 gzip (smaller and quicker here than delta encodings). */
 function integerValues(v: Int32Array | Float64Array, n: number, size: 4 | 8): { values: Uint8Array; rawBytes: number; encoding: number } {
-  const delta = deltaBinaryPacked(v, n);
-  if (delta) return { values: gzipSync(delta, INT_GZIP), rawBytes: delta.length, encoding: Encoding.DELTA_BINARY_PACKED };
   let plain: Uint8Array;
   if (size === 4) plain = new Uint8Array(v.buffer, v.byteOffset, n * 4);
   else {
@@ -469,9 +464,10 @@ export interface PositionPages {
   y: { pages: Page[]; stats: ChunkStats };
   lat: { pages: Page[]; stats: ChunkStats };
   lon: { pages: Page[]; stats: ChunkStats };
-  /** Valid positions (longitude in -180..180), for the extent and the footprint check. */
+  /** Valid positions (longitude in -180..180), for the footprint check, and their extent. */
   xs: Float64Array;
   ys: Float64Array;
+  bbox: [number, number, number, number] | null;
 }
 
 /** A float column's page for a piece of a decoded chunk: copied when whole, sliced when a part, encoded when it holds nulls. */
@@ -500,7 +496,8 @@ export function positionPages(p: PositionPlan, source: ChunkSource, from: number
     lat: { pages: [], stats: { nulls: 0 } },
     lon: { pages: [], stats: { nulls: 0 } },
     xs: new Float64Array(to - from),
-    ys: new Float64Array(to - from)
+    ys: new Float64Array(to - from),
+    bbox: null
   };
   const [sx, sy, slat, slon] = [new Stats(), new Stats(), new Stats(), new Stats()];
   const hugeFill = (plan: ColumnPlan) => plan.fill === undefined || Math.abs(plan.fill) > 1e30;
@@ -526,32 +523,41 @@ export function positionPages(p: PositionPlan, source: ChunkSource, from: number
     const xs = new Float64Array(n);
     let bad = 0;
     let wrapped = false;
+    // Comparisons written so that NaN fails them: a position is valid when both are finite, within the poles.
+    const latFill = p.latFill !== undefined && Math.abs(p.latFill) <= 90 ? p.latFill : NaN;
+    let [latMin, latMax, lonMin, lonMax] = [slat.min, slat.max, slon.min, slon.max];
+    let [xMin, xMax, yMin, yMax] = [sx.min, sx.max, sy.min, sy.max];
     for (let i = 0; i < n; i++) {
       const y = ys[i]!;
       const x0 = xs0[i]!;
-      if (y === y && y <= 1e30 && y >= -1e30) {
-        if (y < slat.min) slat.min = y;
-        if (y > slat.max) slat.max = y;
+      if (y <= 1e30 && y >= -1e30) {
+        if (y < latMin) latMin = y;
+        if (y > latMax) latMax = y;
       }
-      if (x0 === x0 && x0 <= 1e30 && x0 >= -1e30) {
-        if (x0 < slon.min) slon.min = x0;
-        if (x0 > slon.max) slon.max = x0;
+      if (x0 <= 1e30 && x0 >= -1e30) {
+        if (x0 < lonMin) lonMin = x0;
+        if (x0 > lonMax) lonMax = x0;
       }
-      if (!Number.isFinite(x0) || !Number.isFinite(y) || y === p.latFill || y > 90 || y < -90 || x0 > 1e30 || x0 < -1e30) {
+      if (!(y >= -90 && y <= 90 && x0 >= -1e30 && x0 <= 1e30 && x0 !== Infinity && x0 !== -Infinity) || y === latFill) {
         invalid[i] = 1;
         bad++;
         continue;
       }
-      const x = x0 > 180 ? x0 - 360 : x0;
-      if (x !== x0) wrapped = true;
+      let x = x0;
+      if (x > 180) {
+        x -= 360;
+        wrapped = true;
+      }
       xs[i] = x;
       out.xs[valid] = x;
       out.ys[valid++] = y;
-      if (x < sx.min) sx.min = x;
-      if (x > sx.max) sx.max = x;
-      if (y < sy.min) sy.min = y;
-      if (y > sy.max) sy.max = y;
+      if (x < xMin) xMin = x;
+      if (x > xMax) xMax = x;
+      if (y < yMin) yMin = y;
+      if (y > yMax) yMax = y;
     }
+    [slat.min, slat.max, slon.min, slon.max] = [latMin, latMax, lonMin, lonMax];
+    [sx.min, sx.max, sy.min, sy.max] = [xMin, xMax, yMin, yMax];
     if (bad === 0 && !wrapped && latPage.nulls === 0 && lonPage.nulls === 0) {
       out.x.pages.push(lonPage);
       out.y.pages.push(latPage);
@@ -569,5 +575,6 @@ export function positionPages(p: PositionPlan, source: ChunkSource, from: number
   out.lon.stats = slon.result('double');
   out.xs = out.xs.subarray(0, valid);
   out.ys = out.ys.subarray(0, valid);
+  out.bbox = valid ? [sx.min, sy.min, sx.max, sy.max] : null;
   return out;
 }
