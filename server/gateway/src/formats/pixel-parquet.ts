@@ -196,13 +196,15 @@ export async function writePages(
     await new Promise<void>((resolve, reject) => {
       let written = 0;
       const idle = new Set(workers.keys());
+      // A worker takes its own next task, or else the next one of another worker (its chunks are then
+      // inflated once more, but no core waits).
       const dispatch = () => {
         for (const w of [...idle]) {
-          const task = queues[w]![0];
-          if (!task || task.group >= written + 3) continue;
-          queues[w]!.shift();
+          const ready = (q: PageTask[]) => q.length > 0 && q[0]!.group < written + 3;
+          const queue = ready(queues[w]!) ? queues[w]! : queues.find(ready);
+          if (!queue) continue;
           idle.delete(w);
-          workers[w]!.postMessage(task);
+          workers[w]!.postMessage(queue.shift());
         }
       };
       const flush = () => {
