@@ -78,7 +78,9 @@ describe('GET /stac/collections/{id}/export', () => {
     // GeoJSON of the older file's pixels in a small box: points too.
     const [px] = (await duck.runAndReadAll(`select longitude x, latitude y from '${stored}' where longitude is not null limit 1 offset 600`)).getRowObjectsJS();
     const [x, y] = [Number(px!['x']) > 180 ? Number(px!['x']) - 360 : Number(px!['x']), Number(px!['y'])];
-    const near = await (await fetch(`${g.url}/stac/collections/swot-pixc/export?format=geojson&bbox=${[x - 0.002, y - 0.002, x + 0.002, y + 0.002].join(',')}`)).json();
+    const near = await (
+      await fetch(`${g.url}/stac/collections/swot-pixc/export?format=geojson&bbox=${[x - 0.002, y - 0.002, x + 0.002, y + 0.002].join(',')}`)
+    ).json();
     expect(near.features.length).toBeGreaterThan(0);
     for (const f of near.features) {
       expect(f.properties.item_id).toBe('SWOT_L2_HR_PIXC_000_366_43N-R_20140114T011055_20140114T011056_Dx0000_01');

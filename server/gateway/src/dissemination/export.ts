@@ -118,7 +118,8 @@ async function exportQuery(duck: DuckDBConnection, files: string[], bbox: number
   const wkb = files.filter((f) => !pointFiles.has(f));
   const points = [...pointFiles];
   const itemId = `regexp_extract(filename, '([^/]+)\\.parquet$', 1) as item_id`;
-  const box = (x0: string, x1: string, y0: string, y1: string) => (bbox ? ` where ${x0} <= ${bbox[2]} and ${x1} >= ${bbox[0]} and ${y0} <= ${bbox[3]} and ${y1} >= ${bbox[1]}` : '');
+  const box = (x0: string, x1: string, y0: string, y1: string) =>
+    bbox ? ` where ${x0} <= ${bbox[2]} and ${x1} >= ${bbox[0]} and ${y0} <= ${bbox[3]} and ${y1} >= ${bbox[1]}` : '';
   const parts: string[] = [];
   if (wkb.length) {
     const geometry = points.length ? ', case when bbox is null then null else struct_pack(x := bbox.xmin, y := bbox.ymin) end as geometry' : '';

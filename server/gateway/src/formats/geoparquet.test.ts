@@ -59,7 +59,7 @@ describe('writeGeoParquet', () => {
     expect(Number(back!['t'])).toEqual(Number(original['time']));
   });
 
-  it('streams PIXC in acquisition order: row groups cover strips of the swath, their points\' statistics prune a 1% bbox query', async () => {
+  it("streams PIXC in acquisition order: row groups cover strips of the swath, their points' statistics prune a 1% bbox query", async () => {
     const source = path.join(SAMPLES_DIR, 'swot/pixc/SWOT_L2_HR_PIXC_001_042_067L_20220402T112019_20220402T112029_Dx0000_01.nc');
     const file = path.join(dir, 'pixc.parquet');
     const { written, product } = await writeProduct(await readProduct(source), file, path.join(dir, 'spill'));
@@ -83,9 +83,7 @@ describe('writeGeoParquet', () => {
     const touched = groups.filter((g) => Number(g['x0']) <= q[2]! && Number(g['x1']) >= q[0]! && Number(g['y0']) <= q[3]! && Number(g['y1']) >= q[1]!).length;
     // Strips across a slanted swath: their boxes overlap, so pruning is partial (no global sort: it would cost 2× the ingest).
     expect(touched / groups.length).toBeLessThan(0.6);
-    const [hit] = await rows(
-      `select count(*)::int n from '${file}' where geometry.x between ${q[0]} and ${q[2]} and geometry.y between ${q[1]} and ${q[3]}`
-    );
+    const [hit] = await rows(`select count(*)::int n from '${file}' where geometry.x between ${q[0]} and ${q[2]} and geometry.y between ${q[1]} and ${q[3]}`);
     let direct = 0;
     for (let i = 0; i < lon.length; i++) if (lon[i]! >= q[0]! && lon[i]! <= q[2]! && lat[i]! >= q[1]! && lat[i]! <= q[3]!) direct++;
     expect(direct).toBeGreaterThan(0);

@@ -124,7 +124,10 @@ describe('readPixc', () => {
 });
 
 describe('pixel clouds written from their HDF5 chunks', () => {
-  for (const name of ['SWOT_L2_HR_PIXC_001_042_067L_20220402T112019_20220402T112029_Dx0000_01.nc', 'SWOT_L2_HR_PIXC_000_366_43N-R_20140114T011055_20140114T011056_Dx0000_01.nc']) {
+  for (const name of [
+    'SWOT_L2_HR_PIXC_001_042_067L_20220402T112019_20220402T112029_Dx0000_01.nc',
+    'SWOT_L2_HR_PIXC_000_366_43N-R_20140114T011055_20140114T011056_Dx0000_01.nc'
+  ]) {
     it(`hold the same values as DuckDB's writer, positions as GeoArrow points (${name.slice(12, 30)})`, async () => {
       const product = await readPixc(pixc(name));
       const spill = path.join(dir, 'spill');
@@ -154,7 +157,10 @@ describe('pixel clouds written from their HDF5 chunks', () => {
       const [meta] = (await db.runAndReadAll(`select decode(value) v from parquet_kv_metadata('${b}') where decode(key) = 'geo'`)).getRowObjectsJson();
       expect(JSON.parse(String(meta!['v'])).columns.geometry).toMatchObject({ encoding: 'point', bbox: viaDuck.bbox });
       // Times compared apart: they may differ by the rounding of one microsecond (checked below).
-      const columns = product.stream!.columns.filter((c) => c !== 'illumination_time').map((c) => `"${c}"`).join(', ');
+      const columns = product
+        .stream!.columns.filter((c) => c !== 'illumination_time')
+        .map((c) => `"${c}"`)
+        .join(', ');
       const count = async (sql: string) => Number(((await db.runAndReadAll(sql)).getRowObjectsJson()[0] as { n: number }).n);
       const side = (file: string, geometry: string) => `select ${columns}, ${geometry} from '${file}'`;
       const duck = side(a, 'bbox.xmin as gx, bbox.ymin as gy');

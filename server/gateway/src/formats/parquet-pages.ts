@@ -197,7 +197,15 @@ export class PageFileWriter {
     const start = this.position;
     const written: WrittenChunk[] = [];
     chunks.forEach(({ pages, stats }, k) => {
-      const chunk: WrittenChunk = { column: this.columns[k]!, offset: this.position, compressed: 0, uncompressed: 0, values: 0, encodings: new Set([Encoding.RLE]), stats };
+      const chunk: WrittenChunk = {
+        column: this.columns[k]!,
+        offset: this.position,
+        compressed: 0,
+        uncompressed: 0,
+        values: 0,
+        encodings: new Set([Encoding.RLE]),
+        stats
+      };
       for (const page of pages) {
         const values = Array.isArray(page.values) ? page.values : [page.values];
         const compressedValues = values.reduce((n, b) => n + b.length, 0);
@@ -205,16 +213,7 @@ export class PageFileWriter {
           .i32(1, 3)
           .i32(2, page.levels.length + page.rawBytes)
           .i32(3, page.levels.length + compressedValues)
-          .struct(8, (w) =>
-            w
-              .i32(1, page.rows)
-              .i32(2, page.nulls)
-              .i32(3, page.rows)
-              .i32(4, page.encoding)
-              .i32(5, page.levels.length)
-              .i32(6, 0)
-              .bool(7, true)
-          )
+          .struct(8, (w) => w.i32(1, page.rows).i32(2, page.nulls).i32(3, page.rows).i32(4, page.encoding).i32(5, page.levels.length).i32(6, 0).bool(7, true))
           .stop();
         this.write([header, page.levels, ...values]);
         chunk.compressed += header.length + page.levels.length + compressedValues;
@@ -224,7 +223,7 @@ export class PageFileWriter {
       }
       written.push(chunk);
     });
-    if (written.some((c) => c.values !== rows)) throw new Error('a column chunk does not hold the row group\'s rows');
+    if (written.some((c) => c.values !== rows)) throw new Error("a column chunk does not hold the row group's rows");
     this.groups.push({ rows, chunks: written, offset: start });
   }
 
@@ -248,7 +247,10 @@ export class PageFileWriter {
         });
       }
     });
-    w.i64(3, this.groups.reduce((n, g) => n + g.rows, 0));
+    w.i64(
+      3,
+      this.groups.reduce((n, g) => n + g.rows, 0)
+    );
     w.list(4, 'struct', this.groups, (g, group) => {
       g.list(1, 'struct', group.chunks, (c, chunk) => {
         c.i64(2, chunk.offset);
@@ -270,10 +272,16 @@ export class PageFileWriter {
           }
         });
       });
-      g.i64(2, group.chunks.reduce((n, c) => n + c.uncompressed, 0));
+      g.i64(
+        2,
+        group.chunks.reduce((n, c) => n + c.uncompressed, 0)
+      );
       g.i64(3, group.rows);
       g.i64(5, group.offset);
-      g.i64(6, group.chunks.reduce((n, c) => n + c.compressed, 0));
+      g.i64(
+        6,
+        group.chunks.reduce((n, c) => n + c.compressed, 0)
+      );
     });
     const entries = Object.entries(metadata);
     if (entries.length) w.list(5, 'struct', entries, (e, [k, v]) => e.binary(1, k).binary(2, v));
@@ -352,4 +360,3 @@ export function definitionLevels(rows: number, present: Uint8Array | null): Uint
   }
   return Uint8Array.from(out);
 }
-

@@ -156,7 +156,16 @@ export function pixelStream(
         const g = h5.get(groupPath) as H5Group;
         const dataset = (name: string) => g.get(name) as H5Dataset;
         const where = { file, group: groupPath, dataset };
-        const pagePlan = options.fromChunks !== false ? planPages(file, length, columns.map((c) => ({ ...c, typeName: String(c.type) })), dataset, { ...coords, latFill }) : null;
+        const pagePlan =
+          options.fromChunks !== false
+            ? planPages(
+                file,
+                length,
+                columns.map((c) => ({ ...c, typeName: String(c.type) })),
+                dataset,
+                { ...coords, latFill }
+              )
+            : null;
         if (pagePlan) return await writeFromChunks(pagePlan, out, options);
         return await writePixels(out, length, columns, where, { lat: coords.lat, lon: coords.lon, latFill }, options);
       } finally {

@@ -62,7 +62,15 @@ parentPort!.on('message', (task: PageTask) => {
       const ys = Float64Array.from(outside, (i) => i[1]!);
       transfer.push(xs.buffer, ys.buffer);
       // A geometry page copied from a latitude/longitude page is the same page: each is sent once per column.
-      const result: PageResult = { group: task.group, columns: task.columns, chunks: [own(p.lat), own(p.lon)], geometry: { x: own(p.x), y: own(p.y) }, xs, ys, bbox: p.bbox };
+      const result: PageResult = {
+        group: task.group,
+        columns: task.columns,
+        chunks: [own(p.lat), own(p.lon)],
+        geometry: { x: own(p.x), y: own(p.y) },
+        xs,
+        ys,
+        bbox: p.bbox
+      };
       parentPort!.postMessage(result, transfer);
       return;
     }

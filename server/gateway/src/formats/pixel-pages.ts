@@ -102,12 +102,12 @@ function decode(plan: ColumnPlan, source: ChunkSource, index: number, until = 0)
       } catch (error) {
         throw new Error(`HDF5 chunk of ${plan.dataset} at byte ${chunk.address} cannot be inflated (${(error as Error).message}): the granule is damaged`);
       }
-    }
-    else if (id === 2) shuffled = true;
+    } else if (id === 2) shuffled = true;
     else throw new Error(`HDF5 filter ${id} is not read here`);
   }
   const elements = layout.chunkShape.reduce((a, b) => a * b, 1);
-  if (bytes.length !== elements * layout.elementSize) throw new Error(`HDF5 chunk of ${plan.dataset} has ${bytes.length} bytes, ${elements * layout.elementSize} expected`);
+  if (bytes.length !== elements * layout.elementSize)
+    throw new Error(`HDF5 chunk of ${plan.dataset} has ${bytes.length} bytes, ${elements * layout.elementSize} expected`);
   const decoded: Decoded = { compressed, bytes, elements, shuffled };
   if (keep) {
     if (source.decoded.size >= 8) source.decoded.delete(source.decoded.keys().next().value!);
@@ -154,7 +154,11 @@ function values(plan: ColumnPlan, d: Decoded, from: number, count: number): Floa
   if (w === 1) plain = d.shuffled ? unshuffled(d.bytes, d.elements, size, from, count) : d.bytes.slice(from * size, (from + count) * size);
   else {
     const key = `${from}:${count}`;
-    if (d.rows?.key !== key) d.rows = { key, bytes: d.shuffled ? unshuffled(d.bytes, d.elements, size, from * w, count * w) : d.bytes.slice(from * w * size, (from + count) * w * size) };
+    if (d.rows?.key !== key)
+      d.rows = {
+        key,
+        bytes: d.shuffled ? unshuffled(d.bytes, d.elements, size, from * w, count * w) : d.bytes.slice(from * w * size, (from + count) * w * size)
+      };
     plain = d.rows.bytes;
   }
   const Typed = typedOf(plan.source);
@@ -269,7 +273,14 @@ function statBytes(target: ColumnPlan['target'], v: number): Uint8Array {
 
 /** A page of nulls only (rows no chunk was ever written for: all fill values). */
 function nullPage(rows: number): Page {
-  return { rows, nulls: rows, encoding: Encoding.PLAIN, levels: definitionLevels(rows, new Uint8Array(rows)), values: gzipSync(new Uint8Array(0)), rawBytes: 0 };
+  return {
+    rows,
+    nulls: rows,
+    encoding: Encoding.PLAIN,
+    levels: definitionLevels(rows, new Uint8Array(rows)),
+    values: gzipSync(new Uint8Array(0)),
+    rawBytes: 0
+  };
 }
 
 /** Running statistics of a column chunk. */
@@ -318,7 +329,14 @@ function encodedPage(plan: ColumnPlan, raw: Float64Array, stats: Stats, nullMask
   stats.max = max;
   stats.nulls += n - k;
   const encoded = encodeValues(plan.target, kept.subarray(0, k));
-  return { rows: n, nulls: n - k, encoding: encoded.encoding, levels: definitionLevels(n, k === n ? null : present), values: encoded.values, rawBytes: encoded.rawBytes };
+  return {
+    rows: n,
+    nulls: n - k,
+    encoding: encoded.encoding,
+    levels: definitionLevels(n, k === n ? null : present),
+    values: encoded.values,
+    rawBytes: encoded.rawBytes
+  };
 }
 
 /** The pieces of rows [from, to) by stored chunk: chunk index (or -1: never written), first row, rows. */
@@ -326,7 +344,7 @@ function pieces(plan: ColumnPlan, from: number, to: number): { index: number; ro
   const out: { index: number; row: number; rows: number }[] = [];
   const per = plan.layout.chunkRows;
   const byRow = new Map(plan.layout.chunks.map((c, i) => [c.row, i]));
-  for (let row = from; row < to; ) {
+  for (let row = from; row < to;) {
     const start = Math.floor(row / per) * per;
     const end = Math.min(start + per, to);
     out.push({ index: byRow.get(start) ?? -1, row, rows: end - row });
@@ -374,7 +392,14 @@ function streamSlice(d: Decoded, size: number, from: number, rows: number, width
     if (width === 1) split.set(stream.subarray(from, from + rows), b * rows);
     else for (let i = 0, e = from * width + part, o = b * rows; i < rows; i++, e += width) split[o + i] = stream[e]!;
   }
-  return { rows, nulls: 0, encoding: Encoding.BYTE_STREAM_SPLIT, levels: definitionLevels(rows, null), values: gzipSync(split, FLOAT_GZIP), rawBytes: split.length };
+  return {
+    rows,
+    nulls: 0,
+    encoding: Encoding.BYTE_STREAM_SPLIT,
+    levels: definitionLevels(rows, null),
+    values: gzipSync(split, FLOAT_GZIP),
+    rawBytes: split.length
+  };
 }
 
 /**
@@ -442,7 +467,8 @@ function timePage(plan: ColumnPlan, seconds: Float64Array, stats: Stats): Page {
 export function columnPages(plan: ColumnPlan, source: ChunkSource, from: number, to: number): { pages: Page[]; stats: ChunkStats } {
   const pages: Page[] = [];
   const stats = new Stats();
-  const direct = plan.target === 'int32' && !plan.source.real && plan.source.size <= 4 && plan.width === 1 && plan.scale === undefined && plan.offset === undefined;
+  const direct =
+    plan.target === 'int32' && !plan.source.real && plan.source.size <= 4 && plan.width === 1 && plan.scale === undefined && plan.offset === undefined;
   for (const piece of pieces(plan, from, to)) {
     if (piece.index < 0) {
       pages.push(nullPage(piece.rows));
@@ -476,7 +502,14 @@ function floatPage(plan: ColumnPlan, d: Decoded, piece: { index: number; row: nu
   if (sliceable(plan, d) && !mayHoldNull(plan, d, at, piece.rows)) {
     stats.known = false;
     if (copyable(plan, piece) && plan.layout.chunks[piece.index]!.filterMask === 0) {
-      return { rows: piece.rows, nulls: 0, encoding: Encoding.BYTE_STREAM_SPLIT, levels: definitionLevels(piece.rows, null), values: gzipMember(d.compressed, d.bytes), rawBytes: d.bytes.length };
+      return {
+        rows: piece.rows,
+        nulls: 0,
+        encoding: Encoding.BYTE_STREAM_SPLIT,
+        levels: definitionLevels(piece.rows, null),
+        values: gzipMember(d.compressed, d.bytes),
+        rawBytes: d.bytes.length
+      };
     }
     return streamSlice(d, plan.source.size, at, piece.rows, plan.width, plan.part);
   }

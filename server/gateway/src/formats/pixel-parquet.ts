@@ -52,7 +52,13 @@ const INT_BITS: Record<string, { bits: 8 | 16 | 32; signed: boolean }> = {
  * The plan of a pixel group's pages, or null when a dataset's storage or type is not one this writer
  * reads (strings, big-endian values, layouts hdf5-chunks.ts does not know): the caller writes it another way.
  */
-export function planPages(file: string, length: number, columns: PixelColumn[], dataset: (name: string) => H5Dataset, coords: { lat: string; lon: string; latFill?: number }): PagePlan | null {
+export function planPages(
+  file: string,
+  length: number,
+  columns: PixelColumn[],
+  dataset: (name: string) => H5Dataset,
+  coords: { lat: string; lon: string; latFill?: number }
+): PagePlan | null {
   if (columns.some((c) => c.kind === 'string')) return null;
   let structure: Hdf5Structure;
   try {
@@ -85,7 +91,8 @@ export function planPages(file: string, length: number, columns: PixelColumn[], 
     for (const c of columns) {
       const b = base(c.dataset);
       if (!b) return null;
-      const target: ColumnPlan['target'] = c.kind === 'time' ? 'time' : c.typeName === 'FLOAT' ? 'float' : c.typeName === 'DOUBLE' ? 'double' : INT_BITS[c.typeName] ? 'int32' : (null as never);
+      const target: ColumnPlan['target'] =
+        c.kind === 'time' ? 'time' : c.typeName === 'FLOAT' ? 'float' : c.typeName === 'DOUBLE' ? 'double' : INT_BITS[c.typeName] ? 'int32' : (null as never);
       if (!target) return null;
       plans.push({ ...b, name: c.name, part: c.part, target, fill: c.fill, scale: c.scale, offset: c.offset });
       leaves.push({
@@ -142,7 +149,6 @@ export interface PageResult {
   bbox?: [number, number, number, number] | null;
   error?: string;
 }
-
 
 /**
  * Writes the planned pixel cloud: tasks (each column of each row group; positions with the latitude and
