@@ -27,13 +27,28 @@ async function pool<T>(items: T[], width: number, fn: (t: T) => Promise<void>): 
   );
 }
 
-/** The WKB geometries of a product as the catalog published it (its GeoParquet file). */
+/**
+ * The WKB geometries of a product as the catalog published it (its GeoParquet file): WKB as stored, or GeoArrow
+ * points (pixel clouds written from their chunks) made WKB here.
+ */
 async function publishedGeometries(dataDir: string, collection: string, id: string): Promise<{ length: number; get(i: number): Uint8Array | null }> {
   const db = await (await DuckDBInstance.create(':memory:')).connect();
   const file = path.join(dataDir, 'products', collection, `${id}.parquet`);
-  const rows = (await db.runAndReadAll(`select ST_AsWKB(geometry) g from read_parquet('${file}')`)).getRows();
+  const [kind] = (await db.runAndReadAll(`select typeof(geometry) t from read_parquet('${file}') limit 1`)).getRowObjectsJS();
+  const points = String(kind?.['t']).startsWith('STRUCT');
+  const sql = points ? `select geometry.x x, geometry.y y from read_parquet('${file}')` : `select ST_AsWKB(geometry) g from read_parquet('${file}')`;
+  const rows = (await db.runAndReadAll(sql)).getRows();
   db.closeSync();
-  const values = rows.map((r) => (r[0] ? (r[0] as { bytes: Uint8Array }).bytes : null));
+  const point = (x: number, y: number) => {
+    const wkb = new Uint8Array(21);
+    const view = new DataView(wkb.buffer);
+    wkb[0] = 1;
+    view.setUint32(1, 1, true);
+    view.setFloat64(5, x, true);
+    view.setFloat64(13, y, true);
+    return wkb;
+  };
+  const values = rows.map((r) => (points ? (r[0] === null ? null : point(Number(r[0]), Number(r[1]))) : r[0] ? (r[0] as { bytes: Uint8Array }).bytes : null));
   return { length: values.length, get: (i) => values[i] ?? null };
 }
 
