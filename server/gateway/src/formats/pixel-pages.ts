@@ -428,11 +428,7 @@ function intPage(plan: ColumnPlan, d: Decoded, at: number, rows: number, stats: 
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  stats.min = min;
-  stats.max = max;
-  stats.nulls += rows - k;
-  const encoded = integerValues(out, k, 4);
-  return { rows, nulls: rows - k, encoding: encoded.encoding, levels: definitionLevels(rows, present), values: encoded.values, rawBytes: encoded.rawBytes };
+  return integerPage(stats, { min, max, rows, kept: k, present }, out, 4);
 }
 
 /** A time column's page (seconds since 2000 in, UTC microseconds out): fills and NaN as nulls. */
@@ -456,11 +452,29 @@ function timePage(plan: ColumnPlan, seconds: Float64Array, stats: Stats): Page {
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  stats.min = min;
-  stats.max = max;
-  stats.nulls += rows - k;
-  const encoded = integerValues(micros, k, 8);
-  return { rows, nulls: rows - k, encoding: encoded.encoding, levels: definitionLevels(rows, present), values: encoded.values, rawBytes: encoded.rawBytes };
+  return integerPage(stats, { min, max, rows, kept: k, present }, micros, 8);
+}
+
+/** An integer page from its kept values (the first `kept`), its rows' presence, and what its loop learned. */
+function integerPage(
+  stats: Stats,
+  seen: { min: number; max: number; rows: number; kept: number; present: Uint8Array | null },
+  kept: Int32Array | Float64Array,
+  size: 4 | 8
+): Page {
+  const { rows, present } = seen;
+  stats.min = seen.min;
+  stats.max = seen.max;
+  stats.nulls += rows - seen.kept;
+  const encoded = integerValues(kept, seen.kept, size);
+  return {
+    rows,
+    nulls: rows - seen.kept,
+    encoding: encoded.encoding,
+    levels: definitionLevels(rows, present),
+    values: encoded.values,
+    rawBytes: encoded.rawBytes
+  };
 }
 
 /** One column's pages for rows [from, to) and its statistics (min/max unknown when a page was copied or sliced). */
