@@ -22,7 +22,7 @@ async function search(page: Page, words: string): Promise<void> {
   const form = page.getByRole('search', { name: 'Search the catalog' });
   await form.getByLabel('Place, river, lake, SWORD id or basin').fill(words);
   await form.getByLabel('Place, river, lake, SWORD id or basin').press('Enter');
-  await expect(page.locator('.hp-search')).toHaveAttribute('data-state', 'ready');
+  await expect(page.locator('.hp-search')).toHaveAttribute('data-state', 'ready', { timeout: 30_000 });
 }
 
 const map = (page: Page) => page.getByRole('region', { name: 'Map of the results' });
@@ -367,7 +367,7 @@ test.describe('the portal', () => {
     test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     test('one column, nothing wider than the screen, the map under the form, accessible', async ({ page }) => {
       await page.goto(`${PORTAL}/portal/?q=Red%20River%20of%20the%20North`);
-      await expect(page.locator('.hp-search')).toHaveAttribute('data-state', 'ready');
+      await expect(page.locator('.hp-search')).toHaveAttribute('data-state', 'ready', { timeout: 30_000 });
       await expect(map(page)).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
       const form = (await page.getByRole('search').boundingBox())!;
