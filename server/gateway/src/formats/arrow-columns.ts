@@ -98,5 +98,4 @@ export function binaryVector(values: (Uint8Array | null)[]): Vector {
   return makeVector(makeData({ type: new Binary(), length, nullCount, nullBitmap: nullCount ? nullBitmap : undefined, valueOffsets, data }));
 }
 
-/** Seconds since 2000-01-01T00:00:00 UTC (the SWOT time origin) to epoch milliseconds. */
-export const SWOT_EPOCH_MS = Date.UTC(2000, 0, 1);
+export { SWOT_EPOCH_MS } from './swot-time.js';

@@ -2,6 +2,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { constants, crc32, gzipSync, inflateSync } from 'node:zlib';
 import type { ChunkLayout } from './hdf5-chunks.js';
 import { Encoding, definitionLevels, type ChunkStats, type Page } from './parquet-pages.js';
+import { SWOT_EPOCH_MS } from './swot-time.js';
 
 /**
  * The pages of a pixel cloud's Parquet columns, built from the HDF5 chunks of its datasets. A chunk whose
@@ -37,11 +38,10 @@ export interface PositionPlan {
 }
 
 const GZIP_HEADER = Uint8Array.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
-const SWOT_EPOCH_S = 946_684_800;
 
 /** UTC microseconds of a SWOT time (seconds since 2000-01-01), rounded as DuckDB's `to_timestamp` does: whole seconds, then the fraction. */
 function swotMicros(v: number): number {
-  const t = v + SWOT_EPOCH_S;
+  const t = v + SWOT_EPOCH_MS / 1000;
   const whole = Math.trunc(t);
   return whole * 1e6 + Math.round((t - whole) * 1e6);
 }
