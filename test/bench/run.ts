@@ -35,7 +35,7 @@ if (!only || only === 'jobs') await benchJobs(Number(process.env['BENCH_JOBS'] ?
 if (!only || only === 'slurm') await benchSlurmLatency();
 if (!only || only === 'timeseries') await benchTimeseries(Number(process.env['BENCH_REACHES'] ?? 100_000), Number(process.env['BENCH_CYCLES'] ?? 50));
 if (!only || only === 'archive') {
-  const sizes = (v: string | undefined, d: number[]) => (v ? v.split(',').map(Number) : d);
+  const sizes = (v: string | undefined, d: number[]) => (v === undefined ? d : v.split(',').filter(Boolean).map(Number));
   await benchTimeseriesArchive(
     sizes(process.env['BENCH_REACH_GRANULES'], [100, 1000, 5000, 20000, 50000]),
     sizes(process.env['BENCH_NODE_GRANULES'], [100, 1000, 5000]),

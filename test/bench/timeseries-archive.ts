@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { bucketsOf, compactedRewriter, createGateway, ingestFile, loadConfig, registerGranulePart, type Gateway } from '@hysope/gateway';
+import { Compactor, bucketsOf, compactedRewriter, createGateway, ingestFile, loadConfig, registerGranulePart, type Gateway } from '@hysope/gateway';
 import { REACH_548, sample } from '../helpers.js';
 import { percentile, procMb, report } from './stats.js';
 
@@ -16,6 +16,7 @@ const PER_BUCKET = 60; // reaches per basin
 const PASSES = 350; // half-orbits crossing the continent per 21-day cycle
 const SPAN = 5; // basins a pass crosses: 5 x 60 = 300 reaches per reach granule
 const NODES_PER_REACH = 33; // 5 x 60 x 33 = 9,900 nodes per node granule
+const ONE_BY_ONE = 7; // granules ingested and compacted one at a time, per archive size and way of compacting
 
 interface Kind {
   feature: 'Reach' | 'Node';
@@ -257,6 +258,41 @@ export async function benchTimeseriesArchive(reachSizes = [100, 1000, 5000, 2000
         report(`  steady, the bucket read from ${steadyParts} parts (${detail(steady)}): p50 server time`, steady.p50, 'ms', against);
         report(`  compaction one cycle behind, ${laggingParts} parts (${detail(lagging)}): p50 server time`, lagging.p50, 'ms', against);
         g = await createGateway(config);
+        // The gateway compacts after each ingest: the next granules one by one, their buckets compacted tiered (the
+        // gateway's way), then as many more merged whole into each bucket (every compacted part written again: the
+        // store before tiers), same run. Seconds per granule and rows written again.
+        const oneByOne = async (compactor: Compactor) => {
+          const seconds: number[] = [];
+          let again = 0;
+          for (let k = 0; k < ONE_BY_ONE; k++) {
+            await writeGranules(g, duck, kind, written, written + 1);
+            written++;
+            const t = performance.now();
+            for (const c of await compactor.runPending(feature)) again += c.rewrittenRows;
+            seconds.push((performance.now() - t) / 1000);
+          }
+          seconds.sort((a, b) => a - b);
+          return { p50: percentile(seconds, 50), max: seconds.at(-1)!, again: again / ONE_BY_ONE };
+        };
+        const tiered = await oneByOne(g.compactor);
+        const whole = await oneByOne(
+          new Compactor(
+            g.db,
+            dataDir,
+            () => g.series.duck(),
+            () => {},
+            1,
+            config.timeseriesGraceMs,
+            Infinity
+          )
+        );
+        await g.compactor.runPending(feature);
+        report(
+          `  next granules compacted one by one, tiered (max ${tiered.max.toFixed(2)} s, ${tiered.again.toFixed(0)} rows written again per granule; merged whole: max ${whole.max.toFixed(2)} s, ${whole.again.toFixed(0)} rows): p50 per granule`,
+          tiered.p50,
+          's',
+          { name: 'buckets merged whole', value: whole.p50, higherIsBetter: false }
+        );
       }
     }
   } finally {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ingestFile, partsFor, reconcileTimeseries } from '@hysope/gateway';
+import { ingestFile, partsFor, reconcileTimeseries, tierInputs } from '@hysope/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REACHES_PASS_51, REACH_548, backends, call, sample, startGateway, type TestGateway } from '../helpers.js';
 
@@ -21,13 +21,18 @@ describe.each(backends())('the time-series store: index, compaction, reconciliat
       )
     ).body.results.csv;
   const parts = (ids = [PITTSBURGH]) => partsFor(g.gateway.db, 'Reach', { ids });
+  const compactedIn = (bucket: string) =>
+    g.gateway.db.query<{ path: string; rows: number }>(`select path, rows from ts_parts where feature = 'Reach' and kind = 'compacted' and bucket = $1`, [
+      bucket
+    ]);
+  const COMPACTED = /^timeseries\/feature=Reach\/compacted\/7426\/.+\.parquet$/;
 
   beforeAll(async () => {
     g = await startGateway({ databaseUrl, env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_TIMESERIES_GRACE_MS: '5000' } });
   });
   afterAll(async () => g?.stop());
 
-  it('a query reads only the parts of its buckets, compacted after each ingest into one part per bucket; answers stay the same', async () => {
+  it('a query reads only the parts of its buckets, compacted after each ingest into a few parts per bucket, tiered by size; answers stay the same', async () => {
     // Ingested without the gateway's compaction first: a query reads the granule parts of its bucket only.
     for (const f of [REACH_548, ...REACHES_PASS_51.slice(0, 2)]) expect((await ingestFile(g.gateway.store, g.dataDir, f)).ok).toBe(true);
     // Each ingest writes a part of its own: the granule's name and a mark of that ingest.
@@ -38,14 +43,30 @@ describe.each(backends())('the time-series store: index, compaction, reconciliat
     );
     const before = await series();
     expect(before.trim().split('\n')).toHaveLength(3); // header + 2 passes
-    // The gateway's ingests: each one's buckets compacted (every part waiting in them merged).
+    // The gateway's ingests: each one's buckets compacted (every part waiting merged, with the bucket's compacted
+    // parts no larger than four times the rows merged; a larger one is not written again).
+    let kept = 0;
     for (const f of [REACHES_PASS_51[2]!, ...PASS_372]) {
+      const before = await compactedIn('7426');
+      const waiting = await g.gateway.db.query<{ rows: number }>(
+        `select rows from ts_parts where feature = 'Reach' and bucket = '7426' and kind = 'granule' and compacted_into is null`
+      );
       expect((await g.ingest(f)).ok).toBe(true);
       await g.gateway.compactor.idle();
+      const [{ rows: added }] = await g.gateway.db.query<{ rows: number }>(
+        `select rows from ts_parts where feature = 'Reach' and bucket = '7426' and kind = 'granule' and granule = $1`,
+        [path.basename(f, '.zip')]
+      );
+      const merged = tierInputs(before, added + waiting.reduce((n, r) => n + r.rows, 0)).map((p) => p.path);
+      const untouched = before.map((p) => p.path).filter((p) => !merged.includes(p));
       const now = await parts();
-      expect(now).toHaveLength(1);
-      expect(now[0]).toMatch(/^timeseries\/feature=Reach\/compacted\/7426\/.+\.parquet$/);
+      expect(now).toHaveLength(untouched.length + 1);
+      for (const p of now) expect(p).toMatch(COMPACTED);
+      expect(now).toEqual(expect.arrayContaining(untouched));
+      kept += untouched.length;
     }
+    // At least one ingest left a larger compacted part as it was (the samples' passes differ in size).
+    expect(kept).toBeGreaterThan(0);
     const after = await series();
     expect(after.trim().split('\n').length).toBeGreaterThan(3);
     // The same observations as reading every granule part (what the store answered before there was an index).
@@ -74,12 +95,13 @@ describe.each(backends())('the time-series store: index, compaction, reconciliat
     // The compacted part written again without the granule's earlier rows, and its new part beside it (no row twice).
     expect(await drop()).toBe(reference);
     const now = await parts();
-    expect(now).toHaveLength(2);
-    expect(now).toContainEqual(expect.stringMatching(/^timeseries\/feature=Reach\/compacted\/7426\//));
-    expect(now).not.toContain(replaced[0]!.path);
+    expect(now).toHaveLength(replaced.length + 1);
+    expect(now.filter((p) => COMPACTED.test(p))).toHaveLength(replaced.length);
+    // Only the compacted part that held the granule's rows is written again.
+    expect(replaced.filter((p) => !now.includes(p.path))).toHaveLength(1);
     await g.gateway.compactor.idle();
     await g.gateway.compactor.runPending();
-    expect(await parts()).toHaveLength(1);
+    for (const p of await parts()) expect(p).toMatch(COMPACTED);
     expect(await drop()).toBe(reference);
   });
 
@@ -121,8 +143,8 @@ describe.each(backends())('the time-series store: index, compaction, reconciliat
 
   it('queries running while a bucket is compacted see it whole, before or after, never half', async () => {
     const reference = await series();
-    // Force a compaction of the bucket again (its parts as they are), with queries running meanwhile.
-    const row = (await g.gateway.db.query<{ path: string }>(`select path from ts_parts where kind = 'compacted' and bucket = '7426'`))[0]!;
+    // Force a compaction of the bucket again (nothing waiting: its compacted parts into one), with queries running meanwhile.
+    const row = (await compactedIn('7426'))[0]!;
     let answers: string[] = [];
     let stop = false;
     const reader = (async () => {
@@ -131,6 +153,7 @@ describe.each(backends())('the time-series store: index, compaction, reconciliat
     for (let k = 0; k < 3; k++) await g.gateway.compactor.compact('Reach', '7426');
     stop = true;
     await reader;
+    expect(await parts()).toEqual([expect.stringMatching(COMPACTED)]);
     expect(answers.length).toBeGreaterThan(0);
     expect(new Set(answers)).toEqual(new Set([reference]));
     // The replaced compacted parts are kept for the grace period (a query that listed them may still be reading).
@@ -151,7 +174,7 @@ describe.each(backends())('the time-series store: index, compaction, reconciliat
       expect(await drop()).toBe(reference);
     }
     await g.gateway.compactor.runPending();
-    expect(await parts()).toHaveLength(1);
+    for (const p of await parts()) expect(p).toMatch(COMPACTED);
     expect(await drop()).toBe(reference);
   });
 

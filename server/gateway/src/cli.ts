@@ -247,7 +247,7 @@ export async function main(argv: string[]): Promise<number> {
           (e) => {
             if (e.type === 'compacted')
               console.log(
-                `${e.compaction.feature} ${e.compaction.bucket}: ${e.compaction.merged} granule part(s), ${e.compaction.rows} rows in ${e.compaction.seconds.toFixed(2)} s`
+                `${e.compaction.feature} ${e.compaction.bucket}: ${e.compaction.merged} granule part(s) and ${e.compaction.rewritten} compacted part(s) merged, ${e.compaction.rows} rows in ${e.compaction.seconds.toFixed(2)} s (${e.compaction.parts} part(s) in the bucket)`
               );
             else {
               failed++;

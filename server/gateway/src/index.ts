@@ -15,6 +15,8 @@ export {
   bucketsOf,
   BUCKET_DIGITS,
   COMPACT_AFTER,
+  TIER_RATIO,
+  tierInputs,
   type Compaction
 } from './dissemination/timeseries-parts.js';
 export { writeTimeseries, timeseriesPath } from './dissemination/timeseries-store.js';

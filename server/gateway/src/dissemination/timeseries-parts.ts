@@ -16,8 +16,9 @@ export { BUCKET_DIGITS, bucketOf, bucketsOf } from './timeseries-store.js';
  * (a bucket: the first {@link BUCKET_DIGITS} digits of the feature ids, a SWORD/PLD basin). A query for some features
  * reads only the parts of their buckets — not every granule of the continent — so its cost does not grow with the
  * archive but with the observations of those basins. As granules accumulate, a bucket's granule parts are
- * compacted into one part per bucket (sorted by feature id and time: one row group per feature), listed in the
- * same index; a granule part whose buckets are all compacted is then removed (see {@link Compactor.removeCompacted}),
+ * compacted into a few parts per bucket (sorted by feature id and time: one row group per feature; tiered by size,
+ * see {@link TIER_RATIO}), listed in the same index; a granule part whose buckets are all compacted is then removed
+ * (see {@link Compactor.removeCompacted}),
  * and a granule ingested again has its earlier rows taken out of the compacted parts (see {@link registerGranulePart}).
  *
  * A query lists its parts in one read of the index, so it sees a bucket either before or after a compaction, never
@@ -25,11 +26,31 @@ export { BUCKET_DIGITS, bucketOf, bucketsOf } from './timeseries-store.js';
  */
 
 /**
- * Granule parts of a bucket that trigger its compaction: the first one. A compaction merges every part waiting in its
- * bucket, so a burst of ingests (a backfill) coalesces into few compactions, and in steady state a query reads one
- * part per bucket (two, for the moment between an ingest and its bucket's compaction).
+ * Granule parts of a bucket that trigger its compaction: the first one. A compaction merges every granule part waiting
+ * in its bucket, so a burst of ingests (a backfill) coalesces into few compactions.
  */
 export const COMPACT_AFTER = 1;
+
+/**
+ * How a compaction picks the bucket's compacted parts it merges with the granule parts waiting: the smallest first,
+ * each one while it holds at most this many times the rows merged so far. So a bucket's compacted parts grow in tiers
+ * (each a few times the next smaller), a granule's rows are written again a few times in all (about log of the
+ * bucket's size) instead of at each ingest into the bucket, and a compaction's usual cost is the new rows' size, not
+ * the bucket's: merging everything each time made an ingest into a basin observed for years rewrite all of it. A
+ * query reads a few parts per bucket (at most ~log₅ of its ingests; 4 after 600 ingests one by one).
+ */
+export const TIER_RATIO = 4;
+
+/** A bucket's compacted parts, smallest first: those a compaction merges with `pendingRows` new rows. */
+export function tierInputs<P extends { rows: number }>(compacted: P[], pendingRows: number, ratio = TIER_RATIO): P[] {
+  const sorted = [...compacted].sort((a, b) => a.rows - b.rows);
+  // Nothing waiting (an operator's compaction of the bucket): everything is merged into one part.
+  if (pendingRows === 0) return sorted;
+  let merged = pendingRows;
+  let k = 0;
+  while (k < sorted.length && sorted[k]!.rows <= ratio * merged) merged += sorted[k++]!.rows;
+  return sorted.slice(0, k);
+}
 
 /** How long a replaced compacted part stays readable (queries that listed it may still be reading it). */
 export const GRACE_MS = 120_000;
@@ -168,8 +189,13 @@ export interface PendingBucket {
 export interface Compaction {
   feature: FeatureType;
   bucket: string;
-  /** Granule parts merged (besides the bucket's previous compacted part, if any). */
+  /** Granule parts merged. */
   merged: number;
+  /** The bucket's earlier compacted parts merged with them, and their rows (written again). */
+  rewritten: number;
+  rewrittenRows: number;
+  /** Compacted parts the bucket holds after it. */
+  parts: number;
   rows: number;
   path: string;
   seconds: number;
@@ -197,7 +223,8 @@ export class Compactor {
       event: { type: 'compacted'; compaction: Compaction } | { type: 'failed'; feature: string; bucket: string; error: string }
     ) => void = () => {},
     private readonly threshold = COMPACT_AFTER,
-    private readonly graceMs = GRACE_MS
+    private readonly graceMs = GRACE_MS,
+    private readonly ratio = TIER_RATIO
   ) {}
 
   /** Buckets with at least `threshold` granule parts not yet compacted. */
@@ -227,23 +254,28 @@ export class Compactor {
     return run;
   }
 
-  /** Merges one bucket. */
+  /**
+   * Merges a bucket's granule parts waiting with the compacted parts {@link tierInputs} picks (every part, when none
+   * waits) into one compacted part.
+   */
   async compact(feature: FeatureType, bucket: string): Promise<Compaction> {
     const t0 = performance.now();
     // Each part with when it was listed: a granule ingested again while this runs is listed anew, and so detected.
-    const rows = await this.db.query<{ path: string; kind: string; created: string }>(
-      `select path, kind, created::text as created from ts_parts where feature = $1 and bucket = $2 and (kind = 'compacted' or compacted_into is null) order by path`,
+    const rows = await this.db.query<{ path: string; kind: string; created: string; rows: number }>(
+      `select path, kind, created::text as created, rows from ts_parts where feature = $1 and bucket = $2 and (kind = 'compacted' or compacted_into is null) order by path`,
       [feature, bucket]
     );
-    const granuleParts = rows.filter((r) => r.kind === 'granule').map((r) => r.path);
-    const previous = rows.find((r) => r.kind === 'compacted')?.path ?? null;
+    const granuleParts = rows.filter((r) => r.kind === 'granule');
+    const compacted = rows.filter((r) => r.kind === 'compacted');
+    const pendingRows = granuleParts.reduce((n, r) => n + r.rows, 0);
+    const previous = tierInputs(compacted, pendingRows, this.ratio).map((r) => r.path);
     const rel = path.join('timeseries', `feature=${feature}`, 'compacted', bucket, `${Date.now()}-${randomUUID().slice(0, 8)}.parquet`);
     const target = path.join(this.dataDir, rel);
     const tmp = `${target}.tmp-${process.pid}`;
     await mkdir(path.dirname(target), { recursive: true });
     const idField = FEATURES[feature].idField;
     const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
-    const files = rows.map((r) => quote(path.join(this.dataDir, r.path)));
+    const files = [...granuleParts.map((r) => r.path), ...previous].map((p) => quote(path.join(this.dataDir, p)));
     const duck = await this.duck();
     let count = 0;
     try {
@@ -263,10 +295,14 @@ export class Compactor {
         const version = (r: { path: string; kind: string; created: string }) => `${r.kind}:${r.path}:${r.created}`;
         if (now.map(version).join('\n') !== rows.map(version).join('\n'))
           throw new CompactionConflict(`bucket ${feature}/${bucket} changed while it was compacted`);
-        await tx.query(`delete from ts_parts where feature = $1 and bucket = $2 and kind = 'compacted'`, [feature, bucket]);
+        await tx.query(`delete from ts_parts where feature = $1 and bucket = $2 and kind = 'compacted' and path = any($3::text[])`, [
+          feature,
+          bucket,
+          previous
+        ]);
         await tx.query(
-          `update ts_parts set compacted_into = $3 where feature = $1 and bucket = $2 and kind = 'granule' and (path = any($4::text[]) or compacted_into = $5)`,
-          [feature, bucket, rel, granuleParts, previous ?? '']
+          `update ts_parts set compacted_into = $3 where feature = $1 and bucket = $2 and kind = 'granule' and (path = any($4::text[]) or compacted_into = any($5::text[]))`,
+          [feature, bucket, rel, granuleParts.map((r) => r.path), previous]
         );
         await tx.query(`insert into ts_parts (feature, bucket, path, kind, rows) values ($1, $2, $3, 'compacted', $4)`, [feature, bucket, rel, count]);
       });
@@ -275,8 +311,18 @@ export class Compactor {
       await rm(target, { force: true });
       throw error;
     }
-    if (previous) this.retire(previous);
-    const done: Compaction = { feature, bucket, merged: granuleParts.length, rows: count, path: rel, seconds: (performance.now() - t0) / 1000 };
+    for (const p of previous) this.retire(p);
+    const done: Compaction = {
+      feature,
+      bucket,
+      merged: granuleParts.length,
+      rewritten: previous.length,
+      rewrittenRows: compacted.filter((r) => previous.includes(r.path)).reduce((n, r) => n + r.rows, 0),
+      parts: compacted.length - previous.length + 1,
+      rows: count,
+      path: rel,
+      seconds: (performance.now() - t0) / 1000
+    };
     this.observe({ type: 'compacted', compaction: done });
     return done;
   }
