@@ -7,9 +7,7 @@ import { PIXC_NORMANDY } from '../helpers.js';
 import { procMb, report } from './stats.js';
 import { findBin, startPostgres } from '../pg-server.js';
 
-// The `hysope` command as installed (its launcher asks for transparent huge pages), and its Node entry alone.
-const HYSOPE = fileURLToPath(new URL('../../server/gateway/bin/hysope', import.meta.url));
-const HYSOPE_JS = `${HYSOPE}.js`;
+const HYSOPE = fileURLToPath(new URL('../../server/gateway/bin/hysope.js', import.meta.url));
 const SYNTHESIZE = fileURLToPath(new URL('../python/synthesize_pixc.py', import.meta.url));
 
 /** Seconds for Debian's h5py (the HDF5 C library) to read every variable of every group of a file. */
@@ -36,18 +34,12 @@ print(time.perf_counter() - t, n)`;
  * `hysope ingest FILE` in its own process: wall seconds (process start and catalog connection included), the
  * ingest's own seconds as it reports them (what each granule costs a running ingest), and peak RSS (MB, polled).
  */
-async function ingestOnce(
-  file: string,
-  databaseUrl: string | undefined,
-  keep?: string,
-  launcher = true
-): Promise<{ seconds: number; own: number; peakMb: number }> {
+async function ingestOnce(file: string, databaseUrl: string | undefined, keep?: string): Promise<{ seconds: number; own: number; peakMb: number }> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'hysope-bench-pixc-'));
   try {
     const t = performance.now();
-    const [command, ...first] = launcher ? [HYSOPE] : [process.execPath, HYSOPE_JS];
-    const child = spawn(command!, [...first, 'ingest', '--data', dataDir, file], {
-      env: { ...process.env, HYSOPE_NODE: process.execPath, HYSOPE_LOG_LEVEL: 'warn', ...(databaseUrl ? { HYSOPE_DATABASE_URL: databaseUrl } : {}) },
+    const child = spawn(process.execPath, [HYSOPE, 'ingest', '--data', dataDir, file], {
+      env: { ...process.env, HYSOPE_LOG_LEVEL: 'warn', ...(databaseUrl ? { HYSOPE_DATABASE_URL: databaseUrl } : {}) },
       stdio: ['ignore', 'pipe', 'pipe']
     });
     let out = '';
@@ -103,18 +95,11 @@ export async function benchPixc(sizes: number[]): Promise<void> {
         h5py.push(h5pyReadAll(file));
         ours.push(await ingestOnce(file, pg?.url, round === 0 ? `${file}.parquet` : undefined));
       }
-      // The same ingest without the launcher's huge pages (Node started on bin/hysope.js directly), same run.
-      const plainPages = await ingestOnce(file, pg?.url, undefined, false);
       const best = Math.min(...ours.map((o) => o.seconds));
       const label = `PIXC ingest ${pixels.toLocaleString('en')} pixels (${mb.toFixed(0)} MB, hysope ingest, ${db} catalog)`;
       const anchor = { name: 'h5py reading every variable', value: mb / Math.min(...h5py), higherIsBetter: true };
       report(`${label} throughput, process wall time`, mb / best, 'MB/s', anchor);
       report(`${label} throughput, the ingest's own time`, mb / Math.min(...ours.map((o) => o.own)), 'MB/s', anchor);
-      report(`${label} the ingest's own time`, Math.min(...ours.map((o) => o.own)), 's', {
-        name: `Node on bin/hysope.js without the launcher's huge pages (peak RSS ${plainPages.peakMb.toFixed(0)} MB)`,
-        value: plainPages.own,
-        higherIsBetter: false
-      });
       report(`${label} peak RSS`, Math.max(...ours.map((o) => o.peakMb)), 'MB');
       report(`  its GeoParquet product`, (await stat(`${file}.parquet`)).size / 1e6, 'MB', { name: 'the granule', value: mb, higherIsBetter: false });
     }

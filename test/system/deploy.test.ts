@@ -3,7 +3,7 @@
 // settings; Dockerfiles and the Singularity definition checked for the files, packages and commands they
 // use; the SLURM spawner compiled and loaded by Debian's JupyterHub.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
@@ -164,9 +164,7 @@ describe('deployment files', () => {
       for (const m of text.matchAll(/^FROM (\S+)/gm)) expect(m[1], `${f}: pinned base image`).toMatch(/:(?!latest)[\w.-]+$/);
       expect(missingDebianPackages(aptPackages(text)), f).toEqual([]);
     }
-    // The gateway runs through the `hysope` launcher (Node with glibc's huge pages asked for), as `npm start` does.
-    expect(read('docker', 'Dockerfile.gateway')).toContain('ENTRYPOINT ["/opt/hysope/server/gateway/bin/hysope"]');
-    expect(statSync(path.join(ROOT, 'server/gateway/bin/hysope')).mode & 0o111).not.toBe(0);
+    expect(read('docker', 'Dockerfile.gateway')).toContain('server/gateway/bin/hysope.js');
     expect(existsSync(path.join(ROOT, 'server/gateway/bin/hysope.js'))).toBe(true);
     expect(read('docker', 'Dockerfile.lab')).toContain('scripts/kernels.sh');
   });
@@ -177,9 +175,7 @@ describe('deployment files', () => {
     expect(def).toMatch(/^From: node:20-bookworm$/m); // Debian 12 with Node 20 (Debian's own Node is 18)
     for (const section of ['%files', '%environment', '%post', '%runscript', '%test', '%labels', '%help']) expect(def).toContain(section);
     expect(missingDebianPackages(aptPackages(def))).toEqual([]);
-    for (const script of ['scripts/kernels.sh', 'server/gateway/bin/hysope', 'server/gateway/bin/hysope.js'])
-      expect(existsSync(path.join(ROOT, script))).toBe(true);
-    expect(def).toContain('exec server/gateway/bin/hysope "$@"');
+    for (const script of ['scripts/kernels.sh', 'server/gateway/bin/hysope.js']) expect(existsSync(path.join(ROOT, script))).toBe(true);
   });
 
   it("the SLURM spawner loads in Debian's JupyterHub and writes a batch script for the lab", () => {
