@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { constants, crc32, gzipSync, inflateSync } from 'node:zlib';
+import { constants, crc32, gzipSync, inflateSync, type ZlibOptions } from 'node:zlib';
 import type { ChunkLayout } from './hdf5-chunks.js';
 import { Encoding, definitionLevels, type ChunkStats, type Page } from './parquet-pages.js';
 import { SWOT_EPOCH_MS } from './swot-time.js';
@@ -98,7 +98,8 @@ function decode(plan: ColumnPlan, source: ChunkSource, index: number, until = 0)
     const id = layout.filters[k];
     if (id === 1) {
       try {
-        bytes = inflateSync(bytes);
+        // Into one buffer of the chunk's size (by default zlib fills 16 KiB pieces and copies them together).
+        bytes = inflateSync(bytes, { chunkSize: Math.max(64, layout.chunkShape.reduce((a, b) => a * b, 1) * layout.elementSize + 64) });
       } catch (error) {
         throw new Error(`HDF5 chunk of ${plan.dataset} at byte ${chunk.address} cannot be inflated (${(error as Error).message}): the granule is damaged`);
       }
@@ -213,6 +214,8 @@ const targetSize = (t: ColumnPlan['target']) => (t === 'float' || t === 'int32' 
 /** Level-1 gzip; run-length + Huffman only for bytes split by stream (as fast, and as small there). */
 const FLOAT_GZIP = { level: 1, strategy: constants.Z_RLE };
 const INT_GZIP = { level: 1 };
+/** zlib's options for `bytes` bytes in: output in one buffer large enough for them (not 16 KiB pieces copied together). */
+const gzipOf = (options: ZlibOptions, bytes: number): ZlibOptions => ({ ...options, chunkSize: Math.max(64, bytes + (bytes >> 6) + 256) });
 
 /** Encodes non-null values (already selected) as a page's compressed values: floats split by byte stream, others plain. */
 function encodeValues(target: ColumnPlan['target'], kept: Float64Array): { values: Uint8Array; rawBytes: number; encoding: number } {
@@ -233,7 +236,7 @@ function encodeValues(target: ColumnPlan['target'], kept: Float64Array): { value
         s3![i] = v >>> 24;
       }
     }
-    return { values: gzipSync(split, FLOAT_GZIP), rawBytes: split.length, encoding: Encoding.BYTE_STREAM_SPLIT };
+    return { values: gzipSync(split, gzipOf(FLOAT_GZIP, split.length)), rawBytes: split.length, encoding: Encoding.BYTE_STREAM_SPLIT };
   }
   if (target === 'int32') {
     const plain = new Int32Array(n);
@@ -257,7 +260,7 @@ function integerValues(v: Int32Array | Float64Array, n: number, size: 4 | 8): { 
     }
     plain = new Uint8Array(words.buffer);
   }
-  return { values: gzipSync(plain, INT_GZIP), rawBytes: plain.length, encoding: Encoding.PLAIN };
+  return { values: gzipSync(plain, gzipOf(INT_GZIP, plain.length)), rawBytes: plain.length, encoding: Encoding.PLAIN };
 }
 
 /** Min and max of a page's kept values as a target type's plain bytes. */
@@ -397,7 +400,7 @@ function streamSlice(d: Decoded, size: number, from: number, rows: number, width
     nulls: 0,
     encoding: Encoding.BYTE_STREAM_SPLIT,
     levels: definitionLevels(rows, null),
-    values: gzipSync(split, FLOAT_GZIP),
+    values: gzipSync(split, gzipOf(FLOAT_GZIP, split.length)),
     rawBytes: split.length
   };
 }
