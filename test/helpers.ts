@@ -81,11 +81,20 @@ async function isolatedUrl(url: string): Promise<{ url: string; drop: () => Prom
   };
 }
 
-export async function startGateway(options: { databaseUrl?: string; env?: Record<string, string> } = {}): Promise<TestGateway> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'hysope-test-'));
-  const isolated = options.databaseUrl ? await isolatedUrl(options.databaseUrl) : null;
+export async function startGateway(
+  options: {
+    databaseUrl?: string;
+    env?: Record<string, string>;
+    /** Another replica of this gateway: same data folder and database (left to the first to clean up). */
+    replicaOf?: TestGateway;
+  } = {}
+): Promise<TestGateway> {
+  const first = options.replicaOf;
+  const dataDir = first?.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'hysope-test-')));
+  const isolated = first ? null : options.databaseUrl ? await isolatedUrl(options.databaseUrl) : null;
+  const databaseUrl = first ? first.gateway.config.databaseUrl : isolated?.url;
   const config = loadConfig(
-    { HYSOPE_LOG_LEVEL: process.env['HYSOPE_TEST_LOG'] ?? 'silent', ...(isolated ? { HYSOPE_DATABASE_URL: isolated.url } : {}), ...options.env },
+    { HYSOPE_LOG_LEVEL: process.env['HYSOPE_TEST_LOG'] ?? 'silent', ...(databaseUrl ? { HYSOPE_DATABASE_URL: databaseUrl } : {}), ...options.env },
     { data: dataDir, port: '0' }
   );
   const gateway = await createGateway(config);
@@ -107,7 +116,7 @@ export async function startGateway(options: { databaseUrl?: string; env?: Record
       await new Promise((r) => server.close(r));
       await gateway.close();
       await isolated?.drop();
-      await rm(dataDir, { recursive: true, force: true });
+      if (!first) await rm(dataDir, { recursive: true, force: true });
     }
   };
 }

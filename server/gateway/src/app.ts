@@ -21,7 +21,9 @@ import { authenticate, principalOf, rateLimit, redactUrl } from './auth/middlewa
 import { corsPolicy } from './http/cors.js';
 import { UserStore } from './auth/users.js';
 import { CatalogService } from './catalog/service.js';
-import { GATEWAY_VERSION, type IngestResult } from './catalog/ingest.js';
+import { takeCnmMessage } from './catalog/cnm.js';
+import { GATEWAY_VERSION, ingestFile, type IngestResult } from './catalog/ingest.js';
+import { Messaging } from './messaging/amqp.js';
 import { CatalogStore } from './catalog/store.js';
 import { catalogRoutes } from './catalog/routes.js';
 import type { Config } from './config.js';
@@ -168,7 +170,14 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   app.use(metrics.middleware());
   app.use(
     '/health',
-    healthRoutes(db, () => jobs.executor.ready(), config.dataDir, config.minFreeBytes, log)
+    healthRoutes(
+      db,
+      () => jobs.executor.ready(),
+      config.dataDir,
+      config.minFreeBytes,
+      log,
+      () => (messaging ? messaging.connected : null)
+    )
   );
   const users = new UserStore(db);
   // Prometheus: every collection for the scraper's token (HYSOPE_METRICS_TOKEN) or an admin, otherwise only
@@ -313,6 +322,30 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
       r.ok ? { collection: r.collection, id: r.id, rows: r.rows, owner: r.owner ?? null } : { file: r.file, error: r.error }
     );
   };
+  // With a message broker: CNM ingest messages taken here (competing with the other gateways), events shared.
+  const messaging = config.amqp
+    ? await Messaging.start({
+        url: config.amqp.url,
+        bus,
+        log,
+        prefetch: config.amqp.prefetch,
+        maxAttempts: config.amqp.maxAttempts,
+        retryMs: config.amqp.retryMs,
+        observe: (outcome) => metrics.cnmMessages.inc({ outcome }),
+        ...(config.amqp.ingest
+          ? {
+              take: (body: Buffer, received: Date) =>
+                takeCnmMessage(
+                  body,
+                  received,
+                  config.inboxes,
+                  (file) => ingestFile(store, config.dataDir, file, { observe: observeIngest }),
+                  (collection, id) => `${listenUrl}/stac/collections/${encodeURIComponent(collection)}/items/${encodeURIComponent(id)}`
+                )
+            }
+          : {})
+      })
+    : null;
   const jobs = new JobService({
     jobs: new JobStore(db),
     sendsMail: mailer !== null,
@@ -427,6 +460,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
       listenUrl = url.replace(/\/+$/, '');
     },
     close: async () => {
+      await messaging?.close();
       clearInterval(compactionTimer);
       clearInterval(alertTimer);
       alerts.close();

@@ -44,6 +44,22 @@ export const Config = z.object({
   metricsToken: z.string().optional(),
   /** Folders `ingest` jobs may read granules from (real paths; nothing else on the server). */
   inboxes: z.array(z.string()),
+  /**
+   * The message broker (AMQP 0-9-1, RabbitMQ: `amqp://user:pass@host:5672/vhost`): CNM ingest messages consumed, events
+   * shared between gateways. Without it everything runs in this process.
+   */
+  amqp: z
+    .object({
+      url: z.string().regex(/^amqps?:\/\//, 'an amqp:// or amqps:// URL'),
+      /** Whether this gateway consumes ingest messages (a gateway serving only HTTP may not). */
+      ingest: z.boolean(),
+      /** Ingest messages this gateway takes at once. */
+      prefetch: z.number().int().min(1).max(64),
+      /** Attempts of a message whose failure may pass before it is dead-lettered, and the first wait (×4 after). */
+      maxAttempts: z.number().int().min(1).max(100),
+      retryMs: z.number().int().min(10)
+    })
+    .optional(),
   /** /health/ready fails below this many free bytes on the data disk. */
   minFreeBytes: z.number().int().min(0),
   /** Limits of every job: wall time (s), CPU time (s), memory (address space, MiB), processes, open files. */
@@ -133,6 +149,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     metricsToken: env['HYSOPE_METRICS_TOKEN'] || undefined,
     signingKey: env['HYSOPE_SIGNING_KEY'] || undefined,
     inboxes: list(env['HYSOPE_INBOXES']).map((p) => path.resolve(p)),
+    amqp: env['HYSOPE_AMQP_URL']
+      ? {
+          url: env['HYSOPE_AMQP_URL'],
+          ingest: (env['HYSOPE_AMQP_INGEST'] ?? 'true') !== 'false',
+          prefetch: Number(env['HYSOPE_AMQP_PREFETCH'] ?? 1),
+          maxAttempts: Number(env['HYSOPE_AMQP_MAX_ATTEMPTS'] ?? 5),
+          retryMs: Number(env['HYSOPE_AMQP_RETRY_MS'] ?? 1000)
+        }
+      : undefined,
     minFreeBytes: Number(env['HYSOPE_MIN_FREE_BYTES'] ?? 256 * 1024 * 1024),
     jobLimits: {
       wallSeconds: Number(env['HYSOPE_JOB_WALL_SECONDS'] ?? 6 * 3600),

@@ -14,7 +14,13 @@ import type { CatalogStore, ItemRecord } from './store.js';
 /** The outcome of ingesting one file. */
 export type IngestResult =
   | { file: string; ok: true; collection: string; id: string; rows: number; bytes: number; latest: string; seconds: number; owner: string | null }
-  | { file: string; ok: false; error: string };
+  | {
+      file: string;
+      ok: false;
+      error: string;
+      /** Whether trying again may succeed: the granule was read but storing it failed (disk, database). */
+      transient?: boolean;
+    };
 
 /** Version extension and processing extension, declared on every item. */
 const EXTENSIONS = ['https://stac-extensions.github.io/processing/v1.2.0/schema.json', 'https://stac-extensions.github.io/version/v1.2.0/schema.json'];
@@ -242,7 +248,7 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
     if (tmpSeries) await rm(tmpSeries, { force: true });
     for (const tmp of tmpAuxiliary) await rm(tmp, { force: true });
     await rm(tmpSource, { recursive: true, force: true });
-    return { file, ok: false, error: `${file}: ${(error as Error).message}` };
+    return { file, ok: false, error: `${file}: ${(error as Error).message}`, transient: true };
   }
 }
 

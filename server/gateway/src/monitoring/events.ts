@@ -14,8 +14,15 @@ export interface HydraEvent {
 export class EventBus extends EventEmitter {
   private readonly recent: HydraEvent[] = [];
 
+  /** An event of this process: heard here (`event`) and, with a broker, sent to the others (`local`). */
   publish(type: HydraEvent['type'], data: Record<string, unknown>): void {
     const event: HydraEvent = { type, at: new Date().toISOString(), data };
+    this.relay(event);
+    this.emit('local', event);
+  }
+
+  /** An event of another process (through the broker): heard here only. */
+  relay(event: HydraEvent): void {
     this.recent.push(event);
     if (this.recent.length > 200) this.recent.shift();
     this.emit('event', event);

@@ -9,7 +9,9 @@ export function healthRoutes(
   executorReady: () => Promise<boolean> = async () => true,
   dataDir?: string,
   minFreeBytes = 0,
-  log?: { warn: (o: object, msg: string) => void }
+  log?: { warn: (o: object, msg: string) => void },
+  /** Whether the message broker's connection is up (null: no broker configured). */
+  brokerConnected: () => boolean | null = () => null
 ): Router {
   const r = Router();
   r.get('/live', (_req, res) => {
@@ -47,6 +49,8 @@ export function healthRoutes(
       log?.warn({ err: error }, 'readiness: the executor does not answer');
       checks['executor'] = { status: 'fail', detail: 'the job executor does not answer' };
     }
+    const broker = brokerConnected();
+    if (broker !== null) checks['broker'] = broker ? { status: 'ok', detail: 'AMQP' } : { status: 'fail', detail: 'the message broker does not answer' };
     const ok = Object.values(checks).every((c) => c.status === 'ok');
     if (!ok) res.setHeader('Retry-After', '10');
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'fail', checks });

@@ -20,6 +20,13 @@ export class Metrics {
     registers: [this.registry]
   });
 
+  readonly cnmMessages = new Counter({
+    name: 'hysope_cnm_messages_total',
+    help: 'CNM ingest messages taken from the broker by outcome (success, failure: dead-lettered, retry: sent back to wait)',
+    labelNames: ['outcome'],
+    registers: [this.registry]
+  });
+
   readonly compactions = new Counter({
     name: 'hysope_timeseries_compactions_total',
     help: "Compactions of the time-series store's buckets by feature type and outcome",

@@ -4,11 +4,11 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { STAC_VERSION, type Item } from '@hysope/api';
-import { realpath } from 'node:fs/promises';
 import { atLeast, type Principal } from '../auth/principal.js';
 import type { UserStore } from '../auth/users.js';
 import { collectionDef } from '../catalog/collections.js';
 import { ingestFile, type IngestResult } from '../catalog/ingest.js';
+import { inboxPath } from '../catalog/inbox.js';
 import type { CatalogStore, ItemRecord } from '../catalog/store.js';
 import { ConflictError, ForbiddenError, NotFoundError, PROCESS_EXCEPTIONS, UnauthorizedError, ValidationError } from '../errors.js';
 import { canSwitchUser, prepareJobDir } from './sandbox.js';
@@ -510,25 +510,4 @@ export class JobService extends EventEmitter {
       else this.executor.submit({ id: job.id, dir: job.dir, uid: job.uid ?? null });
     }
   }
-}
-
-/**
- * The real path of a file inside an inbox, or a ValidationError naming the input. A path outside every
- * inbox is refused before anything is looked up; inside, links are resolved and must stay inside.
- */
-export async function inboxPath(given: string, inboxes: string[], input: string): Promise<string> {
-  const refuse = () =>
-    new ValidationError(
-      `input "${input}": "${given.slice(0, 200)}" is not in an inbox folder; ingest reads only from ${inboxes.length ? 'the inboxes (HYSOPE_INBOXES)' : 'inboxes, and none is configured (HYSOPE_INBOXES)'}`
-    );
-  if (given.includes('\0') || !path.isAbsolute(given))
-    throw new ValidationError(`input "${input}": "${given.slice(0, 200)}" must be an absolute path inside an inbox folder`);
-  const lexical = path.resolve(given);
-  const inside = (p: string, roots: string[]) => roots.some((r) => p === r || p.startsWith(r + path.sep));
-  if (!inside(lexical, inboxes)) throw refuse();
-  const realRoots = await Promise.all(inboxes.map((r) => realpath(r).catch(() => r)));
-  const real = await realpath(lexical).catch(() => null);
-  if (real === null) throw new ValidationError(`input "${input}": no file "${given.slice(0, 200)}" in the inbox`);
-  if (!inside(real, realRoots)) throw refuse();
-  return real;
 }

@@ -49,6 +49,11 @@ class PostgresDatabase implements Database {
   }
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // A connection dropped mid-transaction (server restart, failover) fails the query under way; the client's own
+    // 'error' event must not end the process, and the broken client is not given back to the pool.
+    let broken: Error | undefined;
+    const onError = (error: Error) => (broken = error);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await fn({ query: async <R>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as R[] });
@@ -58,7 +63,8 @@ class PostgresDatabase implements Database {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(broken);
     }
   }
   async close(): Promise<void> {

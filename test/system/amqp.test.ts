@@ -1,0 +1,229 @@
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import { cnmProblems } from '@hysope/gateway';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRabbit, findRabbit } from '../amqp-server.js';
+import { REACHES_PASS_51, REACH_548, sample, startGateway, testDatabaseUrl, type TestGateway } from '../helpers.js';
+import { findBin, startPostgres } from '../pg-server.js';
+
+const PASS_372 = sample('swot/riversp/SWOT_L2_HR_RiverSP_Reach_1_372_NA_20100828T061839_20100828T061842_PGA2_03.zip');
+/** PO.DAAC's sample messages (test/specs/cnm, with their licence). */
+const OFFICIAL = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../specs/cnm/samples');
+
+interface Response {
+  identifier: string;
+  response: { status: string; errorCode?: string; errorMessage?: string; ingestionMetadata?: { catalogId: string; catalogUrl: string } };
+}
+
+/** A CNM notification (version 1.6.1) for files of an inbox, with their sizes and checksums as a provider sends them. */
+function notification(identifier: string, files: string[], checksum: 'md5' | 'SHA256' | 'wrong' = 'md5'): Record<string, unknown> {
+  return {
+    version: '1.6.1',
+    provider: 'HYSOPE_TEST',
+    collection: 'SWOT_L2_HR_RiverSP_2.0',
+    submissionTime: new Date().toISOString(),
+    identifier,
+    product: {
+      name: path.basename(files[0]!, '.zip'),
+      dataVersion: '2.0',
+      files: files.map((f) => ({
+        type: 'data',
+        uri: pathToFileURL(f).href,
+        name: path.basename(f),
+        size: statSync(f).size,
+        checksumType: checksum === 'SHA256' ? 'SHA256' : 'md5',
+        checksum:
+          checksum === 'wrong'
+            ? '0'.repeat(32)
+            : createHash(checksum === 'SHA256' ? 'sha256' : 'md5')
+                .update(readFileSync(f))
+                .digest('hex')
+      }))
+    }
+  };
+}
+
+describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, retries, dead letters, events', () => {
+  let broker: Awaited<ReturnType<typeof startRabbit>>;
+  let client: ChannelModel;
+  let channel: Channel;
+  const responses: Response[] = [];
+  let inbox: string;
+  const gateways: TestGateway[] = [];
+  const copy = (file: string) => {
+    const to = path.join(inbox, path.basename(file));
+    copyFileSync(file, to);
+    return to;
+  };
+  const publish = (body: unknown) =>
+    channel.sendToQueue('hysope.ingest', Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), { persistent: true });
+  const answered = async (ids: string[], timeout = 60_000) => {
+    await expect.poll(() => ids.every((id) => responses.some((r) => r.identifier === id)), { timeout, interval: 200 }).toBe(true);
+    return ids.map((id) => responses.find((r) => r.identifier === id)!);
+  };
+  const metric = async (g: TestGateway, outcome: string) => {
+    const text = await (await fetch(`${g.url}/metrics`, { headers: (await g.user('ops', 'admin')).headers })).text();
+    return Number(new RegExp(`hysope_cnm_messages_total\\{outcome="${outcome}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+  };
+
+  beforeAll(async () => {
+    const bin = findRabbit();
+    if (!bin) throw new Error('rabbitmq-server is not installed (scripts/install.sh installs it)');
+    broker = await startRabbit(bin);
+    inbox = mkdtempSync(path.join(os.tmpdir(), 'hysope-inbox-'));
+    const env = { HYSOPE_AMQP_URL: broker.url, HYSOPE_INBOXES: inbox, HYSOPE_RATE_LIMIT: '0', HYSOPE_AMQP_RETRY_MS: '200' };
+    // Two gateways taking ingest messages over one database and data folder, and one serving HTTP only.
+    const databaseUrl = testDatabaseUrl();
+    if (!databaseUrl) throw new Error('replicas need PostgreSQL (HYSOPE_TEST_DATABASE_URL)');
+    gateways.push(await startGateway({ databaseUrl, env }));
+    gateways.push(await startGateway({ replicaOf: gateways[0], env }));
+    gateways.push(await startGateway({ replicaOf: gateways[0], env: { ...env, HYSOPE_AMQP_INGEST: 'false' } }));
+    client = await amqp.connect(broker.url);
+    channel = await client.createChannel();
+    const { queue } = await channel.assertQueue('', { exclusive: true });
+    await channel.bindQueue(queue, 'hysope.cnm.responses', '#');
+    await channel.consume(queue, (m) => m && responses.push(JSON.parse(m.content.toString()) as Response), { noAck: true });
+  }, 120_000);
+
+  afterAll(async () => {
+    await client?.close().catch(() => undefined);
+    for (const g of gateways.reverse()) await g.stop();
+    await broker?.stop();
+    if (inbox) rmSync(inbox, { recursive: true, force: true });
+  }, 60_000);
+
+  it('ingests each notified granule once across competing gateways, answers with schema-valid CNM responses, and relays the events to a gateway that took none', async () => {
+    const [a, b, web] = gateways as [TestGateway, TestGateway, TestGateway];
+    const heard: string[] = [];
+    const controller = new AbortController();
+    const sse = await fetch(`${web.url}/events`, { signal: controller.signal, headers: (await web.user('watcher', 'admin')).headers });
+    void (async () => {
+      const reader = sse.body!.getReader();
+      let text = '';
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+        if (done) return;
+        text += new TextDecoder().decode(value);
+        for (const m of text.matchAll(/event: ingest\.done\ndata: (.+)\n/g)) heard.push(String((JSON.parse(m[1]!) as { data: { id: string } }).data.id));
+        text = text.slice(text.lastIndexOf('\n\n') + 1);
+      }
+    })();
+    const files = [...REACHES_PASS_51, PASS_372, REACH_548].map(copy);
+    const ids = files.map((_, i) => `granule-${i}`);
+    files.forEach((f, i) => publish(notification(ids[i]!, [f], i % 2 ? 'SHA256' : 'md5')));
+    const got = await answered(ids);
+    for (const r of got) {
+      expect(r.response, JSON.stringify(r.response)).toMatchObject({ status: 'SUCCESS' });
+      // The official schema accepts the response; its catalog URL is the item.
+      expect(cnmProblems(r)).toEqual([]);
+      const item = await fetch(r.response.ingestionMetadata!.catalogUrl);
+      expect(item.status, `${r.response.ingestionMetadata!.catalogUrl} ${await item.text()} ${web.url}`).toBe(200);
+    }
+    // Both consuming gateways took some; each granule is one item (no duplicate from two consumers).
+    expect(await metric(a, 'success')).toBeGreaterThan(0);
+    expect(await metric(b, 'success')).toBeGreaterThan(0);
+    expect((await metric(a, 'success')) + (await metric(b, 'success'))).toBe(files.length);
+    const search = (await (await fetch(`${web.url}/stac/search?collections=swot-riversp-reach&limit=100`)).json()) as { features: { id: string }[] };
+    const found = search.features.map((f) => f.id).filter((id) => files.some((f) => path.basename(f, '.zip') === id));
+    expect(found.sort()).toEqual(files.map((f) => path.basename(f, '.zip')).sort());
+    // The HTTP-only gateway heard every ingest through the broker.
+    await expect.poll(() => files.every((f) => heard.includes(path.basename(f, '.zip'))), { timeout: 10_000 }).toBe(true);
+    controller.abort();
+    // The same notification again: an idempotent re-ingest, still one item.
+    publish(notification('again', [files[0]!]));
+    expect((await answered(['again']))[0]!.response.status).toBe('SUCCESS');
+    const again = (await (await fetch(`${web.url}/stac/search?collections=swot-riversp-reach&ids=${path.basename(files[0]!, '.zip')}`)).json()) as {
+      features: unknown[];
+    };
+    expect(again.features).toHaveLength(1);
+  }, 180_000);
+
+  it('dead-letters what cannot be taken, with the reason, answers each with a failure, and leaves the catalog as it was', async () => {
+    const [a, , web] = gateways as [TestGateway, TestGateway, TestGateway];
+    const count = async () => ((await (await fetch(`${web.url}/stac/search?limit=1`)).json()) as { numberMatched: number }).numberMatched;
+    const before = await count();
+    expect(before).toBeGreaterThan(0);
+    const good = copy(REACHES_PASS_51[0]!);
+    const damaged = path.join(inbox, 'SWOT_L2_HR_RiverSP_Reach_9_51_NA_20101018T121018_20101018T121025_PGA2_03.zip');
+    writeFileSync(damaged, 'not a zip file');
+    const outside = REACH_548; // a real granule, but not in an inbox
+    const official = readdirSync(OFFICIAL).find((f) => f.includes('response_success'))!;
+    publish('{ not json');
+    publish(readFileSync(path.join(OFFICIAL, official), 'utf8')); // a response, not a notification
+    publish({ identifier: 'no-product', version: '1.6.1' }); // fails the schema
+    publish(notification('bad-checksum', [good], 'wrong'));
+    publish(notification('outside', [outside]));
+    publish(notification('damaged', [damaged]));
+    const failures = await answered(['no-product', 'bad-checksum', 'outside', 'damaged']);
+    expect(Object.fromEntries(failures.map((r) => [r.identifier, r.response.errorCode]))).toEqual({
+      'no-product': 'VALIDATION_ERROR',
+      'bad-checksum': 'VALIDATION_ERROR',
+      outside: 'TRANSFER_ERROR',
+      damaged: 'PROCESSING_ERROR'
+    });
+    expect(failures.find((r) => r.identifier === 'bad-checksum')!.response.errorMessage).toMatch(/checksum/);
+    expect(failures.find((r) => r.identifier === 'outside')!.response.errorMessage).toMatch(/not in an inbox/);
+    // Every one in the dead-letter queue, its reason in a header.
+    const reasons: string[] = [];
+    await expect
+      .poll(
+        async () => {
+          for (let m = await channel.get('hysope.ingest.dead'); m; m = await channel.get('hysope.ingest.dead')) {
+            reasons.push(String(m.properties.headers?.['x-hysope-reason']));
+            channel.ack(m);
+          }
+          return reasons.length;
+        },
+        { timeout: 20_000 }
+      )
+      .toBe(6);
+    expect(reasons.filter((r) => /not JSON/.test(r))).toHaveLength(1);
+    expect(reasons.filter((r) => /a CNM response, not a notification/.test(r))).toHaveLength(1);
+    expect(reasons.filter((r) => /^PROCESSING_ERROR: .*zip/i.test(r))).toHaveLength(1);
+    expect(await count()).toBe(before);
+    expect(await metric(a, 'failure')).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('retries a failure that may pass (the database away) with backoff, then ingests the granule once', async () => {
+    const bin = findBin();
+    if (!bin) throw new Error('PostgreSQL is not installed');
+    // A gateway with a database of its own (halted here) on a virtual host of its own (its queues alone).
+    const pg = await startPostgres(bin);
+    const url = broker.vhost('retry');
+    const own = await startGateway({
+      databaseUrl: pg.url,
+      env: { HYSOPE_AMQP_URL: url, HYSOPE_INBOXES: inbox, HYSOPE_RATE_LIMIT: '0', HYSOPE_AMQP_RETRY_MS: '300' }
+    });
+    const c = await amqp.connect(url);
+    try {
+      const ch = await c.createChannel();
+      const { queue } = await ch.assertQueue('', { exclusive: true });
+      await ch.bindQueue(queue, 'hysope.cnm.responses', '#');
+      const got: Response[] = [];
+      await ch.consume(queue, (m) => m && got.push(JSON.parse(m.content.toString()) as Response), { noAck: true });
+      const file = copy(REACHES_PASS_51[1]!);
+      pg.halt();
+      ch.sendToQueue('hysope.ingest', Buffer.from(JSON.stringify(notification('database-away', [file]))), { persistent: true });
+      // Sent back to wait in the retry queue while the database is away, nothing answered yet.
+      await expect.poll(async () => (await ch.checkQueue('hysope.ingest.retry')).messageCount, { timeout: 30_000, interval: 100 }).toBe(1);
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(got).toEqual([]);
+      pg.resume();
+      await expect.poll(() => got.length, { timeout: 60_000, interval: 300 }).toBe(1);
+      expect(got[0]!.response.status).toBe('SUCCESS');
+      const found = (await (await fetch(`${own.url}/stac/search?ids=${path.basename(file, '.zip')}`)).json()) as { features: unknown[] };
+      expect(found.features).toHaveLength(1);
+      expect(await metric(own, 'success')).toBe(1);
+      // Tried at least twice before (backoff 0.3 s, then 1.2 s, ...).
+      expect(await metric(own, 'retry')).toBeGreaterThanOrEqual(2);
+    } finally {
+      await c.close().catch(() => undefined);
+      await own.stop();
+      pg.stop();
+    }
+  }, 180_000);
+});
