@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { startRabbit, findRabbit } from '../amqp-server.js';
 import { REACHES_PASS_51, REACH_548, sample, startGateway, testDatabaseUrl, type TestGateway } from '../helpers.js';
 import { findBin, startPostgres } from '../pg-server.js';
 
+const HYSOPE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../server/gateway/bin/hysope.js');
 const PASS_372 = sample('swot/riversp/SWOT_L2_HR_RiverSP_Reach_1_372_NA_20100828T061839_20100828T061842_PGA2_03.zip');
 /** PO.DAAC's sample messages (test/specs/cnm, with their licence). */
 const OFFICIAL = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../specs/cnm/samples');
@@ -226,4 +228,67 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
       pg.stop();
     }
   }, 180_000);
+
+  it('a gateway killed (SIGKILL) mid-load loses no ingest and duplicates none: its unsettled messages go to the other', async () => {
+    const bin = findBin();
+    if (!bin) throw new Error('PostgreSQL is not installed');
+    const pg = await startPostgres(bin);
+    const url = broker.vhost('replicas');
+    const data = mkdtempSync(path.join(os.tmpdir(), 'hysope-replicas-'));
+    const env = { ...process.env, HYSOPE_DATABASE_URL: pg.url, HYSOPE_AMQP_URL: url, HYSOPE_INBOXES: inbox, HYSOPE_LOG_LEVEL: 'warn', HYSOPE_RATE_LIMIT: '0' };
+    // Two gateways as deployed: `hysope serve` processes over one database, data folder and broker.
+    const serve = () =>
+      new Promise<{ child: ReturnType<typeof spawn>; url: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [HYSOPE, 'serve', '--data', data, '--port', '0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /ready: (http:\/\/[^/\s]+)/.exec(out);
+          if (m) resolve({ child, url: m[1]! });
+        });
+        child.once('exit', (code) => reject(new Error(`hysope serve exited with ${code}: ${out}`)));
+      });
+    const [first, second] = [await serve(), await serve()];
+    const c = await amqp.connect(url);
+    try {
+      const ch = await c.createChannel();
+      const { queue } = await ch.assertQueue('', { exclusive: true });
+      await ch.bindQueue(queue, 'hysope.cnm.responses', '#');
+      const got: Response[] = [];
+      await ch.consume(queue, (m) => m && got.push(JSON.parse(m.content.toString()) as Response), { noAck: true });
+      const files = [
+        ...readdirSync(sample('swot/riversp'))
+          .filter((f) => f.endsWith('.zip'))
+          .map((f) => sample('swot/riversp', f)),
+        ...readdirSync(sample('swot/lakesp')).map((f) => sample('swot/lakesp', f))
+      ].map(copy);
+      files.forEach((f, i) => ch.sendToQueue('hysope.ingest', Buffer.from(JSON.stringify(notification(`load-${i}`, [f]))), { persistent: true }));
+      // Killed while it holds a message (prefetch 1: one granule under way at a time), a few granules in.
+      await expect.poll(() => got.length, { timeout: 60_000, interval: 50 }).toBeGreaterThanOrEqual(3);
+      const killedAt = Date.now();
+      first.child.kill('SIGKILL');
+      const ids = files.map((_, i) => `load-${i}`);
+      await expect.poll(() => ids.every((id) => got.some((r) => r.identifier === id)), { timeout: 120_000, interval: 100 }).toBe(true);
+      const resumed = (Date.now() - killedAt) / 1000;
+      // The killed gateway was taking messages (with more queued, it always holds one); the other took the rest.
+      const by = (g: { url: string }) => got.filter((r) => r.response.ingestionMetadata?.catalogUrl.startsWith(g.url)).length;
+      expect(by(first)).toBeGreaterThan(0);
+      expect(by(first) + by(second)).toBe(got.length);
+      // Every message answered with success (a message the killed gateway had committed but not settled is taken
+      // again: an idempotent re-ingest, answered twice at most); each granule is one item.
+      expect(got.filter((r) => r.response.status !== 'SUCCESS')).toEqual([]);
+      for (const id of ids) expect(got.filter((r) => r.identifier === id).length).toBeLessThanOrEqual(2);
+      const names = files.map((f) => path.basename(f, '.zip'));
+      const found = (await (await fetch(`${second.url}/stac/search?ids=${names.join(',')}&limit=100`)).json()) as { features: { id: string }[] };
+      expect(found.features.map((f) => f.id).sort()).toEqual([...names].sort());
+      console.log(
+        `AMQP replicas: ${files.length} CNM ingests, one of two gateways SIGKILLed after ${got.length >= 3 ? 3 : got.length}; the rest taken by the other in ${resumed.toFixed(1)} s; ${got.length - ids.length} answered twice`
+      );
+    } finally {
+      await c.close().catch(() => undefined);
+      for (const g of [first, second]) g.child.kill('SIGKILL');
+      pg.stop();
+      rmSync(data, { recursive: true, force: true });
+    }
+  }, 240_000);
 });
