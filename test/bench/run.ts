@@ -12,6 +12,7 @@ import { benchLite } from './lite.js';
 import { benchStaticCatalog } from './static-catalog.js';
 import { benchPortal } from './portal.js';
 import { benchAlerts } from './alerts.js';
+import { benchCnm } from './cnm.js';
 import { benchSearchSideBySide } from './search.js';
 import { benchTimeseries } from './timeseries.js';
 import { benchTimeseriesArchive } from './timeseries-archive.js';
@@ -31,6 +32,7 @@ if (!only || only === 'lite') await benchLite(Number(process.env['BENCH_LITE_RUN
 if (!only || only === 'static') await benchStaticCatalog((process.env['BENCH_STATIC_ITEMS'] ?? '1000,10000').split(',').map(Number));
 if (!only || only === 'portal') await benchPortal();
 if (!only || only === 'alerts') await benchAlerts();
+if (!only || only === 'cnm') await benchCnm(Number(process.env['BENCH_CNM_GRANULES'] ?? 80));
 if (!only || only === 'jobs') await benchJobs(Number(process.env['BENCH_JOBS'] ?? 1000));
 if (!only || only === 'slurm') await benchSlurmLatency();
 if (!only || only === 'timeseries') await benchTimeseries(Number(process.env['BENCH_REACHES'] ?? 100_000), Number(process.env['BENCH_CYCLES'] ?? 50));

@@ -4,6 +4,7 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Database, Queryable } from '../store/database.js';
+import { withLease } from '../store/lease.js';
 import { BUCKET_DIGITS, FEATURES, SOURCE_METADATA, bucketOf, granuleOfPart, type FeatureType } from './timeseries-store.js';
 
 export { BUCKET_DIGITS, bucketOf, bucketsOf } from './timeseries-store.js';
@@ -214,6 +215,8 @@ export class Compactor {
   private readonly retiring = new Set<NodeJS.Timeout>();
 
   private readonly removing = new Set<string>();
+  /** This compactor, as the holder of the compaction lease. */
+  private readonly holder = randomUUID();
 
   constructor(
     private readonly db: Database,
@@ -236,19 +239,32 @@ export class Compactor {
     );
   }
 
-  /** Compacts every pending bucket, one at a time (queued behind a run already going). */
+  /**
+   * Compacts every pending bucket, one at a time (queued behind a run already going), buckets that become pending
+   * meanwhile too. One gateway of several compacts at a time (a lease in the database): another one's run returns
+   * at once, the holder takes its pending buckets.
+   */
   runPending(feature?: FeatureType): Promise<Compaction[]> {
     const run = this.running.then(async () => {
       const done: Compaction[] = [];
-      for (const p of await this.pending(feature)) {
-        try {
-          done.push(await this.compact(p.feature, p.bucket));
-        } catch (error) {
-          if (!(error instanceof CompactionConflict)) this.observe({ type: 'failed', feature: p.feature, bucket: p.bucket, error: (error as Error).message });
+      const held = await withLease(this.db, `timeseries.compaction`, this.holder, 60_000, async () => {
+        const tried = new Set<string>();
+        for (;;) {
+          const todo = (await this.pending(feature)).filter((p) => !tried.has(`${p.feature}/${p.bucket}`));
+          if (todo.length === 0) break;
+          for (const p of todo) {
+            tried.add(`${p.feature}/${p.bucket}`);
+            try {
+              done.push(await this.compact(p.feature, p.bucket));
+            } catch (error) {
+              if (!(error instanceof CompactionConflict))
+                this.observe({ type: 'failed', feature: p.feature, bucket: p.bucket, error: (error as Error).message });
+            }
+          }
         }
-      }
-      await this.removeCompacted();
-      return done;
+        await this.removeCompacted();
+      });
+      return held === null ? [] : done;
     });
     this.running = run.catch(() => undefined);
     return run;

@@ -202,6 +202,12 @@ create table if not exists gallery (
   notebook jsonb not null
 );
 create index if not exists gallery_created on gallery (created desc);
+-- Work done once across gateway replicas (the time-series compaction, ...): who holds it, until when.
+create table if not exists leases (
+  name text primary key,
+  holder text not null,
+  until timestamptz not null
+);
 create table if not exists schema_version (version int primary key);
 insert into schema_version (version) values (1) on conflict do nothing;
 `;

@@ -1,0 +1,148 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import amqp from 'amqplib';
+import { findRabbit, startRabbit } from '../amqp-server.js';
+import { REACHES_PASS_51, sample } from '../helpers.js';
+import { findBin, startPostgres } from '../pg-server.js';
+import { report } from './stats.js';
+
+const HYSOPE = fileURLToPath(new URL('../../server/gateway/bin/hysope.js', import.meta.url));
+const NODE_51 = sample('swot/riversp/SWOT_L2_HR_RiverSP_Node_1_51_NA_20100816T184024_20100816T184031_PGA2_03.zip');
+
+/** `hysope serve` as deployed, taking CNM messages; resolves once it answers. */
+function serve(data: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [HYSOPE, 'serve', '--data', data, '--port', '0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (/ready: http/.test(out)) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`hysope serve exited with ${code}: ${out}`)));
+  });
+}
+
+/**
+ * CNM ingest throughput over RabbitMQ: `granules` notifications (reach and node granules, each a distinct granule:
+ * sample files under new cycle numbers, sizes and md5 checksums given) consumed by 1, 2 and 4 `hysope serve`
+ * processes over one PostgreSQL, data folder and broker; granules/s from the first publish to the last CNM response.
+ * Baseline, same run: `hysope ingest` of the same number of files in one process (no broker, no checksums).
+ */
+export async function benchCnm(granules = 80, workers = [1, 2, 4]): Promise<void> {
+  const rabbit = findRabbit();
+  const pgBin = findBin();
+  if (!rabbit || !pgBin) throw new Error('the CNM bench needs rabbitmq-server and PostgreSQL (scripts/install.sh)');
+  const broker = await startRabbit(rabbit);
+  const pg = await startPostgres(pgBin);
+  const inbox = mkdtempSync(path.join(os.tmpdir(), 'hysope-bench-cnm-'));
+  let cycle = 100;
+  /** Copies of the samples under new cycle numbers: every message a granule of its own. */
+  const batch = (n: number) =>
+    Array.from({ length: n }, (_, i) => {
+      const from = i % 2 ? NODE_51 : REACHES_PASS_51[0]!;
+      const to = path.join(inbox, path.basename(from).replace(/_1_51_NA_/, `_${cycle++}_51_NA_`));
+      copyFileSync(from, to);
+      return to;
+    });
+  try {
+    // A database of its own for each run (its catalog starts empty).
+    const database = (name: string) => {
+      const made = spawnSync('psql', [pg.url, '-c', `create database ${name}`], { encoding: 'utf8' });
+      if (made.status !== 0) throw new Error(`psql: ${made.stderr}`);
+      return pg.url.replace(/\/postgres$/, `/${name}`);
+    };
+    // Baseline: the same kind of files through `hysope ingest` in one process, on PostgreSQL too.
+    const plain = batch(granules);
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [HYSOPE, 'ingest', '--data', path.join(inbox, 'plain'), ...plain], {
+      env: { ...process.env, HYSOPE_LOG_LEVEL: 'warn', HYSOPE_DATABASE_URL: database('bench_plain') },
+      encoding: 'utf8'
+    });
+    if (r.status !== 0) throw new Error(`hysope ingest: ${r.stderr}`);
+    const baseline = granules / ((performance.now() - t0) / 1000);
+    for (const n of workers) {
+      const vhost = broker.vhost(`bench-${n}`);
+      const data = mkdtempSync(path.join(inbox, 'data-'));
+      const env = {
+        ...process.env,
+        HYSOPE_DATABASE_URL: database(`bench_${n}`),
+        HYSOPE_AMQP_URL: vhost,
+        HYSOPE_INBOXES: inbox,
+        HYSOPE_LOG_LEVEL: 'warn',
+        HYSOPE_RATE_LIMIT: '0'
+      };
+      const children: ChildProcess[] = [];
+      for (let k = 0; k < n; k++) children.push(await serve(data, env));
+      const connection = await amqp.connect(vhost);
+      try {
+        const ch = await connection.createChannel();
+        const { queue } = await ch.assertQueue('', { exclusive: true });
+        await ch.bindQueue(queue, 'hysope.cnm.responses', '#');
+        let ok = 0;
+        let failed = 0;
+        let done: () => void = () => {};
+        const finished = new Promise<void>((resolve) => (done = resolve));
+        await ch.consume(
+          queue,
+          (m) => {
+            if (!m) return;
+            if ((JSON.parse(m.content.toString()) as { response: { status: string } }).response.status === 'SUCCESS') ok++;
+            else failed++;
+            if (ok + failed === granules) done();
+          },
+          { noAck: true }
+        );
+        const files = batch(granules);
+        const t = performance.now();
+        files.forEach((f, i) =>
+          ch.sendToQueue(
+            'hysope.ingest',
+            Buffer.from(
+              JSON.stringify({
+                version: '1.6.1',
+                provider: 'HYSOPE_BENCH',
+                collection: 'SWOT_L2_HR_RiverSP_2.0',
+                submissionTime: new Date().toISOString(),
+                identifier: `bench-${n}-${i}`,
+                product: {
+                  name: path.basename(f, '.zip'),
+                  files: [
+                    {
+                      type: 'data',
+                      uri: pathToFileURL(f).href,
+                      name: path.basename(f),
+                      size: statSync(f).size,
+                      checksumType: 'md5',
+                      checksum: createHash('md5').update(readFileSync(f)).digest('hex')
+                    }
+                  ]
+                }
+              })
+            ),
+            { persistent: true }
+          )
+        );
+        await finished;
+        const rate = granules / ((performance.now() - t) / 1000);
+        report(
+          `CNM ingest over RabbitMQ, ${granules} reach and node granules, ${n} gateway process(es) consuming (${failed} failed): throughput`,
+          rate,
+          'granules/s',
+          { name: '`hysope ingest` of as many in one process (no broker; process start included)', value: baseline, higherIsBetter: true }
+        );
+      } finally {
+        await connection.close().catch(() => undefined);
+        for (const c of children) c.kill('SIGTERM');
+        await Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.once('exit', resolve)))));
+      }
+    }
+  } finally {
+    await broker.stop();
+    pg.stop();
+    rmSync(inbox, { recursive: true, force: true });
+  }
+}
