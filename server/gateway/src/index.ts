@@ -7,6 +7,8 @@ export { ingestFile, expandInputs } from './catalog/ingest.js';
 export { cnmProblems, parseCnm, takeCnmMessage, type CnmNotification, type CnmResponse } from './catalog/cnm.js';
 export { Messaging, INGEST_QUEUE, RETRY_QUEUE, DEAD_QUEUE, RESPONSE_EXCHANGE, EVENT_EXCHANGE } from './messaging/amqp.js';
 export { openDatabase, type Database } from './store/database.js';
+export { migrate } from './store/schema.js';
+export { withLease } from './store/lease.js';
 export { SPAN_BACKFILL } from './store/schema.js';
 export {
   Compactor,
