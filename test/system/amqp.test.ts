@@ -72,6 +72,35 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
     return Number(new RegExp(`hysope_cnm_messages_total\\{outcome="${outcome}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
   };
 
+  /** An SSE subscription to `/events` (as EventSource would: `Last-Event-ID` when resuming): the events read so far. */
+  const subscribe = async (g: TestGateway, lastEventId?: number) => {
+    const controller = new AbortController();
+    const headers: Record<string, string> = {
+      ...(await g.user('watcher', 'admin')).headers,
+      ...(lastEventId !== undefined ? { 'Last-Event-ID': String(lastEventId) } : {})
+    };
+    const res = await fetch(`${g.url}/events`, { signal: controller.signal, headers });
+    const events: { id: number; type: string; data: { id?: string } }[] = [];
+    void (async () => {
+      const reader = res.body!.getReader();
+      let text = '';
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+        if (done) return;
+        text += new TextDecoder().decode(value);
+        let end: number;
+        while ((end = text.indexOf('\n\n')) >= 0) {
+          const block = text.slice(0, end);
+          text = text.slice(end + 2);
+          const id = /^id: (\d+)$/m.exec(block);
+          const data = /^data: (.+)$/m.exec(block);
+          if (id && data) events.push({ id: Number(id[1]), ...(JSON.parse(data[1]!) as { type: string; data: { id?: string } }) });
+        }
+      }
+    })();
+    return { events, close: () => controller.abort() };
+  };
+
   beforeAll(async () => {
     const bin = findRabbit();
     if (!bin) throw new Error('rabbitmq-server is not installed (scripts/install.sh installs it)');
@@ -228,6 +257,30 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
       pg.stop();
     }
   }, 180_000);
+
+  it('a subscriber reconnecting to another gateway with Last-Event-ID gets every event it missed, once, in order', async () => {
+    const [a, , web] = gateways as [TestGateway, TestGateway, TestGateway];
+    const first = await subscribe(a);
+    const files = [REACHES_PASS_51[2]!, PASS_372].map(copy);
+    publish(notification('sse-1', [files[0]!]));
+    await answered(['sse-1']);
+    await expect.poll(() => first.events.some((e) => e.type === 'ingest.done'), { timeout: 10_000 }).toBe(true);
+    first.close();
+    const seen = Math.max(...first.events.map((e) => e.id));
+    // While it is away: two more ingests (taken by either gateway), then it comes back to another gateway.
+    publish(notification('sse-2', [files[1]!]));
+    publish(notification('sse-3', [files[0]!]));
+    await answered(['sse-2', 'sse-3']);
+    const back = await subscribe(web, seen);
+    await expect.poll(() => back.events.filter((e) => e.type === 'ingest.done').length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    back.close();
+    const ids = back.events.map((e) => e.id);
+    expect(ids.every((id) => id > seen)).toBe(true);
+    expect(ids).toEqual([...new Set(ids)].sort((x, y) => x - y));
+    expect(back.events.filter((e) => e.type === 'ingest.done').map((e) => e.data.id)).toEqual(
+      expect.arrayContaining([path.basename(files[1]!, '.zip'), path.basename(files[0]!, '.zip')])
+    );
+  }, 120_000);
 
   it('a gateway killed (SIGKILL) mid-load loses no ingest and duplicates none: its unsettled messages go to the other', async () => {
     const bin = findBin();

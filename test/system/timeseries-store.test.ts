@@ -83,6 +83,7 @@ describe.each(backends())('the time-series store: index, compaction, reconciliat
     const metrics = await (await fetch(`${g.url}/metrics`, { headers: (await g.user('ops', 'admin')).headers })).text();
     expect(metrics).toMatch(/hysope_timeseries_compactions_total\{feature="Reach",outcome="ok"\} [1-9]/);
     expect(metrics).toMatch(/hysope_timeseries_parts\{feature="Reach",kind="compacted"\} [1-9]/);
+    await g.gateway.bus.flushed();
     expect(g.gateway.bus.last(50).some((e) => e.type === 'timeseries.compacted' && e.data['bucket'] === '7426')).toBe(true);
     // The 548 granule's bucket (ingested without the gateway): compacted too, with the next pending run.
     expect(await parts(['71224100203'])).toEqual([expect.stringMatching(/^timeseries\/feature=Reach\/compacted\/7122\//)]);

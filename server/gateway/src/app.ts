@@ -166,7 +166,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   app.use('/gallery', json('21mb'));
   app.use(json('5mb'));
   const metrics = new Metrics(db, config.dataDir);
-  const bus = new EventBus();
+  const bus = new EventBus(db);
   app.use(metrics.middleware());
   app.use(
     '/health',
@@ -469,6 +469,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
       stopWatchdog();
       jobs.close();
       await jobs.executor.close();
+      await bus.flushed();
       await db.close();
     }
   };

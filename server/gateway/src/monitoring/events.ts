@@ -2,23 +2,58 @@ import { EventEmitter } from 'node:events';
 import { Router } from 'express';
 import { principalOf } from '../auth/middleware.js';
 import { atLeast, type Principal } from '../auth/principal.js';
+import type { Queryable } from '../store/database.js';
 
 /** A notable event: ingest done/failed, job state changes, time-series compactions, alerts. */
 export interface HydraEvent {
+  /** Its number in the events of every gateway sharing the database (absent if it could not be recorded). */
+  id?: number;
   type: 'ingest.done' | 'ingest.failed' | 'job.status' | 'timeseries.compacted' | 'alert';
   at: string;
   data: Record<string, unknown>;
 }
 
-/** The event bus of HYDRA; the last events are kept for late subscribers. */
+/** Events kept in the database for subscribers that reconnect (`Last-Event-ID`). */
+export const EVENTS_KEPT = 10_000;
+
+/**
+ * The event bus of HYDRA; the last events are kept for late subscribers. With a database, each event is first
+ * recorded there (its id, in order), so a subscriber that reconnects, here or to another gateway, gets what it missed.
+ */
 export class EventBus extends EventEmitter {
   private readonly recent: HydraEvent[] = [];
+  private recorded: Promise<unknown> = Promise.resolve();
+  private inserts = 0;
 
-  /** An event of this process: heard here (`event`) and, with a broker, sent to the others (`local`). */
+  constructor(private readonly db?: Queryable) {
+    super();
+  }
+
+  /** An event of this process: recorded, then heard here (`event`) and, with a broker, sent to the others (`local`). */
   publish(type: HydraEvent['type'], data: Record<string, unknown>): void {
     const event: HydraEvent = { type, at: new Date().toISOString(), data };
-    this.relay(event);
-    this.emit('local', event);
+    const db = this.db;
+    if (!db) {
+      this.relay(event);
+      this.emit('local', event);
+      return;
+    }
+    // One after the other: events are heard in the order of their ids.
+    this.recorded = this.recorded
+      .then(async () => {
+        const [row] = await db.query<{ id: string }>(`insert into events (type, at, data) values ($1, $2, $3::jsonb) returning id`, [
+          type,
+          event.at,
+          JSON.stringify(data)
+        ]);
+        event.id = Number(row!.id);
+        if (++this.inserts % 1000 === 0) await db.query(`delete from events where id <= $1`, [event.id - EVENTS_KEPT]);
+      })
+      .catch(() => undefined)
+      .then(() => {
+        this.relay(event);
+        this.emit('local', event);
+      });
   }
 
   /** An event of another process (through the broker): heard here only. */
@@ -30,6 +65,21 @@ export class EventBus extends EventEmitter {
 
   last(n: number): HydraEvent[] {
     return this.recent.slice(-n);
+  }
+
+  /** Recorded events after `id` (every gateway's), oldest first, at most `limit`. */
+  async since(id: number, limit = 1000): Promise<HydraEvent[]> {
+    if (!this.db) return this.recent.filter((e) => e.id !== undefined && e.id > id);
+    const rows = await this.db.query<{ id: string; type: HydraEvent['type']; at: Date | string; data: Record<string, unknown> }>(
+      `select id, type, at, data from events where id > $1 order by id limit $2`,
+      [id, limit]
+    );
+    return rows.map((r) => ({ id: Number(r.id), type: r.type, at: new Date(r.at).toISOString(), data: r.data }));
+  }
+
+  /** Waits for the events published so far to be recorded and heard. */
+  async flushed(): Promise<void> {
+    await this.recorded;
   }
 }
 
@@ -76,11 +126,34 @@ export function eventRoutes(bus: EventBus, visibleTo: (p: Principal) => Promise<
       30_000
     );
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'private, no-cache', Connection: 'keep-alive' });
+    let lastSent = 0;
     const send = (e: HydraEvent) => {
-      if (mayHear(p, e, visible)) res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+      if (e.id !== undefined) {
+        if (e.id <= lastSent) return;
+        lastSent = e.id;
+      }
+      if (mayHear(p, e, visible)) res.write(`${e.id !== undefined ? `id: ${e.id}\n` : ''}event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
     };
-    const replay = Math.min(200, Math.max(0, Number(req.query['replay'] ?? 0) || 0));
-    for (const e of bus.last(replay)) send(e);
+    // A subscriber reconnecting (EventSource sends the last id it saw): every event since, from every gateway, then
+    // live ones; those heard while the missed ones are read wait, and none is sent twice.
+    const resume = Number(req.get('Last-Event-ID') ?? req.query['lastEventId']);
+    if (Number.isInteger(resume) && resume >= 0) {
+      const waiting: HydraEvent[] = [];
+      const hold = (e: HydraEvent) => waiting.push(e);
+      bus.on('event', hold);
+      let missed: HydraEvent[] = [];
+      try {
+        missed = await bus.since(resume);
+      } catch {
+        // Not readable now: live events only.
+      }
+      bus.off('event', hold);
+      lastSent = resume;
+      for (const e of [...missed, ...waiting].sort((a, b) => (a.id ?? Infinity) - (b.id ?? Infinity))) send(e);
+    } else {
+      const replay = Math.min(200, Math.max(0, Number(req.query['replay'] ?? 0) || 0));
+      for (const e of bus.last(replay)) send(e);
+    }
     bus.on('event', send);
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     req.on('close', () => {

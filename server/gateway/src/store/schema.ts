@@ -202,6 +202,14 @@ create table if not exists gallery (
   notebook jsonb not null
 );
 create index if not exists gallery_created on gallery (created desc);
+-- HYDRA's events, numbered in one sequence across gateway replicas (SSE ids: a subscriber reconnecting to any
+-- replica with Last-Event-ID gets what it missed); the last ones only are kept.
+create table if not exists events (
+  id bigserial primary key,
+  type text not null,
+  at timestamptz not null,
+  data jsonb not null
+);
 -- Work done once across gateway replicas (the time-series compaction, ...): who holds it, until when.
 create table if not exists leases (
   name text primary key,
