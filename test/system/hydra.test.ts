@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAKE_GREENLAND, NODE_WITHOUT_DBF, REACH_548, call, startGateway, type TestGateway } from '../helpers.js';
+import { LAKE_GREENLAND, NODE_WITHOUT_DBF, REACH_548, call, startGateway, testDatabaseUrl, type TestGateway } from '../helpers.js';
 
 const MONITORING = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../server/gateway/monitoring');
 
@@ -140,6 +140,27 @@ describe('HYDRA: metrics, health, events, alert rules', () => {
       expect(text).toMatch(/event: alert\ndata: .*"alert":"HysopeNoNewSwotGranule","state":"firing"/);
     } finally {
       await w.stop();
+    }
+  });
+
+  it('among replicas sharing a database, one watchdog raises the alert: one firing event, not one per gateway', async () => {
+    const databaseUrl = testDatabaseUrl();
+    if (!databaseUrl) throw new Error('replicas need PostgreSQL (HYSOPE_TEST_DATABASE_URL)');
+    const env = { HYSOPE_RATE_LIMIT: '0', HYSOPE_ALERT_STALE_SWOT_HOURS: '0.0001', HYSOPE_WATCHDOG_MS: '200' };
+    const first = await startGateway({ databaseUrl, env });
+    const second = await startGateway({ replicaOf: first, env });
+    try {
+      expect((await first.ingest(REACH_548)).ok).toBe(true);
+      // Both watch every 200 ms for 2 s; the condition holds all along.
+      await new Promise((r) => setTimeout(r, 2000));
+      for (const g of [first, second]) await g.gateway.bus.flushed();
+      const fired = await first.gateway.db.query<{ n: number }>(
+        `select count(*)::int as n from events where type = 'alert' and data->>'alert' = 'HysopeNoNewSwotGranule' and data->>'state' = 'firing'`
+      );
+      expect(fired[0]!.n).toBe(1);
+    } finally {
+      await second.stop();
+      await first.stop();
     }
   });
 });

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
+import { holdLease } from '../store/lease.js';
 import type { Database } from '../store/database.js';
 import type { EventBus } from './events.js';
 
@@ -13,7 +15,8 @@ export interface WatchdogOptions {
 
 /**
  * Publishes `alert` events on the event stream when SWOT data stops arriving or the data disk fills,
- * once per condition until it clears (so the status view and the lab hear about it without Prometheus).
+ * once per condition until it clears (so the status view and the lab hear about it without Prometheus). Among
+ * gateway replicas sharing a database, one watches at a time.
  */
 export function startWatchdog(db: Database, dataDir: string, bus: EventBus, o: WatchdogOptions): () => void {
   const active = new Set<string>();
@@ -26,7 +29,13 @@ export function startWatchdog(db: Database, dataDir: string, bus: EventBus, o: W
       bus.publish('alert', { alert: name, state: 'resolved', ...data });
     }
   };
+  const holder = randomUUID();
   const check = async () => {
+    // One gateway of several watches (a lease renewed at each check): the others would raise the same alerts.
+    if (!(await holdLease(db, 'watchdog', holder, o.intervalMs * 3).catch(() => false))) {
+      active.clear();
+      return;
+    }
     if (o.staleSwotHours > 0) {
       const rows = await db
         .query<{ t: number | null }>("select extract(epoch from max(created))::float8 as t from items where collection like 'swot-%'")
