@@ -73,7 +73,7 @@ describe('hysope CLI', () => {
       // Ingested without a gateway running: `hysope compact` compacts the time-series store's buckets now (the 548
       // granule's and the pass's), and then has nothing left to do.
       const compact = await run(HYSOPE, ['compact', '--data', data], { env: { ...process.env, HYSOPE_LOG_LEVEL: 'silent' } });
-      expect(compact.stdout).toMatch(/^Reach 7426: 3 granule part\(s\), 30 rows in /m); // 10 reaches of the basin, 3 passes
+      expect(compact.stdout).toMatch(/^Reach 7426: 3 granule part\(s\) and 0 compacted part\(s\) merged, 30 rows in /m); // 10 reaches of the basin, 3 passes
       const buckets = Number(/(\d+) bucket\(s\) compacted, 0 failed/.exec(compact.stdout)?.[1]);
       expect(buckets).toBeGreaterThan(1);
       expect((await run(HYSOPE, ['compact', '--data', data])).stdout).toMatch(/^0 bucket\(s\) compacted, 0 failed/m);
