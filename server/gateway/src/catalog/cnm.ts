@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
+import formats from 'ajv-formats';
 import { inboxPath } from './inbox.js';
 import type { IngestResult } from './ingest.js';
 
@@ -62,7 +63,13 @@ let validator: ValidateFunction | null = null;
 
 /** The CNM schema's verdict on a message (notifications and responses alike), as a list of problems. */
 export function cnmProblems(message: unknown): string[] {
-  validator ??= new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(SCHEMA, 'utf8')) as object);
+  if (!validator) {
+    // The schema's formats checked too (its times are date-times).
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    // ajv-formats is CommonJS: its function is the default export or that export's `default`.
+    (((formats as unknown as { default?: unknown }).default ?? formats) as (ajv: Ajv) => Ajv)(ajv);
+    validator = ajv.compile(JSON.parse(readFileSync(SCHEMA, 'utf8')) as object);
+  }
   if (validator(message)) return [];
   return (validator.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
 }
