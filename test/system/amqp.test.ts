@@ -101,6 +101,23 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
     return { events, close: () => controller.abort() };
   };
 
+  /** A PostgreSQL of its own and a virtual host of its own (its queues alone), the CNM responses published there kept. */
+  const apart = async (vhost: string) => {
+    const bin = findBin();
+    if (!bin) throw new Error('PostgreSQL is not installed');
+    const pg = await startPostgres(bin);
+    const url = broker.vhost(vhost);
+    const c = await amqp.connect(url);
+    const ch = await c.createChannel();
+    await ch.assertExchange('hysope.cnm.responses', 'topic', { durable: true });
+    const { queue } = await ch.assertQueue('', { exclusive: true });
+    await ch.bindQueue(queue, 'hysope.cnm.responses', '#');
+    const got: Response[] = [];
+    await ch.consume(queue, (m) => m && got.push(JSON.parse(m.content.toString()) as Response), { noAck: true });
+    const send = (body: unknown) => ch.sendToQueue('hysope.ingest', Buffer.from(JSON.stringify(body)), { persistent: true });
+    return { pg, url, ch, got, send, close: async () => (await c.close().catch(() => undefined), pg.stop()) };
+  };
+
   beforeAll(async () => {
     const bin = findRabbit();
     if (!bin) throw new Error('rabbitmq-server is not installed (scripts/install.sh installs it)');
@@ -220,25 +237,16 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
   }, 120_000);
 
   it('retries a failure that may pass (the database away) with backoff, then ingests the granule once', async () => {
-    const bin = findBin();
-    if (!bin) throw new Error('PostgreSQL is not installed');
-    // A gateway with a database of its own (halted here) on a virtual host of its own (its queues alone).
-    const pg = await startPostgres(bin);
-    const url = broker.vhost('retry');
+    // A gateway with a database of its own (halted here) on a virtual host of its own.
+    const { pg, url, ch, got, send, close } = await apart('retry');
     const own = await startGateway({
       databaseUrl: pg.url,
       env: { HYSOPE_AMQP_URL: url, HYSOPE_INBOXES: inbox, HYSOPE_RATE_LIMIT: '0', HYSOPE_AMQP_RETRY_MS: '300' }
     });
-    const c = await amqp.connect(url);
     try {
-      const ch = await c.createChannel();
-      const { queue } = await ch.assertQueue('', { exclusive: true });
-      await ch.bindQueue(queue, 'hysope.cnm.responses', '#');
-      const got: Response[] = [];
-      await ch.consume(queue, (m) => m && got.push(JSON.parse(m.content.toString()) as Response), { noAck: true });
       const file = copy(REACHES_PASS_51[1]!);
       pg.halt();
-      ch.sendToQueue('hysope.ingest', Buffer.from(JSON.stringify(notification('database-away', [file]))), { persistent: true });
+      send(notification('database-away', [file]));
       // Sent back to wait in the retry queue while the database is away, nothing answered yet.
       await expect.poll(async () => (await ch.checkQueue('hysope.ingest.retry')).messageCount, { timeout: 30_000, interval: 100 }).toBe(1);
       await new Promise((r) => setTimeout(r, 2000));
@@ -252,9 +260,8 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
       // Tried at least twice before (backoff 0.3 s, then 1.2 s, ...).
       expect(await metric(own, 'retry')).toBeGreaterThanOrEqual(2);
     } finally {
-      await c.close().catch(() => undefined);
       await own.stop();
-      pg.stop();
+      await close();
     }
   }, 180_000);
 
@@ -283,10 +290,7 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
   }, 120_000);
 
   it('a gateway killed (SIGKILL) mid-load loses no ingest and duplicates none: its unsettled messages go to the other', async () => {
-    const bin = findBin();
-    if (!bin) throw new Error('PostgreSQL is not installed');
-    const pg = await startPostgres(bin);
-    const url = broker.vhost('replicas');
+    const { pg, url, got, send, close } = await apart('replicas');
     const data = mkdtempSync(path.join(os.tmpdir(), 'hysope-replicas-'));
     const env = { ...process.env, HYSOPE_DATABASE_URL: pg.url, HYSOPE_AMQP_URL: url, HYSOPE_INBOXES: inbox, HYSOPE_LOG_LEVEL: 'warn', HYSOPE_RATE_LIMIT: '0' };
     // Two gateways as deployed: `hysope serve` processes over one database, data folder and broker.
@@ -302,20 +306,14 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
         child.once('exit', (code) => reject(new Error(`hysope serve exited with ${code}: ${out}`)));
       });
     const [first, second] = [await serve(), await serve()];
-    const c = await amqp.connect(url);
     try {
-      const ch = await c.createChannel();
-      const { queue } = await ch.assertQueue('', { exclusive: true });
-      await ch.bindQueue(queue, 'hysope.cnm.responses', '#');
-      const got: Response[] = [];
-      await ch.consume(queue, (m) => m && got.push(JSON.parse(m.content.toString()) as Response), { noAck: true });
       const files = [
         ...readdirSync(sample('swot/riversp'))
           .filter((f) => f.endsWith('.zip'))
           .map((f) => sample('swot/riversp', f)),
         ...readdirSync(sample('swot/lakesp')).map((f) => sample('swot/lakesp', f))
       ].map(copy);
-      files.forEach((f, i) => ch.sendToQueue('hysope.ingest', Buffer.from(JSON.stringify(notification(`load-${i}`, [f]))), { persistent: true }));
+      files.forEach((f, i) => send(notification(`load-${i}`, [f])));
       // Killed while it holds a message (prefetch 1: one granule under way at a time), a few granules in.
       await expect.poll(() => got.length, { timeout: 60_000, interval: 50 }).toBeGreaterThanOrEqual(3);
       const killedAt = Date.now();
@@ -338,9 +336,8 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
         `AMQP replicas: ${files.length} CNM ingests, one of two gateways SIGKILLed after ${got.length >= 3 ? 3 : got.length}; the rest taken by the other in ${resumed.toFixed(1)} s; ${got.length - ids.length} answered twice`
       );
     } finally {
-      await c.close().catch(() => undefined);
       for (const g of [first, second]) g.child.kill('SIGKILL');
-      pg.stop();
+      await close();
       rmSync(data, { recursive: true, force: true });
     }
   }, 240_000);
