@@ -1,19 +1,17 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { STAC_VERSION, type Item } from '@hysope/api';
 import { atLeast, type Principal } from '../auth/principal.js';
 import type { UserStore } from '../auth/users.js';
-import { collectionDef } from '../catalog/collections.js';
+import { registerDerived } from '../catalog/derived.js';
 import { ingestFile, type IngestResult } from '../catalog/ingest.js';
 import { inboxPath } from '../catalog/inbox.js';
-import type { CatalogStore, ItemRecord } from '../catalog/store.js';
+import type { CatalogStore } from '../catalog/store.js';
 import { ConflictError, ForbiddenError, NotFoundError, PROCESS_EXCEPTIONS, UnauthorizedError, ValidationError } from '../errors.js';
 import { canSwitchUser, prepareJobDir } from './sandbox.js';
 import { describeCwl } from './cwl.js';
-import { bboxPolygon } from '../formats/product.js';
 import type { Executor, ExecutorExit } from './executor.js';
 import type { ProcessDefinition, ProcessResult } from './process.js';
 import { JobStore, type Delivery, type JobRow, type JobStatus, type Subscriber } from './store.js';
@@ -439,49 +437,13 @@ export class JobService extends EventEmitter {
       // Every refusal of a granule (unreadable, a link, someone else's private granule) is about the input.
       if (!r.ok) throw new ValidationError(r.error);
     }
-    for (const d of result.register?.derived ?? []) {
-      const def = collectionDef(d.collection);
-      if (!def) throw new Error(`unknown collection ${d.collection}`);
-      const rel = `products/${d.collection}/${d.id}.parquet`;
-      await mkdir(path.join(this.opts.dataDir, 'products', d.collection), { recursive: true });
-      await copyFile(path.join(job.dir, d.file), path.join(this.opts.dataDir, rel));
-      const content: Item = {
-        type: 'Feature',
-        stac_version: STAC_VERSION,
-        stac_extensions: ['https://stac-extensions.github.io/processing/v1.2.0/schema.json'],
-        id: d.id,
-        collection: d.collection,
-        geometry: bboxPolygon(d.bbox),
-        bbox: d.bbox,
-        properties: {
-          datetime: d.start,
-          start_datetime: d.start,
-          end_datetime: d.end,
-          ...d.properties,
-          'hysope:job': job.id,
-          'hysope:process': job.process_id,
-          deprecated: false
-        },
-        links: [],
-        assets: { data: { href: rel, type: 'application/vnd.apache.parquet', title: 'Result (Parquet)', roles: ['data'] } }
-      };
-      const record: ItemRecord = {
-        collection: d.collection,
-        id: d.id,
-        granuleKey: d.id,
-        version: job.id,
-        start: new Date(d.start),
-        end: new Date(d.end),
-        bbox: d.bbox,
-        content,
-        searchText: `${d.id} ${def.title} ${JSON.stringify(d.properties)}`.toLowerCase(),
-        owner: job.owner
-      };
-      await this.opts.catalog.db.transaction(async (tx) => {
-        await this.opts.catalog.upsertItem(tx, record);
-        await this.opts.catalog.extendCollection(tx, d.collection, record, def.summaries);
-      });
-    }
+    for (const d of result.register?.derived ?? [])
+      await registerDerived(
+        this.opts.catalog,
+        this.opts.dataDir,
+        { ...d, file: path.join(job.dir, d.file) },
+        { job: job.id, process: job.process_id, owner: job.owner }
+      );
   }
 
   /** A job report that could not be recorded: after shutdown it is expected (recovery reads it at the next start), before it is an error. */
