@@ -24,6 +24,7 @@ import { CatalogService } from './catalog/service.js';
 import { takeCnmMessage } from './catalog/cnm.js';
 import { GATEWAY_VERSION, ingestFile, type IngestResult } from './catalog/ingest.js';
 import { Messaging } from './messaging/amqp.js';
+import { timeseriesSink } from './dissemination/timeseries-sink.js';
 import { CatalogStore } from './catalog/store.js';
 import { catalogRoutes } from './catalog/routes.js';
 import type { Config } from './config.js';
@@ -89,6 +90,8 @@ export async function openCatalog(config: Config, log?: Logger): Promise<{ db: D
   });
   await migrate(db);
   const store = new CatalogStore(db);
+  // Each ingest also writes the granule's observations to the time-series store, in its transaction.
+  store.sinks.push(timeseriesSink);
   await store.ensureCollections();
   // After a crash: the object store made to agree with the catalog (at once for the embedded database,
   // which this process holds; files older than an hour on a shared PostgreSQL, where others may be ingesting).

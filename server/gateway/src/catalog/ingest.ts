@@ -4,8 +4,7 @@ import { STAC_VERSION, type Item } from '@hysope/api';
 import { GranuleError, columnsOf, firstSymlink, parseGranuleName, readProduct, rowsOf, type Product } from '../formats/index.js';
 import { writeGeoParquet, writeProduct } from '../formats/geoparquet.js';
 import { coverObservations } from '../formats/footprint.js';
-import { featureTypeOf, registerFields, timeseriesPath, writeTimeseries } from '../dissemination/timeseries-store.js';
-import { compactedRewriter, registerGranulePart } from '../dissemination/timeseries-parts.js';
+import type { SinkWrite } from './sinks.js';
 import { collectionDef } from './collections.js';
 import { placeFiles } from './placement.js';
 import { featureWords } from './search-words.js';
@@ -150,12 +149,9 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
   const tag = `.tmp-${process.pid}-${Date.now()}`;
   const tmpParquet = parquetPath + tag;
   const tmpSource = sourcePath + tag;
-  // Private workspace items stay out of the shared time-series store.
-  const feature = owner ? null : featureTypeOf(product);
-  const granule = parseGranuleName(product.id);
-  const seriesPath = feature ? timeseriesPath(dataDir, feature, granule?.continent ?? 'XX', product.id) : null;
-  const tmpSeries = seriesPath ? seriesPath + tag : null;
   const tmpAuxiliary: string[] = [];
+  // What the store's sinks (the time-series store) wrote for the product: their temporary files go on failure.
+  const sunk: SinkWrite[] = [];
   try {
     // The source is copied while the product is written (disk against CPU); pixel clouds learn their extent
     // and footprint as they are written. Both are awaited before anything is decided (no copy left running).
@@ -173,7 +169,10 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
     const info = await lstat(tmpSource);
     const link = info.isSymbolicLink() ? tmpSource : info.isDirectory() ? await firstSymlink(tmpSource) : null;
     if (link) throw new Error(`holds a symbolic link (${path.basename(link)}); links are refused at ingest`);
-    const series = feature && tmpSeries ? await writeTimeseries(dataDir, product, feature, new Date(), tmpSeries) : null;
+    for (const sink of store.sinks) {
+      const w = await sink.write(product, { dataDir, tag, owner });
+      if (w) sunk.push(w);
+    }
     const auxiliary: Record<string, { rel: string; tmp: string; bytes: number }> = {};
     for (const [name, aux] of Object.entries(product.auxiliary ?? {})) {
       const rel = `products/${product.collection}/${product.id}.${name}.parquet`;
@@ -210,7 +209,7 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
     const placement = await placeFiles(
       [
         [tmpParquet, parquetPath],
-        ...(seriesPath && tmpSeries ? [[tmpSeries, seriesPath] as [string, string]] : []),
+        ...sunk.flatMap((w) => w.moves),
         ...tmpAuxiliary.map((tmp) => [tmp, tmp.slice(0, -tag.length)] as [string, string]),
         [tmpSource, sourcePath]
       ],
@@ -221,10 +220,8 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
       ({ latest } = await store.db.transaction(async (tx) => {
         const result = await store.upsertItem(tx, record);
         await store.extendCollection(tx, product.collection, record, def.summaries);
-        if (feature) await registerFields(tx, feature, product);
-        // Listed in the time-series index in the same transaction: a query sees the granule's observations with its item.
-        if (feature && series && seriesPath)
-          await registerGranulePart(tx, feature, path.relative(dataDir, seriesPath), product.id, series.buckets, compactedRewriter(dataDir));
+        // Listed in the same transaction (the time-series index): a query sees the granule's observations with its item.
+        for (const w of sunk) await w.register(tx);
         return result;
       }));
     } catch (error) {
@@ -245,7 +242,7 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
     };
   } catch (error) {
     await rm(tmpParquet, { force: true });
-    if (tmpSeries) await rm(tmpSeries, { force: true });
+    for (const [tmp] of sunk.flatMap((w) => w.moves)) await rm(tmp, { force: true });
     for (const tmp of tmpAuxiliary) await rm(tmp, { force: true });
     await rm(tmpSource, { recursive: true, force: true });
     return { file, ok: false, error: `${file}: ${(error as Error).message}`, transient: true };

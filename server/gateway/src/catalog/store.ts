@@ -1,4 +1,5 @@
 import type { Collection, Item } from '@hysope/api';
+import type { ProductSink } from './sinks.js';
 import type { Database, Queryable } from '../store/database.js';
 import { COLLECTIONS, collectionDocument } from './collections.js';
 
@@ -35,6 +36,9 @@ export interface Where {
 
 /** The catalog's SQL: collections and items. */
 export class CatalogStore {
+  /** Parts of HYSOPE that each ingest also writes to, in its transaction (see {@link ProductSink}). */
+  readonly sinks: ProductSink[] = [];
+
   constructor(readonly db: Database) {}
 
   /** Makes sure every collection HYSOPE defines has a row (keeping the extent and summaries it has). */
