@@ -9,7 +9,7 @@ import type { CatalogStore, ItemRecord } from './store.js';
 
 /** A product a job derived, to be published as a catalog item with its lineage. */
 export interface DerivedProduct {
-  /** The Parquet file the job wrote. */
+  /** The Parquet file the job wrote (in a job's registration, relative to its folder). */
   file: string;
   collection: string;
   id: string;

@@ -1,3 +1,5 @@
+import type { DerivedProduct } from '../catalog/derived.js';
+
 /** What a process does while it runs in a worker. */
 export interface ProcessContext {
   /** Validated inputs. */
@@ -24,15 +26,7 @@ export interface Registration {
   /** Products to ingest (original granules). */
   ingest?: string[];
   /** Derived products to register as catalog items, with their lineage. */
-  derived?: {
-    file: string;
-    collection: string;
-    id: string;
-    bbox: [number, number, number, number];
-    start: string;
-    end: string;
-    properties: Record<string, unknown>;
-  }[];
+  derived?: DerivedProduct[];
 }
 
 /** The outcome of a process run. */
