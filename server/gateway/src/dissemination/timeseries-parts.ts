@@ -284,7 +284,8 @@ export class Compactor {
     const granuleParts = rows.filter((r) => r.kind === 'granule');
     const compacted = rows.filter((r) => r.kind === 'compacted');
     const pendingRows = granuleParts.reduce((n, r) => n + r.rows, 0);
-    const previous = tierInputs(compacted, pendingRows, this.ratio).map((r) => r.path);
+    const merging = tierInputs(compacted, pendingRows, this.ratio);
+    const previous = merging.map((r) => r.path);
     const rel = path.join('timeseries', `feature=${feature}`, 'compacted', bucket, `${Date.now()}-${randomUUID().slice(0, 8)}.parquet`);
     const target = path.join(this.dataDir, rel);
     const tmp = `${target}.tmp-${process.pid}`;
@@ -333,7 +334,7 @@ export class Compactor {
       bucket,
       merged: granuleParts.length,
       rewritten: previous.length,
-      rewrittenRows: compacted.filter((r) => previous.includes(r.path)).reduce((n, r) => n + r.rows, 0),
+      rewrittenRows: merging.reduce((n, r) => n + r.rows, 0),
       parts: compacted.length - previous.length + 1,
       rows: count,
       path: rel,
