@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -9,22 +9,10 @@ import { findRabbit, startRabbit } from '../amqp-server.js';
 import { REACHES_PASS_51, sample } from '../helpers.js';
 import { findBin, startPostgres } from '../pg-server.js';
 import { report } from './stats.js';
+import { serveProcess, type Served } from '../hysope-serve.js';
 
 const HYSOPE = fileURLToPath(new URL('../../server/gateway/bin/hysope.js', import.meta.url));
 const NODE_51 = sample('swot/riversp/SWOT_L2_HR_RiverSP_Node_1_51_NA_20100816T184024_20100816T184031_PGA2_03.zip');
-
-/** `hysope serve` as deployed, taking CNM messages; resolves once it answers. */
-function serve(data: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [HYSOPE, 'serve', '--data', data, '--port', '0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (/ready: http/.test(out)) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`hysope serve exited with ${code}: ${out}`)));
-  });
-}
 
 /**
  * CNM ingest throughput over RabbitMQ: `granules` notifications (reach and node granules, each a distinct granule:
@@ -75,8 +63,8 @@ export async function benchCnm(granules = 80, workers = [1, 2, 4]): Promise<void
         HYSOPE_LOG_LEVEL: 'warn',
         HYSOPE_RATE_LIMIT: '0'
       };
-      const children: ChildProcess[] = [];
-      for (let k = 0; k < n; k++) children.push(await serve(data, env));
+      const children: Served[] = [];
+      for (let k = 0; k < n; k++) children.push(await serveProcess(data, env));
       const connection = await amqp.connect(vhost);
       try {
         const ch = await connection.createChannel();
@@ -136,8 +124,7 @@ export async function benchCnm(granules = 80, workers = [1, 2, 4]): Promise<void
         );
       } finally {
         await connection.close().catch(() => undefined);
-        for (const c of children) c.kill('SIGTERM');
-        await Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.once('exit', resolve)))));
+        await Promise.all(children.map((c) => c.stop()));
       }
     }
   } finally {

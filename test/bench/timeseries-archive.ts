@@ -1,14 +1,12 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { Compactor, bucketsOf, compactedRewriter, createGateway, ingestFile, loadConfig, registerGranulePart, type Gateway } from '@hysope/gateway';
 import { REACH_548, sample } from '../helpers.js';
+import { serveProcess } from '../hysope-serve.js';
 import { percentile, procMb, report } from './stats.js';
-
-const HYSOPE = fileURLToPath(new URL('../../server/gateway/bin/hysope.js', import.meta.url));
 
 /** A continent's worth of basins and passes, as SWOT sees them. */
 const BUCKETS = 700; // level-3 basins of a continent (7100 ... 7799)
@@ -90,42 +88,9 @@ function du(dir: string): string {
   return (r.stdout.split('\t')[0] ?? '?').trim() + 'B';
 }
 
-interface Served {
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-/** The gateway as deployed: `hysope serve` in its own process, on the archive built so far. */
-async function serve(dataDir: string): Promise<Served> {
-  const child = spawn(process.execPath, [HYSOPE, 'serve', '--data', dataDir, '--port', '0'], {
-    env: { ...process.env, HYSOPE_LOG_LEVEL: 'warn', HYSOPE_RATE_LIMIT: '0', HYSOPE_WATCHDOG_MS: '3600000' },
-    stdio: ['ignore', 'pipe', 'inherit']
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /ready: (http:\/\/[^/\s]+)/.exec(out);
-      if (m) resolve(m[1]!);
-      if (/"level":50/.test(d.toString())) process.stderr.write(d.toString().slice(0, 3000));
-    });
-    child.once('exit', (code) => reject(new Error(`hysope serve exited with ${code}: ${out}`)));
-  });
-  return {
-    url,
-    pid: child.pid!,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      })
-  };
-}
-
 /** p50/p99 of the server time `/hydrocron/v1/timeseries` reports for one feature, and the gateway's memory. */
 async function measure(dataDir: string, kind: Kind, id: string): Promise<{ p50: number; p99: number; hits: number; rss: number; peak: number }> {
-  const s = await serve(dataDir);
+  const s = await serveProcess(dataDir, { HYSOPE_RATE_LIMIT: '0', HYSOPE_WATCHDOG_MS: '3600000' });
   try {
     const url = `${s.url}/hydrocron/v1/timeseries?feature=${kind.feature}&feature_id=${id}&start_time=2000-01-01T00:00:00Z&end_time=2100-01-01T00:00:00Z&fields=${kind.idField},time_str,wse,cycle_id,pass_id&output=csv`;
     const times: number[] = [];

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,9 +8,9 @@ import { cnmProblems } from '@hysope/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRabbit, findRabbit } from '../amqp-server.js';
 import { REACHES_PASS_51, REACH_548, sample, startGateway, testDatabaseUrl, type TestGateway } from '../helpers.js';
+import { serveProcess } from '../hysope-serve.js';
 import { findBin, startPostgres } from '../pg-server.js';
 
-const HYSOPE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../server/gateway/bin/hysope.js');
 const PASS_372 = sample('swot/riversp/SWOT_L2_HR_RiverSP_Reach_1_372_NA_20100828T061839_20100828T061842_PGA2_03.zip');
 /** PO.DAAC's sample messages (test/specs/cnm, with their licence). */
 const OFFICIAL = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../specs/cnm/samples');
@@ -281,20 +280,9 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
   it('a gateway killed (SIGKILL) mid-load loses no ingest and duplicates none: its unsettled messages go to the other', async () => {
     const { pg, url, got, send, close } = await apart('replicas');
     const data = mkdtempSync(path.join(os.tmpdir(), 'hysope-replicas-'));
-    const env = { ...process.env, HYSOPE_DATABASE_URL: pg.url, HYSOPE_AMQP_URL: url, HYSOPE_INBOXES: inbox, HYSOPE_LOG_LEVEL: 'warn', HYSOPE_RATE_LIMIT: '0' };
+    const env = { HYSOPE_DATABASE_URL: pg.url, HYSOPE_AMQP_URL: url, HYSOPE_INBOXES: inbox, HYSOPE_RATE_LIMIT: '0' };
     // Two gateways as deployed: `hysope serve` processes over one database, data folder and broker.
-    const serve = () =>
-      new Promise<{ child: ReturnType<typeof spawn>; url: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [HYSOPE, 'serve', '--data', data, '--port', '0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-        let out = '';
-        child.stdout!.on('data', (d: Buffer) => {
-          out += d.toString();
-          const m = /ready: (http:\/\/[^/\s]+)/.exec(out);
-          if (m) resolve({ child, url: m[1]! });
-        });
-        child.once('exit', (code) => reject(new Error(`hysope serve exited with ${code}: ${out}`)));
-      });
-    const [first, second] = [await serve(), await serve()];
+    const [first, second] = [await serveProcess(data, env), await serveProcess(data, env)];
     try {
       const files = [
         ...readdirSync(sample('swot/riversp'))
@@ -306,7 +294,7 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
       // Killed while it holds a message (prefetch 1: one granule under way at a time), a few granules in.
       await expect.poll(() => got.length, { timeout: 60_000, interval: 50 }).toBeGreaterThanOrEqual(3);
       const killedAt = Date.now();
-      first.child.kill('SIGKILL');
+      first.kill();
       const ids = files.map((_, i) => `load-${i}`);
       await expect.poll(() => ids.every((id) => got.some((r) => r.identifier === id)), { timeout: 120_000, interval: 100 }).toBe(true);
       const resumed = (Date.now() - killedAt) / 1000;
@@ -325,7 +313,7 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
         `AMQP replicas: ${files.length} CNM ingests, one of two gateways SIGKILLed after ${got.length >= 3 ? 3 : got.length}; the rest taken by the other in ${resumed.toFixed(1)} s; ${got.length - ids.length} answered twice`
       );
     } finally {
-      for (const g of [first, second]) g.child.kill('SIGKILL');
+      for (const g of [first, second]) g.kill();
       await close();
       rmSync(data, { recursive: true, force: true });
     }
