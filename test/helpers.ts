@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGateway, ingestFile, listen, loadConfig, type Gateway } from '@hysope/gateway';
+import { testS3 } from './s3-server.js';
 
 /** The repository's sample data. */
 export const SAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../samples');
@@ -39,6 +40,8 @@ export interface TestGateway {
   gateway: Gateway;
   dataDir: string;
   ingest(file: string, owner?: string): ReturnType<typeof ingestFile>;
+  /** Every stored file: the data folder's (but the embedded database), then the S3 store's objects (`s3:<key>`). */
+  stored(): Promise<string[]>;
   /** Creates a user (or changes its role) and returns the headers that authenticate as them. */
   user(name: string, role: string): Promise<{ key: string; headers: Record<string, string> }>;
   stop(): Promise<void>;
@@ -58,6 +61,22 @@ export function testDatabaseUrl(): string | undefined {
 export function backends(): { name: string; databaseUrl?: string }[] {
   const url = testDatabaseUrl();
   return [{ name: 'PGlite' }, ...(url ? [{ name: 'PostgreSQL', databaseUrl: url }] : [])];
+}
+
+/**
+ * The backends of the tests about stored files: the catalog's backends on the folder store, and PostgreSQL (PGlite when
+ * there is no server) with an S3 object store (Ceph's RADOS Gateway) when one runs.
+ */
+export function objectStoreBackends(): { name: string; databaseUrl?: string; s3?: boolean }[] {
+  const url = testDatabaseUrl();
+  return [...backends(), ...(testS3() ? [{ name: `${url ? 'PostgreSQL' : 'PGlite'} + S3`, databaseUrl: url, s3: true }] : [])];
+}
+
+/** The settings of a gateway on a fresh bucket of the test S3 server. */
+export function s3Settings(): Record<string, string> {
+  const s3 = testS3();
+  if (!s3) throw new Error('no S3 test server (HYSOPE_TEST_S3_ENDPOINT)');
+  return { ...s3, HYSOPE_OBJECT_STORE: `s3://hysope-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}/store` };
 }
 
 /** A fresh schema on the PostgreSQL server, so test files do not see each other's tables. */
@@ -87,6 +106,8 @@ export async function startGateway(
     env?: Record<string, string>;
     /** Another replica of this gateway: same data folder and database (left to the first to clean up). */
     replicaOf?: TestGateway;
+    /** Products and granules on a fresh bucket of the test S3 server. */
+    s3?: boolean;
   } = {}
 ): Promise<TestGateway> {
   const first = options.replicaOf;
@@ -94,7 +115,12 @@ export async function startGateway(
   const isolated = first ? null : options.databaseUrl ? await isolatedUrl(options.databaseUrl) : null;
   const databaseUrl = first ? first.gateway.config.databaseUrl : isolated?.url;
   const config = loadConfig(
-    { HYSOPE_LOG_LEVEL: process.env['HYSOPE_TEST_LOG'] ?? 'silent', ...(databaseUrl ? { HYSOPE_DATABASE_URL: databaseUrl } : {}), ...options.env },
+    {
+      HYSOPE_LOG_LEVEL: process.env['HYSOPE_TEST_LOG'] ?? 'silent',
+      ...(databaseUrl ? { HYSOPE_DATABASE_URL: databaseUrl } : {}),
+      ...(options.s3 ? s3Settings() : {}),
+      ...options.env
+    },
     { data: dataDir, port: '0' }
   );
   const gateway = await createGateway(config);
@@ -107,6 +133,20 @@ export async function startGateway(
     gateway,
     dataDir,
     ingest: (file, owner?: string) => ingestFile(gateway.store, dataDir, file, { owner, observe: gateway.observeIngest }),
+    async stored() {
+      const out: string[] = [];
+      const walk = async (d: string) => {
+        for (const e of await readdir(d, { withFileTypes: true })) {
+          if (e.name === 'db' && d === dataDir) continue;
+          if (e.isDirectory()) await walk(path.join(d, e.name));
+          else out.push(path.relative(dataDir, path.join(d, e.name)));
+        }
+      };
+      await walk(dataDir);
+      const objects = gateway.store.objects!;
+      if (!objects.folder) for await (const o of objects.list('')) out.push(`s3:${o.key}`);
+      return out.sort();
+    },
     async user(name: string, role: string) {
       const key = await gateway.users.addUser(name, role);
       return { key, headers: { Authorization: `token ${key}` } };
@@ -114,6 +154,13 @@ export async function startGateway(
     async stop() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
+      // A test bucket's objects go with it (the test S3 server keeps them in memory).
+      const objects = gateway.store.objects!;
+      if (!first && !objects.folder) {
+        const keys: string[] = [];
+        for await (const o of objects.list('')) keys.push(o.key);
+        await objects.delete(keys);
+      }
       await gateway.close();
       await isolated?.drop();
       if (!first) await rm(dataDir, { recursive: true, force: true });

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { sweepObjectStore } from './store/sweep.js';
+import { sweepObjectStore, sweepObjects } from './store/sweep.js';
+import { openObjectStore } from './store/object-store.js';
 import { COMPACT_AFTER, Compactor, reconcileTimeseries } from './dissemination/timeseries-parts.js';
 import { createServer, type Server } from 'node:http';
 import express, { type Request } from 'express';
@@ -90,6 +91,7 @@ export async function openCatalog(config: Config, log?: Logger): Promise<{ db: D
   });
   await migrate(db);
   const store = new CatalogStore(db);
+  store.objects = await openObjectStore(config.objectStore, path.join(config.dataDir, 'cache', 'objects'));
   // Each ingest also writes the granule's observations to the time-series store, in its transaction.
   store.sinks.push(timeseriesSink);
   await store.ensureCollections();
@@ -97,6 +99,11 @@ export async function openCatalog(config: Config, log?: Logger): Promise<{ db: D
   // which this process holds; files older than an hour on a shared PostgreSQL, where others may be ingesting).
   const swept = await sweepObjectStore(config.dataDir, db, config.databaseUrl ? 3_600_000 : 0);
   if (swept.temporary + swept.orphans + swept.restored > 0) log?.warn(swept, 'object store swept after an interrupted ingest');
+  if (store.objects.folder !== config.dataDir) {
+    const minAge = config.databaseUrl ? 3_600_000 : 0;
+    const elsewhere = store.objects.folder ? await sweepObjectStore(store.objects.folder, db, minAge) : await sweepObjects(store.objects, db, minAge);
+    if (elsewhere.temporary + elsewhere.orphans + elsewhere.restored > 0) log?.warn(elsewhere, `${store.objects.url} swept after an interrupted ingest`);
+  }
   return { db, store };
 }
 
@@ -120,6 +127,7 @@ async function createEmbeddedOnce(dbDir: string): Promise<void> {
 /** Builds the gateway's Express app over an open catalog (listening is the CLI's job). */
 export async function createGateway(config: Config, log: Logger = pino({ level: config.logLevel })): Promise<Gateway> {
   const { db, store } = await openCatalog(config, log);
+  const objects = store.objects!;
   const catalog = new CatalogService(store);
   const app = express();
   app.disable('x-powered-by');
@@ -179,7 +187,8 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
       config.dataDir,
       config.minFreeBytes,
       log,
-      () => (messaging ? messaging.connected : null)
+      () => (messaging ? messaging.connected : null),
+      objects
     )
   );
   const users = new UserStore(db);
@@ -232,17 +241,21 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   );
   app.use(rateLimit(config.rateLimit));
   const series = new TimeseriesService(config.dataDir, db);
-  app.use('/stac', catalogRoutes(catalog, baseUrl), exportRoutes(catalog, series, config.dataDir, baseUrl));
+  app.use('/stac', catalogRoutes(catalog, baseUrl), exportRoutes(catalog, series, objects, baseUrl));
   app.use(
     '/assets',
-    assetRoutes(config.dataDir, async (res, collection, item) => {
-      const p = principalOf(res);
-      if (!(await catalog.canRead(p, collection, item))) return false;
-      // Downloads of restricted data go to the audit trail.
-      const owner = (await store.item(collection, item))?.owner ?? null;
-      await audit.record(p, 'download', collection, item, owner ? 'private' : await levelOf(collection));
-      return true;
-    })
+    assetRoutes(
+      objects,
+      async (res, collection, item) => {
+        const p = principalOf(res);
+        if (!(await catalog.canRead(p, collection, item))) return false;
+        // Downloads of restricted data go to the audit trail.
+        const owner = (await store.item(collection, item))?.owner ?? null;
+        await audit.record(p, 'download', collection, item, owner ? 'private' : await levelOf(collection));
+        return true;
+      },
+      { access: config.assetAccess, presignSeconds: config.presignSeconds }
+    )
   );
   // One read of the collections' access levels per request (whether the caller sees it, and what the audit records).
   const seriesVisible = async (res: import('express').Response, collection: string) => {
@@ -280,7 +293,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   compactionTimer.unref();
   // Subscriptions: evaluated on each ingest (this process's at once; other processes' on the timer), delivered
   // with retries; "no data for N days" on the timer too.
-  const harmonized = new HarmonizedService(catalog, series, config.dataDir);
+  const harmonized = new HarmonizedService(catalog, series, objects);
   // One SMTP client for alerts and job notices (none without HYSOPE_SMTP_URL).
   const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.smtpFrom) : null;
   // A station's or gauge's series, read at its own place (the item's centre).

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { parseRoleMap } from './auth/oidc.js';
+import { parseS3Url } from './store/object-store.js';
 
 /** The gateway's configuration: read once at start-up (env vars, then CLI flags) and passed down. */
 export const Config = z.object({
@@ -60,6 +61,36 @@ export const Config = z.object({
       retryMs: z.number().int().min(10)
     })
     .optional(),
+  /**
+   * Where products, original granules and job results live: a folder (default: the data folder, as on an HPC file
+   * system) or an S3 bucket (`HYSOPE_OBJECT_STORE=s3://bucket/prefix`, `HYSOPE_S3_ENDPOINT`, `HYSOPE_S3_REGION`, the AWS
+   * SDK's credential variables). The data folder then keeps only what is local to one node (embedded database, caches).
+   */
+  objectStore: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('folder'), folder: z.string().min(1) }),
+    z.object({
+      kind: z.literal('s3'),
+      bucket: z.string().min(3),
+      prefix: z.string(),
+      endpoint: z.string().url().optional(),
+      region: z.string().min(1),
+      /** The S3 address browsers reach, named in presigned URLs (default: the endpoint). */
+      publicEndpoint: z.string().url().optional(),
+      /** From AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN); else the AWS SDK's other sources (profiles, IAM roles). */
+      credentials: z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().optional() }).optional()
+    })
+  ]),
+  /**
+   * How `/assets` serves objects of an S3 store: through the gateway (`proxy`, Range forwarded) or as a redirect to a
+   * presigned URL (`redirect`: the bytes go straight from the store to the client, after the same access check).
+   */
+  assetAccess: z.enum(['proxy', 'redirect']),
+  /** How long a presigned URL stays valid (seconds). */
+  presignSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 3600),
   /** /health/ready fails below this many free bytes on the data disk. */
   minFreeBytes: z.number().int().min(0),
   /** Limits of every job: wall time (s), CPU time (s), memory (address space, MiB), processes, open files. */
@@ -107,6 +138,25 @@ function trustProxy(v: string | undefined): boolean | string {
   return v;
 }
 
+function objectStoreOf(env: NodeJS.ProcessEnv, dataDir: string): unknown {
+  const url = env['HYSOPE_OBJECT_STORE'];
+  if (!url) return { kind: 'folder', folder: dataDir };
+  if (!url.startsWith('s3://')) return { kind: 'folder', folder: path.resolve(url.replace(/^file:\/\//, '')) };
+  const { bucket, prefix } = parseS3Url(url);
+  return {
+    kind: 's3',
+    bucket,
+    prefix,
+    endpoint: env['HYSOPE_S3_ENDPOINT'] || undefined,
+    region: env['HYSOPE_S3_REGION'] || env['AWS_REGION'] || 'us-east-1',
+    publicEndpoint: env['HYSOPE_S3_PUBLIC_ENDPOINT'] || undefined,
+    credentials:
+      env['AWS_ACCESS_KEY_ID'] && env['AWS_SECRET_ACCESS_KEY']
+        ? { accessKeyId: env['AWS_ACCESS_KEY_ID'], secretAccessKey: env['AWS_SECRET_ACCESS_KEY'], sessionToken: env['AWS_SESSION_TOKEN'] || undefined }
+        : undefined
+  };
+}
+
 /** CLI flags that override the environment. */
 export interface ConfigFlags {
   data?: string;
@@ -119,10 +169,14 @@ export interface ConfigFlags {
  * @throws Error naming the bad setting
  */
 export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Config {
+  const dataDir = path.resolve(flags.data ?? env['HYSOPE_DATA_DIR'] ?? './data');
   const port = flags.port ?? env['HYSOPE_PORT'] ?? '8080';
   if (!/^\d+$/.test(port)) throw new Error(`port must be a number, got "${port}"`);
   const parsed = Config.safeParse({
-    dataDir: path.resolve(flags.data ?? env['HYSOPE_DATA_DIR'] ?? './data'),
+    dataDir,
+    objectStore: objectStoreOf(env, dataDir),
+    assetAccess: env['HYSOPE_ASSET_ACCESS'] || 'proxy',
+    presignSeconds: Number(env['HYSOPE_PRESIGN_SECONDS'] ?? 300),
     port: Number(port),
     host: flags.host ?? env['HYSOPE_HOST'] ?? '127.0.0.1',
     databaseUrl: env['HYSOPE_DATABASE_URL'] || undefined,

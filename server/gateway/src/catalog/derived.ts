@@ -3,8 +3,8 @@ import { copyFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { STAC_VERSION, type Item } from '@hysope/api';
 import { bboxPolygon } from '../formats/product.js';
+import { FolderStore, type Placement } from '../store/object-store.js';
 import { collectionDef } from './collections.js';
-import { placeFiles } from './placement.js';
 import type { CatalogStore, ItemRecord } from './store.js';
 
 /** A product a job derived, to be published as a catalog item with its lineage. */
@@ -35,7 +35,8 @@ export async function registerDerived(store: CatalogStore, dataDir: string, d: D
   const def = collectionDef(d.collection);
   if (!def) throw new Error(`unknown collection ${d.collection}`);
   const rel = `products/${d.collection}/${d.id}.parquet`;
-  const final = path.join(dataDir, rel);
+  const objects = store.objects ?? new FolderStore(dataDir);
+  const final = path.join(objects.folder ?? dataDir, rel);
   const tag = `.${randomUUID().slice(0, 8)}`;
   await mkdir(path.dirname(final), { recursive: true });
   const tmp = `${final}.tmp${tag}`;
@@ -72,9 +73,9 @@ export async function registerDerived(store: CatalogStore, dataDir: string, d: D
     searchText: `${d.id} ${def.title} ${JSON.stringify(d.properties)}`.toLowerCase(),
     owner: from.owner
   };
-  let placement: Awaited<ReturnType<typeof placeFiles>>;
+  let placement: Placement;
   try {
-    placement = await placeFiles([[tmp, final]], tag);
+    placement = await objects.place([[tmp, rel]], tag);
   } catch (error) {
     await rm(tmp, { force: true });
     throw error;

@@ -6,6 +6,7 @@ import { writeGeoParquet, writeProduct } from '../formats/geoparquet.js';
 import { coverObservations } from '../formats/footprint.js';
 import type { SinkWrite } from './sinks.js';
 import { collectionDef } from './collections.js';
+import { FolderStore, type Placement } from '../store/object-store.js';
 import { placeFiles } from './placement.js';
 import { featureWords } from './search-words.js';
 import type { CatalogStore, ItemRecord } from './store.js';
@@ -144,8 +145,11 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
     return { file, ok: false, error: `${product.id}: this granule is in a private workspace; only its owner or an admin may re-ingest or supersede it` };
   const parquetRel = `products/${product.collection}/${product.id}.parquet`;
   const sourceRel = `sources/${product.collection}/${product.id}/${path.basename(product.source.path)}`;
-  const parquetPath = path.join(dataDir, parquetRel);
-  const sourcePath = path.join(dataDir, sourceRel);
+  // Written under temporary names beside their final place in a folder store, in the data folder (staging) for S3.
+  const objects = store.objects ?? new FolderStore(dataDir);
+  const staging = objects.folder ?? dataDir;
+  const parquetPath = path.join(staging, parquetRel);
+  const sourcePath = path.join(staging, sourceRel);
   const tag = `.tmp-${process.pid}-${Date.now()}`;
   const tmpParquet = parquetPath + tag;
   const tmpSource = sourcePath + tag;
@@ -156,6 +160,7 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
     // The source is copied while the product is written (disk against CPU); pixel clouds learn their extent
     // and footprint as they are written. Both are awaited before anything is decided (no copy left running).
     await mkdir(path.dirname(sourcePath), { recursive: true });
+    await mkdir(path.dirname(parquetPath), { recursive: true });
     const [writing, copying] = await Promise.allSettled([
       writeProduct(product, tmpParquet, path.join(dataDir, 'tmp', 'duckdb-spill')),
       cp(product.source.path, tmpSource, { recursive: true, verbatimSymlinks: true })
@@ -176,11 +181,12 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
     const auxiliary: Record<string, { rel: string; tmp: string; bytes: number }> = {};
     for (const [name, aux] of Object.entries(product.auxiliary ?? {})) {
       const rel = `products/${product.collection}/${product.id}.${name}.parquet`;
-      const tmp = path.join(dataDir, rel) + tag;
+      const tmp = path.join(staging, rel) + tag;
       const w = await writeGeoParquet({ ...product, table: aux.table, bbox: aux.bbox, geometryTypes: ['Point'] }, tmp);
       auxiliary[name] = { rel, tmp, bytes: w.bytes };
     }
     tmpAuxiliary.push(...Object.values(auxiliary).map((a) => a.tmp));
+    const auxiliaryMoves = Object.values(auxiliary).map((a) => [a.tmp, a.rel] as [string, string]);
     const content = itemOf(product, { href: parquetRel, bytes: written.bytes }, { href: sourceRel, bytes: product.source.bytes });
     for (const [name, a] of Object.entries(auxiliary)) {
       content.assets[name] = {
@@ -206,17 +212,15 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
     };
     // Files first, then the transaction that references them: an item reported as ingested always has
     // its files; a crash before the commit leaves files no item references, which the start-up sweep removes.
-    const placement = await placeFiles(
-      [
-        [tmpParquet, parquetPath],
-        ...sunk.flatMap((w) => w.moves),
-        ...tmpAuxiliary.map((tmp) => [tmp, tmp.slice(0, -tag.length)] as [string, string]),
-        [tmpSource, sourcePath]
-      ],
-      tag
-    );
+    const placement = await objects.place([[tmpParquet, parquetRel], ...auxiliaryMoves, [tmpSource, sourceRel]], tag);
+    let seriesPlacement: Placement | null = null;
     let latest: string;
     try {
+      // The time-series store's files (in the data folder).
+      seriesPlacement = await placeFiles(
+        sunk.flatMap((w) => w.moves),
+        tag
+      );
       ({ latest } = await store.db.transaction(async (tx) => {
         const result = await store.upsertItem(tx, record);
         await store.extendCollection(tx, product.collection, record, def.summaries);
@@ -225,9 +229,11 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
         return result;
       }));
     } catch (error) {
+      await seriesPlacement?.rollback();
       await placement.rollback();
       throw error;
     }
+    await seriesPlacement.commit();
     await placement.commit();
     return {
       file,

@@ -1,6 +1,7 @@
 import type { Collection, Item } from '@hysope/api';
 import type { ProductSink } from './sinks.js';
 import type { Database, Queryable } from '../store/database.js';
+import type { ObjectStore } from '../store/object-store.js';
 import { COLLECTIONS, collectionDocument } from './collections.js';
 
 /** A row of `items` as the search reads it. */
@@ -38,6 +39,8 @@ export interface Where {
 export class CatalogStore {
   /** Parts of HYSOPE that each ingest also writes to, in its transaction (see {@link ProductSink}). */
   readonly sinks: ProductSink[] = [];
+  /** Where products and granules go (the gateway's object store; a folder store on the data folder when unset). */
+  objects: ObjectStore | null = null;
 
   constructor(readonly db: Database) {}
 

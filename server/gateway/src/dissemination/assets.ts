@@ -1,6 +1,8 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { Router, type Response } from 'express';
+import { pipeline } from 'node:stream/promises';
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { ObjectStore } from '../store/object-store.js';
 import { NotFoundError } from '../errors.js';
 
 const TYPES: Record<string, string> = {
@@ -16,8 +18,12 @@ const TYPES: Record<string, string> = {
  * ETag, Last-Modified and conditional requests, so DuckDB reads GeoParquet remotely by ranges.
  * No path can leave the object store root.
  */
-export function assetRoutes(dataDir: string, canRead: (res: Response, collection: string, itemId: string) => Promise<boolean>): Router {
-  const root = path.resolve(dataDir);
+export function assetRoutes(
+  objects: ObjectStore,
+  canRead: (res: Response, collection: string, itemId: string) => Promise<boolean>,
+  options: { access: 'proxy' | 'redirect'; presignSeconds: number } = { access: 'proxy', presignSeconds: 300 }
+): Router {
+  const root = path.resolve(objects.folder ?? '.');
   const r = Router();
   r.get(/^\/(products|sources)\/(.+)$/, async (req, res, next) => {
     let rel: string;
@@ -38,6 +44,7 @@ export function assetRoutes(dataDir: string, canRead: (res: Response, collection
       return next(error);
     }
     if (!allowed) return next(new NotFoundError(`no asset at ${req.path}`));
+    if (!objects.folder) return sendObject(objects, rel, req, res, next, options).catch(next);
     // Containment on real paths: a link (planted or not) can never lead out of the object store.
     const realRoot = await realpath(root).catch(() => root);
     const full = await realpath(path.resolve(root, rel)).catch(() => null);
@@ -55,4 +62,46 @@ export function assetRoutes(dataDir: string, canRead: (res: Response, collection
     });
   });
   return r;
+}
+
+/**
+ * An object of an S3 store: streamed through the gateway with the client's Range and conditions forwarded, or (the
+ * `redirect` setting) a redirect to a presigned URL valid for a few minutes, given only after the access check.
+ */
+async function sendObject(
+  objects: ObjectStore,
+  key: string,
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  options: { access: 'proxy' | 'redirect'; presignSeconds: number }
+): Promise<void> {
+  const type = TYPES[path.extname(key).toLowerCase()];
+  const personal = res.getHeader('Cache-Control') === 'private';
+  if (options.access === 'redirect') {
+    if (!(await objects.head(key))) return next(new NotFoundError(`no asset at /${key}`));
+    const url = await objects.presign(key, options.presignSeconds);
+    // The URL is a credential of its own: never cached, never shared.
+    res.setHeader('Cache-Control', 'private, no-store');
+    return res.redirect(307, url!);
+  }
+  const answer = await objects.read(key, {
+    range: req.get('range'),
+    ifNoneMatch: req.get('if-none-match'),
+    ifModifiedSince: req.get('if-modified-since'),
+    ifRange: req.get('if-range')
+  });
+  if (!answer) return next(new NotFoundError(`no asset at /${key}`));
+  if (type) res.type(type);
+  res.setHeader('Cache-Control', personal ? 'private, no-cache' : 'public, no-cache');
+  for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
+  res.status(answer.status);
+  if (!answer.body || req.method === 'HEAD') {
+    answer.body?.destroy();
+    return void res.end();
+  }
+  await pipeline(answer.body, res).catch((error: unknown) => {
+    // A client that goes away mid-download is no error of ours; a store failing mid-stream ends the response.
+    if (!res.writableEnded) res.destroy(error as Error);
+  });
 }

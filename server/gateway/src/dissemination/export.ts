@@ -10,6 +10,7 @@ import { asyncHandler } from '../http/errors.js';
 import { csvCell, writeChunk as write } from '../http/stream.js';
 import { fromWkb } from '../formats/wkb.js';
 import { toWkt } from '../formats/wkt.js';
+import type { ObjectStore } from '../store/object-store.js';
 import type { TimeseriesService } from './timeseries.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 
@@ -20,7 +21,7 @@ const TYPES = { geoparquet: 'application/vnd.apache.parquet', csv: 'text/csv', g
  * `/items` takes them), their features clipped to the bbox by the bbox covering column, in one download:
  * GeoParquet 1.1, CSV (geometry as WKT) or GeoJSON, streamed.
  */
-export function exportRoutes(catalog: CatalogService, series: TimeseriesService, dataDir: string, baseUrl: (req: Request) => string): Router {
+export function exportRoutes(catalog: CatalogService, series: TimeseriesService, objects: ObjectStore, baseUrl: (req: Request) => string): Router {
   const r = Router();
   r.get(
     '/collections/:id/export',
@@ -46,7 +47,8 @@ export function exportRoutes(catalog: CatalogService, series: TimeseriesService,
         items.push(...page.features);
         token = (page.links?.find((l) => l.rel === 'next')?.body as { token?: string } | undefined)?.token;
       } while (token);
-      const files = items.map((it) => path.join(dataDir, 'products', id, `${it.id}.parquet`));
+      // Local files for DuckDB: the products themselves in a folder store, copies cached by entity tag from S3.
+      const files = await Promise.all(items.map((it) => objects.localFile(`products/${id}/${it.id}.parquet`)));
       res.type(TYPES[format as keyof typeof TYPES]);
       res.attachment(`${id}.${format === 'geoparquet' ? 'parquet' : format === 'csv' ? 'csv' : 'geojson'}`);
       if (files.length === 0) {

@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { existsSync } from 'node:fs';
 import { Router, type Request, type Response } from 'express';
 import type { HarmonizedRow, HarmonizedSource, Item } from '@hysope/api';
 import { principalOf } from '../auth/middleware.js';
@@ -8,6 +6,7 @@ import type { CatalogService } from '../catalog/service.js';
 import { ValidationError } from '../errors.js';
 import { asyncHandler } from '../http/errors.js';
 import { EARTH_KM, type TimeseriesService } from './timeseries.js';
+import type { ObjectStore } from '../store/object-store.js';
 
 // The answer's shape is the contract's (`@hysope/api`), which the lab's plots read with the same schema.
 export type { HarmonizedRow, HarmonizedSource };
@@ -45,7 +44,7 @@ export class HarmonizedService {
   constructor(
     private readonly catalog: CatalogService,
     private readonly series: TimeseriesService,
-    private readonly dataDir: string
+    private readonly objects: ObjectStore
   ) {}
 
   private async nearestItems(
@@ -169,8 +168,9 @@ export class HarmonizedService {
    */
   async itemSeries(item: Item, lon: number, lat: number): Promise<ItemSeries | null> {
     const duck = await this.series.duck();
-    const file = path.join(this.dataDir, 'products', item.collection ?? '', `${item.id}.parquet`).replace(/'/g, "''");
-    if (!existsSync(file)) return null;
+    const key = `products/${item.collection ?? ''}/${item.id}.parquet`;
+    if (!item.collection || !(await this.objects.head(key))) return null;
+    const file = (await this.objects.localFile(key)).replace(/'/g, "''");
     const read = async (sql: string) =>
       (await duck.runAndReadAll(`${sql} order by t`)).getRowObjectsJS().map((d) => ({ time: String(d['t']), value: Number(d['v']) }));
     if (item.collection === 'hydroweb-stations') {

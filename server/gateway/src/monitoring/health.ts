@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { access, statfs } from 'node:fs/promises';
 import { Router } from 'express';
 import type { Database } from '../store/database.js';
+import type { ObjectStore } from '../store/object-store.js';
 
 /** `/health/live` (the process answers) and `/health/ready` (its store answers too). */
 export function healthRoutes(
@@ -11,7 +12,9 @@ export function healthRoutes(
   minFreeBytes = 0,
   log?: { warn: (o: object, msg: string) => void },
   /** Whether the message broker's connection is up (null: no broker configured). */
-  brokerConnected: () => boolean | null = () => null
+  brokerConnected: () => boolean | null = () => null,
+  /** The object store when it is not the data folder (S3). */
+  objects?: ObjectStore
 ): Router {
   const r = Router();
   r.get('/live', (_req, res) => {
@@ -29,7 +32,7 @@ export function healthRoutes(
     }
     if (dataDir) {
       // The object store (products, sources, job folders): writable, with room left?
-      checks['object_store'] = await access(dataDir, constants.W_OK).then(
+      checks[objects && !objects.folder ? 'data_folder' : 'object_store'] = await access(dataDir, constants.W_OK).then(
         () => ({ status: 'ok' as const, detail: 'writable' }),
         (e: Error) => {
           log?.warn({ err: e }, 'readiness: the data folder is not writable');
@@ -42,6 +45,15 @@ export function healthRoutes(
         free >= minFreeBytes && s
           ? { status: 'ok', detail: `${Math.floor(free / 2 ** 20)} MiB free` }
           : { status: 'fail', detail: `${Math.floor(free / 2 ** 20)} MiB free, below the ${Math.ceil(minFreeBytes / 2 ** 20)} MiB minimum` };
+    }
+    if (objects && !objects.folder) {
+      checks['object_store'] = await objects.check().then(
+        () => ({ status: 'ok' as const, detail: 'S3' }),
+        (e: Error) => {
+          log?.warn({ err: e }, 'readiness: the object store does not answer');
+          return { status: 'fail' as const, detail: 'the object store does not answer' };
+        }
+      );
     }
     try {
       checks['executor'] = (await executorReady()) ? { status: 'ok' } : { status: 'fail', detail: 'the job executor does not answer' };

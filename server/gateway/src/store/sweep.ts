@@ -1,6 +1,7 @@
 import { readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from './database.js';
+import type { ObjectStore, StoredObject } from './object-store.js';
 
 const TMP = /\.tmp-\d+-\d+$/;
 const OLD = /\.old(\.tmp-\d+-\d+)$/;
@@ -98,6 +99,45 @@ export async function sweepObjectStore(dataDir: string, db: Database, minAgeMs: 
       for (const f of await list(dir))
         await visit(dir, f.name, (n) => parts.has(path.relative(dataDir, path.join(dir, n))) || ids.has(n.replace(/\.parquet$/, '')));
     }
+  }
+  return report;
+}
+
+/**
+ * The same sweep over an object store that is not a folder (S3), for products and sources: objects an interrupted
+ * ingest set aside are put back (or dropped when their key holds an object again), objects no item references go.
+ */
+export async function sweepObjects(objects: ObjectStore, db: Database, minAgeMs: number): Promise<SweepReport> {
+  const report: SweepReport = { temporary: 0, orphans: 0, restored: 0 };
+  const items = new Set((await db.query<{ collection: string; id: string }>('select collection, id from items')).map((r) => `${r.collection}/${r.id}`));
+  const now = Date.now();
+  for (const kind of ['products', 'sources']) {
+    const found: StoredObject[] = [];
+    for await (const o of objects.list(`${kind}/`)) found.push(o);
+    const keys = new Set(found.map((o) => o.key));
+    const drop: string[] = [];
+    for (const o of found) {
+      if (now - o.lastModified.getTime() < minAgeMs) continue;
+      const [, collection, name] = o.key.split('/');
+      const old = OLD.exec(o.key);
+      if (old) {
+        const final = o.key.slice(0, -`.old${old[1]}`.length);
+        if (keys.has(final)) {
+          drop.push(o.key);
+          report.temporary++;
+        } else {
+          await objects.move(o.key, final);
+          report.restored++;
+        }
+        continue;
+      }
+      const item = kind === 'products' ? (name ?? '').replace(/(\.[a-z]+)?\.parquet$/, '') : (name ?? '');
+      if (!items.has(`${collection}/${item}`) && !items.has(`${collection}/${(name ?? '').replace(/\.parquet$/, '')}`)) {
+        drop.push(o.key);
+        report.orphans++;
+      }
+    }
+    if (drop.length) await objects.delete(drop);
   }
   return report;
 }
