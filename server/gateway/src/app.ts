@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sweepObjectStore, sweepObjects } from './store/sweep.js';
-import { openObjectStore } from './store/object-store.js';
+import { S3Store, openObjectStore } from './store/object-store.js';
 import { COMPACT_AFTER, Compactor, reconcileTimeseries } from './dissemination/timeseries-parts.js';
 import { createServer, type Server } from 'node:http';
 import express, { type Request } from 'express';
@@ -128,6 +128,7 @@ async function createEmbeddedOnce(dbDir: string): Promise<void> {
 export async function createGateway(config: Config, log: Logger = pino({ level: config.logLevel })): Promise<Gateway> {
   const { db, store } = await openCatalog(config, log);
   const objects = store.objects!;
+  if (objects instanceof S3Store && config.assetAccess === 'redirect') await objects.allowBrowsers();
   const catalog = new CatalogService(store);
   const app = express();
   app.disable('x-powered-by');

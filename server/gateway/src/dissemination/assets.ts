@@ -78,7 +78,8 @@ async function sendObject(
 ): Promise<void> {
   const type = TYPES[path.extname(key).toLowerCase()];
   const personal = res.getHeader('Cache-Control') === 'private';
-  if (options.access === 'redirect') {
+  // A HEAD is answered here (a presigned URL is signed for GET only): range readers learn the size, then get redirected.
+  if (options.access === 'redirect' && req.method !== 'HEAD') {
     if (!(await objects.head(key))) return next(new NotFoundError(`no asset at /${key}`));
     const url = await objects.presign(key, options.presignSeconds);
     // The URL is a credential of its own: never cached, never shared.
