@@ -24,3 +24,5 @@ export {
   type Compaction
 } from './dissemination/timeseries-parts.js';
 export { writeTimeseries, timeseriesPath } from './dissemination/timeseries-store.js';
+export { FolderStore, S3Store, openObjectStore, type ObjectStore, type StoredObject } from './store/object-store.js';
+export { sweepObjects } from './store/sweep.js';
