@@ -26,6 +26,7 @@ import { takeCnmMessage } from './catalog/cnm.js';
 import { GATEWAY_VERSION, ingestFile, type IngestResult } from './catalog/ingest.js';
 import { Messaging } from './messaging/amqp.js';
 import { timeseriesSink } from './dissemination/timeseries-sink.js';
+import { SeriesFiles } from './dissemination/timeseries-files.js';
 import { CatalogStore } from './catalog/store.js';
 import { catalogRoutes } from './catalog/routes.js';
 import type { Config } from './config.js';
@@ -79,7 +80,7 @@ export interface Gateway {
 }
 
 /** Opens the store (PGlite in `<dataDir>/db` or PostgreSQL), migrates it and makes sure the collections exist. */
-export async function openCatalog(config: Config, log?: Logger): Promise<{ db: Database; store: CatalogStore }> {
+export async function openCatalog(config: Config, log?: Logger): Promise<{ db: Database; store: CatalogStore; seriesFiles: SeriesFiles }> {
   const dbDir = path.join(config.dataDir, 'db');
   // A new embedded database is made aside and moved into place once its schema is in: a crash while it is
   // created leaves no half-made database behind.
@@ -93,7 +94,8 @@ export async function openCatalog(config: Config, log?: Logger): Promise<{ db: D
   const store = new CatalogStore(db);
   store.objects = await openObjectStore(config.objectStore, path.join(config.dataDir, 'cache', 'objects'));
   // Each ingest also writes the granule's observations to the time-series store, in its transaction.
-  store.sinks.push(timeseriesSink);
+  const seriesFiles = SeriesFiles.of(store.objects, config.dataDir);
+  store.sinks.push(timeseriesSink(seriesFiles));
   await store.ensureCollections();
   // After a crash: the object store made to agree with the catalog (at once for the embedded database,
   // which this process holds; files older than an hour on a shared PostgreSQL, where others may be ingesting).
@@ -104,7 +106,7 @@ export async function openCatalog(config: Config, log?: Logger): Promise<{ db: D
     const elsewhere = store.objects.folder ? await sweepObjectStore(store.objects.folder, db, minAge) : await sweepObjects(store.objects, db, minAge);
     if (elsewhere.temporary + elsewhere.orphans + elsewhere.restored > 0) log?.warn(elsewhere, `${store.objects.url} swept after an interrupted ingest`);
   }
-  return { db, store };
+  return { db, store, seriesFiles };
 }
 
 async function createEmbeddedOnce(dbDir: string): Promise<void> {
@@ -126,7 +128,7 @@ async function createEmbeddedOnce(dbDir: string): Promise<void> {
 
 /** Builds the gateway's Express app over an open catalog (listening is the CLI's job). */
 export async function createGateway(config: Config, log: Logger = pino({ level: config.logLevel })): Promise<Gateway> {
-  const { db, store } = await openCatalog(config, log);
+  const { db, store, seriesFiles } = await openCatalog(config, log);
   const objects = store.objects!;
   if (objects instanceof S3Store && config.assetAccess === 'redirect') await objects.allowBrowsers();
   const catalog = new CatalogService(store);
@@ -241,7 +243,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     })
   );
   app.use(rateLimit(config.rateLimit));
-  const series = new TimeseriesService(config.dataDir, db);
+  const series = new TimeseriesService(seriesFiles, db);
   app.use('/stac', catalogRoutes(catalog, baseUrl), exportRoutes(catalog, series, objects, baseUrl));
   app.use(
     '/assets',
@@ -270,7 +272,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   // The time-series store's buckets compacted after ingests (here, and on a timer for ingests by other processes).
   const compactor = new Compactor(
     db,
-    config.dataDir,
+    seriesFiles,
     () => series.duck(),
     (e) => {
       if (e.type === 'compacted') {
@@ -285,11 +287,11 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     COMPACT_AFTER,
     config.timeseriesGraceMs
   );
-  const reconciled = await reconcileTimeseries(db, config.dataDir, () => series.duck(), config.databaseUrl ? config.timeseriesGraceMs : 0);
+  const reconciled = await reconcileTimeseries(db, seriesFiles, () => series.duck(), config.databaseUrl ? config.timeseriesGraceMs : 0);
   if (reconciled.indexed + reconciled.removed > 0) log?.info(reconciled, 'time-series store reconciled with its index');
   const compactionTimer = setInterval(() => {
     void compactor.runPending().catch((error: unknown) => log?.error({ err: error }, 'time-series compaction failed'));
-    void reconcileTimeseries(db, config.dataDir, () => series.duck(), config.timeseriesGraceMs).catch(() => undefined);
+    void reconcileTimeseries(db, seriesFiles, () => series.duck(), config.timeseriesGraceMs).catch(() => undefined);
   }, config.watchdogMs);
   compactionTimer.unref();
   // Subscriptions: evaluated on each ingest (this process's at once; other processes' on the timer), delivered
@@ -306,7 +308,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   };
   const alerts = new Alerts({
     db,
-    dataDir: config.dataDir,
+    dataDir: seriesFiles,
     duck: () => series.duck(),
     publicUrl: () => listenUrl,
     mailer,

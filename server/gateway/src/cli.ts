@@ -233,16 +233,16 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'compact': {
       await checkLock(config);
-      const { db } = await openCatalog(config);
+      const { db, seriesFiles } = await openCatalog(config);
       const instance = await DuckDBInstance.create(':memory:');
       const duck = await instance.connect();
       try {
-        const reconciled = await reconcileTimeseries(db, config.dataDir, async () => duck);
+        const reconciled = await reconcileTimeseries(db, seriesFiles, async () => duck);
         if (reconciled.indexed + reconciled.removed) console.log(`indexed ${reconciled.indexed} granule part(s), removed ${reconciled.removed} stray part(s)`);
         let failed = 0;
         const compactor = new Compactor(
           db,
-          config.dataDir,
+          seriesFiles,
           async () => duck,
           (e) => {
             if (e.type === 'compacted')
@@ -266,8 +266,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'export-static': {
       if (args.length !== 1) throw new Error('export-static needs one output folder (see hysope --help)');
       await checkLock(config);
-      const { db, store } = await openCatalog(config);
-      const series = new TimeseriesService(config.dataDir, db);
+      const { db, store, seriesFiles } = await openCatalog(config);
+      const series = new TimeseriesService(seriesFiles, db);
       try {
         const bbox = flags.bbox ? flags.bbox.split(',').map(Number) : undefined;
         if (bbox && (bbox.length !== 4 || bbox.some((v) => !Number.isFinite(v)) || bbox[0]! > bbox[2]! || bbox[1]! > bbox[3]!))

@@ -6,14 +6,13 @@
 // twice (one notification per subscription, channel and observation), rate limited per subscription. A deliverer
 // sends what is pending with retries and backoff; its history is the notifications table.
 import { createHmac, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { AlertNotification } from '@hysope/api';
 import type { Logger } from 'pino';
 import { ValidationError } from '../errors.js';
 import { FEATURES, type FeatureType } from '../dissemination/timeseries-store.js';
 import { QUALITY_FIELD } from '../dissemination/timeseries.js';
+import { SeriesFiles, seriesFiles } from '../dissemination/timeseries-files.js';
 import type { Database, Queryable } from '../store/database.js';
 
 export const CONDITIONS = ['new', 'above', 'below', 'quality', 'silence'] as const;
@@ -171,7 +170,8 @@ export interface Mailer {
 
 export interface AlertOptions {
   db: Database;
-  dataDir: string;
+  /** The time-series store's parts (a data folder's, or an object store's). */
+  dataDir: string | SeriesFiles;
   duck: () => Promise<DuckDBConnection>;
   /** The portal's base URL for links (feature pages, unsubscribe). */
   publicUrl: () => string;
@@ -375,17 +375,19 @@ export class Alerts {
   /** The observations of a granule part (or, once compacted and removed, of its granule in the compacted part). */
   private async read(part: { feature: FeatureType; path: string; granule: string | null; compacted_into: string | null }): Promise<Observed[]> {
     const { idField } = FEATURES[part.feature];
-    const own = existsSync(path.join(this.o.dataDir, part.path));
+    const series = seriesFiles(this.o.dataDir);
+    const own = await series.has(part.path);
     // A granule part already removed (its buckets compacted): its rows in the compacted parts of its buckets.
     const files = own
       ? [part.path]
       : (
           await this.o.db.query<{ c: string }>(`select distinct compacted_into as c from ts_parts where path = $1 and compacted_into is not null`, [part.path])
         ).map((r) => r.c);
-    const present = files.filter((f) => existsSync(path.join(this.o.dataDir, f)));
+    const present: string[] = [];
+    for (const f of files) if (await series.has(f)) present.push(f);
     if (present.length === 0) return [];
     const duck = await this.o.duck();
-    const list = present.map((f) => `'${path.join(this.o.dataDir, f).replace(/'/g, "''")}'`).join(', ');
+    const list = (await series.local(present)).map((f) => `'${f.replace(/'/g, "''")}'`).join(', ');
     const columns = new Set(
       (await duck.runAndReadAll(`describe select * from read_parquet([${list}], union_by_name = true)`)).getRowObjectsJS().map((r) => String(r['column_name']))
     );

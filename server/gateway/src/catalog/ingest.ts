@@ -175,7 +175,7 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
     const link = info.isSymbolicLink() ? tmpSource : info.isDirectory() ? await firstSymlink(tmpSource) : null;
     if (link) throw new Error(`holds a symbolic link (${path.basename(link)}); links are refused at ingest`);
     for (const sink of store.sinks) {
-      const w = await sink.write(product, { dataDir, tag, owner });
+      const w = await sink.write(product, { dataDir: staging, tag, owner });
       if (w) sunk.push(w);
     }
     const auxiliary: Record<string, { rel: string; tmp: string; bytes: number }> = {};
@@ -214,6 +214,7 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
     // its files; a crash before the commit leaves files no item references, which the start-up sweep removes.
     const placement = await objects.place([[tmpParquet, parquetRel], ...auxiliaryMoves, [tmpSource, sourceRel]], tag);
     let seriesPlacement: Placement | null = null;
+    const published: SinkWrite[] = [];
     let latest: string;
     try {
       // The time-series store's files (in the data folder).
@@ -221,6 +222,10 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
         sunk.flatMap((w) => w.moves),
         tag
       );
+      for (const w of sunk) {
+        published.push(w);
+        await w.publish?.();
+      }
       ({ latest } = await store.db.transaction(async (tx) => {
         const result = await store.upsertItem(tx, record);
         await store.extendCollection(tx, product.collection, record, def.summaries);
@@ -229,6 +234,7 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
         return result;
       }));
     } catch (error) {
+      for (const w of published) await w.unpublish?.().catch(() => undefined);
       await seriesPlacement?.rollback();
       await placement.rollback();
       throw error;

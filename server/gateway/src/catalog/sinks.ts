@@ -19,6 +19,10 @@ export interface ProductSink {
 export interface SinkWrite {
   /** Temporary files and where they go (moved into place with the product's files, before the transaction). */
   moves: [tmp: string, final: string][];
+  /** Copies the moved files where other gateways read them (the object store), before the transaction. */
+  publish?(): Promise<void>;
+  /** Takes back what `publish` copied (the transaction failed). */
+  unpublish?(): Promise<void>;
   /** Lists what was written, in the ingest's transaction. */
   register(tx: Queryable): Promise<void>;
 }

@@ -1,10 +1,11 @@
-import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Collection, Item, SearchBody } from '@hysope/api';
 import { anonymous } from '../auth/principal.js';
 import type { CatalogService } from '../catalog/service.js';
 import type { CatalogStore } from '../catalog/store.js';
 import { ValidationError } from '../errors.js';
+import { FolderStore, checkKey, type StoredObject } from '../store/object-store.js';
 import type { TimeseriesService } from './timeseries.js';
 import { FEATURES, type FeatureType } from './timeseries-store.js';
 
@@ -68,6 +69,7 @@ export async function exportStatic(
   }
   await mkdir(out, { recursive: true });
   const report: StaticExportReport = { collections: [], files: 0, bytes: 0, timeseries: [] };
+  const objects = services.store.objects ?? new FolderStore(services.dataDir);
   const write = async (file: string, value: unknown) => {
     await mkdir(path.dirname(file), { recursive: true });
     const text = `${JSON.stringify(value, null, 2)}\n`;
@@ -88,13 +90,18 @@ export async function exportStatic(
         const rel = asset.href.startsWith(`${BASE}/assets/`) ? decodeURIComponent(asset.href.slice(`${BASE}/assets/`.length)) : null;
         const isSource = (asset.roles ?? []).includes('source') || key === 'source';
         if (!rel || (isSource && !request.withSources)) continue;
-        const from = path.join(services.dataDir, rel);
-        if (!from.startsWith(path.join(services.dataDir, path.sep)) || !(await stat(from).catch(() => null))?.isFile()) continue;
+        let stored: StoredObject | null;
+        try {
+          stored = await objects.head(checkKey(rel));
+        } catch {
+          continue; // not a key of the store (a path climbing out of it)
+        }
+        if (!stored) continue;
         const file = path.basename(rel);
         await mkdir(path.join(dir, name), { recursive: true });
-        await copyFile(from, path.join(dir, name, file));
+        await objects.download(rel, path.join(dir, name, file));
         report.files++;
-        report.bytes += (await stat(from)).size;
+        report.bytes += stored.size;
         assets[key] = { ...asset, href: `./${file}` };
       }
       const links = [

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Database, Queryable } from '../store/database.js';
 import { withLease } from '../store/lease.js';
+import type { ObjectStore } from '../store/object-store.js';
+import { SeriesFiles, seriesFiles } from './timeseries-files.js';
 import { BUCKET_DIGITS, FEATURES, SOURCE_METADATA, bucketOf, granuleOfPart, type FeatureType } from './timeseries-store.js';
 
 export { BUCKET_DIGITS, bucketOf, bucketsOf } from './timeseries-store.js';
@@ -122,24 +124,26 @@ const granuleRows = (granule: string) => {
 
 let rewriter: Promise<DuckDBConnection> | null = null;
 
-/** The {@link Rewrite} of a data folder (a DuckDB of its own: ingests run where no query engine is). */
-export function compactedRewriter(dataDir: string): Rewrite {
+/** The {@link Rewrite} of a time-series store (a DuckDB of its own: ingests run where no query engine is). */
+export function compactedRewriter(at: string | SeriesFiles): Rewrite {
+  const files = seriesFiles(at);
   return async (compacted, granule) => {
     rewriter ??= DuckDBInstance.create(':memory:', { threads: '1' }).then((i) => i.connect());
     const duck = await rewriter;
     const rel = path.join(path.dirname(compacted), `${Date.now()}-${randomUUID().slice(0, 8)}.parquet`);
-    const target = path.join(dataDir, rel);
+    const target = files.path(rel);
     const tmp = `${target}.tmp-${process.pid}`;
     const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
+    const [source] = await files.local([compacted]);
     try {
-      await duck.run(
-        `copy (select * from read_parquet(${quote(path.join(dataDir, compacted))}) where not ${granuleRows(granule)}) to ${quote(tmp)} (${COMPACTED_FORMAT})`
-      );
+      await duck.run(`copy (select * from read_parquet(${quote(source!)}) where not ${granuleRows(granule)}) to ${quote(tmp)} (${COMPACTED_FORMAT})`);
       const rows = Number((await duck.runAndReadAll(`select count(*) as n from read_parquet(${quote(tmp)})`)).getRowObjectsJS()[0]!['n']);
       await rename(tmp, target);
+      await files.publish([rel]);
       return { path: rel, rows };
     } catch (error) {
       await rm(tmp, { force: true });
+      await files.remove([rel]).catch(() => undefined);
       throw error;
     }
   };
@@ -217,10 +221,11 @@ export class Compactor {
   private readonly removing = new Set<string>();
   /** This compactor, as the holder of the compaction lease. */
   private readonly holder = randomUUID();
+  private readonly files: SeriesFiles;
 
   constructor(
     private readonly db: Database,
-    private readonly dataDir: string,
+    at: string | SeriesFiles,
     private readonly duck: () => Promise<DuckDBConnection>,
     private readonly observe: (
       event: { type: 'compacted'; compaction: Compaction } | { type: 'failed'; feature: string; bucket: string; error: string }
@@ -228,7 +233,9 @@ export class Compactor {
     private readonly threshold = COMPACT_AFTER,
     private readonly graceMs = GRACE_MS,
     private readonly ratio = TIER_RATIO
-  ) {}
+  ) {
+    this.files = seriesFiles(at);
+  }
 
   /** Buckets with at least `threshold` granule parts not yet compacted. */
   async pending(feature?: FeatureType): Promise<PendingBucket[]> {
@@ -287,15 +294,15 @@ export class Compactor {
     const merging = tierInputs(compacted, pendingRows, this.ratio);
     const previous = merging.map((r) => r.path);
     const rel = path.join('timeseries', `feature=${feature}`, 'compacted', bucket, `${Date.now()}-${randomUUID().slice(0, 8)}.parquet`);
-    const target = path.join(this.dataDir, rel);
+    const target = this.files.path(rel);
     const tmp = `${target}.tmp-${process.pid}`;
     await mkdir(path.dirname(target), { recursive: true });
     const idField = FEATURES[feature].idField;
     const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
-    const files = [...granuleParts.map((r) => r.path), ...previous].map((p) => quote(path.join(this.dataDir, p)));
     const duck = await this.duck();
     let count = 0;
     try {
+      const files = (await this.files.local([...granuleParts.map((r) => r.path), ...previous])).map(quote);
       // Only this bucket's rows (a granule part covers many); one feature's observations together, in time order.
       await duck.run(
         `copy (select * from read_parquet([${files.join(', ')}], union_by_name = true) where starts_with("${idField}", ${quote(bucket)})
@@ -303,6 +310,8 @@ export class Compactor {
       );
       count = Number((await duck.runAndReadAll(`select count(*) as n from read_parquet(${quote(tmp)})`)).getRowObjectsJS()[0]!['n']);
       await rename(tmp, target);
+      // In the object store before the index lists it (other gateways read it at once).
+      await this.files.publish([rel]);
       await this.db.transaction(async (tx) => {
         await lockIndex(tx, feature);
         const now = await tx.query<{ path: string; kind: string; created: string }>(
@@ -325,7 +334,7 @@ export class Compactor {
       });
     } catch (error) {
       await rm(tmp, { force: true });
-      await rm(target, { force: true });
+      await this.files.remove([rel]).catch(() => undefined);
       throw error;
     }
     for (const p of previous) this.retire(p);
@@ -361,7 +370,8 @@ export class Compactor {
       scheduled++;
       const timer = setTimeout(() => {
         this.retiring.delete(timer);
-        void rm(path.join(this.dataDir, rel), { force: true })
+        void this.files
+          .remove([rel])
           .then(() => this.db.query(`update ts_parts set removed = true where path = $1 and kind = 'granule'`, [rel]))
           .catch(() => undefined)
           .finally(() => this.removing.delete(rel));
@@ -376,7 +386,7 @@ export class Compactor {
   retire(rel: string, delayMs = this.graceMs): void {
     const timer = setTimeout(() => {
       this.retiring.delete(timer);
-      void rm(path.join(this.dataDir, rel), { force: true });
+      void this.files.remove([rel]).catch(() => undefined);
     }, delayMs);
     timer.unref();
     this.retiring.add(timer);
@@ -395,11 +405,14 @@ export class Compactor {
  */
 export async function reconcileTimeseries(
   db: Database,
-  dataDir: string,
+  at: string | SeriesFiles,
   duck: () => Promise<DuckDBConnection>,
   graceMs = GRACE_MS
 ): Promise<{ indexed: number; removed: number }> {
+  const store = seriesFiles(at);
+  const dataDir = store.root;
   const out = { indexed: 0, removed: 0 };
+  if (store.remote) out.removed += await reconcileRemote(db, store.remote, graceMs);
   const root = path.join(dataDir, 'timeseries');
   if (!existsSync(root)) return out;
   const listed = new Set((await db.query<{ path: string }>('select distinct path from ts_parts')).map((r) => r.path));
@@ -465,11 +478,24 @@ export async function reconcileTimeseries(
           ).runAndReadAll(`select substr("${idField}", 1, ${BUCKET_DIGITS}) as b, count(*)::int as n from read_parquet('${quoted}') group by 1`)
         ).getRowObjectsJS();
         await db.transaction((tx) =>
-          registerGranulePart(tx, feature, rel, granule, new Map(counts.map((c) => [String(c['b']), Number(c['n'])])), compactedRewriter(dataDir))
+          registerGranulePart(tx, feature, rel, granule, new Map(counts.map((c) => [String(c['b']), Number(c['n'])])), compactedRewriter(store))
         );
         out.indexed++;
       }
     }
   }
   return out;
+}
+
+/**
+ * The object store's side of {@link reconcileTimeseries}: parts the index does not list (an ingest or a compaction that
+ * died after uploading, replaced parts whose deletion was lost) are deleted once older than `graceMs`.
+ */
+async function reconcileRemote(db: Database, remote: ObjectStore, graceMs: number): Promise<number> {
+  const listed = new Set((await db.query<{ path: string }>('select distinct path from ts_parts where not removed')).map((r) => r.path));
+  const stale: string[] = [];
+  for await (const o of remote.list('timeseries/'))
+    if (!listed.has(o.key) && Date.now() - o.lastModified.getTime() >= graceMs && /\.parquet$/.test(o.key)) stale.push(o.key);
+  if (stale.length) await remote.delete(stale);
+  return stale.length;
 }

@@ -7,6 +7,7 @@ import { fromWkb, geometryBBox } from '../formats/wkb.js';
 import { intersects } from '../catalog/spatial.js';
 import type { Database } from '../store/database.js';
 import { bucketOf, partsFor } from './timeseries-parts.js';
+import { SeriesFiles, seriesFiles } from './timeseries-files.js';
 import { ADDED_FIELDS, FEATURES, SOURCE_COLUMN, type FeatureType, type GranuleSource } from './timeseries-store.js';
 
 /** What the store knows of one field. */
@@ -70,10 +71,14 @@ export class TimeseriesService {
   private readonly hasSource = new Map<FeatureType, boolean>();
   private next = 0;
 
+  private readonly files: SeriesFiles;
+
   constructor(
-    private readonly dataDir: string,
+    at: string | SeriesFiles,
     private readonly db: Database
-  ) {}
+  ) {
+    this.files = seriesFiles(at);
+  }
 
   /**
    * A DuckDB connection of the gateway's pool (round robin over `HYSOPE_DUCKDB_CONNECTIONS`, 4 by default,
@@ -166,7 +171,7 @@ export class TimeseriesService {
     // The parts of the features' buckets only, from the store's index: the cost follows the basins asked, not the archive.
     const parts = await this.parts(q.feature, { ids: q.ids, prefix: q.prefix });
     if (parts.length === 0) return null;
-    const files = `[${parts.map((f) => `'${path.join(this.dataDir, f).replace(/'/g, "''")}'`).join(', ')}]`;
+    const files = `[${(await this.files.local(parts)).map((f) => `'${f.replace(/'/g, "''")}'`).join(', ')}]`;
     // A field the store knows may be missing from these parts (granules of older formats): it reads as null.
     const present = await this.columnsOf(files);
     const column = (f: string) => (present.has(f) ? `"${f}"` : 'null');
@@ -233,7 +238,7 @@ export class TimeseriesService {
     const parts = await this.parts(feature, {});
     if (parts.length === 0) return null;
     const { idField } = FEATURES[feature];
-    const files = parts.map((f) => `'${path.join(this.dataDir, f).replace(/'/g, "''")}'`).join(', ');
+    const files = (await this.files.local(parts)).map((f) => `'${f.replace(/'/g, "''")}'`).join(', ');
     // A box around the point first (the parts' statistics skip row groups outside it); no longitude bound near a pole
     // or across the antimeridian.
     const dLat = radiusKm / 111;
@@ -258,7 +263,7 @@ export class TimeseriesService {
     const { idField } = FEATURES[q.feature];
     const parts = await partsFor(this.db, q.feature, {});
     if (parts.length === 0) return { ...q, polygon: undefined, ids: [] };
-    const files = parts.map((f) => `'${path.join(this.dataDir, f).replace(/'/g, "''")}'`).join(', ');
+    const files = (await this.files.local(parts)).map((f) => `'${f.replace(/'/g, "''")}'`).join(', ');
     const rows = (
       await (
         await this.duck()
@@ -343,7 +348,7 @@ export class TimeseriesService {
    */
   private exportConnection(): Promise<DuckDBConnection> {
     this.exportDb ??= DuckDBInstance.create(':memory:').then(async (i) => {
-      const spill = path.join(this.dataDir, 'tmp', 'duckdb-spill');
+      const spill = path.join(this.files.root, 'tmp', 'duckdb-spill');
       await mkdir(spill, { recursive: true });
       const c = await i.connect();
       await c.run('LOAD parquet');
