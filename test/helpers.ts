@@ -108,10 +108,12 @@ export async function startGateway(
     replicaOf?: TestGateway;
     /** Products and granules on a fresh bucket of the test S3 server. */
     s3?: boolean;
+    /** With `replicaOf`: a data folder of its own (a replica on another node, sharing only the database and object store). */
+    ownDataDir?: boolean;
   } = {}
 ): Promise<TestGateway> {
   const first = options.replicaOf;
-  const dataDir = first?.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'hysope-test-')));
+  const dataDir = first && !options.ownDataDir ? first.dataDir : await mkdtemp(path.join(os.tmpdir(), 'hysope-test-'));
   const isolated = first ? null : options.databaseUrl ? await isolatedUrl(options.databaseUrl) : null;
   const databaseUrl = first ? first.gateway.config.databaseUrl : isolated?.url;
   const config = loadConfig(
@@ -163,7 +165,7 @@ export async function startGateway(
       }
       await gateway.close();
       await isolated?.drop();
-      if (!first) await rm(dataDir, { recursive: true, force: true });
+      if (!first || options.ownDataDir) await rm(dataDir, { recursive: true, force: true });
     }
   };
 }

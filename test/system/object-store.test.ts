@@ -124,6 +124,43 @@ describe.runIf(testS3())('the object store on S3 (Ceph RADOS Gateway)', () => {
     expect(after[key]!.split(' ')[1]).toBe(before[key]!.split(' ')[1]);
   });
 
+  it.runIf(testDatabaseUrl())('a gateway on another node answers time series from the bucket: parts fetched once, then read locally', async () => {
+    const reach = '71224100203';
+    const query = (url: string) =>
+      call(
+        `${url}/hydrocron/v1/timeseries?feature=Reach&feature_id=${reach}&start_time=2000-01-01T00:00:00Z&end_time=2030-01-01T00:00:00Z&fields=reach_id,time_str,wse,cycle_id&output=csv`
+      );
+    await g.gateway.compactor.idle();
+    const here = await query(g.url);
+    expect(here.status).toBe(200);
+    const other = await startGateway({ replicaOf: g, ownDataDir: true, env: { HYSOPE_OBJECT_STORE: g.gateway.store.objects!.url, ...testS3() } });
+    try {
+      const objects = other.gateway.store.objects!;
+      const before = objects.counts.bytesRead;
+      const there = await query(other.url);
+      expect(there.status).toBe(200);
+      expect(there.body.results.csv).toBe(here.body.results.csv);
+      const fetched = objects.counts.bytesRead - before;
+      expect(fetched).toBeGreaterThan(0);
+      const again = await query(other.url);
+      expect(again.body.results.csv).toBe(here.body.results.csv);
+      expect(objects.counts.bytesRead - before).toBe(fetched);
+      // It ingests too: the first gateway reads the new granule's observations from the bucket.
+      const newer = await mkdtemp(path.join(os.tmpdir(), 'hysope-s3-node-'));
+      const file = path.join(newer, path.basename(REACH_548).replace('_PIA1_01', '_PIC0_01'));
+      await copyFile(REACH_548, file);
+      expect((await other.ingest(file)).ok).toBe(true);
+      await rm(newer, { recursive: true, force: true });
+      await other.gateway.compactor.idle();
+      const updated = (await query(other.url)).body.results.csv;
+      expect(updated).not.toBe(here.body.results.csv);
+      // Without a broker, the first gateway's list of parts is a cache of a few seconds.
+      await expect.poll(async () => (await query(g.url)).body.results.csv, { timeout: 15_000, interval: 500 }).toBe(updated);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('redirects to presigned URLs only after the access check; the URLs expire', async () => {
     const r = await startGateway({
       replicaOf: g,

@@ -3,14 +3,14 @@ import { utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ingestFile, partsFor, reconcileTimeseries, tierInputs } from '@hysope/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REACHES_PASS_51, REACH_548, backends, call, sample, startGateway, type TestGateway } from '../helpers.js';
+import { REACHES_PASS_51, REACH_548, objectStoreBackends, call, sample, startGateway, type TestGateway } from '../helpers.js';
 
 const PASS_372 = [1, 2].map((c) =>
   sample(`swot/riversp/SWOT_L2_HR_RiverSP_Reach_${c}_372_NA_2010${c === 1 ? '0828T061839_20100828T061842' : '0918T030336_20100918T030339'}_PGA2_03.zip`)
 );
 const PITTSBURGH = '74269900011';
 
-describe.each(backends())('the time-series store: index, compaction, reconciliation on $name', ({ databaseUrl }) => {
+describe.each(objectStoreBackends())('the time-series store: index, compaction, reconciliation on $name', ({ databaseUrl, s3 }) => {
   let g: TestGateway;
   const series = async (ids = PITTSBURGH) =>
     (await fetch(`${g.url}/timeseries?feature=Reach&ids=${ids}&fields=reach_id,time,wse,cycle_id,pass_id,crid,granuleUR&format=csv`)).text();
@@ -28,7 +28,7 @@ describe.each(backends())('the time-series store: index, compaction, reconciliat
   const COMPACTED = /^timeseries\/feature=Reach\/compacted\/7426\/.+\.parquet$/;
 
   beforeAll(async () => {
-    g = await startGateway({ databaseUrl, env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_TIMESERIES_GRACE_MS: '5000' } });
+    g = await startGateway({ databaseUrl, s3, env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_TIMESERIES_GRACE_MS: '5000' } });
   });
   afterAll(async () => g?.stop());
 
@@ -125,7 +125,15 @@ describe.each(backends())('the time-series store: index, compaction, reconciliat
     expect(compacted.length).toBeGreaterThanOrEqual(5);
     // After the grace period (5 s in this suite) the files are gone, their rows marked removed; the answers stay.
     await expect
-      .poll(async () => (await removable()).every((r) => r.removed && !existsSync(path.join(g.dataDir, r.path))), { timeout: 30_000, interval: 500 })
+      .poll(
+        async () => {
+          const rows = await removable();
+          // Gone from the data folder and, on S3, from the bucket.
+          const stored = await Promise.all(rows.map((r) => (s3 ? g.gateway.store.objects!.head(r.path) : null)));
+          return rows.every((r, i) => r.removed && !existsSync(path.join(g.dataDir, r.path)) && stored[i] === null);
+        },
+        { timeout: 30_000, interval: 500 }
+      )
       .toBe(true);
     expect(await drop()).toBe(reference);
     expect(await series()).toBe(seriesRef);

@@ -329,6 +329,11 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     () => alerts.kick(),
     (error: unknown) => log?.warn({ err: error }, 'alert evaluation failed')
   );
+  // Another gateway's ingests and compactions (heard through the broker): this one's lists of parts are stale at once
+  // (without a broker they expire within seconds).
+  bus.on('event', (e: { type: string }) => {
+    if (e.type === 'ingest.done' || e.type === 'timeseries.compacted') series.forget();
+  });
   const observeIngest = (r: IngestResult) => {
     if (r.ok) {
       void alerts.evaluate().catch((error: unknown) => log?.warn({ err: error }, 'alert evaluation failed'));
