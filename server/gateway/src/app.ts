@@ -399,7 +399,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     minFreeFraction: config.alertMinFree,
     intervalMs: config.watchdogMs
   });
-  app.use(processRoutes(jobs, baseUrl));
+  app.use(processRoutes(jobs, baseUrl, { store: objects, access: config.assetAccess, presignSeconds: config.presignSeconds }));
   app.use('/timeseries', harmonizedRoutes(harmonized), timeseriesRoutes(series, seriesVisible));
   // Who the caller is for the gateway (an API key's user, a JupyterHub user, or anonymous) and its access level.
   app.get('/whoami', (_req, res) => {

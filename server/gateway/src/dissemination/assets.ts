@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
+import { sendStoredObject } from '../http/objects.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { NotFoundError } from '../errors.js';
 
@@ -44,7 +44,10 @@ export function assetRoutes(
       return next(error);
     }
     if (!allowed) return next(new NotFoundError(`no asset at ${req.path}`));
-    if (!objects.folder) return sendObject(objects, rel, req, res, next, options).catch(next);
+    if (!objects.folder)
+      return sendStoredObject(objects, rel, req, res, { ...options, type: TYPES[path.extname(rel).toLowerCase()] })
+        .then((found) => (found ? undefined : next(new NotFoundError(`no asset at ${req.path}`))))
+        .catch(next);
     // Containment on real paths: a link (planted or not) can never lead out of the object store.
     const realRoot = await realpath(root).catch(() => root);
     const full = await realpath(path.resolve(root, rel)).catch(() => null);
@@ -62,47 +65,4 @@ export function assetRoutes(
     });
   });
   return r;
-}
-
-/**
- * An object of an S3 store: streamed through the gateway with the client's Range and conditions forwarded, or (the
- * `redirect` setting) a redirect to a presigned URL valid for a few minutes, given only after the access check.
- */
-async function sendObject(
-  objects: ObjectStore,
-  key: string,
-  req: Request,
-  res: Response,
-  next: NextFunction,
-  options: { access: 'proxy' | 'redirect'; presignSeconds: number }
-): Promise<void> {
-  const type = TYPES[path.extname(key).toLowerCase()];
-  const personal = res.getHeader('Cache-Control') === 'private';
-  // A HEAD is answered here (a presigned URL is signed for GET only): range readers learn the size, then get redirected.
-  if (options.access === 'redirect' && req.method !== 'HEAD') {
-    if (!(await objects.head(key))) return next(new NotFoundError(`no asset at /${key}`));
-    const url = await objects.presign(key, options.presignSeconds);
-    // The URL is a credential of its own: never cached, never shared.
-    res.setHeader('Cache-Control', 'private, no-store');
-    return res.redirect(307, url!);
-  }
-  const answer = await objects.read(key, {
-    range: req.get('range'),
-    ifNoneMatch: req.get('if-none-match'),
-    ifModifiedSince: req.get('if-modified-since'),
-    ifRange: req.get('if-range')
-  });
-  if (!answer) return next(new NotFoundError(`no asset at /${key}`));
-  if (type) res.type(type);
-  res.setHeader('Cache-Control', personal ? 'private, no-cache' : 'public, no-cache');
-  for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
-  res.status(answer.status);
-  if (!answer.body || req.method === 'HEAD') {
-    answer.body?.destroy();
-    return void res.end();
-  }
-  await pipeline(answer.body, res).catch((error: unknown) => {
-    // A client that goes away mid-download is no error of ours; a store failing mid-stream ends the response.
-    if (!res.writableEnded) res.destroy(error as Error);
-  });
 }

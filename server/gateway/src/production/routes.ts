@@ -8,6 +8,8 @@ import { asyncHandler, sendException } from '../http/errors.js';
 import type { ProcessDefinition } from './process.js';
 import { statusInfo, type JobService } from './service.js';
 import type { JobRow } from './store.js';
+import { sendStoredObject } from '../http/objects.js';
+import type { ObjectStore } from '../store/object-store.js';
 
 /** Conformance classes of OGC API - Processes - Part 1 that the gateway implements. */
 export const PROCESSES_CONFORMANCE = [
@@ -39,7 +41,8 @@ function description(p: Omit<ProcessDefinition, 'run'>, base: string, full: bool
   return { ...summary, inputs: Object.fromEntries(Object.entries(p.inputs).map(([k, d]) => [k, { minOccurs: 1, maxOccurs: 1, ...d }])), outputs: p.outputs };
 }
 
-type StoredOutput = { value?: unknown; file?: string; mediaType?: string };
+/** An output as the job row keeps it: a value, or a file in the job's folder (and its key in an S3 object store). */
+type StoredOutput = { value?: unknown; file?: string; key?: string; mediaType?: string };
 
 /** The outputs a job's execute request asked for (all of them when it named none), with how each is sent. */
 function deliveredOutputs(job: JobRow): [string, StoredOutput, 'value' | 'reference'][] {
@@ -63,8 +66,20 @@ function results(job: JobRow, base: string): Record<string, unknown> {
 }
 
 /** One output as it is: a file with its media type, a value as JSON. */
-async function sendOutput(res: Response, job: JobRow, output: StoredOutput): Promise<void> {
+/** Where output files are read from when they are in an object store, and how they are sent (see `sendStoredObject`). */
+interface OutputStore {
+  objects: ObjectStore | null;
+  req: Request;
+  options: { access: 'proxy' | 'redirect'; presignSeconds: number };
+}
+
+async function sendOutput(res: Response, job: JobRow, output: StoredOutput, from: OutputStore): Promise<void> {
   if (!output.file) return void res.json(output.value ?? null);
+  if (output.key && from.objects && !from.objects.folder) {
+    const type = output.mediaType ?? 'application/octet-stream';
+    if (!(await sendStoredObject(from.objects, output.key, from.req, res, { ...from.options, type }))) throw new NotFoundError('no such output');
+    return;
+  }
   const file = path.resolve(job.dir, output.file);
   if (!file.startsWith(path.resolve(job.dir) + path.sep)) throw new NotFoundError('no such output');
   await new Promise<void>((resolve, reject) =>
@@ -77,14 +92,14 @@ async function sendOutput(res: Response, job: JobRow, output: StoredOutput): Pro
  * or raw (`response: raw`): the one output as it is, links only (`Link` headers, 204) when all go by reference, or
  * `multipart/related` with a part per output.
  */
-async function sendResults(res: Response, job: JobRow, base: string, status = 200): Promise<void> {
+async function sendResults(res: Response, job: JobRow, base: string, from: OutputStore, status = 200): Promise<void> {
   if (job.delivery?.response !== 'raw') return void res.status(status).json(results(job, base));
   const outputs = deliveredOutputs(job);
   if (outputs.length > 0 && outputs.every(([, , mode]) => mode === 'reference')) {
     res.setHeader('Link', outputs.map(([k, o]) => `<${outputUrl(job, base, k)}>; rel="${k}"; type="${o.mediaType ?? 'application/json'}"`).join(', '));
     return void res.status(204).end();
   }
-  if (outputs.length === 1) return void (await sendOutput(res.status(status), job, outputs[0]![1]));
+  if (outputs.length === 1) return void (await sendOutput(res.status(status), job, outputs[0]![1], from));
   const boundary = `hysope-${job.id}`;
   const parts: Buffer[] = [];
   for (const [k, o, mode] of outputs) {
@@ -127,7 +142,12 @@ function listParam(v: unknown, name: string): string[] | undefined {
 }
 
 /** OGC API - Processes - Part 1 routes, plus the job log and live events (SSE). */
-export function processRoutes(service: JobService, baseUrl: (req: Request) => string): Router {
+export function processRoutes(
+  service: JobService,
+  baseUrl: (req: Request) => string,
+  objects: { store: ObjectStore | null; access: 'proxy' | 'redirect'; presignSeconds: number } = { store: null, access: 'proxy', presignSeconds: 300 }
+): Router {
+  const stored = (req: Request): OutputStore => ({ objects: objects.store, req, options: objects });
   const r = Router();
   r.get('/conformance', (_req, res) => {
     res.json({ conformsTo: PROCESSES_CONFORMANCE });
@@ -211,7 +231,7 @@ export function processRoutes(service: JobService, baseUrl: (req: Request) => st
         return void res.json(statusInfo(job, base));
       }
       const done = await service.wait(job.id, 120_000);
-      if (done.status === 'successful') return void (await sendResults(res, done, base));
+      if (done.status === 'successful') return void (await sendResults(res, done, base, stored(req)));
       if (done.status === 'failed') return sendFailure(res, done);
       res.status(201).location(`${base}/jobs/${job.id}`).json(statusInfo(done, base));
     })
@@ -284,7 +304,7 @@ export function processRoutes(service: JobService, baseUrl: (req: Request) => st
     '/jobs/:id/results',
     asyncHandler(async (req, res) => {
       const job = await service.job(String(req.params['id']), principalOf(res));
-      if (job.status === 'successful') return void (await sendResults(res, job, baseUrl(req)));
+      if (job.status === 'successful') return void (await sendResults(res, job, baseUrl(req), stored(req)));
       if (job.status === 'failed') return sendFailure(res, job);
       if (job.status === 'dismissed')
         return sendException(
@@ -313,7 +333,7 @@ export function processRoutes(service: JobService, baseUrl: (req: Request) => st
       const name = String(req.params['output']);
       const out = Object.hasOwn(outputs, name) ? outputs[name] : undefined;
       if (job.status !== 'successful' || !out) throw new NotFoundError(`job ${job.id} has no output "${name}"`);
-      await sendOutput(res, job, out);
+      await sendOutput(res, job, out, stored(req));
     })
   );
   r.get(

@@ -394,10 +394,14 @@ export class JobService extends EventEmitter {
     const result = (await readFile(path.join(job.dir, 'result.json'), 'utf8').then(JSON.parse, () => null)) as ProcessResult | null;
     const error = (await readFile(path.join(job.dir, 'error.json'), 'utf8').then(JSON.parse, () => null)) as { message: string; kind?: string } | null;
     if (result && (exit.code === 0 || exit.code === null)) {
+      const stored: string[] = [];
       try {
+        const outputs = await this.storeOutputs(job, result, stored);
         await this.register(job, result);
-        await this.finish(id, { status: 'successful', progress: 100, message: 'done', outputs: result.outputs as Record<string, unknown> });
+        await this.finish(id, { status: 'successful', progress: 100, message: 'done', outputs });
       } catch (e) {
+        // A failed job leaves nothing in the object store.
+        if (stored.length) await this.opts.catalog.objects?.delete(stored).catch(() => undefined);
         const input = e instanceof ValidationError || (e as { input?: boolean }).input === true;
         await this.finish(id, {
           status: 'failed',
@@ -422,6 +426,30 @@ export class JobService extends EventEmitter {
     this.emit('job', job);
     for (const w of this.waiters.get(id) ?? []) w(job);
     this.waiters.delete(id);
+  }
+
+  /**
+   * A job's output files copied to the object store when it is not the data folder (`jobs/<id>/<file>`, their key kept
+   * with the output): any gateway then serves them, whichever node the job ran on. `stored` collects the keys written.
+   */
+  private async storeOutputs(job: JobRow, result: ProcessResult, stored: string[]): Promise<Record<string, unknown>> {
+    const objects = this.opts.catalog.objects;
+    const outputs = result.outputs as Record<string, { file?: string } & Record<string, unknown>>;
+    if (!objects || objects.folder) return outputs;
+    const out: Record<string, unknown> = {};
+    for (const [name, o] of Object.entries(outputs)) {
+      if (!o || typeof o !== 'object' || typeof o.file !== 'string') {
+        out[name] = o;
+        continue;
+      }
+      const file = path.resolve(job.dir, o.file);
+      if (!file.startsWith(path.resolve(job.dir) + path.sep)) throw new Error(`output ${name}: ${o.file} is outside the job's folder`);
+      const key = `jobs/${job.id}/${path.relative(job.dir, file).split(path.sep).join('/')}`;
+      await objects.upload(file, key);
+      stored.push(key);
+      out[name] = { ...o, key };
+    }
+    return out;
   }
 
   /** What only the gateway may do with results: ingest granules, register derived products (atomic each). */
