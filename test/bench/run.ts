@@ -13,6 +13,7 @@ import { benchStaticCatalog } from './static-catalog.js';
 import { benchPortal } from './portal.js';
 import { benchAlerts } from './alerts.js';
 import { benchCnm } from './cnm.js';
+import { benchObjects } from './objects.js';
 import { benchSearchSideBySide } from './search.js';
 import { benchTimeseries } from './timeseries.js';
 import { benchTimeseriesArchive } from './timeseries-archive.js';
@@ -33,6 +34,7 @@ if (!only || only === 'static') await benchStaticCatalog((process.env['BENCH_STA
 if (!only || only === 'portal') await benchPortal();
 if (!only || only === 'alerts') await benchAlerts();
 if (!only || only === 'cnm') await benchCnm(Number(process.env['BENCH_CNM_GRANULES'] ?? 80));
+if (!only || only === 'objects') await benchObjects(Number(process.env['BENCH_OBJECTS_PIXELS'] ?? 4_000_000));
 if (!only || only === 'jobs') await benchJobs(Number(process.env['BENCH_JOBS'] ?? 1000));
 if (!only || only === 'slurm') await benchSlurmLatency();
 if (!only || only === 'timeseries') await benchTimeseries(Number(process.env['BENCH_REACHES'] ?? 100_000), Number(process.env['BENCH_CYCLES'] ?? 50));

@@ -179,7 +179,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   // Notebooks published to the gallery carry their outputs (images): up to 20 MB there, 5 MB elsewhere.
   app.use('/gallery', json('21mb'));
   app.use(json('5mb'));
-  const metrics = new Metrics(db, config.dataDir);
+  const metrics = new Metrics(db, config.dataDir, objects);
   const bus = new EventBus(db);
   app.use(metrics.middleware());
   app.use(

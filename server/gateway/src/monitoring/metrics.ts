@@ -2,6 +2,7 @@ import { statfs } from 'node:fs/promises';
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Database } from '../store/database.js';
+import type { ObjectStore } from '../store/object-store.js';
 
 /** HYDRA's Prometheus metrics. */
 export class Metrics {
@@ -34,7 +35,19 @@ export class Metrics {
     registers: [this.registry]
   });
 
-  constructor(db: Database, dataDir: string) {
+  constructor(db: Database, dataDir: string, objects?: ObjectStore) {
+    if (objects)
+      new Counter({
+        name: 'hysope_object_store_bytes_total',
+        help: 'Bytes this gateway read from and wrote to the object store (products, granules, time-series parts, job results)',
+        labelNames: ['direction'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          this.inc({ direction: 'read' }, objects.counts.bytesRead);
+          this.inc({ direction: 'written' }, objects.counts.bytesWritten);
+        }
+      });
     new Gauge({
       name: 'hysope_timeseries_parts',
       help: 'Parts a query of the time-series store may read, by feature type and kind (granule parts not yet compacted, compacted parts)',
