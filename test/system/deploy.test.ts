@@ -13,10 +13,10 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const DEPLOY = path.join(ROOT, 'deploy');
 const read = (...p: string[]) => readFileSync(path.join(DEPLOY, ...p), 'utf8');
 
-/** The HYSOPE_* settings the gateway reads (its configuration and the executors' settings). */
+/** The HYSOPE_* settings the gateway reads (its configuration and the executors' settings), and the S3 credentials. */
 const gatewaySettings = new Set(
   ['config.ts', 'app.ts'].flatMap((f) =>
-    [...readFileSync(path.join(ROOT, 'server/gateway/src', f), 'utf8').matchAll(/env\['(HYSOPE_[A-Z0-9_]+)'\]/g)].map((m) => m[1]!)
+    [...readFileSync(path.join(ROOT, 'server/gateway/src', f), 'utf8').matchAll(/env\['((?:HYSOPE|AWS)_[A-Z0-9_]+)'\]/g)].map((m) => m[1]!)
   )
 );
 
@@ -120,32 +120,56 @@ describe('deployment files', () => {
       (d) => JSON.parse(d) as { kind: string; apiVersion: string; metadata: { name: string }; spec: Record<string, unknown> }
     );
     const kinds = docs.map((d) => d.kind).sort();
-    expect(kinds).toEqual(['Deployment', 'PersistentVolumeClaim', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
-    const deployment = docs.find((d) => d.kind === 'Deployment')! as unknown as {
+    expect(kinds).toEqual(['Deployment', 'Deployment', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+    type Env = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } };
+    type Pod = {
+      metadata: { labels: Record<string, string> };
       spec: {
-        selector: { matchLabels: Record<string, string> };
-        template: {
-          metadata: { labels: Record<string, string> };
-          spec: {
-            serviceAccountName: string;
-            containers: { ports: { name: string; containerPort: number }[]; env: { name: string; value: string }[] }[];
-            volumes: { persistentVolumeClaim: { claimName: string } }[];
-          };
-        };
+        serviceAccountName: string;
+        containers: { ports: { name: string; containerPort: number }[]; env: Env[] }[];
+        volumes: { persistentVolumeClaim: { claimName: string } }[];
       };
     };
+    type Deployment = { metadata: { name: string }; spec: { replicas: number; selector: { matchLabels: Record<string, string> }; template: Pod } };
+    const [deployment, worker] = ['hysope-gateway', 'hysope-worker'].map(
+      (n) => docs.find((d) => d.kind === 'Deployment' && d.metadata.name === n) as unknown as Deployment
+    );
+    expect(deployment && worker).toBeTruthy();
     const service = docs.find((d) => d.kind === 'Service')! as unknown as { spec: { selector: Record<string, string>; ports: { targetPort: string }[] } };
+    const pdb = docs.find((d) => d.kind === 'PodDisruptionBudget')! as unknown as {
+      spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } };
+    };
     const pvc = docs.find((d) => d.kind === 'PersistentVolumeClaim')!;
-    const pod = deployment.spec.template;
-    // The service selects the pods, its target port exists, the volume is the chart's claim, the account exists.
-    for (const [k, v] of Object.entries(service.spec.selector)) expect(pod.metadata.labels[k]).toBe(v);
-    for (const [k, v] of Object.entries(deployment.spec.selector.matchLabels)) expect(pod.metadata.labels[k]).toBe(v);
-    expect(pod.spec.containers[0]!.ports.map((p) => p.name)).toContain(service.spec.ports[0]!.targetPort);
-    expect(pod.spec.volumes[0]!.persistentVolumeClaim.claimName).toBe(pvc.metadata.name);
-    expect(docs.find((d) => d.kind === 'ServiceAccount')!.metadata.name).toBe(pod.spec.serviceAccountName);
-    const env = pod.spec.containers[0]!.env;
-    expect(env.filter((e) => !gatewaySettings.has(e.name)).map((e) => e.name)).toEqual([]);
-    expect(env.every((e) => typeof e.value === 'string' && e.value.length > 0)).toBe(true);
+    const matches = (selector: Record<string, string>, pod: Pod) => Object.entries(selector).every(([k, v]) => pod.metadata.labels[k] === v);
+    // The service and the disruption budget select the gateways (not the workers); each deployment its own pods.
+    expect(matches(service.spec.selector, deployment!.spec.template)).toBe(true);
+    expect(matches(service.spec.selector, worker!.spec.template)).toBe(false);
+    expect(matches(pdb.spec.selector.matchLabels, deployment!.spec.template)).toBe(true);
+    expect(matches(pdb.spec.selector.matchLabels, worker!.spec.template)).toBe(false);
+    // Several gateways, a budget that leaves one to drain at a time.
+    expect(deployment!.spec.replicas).toBeGreaterThan(1);
+    expect(pdb.spec.minAvailable).toBeGreaterThan(0);
+    expect(pdb.spec.minAvailable).toBeLessThan(deployment!.spec.replicas);
+    for (const d of [deployment!, worker!]) {
+      const pod = d.spec.template;
+      expect(matches(d.spec.selector.matchLabels, pod)).toBe(true);
+      expect(pod.spec.containers[0]!.ports.map((p) => p.name)).toContain(service.spec.ports[0]!.targetPort);
+      expect(pod.spec.volumes[0]!.persistentVolumeClaim.claimName).toBe(pvc.metadata.name);
+      expect(docs.find((d) => d.kind === 'ServiceAccount')!.metadata.name).toBe(pod.spec.serviceAccountName);
+      const env = pod.spec.containers[0]!.env;
+      expect(env.filter((e) => !gatewaySettings.has(e.name)).map((e) => e.name)).toEqual([]);
+      // Each a value, or a key of a secret.
+      for (const e of env)
+        expect((typeof e.value === 'string' && e.value.length > 0) || (!!e.valueFrom?.secretKeyRef.name && !!e.valueFrom.secretKeyRef.key), e.name).toBe(true);
+      // Replicas share state only through the engines: PostgreSQL, S3, RabbitMQ, and one signing key.
+      const names = new Set(env.map((e) => e.name));
+      for (const n of ['HYSOPE_DATABASE_URL', 'HYSOPE_OBJECT_STORE', 'HYSOPE_AMQP_URL', 'HYSOPE_SIGNING_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'])
+        expect(names.has(n), n).toBe(true);
+      expect(env.find((e) => e.name === 'HYSOPE_OBJECT_STORE')!.value).toMatch(/^s3:\/\//);
+    }
+    // The workers consume the ingest queue; the HTTP gateways leave it to them.
+    const ingest = (d: Deployment) => d.spec.template.spec.containers[0]!.env.find((e) => e.name === 'HYSOPE_AMQP_INGEST')?.value;
+    expect([ingest(deployment!), ingest(worker!)]).toEqual(['false', 'true']);
     // Zero to JupyterHub values: the lab image, the gateway, our server extension.
     const z2jh = yaml.load(read('helm/values-jupyterhub.yaml')) as {
       singleuser: { image: { name: string }; extraEnv: Record<string, string> };
