@@ -18,7 +18,7 @@ import { alertRoutes } from './alerts/routes.js';
 import { Gallery } from './dissemination/gallery.js';
 import { galleryRoutes } from './dissemination/gallery-routes.js';
 import { smtpMailer } from './alerts/mailer.js';
-import { authenticate, principalOf, rateLimit, redactUrl } from './auth/middleware.js';
+import { SharedRateLimit, authenticate, principalOf, rateLimit, redactUrl } from './auth/middleware.js';
 import { corsPolicy } from './http/cors.js';
 import { UserStore } from './auth/users.js';
 import { CatalogService } from './catalog/service.js';
@@ -242,7 +242,10 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
       res.json({ href: `${baseUrl(req)}${url.pathname}${url.search}`, expires: expires.toISOString() });
     })
   );
-  app.use(rateLimit(config.rateLimit));
+  // On a shared PostgreSQL (replicas), callers' spends are shared through it each second; the embedded database has one process.
+  const shared = config.databaseUrl && config.rateLimit > 0 ? new SharedRateLimit(db, config.rateLimit, randomUUID()) : null;
+  shared?.start(1000, (error) => log.warn({ err: error }, 'the shared rate limit could not be synchronised'));
+  app.use(shared ? rateLimit(config.rateLimit, shared.buckets, (key) => shared.spent(key)) : rateLimit(config.rateLimit));
   const series = new TimeseriesService(seriesFiles, db);
   app.use('/stac', catalogRoutes(catalog, baseUrl), exportRoutes(catalog, series, objects, baseUrl));
   app.use(
@@ -484,6 +487,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
       listenUrl = url.replace(/\/+$/, '');
     },
     close: async () => {
+      shared?.stop();
       await messaging?.close();
       clearInterval(compactionTimer);
       clearInterval(alertTimer);

@@ -1,3 +1,4 @@
+import type { Queryable } from '../store/database.js';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ErrorTypes } from '@hysope/api';
 import { sendException } from '../http/errors.js';
@@ -33,7 +34,7 @@ function tokenOf(req: Request): { token: string } | { none: true } | { refused: 
  * Token buckets by key: `perMinute` tokens each, refilled continuously (request rate limits, and failed
  * authentications per address).
  */
-class TokenBuckets {
+export class TokenBuckets {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   constructor(private readonly perMinute: number) {}
   /** Seconds until `key` has a token again, or 0 when it has one now. */
@@ -41,10 +42,10 @@ class TokenBuckets {
     const b = this.bucket(key);
     return b.tokens < 1 ? Math.ceil(((1 - b.tokens) / this.perMinute) * 60) : 0;
   }
-  /** Spends one of `key`'s tokens. */
-  take(key: string): void {
+  /** Spends `n` of `key`'s tokens (one request here, or what other replicas let through). */
+  take(key: string, n = 1): void {
     const b = this.bucket(key);
-    b.tokens -= 1;
+    b.tokens -= n;
     if (this.buckets.size > 100_000) this.buckets.clear();
     this.buckets.set(key, b);
   }
@@ -131,8 +132,7 @@ export function authenticate(
  * A token bucket per caller: `perMinute` requests, refilled continuously. Over it: 429 with
  * Retry-After (seconds until one request is allowed again).
  */
-export function rateLimit(perMinute: number): RequestHandler {
-  const buckets = new TokenBuckets(perMinute);
+export function rateLimit(perMinute: number, buckets = new TokenBuckets(perMinute), spent?: (key: string) => void): RequestHandler {
   return (req, res, next) => {
     if (perMinute <= 0) return next();
     const key = principalOf(res).key;
@@ -149,6 +149,75 @@ export function rateLimit(perMinute: number): RequestHandler {
       );
     }
     buckets.take(key);
+    spent?.(key);
     next();
   };
+}
+
+/**
+ * The rate limit shared by gateway replicas through the database: each replica keeps its callers' token buckets in
+ * memory (no round trip per request) and, every `everyMs`, records what it let through and debits what the others
+ * did from its own buckets — so a caller spreading requests over N replicas gets the limit once, not N times (give
+ * or take one period of requests).
+ */
+export class SharedRateLimit {
+  readonly buckets: TokenBuckets;
+  private pending = new Map<string, number>();
+  private seen = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private syncs = 0;
+
+  constructor(
+    private readonly db: Queryable,
+    perMinute: number,
+    private readonly holder: string
+  ) {
+    this.buckets = new TokenBuckets(perMinute);
+  }
+
+  /** Counts one request let through here. */
+  spent(key: string): void {
+    this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
+  }
+
+  /** Records this replica's spends and debits the others' (one round trip each way). */
+  async sync(): Promise<void> {
+    const mine = this.pending;
+    this.pending = new Map();
+    if (mine.size)
+      await this.db
+        .query(`insert into rate_spends (holder, key, spent) select $1, k, n from unnest($2::text[], $3::int[]) as t(k, n)`, [
+          this.holder,
+          [...mine.keys()],
+          [...mine.values()]
+        ])
+        .catch((error: unknown) => {
+          // Kept for the next period (the database may be back).
+          for (const [k, n] of mine) this.pending.set(k, (this.pending.get(k) ?? 0) + n);
+          throw error;
+        });
+    if (this.seen === 0) {
+      // At start: what the others spent in the last minute.
+      const [row] = await this.db.query<{ id: string | null }>(`select max(id)::text as id from rate_spends where at < now() - interval '1 minute'`);
+      this.seen = Number(row?.id ?? 0);
+    }
+    const rows = await this.db.query<{ id: string; key: string; spent: number }>(
+      `select id::text as id, key, spent from rate_spends where id > $1 and holder <> $2 order by id limit 10000`,
+      [this.seen, this.holder]
+    );
+    for (const r of rows) {
+      this.buckets.take(r.key, Number(r.spent));
+      this.seen = Math.max(this.seen, Number(r.id));
+    }
+    if (++this.syncs % 60 === 0) await this.db.query(`delete from rate_spends where at < now() - interval '2 minutes'`);
+  }
+
+  start(everyMs: number, onError: (error: unknown) => void): void {
+    this.timer = setInterval(() => void this.sync().catch(onError), everyMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
 }

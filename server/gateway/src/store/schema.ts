@@ -216,6 +216,14 @@ create table if not exists leases (
   holder text not null,
   until timestamptz not null
 );
+-- Requests each gateway replica let through, per caller (its rate limit is shared: every replica debits the others').
+create table if not exists rate_spends (
+  id bigserial primary key,
+  holder text not null,
+  key text not null,
+  spent int not null,
+  at timestamptz not null default now()
+);
 create table if not exists schema_version (version int primary key);
 insert into schema_version (version) values (1) on conflict do nothing;
 `;
