@@ -384,7 +384,8 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     inboxes: config.inboxes.length ? config.inboxes : [path.join(config.dataDir, 'inbox')],
     wallSeconds: config.jobLimits.wallSeconds,
     uidBase: config.jobUidBase,
-    log
+    log,
+    leaseMs: config.jobLeaseMs
   });
   jobs.executor = await createExecutor(config, jobs.events);
   jobs.on('job', (j: { id: string; process_id: string; status: string; progress: number; error: string | null; owner: string | null }) =>

@@ -28,6 +28,8 @@ export const Config = z.object({
   watchdogMs: z.number().int().min(50),
   /** How long a time-series part no longer listed stays readable (queries that listed it may still read it). */
   timeseriesGraceMs: z.number().int().min(0),
+  /** How long a gateway follows its jobs unrenewed: another replica takes a dead one's jobs over within about twice that. */
+  jobLeaseMs: z.number().int().min(500),
   /** Jobs the local executor runs at once. */
   jobConcurrency: z.number().int().min(1).max(256),
   /** Requests per minute per caller (0: no limit). */
@@ -184,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     hubApiUrl: env['HYSOPE_HUB_API_URL'] || env['JUPYTERHUB_API_URL'] || undefined,
     rateLimit: Number(env['HYSOPE_RATE_LIMIT'] ?? 1200),
     jobConcurrency: Number(env['HYSOPE_JOB_CONCURRENCY'] ?? 2),
+    jobLeaseMs: Number(env['HYSOPE_JOB_LEASE_MS'] ?? 15_000),
     alertStaleSwotHours: Number(env['HYSOPE_ALERT_STALE_SWOT_HOURS'] ?? 6),
     alertMinFree: Number(env['HYSOPE_ALERT_MIN_FREE'] ?? 0.1),
     watchdogMs: Number(env['HYSOPE_WATCHDOG_MS'] ?? 60_000),

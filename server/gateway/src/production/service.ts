@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
@@ -9,6 +10,7 @@ import { registerDerived } from '../catalog/derived.js';
 import { ingestFile, type IngestResult } from '../catalog/ingest.js';
 import { inboxPath } from '../catalog/inbox.js';
 import type { CatalogStore } from '../catalog/store.js';
+import { holdLease } from '../store/lease.js';
 import { ConflictError, ForbiddenError, NotFoundError, PROCESS_EXCEPTIONS, UnauthorizedError, ValidationError } from '../errors.js';
 import { canSwitchUser, prepareJobDir } from './sandbox.js';
 import { describeCwl } from './cwl.js';
@@ -107,6 +109,14 @@ export class JobService extends EventEmitter {
   private readonly validators = new Map<string, ValidateFunction>();
   private readonly waiters = new Map<string, ((job: JobRow) => void)[]>();
   private readonly pollers = new Map<string, NodeJS.Timeout>();
+  /** This gateway, as the holder of the leases of the jobs it follows. */
+  private readonly holder = randomUUID();
+  private readonly followed = new Set<string>();
+  private renewer: NodeJS.Timeout | null = null;
+  private adopter: NodeJS.Timeout | null = null;
+  private get leaseMs(): number {
+    return this.opts.leaseMs ?? 15_000;
+  }
   /** Set at shutdown: an executor's late report (a job ending after the store closed) is left to the next start's recovery. */
   private closed = false;
   executor!: Executor;
@@ -130,6 +140,11 @@ export class JobService extends EventEmitter {
       uidBase?: number;
       /** Where a job report that could not be recorded is said. */
       log?: { error(details: object, message: string): void };
+      /**
+       * How long this gateway's lease of following a job lasts unrenewed: a dead gateway's jobs are taken over by another
+       * within about twice that.
+       */
+      leaseMs?: number;
     }
   ) {
     super();
@@ -285,6 +300,7 @@ export class JobService extends EventEmitter {
       ? (this.opts.uidBase ?? 200000) + (Number((await this.opts.catalog.db.query<{ n: number }>("select nextval('job_uids')::int as n"))[0]!.n) % 100000)
       : null;
     await this.jobs.create({ id, process_id: processId, inputs, owner: p.name, executor: this.executor.name, dir, uid, delivery });
+    await this.follow(id);
     try {
       const key = p.name ? await this.opts.users.issueJobKey(p.name, id, (this.opts.wallSeconds ?? 6 * 3600) + 600) : null;
       let cwlFile: string | undefined;
@@ -353,6 +369,7 @@ export class JobService extends EventEmitter {
           status: 'running',
           started: new Date(),
           pid: handle.pid ?? null,
+          host: hostname(),
           external_id: handle.externalId ?? null,
           message: 'running'
         });
@@ -421,6 +438,7 @@ export class JobService extends EventEmitter {
 
   private async finish(id: string, patch: Partial<JobRow>): Promise<void> {
     await this.jobs.update(id, { ...patch, finished: new Date() });
+    await this.unfollow(id);
     await this.opts.users.revokeJob(id);
     const job = (await this.jobs.get(id))!;
     this.emit('job', job);
@@ -482,22 +500,58 @@ export class JobService extends EventEmitter {
   /** Stops following jobs (at gateway shutdown, before the store closes); the jobs themselves go on. */
   close(): void {
     this.closed = true;
+    if (this.renewer) clearInterval(this.renewer);
+    if (this.adopter) clearInterval(this.adopter);
     for (const t of this.pollers.values()) clearInterval(t);
     this.pollers.clear();
   }
 
-  /** At start-up: re-attach running jobs (or fail them with the reason), start the queued ones. */
+  /**
+   * At start-up, and then on a timer: the jobs no gateway follows (none did, or the one that did stopped renewing its
+   * lease: it died) are taken over — running ones re-attached (or failed with the reason), queued ones started. One
+   * gateway of several follows each job (a lease per job), so a job's end is recorded, and its products registered,
+   * once.
+   */
   async recover(): Promise<void> {
+    const db = this.opts.catalog.db;
+    if (!this.adopter) {
+      // The embedded database has one gateway: leases left by an earlier process of it are void.
+      if (db.kind !== 'postgres') await db.query(`delete from leases where name like 'job.%'`);
+      this.adopter = setInterval(() => void this.recover().catch((e: Error) => this.opts.log?.error({ err: e.message }, 'job recovery failed')), this.leaseMs);
+      this.adopter.unref();
+    }
     // Keys of jobs that ended while the gateway was down (or expired) stop working now.
     await this.opts.users.sweepJobKeys();
     for (const job of await this.jobs.byStatus(['running'])) {
-      this.executor.reattach({ id: job.id, dir: job.dir, pid: job.pid, externalId: job.external_id, uid: job.uid ?? null });
+      if (this.followed.has(job.id) || !(await this.follow(job.id))) continue;
+      // A process of another host (its gateway died with it) is not ours to watch: its folder tells how it ended.
+      const local = job.executor !== 'local' || !job.host || job.host === hostname();
+      this.executor.reattach({ id: job.id, dir: job.dir, pid: local ? job.pid : null, externalId: job.external_id, uid: job.uid ?? null });
       this.poll(job.id);
     }
     for (const job of await this.jobs.byStatus(['accepted'])) {
+      if (this.followed.has(job.id) || !(await this.follow(job.id))) continue;
       // Already handed to an engine with a queue of its own (SLURM): follow it, do not submit it twice.
       if (job.external_id) this.executor.reattach({ id: job.id, dir: job.dir, externalId: job.external_id, uid: job.uid ?? null });
       else this.executor.submit({ id: job.id, dir: job.dir, uid: job.uid ?? null });
     }
+  }
+
+  /** Takes (or renews) the lease of following a job; false when another gateway follows it. */
+  private async follow(id: string): Promise<boolean> {
+    if (!(await holdLease(this.opts.catalog.db, `job.${id}`, this.holder, this.leaseMs))) return false;
+    this.followed.add(id);
+    this.renewer ??= setInterval(() => void this.renew().catch(() => undefined), this.leaseMs / 3);
+    this.renewer.unref();
+    return true;
+  }
+
+  private async renew(): Promise<void> {
+    for (const id of this.followed) await holdLease(this.opts.catalog.db, `job.${id}`, this.holder, this.leaseMs);
+  }
+
+  private async unfollow(id: string): Promise<void> {
+    if (!this.followed.delete(id)) return;
+    await this.opts.catalog.db.query(`delete from leases where name = $1 and holder = $2`, [`job.${id}`, this.holder]).catch(() => undefined);
   }
 }

@@ -20,6 +20,8 @@ export interface JobRow {
   owner: string | null;
   executor: string;
   pid: number | null;
+  /** The host of the gateway that started the job's process (the local executor's pid is that host's). */
+  host?: string | null;
   external_id: string | null;
   dir: string;
   /** The job's own uid (root gateway), or null. */
