@@ -1,14 +1,14 @@
-import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { cnmProblems } from '@hysope/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRabbit, findRabbit } from '../amqp-server.js';
 import { REACHES_PASS_51, REACH_548, sample, startGateway, testDatabaseUrl, type TestGateway } from '../helpers.js';
 import { serveProcess } from '../hysope-serve.js';
+import { cnmNotification, subscribeEvents } from '../messages.js';
 import { findBin, startPostgres } from '../pg-server.js';
 
 const PASS_372 = sample('swot/riversp/SWOT_L2_HR_RiverSP_Reach_1_372_NA_20100828T061839_20100828T061842_PGA2_03.zip');
@@ -18,34 +18,6 @@ const OFFICIAL = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 interface Response {
   identifier: string;
   response: { status: string; errorCode?: string; errorMessage?: string; ingestionMetadata?: { catalogId: string; catalogUrl: string } };
-}
-
-/** A CNM notification (version 1.6.1) for files of an inbox, with their sizes and checksums as a provider sends them. */
-function notification(identifier: string, files: string[], checksum: 'md5' | 'SHA256' | 'wrong' = 'md5'): Record<string, unknown> {
-  return {
-    version: '1.6.1',
-    provider: 'HYSOPE_TEST',
-    collection: 'SWOT_L2_HR_RiverSP_2.0',
-    submissionTime: new Date().toISOString(),
-    identifier,
-    product: {
-      name: path.basename(files[0]!, '.zip'),
-      dataVersion: '2.0',
-      files: files.map((f) => ({
-        type: 'data',
-        uri: pathToFileURL(f).href,
-        name: path.basename(f),
-        size: statSync(f).size,
-        checksumType: checksum === 'SHA256' ? 'SHA256' : 'md5',
-        checksum:
-          checksum === 'wrong'
-            ? '0'.repeat(32)
-            : createHash(checksum === 'SHA256' ? 'sha256' : 'md5')
-                .update(readFileSync(f))
-                .digest('hex')
-      }))
-    }
-  };
 }
 
 describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, retries, dead letters, events', () => {
@@ -71,34 +43,8 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
     return Number(new RegExp(`hysope_cnm_messages_total\\{outcome="${outcome}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
   };
 
-  /** An SSE subscription to `/events` (as EventSource would: `Last-Event-ID` when resuming): the events read so far. */
-  const subscribe = async (g: TestGateway, lastEventId?: number) => {
-    const controller = new AbortController();
-    const headers: Record<string, string> = {
-      ...(await g.user('watcher', 'admin')).headers,
-      ...(lastEventId !== undefined ? { 'Last-Event-ID': String(lastEventId) } : {})
-    };
-    const res = await fetch(`${g.url}/events`, { signal: controller.signal, headers });
-    const events: { id: number; type: string; data: { id?: string } }[] = [];
-    void (async () => {
-      const reader = res.body!.getReader();
-      let text = '';
-      for (;;) {
-        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-        if (done) return;
-        text += new TextDecoder().decode(value);
-        let end: number;
-        while ((end = text.indexOf('\n\n')) >= 0) {
-          const block = text.slice(0, end);
-          text = text.slice(end + 2);
-          const id = /^id: (\d+)$/m.exec(block);
-          const data = /^data: (.+)$/m.exec(block);
-          if (id && data) events.push({ id: Number(id[1]), ...(JSON.parse(data[1]!) as { type: string; data: { id?: string } }) });
-        }
-      }
-    })();
-    return { events, close: () => controller.abort() };
-  };
+  /** An SSE subscription to a gateway's `/events`, as an admin (every event). */
+  const subscribe = async (g: TestGateway, lastEventId?: number) => subscribeEvents(g.url, (await g.user('watcher', 'admin')).headers, lastEventId);
 
   /** A PostgreSQL of its own and a virtual host of its own (its queues alone), the CNM responses published there kept. */
   const apart = async (vhost: string) => {
@@ -150,7 +96,7 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
     const heard = () => sub.events.filter((e) => e.type === 'ingest.done').map((e) => e.data.id);
     const files = [...REACHES_PASS_51, PASS_372, REACH_548].map(copy);
     const ids = files.map((_, i) => `granule-${i}`);
-    files.forEach((f, i) => publish(notification(ids[i]!, [f], i % 2 ? 'SHA256' : 'md5')));
+    files.forEach((f, i) => publish(cnmNotification(ids[i]!, [f], i % 2 ? 'SHA256' : 'md5')));
     const got = await answered(ids);
     for (const r of got) {
       expect(r.response, JSON.stringify(r.response)).toMatchObject({ status: 'SUCCESS' });
@@ -170,7 +116,7 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
     await expect.poll(() => files.every((f) => heard().includes(path.basename(f, '.zip'))), { timeout: 10_000 }).toBe(true);
     sub.close();
     // The same notification again: an idempotent re-ingest, still one item.
-    publish(notification('again', [files[0]!]));
+    publish(cnmNotification('again', [files[0]!]));
     expect((await answered(['again']))[0]!.response.status).toBe('SUCCESS');
     const again = (await (await fetch(`${web.url}/stac/search?collections=swot-riversp-reach&ids=${path.basename(files[0]!, '.zip')}`)).json()) as {
       features: unknown[];
@@ -191,9 +137,9 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
     publish('{ not json');
     publish(readFileSync(path.join(OFFICIAL, official), 'utf8')); // a response, not a notification
     publish({ identifier: 'no-product', version: '1.6.1' }); // fails the schema
-    publish(notification('bad-checksum', [good], 'wrong'));
-    publish(notification('outside', [outside]));
-    publish(notification('damaged', [damaged]));
+    publish(cnmNotification('bad-checksum', [good], 'wrong'));
+    publish(cnmNotification('outside', [outside]));
+    publish(cnmNotification('damaged', [damaged]));
     const failures = await answered(['no-product', 'bad-checksum', 'outside', 'damaged']);
     expect(Object.fromEntries(failures.map((r) => [r.identifier, r.response.errorCode]))).toEqual({
       'no-product': 'VALIDATION_ERROR',
@@ -234,7 +180,7 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
     try {
       const file = copy(REACHES_PASS_51[1]!);
       pg.halt();
-      send(notification('database-away', [file]));
+      send(cnmNotification('database-away', [file]));
       // Sent back to wait in the retry queue while the database is away, nothing answered yet.
       await expect.poll(async () => (await ch.checkQueue('hysope.ingest.retry')).messageCount, { timeout: 30_000, interval: 100 }).toBe(1);
       await new Promise((r) => setTimeout(r, 2000));
@@ -257,14 +203,14 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
     const [a, , web] = gateways as [TestGateway, TestGateway, TestGateway];
     const first = await subscribe(a);
     const files = [REACHES_PASS_51[2]!, PASS_372].map(copy);
-    publish(notification('sse-1', [files[0]!]));
+    publish(cnmNotification('sse-1', [files[0]!]));
     await answered(['sse-1']);
     await expect.poll(() => first.events.some((e) => e.type === 'ingest.done'), { timeout: 10_000 }).toBe(true);
     first.close();
     const seen = Math.max(...first.events.map((e) => e.id));
     // While it is away: two more ingests (taken by either gateway), then it comes back to another gateway.
-    publish(notification('sse-2', [files[1]!]));
-    publish(notification('sse-3', [files[0]!]));
+    publish(cnmNotification('sse-2', [files[1]!]));
+    publish(cnmNotification('sse-3', [files[0]!]));
     await answered(['sse-2', 'sse-3']);
     const back = await subscribe(web, seen);
     await expect.poll(() => back.events.filter((e) => e.type === 'ingest.done').length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
@@ -290,7 +236,7 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
           .map((f) => sample('swot/riversp', f)),
         ...readdirSync(sample('swot/lakesp')).map((f) => sample('swot/lakesp', f))
       ].map(copy);
-      files.forEach((f, i) => send(notification(`load-${i}`, [f])));
+      files.forEach((f, i) => send(cnmNotification(`load-${i}`, [f])));
       // Killed while it holds a message (prefetch 1: one granule under way at a time), a few granules in.
       await expect.poll(() => got.length, { timeout: 60_000, interval: 50 }).toBeGreaterThanOrEqual(3);
       const killedAt = Date.now();
