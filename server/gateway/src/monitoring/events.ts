@@ -106,7 +106,11 @@ export function mayHear(p: Principal, e: HydraEvent, visible: Set<string>): bool
   }
 }
 
+/** How long an event ahead of the next id waits for the ones before it (then they are read from the database). */
+const GAP_WAIT_MS = 300;
+
 /** `GET /events`: Server-Sent Events of the bus (`?replay=N` sends the last N first), each caller hearing its own. */
+
 export function eventRoutes(bus: EventBus, visibleTo: (p: Principal) => Promise<Set<string>>): Router {
   const r = Router();
   r.get('/', async (req, res, next) => {
@@ -127,12 +131,44 @@ export function eventRoutes(bus: EventBus, visibleTo: (p: Principal) => Promise<
     );
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'private, no-cache', Connection: 'keep-alive' });
     let lastSent = 0;
-    const send = (e: HydraEvent) => {
-      if (e.id !== undefined) {
-        if (e.id <= lastSent) return;
-        lastSent = e.id;
-      }
+    const write = (e: HydraEvent) => {
+      if (e.id !== undefined) lastSent = e.id;
       if (mayHear(p, e, visible)) res.write(`${e.id !== undefined ? `id: ${e.id}\n` : ''}event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+    };
+    // Events of other gateways arrive through the broker in any order: one ahead of the next id waits (so the stream
+    // stays in id order and none is skipped); a gap still open after a moment is filled from the database (the event
+    // went to another gateway's subscribers first, or its relay was lost).
+    const ahead = new Map<number, HydraEvent>();
+    let filling: NodeJS.Timeout | null = null;
+    const drain = () => {
+      for (let next = ahead.get(lastSent + 1); next; next = ahead.get(lastSent + 1)) {
+        ahead.delete(next.id!);
+        write(next);
+      }
+    };
+    const fill = async () => {
+      filling = null;
+      if (ahead.size === 0) return;
+      const missed = await bus.since(lastSent).catch(() => [] as HydraEvent[]);
+      for (const e of missed) if (e.id! > lastSent) write(e);
+      // What the database does not have (an id its sequence skipped) is no gap to wait for.
+      for (const id of [...ahead.keys()].sort((a, b) => a - b)) {
+        const e = ahead.get(id)!;
+        ahead.delete(id);
+        if (id > lastSent) write(e);
+      }
+    };
+    const send = (e: HydraEvent) => {
+      if (e.id === undefined) return write(e);
+      if (e.id <= lastSent) return;
+      // A new subscriber's first event starts its stream.
+      if (lastSent === 0 || e.id === lastSent + 1) {
+        write(e);
+        drain();
+        return;
+      }
+      ahead.set(e.id, e);
+      filling ??= setTimeout(() => void fill(), GAP_WAIT_MS);
     };
     // A subscriber reconnecting (EventSource sends the last id it saw): every event since, from every gateway, then
     // live ones; those heard while the missed ones are read wait, and none is sent twice.
@@ -157,6 +193,7 @@ export function eventRoutes(bus: EventBus, visibleTo: (p: Principal) => Promise<
     bus.on('event', send);
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     req.on('close', () => {
+      if (filling) clearTimeout(filling);
       clearInterval(keepAlive);
       clearInterval(refreshed);
       bus.off('event', send);

@@ -351,7 +351,7 @@ export class JobService extends EventEmitter {
     const running = !FINAL.includes(job.status);
     // Dismissed first, then stopped: the executor's report of the killed process finds the job final and leaves it
     // (its message stays the dismissal, not the signal).
-    await this.finish(id, { status: 'dismissed', message: 'dismissed by the user', error: null, error_kind: null });
+    await this.finish(id, { status: 'dismissed', message: 'dismissed by the user', error: null, error_kind: null }, true);
     if (running) await this.executor.cancel(id);
     return (await this.jobs.get(id))!;
   }
@@ -365,15 +365,14 @@ export class JobService extends EventEmitter {
     started: (id: string, handle: { pid?: number; externalId?: string }) => {
       if (this.closed) return;
       void (async () => {
-        await this.jobs.update(id, {
-          status: 'running',
-          started: new Date(),
-          pid: handle.pid ?? null,
-          host: hostname(),
-          external_id: handle.externalId ?? null,
-          message: 'running'
-        });
+        // A job already ended (dismissed meanwhile) stays ended.
+        const changed = await this.jobs.update(
+          id,
+          { status: 'running', started: new Date(), pid: handle.pid ?? null, host: hostname(), external_id: handle.externalId ?? null, message: 'running' },
+          { unlessFinal: true }
+        );
         if (handle.externalId) (this.executor as { track?: (id: string, externalId: string) => void }).track?.(id, handle.externalId);
+        if (!changed) return;
         this.emit('job', await this.jobs.get(id));
         this.poll(id);
       })().catch((error: Error) => this.lateReport(id, error));
@@ -394,8 +393,10 @@ export class JobService extends EventEmitter {
       if (text && text !== last) {
         last = text;
         const pr = JSON.parse(text) as { percent: number; message: string };
-        await this.jobs.update(id, { progress: Math.round(pr.percent), message: pr.message });
-        this.emit('job', await this.jobs.get(id));
+        // Progress of a running job only: its end, recorded meanwhile (here or by another gateway), is told once, by finish.
+        if (!(await this.jobs.update(id, { progress: Math.round(pr.percent), message: pr.message }, { unlessFinal: true }))) return;
+        const now = await this.jobs.get(id);
+        if (now?.status === 'running') this.emit('job', now);
       }
     };
     // NOTE: progress is best effort; a failed read (store closing, half-written file) waits for the next tick.
@@ -408,6 +409,11 @@ export class JobService extends EventEmitter {
     this.pollers.delete(id);
     const job = await this.jobs.get(id);
     if (!job || FINAL.includes(job.status)) return;
+    // Followed by another gateway now (this one's lease lapsed while it was busy): its end is that gateway's to record.
+    if (!(await this.follow(id))) {
+      this.followed.delete(id);
+      return;
+    }
     const result = (await readFile(path.join(job.dir, 'result.json'), 'utf8').then(JSON.parse, () => null)) as ProcessResult | null;
     const error = (await readFile(path.join(job.dir, 'error.json'), 'utf8').then(JSON.parse, () => null)) as { message: string; kind?: string } | null;
     if (result && (exit.code === 0 || exit.code === null)) {
@@ -436,12 +442,16 @@ export class JobService extends EventEmitter {
     });
   }
 
-  private async finish(id: string, patch: Partial<JobRow>): Promise<void> {
-    await this.jobs.update(id, { ...patch, finished: new Date() });
+  /**
+   * Records a job's end — once: a job another gateway (or a dismissal) already ended stays as it is (`force`: a
+   * dismissal of an ended job, which takes it off the list).
+   */
+  private async finish(id: string, patch: Partial<JobRow>, force = false): Promise<void> {
+    const ended = await this.jobs.update(id, { ...patch, finished: new Date() }, { unlessFinal: !force });
     await this.unfollow(id);
     await this.opts.users.revokeJob(id);
     const job = (await this.jobs.get(id))!;
-    this.emit('job', job);
+    if (ended) this.emit('job', job);
     for (const w of this.waiters.get(id) ?? []) w(job);
     this.waiters.delete(id);
   }
@@ -547,7 +557,13 @@ export class JobService extends EventEmitter {
   }
 
   private async renew(): Promise<void> {
-    for (const id of this.followed) await holdLease(this.opts.catalog.db, `job.${id}`, this.holder, this.leaseMs);
+    for (const id of this.followed) {
+      if (await holdLease(this.opts.catalog.db, `job.${id}`, this.holder, this.leaseMs)) continue;
+      // Taken over by another gateway (this one stalled past its lease): that one follows the job now.
+      this.followed.delete(id);
+      clearInterval(this.pollers.get(id));
+      this.pollers.delete(id);
+    }
   }
 
   private async unfollow(id: string): Promise<void> {

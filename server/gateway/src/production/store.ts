@@ -133,11 +133,17 @@ export class JobStore {
   }
 
   /** Updates some columns (and `updated`). */
-  async update(id: string, patch: Partial<Omit<JobRow, 'id'>>): Promise<void> {
+  /**
+   * Changes a job's row. `unlessFinal`: only while the job has not ended (its end is recorded once, whichever gateway
+   * reports it); returns whether the row changed.
+   */
+  async update(id: string, patch: Partial<Omit<JobRow, 'id'>>, options: { unlessFinal?: boolean } = {}): Promise<boolean> {
     const keys = Object.keys(patch) as (keyof typeof patch)[];
-    if (keys.length === 0) return;
+    if (keys.length === 0) return false;
     const sets = keys.map((k, i) => `${k} = $${i + 2}${k === 'outputs' ? '::jsonb' : ''}`);
     const values = keys.map((k) => (k === 'outputs' ? JSON.stringify(patch[k]) : patch[k] instanceof Date ? (patch[k] as Date).toISOString() : patch[k]));
-    await this.db.query(`update jobs set ${sets.join(', ')}, updated = now() where id = $1`, [id, ...values]);
+    const guard = options.unlessFinal ? ` and status not in ('successful', 'failed', 'dismissed')` : '';
+    const rows = await this.db.query(`update jobs set ${sets.join(', ')}, updated = now() where id = $1${guard} returning id`, [id, ...values]);
+    return rows.length > 0;
   }
 }
