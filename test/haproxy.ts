@@ -12,8 +12,9 @@ export function findHaproxy(): string | null {
 
 /**
  * Starts haproxy (in the foreground, as a child) balancing HTTP over `servers` (`http://host:port`), round robin, as in
- * front of gateway replicas: a server is taken out after two failed health checks (`/health/live`, every 500 ms), a
- * request that cannot connect is sent to another (retries + redispatch), event streams may last (tunnel timeout).
+ * front of gateway replicas: a server is taken out after three failed health checks (`/health/live`, every second), a
+ * request that cannot connect is sent to another (retries + redispatch, each request on a new server connection),
+ * event streams may last (tunnel timeout).
  * `port`: where it listens (known before the servers start, for their public URL), a free one by default.
  */
 export async function startHaproxy(bin: string, servers: string[], port?: number): Promise<{ url: string; stop: () => Promise<void> }> {
@@ -30,6 +31,10 @@ export async function startHaproxy(bin: string, servers: string[], port?: number
     '  timeout tunnel 1h',
     '  retries 3',
     '  option redispatch',
+    // A new server connection for each request: one to a server that just died is refused (and sent to another),
+    // never a kept-alive one that breaks after the request went out.
+    '  option http-server-close',
+    '  http-reuse never',
     'frontend hysope',
     `  bind 127.0.0.1:${port}`,
     '  default_backend gateways',
@@ -37,7 +42,9 @@ export async function startHaproxy(bin: string, servers: string[], port?: number
     '  balance roundrobin',
     '  option httpchk GET /health/live',
     '  http-check expect status 200',
-    ...servers.map((s, i) => `  server g${i + 1} ${new URL(s).host} check inter 500 fall 2 rise 2`)
+    // Out after three failed checks a second apart (a gateway busy for a moment stays in), back after two.
+    '  timeout check 2s',
+    ...servers.map((s, i) => `  server g${i + 1} ${new URL(s).host} check inter 1s fall 3 rise 2`)
   ].join('\n');
   writeFileSync(path.join(dir, 'haproxy.cfg'), `${config}\n`);
   const child = spawn(bin, ['-db', '-f', path.join(dir, 'haproxy.cfg')], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -12,6 +12,8 @@ export interface Served {
   stop(): Promise<void>;
   /** SIGKILL, at once (a crash). */
   kill(): void;
+  /** When the process ended (ms since the epoch): a killed one holds its sockets until then. */
+  exited: Promise<number>;
 }
 
 /**
@@ -33,14 +35,15 @@ export async function serveProcess(dataDir: string, env: NodeJS.ProcessEnv = {})
     });
     child.once('exit', (code) => reject(new Error(`hysope serve exited with ${code}: ${out}`)));
   });
-  const exited = new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+  const exited = new Promise<number>((resolve) => (child.exitCode !== null ? resolve(Date.now()) : child.once('exit', () => resolve(Date.now()))));
   return {
     url,
     pid: child.pid!,
-    stop: () => {
+    stop: async () => {
       child.kill('SIGTERM');
-      return exited;
+      await exited;
     },
-    kill: () => void child.kill('SIGKILL')
+    kill: () => void child.kill('SIGKILL'),
+    exited
   };
 }
