@@ -1,20 +1,16 @@
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import amqp, { type ChannelModel } from 'amqplib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRabbit, startRabbit } from '../amqp-server.js';
-import { findHaproxy, startHaproxy } from '../haproxy.js';
+import { startCluster, type Cluster } from '../cluster.js';
+import { findHaproxy } from '../haproxy.js';
 import { REACHES_PASS_51, call, s3Settings, sample, testDatabaseUrl } from '../helpers.js';
-import { serveProcess, type Served } from '../hysope-serve.js';
+import type { Served } from '../hysope-serve.js';
 import { cnmNotification, subscribeEvents, type SseEvent } from '../messages.js';
-import { freePort } from '../pg-server.js';
 import { testS3 } from '../s3-server.js';
 
-const HYSOPE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../server/gateway/bin/hysope.js');
 const PITTSBURGH = '74269900011';
 
 /** A request of the load: when it started and ended, and how it went. */
@@ -30,10 +26,10 @@ describe.runIf(testDatabaseUrl() && testS3() && findRabbit() && findHaproxy())(
   'three gateway replicas behind haproxy over PostgreSQL, S3 and RabbitMQ, one killed (SIGKILL) under mixed load',
   () => {
     let broker: Awaited<ReturnType<typeof startRabbit>>;
-    let lb: Awaited<ReturnType<typeof startHaproxy>>;
+    let cluster: Cluster;
+    let lb: { url: string };
     let client: ChannelModel;
-    const gateways: Served[] = [];
-    const folders: string[] = [];
+    let gateways: Served[];
     let databaseUrl: string;
     let inbox: string;
     let admin: Record<string, string>;
@@ -42,48 +38,14 @@ describe.runIf(testDatabaseUrl() && testS3() && findRabbit() && findHaproxy())(
     beforeAll(async () => {
       broker = await startRabbit(findRabbit()!);
       const amqpUrl = broker.vhost('replicas');
-      const c = new pg.Client({ connectionString: testDatabaseUrl() });
-      await c.connect();
-      const name = `replicas_${process.pid}`;
-      await c.query(`drop database if exists ${name}`);
-      await c.query(`create database ${name}`);
-      await c.end();
-      const u = new URL(testDatabaseUrl()!);
-      u.pathname = `/${name}`;
-      databaseUrl = u.toString();
-      inbox = mkdtempSync(path.join(os.tmpdir(), 'hysope-replicas-inbox-'));
-      // Links name the balancer (the public address), whichever gateway answers.
-      const lbPort = await freePort();
-      const env = {
-        HYSOPE_PUBLIC_URL: `http://127.0.0.1:${lbPort}`,
-        HYSOPE_DATABASE_URL: databaseUrl,
-        HYSOPE_AMQP_URL: amqpUrl,
-        ...s3Settings(),
-        HYSOPE_SIGNING_KEY: 'replicas-share-this-signing-key-0123456789',
-        HYSOPE_JOB_LEASE_MS: '2000',
-        HYSOPE_INBOXES: inbox,
-        HYSOPE_RATE_LIMIT: '0'
-      };
-      const out = execFileSync(
-        process.execPath,
-        [HYSOPE, 'user', 'add', 'ops', 'admin', '--data', mkdtempSync(path.join(os.tmpdir(), 'hysope-replicas-cli-'))],
-        {
-          encoding: 'utf8',
-          env: { ...process.env, ...env }
-        }
-      );
-      admin = { Authorization: `token ${/API key[^:]*: (\S+)/.exec(out)![1]}` };
-      // Three gateways as on three nodes: each its own data folder (a cache); the engines are shared.
-      for (let i = 0; i < 3; i++) {
-        const dir = mkdtempSync(path.join(os.tmpdir(), `hysope-replica-${i}-`));
-        folders.push(dir);
-        gateways.push(await serveProcess(dir, env));
-      }
-      lb = await startHaproxy(
-        findHaproxy()!,
-        gateways.map((g) => g.url),
-        lbPort
-      );
+      cluster = await startCluster({
+        replicas: 3,
+        postgresUrl: testDatabaseUrl()!,
+        name: `replicas_${process.pid}`,
+        env: { HYSOPE_AMQP_URL: amqpUrl, ...s3Settings(), HYSOPE_JOB_LEASE_MS: '2000' }
+      });
+      ({ databaseUrl, inbox, admin, gateways } = cluster);
+      lb = { url: cluster.url };
       client = await amqp.connect(amqpUrl);
       const ch = await client.createChannel();
       await ch.assertExchange('hysope.cnm.responses', 'topic', { durable: true });
@@ -94,10 +56,8 @@ describe.runIf(testDatabaseUrl() && testS3() && findRabbit() && findHaproxy())(
 
     afterAll(async () => {
       await client?.close().catch(() => undefined);
-      await lb?.stop();
-      for (const g of gateways) await g.stop().catch(() => undefined);
+      await cluster?.stop();
       await broker?.stop();
-      for (const d of [...folders, inbox]) if (d) rmSync(d, { recursive: true, force: true });
     }, 60_000);
 
     it('loses and duplicates no ingest nor job, every SSE subscriber gets every event, and only requests in flight at the kill fail', async () => {
