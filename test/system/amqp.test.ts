@@ -6,7 +6,7 @@ import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { cnmProblems } from '@hysope/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRabbit, findRabbit } from '../amqp-server.js';
-import { REACHES_PASS_51, REACH_548, sample, startGateway, testDatabaseUrl, type TestGateway } from '../helpers.js';
+import { REACHES_PASS_51, REACH_548, call, sample, startGateway, testDatabaseUrl, type TestGateway } from '../helpers.js';
 import { serveProcess } from '../hysope-serve.js';
 import { cnmNotification, subscribeEvents } from '../messages.js';
 import { findBin, startPostgres } from '../pg-server.js';
@@ -74,7 +74,7 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
     if (!databaseUrl) throw new Error('replicas need PostgreSQL (HYSOPE_TEST_DATABASE_URL)');
     gateways.push(await startGateway({ databaseUrl, env }));
     gateways.push(await startGateway({ replicaOf: gateways[0], env }));
-    gateways.push(await startGateway({ replicaOf: gateways[0], env: { ...env, HYSOPE_AMQP_INGEST: 'false' } }));
+    gateways.push(await startGateway({ replicaOf: gateways[0], env: { ...env, HYSOPE_AMQP_INGEST: 'false', HYSOPE_AMQP_JOBS: 'false' } }));
     client = await amqp.connect(broker.url);
     channel = await client.createChannel();
     const { queue } = await channel.assertQueue('', { exclusive: true });
@@ -198,6 +198,37 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
       await close();
     }
   }, 180_000);
+
+  it('jobs go through the job queue: the gateway taking none hands them over, the others run them; a synchronous execution answers all the same', async () => {
+    const http = gateways[2]!;
+    const { headers } = await http.user('jobber', 'educational');
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await call(`${http.url}/processes/echo/execution`, {
+        json: { inputs: { message: `q${i}`, seconds: 0.5 } },
+        headers: { ...headers, Prefer: 'respond-async' }
+      });
+      expect(r.status).toBe(201);
+      ids.push(r.body.jobID as string);
+    }
+    const sync = await call(`${http.url}/processes/echo/execution`, { json: { inputs: { message: 'sync' } }, headers });
+    expect(sync.status).toBe(200);
+    expect(sync.body).toEqual({ message: 'sync' });
+    await expect
+      .poll(
+        async () =>
+          (await Promise.all(ids.map(async (id) => (await call(`${http.url}/jobs/${id}`, { headers })).body.status))).every((s) => s === 'successful'),
+        {
+          timeout: 30_000,
+          interval: 200
+        }
+      )
+      .toBe(true);
+    const rows = await http.gateway.db.query<{ runner: string }>(`select runner from jobs where id = any($1::text[])`, [ids]);
+    const runners = new Set(rows.map((r) => r.runner));
+    expect(runners.has(http.gateway.jobs.holder)).toBe(false);
+    for (const r of runners) expect([gateways[0]!.gateway.jobs.holder, gateways[1]!.gateway.jobs.holder]).toContain(r);
+  });
 
   it('a subscriber reconnecting to another gateway with Last-Event-ID gets every event it missed, once, in order', async () => {
     const [a, , web] = gateways as [TestGateway, TestGateway, TestGateway];

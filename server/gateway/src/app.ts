@@ -385,9 +385,12 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     wallSeconds: config.jobLimits.wallSeconds,
     uidBase: config.jobUidBase,
     log,
-    leaseMs: config.jobLeaseMs
+    leaseMs: config.jobLeaseMs,
+    // With a broker, local jobs go through its job queue: whichever gateway takes jobs runs them.
+    dispatch: messaging && config.executor === 'local' ? (id) => messaging.dispatchJob(id) : undefined
   });
   jobs.executor = await createExecutor(config, jobs.events);
+  if (messaging && config.executor === 'local' && config.amqp?.jobs) await messaging.consumeJobs((id) => jobs.runQueued(id), config.jobConcurrency);
   jobs.on('job', (j: { id: string; process_id: string; status: string; progress: number; error: string | null; owner: string | null }) =>
     bus.publish('job.status', { job: j.id, process: j.process_id, status: j.status, progress: j.progress, error: j.error, owner: j.owner })
   );

@@ -56,6 +56,8 @@ export const Config = z.object({
       url: z.string().regex(/^amqps?:\/\//, 'an amqp:// or amqps:// URL'),
       /** Whether this gateway consumes ingest messages (a gateway serving only HTTP may not). */
       ingest: z.boolean(),
+      /** Whether this gateway runs jobs of the job queue (local executor: jobs go through the broker to the gateways that do). */
+      jobs: z.boolean(),
       /** Ingest messages this gateway takes at once. */
       prefetch: z.number().int().min(1).max(64),
       /** Attempts of a message whose failure may pass before it is dead-lettered, and the first wait (×4 after). */
@@ -210,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
       ? {
           url: env['HYSOPE_AMQP_URL'],
           ingest: (env['HYSOPE_AMQP_INGEST'] ?? 'true') !== 'false',
+          jobs: (env['HYSOPE_AMQP_JOBS'] ?? 'true') !== 'false',
           prefetch: Number(env['HYSOPE_AMQP_PREFETCH'] ?? 1),
           maxAttempts: Number(env['HYSOPE_AMQP_MAX_ATTEMPTS'] ?? 5),
           retryMs: Number(env['HYSOPE_AMQP_RETRY_MS'] ?? 1000)

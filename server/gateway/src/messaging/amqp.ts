@@ -25,6 +25,8 @@ export const RETRY_QUEUE = 'hysope.ingest.retry';
 export const DEAD_QUEUE = 'hysope.ingest.dead';
 export const RESPONSE_EXCHANGE = 'hysope.cnm.responses';
 export const EVENT_EXCHANGE = 'hysope.events';
+/** Jobs for the local executor: any gateway taking jobs runs them (the message acknowledged once the job ended there). */
+export const JOB_QUEUE = 'hysope.jobs';
 
 /** Headers HYSOPE sets on ingest messages it moves. */
 export const ATTEMPTS_HEADER = 'x-hysope-attempts';
@@ -59,6 +61,7 @@ export class Messaging {
   private inFlight = new Set<Promise<void>>();
   private reconnectTimer: NodeJS.Timeout | null = null;
   private consumerTags: string[] = [];
+  private jobConsumer: { run: (id: string) => Promise<void>; prefetch: number } | null = null;
   private readonly forward = (e: HydraEvent) => this.publishEvent(e);
 
   private constructor(private readonly o: MessagingOptions) {}
@@ -85,6 +88,7 @@ export class Messaging {
     await channel.assertExchange(EVENT_EXCHANGE, 'topic', { durable: true });
     await channel.assertExchange(RESPONSE_EXCHANGE, 'topic', { durable: true });
     await channel.assertQueue(INGEST_QUEUE, { durable: true });
+    await channel.assertQueue(JOB_QUEUE, { durable: true });
     await channel.assertQueue(DEAD_QUEUE, { durable: true });
     // Waiting messages expire back into the ingest queue (per-message expiration: the backoff).
     await channel.assertQueue(RETRY_QUEUE, { durable: true, arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': INGEST_QUEUE } });
@@ -103,6 +107,7 @@ export class Messaging {
       tags.push(consumerTag);
     }
     this.consumerTags = tags;
+    if (this.jobConsumer) await this.consumeJobsOn(connection, this.jobConsumer);
     connection.on('error', (error: Error) => this.o.log?.warn({ err: error }, 'AMQP connection error'));
     connection.on('close', () => {
       this.connection = null;
@@ -193,6 +198,42 @@ export class Messaging {
       // reconnected, or to another).
       this.o.log?.warn({ err: error }, 'ingest message not settled; it will be delivered again');
     }
+  }
+
+  /** Publishes a job for the gateways taking jobs (resolved once the broker has it). */
+  async dispatchJob(id: string): Promise<void> {
+    const channel = this.channel;
+    if (!channel) throw new Error('the message broker is not reachable');
+    await new Promise<void>((resolve, reject) =>
+      channel.sendToQueue(JOB_QUEUE, Buffer.from(id), { persistent: true, contentType: 'text/plain' }, (error) => (error ? reject(error) : resolve()))
+    );
+  }
+
+  /**
+   * Takes jobs from the job queue, `prefetch` at a time (the executor's concurrency: the others wait in the queue for
+   * any gateway); `run` resolves when the message may be acknowledged, rejects to give it back.
+   */
+  async consumeJobs(run: (id: string) => Promise<void>, prefetch: number): Promise<void> {
+    this.jobConsumer = { run, prefetch };
+    if (this.connection) await this.consumeJobsOn(this.connection, this.jobConsumer);
+  }
+
+  private async consumeJobsOn(connection: ChannelModel, c: { run: (id: string) => Promise<void>; prefetch: number }): Promise<void> {
+    // A channel of its own: its prefetch counts jobs, not ingest messages. Closed with the connection, its
+    // unacknowledged jobs go back to the queue (another gateway takes them over).
+    const channel = await connection.createChannel();
+    await channel.assertQueue(JOB_QUEUE, { durable: true });
+    await channel.prefetch(c.prefetch);
+    await channel.consume(JOB_QUEUE, (msg) => {
+      if (!msg) return;
+      void c
+        .run(msg.content.toString())
+        .then(
+          () => channel.ack(msg),
+          () => channel.nack(msg, false, true)
+        )
+        .catch(() => undefined);
+    });
   }
 
   /** Stops consuming, lets the messages under way settle, and closes. */

@@ -109,9 +109,11 @@ export class JobService extends EventEmitter {
   private readonly validators = new Map<string, ValidateFunction>();
   private readonly waiters = new Map<string, ((job: JobRow) => void)[]>();
   private readonly pollers = new Map<string, NodeJS.Timeout>();
-  /** This gateway, as the holder of the leases of the jobs it follows. */
-  private readonly holder = randomUUID();
+  /** This gateway, as the holder of the leases of the jobs it follows and the runner of those it started. */
+  readonly holder = randomUUID();
   private readonly followed = new Set<string>();
+  /** Jobs taken from the job queue, each released (its message acknowledged) once this gateway is done with it. */
+  private readonly releases = new Map<string, () => void>();
   private renewer: NodeJS.Timeout | null = null;
   private adopter: NodeJS.Timeout | null = null;
   private get leaseMs(): number {
@@ -145,6 +147,11 @@ export class JobService extends EventEmitter {
        * within about twice that.
        */
       leaseMs?: number;
+      /**
+       * Hands a new job to the message broker's job queue (the local executor of any gateway that takes jobs runs it)
+       * instead of this gateway's executor.
+       */
+      dispatch?: (id: string) => Promise<void>;
     }
   ) {
     super();
@@ -300,7 +307,7 @@ export class JobService extends EventEmitter {
       ? (this.opts.uidBase ?? 200000) + (Number((await this.opts.catalog.db.query<{ n: number }>("select nextval('job_uids')::int as n"))[0]!.n) % 100000)
       : null;
     await this.jobs.create({ id, process_id: processId, inputs, owner: p.name, executor: this.executor.name, dir, uid, delivery });
-    await this.follow(id);
+    if (!this.opts.dispatch) await this.follow(id);
     try {
       const key = p.name ? await this.opts.users.issueJobKey(p.name, id, (this.opts.wallSeconds ?? 6 * 3600) + 600) : null;
       let cwlFile: string | undefined;
@@ -317,7 +324,14 @@ export class JobService extends EventEmitter {
       await this.finish(id, { status: 'failed', error: `the job could not be prepared: ${(error as Error).message}` }).catch(() => undefined);
       throw error;
     }
-    this.executor.submit({ id, dir, uid });
+    if (this.opts.dispatch) {
+      try {
+        await this.opts.dispatch(id);
+      } catch (error) {
+        await this.finish(id, { status: 'failed', error: `the job could not be queued: ${(error as Error).message}` }).catch(() => undefined);
+        throw error;
+      }
+    } else this.executor.submit({ id, dir, uid });
     const job = (await this.jobs.get(id))!;
     this.emit('job', job);
     return job;
@@ -328,12 +342,23 @@ export class JobService extends EventEmitter {
     const job = await this.jobs.get(id);
     if (!job || FINAL.includes(job.status)) return job!;
     return new Promise((resolve) => {
-      const t = setTimeout(async () => resolve((await this.jobs.get(id))!), timeoutMs);
-      const list = this.waiters.get(id) ?? [];
-      list.push((j) => {
+      // Another gateway may run it (the job queue, a take-over): its end is read from the database too.
+      const poll = setInterval(
+        () =>
+          void this.jobs.get(id).then(
+            (j) => j && FINAL.includes(j.status) && done(j),
+            () => undefined
+          ),
+        500
+      );
+      const done = (j: JobRow) => {
         clearTimeout(t);
+        clearInterval(poll);
         resolve(j);
-      });
+      };
+      const t = setTimeout(async () => done((await this.jobs.get(id))!), timeoutMs);
+      const list = this.waiters.get(id) ?? [];
+      list.push(done);
       this.waiters.set(id, list);
     });
   }
@@ -368,7 +393,15 @@ export class JobService extends EventEmitter {
         // A job already ended (dismissed meanwhile) stays ended.
         const changed = await this.jobs.update(
           id,
-          { status: 'running', started: new Date(), pid: handle.pid ?? null, host: hostname(), external_id: handle.externalId ?? null, message: 'running' },
+          {
+            status: 'running',
+            started: new Date(),
+            pid: handle.pid ?? null,
+            host: hostname(),
+            runner: this.holder,
+            external_id: handle.externalId ?? null,
+            message: 'running'
+          },
           { unlessFinal: true }
         );
         if (handle.externalId) (this.executor as { track?: (id: string, externalId: string) => void }).track?.(id, handle.externalId);
@@ -449,6 +482,7 @@ export class JobService extends EventEmitter {
   private async finish(id: string, patch: Partial<JobRow>, force = false): Promise<void> {
     const ended = await this.jobs.update(id, { ...patch, finished: new Date() }, { unlessFinal: !force });
     await this.unfollow(id);
+    this.release(id);
     await this.opts.users.revokeJob(id);
     const job = (await this.jobs.get(id))!;
     if (ended) this.emit('job', job);
@@ -539,12 +573,40 @@ export class JobService extends EventEmitter {
       this.executor.reattach({ id: job.id, dir: job.dir, pid: local ? job.pid : null, externalId: job.external_id, uid: job.uid ?? null });
       this.poll(job.id);
     }
-    for (const job of await this.jobs.byStatus(['accepted'])) {
+    // Queued jobs wait in the broker's job queue, when there is one (a message is redelivered if its taker dies).
+    for (const job of this.opts.dispatch ? [] : await this.jobs.byStatus(['accepted'])) {
       if (this.followed.has(job.id) || !(await this.follow(job.id))) continue;
       // Already handed to an engine with a queue of its own (SLURM): follow it, do not submit it twice.
       if (job.external_id) this.executor.reattach({ id: job.id, dir: job.dir, externalId: job.external_id, uid: job.uid ?? null });
       else this.executor.submit({ id: job.id, dir: job.dir, uid: job.uid ?? null });
     }
+  }
+
+  /**
+   * Runs a job taken from the broker's job queue with this gateway's executor; resolves once this gateway is done
+   * with it (the job ended, or another gateway follows it now), when the message may be acknowledged. A job another
+   * gateway follows is given back after a lease period (the message is redelivered until the job has ended).
+   */
+  async runQueued(id: string): Promise<void> {
+    const job = await this.jobs.get(id);
+    if (!job || FINAL.includes(job.status)) return;
+    if (this.followed.has(id) || !(await this.follow(id))) {
+      await new Promise((r) => setTimeout(r, this.leaseMs));
+      throw new Error(`job ${id} is followed by another gateway`);
+    }
+    const ended = new Promise<void>((resolve) => this.releases.set(id, resolve));
+    if (job.status === 'running') {
+      // Its taker died while it ran: re-attached here (on its own host) or ended with the reason.
+      const local = !job.host || job.host === hostname();
+      this.executor.reattach({ id, dir: job.dir, pid: local ? job.pid : null, externalId: job.external_id, uid: job.uid ?? null });
+      this.poll(id);
+    } else this.executor.submit({ id, dir: job.dir, uid: job.uid ?? null });
+    await ended;
+  }
+
+  private release(id: string): void {
+    this.releases.get(id)?.();
+    this.releases.delete(id);
   }
 
   /** Takes (or renews) the lease of following a job; false when another gateway follows it. */
@@ -563,6 +625,7 @@ export class JobService extends EventEmitter {
       this.followed.delete(id);
       clearInterval(this.pollers.get(id));
       this.pollers.delete(id);
+      this.release(id);
     }
   }
 

@@ -22,6 +22,8 @@ export interface JobRow {
   pid: number | null;
   /** The host of the gateway that started the job's process (the local executor's pid is that host's). */
   host?: string | null;
+  /** The gateway (its job service) that started the job's process. */
+  runner?: string | null;
   external_id: string | null;
   dir: string;
   /** The job's own uid (root gateway), or null. */

@@ -125,6 +125,7 @@ alter table jobs add column if not exists error_kind text;
 alter table jobs add column if not exists delivery jsonb;
 -- The host whose gateway runs a job with the local executor (its process id means something there only).
 alter table jobs add column if not exists host text;
+alter table jobs add column if not exists runner text;
 create sequence if not exists job_uids;
 alter table api_keys add column if not exists id text;
 alter table api_keys add column if not exists name text;
