@@ -3,7 +3,8 @@
 // settings; Dockerfiles and the Singularity definition checked for the files, packages and commands they
 // use; the SLURM spawner compiled and loaded by Debian's JupyterHub.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
@@ -112,6 +113,39 @@ describe('deployment files', () => {
     const book = yaml.load(read('ansible', 'playbook.yml')) as { vars: { hysope_packages: string[] }; tasks: { ansible: unknown }[] }[];
     expect(missingDebianPackages(book[0]!.vars.hysope_packages)).toEqual([]);
     for (const t of ['hysope-gateway.service.j2', 'hysope-hub.service.j2']) expect(existsSync(path.join(DEPLOY, 'ansible/templates', t))).toBe(true);
+  });
+
+  it("several gateways with Ansible: the shared engines' settings are the gateway's, and the balancer's configuration is valid for haproxy", () => {
+    // Rendered with Jinja2 as Ansible does (Debian's python3-jinja2, which ansible-core brings).
+    const render = (template: string, vars: Record<string, unknown>) => {
+      const r = spawnSync(
+        '/usr/bin/python3',
+        ['-c', 'import sys, json, jinja2; print(jinja2.Template(open(sys.argv[1]).read()).render(**json.loads(sys.argv[2])))', template, JSON.stringify(vars)],
+        { encoding: 'utf8' }
+      );
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    const book = yaml.load(read('ansible', 'playbook.yml')) as { vars: Record<string, unknown> }[];
+    const vars = Object.fromEntries(Object.entries(book[0]!.vars).map(([k, v]) => [k, v === '' ? `set-${k}` : v]));
+    const env = render(path.join(DEPLOY, 'ansible/templates/gateway.env.j2'), vars);
+    const names = [...env.matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]!);
+    expect(names.length).toBeGreaterThanOrEqual(9);
+    expect(names.filter((n) => !gatewaySettings.has(n))).toEqual([]);
+    // Unset, nothing is written: one node runs on the embedded defaults.
+    const unset = Object.fromEntries(Object.entries(book[0]!.vars).map(([k, v]) => [k, v]));
+    expect(render(path.join(DEPLOY, 'ansible/templates/gateway.env.j2'), unset).match(/^[A-Z]/gm)).toBeNull();
+    const cfg = render(path.join(DEPLOY, 'ansible/templates/haproxy.cfg.j2'), {
+      hysope_balancer_port: 18080,
+      hysope_gateway_port: 8080,
+      groups: { hysope: ['node1', 'node2', 'node3'] },
+      hostvars: { node1: { ansible_host: '10.0.0.1' }, node2: { ansible_host: '10.0.0.2' }, node3: { ansible_host: '10.0.0.3' } }
+    });
+    expect(cfg.match(/^\s+server /gm)).toHaveLength(3);
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'hysope-haproxy-cfg-')), 'haproxy.cfg');
+    writeFileSync(file, cfg);
+    const check = spawnSync('/usr/sbin/haproxy', ['-c', '-f', file], { encoding: 'utf8' });
+    expect(check.status, check.stdout + check.stderr).toBe(0);
   });
 
   it('the Helm chart renders to consistent Kubernetes manifests that set only settings the gateway reads', () => {
