@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(procps util-linux unzip python3-owslib python3-requests python3-dateutil python3-jsonschema python3-shapely python3-deepdiff python3-more-itertools python3-click python3-yaml postgresql postgresql-15-postgis-3 python3-h5py python3-netcdf4 netcdf-bin gdal-bin chromium fonts-liberation python3-jupyter-server python3-jupyterlab-server python3-ipykernel python3-nbclient python3-nbformat jupyter-core jupyter-client jupyterhub ansible-core prometheus cwltool slurmctld slurmd slurm-client munge toil rabbitmq-server ceph-mon ceph-osd radosgw ceph-common haproxy)
+APT_PACKAGES=(procps util-linux unzip curl python3-owslib python3-requests python3-dateutil python3-jsonschema python3-shapely python3-deepdiff python3-more-itertools python3-click python3-yaml postgresql postgresql-15-postgis-3 python3-h5py python3-netcdf4 netcdf-bin gdal-bin chromium fonts-liberation python3-jupyter-server python3-jupyterlab-server python3-ipykernel python3-nbclient python3-nbformat jupyter-core jupyter-client jupyterhub ansible-core prometheus cwltool slurmctld slurmd slurm-client munge toil rabbitmq-server ceph-mon ceph-osd radosgw ceph-common haproxy)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -144,7 +144,7 @@ for _ in $(seq 1 120); do answers && break; alive "$(cat "$DIR/run/rgw.pid")" ||
 answers || { log "the RADOS Gateway did not answer on port $S3_PORT (see $DIR/log)"; exit 1; }
 
 if [ "$FRESH" = 1 ]; then
-  timeout "$T" radosgw-admin -c "$CONF" -n client.rgw.a user create --uid=hysope --display-name=HYSOPE \
+  timeout "$T" radosgw-admin -c "$CONF" -n client.rgw.a --admin-socket "" user create --uid=hysope --display-name=HYSOPE \
     --access-key="$ACCESS_KEY" --secret-key="$SECRET_KEY" >/dev/null
 fi
 cat >"$DIR/env" <<ENV
