@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { findHaproxy, startHaproxy } from './haproxy.js';
+import { REACHES_PASS_51, sample } from './helpers.js';
 import { serveProcess, type Served } from './hysope-serve.js';
 import { freePort } from './pg-server.js';
 
@@ -78,4 +79,27 @@ export async function startCluster(o: { replicas: number; postgresUrl: string; n
       for (const d of folders) rmSync(d, { recursive: true, force: true });
     }
   };
+}
+
+/**
+ * Granules for ingests under load, copied into `inbox`: the river and lake samples but the first pass of reaches (the
+ * ones loaded first), then the same as a newer processing (the CRID `crid`): twice as many ingests, none the same
+ * (but a granule whose name has no CRID to change, sent twice as the same granule).
+ */
+export function loadGranules(inbox: string, crid: string): string[] {
+  const granules = [
+    ...readdirSync(sample('swot/riversp'))
+      .filter((f) => f.endsWith('.zip') && !REACHES_PASS_51.includes(sample('swot/riversp', f)))
+      .map((f) => sample('swot/riversp', f)),
+    ...readdirSync(sample('swot/lakesp')).map((f) => sample('swot/lakesp', f))
+  ];
+  const copy = (file: string, name: string) => {
+    const to = path.join(inbox, name);
+    copyFileSync(file, to);
+    return to;
+  };
+  return [
+    ...granules.map((f) => copy(f, path.basename(f))),
+    ...granules.map((f) => copy(f, path.basename(f).replace(/_(P[A-Z0-9]{3})_(\d\d)/, `_${crid}_$2`)))
+  ];
 }

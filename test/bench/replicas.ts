@@ -1,9 +1,9 @@
-import { copyFileSync, readdirSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import amqp from 'amqplib';
 import { findRabbit, startRabbit } from '../amqp-server.js';
-import { startCluster } from '../cluster.js';
-import { REACHES_PASS_51, sample } from '../helpers.js';
+import { loadGranules, startCluster } from '../cluster.js';
+import { REACHES_PASS_51 } from '../helpers.js';
 import { cnmNotification, subscribeEvents } from '../messages.js';
 import { findBin, startPostgres } from '../pg-server.js';
 import { haveCeph, startS3 } from '../s3-server.js';
@@ -59,13 +59,7 @@ export async function benchReplicas(clients: number, seconds: number): Promise<v
         const itemPath = `/stac/collections/swot-riversp-reach/items/${item.id}`;
         const subscribers = await Promise.all([0, 1, 2, 3].map(() => subscribeEvents(cluster.url, cluster.admin)));
         // Ingests arriving during the load: the other samples, then as a newer processing.
-        const granules = [
-          ...readdirSync(sample('swot/riversp'))
-            .filter((f) => f.endsWith('.zip') && !REACHES_PASS_51.includes(sample('swot/riversp', f)))
-            .map((f) => sample('swot/riversp', f)),
-          ...readdirSync(sample('swot/lakesp')).map((f) => sample('swot/lakesp', f))
-        ];
-        const files = [...granules.map((f) => copy(f)), ...granules.map((f) => copy(f, path.basename(f).replace(/_(P[A-Z0-9]{3})_(\d\d)/, '_PZZ8_$2')))];
+        const files = loadGranules(cluster.inbox, 'PZZ8');
         let sent = 0;
         const feeding = setInterval(() => {
           if (sent < files.length) send(`load-${sent}`, files[sent++]!);

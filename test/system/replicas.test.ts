@@ -1,12 +1,12 @@
-import { copyFileSync, readdirSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import amqp, { type ChannelModel } from 'amqplib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRabbit, startRabbit } from '../amqp-server.js';
-import { startCluster, type Cluster } from '../cluster.js';
+import { loadGranules, startCluster, type Cluster } from '../cluster.js';
 import { findHaproxy } from '../haproxy.js';
-import { REACHES_PASS_51, call, s3Settings, sample, testDatabaseUrl } from '../helpers.js';
+import { REACHES_PASS_51, call, s3Settings, testDatabaseUrl } from '../helpers.js';
 import type { Served } from '../hysope-serve.js';
 import { cnmNotification, subscribeEvents, type SseEvent } from '../messages.js';
 import { testS3 } from '../s3-server.js';
@@ -158,14 +158,7 @@ describe.runIf(testDatabaseUrl() && testS3() && findRabbit() && findHaproxy())(
         expect(r.status).toBe(201);
         jobs.push(r.body.jobID as string);
       }
-      const granules = [
-        ...readdirSync(sample('swot/riversp'))
-          .filter((f) => f.endsWith('.zip') && !REACHES_PASS_51.includes(sample('swot/riversp', f)))
-          .map((f) => sample('swot/riversp', f)),
-        ...readdirSync(sample('swot/lakesp')).map((f) => sample('swot/lakesp', f))
-      ];
-      // The same granules again as a newer processing (another CRID): twice the ingests, none of them the same.
-      const files = [...granules.map((f) => copy(f)), ...granules.map((f) => copy(f, path.basename(f).replace(/_(P[A-Z0-9]{3})_(\d\d)/, '_PZZ9_$2')))];
+      const files = loadGranules(inbox, 'PZZ9');
       const ids = files.map((_, i) => `load-${i}`);
       files.forEach((f, i) => send(ids[i]!, f));
 
