@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAKE_GREENLAND, PIXC_NORMANDY, REACHES_PASS_51, REACH_548, backends, call, sample, startGateway, type TestGateway } from '../helpers.js';
+import { LAKE_GREENLAND, PIXC_NORMANDY, REACHES_PASS_51, REACH_548, call, objectStoreBackends, sample, startGateway, type TestGateway } from '../helpers.js';
 
 // The STAC community's own tools, vendored in test/python (pystac, pystac-client, stac-api-validator, with their
 // licenses; our offline stand-ins for stac-validator and stac-check), run by Debian's Python against the gateway.
@@ -15,10 +15,10 @@ const python = (script: string, ...args: string[]) =>
     (e: { stdout?: string; stderr?: string; code?: number }) => ({ stdout: e.stdout ?? '', stderr: e.stderr ?? '', code: e.code })
   );
 
-describe.each(backends())("the STAC community's clients against the gateway on $name", ({ databaseUrl }) => {
+describe.each(objectStoreBackends())("the STAC community's clients against the gateway on $name", ({ databaseUrl, s3 }) => {
   let g: TestGateway;
   beforeAll(async () => {
-    g = await startGateway({ databaseUrl, env: { HYSOPE_RATE_LIMIT: '0' } });
+    g = await startGateway({ databaseUrl, s3, env: { HYSOPE_RATE_LIMIT: '0' } });
     for (const f of [REACH_548, ...REACHES_PASS_51, PIXC_NORMANDY, LAKE_GREENLAND, sample('altimetry/hydroweb/R_PERU-6-BASIN_PERU-6-BASIN_KM0049_mean.json')]) {
       const r = await g.ingest(f);
       expect(r.ok, r.ok ? '' : r.error).toBe(true);
