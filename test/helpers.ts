@@ -145,7 +145,7 @@ export async function startGateway(
         }
       };
       await walk(dataDir);
-      const objects = gateway.store.objects!;
+      const objects = gateway.store.objects;
       if (!objects.folder) for await (const o of objects.list('')) out.push(`s3:${o.key}`);
       return out.sort();
     },
@@ -157,7 +157,7 @@ export async function startGateway(
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       // A test bucket's objects go with it (the test S3 server keeps them in memory).
-      const objects = gateway.store.objects!;
+      const objects = gateway.store.objects;
       if (!first && !objects.folder) {
         const keys: string[] = [];
         for await (const o of objects.list('')) keys.push(o.key);

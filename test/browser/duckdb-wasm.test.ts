@@ -150,7 +150,7 @@ describe('DuckDB-WASM in Chromium reads a GeoParquet asset by HTTP ranges', () =
       expect(redirect.status).toBe(307);
       expect(redirect.headers.get('location')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/.*X-Amz-Signature=/);
       expect(redirect.headers.get('cache-control')).toBe('private, no-store');
-      const { result, size } = await bboxQuery(asset, await s3.gateway.store.objects!.localFile(key));
+      const { result, size } = await bboxQuery(asset, await s3.gateway.store.objects.localFile(key));
       const fetched = served.filter((r) => r.status === 206).reduce((a, r) => a + r.bytes, 0);
       expect(served.filter((r) => r.status === 206).length).toBeGreaterThan(0);
       expect(served.filter((r) => r.status === 200)).toEqual([]);

@@ -15,7 +15,7 @@ const REACH_ITEM = 'SWOT_L2_HR_RiverSP_Reach_548_011_NA_20230610T193337_20230610
 /** What the bucket holds: key → entity tag and size. */
 async function bucket(g: TestGateway): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for await (const o of g.gateway.store.objects!.list('')) out[o.key] = `${o.etag} ${o.size}`;
+  for await (const o of g.gateway.store.objects.list('')) out[o.key] = `${o.etag} ${o.size}`;
   return out;
 }
 
@@ -46,7 +46,7 @@ describe.runIf(testS3())('the object store on S3 (Ceph RADOS Gateway)', () => {
   });
 
   it("readers on S3: a collection's export by bbox and a station's series, read from copies checked by entity tag", async () => {
-    const objects = g.gateway.store.objects!;
+    const objects = g.gateway.store.objects;
     const file = await objects.localFile(`products/swot-pixc/${PIXC_ITEM}.parquet`);
     const duck = await (await DuckDBInstance.create(':memory:')).connect();
     // Around a pixel of the tile (the centre of a swath's bbox may fall between its two sides).
@@ -75,7 +75,7 @@ describe.runIf(testS3())('the object store on S3 (Ceph RADOS Gateway)', () => {
   it('a failure after the upload leaves the bucket as it was, and puts back the object a re-ingest was replacing', async () => {
     const before = await bucket(g);
     const productBefore = createHash('sha256')
-      .update(await readFile(await g.gateway.store.objects!.localFile(`products/swot-riversp-reach/${REACH_ITEM}.parquet`)))
+      .update(await readFile(await g.gateway.store.objects.localFile(`products/swot-riversp-reach/${REACH_ITEM}.parquet`)))
       .digest('hex');
     // The catalog's transaction fails after every file was uploaded (a trigger refuses reach items).
     await g.gateway.store.db.query(
@@ -99,14 +99,14 @@ describe.runIf(testS3())('the object store on S3 (Ceph RADOS Gateway)', () => {
     }
     expect(await bucket(g)).toEqual(before);
     const productAfter = createHash('sha256')
-      .update(await readFile(await g.gateway.store.objects!.localFile(`products/swot-riversp-reach/${REACH_ITEM}.parquet`)))
+      .update(await readFile(await g.gateway.store.objects.localFile(`products/swot-riversp-reach/${REACH_ITEM}.parquet`)))
       .digest('hex');
     expect(productAfter).toBe(productBefore);
     expect((await g.stored()).filter((f) => !f.startsWith('s3:') && /^(products|sources)\//.test(f))).toEqual([]);
   });
 
   it('after a crash: an object no item references goes, an object a re-ingest had set aside comes back', async () => {
-    const objects = g.gateway.store.objects!;
+    const objects = g.gateway.store.objects;
     const before = await bucket(g);
     const key = `products/swot-riversp-reach/${REACH_ITEM}.parquet`;
     // An ingest that died after uploading a new granule's product, and a re-ingest that died after setting the old one aside.
@@ -133,9 +133,9 @@ describe.runIf(testS3())('the object store on S3 (Ceph RADOS Gateway)', () => {
     await g.gateway.compactor.idle();
     const here = await query(g.url);
     expect(here.status).toBe(200);
-    const other = await startGateway({ replicaOf: g, ownDataDir: true, env: { HYSOPE_OBJECT_STORE: g.gateway.store.objects!.url, ...testS3() } });
+    const other = await startGateway({ replicaOf: g, ownDataDir: true, env: { HYSOPE_OBJECT_STORE: g.gateway.store.objects.url, ...testS3() } });
     try {
-      const objects = other.gateway.store.objects!;
+      const objects = other.gateway.store.objects;
       const before = objects.counts.bytesRead;
       const there = await query(other.url);
       expect(there.status).toBe(200);
@@ -186,7 +186,7 @@ describe.runIf(testS3())('the object store on S3 (Ceph RADOS Gateway)', () => {
   it('redirects to presigned URLs only after the access check; the URLs expire', async () => {
     const r = await startGateway({
       replicaOf: g,
-      env: { HYSOPE_OBJECT_STORE: g.gateway.store.objects!.url, HYSOPE_ASSET_ACCESS: 'redirect', HYSOPE_PRESIGN_SECONDS: '2', ...testS3() }
+      env: { HYSOPE_OBJECT_STORE: g.gateway.store.objects.url, HYSOPE_ASSET_ACCESS: 'redirect', HYSOPE_PRESIGN_SECONDS: '2', ...testS3() }
     });
     try {
       expect(await g.gateway.store.setAccess('swot-pixc', 'institutional', null)).toBe(true);

@@ -129,7 +129,7 @@ describe.each(objectStoreBackends())('the time-series store: index, compaction, 
         async () => {
           const rows = await removable();
           // Gone from the data folder and, on S3, from the bucket.
-          const stored = await Promise.all(rows.map((r) => (s3 ? g.gateway.store.objects!.head(r.path) : null)));
+          const stored = await Promise.all(rows.map((r) => (s3 ? g.gateway.store.objects.head(r.path) : null)));
           return rows.every((r, i) => r.removed && !existsSync(path.join(g.dataDir, r.path)) && stored[i] === null);
         },
         { timeout: 30_000, interval: 500 }

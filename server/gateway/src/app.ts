@@ -91,8 +91,7 @@ export async function openCatalog(config: Config, log?: Logger): Promise<{ db: D
     onError: (error) => log?.warn({ err: error }, 'PostgreSQL connection lost; it is replaced on the next query')
   });
   await migrate(db);
-  const store = new CatalogStore(db);
-  store.objects = await openObjectStore(config.objectStore, path.join(config.dataDir, 'cache', 'objects'));
+  const store = new CatalogStore(db, await openObjectStore(config.objectStore, path.join(config.dataDir, 'cache', 'objects')));
   // Each ingest also writes the granule's observations to the time-series store, in its transaction.
   const seriesFiles = SeriesFiles.of(store.objects, config.dataDir);
   store.sinks.push(timeseriesSink(seriesFiles));
@@ -129,7 +128,7 @@ async function createEmbeddedOnce(dbDir: string): Promise<void> {
 /** Builds the gateway's Express app over an open catalog (listening is the CLI's job). */
 export async function createGateway(config: Config, log: Logger = pino({ level: config.logLevel })): Promise<Gateway> {
   const { db, store, seriesFiles } = await openCatalog(config, log);
-  const objects = store.objects!;
+  const objects = store.objects;
   if (objects instanceof S3Store && config.assetAccess === 'redirect') await objects.allowBrowsers();
   const catalog = new CatalogService(store);
   const app = express();

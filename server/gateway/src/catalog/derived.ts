@@ -3,7 +3,7 @@ import { copyFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { STAC_VERSION, type Item } from '@hysope/api';
 import { bboxPolygon } from '../formats/product.js';
-import { FolderStore, type Placement } from '../store/object-store.js';
+import type { Placement } from '../store/object-store.js';
 import { collectionDef } from './collections.js';
 import type { CatalogStore, ItemRecord } from './store.js';
 
@@ -35,7 +35,7 @@ export async function registerDerived(store: CatalogStore, dataDir: string, d: D
   const def = collectionDef(d.collection);
   if (!def) throw new Error(`unknown collection ${d.collection}`);
   const rel = `products/${d.collection}/${d.id}.parquet`;
-  const objects = store.objects ?? new FolderStore(dataDir);
+  const objects = store.objects;
   const final = path.join(objects.folder ?? dataDir, rel);
   const tag = `.${randomUUID().slice(0, 8)}`;
   await mkdir(path.dirname(final), { recursive: true });

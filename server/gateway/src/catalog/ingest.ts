@@ -6,8 +6,8 @@ import { writeGeoParquet, writeProduct } from '../formats/geoparquet.js';
 import { coverObservations } from '../formats/footprint.js';
 import type { SinkWrite } from './sinks.js';
 import { collectionDef } from './collections.js';
-import { FolderStore, type Placement } from '../store/object-store.js';
-import { placeFiles } from './placement.js';
+import type { Placement } from '../store/object-store.js';
+import { placeFiles } from '../store/placement.js';
 import { featureWords } from './search-words.js';
 import type { CatalogStore, ItemRecord } from './store.js';
 
@@ -146,7 +146,7 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
   const parquetRel = `products/${product.collection}/${product.id}.parquet`;
   const sourceRel = `sources/${product.collection}/${product.id}/${path.basename(product.source.path)}`;
   // Written under temporary names beside their final place in a folder store, in the data folder (staging) for S3.
-  const objects = store.objects ?? new FolderStore(dataDir);
+  const objects = store.objects;
   const staging = objects.folder ?? dataDir;
   const parquetPath = path.join(staging, parquetRel);
   const sourcePath = path.join(staging, sourceRel);

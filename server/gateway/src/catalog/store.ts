@@ -39,10 +39,12 @@ export interface Where {
 export class CatalogStore {
   /** Parts of HYSOPE that each ingest also writes to, in its transaction (see {@link ProductSink}). */
   readonly sinks: ProductSink[] = [];
-  /** Where products and granules go (the gateway's object store; a folder store on the data folder when unset). */
-  objects: ObjectStore | null = null;
 
-  constructor(readonly db: Database) {}
+  constructor(
+    readonly db: Database,
+    /** Where products, granules and derived products go (the gateway's object store). */
+    readonly objects: ObjectStore
+  ) {}
 
   /** Makes sure every collection HYSOPE defines has a row (keeping the extent and summaries it has). */
   async ensureCollections(): Promise<void> {

@@ -5,7 +5,7 @@ import { anonymous } from '../auth/principal.js';
 import type { CatalogService } from '../catalog/service.js';
 import type { CatalogStore } from '../catalog/store.js';
 import { ValidationError } from '../errors.js';
-import { FolderStore, checkKey, type StoredObject } from '../store/object-store.js';
+import { checkKey, type StoredObject } from '../store/object-store.js';
 import type { TimeseriesService } from './timeseries.js';
 import { FEATURES, type FeatureType } from './timeseries-store.js';
 
@@ -69,7 +69,7 @@ export async function exportStatic(
   }
   await mkdir(out, { recursive: true });
   const report: StaticExportReport = { collections: [], files: 0, bytes: 0, timeseries: [] };
-  const objects = services.store.objects ?? new FolderStore(services.dataDir);
+  const objects = services.store.objects;
   const write = async (file: string, value: unknown) => {
     await mkdir(path.dirname(file), { recursive: true });
     const text = `${JSON.stringify(value, null, 2)}\n`;

@@ -568,10 +568,7 @@ export class JobService extends EventEmitter {
     await this.opts.users.sweepJobKeys();
     for (const job of await this.jobs.byStatus(['running'])) {
       if (this.followed.has(job.id) || !(await this.follow(job.id))) continue;
-      // A process of another host (its gateway died with it) is not ours to watch: its folder tells how it ended.
-      const local = job.executor !== 'local' || !job.host || job.host === hostname();
-      this.executor.reattach({ id: job.id, dir: job.dir, pid: local ? job.pid : null, externalId: job.external_id, uid: job.uid ?? null });
-      this.poll(job.id);
+      this.reattach(job);
     }
     // Queued jobs wait in the broker's job queue, when there is one (a message is redelivered if its taker dies).
     for (const job of this.opts.dispatch ? [] : await this.jobs.byStatus(['accepted'])) {
@@ -595,13 +592,20 @@ export class JobService extends EventEmitter {
       throw new Error(`job ${id} is followed by another gateway`);
     }
     const ended = new Promise<void>((resolve) => this.releases.set(id, resolve));
-    if (job.status === 'running') {
-      // Its taker died while it ran: re-attached here (on its own host) or ended with the reason.
-      const local = !job.host || job.host === hostname();
-      this.executor.reattach({ id, dir: job.dir, pid: local ? job.pid : null, externalId: job.external_id, uid: job.uid ?? null });
-      this.poll(id);
-    } else this.executor.submit({ id, dir: job.dir, uid: job.uid ?? null });
+    // A running one's taker died: re-attached here.
+    if (job.status === 'running') this.reattach(job);
+    else this.executor.submit({ id, dir: job.dir, uid: job.uid ?? null });
     await ended;
+  }
+
+  /**
+   * Follows a running job started by this gateway or another: its process watched when it runs on this host (a
+   * process of another host, whose gateway died with it, is not ours to watch: its folder tells how it ended).
+   */
+  private reattach(job: JobRow): void {
+    const local = job.executor !== 'local' || !job.host || job.host === hostname();
+    this.executor.reattach({ id: job.id, dir: job.dir, pid: local ? job.pid : null, externalId: job.external_id, uid: job.uid ?? null });
+    this.poll(job.id);
   }
 
   private release(id: string): void {

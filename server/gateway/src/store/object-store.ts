@@ -4,7 +4,7 @@ import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, writeFile }
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { placeFiles } from '../catalog/placement.js';
+import { placeFiles } from './placement.js';
 
 /** One object: its key (a relative path, `/`-separated), size, entity tag and time of last change. */
 export interface StoredObject {
@@ -62,8 +62,6 @@ export interface ObjectStore {
   head(key: string): Promise<StoredObject | null>;
   /** Reads an object for an HTTP client (Range, If-None-Match, If-Modified-Since, If-Range); null when absent. */
   read(key: string, request?: ReadRequest): Promise<ReadAnswer | null>;
-  /** The bytes [start, end) of an object. */
-  readRange(key: string, start: number, end: number): Promise<Buffer>;
   /** A local file with the object's bytes: the file itself in a folder store, else a copy cached by entity tag. */
   localFile(key: string): Promise<string>;
   /** Every object whose key starts with `prefix`. */
@@ -166,17 +164,6 @@ export class FolderStore implements ObjectStore {
     if (!obj) return null;
     return answerRead(obj, request, async (start, end) => createReadStream(this.full(key), { start, end }));
   }
-  async readRange(key: string, start: number, end: number): Promise<Buffer> {
-    const fh = await open(this.full(key), 'r');
-    try {
-      const out = Buffer.alloc(end - start);
-      const { bytesRead } = await fh.read(out, 0, out.length, start);
-      this.counts.bytesRead += bytesRead;
-      return out.subarray(0, bytesRead);
-    } finally {
-      await fh.close();
-    }
-  }
   async localFile(key: string): Promise<string> {
     return this.full(key);
   }
@@ -201,19 +188,10 @@ export class FolderStore implements ObjectStore {
     await rename(this.full(from), this.full(to));
   }
   async upload(file: string, key: string): Promise<void> {
-    await this.download(file, this.full(key), true);
+    await copyInto(file, this.full(key));
   }
-  async download(key: string, file: string, fromFile = false): Promise<void> {
-    const source = fromFile ? key : this.full(key);
-    await mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${randomUUID().slice(0, 8)}.part`;
-    try {
-      await copyFile(source, tmp);
-      await rename(tmp, file);
-    } catch (error) {
-      await rm(tmp, { force: true });
-      throw error;
-    }
+  async download(key: string, file: string): Promise<void> {
+    await copyInto(this.full(key), file);
   }
   async presign(): Promise<string | null> {
     return null;
@@ -435,28 +413,10 @@ export class S3Store implements ObjectStore {
     return body;
   }
 
-  async readRange(key: string, start: number, end: number): Promise<Buffer> {
-    if (end <= start) return Buffer.alloc(0);
-    const body = await this.open(key, start, end - 1).catch((error) => {
-      throw describe(error, key);
-    });
-    const chunks: Buffer[] = [];
-    for await (const c of body) chunks.push(c as Buffer);
-    return Buffer.concat(chunks);
-  }
-
   async download(key: string, file: string): Promise<void> {
-    await mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${randomUUID().slice(0, 8)}.part`;
-    try {
-      const obj = await this.head(key);
-      if (!obj) throw Object.assign(new Error(`${key}: no such object`), { code: 'ENOENT' });
-      await pipeline(await this.open(key, 0, Math.max(0, obj.size - 1), obj.etag), createWriteStream(tmp));
-      await rename(tmp, file);
-    } catch (error) {
-      await rm(tmp, { force: true });
-      throw (error as { code?: string }).code === 'ENOENT' ? error : describe(error, key);
-    }
+    const obj = await this.head(key);
+    if (!obj) throw Object.assign(new Error(`${key}: no such object`), { code: 'ENOENT' });
+    await this.fetch(obj, file);
   }
 
   async localFile(key: string): Promise<string> {
@@ -466,17 +426,22 @@ export class S3Store implements ObjectStore {
     const tagFile = `${file}.etag`;
     const cached = await readFile(tagFile, 'utf8').catch(() => null);
     if (cached === obj.etag && (await stat(file).catch(() => null))?.size === obj.size) return file;
+    await this.fetch(obj, file);
+    await writeFile(tagFile, obj.etag);
+    return file;
+  }
+
+  /** Copies an object (as `head` described it: the copy fails if it changed meanwhile) to a local file, atomically. */
+  private async fetch(obj: StoredObject, file: string): Promise<void> {
     await mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.${randomUUID().slice(0, 8)}.part`;
     try {
-      await pipeline(await this.open(key, 0, Math.max(0, obj.size - 1), obj.etag), createWriteStream(tmp));
+      await pipeline(await this.open(obj.key, 0, Math.max(0, obj.size - 1), obj.etag), createWriteStream(tmp));
       await rename(tmp, file);
-      await writeFile(tagFile, obj.etag);
     } catch (error) {
       await rm(tmp, { force: true });
-      throw describe(error, key);
+      throw describe(error, obj.key);
     }
-    return file;
   }
 
   async *list(prefix: string): AsyncIterable<StoredObject> {
@@ -520,6 +485,19 @@ export class S3Store implements ObjectStore {
 }
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('base64');
+
+/** Copies a file to `file` under a temporary name, then renames it (readers never see half of it). */
+async function copyInto(source: string, file: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${randomUUID().slice(0, 8)}.part`;
+  try {
+    await copyFile(source, tmp);
+    await rename(tmp, file);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+}
 
 function isMissing(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
