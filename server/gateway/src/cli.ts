@@ -142,7 +142,7 @@ function startLab(config: Config, gatewayUrl: string, key: string): { child: Chi
   }
   const state = path.join(config.dataDir, 'lab');
   spawnSync('bash', [path.join(repo, 'scripts', 'kernels.sh'), path.join(state, 'data')], { stdio: 'ignore' });
-  const port = labPort();
+  const port = String(config.labPort);
   const token = randomBytes(16).toString('hex');
   const child = spawn(path.join(labDir, 'start-lab.sh'), [port, token, path.join(repo, 'notebooks')], {
     env: { ...process.env, HYSOPE_LAB_STATE: state, HYSOPE_GATEWAY_URL: gatewayUrl, HYSOPE_TOKEN: key },
@@ -155,8 +155,6 @@ function startLab(config: Config, gatewayUrl: string, key: string): { child: Chi
   return { child, url: `http://127.0.0.1:${port}/lab?token=${token}` };
 }
 
-const labPort = () => process.env['HYSOPE_LAB_PORT'] ?? '8888';
-
 async function serve(config: Config, ingestSamples: boolean, withLab = false): Promise<number> {
   await checkLock(config);
   const log = pino({ level: config.logLevel });
@@ -165,8 +163,8 @@ async function serve(config: Config, ingestSamples: boolean, withLab = false): P
   if (withLab)
     config = {
       ...config,
-      corsOrigins: [...config.corsOrigins, `http://127.0.0.1:${labPort()}`, `http://localhost:${labPort()}`],
-      labUrl: config.labUrl ?? `http://127.0.0.1:${labPort()}/lab`
+      corsOrigins: [...config.corsOrigins, `http://127.0.0.1:${config.labPort}`, `http://localhost:${config.labPort}`],
+      labUrl: config.labUrl ?? `http://127.0.0.1:${config.labPort}/lab`
     };
   const gateway = await createGateway(config, log);
   // The person who ran `hysope start` owns this machine: the lab acts as a local producer (a new key each start).
@@ -267,7 +265,7 @@ export async function main(argv: string[]): Promise<number> {
       if (args.length !== 1) throw new Error('export-static needs one output folder (see hysope --help)');
       await checkLock(config);
       const { db, store, seriesFiles } = await openCatalog(config);
-      const series = new TimeseriesService(seriesFiles, db);
+      const series = new TimeseriesService(seriesFiles, db, config.duckdb);
       try {
         const bbox = flags.bbox ? flags.bbox.split(',').map(Number) : undefined;
         if (bbox && (bbox.length !== 4 || bbox.some((v) => !Number.isFinite(v)) || bbox[0]! > bbox[2]! || bbox[1]! > bbox[3]!))
@@ -275,7 +273,7 @@ export async function main(argv: string[]): Promise<number> {
         const out = path.resolve(args[0]!);
         // The site's parts are checked before anything is written: the lab build, the notebooks.
         const repo = path.resolve(SAMPLES_DIR, '..');
-        const labBuild = flags.lab ? await labBuildAt(path.join(repo, 'server', 'lab', 'build')) : null;
+        const labBuild = flags.lab ? await labBuildAt(config.labBuild ?? path.join(repo, 'server', 'lab', 'build')) : null;
         // By default the workshop notebooks and the tutorials that run without a server.
         const tutorials = ['workshop', '01-discover-the-catalog.ipynb', '03-pixc-pixel-cloud.ipynb'].map((n) => path.join(repo, 'notebooks', n));
         const notebooks = (flags.notebooks ?? tutorials.join(','))

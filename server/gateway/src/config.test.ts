@@ -1,5 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config.js';
+import { loadConfig, loadWorkerConfig } from './config.js';
 import { createExecutor } from './production/executor.js';
 
 const events = { started: () => undefined, exited: () => undefined };
@@ -36,5 +39,40 @@ describe('configuration: every setting read in one place', () => {
     const slurm = await createExecutor(loadConfig({ HYSOPE_EXECUTOR: 'slurm' }, { data: '/tmp/hysope-config-test' }), events);
     expect(slurm.name).toBe('slurm');
     await slurm.close();
+  });
+
+  it('reads the DuckDB limits and the lab settings, refusing a size DuckDB would not take', () => {
+    const d = loadConfig({}, { data: '/tmp/hysope-config-test' });
+    expect(d.duckdb).toEqual({ connections: 4, memory: '1GB', exportMemory: '192MB' });
+    expect(d.ingestMemory).toBe('384MB');
+    expect(d.labPort).toBe(8888);
+    const set = loadConfig(
+      { HYSOPE_DUCKDB_CONNECTIONS: '8', HYSOPE_DUCKDB_MEMORY: '2GB', HYSOPE_EXPORT_MEMORY: '512MiB', HYSOPE_INGEST_MEMORY: '1GB', HYSOPE_LAB_BUILD: 'lab' },
+      { data: '/tmp/hysope-config-test' }
+    );
+    expect(set.duckdb).toEqual({ connections: 8, memory: '2GB', exportMemory: '512MiB' });
+    expect(set.ingestMemory).toBe('1GB');
+    expect(set.labBuild).toBe(path.resolve('lab'));
+    // A quote would end DuckDB's SET statement: refused here, with the setting named.
+    expect(() => loadConfig({ HYSOPE_EXPORT_MEMORY: "1GB'; drop" }, { data: '/tmp/hysope-config-test' })).toThrow(/invalid configuration duckdb.exportMemory/);
+    expect(() => loadConfig({ HYSOPE_DUCKDB_CONNECTIONS: '0' }, { data: '/tmp/hysope-config-test' })).toThrow(/invalid configuration duckdb.connections/);
+  });
+
+  it('reads a job worker’s settings', () => {
+    expect(loadWorkerConfig({}, '/srv/notebooks')).toEqual({ cwlRunner: 'cwltool', toilBatchSystem: 'slurm', notebooksDir: '/srv/notebooks' });
+    expect(loadWorkerConfig({ HYSOPE_CWL_RUNNER: 'toil', HYSOPE_TOIL_BATCH_SYSTEM: 'kubernetes', HYSOPE_NOTEBOOKS_DIR: '/data/nb' }, '/x')).toEqual({
+      cwlRunner: 'toil',
+      toilBatchSystem: 'kubernetes',
+      notebooksDir: '/data/nb'
+    });
+    expect(() => loadWorkerConfig({ HYSOPE_CWL_RUNNER: 'arvados' }, '/x')).toThrow(/HYSOPE_CWL_RUNNER/);
+  });
+
+  it('is the only module of the gateway that reads settings from the environment', () => {
+    const src = path.dirname(fileURLToPath(import.meta.url));
+    const readers = (readdirSync(src, { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'config.ts')
+      .filter((f) => /(process\.env|\benv)\[['"](HYSOPE_|JUPYTERHUB_|AWS_(ACCESS|SECRET|SESSION|REGION))/.test(readFileSync(path.join(src, f), 'utf8')));
+    expect(readers).toEqual([]);
   });
 });

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { parseRoleMap } from './auth/oidc.js';
 import { parseS3Url } from './store/object-store.js';
 
+/** A DuckDB memory size: `384MB`, `1GB`, `512MiB`... */
+const memorySize = z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 512MB or 1GB');
+
 /** The gateway's configuration: read once at start-up (env vars, then CLI flags) and passed down. */
 export const Config = z.object({
   /** Data root: the embedded database (`db/`), products and sources (the object store). */
@@ -30,6 +33,13 @@ export const Config = z.object({
   timeseriesGraceMs: z.number().int().min(0),
   /** How long a gateway follows its jobs unrenewed: another replica takes a dead one's jobs over within about twice that. */
   jobLeaseMs: z.number().int().min(500),
+  /**
+   * Native DuckDB of the time-series queries: connections of the pool (one slow query does not queue the others), the
+   * memory cap of that instance, and the cap of the bulk-export instance (both spill to disk beyond it).
+   */
+  duckdb: z.object({ connections: z.number().int().min(1).max(32), memory: memorySize, exportMemory: memorySize }),
+  /** Memory cap of the DuckDB instance encoding pixel clouds at ingest (it spills beyond it). */
+  ingestMemory: memorySize,
   /** Jobs the local executor runs at once. */
   jobConcurrency: z.number().int().min(1).max(256),
   /** Requests per minute per caller (0: no limit). */
@@ -109,6 +119,10 @@ export const Config = z.object({
   jobUidBase: z.number().int().min(1000),
   /** The portal's production build (default: `server/portal/dist` beside the gateway). */
   portalDir: z.string().optional(),
+  /** The port of the lab `hysope start` runs beside the gateway. */
+  labPort: z.number().int().min(1).max(65535),
+  /** The lab's production build a workshop site ships (`hysope export-static --lab`; default: this checkout's). */
+  labBuild: z.string().optional(),
   /** STYX's `/lab` address people open ("Open in the lab"): a lab, or a hub's `/hub/user-redirect/lab`. */
   labUrl: z.string().url().optional(),
   /** SMTP server of alert e-mails (`smtp://user:pass@host:587`); without it alerts go to the portal and webhooks. */
@@ -187,6 +201,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     publicUrl: env['HYSOPE_PUBLIC_URL'] || undefined,
     hubApiUrl: env['HYSOPE_HUB_API_URL'] || env['JUPYTERHUB_API_URL'] || undefined,
     rateLimit: Number(env['HYSOPE_RATE_LIMIT'] ?? 1200),
+    duckdb: {
+      connections: Number(env['HYSOPE_DUCKDB_CONNECTIONS'] ?? 4),
+      memory: env['HYSOPE_DUCKDB_MEMORY'] || '1GB',
+      exportMemory: env['HYSOPE_EXPORT_MEMORY'] || '192MB'
+    },
+    ingestMemory: env['HYSOPE_INGEST_MEMORY'] || '384MB',
     jobConcurrency: Number(env['HYSOPE_JOB_CONCURRENCY'] ?? 2),
     jobLeaseMs: Number(env['HYSOPE_JOB_LEASE_MS'] ?? 15_000),
     alertStaleSwotHours: Number(env['HYSOPE_ALERT_STALE_SWOT_HOURS'] ?? 6),
@@ -229,6 +249,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     jobUidBase: Number(env['HYSOPE_JOB_UID_BASE'] ?? 200000),
     portalDir: env['HYSOPE_PORTAL_DIR'] ? path.resolve(env['HYSOPE_PORTAL_DIR']) : undefined,
     labUrl: env['HYSOPE_LAB_URL'] || undefined,
+    labPort: Number(env['HYSOPE_LAB_PORT'] || 8888),
+    labBuild: env['HYSOPE_LAB_BUILD'] ? path.resolve(env['HYSOPE_LAB_BUILD']) : undefined,
     smtpUrl: env['HYSOPE_SMTP_URL'] || undefined,
     smtpFrom: env['HYSOPE_SMTP_FROM'] ?? 'HYSOPE alerts <alerts@localhost>',
     oidc: env['HYSOPE_OIDC_ISSUER']
@@ -249,4 +271,28 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     throw new Error(`invalid configuration ${issue.path.join('.')}: ${issue.message}`);
   }
   return parsed.data;
+}
+
+/**
+ * The settings of a job worker (its own process, on whatever node the executor chose: the gateway's environment for
+ * local jobs, the batch job's or the pod's elsewhere).
+ */
+export interface WorkerConfig {
+  /** How CWL application packages run: cwltool where the worker runs, or Toil spreading the steps over a batch system. */
+  cwlRunner: 'cwltool' | 'toil';
+  /** Toil's batch system (`slurm` on the HPC cluster). */
+  toilBatchSystem: string;
+  /** Where notebooks given by path are looked up. */
+  notebooksDir: string;
+}
+
+/** Reads a job worker's settings (`HYSOPE_CWL_RUNNER`, `HYSOPE_TOIL_BATCH_SYSTEM`, `HYSOPE_NOTEBOOKS_DIR`). */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv, defaultNotebooks: string): WorkerConfig {
+  const runner = env['HYSOPE_CWL_RUNNER'] || 'cwltool';
+  if (runner !== 'cwltool' && runner !== 'toil') throw new Error(`invalid configuration HYSOPE_CWL_RUNNER: cwltool or toil, got "${runner}"`);
+  return {
+    cwlRunner: runner,
+    toilBatchSystem: env['HYSOPE_TOIL_BATCH_SYSTEM'] || 'slurm',
+    notebooksDir: path.resolve(env['HYSOPE_NOTEBOOKS_DIR'] || defaultNotebooks)
+  };
 }

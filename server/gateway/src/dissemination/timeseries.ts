@@ -5,6 +5,7 @@ import { SWOT_FEATURES, type Geometry } from '@hysope/api';
 import { ValidationError } from '../errors.js';
 import { fromWkb, geometryBBox } from '../formats/wkb.js';
 import { intersects } from '../catalog/spatial.js';
+import type { Config } from '../config.js';
 import type { Database } from '../store/database.js';
 import { bucketOf, partsFor } from './timeseries-parts.js';
 import { SeriesFiles, seriesFiles } from './timeseries-files.js';
@@ -75,19 +76,20 @@ export class TimeseriesService {
 
   constructor(
     at: string | SeriesFiles,
-    private readonly db: Database
+    private readonly db: Database,
+    private readonly limits: Config['duckdb'] = { connections: 4, memory: '1GB', exportMemory: '192MB' }
   ) {
     this.files = seriesFiles(at);
   }
 
   /**
-   * A DuckDB connection of the gateway's pool (round robin over `HYSOPE_DUCKDB_CONNECTIONS`, 4 by default,
-   * on one instance sharing its Parquet footer cache), so one slow query does not queue every other.
+   * A DuckDB connection of the gateway's pool (round robin over `duckdb.connections` of the configuration, on one
+   * instance sharing its Parquet footer cache), so one slow query does not queue every other.
    */
   duck(): Promise<DuckDBConnection> {
     // NOTE: the Parquet footer cache makes a feature's query read its row groups only, not 100 footers again.
     this.pool ??= DuckDBInstance.create(':memory:').then(async (i) => {
-      const size = Math.max(1, Math.min(32, Number(process.env['HYSOPE_DUCKDB_CONNECTIONS'] ?? 4) || 4));
+      const size = this.limits.connections;
       const connections: DuckDBConnection[] = [];
       for (let k = 0; k < size; k++) {
         const c = await i.connect();
@@ -95,7 +97,7 @@ export class TimeseriesService {
         await c.run('LOAD parquet');
         await c.run('SET GLOBAL parquet_metadata_cache = true');
         // Bounded, whatever the archive: sorts and compactions spill to disk beyond it.
-        await c.run(`SET GLOBAL memory_limit = '${(process.env['HYSOPE_DUCKDB_MEMORY'] ?? '1GB').replace(/'/g, '')}'`);
+        await c.run(`SET GLOBAL memory_limit = '${this.limits.memory}'`);
         connections.push(c);
       }
       return connections;
@@ -343,7 +345,7 @@ export class TimeseriesService {
   private exporting: Promise<void> = Promise.resolve();
 
   /**
-   * The DuckDB instance of bulk exports: memory capped (`HYSOPE_EXPORT_MEMORY`, 192 MB) with a spill folder, so an
+   * The DuckDB instance of bulk exports: memory capped (`duckdb.exportMemory`, 192 MB by default) with a spill folder, so an
    * export of any size grows the gateway's memory by about that much (the query instance keeps serving meanwhile).
    */
   private exportConnection(): Promise<DuckDBConnection> {
@@ -352,7 +354,7 @@ export class TimeseriesService {
       await mkdir(spill, { recursive: true });
       const c = await i.connect();
       await c.run('LOAD parquet');
-      await c.run(`SET memory_limit = '${(process.env['HYSOPE_EXPORT_MEMORY'] ?? '192MB').replace(/'/g, '')}'`);
+      await c.run(`SET memory_limit = '${this.limits.exportMemory}'`);
       await c.run('SET threads = 2');
       await c.run(`SET temp_directory = '${spill.replace(/'/g, "''")}'`);
       return c;

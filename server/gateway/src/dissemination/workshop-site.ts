@@ -25,9 +25,8 @@ export interface WorkshopSiteOptions {
   documents?: { name: string; notebook: unknown }[];
 }
 
-/** The lab build in `dir` (`HYSOPE_LAB_BUILD` overrides it), checked to be there. */
-export async function labBuildAt(dir: string): Promise<string> {
-  const build = process.env['HYSOPE_LAB_BUILD'] ?? dir;
+/** The lab build in `build`, checked to be there. */
+export async function labBuildAt(build: string): Promise<string> {
   try {
     await fs.access(path.join(build, 'bundle.js'));
   } catch {

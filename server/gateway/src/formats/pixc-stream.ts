@@ -215,10 +215,18 @@ interface Scan {
 const scans = new Map<bigint, Scan>();
 let nextScan = 0n;
 let instance: Promise<DuckDBInstance> | null = null;
+let memoryLimit = '384MB';
 
 /**
- * The DuckDB instance that encodes pixel clouds: two threads, a memory cap (`HYSOPE_INGEST_MEMORY`,
- * 384 MB) with a spill folder, and one table function, `hysope_pixels(scan)`, through which the HDF5
+ * Sets the memory cap of the process's pixel-cloud encoder (the configuration's `ingestMemory`), before its first ingest.
+ */
+export function setEncoderMemory(limit: string): void {
+  memoryLimit = limit;
+}
+
+/**
+ * The DuckDB instance that encodes pixel clouds: two threads, a memory cap (see {@link setEncoderMemory},
+ * 384 MB by default) with a spill folder, and one table function, `hysope_pixels(scan)`, through which the HDF5
  * reader hands DuckDB one vector of rows at a time.
  */
 function encoder(spillDir: string): Promise<DuckDBInstance> {
@@ -226,7 +234,7 @@ function encoder(spillDir: string): Promise<DuckDBInstance> {
     await mkdir(spillDir, { recursive: true });
     const db = await DuckDBInstance.create(':memory:', {
       threads: '2',
-      memory_limit: process.env['HYSOPE_INGEST_MEMORY'] ?? '384MB',
+      memory_limit: memoryLimit,
       temp_directory: spillDir,
       // Rows reach the file in the order vectors are encoded: consecutive vectors of the acquisition
       // order, so a row group still covers a strip of the swath.

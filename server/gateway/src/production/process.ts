@@ -1,4 +1,5 @@
 import type { DerivedProduct } from '../catalog/derived.js';
+import type { WorkerConfig } from '../config.js';
 
 /** What a process does while it runs in a worker. */
 export interface ProcessContext {
@@ -16,6 +17,8 @@ export interface ProcessContext {
   log(line: string): void;
   /** Aborted when the job is cancelled. */
   signal: AbortSignal;
+  /** The worker's settings (read once by the worker, see `loadWorkerConfig`). */
+  settings: WorkerConfig;
 }
 
 /** A result: a value, or a file of the job folder served at /jobs/{id}/results/{output}. */

@@ -5,7 +5,12 @@
  */
 import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadWorkerConfig } from '../config.js';
 import type { ProcessDefinition } from './process.js';
+
+/** The lab's notebooks folder of this checkout (notebooks given by path are looked up there by default). */
+const NOTEBOOKS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../notebooks');
 
 interface JobFile {
   processId: string;
@@ -56,6 +61,7 @@ async function run(dir: string): Promise<number> {
       gatewayUrl: job.gatewayUrl,
       token: job.token,
       signal: controller.signal,
+      settings: loadWorkerConfig(process.env, NOTEBOOKS),
       log,
       progress: (percent, message) => {
         atomicJson(path.join(dir, 'progress.json'), { percent, message, at: new Date().toISOString() });

@@ -15,12 +15,12 @@ export async function runCwl(ctx: ProcessContext, cwlFile: string): Promise<Proc
   const outdir = path.join(ctx.workDir, 'out');
   ctx.progress(5, 'cwltool started');
   // cwltool runs the tool where the worker runs; Toil spreads the workflow's steps over SLURM.
-  const toil = process.env['HYSOPE_CWL_RUNNER'] === 'toil';
+  const toil = ctx.settings.cwlRunner === 'toil';
   const runner = toil ? 'toil-cwl-runner' : 'cwltool';
   const args = toil
     ? [
         '--batchSystem',
-        process.env['HYSOPE_TOIL_BATCH_SYSTEM'] ?? 'slurm',
+        ctx.settings.toilBatchSystem,
         '--jobStore',
         path.join(ctx.workDir, 'toil-store'),
         '--quiet',

@@ -6,11 +6,6 @@ import { InputError, type ProcessDefinition } from '../process.js';
 
 const RUNNER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../python/run_notebook.py');
 
-/** Where notebooks given by path are looked up (the lab's notebooks folder by default). */
-function notebooksRoot(): string {
-  return path.resolve(process.env['HYSOPE_NOTEBOOKS_DIR'] ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../notebooks'));
-}
-
 /** Executes a notebook headless through a Jupyter kernel with parameters (papermill-style) and keeps the executed notebook. */
 export const notebookRun: ProcessDefinition = {
   id: 'notebook-run',
@@ -49,7 +44,7 @@ export const notebookRun: ProcessDefinition = {
     const source = path.join(ctx.workDir, 'input.ipynb');
     let cwd = ctx.workDir;
     if (typeof input === 'string') {
-      const root = notebooksRoot();
+      const root = ctx.settings.notebooksDir;
       const file = path.resolve(root, input);
       if (!file.startsWith(root + path.sep)) throw new InputError(`notebook "${input}" is outside the notebooks folder`);
       await writeFile(source, await readFile(file).catch(() => Promise.reject(new Error(`no notebook "${input}" in the notebooks folder`))));
