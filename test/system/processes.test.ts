@@ -370,6 +370,9 @@ describe('OGC API - Processes on the local executor', () => {
     const good = await call(`${g.url}/processes/ingest/execution`, { json: { inputs: { files: [node] } } });
     expect(good.status).toBe(200);
     expect((await call(`${g.url}/stac/collections/swot-riversp-node/items`)).body.features).toHaveLength(1);
+    // A job's ingest is counted (and announced) like any other.
+    const metrics = await (await fetch(`${g.url}/metrics`)).text();
+    expect(metrics).toMatch(/hysope_ingests_total\{collection="swot-riversp-node",outcome="ok"\} 1/);
   });
 });
 

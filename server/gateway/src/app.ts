@@ -153,7 +153,19 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
         ...(config.amqp.ingest ? { take: (body: Buffer, received: Date) => cataloguing.takeCnm(body, received) } : {})
       })
     : null;
-  production = await productionCapability({ db, config, log, store, users, bus, mailer, messaging, listenUrl: () => listenUrl, baseUrl });
+  production = await productionCapability({
+    db,
+    config,
+    log,
+    store,
+    users,
+    bus,
+    mailer,
+    messaging,
+    observeIngest: cataloguing.observeIngest,
+    listenUrl: () => listenUrl,
+    baseUrl
+  });
   const jobs = production.jobs;
 
   const app = express();

@@ -3,6 +3,7 @@ import type { Request, Router } from 'express';
 import type { Logger } from 'pino';
 import type { Mailer } from '../alerts/subscriptions.js';
 import type { UserStore } from '../auth/users.js';
+import type { IngestResult } from '../catalog/ingest.js';
 import type { CatalogStore } from '../catalog/store.js';
 import type { Config } from '../config.js';
 import type { Messaging } from '../messaging/amqp.js';
@@ -32,6 +33,8 @@ export async function productionCapability(deps: {
   bus: EventBus;
   mailer: Mailer | null;
   messaging: Messaging | null;
+  /** What follows every ingest (the catalog's): an `ingest` job's granules are counted, announced and compacted too. */
+  observeIngest: (r: IngestResult) => void;
   listenUrl: () => string;
   baseUrl: (req: Request) => string;
 }): Promise<Production> {
@@ -51,6 +54,7 @@ export async function productionCapability(deps: {
     uidBase: config.jobUidBase,
     log,
     leaseMs: config.jobLeaseMs,
+    observeIngest: deps.observeIngest,
     dispatch: queued ? (id) => queued.dispatchJob(id) : undefined
   });
   jobs.executor = await createExecutor(config, jobs.events);
