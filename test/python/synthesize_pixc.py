@@ -2,9 +2,12 @@
 
 usage: synthesize_pixc.py SAMPLE.nc OUT.nc PIXELS
 
-The sample's `pixel_cloud` arrays are repeated, with a small jitter on positions and heights and the
-azimuth index shifted per copy (as later lines of the same tile), until PIXELS pixels; every other group
-(`tvp`, `noise`) and every attribute is copied as is. Storage follows what netCDF-C writes: shuffle +
+The sample's `pixel_cloud` arrays are repeated, with a small jitter on positions and heights, until PIXELS
+pixels; each copy stands for the next lines along track: its azimuth index shifted past the previous copy's
+and its positions moved as far along the swath as the sample's lines go (the sample's own displacement per
+line, fitted on its pixels). Rows then run along track as in a real tile, so a run of rows covers a strip
+of the swath (copies at the same place would make every part of the file cover the whole tile: no reader
+could skip any). Every other group (`tvp`, `noise`) and every attribute is copied as is. Storage follows what netCDF-C writes: shuffle +
 deflate at the sample's level, chunks of about 4 MB (netCDF-C's default chunk size for large variables),
 netCDF dimension scales. Only h5py and numpy (Debian's python3-h5py) are used.
 """
@@ -45,6 +48,12 @@ def main(sample, out, pixels):
                 scale = target.create_dataset(scale_name, shape=(n_out,), dtype=group[scale_name].dtype)
                 scale.make_scale(f"This is a netCDF dimension but not a netCDF variable. {n_out:>10}")
             copies = -(-pixels // length) if group_name == "pixel_cloud" else 1
+            if group_name == "pixel_cloud":
+                # Degrees per line along track: least squares of the positions against the line index.
+                lines = group["azimuth_index"][()].astype(np.float64)
+                ok = np.isfinite(group["latitude"][()]) & np.isfinite(group["longitude"][()])
+                per_line = {n: np.polyfit(lines[ok], group[n][()][ok], 1)[0] for n in ("latitude", "longitude")}
+                span = int(lines.max() - lines.min()) + 1
             for name, ds in group.items():
                 if name == scale_name or not isinstance(ds, h5py.Dataset):
                     continue
@@ -54,11 +63,11 @@ def main(sample, out, pixels):
                     for k in range(copies):
                         part = data.copy()
                         if name in ("latitude", "longitude"):
-                            part = part + rng.normal(0, 2e-5, part.shape)
+                            part = part + rng.normal(0, 2e-5, part.shape) + k * span * per_line[name]
                         elif name == "height":
                             part = (part + rng.normal(0, 0.05, part.shape)).astype(part.dtype)
                         elif name == "azimuth_index":
-                            part = part + k * (int(data.max()) + 1)
+                            part = part + k * span
                         parts.append(part)
                     data = np.concatenate(parts)[:pixels]
                 kwargs = {}
