@@ -7,7 +7,8 @@ pixels; each copy stands for the next lines along track: its azimuth index shift
 and its positions moved as far along the swath as the sample's lines go (the sample's own displacement per
 line, fitted on its pixels). Rows then run along track as in a real tile, so a run of rows covers a strip
 of the swath (copies at the same place would make every part of the file cover the whole tile: no reader
-could skip any). Every other group (`tvp`, `noise`) and every attribute is copied as is. Storage follows what netCDF-C writes: shuffle +
+could skip any); the tile's last corners and bounds move with them. Every other group (`tvp`, `noise`)
+and every other attribute is copied as is. Storage follows what netCDF-C writes: shuffle +
 deflate at the sample's level, chunks of about 4 MB (netCDF-C's default chunk size for large variables),
 netCDF dimension scales. Only h5py and numpy (Debian's python3-h5py) are used.
 """
@@ -54,6 +55,7 @@ def main(sample, out, pixels):
                 ok = np.isfinite(group["latitude"][()]) & np.isfinite(group["longitude"][()])
                 per_line = {n: np.polyfit(lines[ok], group[n][()][ok], 1)[0] for n in ("latitude", "longitude")}
                 span = int(lines.max() - lines.min()) + 1
+                reach = {n: (copies - 1) * span * per_line[n] for n in per_line}
             for name, ds in group.items():
                 if name == scale_name or not isinstance(ds, h5py.Dataset):
                     continue
@@ -79,6 +81,19 @@ def main(sample, out, pixels):
                 copy_attrs(ds, new)
                 if scale_name and data.shape and data.shape[0] == n_out:
                     new.dims[0].attach_scale(target[scale_name])
+
+
+        # The tile's corners and bounds as the processor writes them: the last lines are the last copy's.
+        for side in ("inner", "outer"):
+            for n in ("latitude", "longitude"):
+                key = f"{side}_last_{n}"
+                if key in dst.attrs:
+                    dst.attrs[key] = dst.attrs[key] + reach[n]
+        for n, short in (("latitude", "lat"), ("longitude", "lon")):
+            lo, hi = f"geospatial_{short}_min", f"geospatial_{short}_max"
+            if lo in dst.attrs and hi in dst.attrs:
+                a, b = dst.attrs[lo], dst.attrs[hi]
+                dst.attrs[lo], dst.attrs[hi] = np.minimum(a, a + reach[n]), np.maximum(b, b + reach[n])
 
 
 if __name__ == "__main__":
