@@ -49,6 +49,35 @@ const Subscription = z.object({
   created: z.string()
 });
 
+/** A CNM notification (PO.DAAC's schema, v1.6.1: the gateway checks it against the official JSON Schema). */
+const CnmNotification = z
+  .object({
+    version: z.string(),
+    provider: z.string(),
+    collection: z.union([z.string(), z.object({ name: z.string(), version: z.string().optional() })]),
+    submissionTime: z.string(),
+    identifier: z.string(),
+    product: z
+      .object({ name: z.string(), files: z.array(z.object({ type: z.string(), uri: z.string(), name: z.string() }).passthrough()).optional() })
+      .passthrough()
+  })
+  .passthrough();
+
+/** The CNM response to a notification. */
+const CnmResponse = z
+  .object({
+    identifier: z.string(),
+    receivedTime: z.string(),
+    processCompleteTime: z.string(),
+    response: z.object({
+      status: z.enum(['SUCCESS', 'FAILURE']),
+      errorCode: z.enum(['VALIDATION_ERROR', 'PROCESSING_ERROR', 'TRANSFER_ERROR']).optional(),
+      errorMessage: z.string().optional(),
+      ingestionMetadata: z.object({ catalogId: z.string(), catalogUrl: z.string() }).optional()
+    })
+  })
+  .passthrough();
+
 /** One access to restricted data in the audit trail. */
 const AccessEntry = z.object({
   at: z.string(),
@@ -417,6 +446,23 @@ export const ROUTES: RouteDoc[] = [
     auth: true,
     body: { schema: z.object({ href: z.string(), ttl: z.number().int().min(10).max(3600).optional() }), required: true },
     responses: { 200: json(SignedUrl, 'the signed URL and when it expires') }
+  },
+  {
+    method: 'post',
+    path: '/cnm',
+    tag: 'STAC',
+    summary:
+      "A PO.DAAC Cloud Notification Mechanism (CNM) notification from a provider (producers and admins): its data files (file:// URIs in the gateway's inboxes, size and checksum checked) ingested, the CNM response as the answer",
+    auth: true,
+    body: { schema: CnmNotification, required: true },
+    responses: {
+      200: json(CnmResponse, 'the CNM response (SUCCESS, with the item in ingestionMetadata)'),
+      422: json(CnmResponse.and(OgcException), 'the CNM response (FAILURE, its errorCode and errorMessage) with the error fields of every other answer'),
+      503: {
+        ...json(CnmResponse.and(OgcException), 'a failure that may pass (the catalog or its disk): send the notification again'),
+        headers: { 'Retry-After': 'seconds' }
+      }
+    }
   },
   // STAC API
   { method: 'get', path: '/stac', tag: 'STAC', summary: 'STAC API landing page', responses: { 200: json(LandingPage, 'the STAC landing page') } },

@@ -215,7 +215,9 @@ export async function takeCnmMessage(
     n = parseCnm(body);
   } catch (error) {
     if (!(error instanceof CnmError)) throw error;
-    return { response: cnmResponse(cnmIdentity(body) ?? {}, received, { ok: false, code: error.code, message: error.message }), transient: false, results: [] };
+    // The answer is itself a valid CNM response: the product the schema refused is not echoed.
+    const { product: _refused, ...identity } = cnmIdentity(body) ?? {};
+    return { response: cnmResponse(identity, received, { ok: false, code: error.code, message: error.message }), transient: false, results: [] };
   }
   return takeCnm(n, received, inboxes, ingest, itemUrl);
 }

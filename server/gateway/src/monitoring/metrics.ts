@@ -28,6 +28,12 @@ export class Metrics {
     registers: [this.registry]
   });
 
+  readonly cnmRequests = new Counter({
+    name: 'hysope_cnm_requests_total',
+    help: 'CNM notifications posted over HTTP (POST /cnm) by outcome (success, failure, retry: answered 503, to send again)',
+    labelNames: ['outcome'],
+    registers: [this.registry]
+  });
   readonly compactions = new Counter({
     name: 'hysope_timeseries_compactions_total',
     help: "Compactions of the time-series store's buckets by feature type and outcome",
