@@ -143,7 +143,7 @@ print(json.dumps(out))
     const r = await promisify(execFile)('/usr/bin/python3', ['-c', script, g.url, who.key], { encoding: 'utf8', timeout: 120_000 });
     const out = JSON.parse(r.stdout);
     expect(out.conformance).toContain('http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/core');
-    expect(out.processes).toEqual(expect.arrayContaining(['echo', 'ingest', 'notebook-run', 'reach-discharge', 'subset', 'timeseries-export']));
+    expect(out.processes).toEqual(expect.arrayContaining(['echo', 'harvest', 'ingest', 'notebook-run', 'reach-discharge', 'subset', 'timeseries-export']));
     expect(out.echo).toEqual(['fail', 'message', 'seconds']);
     expect(out.openapi).toBe('3.0.3');
     expect(out.feature_collections).toContain('swot-riversp-reach'); // OGC API - Features: itemType feature

@@ -51,7 +51,15 @@ describe('OGC API - Processes on the local executor', () => {
 
   it('GET /processes lists the built-in processes; GET /processes/{id} describes inputs and outputs', async () => {
     const list = await call(`${g.url}/processes`);
-    expect(list.body.processes.map((p: any) => p.id).sort()).toEqual(['echo', 'ingest', 'notebook-run', 'reach-discharge', 'subset', 'timeseries-export']);
+    expect(list.body.processes.map((p: any) => p.id).sort()).toEqual([
+      'echo',
+      'harvest',
+      'ingest',
+      'notebook-run',
+      'reach-discharge',
+      'subset',
+      'timeseries-export'
+    ]);
     const d = await call(`${g.url}/processes/reach-discharge`);
     expect(d.body.inputs.basin.schema.pattern).toBeTruthy();
     expect(d.body.jobControlOptions).toContain('async-execute');

@@ -464,6 +464,34 @@ export const ROUTES: RouteDoc[] = [
       }
     }
   },
+  {
+    method: 'get',
+    path: '/harvest/sources',
+    tag: 'STAC',
+    summary:
+      "Harvested sources (producers and admins): how far the catalog holds each (its high-water mark, the lag behind its provider), the last success and the last failure's reason",
+    auth: true,
+    query: z.object({ source: z.string().optional().describe('a provider (hubeau)') }),
+    responses: {
+      200: json(
+        z.object({
+          sources: z.array(
+            z.object({
+              source: z.string(),
+              key: z.string(),
+              high_water: z.string().nullable(),
+              records: z.number(),
+              last_success: z.string().nullable(),
+              last_attempt: z.string().nullable(),
+              last_error: z.string().nullable(),
+              lag_seconds: z.number().nullable()
+            })
+          )
+        }),
+        'the sources'
+      )
+    }
+  },
   // STAC API
   { method: 'get', path: '/stac', tag: 'STAC', summary: 'STAC API landing page', responses: { 200: json(LandingPage, 'the STAC landing page') } },
   {

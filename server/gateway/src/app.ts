@@ -20,6 +20,8 @@ import type { Compactor } from './dissemination/timeseries-parts.js';
 import { timeseriesSink } from './dissemination/timeseries-sink.js';
 import type { TimeseriesService } from './dissemination/timeseries.js';
 import { setEncoderMemory } from './formats/pixc-stream.js';
+import { harvestCapability } from './harvest/capability.js';
+import { HarvestState } from './harvest/state.js';
 import { errorHandler, exceptionBody, notFoundHandler } from './http/errors.js';
 import { landingRoutes } from './http/landing.js';
 import { linkBase, requestPipeline } from './http/pipeline.js';
@@ -29,6 +31,7 @@ import type { EventBus } from './monitoring/events.js';
 import type { Metrics } from './monitoring/metrics.js';
 import { productionCapability, type Production } from './production/capability.js';
 import type { JobService } from './production/service.js';
+import type { JobRow } from './production/store.js';
 import { openDatabase, type Database } from './store/database.js';
 import { S3Store, openObjectStore } from './store/object-store.js';
 import { migrate } from './store/schema.js';
@@ -140,6 +143,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   const alerting = alertsCapability({ db, config, log, seriesFiles, dissemination, mailer, listenUrl: () => listenUrl });
   cataloguing.onIngest(() => dissemination.onIngest());
   cataloguing.onIngest(() => alerting.onIngest());
+  const harvests = new HarvestState(db);
   // With a message broker: CNM ingest messages taken here (competing with the other gateways), events shared.
   messaging = config.amqp
     ? await Messaging.start({
@@ -163,10 +167,13 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
     mailer,
     messaging,
     observeIngest: cataloguing.observeIngest,
+    harvests,
     listenUrl: () => listenUrl,
     baseUrl
   });
   const jobs = production.jobs;
+  const harvesting = harvestCapability({ state: harvests, registry: metrics.registry });
+  jobs.on('job', (j: JobRow) => harvesting.onJob(j));
 
   const app = express();
   app.disable('x-powered-by');
@@ -175,7 +182,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   app.use(requestPipeline(config, log));
   app.use(monitoring.probes);
   app.use(access.gate);
-  app.use(cataloguing.routes, dissemination.routes, monitoring.routes, production.routes, access.routes, alerting.routes);
+  app.use(cataloguing.routes, harvesting.routes, dissemination.routes, monitoring.routes, production.routes, access.routes, alerting.routes);
   app.use(landingRoutes(config, baseUrl));
   app.use(notFoundHandler);
   app.use(errorHandler(log));

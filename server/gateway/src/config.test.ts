@@ -59,11 +59,17 @@ describe('configuration: every setting read in one place', () => {
   });
 
   it('reads a job worker’s settings', () => {
-    expect(loadWorkerConfig({}, '/srv/notebooks')).toEqual({ cwlRunner: 'cwltool', toilBatchSystem: 'slurm', notebooksDir: '/srv/notebooks' });
+    expect(loadWorkerConfig({}, '/srv/notebooks')).toEqual({
+      cwlRunner: 'cwltool',
+      toilBatchSystem: 'slurm',
+      notebooksDir: '/srv/notebooks',
+      hubeauUrl: 'https://hubeau.eaufrance.fr/api'
+    });
     expect(loadWorkerConfig({ HYSOPE_CWL_RUNNER: 'toil', HYSOPE_TOIL_BATCH_SYSTEM: 'kubernetes', HYSOPE_NOTEBOOKS_DIR: '/data/nb' }, '/x')).toEqual({
       cwlRunner: 'toil',
       toilBatchSystem: 'kubernetes',
-      notebooksDir: '/data/nb'
+      notebooksDir: '/data/nb',
+      hubeauUrl: 'https://hubeau.eaufrance.fr/api'
     });
     expect(() => loadWorkerConfig({ HYSOPE_CWL_RUNNER: 'arvados' }, '/x')).toThrow(/HYSOPE_CWL_RUNNER/);
   });

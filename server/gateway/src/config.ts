@@ -284,15 +284,18 @@ export interface WorkerConfig {
   toilBatchSystem: string;
   /** Where notebooks given by path are looked up. */
   notebooksDir: string;
+  /** Hub'Eau's API root, which `harvest` reads gauges from (a mirror or a replay server elsewhere). */
+  hubeauUrl: string;
 }
 
-/** Reads a job worker's settings (`HYSOPE_CWL_RUNNER`, `HYSOPE_TOIL_BATCH_SYSTEM`, `HYSOPE_NOTEBOOKS_DIR`). */
+/** Reads a job worker's settings (`HYSOPE_CWL_RUNNER`, `HYSOPE_TOIL_BATCH_SYSTEM`, `HYSOPE_NOTEBOOKS_DIR`, `HYSOPE_HUBEAU_URL`). */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv, defaultNotebooks: string): WorkerConfig {
   const runner = env['HYSOPE_CWL_RUNNER'] || 'cwltool';
   if (runner !== 'cwltool' && runner !== 'toil') throw new Error(`invalid configuration HYSOPE_CWL_RUNNER: cwltool or toil, got "${runner}"`);
   return {
     cwlRunner: runner,
     toilBatchSystem: env['HYSOPE_TOIL_BATCH_SYSTEM'] || 'slurm',
-    notebooksDir: path.resolve(env['HYSOPE_NOTEBOOKS_DIR'] || defaultNotebooks)
+    notebooksDir: path.resolve(env['HYSOPE_NOTEBOOKS_DIR'] || defaultNotebooks),
+    hubeauUrl: env['HYSOPE_HUBEAU_URL'] || 'https://hubeau.eaufrance.fr/api'
   };
 }

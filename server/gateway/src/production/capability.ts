@@ -6,6 +6,7 @@ import type { UserStore } from '../auth/users.js';
 import type { IngestResult } from '../catalog/ingest.js';
 import type { CatalogStore } from '../catalog/store.js';
 import type { Config } from '../config.js';
+import type { HarvestState } from '../harvest/state.js';
 import type { Messaging } from '../messaging/amqp.js';
 import type { EventBus } from '../monitoring/events.js';
 import type { Database } from '../store/database.js';
@@ -35,6 +36,7 @@ export async function productionCapability(deps: {
   messaging: Messaging | null;
   /** What follows every ingest (the catalog's): an `ingest` job's granules are counted, announced and compacted too. */
   observeIngest: (r: IngestResult) => void;
+  harvests: HarvestState;
   listenUrl: () => string;
   baseUrl: (req: Request) => string;
 }): Promise<Production> {
@@ -55,6 +57,7 @@ export async function productionCapability(deps: {
     log,
     leaseMs: config.jobLeaseMs,
     observeIngest: deps.observeIngest,
+    harvests: deps.harvests,
     dispatch: queued ? (id) => queued.dispatchJob(id) : undefined
   });
   jobs.executor = await createExecutor(config, jobs.events);

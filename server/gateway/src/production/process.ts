@@ -30,6 +30,11 @@ export interface Registration {
   ingest?: string[];
   /** Derived products to register as catalog items, with their lineage. */
   derived?: DerivedProduct[];
+  /**
+   * A harvest: its granules (files of the job's folder) to ingest, then the source's high-water marks to move to what
+   * they hold; `keys` are every source key the harvest looked at (those with nothing new are marked up to date too).
+   */
+  harvest?: { source: string; keys: string[]; granules: { key: string; file: string; records: number; highWater: string }[] };
 }
 
 /** The outcome of a process run. */

@@ -24,7 +24,18 @@ export interface Confinement {
 export const canSwitchUser = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
 /** Environment variables a job may inherit (no database URL, tokens or keys of the gateway). */
-const PASSED = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'JUPYTER_PATH', 'HYSOPE_CWL_RUNNER', 'HYSOPE_TOIL_BATCH_SYSTEM', 'HYSOPE_NOTEBOOKS_DIR', 'SLURM_CONF'];
+const PASSED = [
+  'PATH',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'JUPYTER_PATH',
+  'HYSOPE_CWL_RUNNER',
+  'HYSOPE_TOIL_BATCH_SYSTEM',
+  'HYSOPE_NOTEBOOKS_DIR',
+  'HYSOPE_HUBEAU_URL',
+  'SLURM_CONF'
+];
 
 /** The environment of a job: the few variables above, HOME and TMPDIR in its own folder. */
 export function jobEnv(dir: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {

@@ -7,6 +7,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { atLeast, type Principal } from '../auth/principal.js';
 import type { UserStore } from '../auth/users.js';
 import { registerDerived } from '../catalog/derived.js';
+import type { HarvestState } from '../harvest/state.js';
 import { ingestFile, type IngestResult } from '../catalog/ingest.js';
 import { inboxPath } from '../catalog/inbox.js';
 import type { CatalogStore } from '../catalog/store.js';
@@ -134,6 +135,8 @@ export class JobService extends EventEmitter {
       gatewayUrl: () => string;
       processes: Record<string, ProcessDefinition>;
       observeIngest?: (r: IngestResult) => void;
+      /** Where harvests' high-water marks are kept (moved once a harvest's granules are in the catalog). */
+      harvests?: HarvestState;
       /** Folders `ingest` may read from (real paths). */
       inboxes?: string[];
       /** Wall time of a job (its key expires a little after). */
@@ -526,6 +529,21 @@ export class JobService extends EventEmitter {
       });
       // Every refusal of a granule (unreadable, a link, someone else's private granule) is about the input.
       if (!r.ok) throw new ValidationError(r.error);
+    }
+    const harvest = result.register?.harvest;
+    if (harvest) {
+      for (const g of harvest.granules) {
+        const file = path.resolve(job.dir, g.file);
+        if (!file.startsWith(path.resolve(job.dir) + path.sep)) throw new Error(`harvested granule ${g.file} is outside the job's folder`);
+        const owner = job.owner ? await this.opts.users.role(job.owner) : null;
+        const r = await ingestFile(this.opts.catalog, this.opts.dataDir, file, {
+          actor: { name: job.owner, admin: owner === 'admin' },
+          observe: this.opts.observeIngest
+        });
+        if (!r.ok) throw new ValidationError(r.error);
+      }
+      // Only now, with every granule in the catalog, do the marks move.
+      await this.opts.harvests?.succeeded(harvest.source, harvest.keys, harvest.granules);
     }
     for (const d of result.register?.derived ?? [])
       await registerDerived(

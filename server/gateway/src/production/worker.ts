@@ -36,7 +36,8 @@ async function run(dir: string): Promise<number> {
     'timeseries-export': async () => (await import('./processes/timeseries-export.js')).timeseriesExport,
     'reach-discharge': async () => (await import('./processes/reach-discharge.js')).reachDischarge,
     'notebook-run': async () => (await import('./processes/notebook-run.js')).notebookRun,
-    subset: async () => (await import('./processes/subset.js')).subset
+    subset: async () => (await import('./processes/subset.js')).subset,
+    harvest: async () => (await import('./processes/harvest.js')).harvest
   };
   const process_ = job.cwlFile
     ? ({ run: async (ctx) => (await import('./processes/cwl-runner.js')).runCwl(ctx, job.cwlFile!) } as Pick<ProcessDefinition, 'run'>)

@@ -227,6 +227,18 @@ create table if not exists rate_spends (
   spent int not null,
   at timestamptz not null default now()
 );
+-- Harvested sources (a provider and what was asked of it: \`obs_elab/K447001001/QmnJ\`): how far the catalog holds
+-- them (the last observation ingested), the last success and the last failure.
+create table if not exists harvest_sources (
+  source text not null,
+  key text not null,
+  high_water text,
+  records bigint not null default 0,
+  last_success timestamptz,
+  last_attempt timestamptz,
+  last_error text,
+  primary key (source, key)
+);
 create table if not exists schema_version (version int primary key);
 insert into schema_version (version) values (1) on conflict do nothing;
 `;

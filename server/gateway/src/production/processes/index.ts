@@ -1,5 +1,6 @@
 import type { ProcessDefinition } from '../process.js';
 import { echo } from './echo.js';
+import { harvest } from './harvest.js';
 import { ingest } from './ingest.js';
 import { notebookRun } from './notebook-run.js';
 import { reachDischarge } from './reach-discharge.js';
@@ -8,5 +9,5 @@ import { timeseriesExport } from './timeseries-export.js';
 
 /** The built-in processes, by id. */
 export const BUILTIN_PROCESSES: Record<string, ProcessDefinition> = Object.fromEntries(
-  [echo, ingest, timeseriesExport, reachDischarge, notebookRun, subset].map((p) => [p.id, p])
+  [echo, ingest, timeseriesExport, reachDischarge, notebookRun, subset, harvest].map((p) => [p.id, p])
 );
