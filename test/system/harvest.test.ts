@@ -168,3 +168,39 @@ describe("harvesting Hub'Eau: incremental, idempotent, through its failures", ()
     expect((await sources())[0]).toMatchObject({ high_water: '2026-09-09', records: 40, last_error: null });
   }, 120_000);
 });
+
+describe('harvests on a schedule from the configuration', () => {
+  const hubeau = new HubeauReplay();
+  let g: TestGateway;
+  let producer: Record<string, string>;
+
+  beforeAll(async () => {
+    await hubeau.start();
+    process.env['HYSOPE_HUBEAU_URL'] = hubeau.url;
+    const schedules = [{ name: 'loire-daily', cron: '*/2 * * * * *', as: 'scheduler', inputs: { source: 'hubeau', stations: [STATION], pageSize: 100 } }];
+    g = await startGateway({ env: { HYSOPE_HARVEST_SCHEDULES: JSON.stringify(schedules), HYSOPE_WATCHDOG_MS: '500' } });
+    producer = (await g.user('scheduler', 'producer')).headers;
+  });
+  afterAll(async () => {
+    await g?.stop();
+    await hubeau.stop();
+  });
+
+  it('starts the harvest as the schedule says, as its account, and the source follows the provider', async () => {
+    const harvests = async () =>
+      ((await call(`${g.url}/jobs?processID=harvest&limit=100`, { headers: producer })).body.jobs as { status: string }[]).filter(
+        (j) => j.status === 'successful'
+      );
+    await expect.poll(async () => (await harvests()).length, { timeout: 30_000, interval: 500 }).toBeGreaterThan(0);
+    const [s] = (await call(`${g.url}/harvest/sources`, { headers: producer })).body.sources as Record<string, unknown>[];
+    expect(s).toMatchObject({ key: `obs_elab/${STATION}/QmnJ`, high_water: '2026-08-26', records: 26 });
+    // New days published: a later occurrence brings them.
+    hubeau.days = 30;
+    await expect
+      .poll(async () => ((await call(`${g.url}/harvest/sources`, { headers: producer })).body.sources as Record<string, unknown>[])[0]!['high_water'], {
+        timeout: 30_000,
+        interval: 500
+      })
+      .toBe('2026-08-30');
+  }, 90_000);
+});

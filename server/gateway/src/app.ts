@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -21,6 +22,7 @@ import { timeseriesSink } from './dissemination/timeseries-sink.js';
 import type { TimeseriesService } from './dissemination/timeseries.js';
 import { setEncoderMemory } from './formats/pixc-stream.js';
 import { harvestCapability } from './harvest/capability.js';
+import { startHarvestScheduler } from './harvest/scheduler.js';
 import { HarvestState } from './harvest/state.js';
 import { errorHandler, exceptionBody, notFoundHandler } from './http/errors.js';
 import { landingRoutes } from './http/landing.js';
@@ -174,6 +176,15 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   const jobs = production.jobs;
   const harvesting = harvestCapability({ state: harvests, registry: metrics.registry });
   jobs.on('job', (j: JobRow) => harvesting.onJob(j));
+  const stopScheduler = startHarvestScheduler({
+    db,
+    jobs,
+    users,
+    schedules: config.harvestSchedules,
+    holder: randomUUID(),
+    tickMs: Math.min(config.watchdogMs, 60_000),
+    log
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -204,6 +215,7 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
       listenUrl = url.replace(/\/+$/, '');
     },
     close: async () => {
+      stopScheduler();
       access.close();
       await messaging?.close();
       await alerting.close();

@@ -58,6 +58,15 @@ describe('configuration: every setting read in one place', () => {
     expect(() => loadConfig({ HYSOPE_DUCKDB_CONNECTIONS: '0' }, { data: '/tmp/hysope-config-test' })).toThrow(/invalid configuration duckdb.connections/);
   });
 
+  it('reads the harvest schedules, refusing a bad cron expression with the setting named', () => {
+    const schedules = [{ name: 'loire', cron: '0 */6 * * *', as: 'harvester', inputs: { source: 'hubeau', stations: ['K447001001'] } }];
+    expect(loadConfig({ HYSOPE_HARVEST_SCHEDULES: JSON.stringify(schedules) }, { data: '/tmp/hysope-config-test' }).harvestSchedules).toEqual(schedules);
+    expect(loadConfig({}, { data: '/tmp/hysope-config-test' }).harvestSchedules).toEqual([]);
+    const bad = JSON.stringify([{ ...schedules[0], cron: 'every day' }]);
+    expect(() => loadConfig({ HYSOPE_HARVEST_SCHEDULES: bad }, { data: '/tmp/hysope-config-test' })).toThrow(/invalid configuration harvestSchedules.0.cron/);
+    expect(() => loadConfig({ HYSOPE_HARVEST_SCHEDULES: '[{' }, { data: '/tmp/hysope-config-test' })).toThrow(/harvestSchedules: not JSON/);
+  });
+
   it('reads a job worker’s settings', () => {
     expect(loadWorkerConfig({}, '/srv/notebooks')).toEqual({
       cwlRunner: 'cwltool',

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { parseRoleMap } from './auth/oidc.js';
 import { parseS3Url } from './store/object-store.js';
@@ -107,6 +109,25 @@ export const Config = z.object({
     .max(7 * 24 * 3600),
   /** /health/ready fails below this many free bytes on the data disk. */
   minFreeBytes: z.number().int().min(0),
+  /**
+   * Harvests run on a schedule (`HYSOPE_HARVEST_SCHEDULES`: JSON, or `@file` holding it): each a name, a cron expression
+   * (5 fields, or 6 with seconds first), the account it runs as (a producer's) and the `harvest` process's inputs.
+   */
+  harvestSchedules: z.array(
+    z.object({
+      name: z.string().regex(/^[\w.-]{1,80}$/, 'a name of letters, digits, . _ -'),
+      cron: z.string().refine((c) => {
+        try {
+          CronExpressionParser.parse(c);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'a cron expression (minute hour day month weekday, or seconds first)'),
+      as: z.string().min(1),
+      inputs: z.record(z.string(), z.unknown())
+    })
+  ),
   /** Limits of every job: wall time (s), CPU time (s), memory (address space, MiB), processes, open files. */
   jobLimits: z.object({
     wallSeconds: z.number().int().min(1),
@@ -175,6 +196,17 @@ function objectStoreOf(env: NodeJS.ProcessEnv, dataDir: string): unknown {
   };
 }
 
+/** The harvest schedules' JSON, given inline or as `@file`. */
+function schedulesOf(v: string | undefined): unknown {
+  if (!v) return [];
+  const text = v.startsWith('@') ? readFileSync(path.resolve(v.slice(1)), 'utf8') : v;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`invalid configuration harvestSchedules: not JSON (${(error as Error).message})`);
+  }
+}
+
 /** CLI flags that override the environment. */
 export interface ConfigFlags {
   data?: string;
@@ -239,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
         }
       : undefined,
     minFreeBytes: Number(env['HYSOPE_MIN_FREE_BYTES'] ?? 256 * 1024 * 1024),
+    harvestSchedules: schedulesOf(env['HYSOPE_HARVEST_SCHEDULES']),
     jobLimits: {
       wallSeconds: Number(env['HYSOPE_JOB_WALL_SECONDS'] ?? 6 * 3600),
       cpuSeconds: Number(env['HYSOPE_JOB_CPU_SECONDS'] ?? 6 * 3600),

@@ -239,6 +239,11 @@ create table if not exists harvest_sources (
   last_error text,
   primary key (source, key)
 );
+-- The configured harvest schedules' last occurrence run (one gateway runs them, under a lease).
+create table if not exists harvest_schedules (
+  name text primary key,
+  last_run timestamptz not null
+);
 create table if not exists schema_version (version int primary key);
 insert into schema_version (version) values (1) on conflict do nothing;
 `;
