@@ -13,6 +13,7 @@ import { benchStaticCatalog } from './static-catalog.js';
 import { benchPortal } from './portal.js';
 import { benchAlerts } from './alerts.js';
 import { benchCnm } from './cnm.js';
+import { benchHarvest } from './harvest.js';
 import { benchObjects } from './objects.js';
 import { benchReplicas } from './replicas.js';
 import { benchSearchSideBySide } from './search.js';
@@ -35,6 +36,7 @@ if (!only || only === 'static') await benchStaticCatalog((process.env['BENCH_STA
 if (!only || only === 'portal') await benchPortal();
 if (!only || only === 'alerts') await benchAlerts();
 if (!only || only === 'cnm') await benchCnm(Number(process.env['BENCH_CNM_GRANULES'] ?? 80));
+if (!only || only === 'harvest') await benchHarvest(Number(process.env['BENCH_HARVEST_STATIONS'] ?? 100), Number(process.env['BENCH_CNM_HTTP'] ?? 40));
 if (!only || only === 'objects') await benchObjects(Number(process.env['BENCH_OBJECTS_PIXELS'] ?? 4_000_000));
 if (!only || only === 'replicas') await benchReplicas(Number(process.env['BENCH_REPLICAS_CLIENTS'] ?? 16), Number(process.env['BENCH_REPLICAS_SECONDS'] ?? 20));
 if (!only || only === 'jobs') await benchJobs(Number(process.env['BENCH_JOBS'] ?? 1000));
