@@ -1,15 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
 import { findRabbit, startRabbit } from '../amqp-server.js';
 import { REACHES_PASS_51, sample } from '../helpers.js';
 import { findBin, startPostgres } from '../pg-server.js';
 import { report } from './stats.js';
 import { serveProcess, type Served } from '../hysope-serve.js';
+import { cnmNotification } from '../messages.js';
 
 const HYSOPE = fileURLToPath(new URL('../../server/gateway/bin/hysope.js', import.meta.url));
 const NODE_51 = sample('swot/riversp/SWOT_L2_HR_RiverSP_Node_1_51_NA_20100816T184024_20100816T184031_PGA2_03.zip');
@@ -86,34 +86,7 @@ export async function benchCnm(granules = 80, workers = [1, 2, 4]): Promise<void
         );
         const files = batch(granules);
         const t = performance.now();
-        files.forEach((f, i) =>
-          ch.sendToQueue(
-            'hysope.ingest',
-            Buffer.from(
-              JSON.stringify({
-                version: '1.6.1',
-                provider: 'HYSOPE_BENCH',
-                collection: 'SWOT_L2_HR_RiverSP_2.0',
-                submissionTime: new Date().toISOString(),
-                identifier: `bench-${n}-${i}`,
-                product: {
-                  name: path.basename(f, '.zip'),
-                  files: [
-                    {
-                      type: 'data',
-                      uri: pathToFileURL(f).href,
-                      name: path.basename(f),
-                      size: statSync(f).size,
-                      checksumType: 'md5',
-                      checksum: createHash('md5').update(readFileSync(f)).digest('hex')
-                    }
-                  ]
-                }
-              })
-            ),
-            { persistent: true }
-          )
-        );
+        files.forEach((f, i) => ch.sendToQueue('hysope.ingest', Buffer.from(JSON.stringify(cnmNotification(`bench-${n}-${i}`, [f]))), { persistent: true }));
         await finished;
         const rate = granules / ((performance.now() - t) / 1000);
         report(

@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { REACHES_PASS_51 } from '../helpers.js';
 import { HubeauReplay, STATION } from '../hubeau-replay.js';
 import { serveProcess } from '../hysope-serve.js';
+import { cnmNotification } from '../messages.js';
 import { percentile, report } from './stats.js';
 
 const HYSOPE = fileURLToPath(new URL('../../server/gateway/bin/hysope.js', import.meta.url));
@@ -95,26 +95,7 @@ export async function benchHarvest(stations = 100, cnm = 40): Promise<void> {
       const file = path.join(inbox, path.basename(from).replace(/_1_51_NA_/, `_${200 + i}_51_NA_`));
       copyFileSync(from, file);
       const id = path.basename(file, '.zip');
-      const message = {
-        version: '1.6.1',
-        provider: 'HYSOPE_BENCH',
-        collection: 'SWOT_L2_HR_RiverSP_2.0',
-        submissionTime: new Date().toISOString(),
-        identifier: `bench-${i}`,
-        product: {
-          name: id,
-          files: [
-            {
-              type: 'data',
-              uri: pathToFileURL(file).href,
-              name: path.basename(file),
-              size: statSync(file).size,
-              checksumType: 'md5',
-              checksum: createHash('md5').update(readFileSync(file)).digest('hex')
-            }
-          ]
-        }
-      };
+      const message = cnmNotification(`bench-${i}`, [file]);
       const start = performance.now();
       const r = await fetch(`${served.url}/cnm`, { method: 'POST', headers, body: JSON.stringify(message) });
       if (r.status !== 200) throw new Error(`POST /cnm: ${r.status} ${(await r.text()).slice(0, 300)}`);
