@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startGateway, type TestGateway } from '../helpers.js';
+import { CmrReplay } from '../cmr-replay.js';
+import { REACHES_PASS_51, call, sample, startGateway, type TestGateway } from '../helpers.js';
 import { HubeauReplay, STATION } from '../hubeau-replay.js';
 
 describe("harvesting Hub'Eau: incremental, idempotent, through its failures", () => {
@@ -126,4 +128,74 @@ describe('harvests on a schedule from the configuration', () => {
       })
       .toBe('2026-08-30');
   }, 90_000);
+});
+
+describe("harvesting PO.DAAC's SWOT granules found in NASA CMR", () => {
+  const cmr = new CmrReplay();
+  let g: TestGateway;
+  let producer: Record<string, string>;
+  const SHORT = 'SWOT_L2_HR_RiverSP_2.0';
+  const harvest = () =>
+    call(`${g.url}/processes/harvest/execution`, { json: { inputs: { source: 'podaac', shortName: SHORT, pageSize: 2 } }, headers: producer });
+  const items = async () =>
+    ((await call(`${g.url}/stac/collections/swot-riversp-reach/items?limit=100`)).body.features as { id: string }[]).map((f) => f.id).sort();
+  const mark = async () => ((await call(`${g.url}/harvest/sources?source=podaac`, { headers: producer })).body.sources as Record<string, unknown>[])[0];
+
+  beforeAll(async () => {
+    await cmr.start();
+    process.env['HYSOPE_CMR_URL'] = `${cmr.url}/search`;
+    cmr.granules = REACHES_PASS_51.slice(0, 3).map((file, i) => ({ file, revised: `2026-11-0${i + 1}T10:00:00.000Z` }));
+    g = await startGateway({ env: { HYSOPE_EARTHDATA_TOKEN: 'good-token' } });
+    producer = (await g.user('podaac-harvester', 'producer')).headers;
+  });
+  afterAll(async () => {
+    await g?.stop();
+    await cmr.stop();
+  });
+
+  it('finds the granules page by page, downloads them with the token (a cut transfer resumed by Range), checks them and ingests them; then only what CMR revised since', async () => {
+    cmr.fail = { cut: true };
+    const first = await harvest();
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body.harvested.map((h: { highWater: string }) => h.highWater)).toEqual(cmr.granules.map((x) => x.revised));
+    expect(await items()).toEqual(cmr.granules.map((x) => path.basename(x.file, '.zip')).sort());
+    // Two pages (CMR-Search-After given back), and the cut download resumed where it stopped.
+    expect(cmr.seen.filter((s) => s.url.pathname.endsWith('granules.umm_json')).map((s) => s.searchAfter)).toEqual([null, '[2]']);
+    expect(cmr.seen.some((s) => s.range && /^bytes=[1-9]\d*-$/.test(s.range))).toBe(true);
+    expect(await mark()).toMatchObject({ key: `granules/${SHORT}`, high_water: '2026-11-03T10:00:00.000Z', records: 3, last_error: null });
+    // A new granule in CMR: the next harvest asks for what was revised since its mark and brings that one only.
+    cmr.granules.push({
+      file: sample('swot/riversp/SWOT_L2_HR_RiverSP_Reach_1_372_NA_20100828T061839_20100828T061842_PGA2_03.zip'),
+      revised: '2026-11-05T10:00:00.000Z'
+    });
+    cmr.seen = [];
+    const second = await harvest();
+    expect(second.body.harvested).toHaveLength(1);
+    expect(cmr.seen[0]!.url.searchParams.get('updated_since')).toBe('2026-11-03T10:00:00.000Z');
+    expect(await items()).toHaveLength(4);
+  }, 120_000);
+
+  it('fails on an expired token and on a file whose checksum is wrong, keeping the mark and the catalog as they were', async () => {
+    const before = await items();
+    cmr.granules.push({
+      file: sample('swot/riversp/SWOT_L2_HR_RiverSP_Reach_2_372_NA_20100918T030336_20100918T030339_PGA2_03.zip'),
+      revised: '2026-11-06T10:00:00.000Z'
+    });
+    cmr.token = 'renewed-token';
+    const expired = await harvest();
+    expect(expired.status).toBe(400);
+    expect(expired.body.detail).toMatch(/401.*refused the credentials/);
+    expect((await mark())!['last_error']).toMatch(/expired token/);
+    cmr.token = 'good-token';
+    cmr.fail = { corrupt: 'always' };
+    const corrupt = await harvest();
+    expect(corrupt.status).toBeGreaterThanOrEqual(400);
+    expect(JSON.stringify(corrupt.body)).toMatch(/MD5 checksum is [0-9a-f]{32}, the provider says/);
+    expect(await items()).toEqual(before);
+    expect(await mark()).toMatchObject({ high_water: '2026-11-05T10:00:00.000Z' });
+    // A corruption that does not happen again: the file is fetched anew and the harvest passes.
+    cmr.fail = { corrupt: 'once' };
+    expect((await harvest()).status).toBe(200);
+    expect(await items()).toHaveLength(before.length + 1);
+  }, 120_000);
 });

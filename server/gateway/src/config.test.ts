@@ -72,13 +72,15 @@ describe('configuration: every setting read in one place', () => {
       cwlRunner: 'cwltool',
       toilBatchSystem: 'slurm',
       notebooksDir: '/srv/notebooks',
-      hubeauUrl: 'https://hubeau.eaufrance.fr/api'
+      hubeauUrl: 'https://hubeau.eaufrance.fr/api',
+      cmrUrl: 'https://cmr.earthdata.nasa.gov/search'
     });
     expect(loadWorkerConfig({ HYSOPE_CWL_RUNNER: 'toil', HYSOPE_TOIL_BATCH_SYSTEM: 'kubernetes', HYSOPE_NOTEBOOKS_DIR: '/data/nb' }, '/x')).toEqual({
       cwlRunner: 'toil',
       toilBatchSystem: 'kubernetes',
       notebooksDir: '/data/nb',
-      hubeauUrl: 'https://hubeau.eaufrance.fr/api'
+      hubeauUrl: 'https://hubeau.eaufrance.fr/api',
+      cmrUrl: 'https://cmr.earthdata.nasa.gov/search'
     });
     expect(() => loadWorkerConfig({ HYSOPE_CWL_RUNNER: 'arvados' }, '/x')).toThrow(/HYSOPE_CWL_RUNNER/);
   });

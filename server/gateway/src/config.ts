@@ -128,6 +128,11 @@ export const Config = z.object({
       inputs: z.record(z.string(), z.unknown())
     })
   ),
+  /**
+   * Earthdata Login bearer token of PO.DAAC harvests (`HYSOPE_EARTHDATA_TOKEN`, or `HYSOPE_EARTHDATA_TOKEN_FILE` naming a
+   * secret file): handed to harvest jobs only, in their own folder; never logged.
+   */
+  earthdataToken: z.string().min(1).optional(),
   /** Limits of every job: wall time (s), CPU time (s), memory (address space, MiB), processes, open files. */
   jobLimits: z.object({
     wallSeconds: z.number().int().min(1),
@@ -272,6 +277,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
       : undefined,
     minFreeBytes: Number(env['HYSOPE_MIN_FREE_BYTES'] ?? 256 * 1024 * 1024),
     harvestSchedules: schedulesOf(env['HYSOPE_HARVEST_SCHEDULES']),
+    earthdataToken: env['HYSOPE_EARTHDATA_TOKEN_FILE']
+      ? readFileSync(path.resolve(env['HYSOPE_EARTHDATA_TOKEN_FILE']), 'utf8').trim()
+      : env['HYSOPE_EARTHDATA_TOKEN'] || undefined,
     jobLimits: {
       wallSeconds: Number(env['HYSOPE_JOB_WALL_SECONDS'] ?? 6 * 3600),
       cpuSeconds: Number(env['HYSOPE_JOB_CPU_SECONDS'] ?? 6 * 3600),
@@ -319,9 +327,11 @@ export interface WorkerConfig {
   notebooksDir: string;
   /** Hub'Eau's API root, which `harvest` reads gauges from (a mirror or a replay server elsewhere). */
   hubeauUrl: string;
+  /** NASA CMR's search root, where `harvest` finds PO.DAAC's granules. */
+  cmrUrl: string;
 }
 
-/** Reads a job worker's settings (`HYSOPE_CWL_RUNNER`, `HYSOPE_TOIL_BATCH_SYSTEM`, `HYSOPE_NOTEBOOKS_DIR`, `HYSOPE_HUBEAU_URL`). */
+/** Reads a job worker's settings (`HYSOPE_CWL_RUNNER`, `HYSOPE_TOIL_BATCH_SYSTEM`, `HYSOPE_NOTEBOOKS_DIR`, `HYSOPE_HUBEAU_URL`, `HYSOPE_CMR_URL`). */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv, defaultNotebooks: string): WorkerConfig {
   const runner = env['HYSOPE_CWL_RUNNER'] || 'cwltool';
   if (runner !== 'cwltool' && runner !== 'toil') throw new Error(`invalid configuration HYSOPE_CWL_RUNNER: cwltool or toil, got "${runner}"`);
@@ -329,6 +339,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv, defaultNotebooks: strin
     cwlRunner: runner,
     toilBatchSystem: env['HYSOPE_TOIL_BATCH_SYSTEM'] || 'slurm',
     notebooksDir: path.resolve(env['HYSOPE_NOTEBOOKS_DIR'] || defaultNotebooks),
-    hubeauUrl: env['HYSOPE_HUBEAU_URL'] || 'https://hubeau.eaufrance.fr/api'
+    hubeauUrl: env['HYSOPE_HUBEAU_URL'] || 'https://hubeau.eaufrance.fr/api',
+    cmrUrl: env['HYSOPE_CMR_URL'] || 'https://cmr.earthdata.nasa.gov/search'
   };
 }

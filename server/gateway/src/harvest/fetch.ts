@@ -35,7 +35,7 @@ export interface RetryOptions {
 export function safeUrl(url: string): string {
   try {
     const u = new URL(url);
-    for (const k of [...u.searchParams.keys()]) if (/key|token|secret|password|auth/i.test(k)) u.searchParams.set(k, '***');
+    for (const k of [...u.searchParams.keys()]) if (/^(api[-_]?key|key|apikey)$|token|secret|password|auth/i.test(k)) u.searchParams.set(k, '***');
     u.username = '';
     u.password = '';
     return u.href;
@@ -68,6 +68,11 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 
 /** GETs JSON from a provider with retries (see the module). */
 export async function fetchJson(url: string, o: RetryOptions = {}): Promise<unknown> {
+  return (await fetchJsonWithHeaders(url, o)).body;
+}
+
+/** {@link fetchJson}, with the answer's headers (paging headers such as CMR-Search-After). */
+export async function fetchJsonWithHeaders(url: string, o: RetryOptions = {}): Promise<{ body: unknown; headers: Headers }> {
   const attempts = o.attempts ?? 6;
   const base = o.baseMs ?? 500;
   const maxWait = o.maxWaitMs ?? 120_000;
@@ -83,7 +88,7 @@ export async function fetchJson(url: string, o: RetryOptions = {}): Promise<unkn
       if (res.ok) {
         const text = await res.text();
         try {
-          return JSON.parse(text);
+          return { body: JSON.parse(text), headers: res.headers };
         } catch {
           // A body cut short (the connection dropped mid-way) is worth another try; its status said 200.
           reason = `the answer of ${safeUrl(url)} is not complete JSON (${text.length} bytes)`;
@@ -92,6 +97,7 @@ export async function fetchJson(url: string, o: RetryOptions = {}): Promise<unkn
         await res.body?.cancel().catch(() => undefined);
         reason = `${safeUrl(url)} answered ${res.status} ${res.statusText}`.trim();
         if (res.status === 429) wait = retryAfterMs(res.headers.get('retry-after'));
+        else if (res.status === 401) throw new HarvestError(`${reason}: the provider refused the credentials (an expired token? renew it)`, 401, false);
         else if (res.status < 500) throw new HarvestError(reason, res.status, false);
       }
     } catch (error) {
@@ -104,6 +110,103 @@ export async function fetchJson(url: string, o: RetryOptions = {}): Promise<unkn
     const ms = wait ?? Math.round(Math.random() * backoff);
     backoff = Math.min(backoff * 2, 60_000);
     o.onWait?.(reason, ms);
+    await sleep(ms, o.signal);
+  }
+}
+
+/** What a provider says a file is: its size and checksum (the download is checked against them). */
+export interface Expected {
+  size?: number;
+  checksum?: { value: string; algorithm: string };
+}
+
+const HASHES: Record<string, string> = {
+  MD5: 'md5',
+  'SHA-1': 'sha1',
+  SHA1: 'sha1',
+  'SHA-256': 'sha256',
+  SHA256: 'sha256',
+  'SHA-512': 'sha512',
+  SHA512: 'sha512'
+};
+
+/**
+ * Downloads a file to `file` with resume: the bytes go to `<file>.part`; a transfer cut short is resumed from where it
+ * stopped (Range), a 5xx or 429 waits as for JSON; once complete, its size and checksum are the provider's or the
+ * download is dropped and fails (a wrong checksum is tried once more from the start: a corrupted transfer).
+ */
+export async function download(url: string, file: string, expected: Expected, o: RetryOptions = {}): Promise<number> {
+  const { createHash } = await import('node:crypto');
+  const { open, rename, rm, stat, readFile } = await import('node:fs/promises');
+  const part = `${file}.part`;
+  const attempts = o.attempts ?? 6;
+  const doFetch = o.fetchImpl ?? fetch;
+  let backoff = o.baseMs ?? 500;
+  let fresh = 0;
+  for (let attempt = 1; ; attempt++) {
+    const have = await stat(part).then(
+      (s) => s.size,
+      () => 0
+    );
+    let reason: string | null = null;
+    let wait: number | null = null;
+    try {
+      const res = await doFetch(url, { headers: { ...o.headers, ...(have > 0 ? { Range: `bytes=${have}-` } : {}) }, signal: o.signal });
+      if (res.status === 401)
+        throw new HarvestError(`${safeUrl(url)} answered 401: the provider refused the credentials (an expired token? renew it)`, 401, false);
+      if (res.status === 416 && expected.size !== undefined && have === expected.size) {
+        // Everything was there already.
+      } else if (res.status === 200 || res.status === 206) {
+        // A 200 to a ranged request is the whole file again: start over.
+        const out = await open(part, res.status === 206 ? 'a' : 'w');
+        try {
+          if (!res.body) throw new Error('no body');
+          for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) await out.write(chunk);
+        } finally {
+          await out.close();
+        }
+      } else if (res.status === 429 || res.status >= 500) {
+        await res.body?.cancel().catch(() => undefined);
+        reason = `${safeUrl(url)} answered ${res.status}`;
+        if (res.status === 429) wait = retryAfterMs(res.headers.get('retry-after'));
+      } else {
+        await res.body?.cancel().catch(() => undefined);
+        throw new HarvestError(`${safeUrl(url)} answered ${res.status} ${res.statusText}`.trim(), res.status, false);
+      }
+    } catch (error) {
+      if (error instanceof HarvestError) throw error;
+      if (o.signal?.aborted) throw error;
+      reason = `${safeUrl(url)}: the transfer stopped (${(error as Error).message})`;
+    }
+    if (reason === null) {
+      const size = (await stat(part)).size;
+      if (expected.size !== undefined && size < expected.size) reason = `${safeUrl(url)}: ${size} of ${expected.size} bytes came`;
+      else if (expected.size !== undefined && size > expected.size) {
+        await rm(part, { force: true });
+        throw new HarvestError(`${safeUrl(url)}: ${size} bytes came, the provider says ${expected.size}`, null, true);
+      } else {
+        const c = expected.checksum;
+        const algorithm = c ? (HASHES[c.algorithm.toUpperCase()] ?? HASHES[c.algorithm]) : undefined;
+        if (c && !algorithm) throw new HarvestError(`${safeUrl(url)}: checksum algorithm ${c.algorithm} is not known here`, null, false);
+        const sum = c
+          ? createHash(algorithm!)
+              .update(await readFile(part))
+              .digest('hex')
+          : null;
+        if (c && sum !== c.value.toLowerCase()) {
+          await rm(part, { force: true });
+          if (++fresh >= 2) throw new HarvestError(`${safeUrl(url)}: its ${c.algorithm} checksum is ${sum}, the provider says ${c.value}`, null, true);
+          reason = `${safeUrl(url)}: wrong ${c.algorithm} checksum, downloading it again`;
+        } else {
+          await rename(part, file);
+          return size;
+        }
+      }
+    }
+    if (attempt >= attempts) throw new HarvestError(`${reason} (after ${attempts} attempts)`, null, true);
+    const ms = wait ?? Math.round(Math.random() * backoff);
+    backoff = Math.min(backoff * 2, 60_000);
+    o.onWait?.(reason!, ms);
     await sleep(ms, o.signal);
   }
 }

@@ -58,6 +58,7 @@ export async function productionCapability(deps: {
     leaseMs: config.jobLeaseMs,
     observeIngest: deps.observeIngest,
     harvests: deps.harvests,
+    secrets: config.earthdataToken ? { earthdata: config.earthdataToken } : {},
     dispatch: queued ? (id) => queued.dispatchJob(id) : undefined
   });
   jobs.executor = await createExecutor(config, jobs.events);

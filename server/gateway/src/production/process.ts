@@ -19,6 +19,8 @@ export interface ProcessContext {
   signal: AbortSignal;
   /** The worker's settings (read once by the worker, see `loadWorkerConfig`). */
   settings: WorkerConfig;
+  /** The secrets the process declared (`secrets`), from the gateway's configuration. */
+  secrets: Record<string, string>;
 }
 
 /** A result: a value, or a file of the job folder served at /jobs/{id}/results/{output}. */
@@ -58,6 +60,8 @@ export interface ProcessDefinition {
   execute?: 'educational' | 'scientific' | 'institutional' | 'producer' | 'admin';
   /** Checks beyond the inputs' JSON schemas (what a process description cannot say): the problem, or null. */
   checkInputs?(inputs: Record<string, unknown>): string | null;
+  /** Secrets of the gateway's configuration the process needs (`earthdata`): written in its job's folder only. */
+  secrets?: 'earthdata'[];
   /** Inputs that name files on the server: each must be a real path inside an inbox (HYSOPE_INBOXES). */
   serverPaths?: string[];
   run(ctx: ProcessContext): Promise<ProcessResult>;

@@ -135,6 +135,8 @@ export class JobService extends EventEmitter {
       gatewayUrl: () => string;
       processes: Record<string, ProcessDefinition>;
       observeIngest?: (r: IngestResult) => void;
+      /** Secrets processes may declare (`earthdata`: the Earthdata Login token of PO.DAAC harvests). */
+      secrets?: Partial<Record<'earthdata', string>>;
       /** Where harvests' high-water marks are kept (moved once a harvest's granules are in the catalog). */
       harvests?: HarvestState;
       /** Folders `ingest` may read from (real paths). */
@@ -318,9 +320,15 @@ export class JobService extends EventEmitter {
         cwlFile = path.join(dir, 'package.cwl');
         await writeFile(cwlFile, def.cwl);
       }
-      await writeFile(path.join(dir, 'job.json'), JSON.stringify({ processId, inputs, gatewayUrl: this.opts.gatewayUrl(), token: key ?? undefined, cwlFile }), {
-        mode: 0o600
-      });
+      // The secrets a process declared, in its job's own folder (mode 0600, the job's uid) and nowhere else.
+      const secrets = Object.fromEntries((this.builtin(def.id)?.secrets ?? []).flatMap((k) => (this.opts.secrets?.[k] ? [[k, this.opts.secrets[k]]] : [])));
+      await writeFile(
+        path.join(dir, 'job.json'),
+        JSON.stringify({ processId, inputs, gatewayUrl: this.opts.gatewayUrl(), token: key ?? undefined, cwlFile, secrets }),
+        {
+          mode: 0o600
+        }
+      );
       await prepareJobDir(this.opts.dataDir, dir, uid);
     } catch (error) {
       // A job that cannot be prepared (disk full, a folder the job accounts cannot pass) fails, never hangs.

@@ -19,6 +19,7 @@ interface JobFile {
   inputs: Record<string, unknown>;
   gatewayUrl: string;
   token?: string;
+  secrets?: Record<string, string>;
 }
 
 function atomicJson(file: string, value: unknown): void {
@@ -63,6 +64,7 @@ async function run(dir: string): Promise<number> {
       token: job.token,
       signal: controller.signal,
       settings: loadWorkerConfig(process.env, NOTEBOOKS),
+      secrets: job.secrets ?? {},
       log,
       progress: (percent, message) => {
         atomicJson(path.join(dir, 'progress.json'), { percent, message, at: new Date().toISOString() });

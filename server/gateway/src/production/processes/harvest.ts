@@ -1,6 +1,7 @@
-import { HarvestError } from '../../harvest/fetch.js';
+import { cmrKey, harvestCmr } from '../../harvest/cmr.js';
+import { HarvestError, type RetryOptions } from '../../harvest/fetch.js';
 import { harvestHubeau, hubeauKey, type HubeauEndpoint } from '../../harvest/hubeau.js';
-import type { ProcessDefinition } from '../process.js';
+import type { ProcessContext, ProcessDefinition } from '../process.js';
 
 /** A source's state as the gateway keeps it (`GET /harvest/sources`). */
 interface SourceState {
@@ -10,10 +11,71 @@ interface SourceState {
 
 /** The source keys a harvest's inputs look at (the gateway records a failed harvest against them). */
 export function harvestKeys(inputs: Record<string, unknown>): { source: string; keys: string[] } {
+  const source = String(inputs['source'] ?? 'hubeau');
+  if (source === 'podaac') return { source, keys: typeof inputs['shortName'] === 'string' ? [cmrKey({ shortName: inputs['shortName'] })] : [] };
   const endpoint = (inputs['endpoint'] ?? 'obs_elab') as HubeauEndpoint;
   const variable = String(inputs['variable'] ?? 'QmnJ');
   const stations = Array.isArray(inputs['stations']) ? (inputs['stations'] as unknown[]).map(String) : [];
-  return { source: String(inputs['source'] ?? 'hubeau'), keys: stations.map((station) => hubeauKey({ endpoint, station, variable })) };
+  return { source, keys: stations.map((station) => hubeauKey({ endpoint, station, variable })) };
+}
+
+/** A harvested granule, its file relative to the job's folder. */
+interface Harvested {
+  key: string;
+  file: string;
+  records: number;
+  pages?: number;
+  highWater: string;
+}
+
+/** The marks the gateway keeps for a source. */
+async function marksOf(ctx: ProcessContext, source: string): Promise<Map<string, string | null>> {
+  const res = await fetch(`${ctx.gatewayUrl}/harvest/sources?source=${source}`, { headers: ctx.token ? { Authorization: `token ${ctx.token}` } : {} });
+  if (!res.ok) throw new Error(`the gateway's harvest state could not be read (${res.status})`);
+  return new Map(((await res.json()) as { sources: SourceState[] }).sources.map((s) => [s.key, s.high_water]));
+}
+
+/** A request the provider will always refuse is the caller's to fix; a provider away fails the job, to be run again. */
+function asInput(error: unknown): never {
+  if (error instanceof HarvestError && !error.transient) Object.assign(error, { name: 'InputError' });
+  throw error;
+}
+
+async function hubeau(ctx: ProcessContext, retry: RetryOptions): Promise<Harvested[]> {
+  const endpoint = (ctx.inputs['endpoint'] ?? 'obs_elab') as HubeauEndpoint;
+  const variable = String(ctx.inputs['variable'] ?? 'QmnJ');
+  const stations = ctx.inputs['stations'] as string[];
+  const marks = await marksOf(ctx, 'hubeau');
+  const harvested: Harvested[] = [];
+  for (const [i, station] of stations.entries()) {
+    if (ctx.signal.aborted) throw new Error('cancelled');
+    const request = { baseUrl: ctx.settings.hubeauUrl, station, endpoint, variable, pageSize: Number(ctx.inputs['pageSize'] ?? 1000) };
+    const since = marks.get(hubeauKey(request)) ?? null;
+    const got = await harvestHubeau({ ...request, since }, ctx.workDir, retry).catch(asInput);
+    if (got) harvested.push(got);
+    ctx.progress(Math.round(((i + 1) / stations.length) * 100), `${station}: ${got ? `${got.records} records since ${since ?? 'the start'}` : 'nothing new'}`);
+  }
+  return harvested;
+}
+
+async function podaac(ctx: ProcessContext, retry: RetryOptions): Promise<Harvested[]> {
+  const shortName = String(ctx.inputs['shortName']);
+  const since = (await marksOf(ctx, 'podaac')).get(cmrKey({ shortName })) ?? null;
+  let n = 0;
+  const got = await harvestCmr(
+    {
+      searchUrl: ctx.settings.cmrUrl,
+      shortName,
+      bbox: ctx.inputs['bbox'] as [number, number, number, number] | undefined,
+      temporal: ctx.inputs['temporal'] as string | undefined,
+      since,
+      pageSize: Number(ctx.inputs['pageSize'] ?? 100),
+      token: ctx.secrets['earthdata']
+    },
+    ctx.workDir,
+    { ...retry, onGranule: (g) => ctx.progress(50, `${++n} granules downloaded (${(g.bytes / 1e6).toFixed(1)} MB: ${g.file.slice(ctx.workDir.length + 1)})`) }
+  ).catch(asInput);
+  return got.map(({ key, file, records, highWater }) => ({ key, file, records, highWater }));
 }
 
 /**
@@ -25,15 +87,15 @@ export const harvest: ProcessDefinition = {
   id: 'harvest',
   title: 'Harvest a provider',
   description:
-    "Brings in what a data provider published since the last harvest: Hub'Eau hydrometry (gauges' daily values or real-time observations), page after page, with retries; the granules are ingested and the source's high-water marks moved once they are in the catalog.",
-  version: '1.0.0',
+    "Brings in what a data provider published since the last harvest — Hub'Eau hydrometry (gauges' daily values or real-time observations), PO.DAAC's SWOT granules found in NASA CMR (downloaded with the Earthdata token, resumed, size and checksum checked) — with retries; the granules are ingested and the source's high-water marks moved once they are in the catalog.",
+  version: '1.1.0',
   keywords: ['catalog', 'harvest', 'ingest'],
   inputs: {
-    source: { title: 'The provider', schema: { type: 'string', enum: ['hubeau'] }, minOccurs: 1 },
+    source: { title: 'The provider', schema: { type: 'string', enum: ['hubeau', 'podaac'] }, minOccurs: 1 },
     stations: {
-      title: "Hub'Eau station codes",
+      title: "Hub'Eau station codes (hubeau)",
       schema: { type: 'array', items: { type: 'string', pattern: '^[A-Z0-9]{8,12}$' }, minItems: 1, maxItems: 500 },
-      minOccurs: 1
+      minOccurs: 0
     },
     endpoint: {
       title: "Hub'Eau series: daily values (obs_elab) or real-time observations (observations_tr)",
@@ -41,40 +103,32 @@ export const harvest: ProcessDefinition = {
       minOccurs: 0
     },
     variable: { title: 'QmnJ/HmnJ (daily), Q/H (real time)', schema: { type: 'string', pattern: '^[A-Za-z]{1,8}$', default: 'QmnJ' }, minOccurs: 0 },
-    pageSize: { title: 'Records per page asked', schema: { type: 'integer', minimum: 1, maximum: 20000, default: 1000 }, minOccurs: 0 }
+    shortName: {
+      title: 'CMR collection short name (podaac), e.g. SWOT_L2_HR_RiverSP_2.0',
+      schema: { type: 'string', pattern: '^[\\w.-]{1,120}$' },
+      minOccurs: 0
+    },
+    bbox: { title: 'Bounding box W,S,E,N (podaac)', schema: { type: 'array', items: { type: 'number' }, minItems: 4, maxItems: 4 }, minOccurs: 0 },
+    temporal: { title: 'Time window start,end in RFC 3339, either end empty (podaac)', schema: { type: 'string', maxLength: 100 }, minOccurs: 0 },
+    pageSize: { title: 'Records per page asked', schema: { type: 'integer', minimum: 1, maximum: 20000 }, minOccurs: 0 }
   },
   outputs: { harvested: { title: 'What came, by source key', schema: { type: 'array' } } },
   jobControlOptions: ['async-execute', 'sync-execute', 'dismiss'],
   execute: 'producer',
+  secrets: ['earthdata'],
+  checkInputs(inputs) {
+    if (inputs['source'] === 'podaac') return typeof inputs['shortName'] === 'string' ? null : 'a PO.DAAC harvest needs shortName (a CMR collection)';
+    return Array.isArray(inputs['stations']) ? null : "a Hub'Eau harvest needs stations";
+  },
   async run(ctx) {
-    const endpoint = (ctx.inputs['endpoint'] ?? 'obs_elab') as HubeauEndpoint;
-    const variable = String(ctx.inputs['variable'] ?? 'QmnJ');
-    const stations = ctx.inputs['stations'] as string[];
-    // The marks the gateway keeps for this source.
-    const res = await fetch(`${ctx.gatewayUrl}/harvest/sources?source=hubeau`, { headers: ctx.token ? { Authorization: `token ${ctx.token}` } : {} });
-    if (!res.ok) throw new Error(`the gateway's harvest state could not be read (${res.status})`);
-    const marks = new Map(((await res.json()) as { sources: SourceState[] }).sources.map((s) => [s.key, s.high_water]));
-    const harvested: { key: string; file: string; records: number; pages: number; highWater: string }[] = [];
-    for (const [i, station] of stations.entries()) {
-      if (ctx.signal.aborted) throw new Error('cancelled');
-      const request = { baseUrl: ctx.settings.hubeauUrl, station, endpoint, variable, pageSize: Number(ctx.inputs['pageSize'] ?? 1000) };
-      const since = marks.get(hubeauKey(request)) ?? null;
-      const got = await harvestHubeau({ ...request, since }, ctx.workDir, {
-        signal: ctx.signal,
-        onWait: (reason, ms) => ctx.log(`${reason}: trying again in ${(ms / 1000).toFixed(1)} s`)
-      }).catch((error: unknown) => {
-        // A request the provider will always refuse is the caller's to fix; a provider away fails the job to be run again.
-        if (error instanceof HarvestError && !error.transient) Object.assign(error, { name: 'InputError' });
-        throw error;
-      });
-      if (got) harvested.push({ ...got, file: got.file.slice(ctx.workDir.length + 1) });
-      ctx.progress(
-        Math.round(((i + 1) / stations.length) * 100),
-        `${station}: ${got ? `${got.records} records since ${since ?? 'the start'}` : 'nothing new'}`
-      );
-    }
+    const retry: RetryOptions = { signal: ctx.signal, onWait: (reason, ms) => ctx.log(`${reason}: trying again in ${(ms / 1000).toFixed(1)} s`) };
+    const source = String(ctx.inputs['source']);
+    const harvested = (source === 'podaac' ? await podaac(ctx, retry) : await hubeau(ctx, retry)).map((h) => ({
+      ...h,
+      file: h.file.slice(ctx.workDir.length + 1)
+    }));
     return {
-      outputs: { harvested: { value: harvested.map(({ key, records, pages, highWater }) => ({ key, records, pages, highWater })) } },
+      outputs: { harvested: { value: harvested.map(({ key, records, pages, highWater }) => ({ key, records, ...(pages ? { pages } : {}), highWater })) } },
       register: { harvest: { ...harvestKeys(ctx.inputs), granules: harvested } }
     };
   }

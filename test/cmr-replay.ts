@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+
+/**
+ * NASA CMR's granule search (UMM-G JSON, as its API documentation and PO.DAAC's records show it: `items` of `meta`
+ * and `umm`, `RelatedUrls` of type GET DATA, `DataGranule.ArchiveAndDistributionInformation` with size and checksum,
+ * paging by the `CMR-Search-After` header, `CMR-Hits`) and PO.DAAC's download server (Earthdata bearer token, Range),
+ * replayed on this machine over real SWOT granules, with the failure modes a harvester meets: an expired token, a
+ * transfer cut mid-way, a corrupted file.
+ */
+export class CmrReplay {
+  /** The granules published: a real file each, and when CMR last revised it. */
+  granules: { file: string; revised: string }[] = [];
+  token = 'good-token';
+  seen: { url: URL; range: string | null; searchAfter: string | null }[] = [];
+  fail: { cut?: boolean; corrupt?: 'once' | 'always' } = {};
+  url = '';
+  private server!: Server;
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => this.answer(req, res));
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  private answer(req: IncomingMessage, res: ServerResponse): void {
+    const u = new URL(req.url!, this.url);
+    const range = req.headers['range'] ?? null;
+    const searchAfter = (req.headers['cmr-search-after'] as string | undefined) ?? null;
+    this.seen.push({ url: u, range, searchAfter });
+    if (req.headers['authorization'] !== `Bearer ${this.token}`) {
+      res.writeHead(401, { 'Content-Type': 'application/json' });
+      return void res.end(JSON.stringify({ errors: ['Token expired or invalid'] }));
+    }
+    if (u.pathname === '/search/granules.umm_json') {
+      const since = u.searchParams.get('updated_since') ?? '';
+      const all = this.granules.filter((g) => g.revised > since).sort((a, b) => a.revised.localeCompare(b.revised));
+      const size = Number(u.searchParams.get('page_size') ?? 10);
+      const offset = searchAfter ? Number(JSON.parse(searchAfter)[0]) : 0;
+      const page = all.slice(offset, offset + size);
+      const items = page.map((g) => {
+        const name = path.basename(g.file);
+        const bytes = readFileSync(g.file);
+        return {
+          meta: {
+            'concept-type': 'granule',
+            'concept-id': `G${1000 + this.granules.indexOf(g)}-POCLOUD`,
+            'provider-id': 'POCLOUD',
+            'revision-date': g.revised
+          },
+          umm: {
+            GranuleUR: name.replace(/\.zip$/, ''),
+            RelatedUrls: [
+              { URL: `s3://podaac-swot-ops-cumulus-protected/SWOT_L2_HR_RiverSP_2.0/${name}`, Type: 'GET DATA VIA DIRECT ACCESS' },
+              { URL: `${this.url}/podaac-swot-ops-cumulus-protected/SWOT_L2_HR_RiverSP_2.0/${name}`, Type: 'GET DATA' }
+            ],
+            DataGranule: {
+              ArchiveAndDistributionInformation: [
+                { Name: name, SizeInBytes: bytes.length, Checksum: { Value: createHash('md5').update(bytes).digest('hex'), Algorithm: 'MD5' } }
+              ]
+            }
+          }
+        };
+      });
+      const headers: Record<string, string> = { 'Content-Type': 'application/vnd.nasa.cmr.umm_results+json', 'CMR-Hits': String(all.length) };
+      if (offset + size < all.length) headers['CMR-Search-After'] = JSON.stringify([offset + size]);
+      res.writeHead(200, headers);
+      return void res.end(JSON.stringify({ hits: all.length, took: 5, items }));
+    }
+    const g = this.granules.find((x) => u.pathname.endsWith(`/${path.basename(x.file)}`));
+    if (!g) {
+      res.writeHead(404);
+      return void res.end();
+    }
+    let bytes = readFileSync(g.file);
+    if (this.fail.corrupt) {
+      if (this.fail.corrupt === 'once') this.fail.corrupt = undefined;
+      bytes = Buffer.from(bytes);
+      bytes[bytes.length >> 1] ^= 0xff;
+    }
+    const from = range ? Number(/bytes=(\d+)-/.exec(range)?.[1] ?? 0) : 0;
+    const body = bytes.subarray(from);
+    res.writeHead(range ? 206 : 200, {
+      'Content-Type': 'application/zip',
+      'Content-Length': String(body.length),
+      ...(range ? { 'Content-Range': `bytes ${from}-${bytes.length - 1}/${bytes.length}` } : {})
+    });
+    if (this.fail.cut) {
+      // Half the bytes, then the connection drops.
+      this.fail.cut = false;
+      res.write(body.subarray(0, body.length >> 1), () => setTimeout(() => res.destroy(), 200));
+      return;
+    }
+    res.end(body);
+  }
+
+  stop(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((r) => this.server.close(() => r()));
+  }
+}
