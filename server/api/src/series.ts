@@ -72,7 +72,7 @@ export type TimeseriesGeoJson = z.infer<typeof TimeseriesGeoJson>;
 
 /** One source of a harmonized series (`/timeseries/harmonized`). */
 export const HarmonizedSource = z.object({
-  source: z.enum(['swot', 'hydroweb', 'insitu']),
+  source: z.enum(['swot', 'hydroweb', 'insitu', 'model']),
   id: z.string(),
   name: z.string(),
   distance_km: z.number(),

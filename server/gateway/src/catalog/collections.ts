@@ -162,6 +162,22 @@ export const COLLECTIONS: CollectionDef[] = [
       'insitu:variable': { title: 'Variable (H, Q, QmnJ ...)', type: 'string', sql: prop('insitu:variable', 'string') }
     },
     summaries: ['insitu:provider', 'insitu:variable']
+  },
+  {
+    id: 'model-series',
+    title: 'Hydrological model series',
+    description:
+      'Simulated discharge and lake levels of hydrological models at stations and lakes (PCR-GLOBWB, ...), one item per series, with the model, its run, the variable and its units; each under its own licence (see the item).',
+    keywords: ['model', 'simulation', 'discharge', 'PCR-GLOBWB'],
+    license: 'other',
+    providers: [{ name: 'PCR-GLOBWB (Utrecht University), GPL-3.0', roles: ['producer', 'licensor'], url: 'https://github.com/UU-Hydro/PCR-GLOBWB_model' }],
+    queryables: {
+      ...CORE_QUERYABLES,
+      'model:name': { title: 'Model', type: 'string', sql: prop('model:name', 'string') },
+      'model:variable': { title: 'Variable', type: 'string', sql: prop('model:variable', 'string') },
+      'model:station': { title: 'Station', type: 'string', sql: prop('model:station', 'string') }
+    },
+    summaries: ['model:name', 'model:variable', 'model:run']
   }
 ];
 

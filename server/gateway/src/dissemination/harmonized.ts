@@ -130,6 +130,13 @@ export class HarmonizedService {
       this.add(sources, rows, 'insitu', item, s.km ?? km, s, inWindow);
       break;
     }
+    // Models: the nearest simulated series (a model's station or lake), beside the observations.
+    const simulated = await this.nearestItems(p, 'model-series', lon, lat, radiusKm, () => true);
+    if (simulated[0]) {
+      const { item, km } = simulated[0];
+      const s = await this.itemSeries(item, lon, lat);
+      if (s) this.add(sources, rows, 'model', item, km, s, inWindow);
+    }
     rows.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.source.localeCompare(b.source)));
     return { sources, rows };
   }
@@ -137,7 +144,7 @@ export class HarmonizedService {
   private add(
     sources: HarmonizedSource[],
     rows: HarmonizedRow[],
-    source: 'hydroweb' | 'insitu',
+    source: 'hydroweb' | 'insitu' | 'model',
     item: Item,
     km: number,
     s: ItemSeries,
@@ -152,7 +159,10 @@ export class HarmonizedService {
     sources.push({
       source,
       id: item.id,
-      name: String((source === 'hydroweb' ? item.properties['hydroweb:station'] : item.properties['insitu:provider']) ?? item.id),
+      name:
+        source === 'model'
+          ? `${String(item.properties['model:name'])} (${String(item.properties['model:run'])} run) at ${String(item.properties['model:station'])}`
+          : String((source === 'hydroweb' ? item.properties['hydroweb:station'] : item.properties['insitu:provider']) ?? item.id),
       distance_km: Number(km.toFixed(3)),
       variable: s.variable,
       units: s.units,
@@ -180,6 +190,14 @@ export class HarmonizedService {
         units: 'm',
         reference: String(item.properties['hydroweb:vertical_datum'] ?? 'EGM2008 geoid'),
         points: await read(`select strftime(date, '%Y-%m-%dT%H:%M:%SZ') t, level_mean v from '${file}' where level_mean is not null`)
+      };
+    }
+    if (item.collection === 'model-series') {
+      return {
+        variable: String(item.properties['model:variable'] ?? 'discharge'),
+        units: String(item.properties['model:units'] ?? 'm3/s'),
+        reference: `none (simulated ${String(item.properties['model:variable'] ?? 'discharge')}, ${String(item.properties['model:name'])})`,
+        points: await read(`select strftime(time, '%Y-%m-%dT%H:%M:%SZ') t, discharge v from '${file}' where discharge is not null`)
       };
     }
     if (item.collection !== 'insitu-gauges') return null;

@@ -1,6 +1,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { readHubeau, readHydrowebSeries, readHydrowebStations, readSwotInsituCsv } from './insitu.js';
+import { readPcrGlobwbStation } from './model.js';
 import { readPixc } from './netcdf.js';
 import { GranuleError, type Product } from './product.js';
 import { readSwotVector } from './swot-vector.js';
@@ -34,6 +35,9 @@ export async function readProduct(file: string): Promise<Product> {
   if (base === 'vstations.json') return readHydrowebStations(file);
   if (/^R_.*_(min|mean|max)\.json$/.test(base) || /^L_.*_(min|mean|max)\.json$/.test(base)) return readHydrowebSeries(file);
   if (/\.json$/i.test(base)) return readHubeau(file);
+  if (/^pcr_.*\.csv$/i.test(base)) return readPcrGlobwbStation(file);
+  if (base === 'stationLatLon.csv')
+    throw new GranuleError(file, "PCR-GLOBWB's station table: read with the station series beside it, not a product of its own");
   if (/\.csv$/i.test(base)) return readSwotInsituCsv(file);
   throw new GranuleError(file, "unknown product type (expected a SWOT granule, Hydroweb, Hub'Eau or in-situ CSV file)");
 }

@@ -5,7 +5,15 @@ import type { PixelStream } from './pixc-stream.js';
 
 /** The catalog collection a product belongs to. */
 export type CollectionId =
-  'swot-riversp-reach' | 'swot-riversp-node' | 'swot-lakesp' | 'swot-pixc' | 'swot-pixcvec' | 'hydroweb-stations' | 'insitu-gauges' | 'hysope-discharge';
+  | 'swot-riversp-reach'
+  | 'swot-riversp-node'
+  | 'swot-lakesp'
+  | 'swot-pixc'
+  | 'swot-pixcvec'
+  | 'hydroweb-stations'
+  | 'insitu-gauges'
+  | 'model-series'
+  | 'hysope-discharge';
 
 /** Metadata of one column of a product (from the granule's own description). */
 export interface FieldInfo {

@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, sample, startGateway, type TestGateway } from '../helpers.js';
+
+const PCR = (name: string) => sample('model/pcrglobwb_rhine_meuse_stations', name);
+
+/** Model outputs as a product family: PCR-GLOBWB's simulated discharge at Rhine gauges (real model output, GPL-3.0). */
+describe('model series (PCR-GLOBWB station discharge)', () => {
+  let g: TestGateway;
+  beforeAll(async () => {
+    g = await startGateway();
+  });
+  afterAll(async () => g?.stop());
+
+  it('reads a station series placed by the model’s station table, as an item saying the model, its run, the variable and its units', async () => {
+    const r = await g.ingest(PCR('pcr_uncalibrated_basel.csv'));
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    const item = (await call(`${g.url}/stac/collections/model-series/items/pcrglobwb-uncalibrated-basel`)).body;
+    // stationLatLon.csv names the latitude x and the longitude y: Basel is at 47.56 N, 7.62 E.
+    expect(item.geometry).toEqual({ type: 'Point', coordinates: [7.6167, 47.5594] });
+    expect(item.properties).toMatchObject({
+      'model:name': 'PCR-GLOBWB',
+      'model:run': 'uncalibrated',
+      'model:station': 'Basel',
+      'model:river': 'Rhine',
+      'model:variable': 'discharge',
+      'model:units': 'm3/s',
+      'model:value_count': 40177,
+      start_datetime: '1901-01-01T00:00:00.000Z',
+      end_datetime: '2010-12-31T00:00:00.000Z'
+    });
+  });
+
+  it('appears in the harmonized view beside what is observed near the place, with its source, units and distance', async () => {
+    const r = await call(`${g.url}/timeseries/harmonized?lon=7.6&lat=47.56&radius_km=10&datetime=2000-01-01T00:00:00Z/2000-12-31T23:59:59Z`);
+    expect(r.status).toBe(200);
+    const model = r.body.sources.find((s: { source: string }) => s.source === 'model');
+    expect(model).toMatchObject({ id: 'pcrglobwb-uncalibrated-basel', variable: 'discharge', units: 'm3/s', count: 366 });
+    expect(model.name).toBe('PCR-GLOBWB (uncalibrated run) at Basel');
+    expect(model.distance_km).toBeGreaterThan(1);
+    expect(model.distance_km).toBeLessThan(2);
+    const first = r.body.rows.find((x: { source: string }) => x.source === 'model');
+    expect(first.time).toBe('2000-01-01T00:00:00Z');
+    expect(first.value).toBeGreaterThan(100);
+    // No observation of the samples is near Basel in 2000: the model is alone, and nothing is made up beside it.
+    expect(r.body.sources.map((s: { source: string }) => s.source)).toEqual(['model']);
+  });
+
+  it('refuses the station table alone, and a series whose station the table does not know', async () => {
+    const table = await g.ingest(PCR('stationLatLon.csv'));
+    expect(table.ok).toBe(false);
+    expect(!table.ok && table.error).toMatch(/station table.*not a product of its own/);
+    const { mkdtempSync, copyFileSync } = await import('node:fs');
+    const dir = mkdtempSync('/tmp/hysope-pcr-');
+    copyFileSync(PCR('stationLatLon.csv'), `${dir}/stationLatLon.csv`);
+    copyFileSync(PCR('pcr_uncalibrated_basel.csv'), `${dir}/pcr_uncalibrated_nowhere.csv`);
+    const unknown = await g.ingest(`${dir}/pcr_uncalibrated_nowhere.csv`);
+    expect(!unknown.ok && unknown.error).toMatch(/"nowhere" is not in stationLatLon.csv/);
+  });
+});
