@@ -57,3 +57,32 @@ describe('model series (PCR-GLOBWB station discharge)', () => {
     expect(!unknown.ok && unknown.error).toMatch(/"nowhere" is not in stationLatLon.csv/);
   });
 });
+
+/** A model's river network: RAPID's per-reach discharge (CF discrete sampling geometry, NetCDF classic). */
+describe('model series (RAPID per-reach discharge)', () => {
+  let g: TestGateway;
+  const QOUT = sample('model/rapid_uk_thames_qout/Qout_nasa_lis_3hr_20020830_CF.nc');
+  beforeAll(async () => {
+    g = await startGateway();
+  });
+  afterAll(async () => g?.stop());
+
+  it('reads every reach’s series with its CF time axis, and gives the harmonized view the reach nearest to the place', async () => {
+    const r = await g.ingest(QOUT);
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    const item = (await call(`${g.url}/stac/collections/model-series/items/rapid-qout_nasa_lis_3hr_20020830_cf`)).body;
+    expect(item.properties).toMatchObject({ 'model:name': 'RAPID', 'model:feature_count': 4168, 'model:value_count': 4168 * 17, 'model:units': 'm3/s' });
+    // "seconds since 1970-01-01 00:00:00 0:00": 1030665600 is 2002-08-30T00:00Z, then every 3 hours.
+    expect(item.properties.start_datetime).toBe('2002-08-30T00:00:00.000Z');
+    expect(item.properties.end_datetime).toBe('2002-09-01T00:00:00.000Z');
+    // Reach 74913 (lower Thames, 51.478 N, 0.235 E): its 17 values, the cold start first.
+    const h = await call(`${g.url}/timeseries/harmonized?lon=0.2347&lat=51.478&radius_km=5`);
+    const model = h.body.sources.find((s: { source: string }) => s.source === 'model');
+    expect(model).toMatchObject({ id: 'rapid-qout_nasa_lis_3hr_20020830_cf', name: 'RAPID (RAPID Result run) at reach 74913', count: 17, units: 'm3/s' });
+    expect(model.distance_km).toBeLessThan(0.1);
+    const values = h.body.rows.filter((x: { source: string }) => x.source === 'model').map((x: { value: number }) => x.value);
+    expect(values[0]).toBe(0);
+    expect(values.at(-1)).toBeCloseTo(34.328, 2);
+    expect(h.body.rows.filter((x: { source: string }) => x.source === 'model')[1].time).toBe('2002-08-30T03:00:00Z');
+  });
+});

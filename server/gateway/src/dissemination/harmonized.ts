@@ -31,6 +31,8 @@ export interface ItemSeries {
   reference: string;
   /** For a file of several gauges: the distance of the one read. */
   km?: number;
+  /** For a file of several features: the one read (a model's river reach). */
+  feature?: string;
   points: { time: string; value: number }[];
 }
 
@@ -132,10 +134,11 @@ export class HarmonizedService {
     }
     // Models: the nearest simulated series (a model's station or lake), beside the observations.
     const simulated = await this.nearestItems(p, 'model-series', lon, lat, radiusKm, () => true);
-    if (simulated[0]) {
-      const { item, km } = simulated[0];
+    for (const { item, km } of simulated) {
       const s = await this.itemSeries(item, lon, lat);
-      if (s) this.add(sources, rows, 'model', item, km, s, inWindow);
+      if (!s || (s.km ?? km) > radiusKm) continue;
+      this.add(sources, rows, 'model', item, s.km ?? km, s, inWindow);
+      break;
     }
     rows.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.source.localeCompare(b.source)));
     return { sources, rows };
@@ -161,7 +164,7 @@ export class HarmonizedService {
       id: item.id,
       name:
         source === 'model'
-          ? `${String(item.properties['model:name'])} (${String(item.properties['model:run'])} run) at ${String(item.properties['model:station'])}`
+          ? `${String(item.properties['model:name'])} (${String(item.properties['model:run'])} run) at ${s.feature ?? String(item.properties['model:station'])}`
           : String((source === 'hydroweb' ? item.properties['hydroweb:station'] : item.properties['insitu:provider']) ?? item.id),
       distance_km: Number(km.toFixed(3)),
       variable: s.variable,
@@ -193,6 +196,23 @@ export class HarmonizedService {
       };
     }
     if (item.collection === 'model-series') {
+      const cols = new Set((await duck.runAndReadAll(`select name from parquet_schema('${file}')`)).getRowObjectsJS().map((r) => String(r['name'])));
+      if (cols.has('rivid')) {
+        // A model's river network: the series of the reach nearest to the location.
+        const nearest = (
+          await duck.runAndReadAll(`select rivid, x, y from '${file}' where x is not null order by pow(x - ${lon}, 2) + pow(y - ${lat}, 2) limit 1`)
+        ).getRowObjectsJS()[0];
+        if (!nearest) return null;
+        const reach = String(nearest['rivid']).replace(/'/g, "''");
+        return {
+          variable: 'discharge',
+          units: 'm3/s',
+          reference: `none (simulated discharge, ${String(item.properties['model:name'])})`,
+          km: haversineKm(lon, lat, Number(nearest['x']), Number(nearest['y'])),
+          feature: `reach ${reach}`,
+          points: await read(`select strftime(time, '%Y-%m-%dT%H:%M:%SZ') t, discharge v from '${file}' where rivid = '${reach}' and discharge is not null`)
+        };
+      }
       return {
         variable: String(item.properties['model:variable'] ?? 'discharge'),
         units: String(item.properties['model:units'] ?? 'm3/s'),

@@ -87,3 +87,135 @@ export async function readPcrGlobwbStation(file: string): Promise<Product> {
     source: { path: file, bytes: info.size, mediaType: 'text/csv' }
   };
 }
+
+/** Milliseconds of a CF time unit. */
+const CF_UNITS: Record<string, number> = {
+  second: 1000,
+  seconds: 1000,
+  s: 1000,
+  minute: 60_000,
+  minutes: 60_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  day: 86_400_000,
+  days: 86_400_000
+};
+
+/**
+ * A CF time axis (`<unit> since <date>`, the standard/gregorian calendar: others are refused rather than misread) as
+ * epoch milliseconds of each value.
+ */
+export function cfTimes(file: string, values: ArrayLike<number>, units: string, calendar = 'standard'): number[] {
+  if (!['standard', 'gregorian', 'proleptic_gregorian'].includes(calendar.toLowerCase()))
+    throw new GranuleError(file, `time calendar "${calendar}" is not read here (standard/gregorian only)`);
+  const m = /^\s*(\w+)\s+since\s+(\d{4}-\d{1,2}-\d{1,2})(?:[ T](\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?\s*(Z|UTC|[+-]?\d{1,2}(?::\d{2})?)?\s*$/i.exec(units);
+  const per = m ? CF_UNITS[m[1]!.toLowerCase()] : undefined;
+  if (!m || per === undefined) throw new GranuleError(file, `time units "${units}" are not CF "<unit> since <date>"`);
+  const [y, mo, d] = m[2]!.split('-').map(Number) as [number, number, number];
+  const [h = 0, mi = 0, s = 0] = (m[3] ?? '0:00').split(':').map(Number);
+  let offset = 0;
+  const zone = m[4];
+  if (zone && !/^(Z|UTC)$/i.test(zone)) {
+    const [zh, zm = 0] = zone.split(':').map(Number) as [number, number?];
+    offset = (Math.abs(zh) * 60 + (zm ?? 0)) * 60_000 * (zone.startsWith('-') ? -1 : 1);
+  }
+  const origin = Date.UTC(y, mo - 1, d, h, mi, s) - offset;
+  return Array.from(values, (v) => origin + v * per);
+}
+
+/**
+ * Reads a RAPID river-routing output (`Qout*.nc`: NetCDF classic, CF discrete sampling geometry `timeSeries`, one
+ * series of discharge per river reach `rivid` at its midpoint): one row per reach and time.
+ */
+export async function readRapidQout(file: string): Promise<Product> {
+  const { NetCDFReader } = await import('netcdfjs');
+  let nc: InstanceType<typeof NetCDFReader>;
+  try {
+    nc = new NetCDFReader(await readFile(file));
+  } catch (error) {
+    throw new GranuleError(file, `not a NetCDF classic file (${(error as Error).message})`);
+  }
+  const attr = (v: string | null, name: string) => {
+    const list = v === null ? nc.globalAttributes : nc.variables.find((x) => x.name === v)?.attributes;
+    return list?.find((a) => a.name === name)?.value as string | number | undefined;
+  };
+  if (String(attr(null, 'featureType') ?? '').toLowerCase() !== 'timeseries') throw new GranuleError(file, 'not a CF timeSeries file (featureType)');
+  for (const v of ['rivid', 'time', 'lat', 'lon', 'Qout'])
+    if (!nc.variables.some((x) => x.name === v)) throw new GranuleError(file, `not a RAPID output: no ${v} variable`);
+  const q = nc.variables.find((x) => x.name === 'Qout')!;
+  const [dimReach, dimTime] = q.dimensions.map((d) => nc.dimensions[d]!.name);
+  if (dimReach !== 'rivid' || dimTime !== 'time') throw new GranuleError(file, `Qout is (${dimReach}, ${dimTime}); (rivid, time) expected`);
+  const num = (name: string) => Float64Array.from(nc.getDataVariable(name) as ArrayLike<number>);
+  const ids = num('rivid');
+  const lat = num('lat');
+  const lon = num('lon');
+  const times = cfTimes(file, num('time'), String(attr('time', 'units') ?? ''), String(attr('time', 'calendar') ?? 'standard'));
+  const values = num('Qout');
+  const fill = (v: string) => {
+    const f = attr(v, '_FillValue');
+    return typeof f === 'number' ? f : undefined;
+  };
+  const [qFill, latFill, lonFill] = [fill('Qout'), fill('lat'), fill('lon')];
+  const scale = Number(attr('Qout', 'scale_factor') ?? 1);
+  const offset = Number(attr('Qout', 'add_offset') ?? 0);
+  const nT = times.length;
+  const records: Record<string, unknown>[] = [];
+  const points: (Uint8Array | null)[] = [];
+  let [w, s, e, n] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (let r = 0; r < ids.length; r++) {
+    const y = lat[r]!;
+    const x = lon[r]!;
+    const placed = y !== latFill && x !== lonFill && Math.abs(y) <= 90 && Math.abs(x) <= 180;
+    const point = placed ? toWkb({ type: 'Point', coordinates: [x, y] }) : null;
+    if (placed) [w, s, e, n] = [Math.min(w, x), Math.min(s, y), Math.max(e, x), Math.max(n, y)];
+    for (let t = 0; t < nT; t++) {
+      const v = values[r * nT + t]!;
+      records.push({
+        rivid: String(ids[r]),
+        time: new Date(times[t]!).toISOString(),
+        discharge: Number.isNaN(v) || v === qFill ? null : v * scale + offset,
+        x: placed ? x : null,
+        y: placed ? y : null
+      });
+      points.push(point);
+    }
+  }
+  if (!Number.isFinite(w)) throw new GranuleError(file, 'no river reach has a position');
+  const columns = recordsToColumns(records);
+  columns['geometry'] = binaryVector(points);
+  const info = await stat(file);
+  const bbox: [number, number, number, number] = [w, s, e, n];
+  return {
+    collection: 'model-series',
+    id: `rapid-${path.basename(file, '.nc').toLowerCase()}`,
+    table: new Table(columns),
+    geometryTypes: ['Point'],
+    bbox,
+    footprint: {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [w, s],
+          [e, s],
+          [e, n],
+          [w, n],
+          [w, s]
+        ]
+      ]
+    },
+    start: new Date(Math.min(...times)),
+    end: new Date(Math.max(...times)),
+    properties: {
+      'model:name': 'RAPID',
+      'model:run': String(attr(null, 'title') ?? 'RAPID'),
+      'model:station': `${ids.length} river reaches`,
+      'model:variable': 'discharge',
+      'model:units': 'm3/s',
+      'model:time_step': String(attr(null, 'time_coverage_resolution') ?? ''),
+      'model:feature_count': ids.length,
+      'model:value_count': records.length
+    },
+    fields: { discharge: { units: 'm3/s', long_name: String(attr('Qout', 'long_name') ?? 'Discharge') } },
+    source: { path: file, bytes: info.size, mediaType: 'application/x-netcdf' }
+  };
+}
