@@ -86,3 +86,40 @@ describe('model series (RAPID per-reach discharge)', () => {
     expect(h.body.rows.filter((x: { source: string }) => x.source === 'model')[1].time).toBe('2002-08-30T03:00:00Z');
   });
 });
+
+/** A gridded model output on a projected grid: LISFLOOD's daily discharge over the upper Po (ETRS89-LAEA, EPSG:3035). */
+describe('model series (LISFLOOD grid, reprojected)', () => {
+  let g: TestGateway;
+  beforeAll(async () => {
+    g = await startGateway();
+  });
+  afterAll(async () => g?.stop());
+
+  it('reads the grid as GeoParquet of cells reprojected from the WKT the file carries, and the harmonized view takes the cell at the place', async () => {
+    const r = await g.ingest(sample('model/lisflood_upper_po_grid/dis.nc'));
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    const item = (await call(`${g.url}/stac/collections/model-series/items/lisflood-dis`)).body;
+    expect(item.properties).toMatchObject({ 'model:name': 'LISFLOOD', 'model:units': 'm3/s', 'model:variable': 'discharge', 'model:feature_count': 2847 });
+    expect(item.properties['model:grid']).toMatchObject({ columns: 80, rows: 57, cell_size: [5000, 5000] });
+    expect(item.properties['model:grid'].projection).toMatch(/Lambert_Azimuthal_Equal_Area/);
+    // "days since 2016-01-02 06:00:00.0" (proleptic Gregorian), 183 days.
+    expect(item.properties.start_datetime).toBe('2016-01-02T06:00:00.000Z');
+    expect(item.properties.end_datetime).toBe('2016-07-02T06:00:00.000Z');
+    // The upper Po basin, in longitude/latitude once reprojected.
+    const [w, s, e, n] = item.bbox as number[];
+    expect(w).toBeGreaterThan(6);
+    expect(e).toBeLessThan(13);
+    expect(s).toBeGreaterThan(43.5);
+    expect(n).toBeLessThan(47);
+    // The Po near Ferrara (11.60 E, 44.90 N): its cell's 183 daily values, about 1,300 m³/s on average.
+    const h = await call(`${g.url}/timeseries/harmonized?lon=11.599&lat=44.902&radius_km=5`);
+    const model = h.body.sources.find((x: { source: string }) => x.source === 'model');
+    expect(model).toMatchObject({ id: 'lisflood-dis', count: 183, units: 'm3/s' });
+    expect(model.name).toMatch(/^LISFLOOD .* at cell 38,79$/);
+    expect(model.distance_km).toBeLessThan(1);
+    const values = h.body.rows.filter((x: { source: string }) => x.source === 'model').map((x: { value: number }) => x.value);
+    const mean = values.reduce((a: number, b: number) => a + b, 0) / values.length;
+    expect(mean).toBeGreaterThan(1200);
+    expect(mean).toBeLessThan(1400);
+  }, 120_000);
+});

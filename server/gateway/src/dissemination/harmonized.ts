@@ -197,6 +197,22 @@ export class HarmonizedService {
     }
     if (item.collection === 'model-series') {
       const cols = new Set((await duck.runAndReadAll(`select name from parquet_schema('${file}')`)).getRowObjectsJS().map((r) => String(r['name'])));
+      if (cols.has('cell')) {
+        // A model's grid: the series of the cell whose centre is nearest to the location.
+        const nearest = (
+          await duck.runAndReadAll(`select cell, lon, lat from '${file}' order by pow(lon - ${lon}, 2) + pow(lat - ${lat}, 2) limit 1`)
+        ).getRowObjectsJS()[0];
+        if (!nearest) return null;
+        const cell = String(nearest['cell']).replace(/'/g, "''");
+        return {
+          variable: String(item.properties['model:variable'] ?? 'value'),
+          units: String(item.properties['model:units'] ?? ''),
+          reference: `none (simulated ${String(item.properties['model:variable'] ?? 'value')}, ${String(item.properties['model:name'])} grid)`,
+          km: haversineKm(lon, lat, Number(nearest['lon']), Number(nearest['lat'])),
+          feature: `cell ${cell}`,
+          points: await read(`select strftime(time, '%Y-%m-%dT%H:%M:%SZ') t, value v from '${file}' where cell = '${cell}' and value is not null`)
+        };
+      }
       if (cols.has('rivid')) {
         // A model's river network: the series of the reach nearest to the location.
         const nearest = (

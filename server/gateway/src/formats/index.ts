@@ -1,7 +1,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { readHubeau, readHydrowebSeries, readHydrowebStations, readSwotInsituCsv } from './insitu.js';
-import { readPcrGlobwbStation, readRapidQout } from './model.js';
+import { readCfGrid, readPcrGlobwbStation, readRapidQout } from './model.js';
 import { readPixc } from './netcdf.js';
 import { GranuleError, type Product } from './product.js';
 import { readSwotVector } from './swot-vector.js';
@@ -33,6 +33,7 @@ export async function readProduct(file: string): Promise<Product> {
   if (/^SWOT_L2_HR_(RiverSP|LakeSP)_/.test(base) && (isDir || /\.(zip|shp)$/i.test(base))) return readSwotVector(file);
   if (/^SWOT_L2_HR_.*\.nc$/i.test(base)) return readPixc(file);
   if (/^Qout.*\.nc$/i.test(base)) return readRapidQout(file);
+  if (/\.nc$/i.test(base)) return readCfGrid(file);
   if (base === 'vstations.json') return readHydrowebStations(file);
   if (/^R_.*_(min|mean|max)\.json$/.test(base) || /^L_.*_(min|mean|max)\.json$/.test(base)) return readHydrowebSeries(file);
   if (/\.json$/i.test(base)) return readHubeau(file);

@@ -1,5 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { cfTimes } from './model.js';
+import { cfTimes, readCfGrid } from './model.js';
+
+const SAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../samples');
 
 describe('CF time axes', () => {
   it('reads "<unit> since <date>" with a time and a zone, and refuses calendars it would misread', () => {
@@ -12,4 +17,18 @@ describe('CF time axes', () => {
     expect(() => cfTimes('f', [0], 'days since 2000-01-01', '360_day')).toThrow(/calendar "360_day" is not read here/);
     expect(() => cfTimes('f', [0], 'fortnights since 2000-01-01')).toThrow(/not CF/);
   });
+});
+
+describe('gridded model outputs', () => {
+  it('reprojects LISFLOOD cells from the WKT the file carries as GDAL does (EPSG:3035 to longitude/latitude)', async () => {
+    const p = await readCfGrid(path.join(SAMPLES, 'model/lisflood_upper_po_grid/dis.nc'));
+    const rows = p.table!.toArray() as { cell: string; lon: number; lat: number }[];
+    const cell = rows.find((r) => r.cell === '38,79')!;
+    // The centre of that cell is x 4447500, y 2422500 in ETRS89-LAEA: Debian's GDAL says where that is.
+    const gdal = spawnSync('gdaltransform', ['-s_srs', 'EPSG:3035', '-t_srs', 'EPSG:4326'], { input: '4447500 2422500\n', encoding: 'utf8' });
+    expect(gdal.status, gdal.stderr).toBe(0);
+    const [lon, lat] = gdal.stdout.trim().split(/\s+/).map(Number);
+    expect(Math.abs(cell.lon - lon!)).toBeLessThan(1e-7);
+    expect(Math.abs(cell.lat - lat!)).toBeLessThan(1e-7);
+  }, 60_000);
 });

@@ -219,3 +219,155 @@ export async function readRapidQout(file: string): Promise<Product> {
     source: { path: file, bytes: info.size, mediaType: 'application/x-netcdf' }
   };
 }
+
+/** Names CF gives the horizontal axes of a grid: projected (x, y) or geographic (lon, lat). */
+const X_AXES = ['x', 'lon', 'longitude', 'rlon'];
+const Y_AXES = ['y', 'lat', 'latitude', 'rlat'];
+
+/**
+ * Reads a gridded model output (NetCDF-4 CF: a variable over (time, y, x), projected with the WKT the file carries —
+ * the grid mapping's `crs_wkt`/`spatial_ref`, or the variable's `esri_pe_string` as LISFLOOD writes it — or on
+ * longitude/latitude) as GeoParquet of cells: one row per cell and time with a value, the cell's polygon reprojected to
+ * longitude/latitude, its centre, its index. Cells and times holding the fill value are left out.
+ */
+export async function readCfGrid(file: string): Promise<Product> {
+  const [{ default: h5wasm }, { attr, hdf5 }, { default: proj4 }, { numericVector, stringVector, timestampVector }] = await Promise.all([
+    import('h5wasm/node'),
+    import('./hdf5-reader.js'),
+    import('proj4'),
+    import('./arrow-columns.js')
+  ]);
+  await hdf5();
+  let h5: InstanceType<typeof h5wasm.File>;
+  try {
+    h5 = new h5wasm.File(file, 'r');
+  } catch (error) {
+    throw new GranuleError(file, `not a readable NetCDF4/HDF5 file (${(error as Error).message})`);
+  }
+  try {
+    type Ds = InstanceType<typeof h5wasm.Dataset>;
+    const ds = (name: string) => (h5.keys().includes(name) ? (h5.get(name) as Ds) : null);
+    const xName = X_AXES.find((n) => ds(n));
+    const yName = Y_AXES.find((n) => ds(n));
+    const tName = ds('time') ? 'time' : undefined;
+    if (!xName || !yName || !tName) throw new GranuleError(file, 'not a CF grid: time, y and x (or lat and lon) coordinates expected');
+    const xs = Float64Array.from(ds(xName)!.value as ArrayLike<number>);
+    const ys = Float64Array.from(ds(yName)!.value as ArrayLike<number>);
+    const timeDs = ds(tName)!;
+    const times = cfTimes(
+      file,
+      Float64Array.from(timeDs.value as ArrayLike<number>),
+      String(attr(timeDs, 'units') ?? ''),
+      String(attr(timeDs, 'calendar') ?? 'standard')
+    );
+    const [nT, nY, nX] = [times.length, ys.length, xs.length];
+    // The data variable: the first one over (time, y, x).
+    const name = h5.keys().find((k) => {
+      const d = ds(k);
+      return d && d.shape?.length === 3 && d.shape[0] === nT && d.shape[1] === nY && d.shape[2] === nX;
+    });
+    if (!name) throw new GranuleError(file, `no variable over (time, ${yName}, ${xName})`);
+    const v = ds(name)!;
+    const geographic = xName !== 'x';
+    let wkt: string | undefined;
+    if (!geographic) {
+      const mapping = attr(v, 'grid_mapping');
+      const gm = typeof mapping === 'string' ? ds(mapping) : null;
+      wkt = [gm && attr(gm, 'crs_wkt'), gm && attr(gm, 'spatial_ref'), attr(v, 'esri_pe_string')].find(
+        (w): w is string => typeof w === 'string' && w.length > 20
+      );
+      if (!wkt) throw new GranuleError(file, `${name}: a projected grid without its projection (grid_mapping crs_wkt/spatial_ref or esri_pe_string)`);
+    }
+    let toLonLat: (p: [number, number]) => [number, number];
+    try {
+      const converter = wkt ? proj4(wkt, 'EPSG:4326') : null;
+      toLonLat = converter ? (p) => converter.forward(p) as [number, number] : (p) => p;
+    } catch (error) {
+      throw new GranuleError(file, `${name}: its projection cannot be read (${(error as Error).message})`);
+    }
+    const fillRaw = attr(v, '_FillValue');
+    const fill = fillRaw === undefined ? undefined : Number(fillRaw);
+    const scale = Number(attr(v, 'scale_factor') ?? 1);
+    const offset = Number(attr(v, 'add_offset') ?? 0);
+    const values = v.value as ArrayLike<number>;
+    const dx = nX > 1 ? xs[1]! - xs[0]! : 1;
+    const dy = nY > 1 ? ys[1]! - ys[0]! : 1;
+    // Each cell's polygon and centre, once.
+    const cells: { wkb: Uint8Array; lon: number; lat: number }[] = [];
+    let [w, s, e, n] = [Infinity, Infinity, -Infinity, -Infinity];
+    for (let j = 0; j < nY; j++)
+      for (let i = 0; i < nX; i++) {
+        const [x, y] = [xs[i]!, ys[j]!];
+        const ring = [
+          [x - dx / 2, y - dy / 2],
+          [x + dx / 2, y - dy / 2],
+          [x + dx / 2, y + dy / 2],
+          [x - dx / 2, y + dy / 2],
+          [x - dx / 2, y - dy / 2]
+        ].map((p) => toLonLat(p as [number, number]));
+        const [lon, lat] = toLonLat([x, y]);
+        cells.push({ wkb: toWkb({ type: 'Polygon', coordinates: [ring] }), lon, lat });
+      }
+    const keep: number[] = [];
+    for (let t = 0; t < nT; t++)
+      for (let c = 0; c < nY * nX; c++) {
+        const raw = values[t * nY * nX + c]!;
+        if (Number.isNaN(raw) || raw === fill) continue;
+        keep.push(t * nY * nX + c);
+      }
+    if (keep.length === 0) throw new GranuleError(file, `${name}: every value is the fill value`);
+    const cellOf = (k: number) => k % (nY * nX);
+    for (const k of keep) {
+      const c = cells[cellOf(k)]!;
+      [w, s, e, n] = [Math.min(w, c.lon), Math.min(s, c.lat), Math.max(e, c.lon), Math.max(n, c.lat)];
+    }
+    const columns = {
+      cell: stringVector(keep.map((k) => `${Math.floor(cellOf(k) / nX)},${cellOf(k) % nX}`)),
+      lon: numericVector(Float64Array.from(keep, (k) => cells[cellOf(k)]!.lon)),
+      lat: numericVector(Float64Array.from(keep, (k) => cells[cellOf(k)]!.lat)),
+      time: timestampVector(Float64Array.from(keep, (k) => times[Math.floor(k / (nY * nX))]!)),
+      value: numericVector(Float64Array.from(keep, (k) => values[k]! * scale + offset)),
+      geometry: binaryVector(keep.map((k) => cells[cellOf(k)]!.wkb))
+    };
+    const info = await stat(file);
+    const globals = h5 as unknown as { attrs: Record<string, { value: unknown }> };
+    const software = String(attr(globals, 'Source_Software') ?? attr(globals, 'source') ?? attr(globals, 'title') ?? 'model');
+    const model = /lisflood/i.test(software) ? 'LISFLOOD' : /wflow/i.test(software) ? 'wflow' : software;
+    const units = String(attr(v, 'units') ?? '');
+    return {
+      collection: 'model-series',
+      id: `${model.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${path.basename(file, '.nc').toLowerCase()}`,
+      table: new Table(columns),
+      geometryTypes: ['Polygon'],
+      bbox: [w, s, e, n],
+      footprint: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [w, s],
+            [e, s],
+            [e, n],
+            [w, n],
+            [w, s]
+          ]
+        ]
+      },
+      start: new Date(Math.min(...times)),
+      end: new Date(Math.max(...times)),
+      properties: {
+        'model:name': model,
+        'model:run': String(attr(globals, 'institution') ?? software).slice(0, 200),
+        'model:station': `grid of ${nX} x ${nY} cells`,
+        'model:variable': /dis|q/i.test(name) || /discharge/i.test(String(attr(v, 'standard_name') ?? '')) ? 'discharge' : name,
+        'model:units': units === 'm3/s' || units === 'm^3/s' ? 'm3/s' : units,
+        'model:grid': { columns: nX, rows: nY, projection: wkt ?? 'longitude/latitude', cell_size: [Math.abs(dx), Math.abs(dy)] },
+        'model:feature_count': new Set(keep.map(cellOf)).size,
+        'model:value_count': keep.length
+      },
+      fields: { value: { units, long_name: String(attr(v, 'long_name') ?? name) } },
+      source: { path: file, bytes: info.size, mediaType: 'application/x-netcdf' }
+    };
+  } finally {
+    h5.close();
+  }
+}
