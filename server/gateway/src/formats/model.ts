@@ -293,7 +293,7 @@ export async function readCfGrid(file: string): Promise<Product> {
     const dx = nX > 1 ? xs[1]! - xs[0]! : 1;
     const dy = nY > 1 ? ys[1]! - ys[0]! : 1;
     // Each cell's polygon and centre, once.
-    const cells: { wkb: Uint8Array; lon: number; lat: number }[] = [];
+    const cells: { wkb: Uint8Array; lon: number; lat: number; ring: [number, number][] }[] = [];
     let [w, s, e, n] = [Infinity, Infinity, -Infinity, -Infinity];
     for (let j = 0; j < nY; j++)
       for (let i = 0; i < nX; i++) {
@@ -306,7 +306,7 @@ export async function readCfGrid(file: string): Promise<Product> {
           [x - dx / 2, y - dy / 2]
         ].map((p) => toLonLat(p as [number, number]));
         const [lon, lat] = toLonLat([x, y]);
-        cells.push({ wkb: toWkb({ type: 'Polygon', coordinates: [ring] }), lon, lat });
+        cells.push({ wkb: toWkb({ type: 'Polygon', coordinates: [ring] }), lon, lat, ring });
       }
     const keep: number[] = [];
     for (let t = 0; t < nT; t++)
@@ -317,10 +317,9 @@ export async function readCfGrid(file: string): Promise<Product> {
       }
     if (keep.length === 0) throw new GranuleError(file, `${name}: every value is the fill value`);
     const cellOf = (k: number) => k % (nY * nX);
-    for (const k of keep) {
-      const c = cells[cellOf(k)]!;
-      [w, s, e, n] = [Math.min(w, c.lon), Math.min(s, c.lat), Math.max(e, c.lon), Math.max(n, c.lat)];
-    }
+    // The extent of the cells themselves (their reprojected corners), not of their centres.
+    for (const c of new Set(keep.map(cellOf)))
+      for (const [x, y] of cells[c]!.ring) [w, s, e, n] = [Math.min(w, x), Math.min(s, y), Math.max(e, x), Math.max(n, y)];
     const columns = {
       cell: stringVector(keep.map((k) => `${Math.floor(cellOf(k) / nX)},${cellOf(k) % nX}`)),
       lon: numericVector(Float64Array.from(keep, (k) => cells[cellOf(k)]!.lon)),
