@@ -12,6 +12,10 @@ import { HUBEAU, HYDROWEB, LAKE_GREENLAND, PIXC_NORMANDY, REACHES_PASS_51, REACH
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const NOTEBOOKS = path.join(ROOT, 'notebooks');
 const RUNNER = path.join(ROOT, 'server/gateway/python/run_notebook.py');
+/** The model samples the model tutorial reads. */
+const MODEL_SERIES = ['model/pcrglobwb_rhine_meuse_stations/pcr_uncalibrated_basel.csv', 'model/rapid_uk_thames_qout/Qout_nasa_lis_3hr_20020830_CF.nc'].map(
+  (f) => path.join(ROOT, 'samples', f)
+);
 
 interface Output {
   output_type: string;
@@ -42,7 +46,7 @@ describe('the notebooks run headless against the running system', async () => {
     g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_JOB_CONCURRENCY: '2' } });
     // The reader of the tutorials is a signed-in scientist (the production tutorial starts a job).
     token = (await g.user('reader', 'scientific')).key;
-    for (const f of [...REACHES_PASS_51, REACH_548, PIXC_NORMANDY, LAKE_GREENLAND, ...HYDROWEB]) expect((await g.ingest(f)).ok, f).toBe(true);
+    for (const f of [...REACHES_PASS_51, REACH_548, PIXC_NORMANDY, LAKE_GREENLAND, ...HYDROWEB, ...MODEL_SERIES]) expect((await g.ingest(f)).ok, f).toBe(true);
     // One Hub'Eau sample (a window with no observation) is refused by design: the others must pass.
     const hubeau = await Promise.all(HUBEAU.map((f) => g.ingest(f)));
     expect(hubeau.filter((r) => r.ok).length).toBeGreaterThanOrEqual(HUBEAU.length - 1);
