@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Table } from 'apache-arrow';
 import { binaryVector } from './arrow-columns.js';
-import { GranuleError, type Product } from './product.js';
+import { GranuleError, bboxPolygon, type Product } from './product.js';
 import { isoToMs, recordsToColumns } from './records.js';
 import { toWkb } from './wkb.js';
 
@@ -191,18 +191,7 @@ export async function readRapidQout(file: string): Promise<Product> {
     table: new Table(columns),
     geometryTypes: ['Point'],
     bbox,
-    footprint: {
-      type: 'Polygon',
-      coordinates: [
-        [
-          [w, s],
-          [e, s],
-          [e, n],
-          [w, n],
-          [w, s]
-        ]
-      ]
-    },
+    footprint: bboxPolygon(bbox),
     start: new Date(Math.min(...times)),
     end: new Date(Math.max(...times)),
     properties: {
@@ -339,18 +328,7 @@ export async function readCfGrid(file: string): Promise<Product> {
       table: new Table(columns),
       geometryTypes: ['Polygon'],
       bbox: [w, s, e, n],
-      footprint: {
-        type: 'Polygon',
-        coordinates: [
-          [
-            [w, s],
-            [e, s],
-            [e, n],
-            [w, n],
-            [w, s]
-          ]
-        ]
-      },
+      footprint: bboxPolygon([w, s, e, n]),
       start: new Date(Math.min(...times)),
       end: new Date(Math.max(...times)),
       properties: {
