@@ -123,3 +123,33 @@ describe('model series (LISFLOOD grid, reprojected)', () => {
     expect(mean).toBeLessThan(1400);
   }, 120_000);
 });
+
+/** A lake model: GLM's daily lake level of Lake Mendota, placed and timed by the configuration beside it. */
+describe('model series (GLM lake level)', () => {
+  let g: TestGateway;
+  beforeAll(async () => {
+    g = await startGateway();
+  });
+  afterAll(async () => g?.stop());
+
+  it('reads the level in the model’s frame and time zone, and shows it in the harmonized view with that reference', async () => {
+    const r = await g.ingest(sample('model/glm_lake_mendota/lake.csv'));
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    const item = (await call(`${g.url}/stac/collections/model-series/items/glm-lakemendota`)).body;
+    expect(item.geometry).toEqual({ type: 'Point', coordinates: [-89.41, 43] });
+    // "2015-01-01 24:00:00" in the model's zone (UTC-6) is 2015-01-02 06:00 UTC.
+    expect(item.properties).toMatchObject({
+      'model:name': 'GLM',
+      'model:station': 'Lake Mendota',
+      'model:value_count': 365,
+      start_datetime: '2015-01-02T06:00:00.000Z'
+    });
+    const h = await call(`${g.url}/timeseries/harmonized?lon=-89.41&lat=43&radius_km=5`);
+    const model = h.body.sources.find((x: { source: string }) => x.source === 'model');
+    expect(model).toMatchObject({ id: 'glm-lakemendota', variable: 'water_level', units: 'm', count: 365 });
+    expect(model.vertical_reference).toMatch(/above the lake bottom/);
+    const levels = h.body.rows.map((x: { value: number }) => x.value);
+    expect(Math.min(...levels)).toBeGreaterThan(24.7);
+    expect(Math.max(...levels)).toBeLessThan(25);
+  });
+});

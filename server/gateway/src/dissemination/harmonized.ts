@@ -197,6 +197,14 @@ export class HarmonizedService {
     }
     if (item.collection === 'model-series') {
       const cols = new Set((await duck.runAndReadAll(`select name from parquet_schema('${file}')`)).getRowObjectsJS().map((r) => String(r['name'])));
+      if (cols.has('lake_level')) {
+        return {
+          variable: 'water_level',
+          units: 'm',
+          reference: String(item.properties['model:vertical_reference'] ?? 'model frame'),
+          points: await read(`select strftime(time, '%Y-%m-%dT%H:%M:%SZ') t, lake_level v from '${file}' where lake_level is not null`)
+        };
+      }
       if (cols.has('cell')) {
         // A model's grid: the series of the cell whose centre is nearest to the location.
         const nearest = (

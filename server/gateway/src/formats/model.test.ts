@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { cfTimes, readCfGrid } from './model.js';
+import { cfTimes, namelist, readCfGrid } from './model.js';
 
 const SAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../samples');
 
@@ -31,4 +31,11 @@ describe('gridded model outputs', () => {
     expect(Math.abs(cell.lon - lon!)).toBeLessThan(1e-7);
     expect(Math.abs(cell.lat - lat!)).toBeLessThan(1e-7);
   }, 60_000);
+});
+
+describe('Fortran namelists (GLM)', () => {
+  it('reads groups, keys and quoted strings, ignoring comments', () => {
+    const nml = namelist("&morphometry\n   lake_name = 'LakeMendota' ! the lake\n   latitude = 43\n/\n&time\n   timezone = -6\n/\n");
+    expect(nml).toEqual({ morphometry: { lake_name: 'LakeMendota', latitude: '43' }, time: { timezone: '-6' } });
+  });
 });

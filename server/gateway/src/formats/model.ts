@@ -348,3 +348,88 @@ export async function readCfGrid(file: string): Promise<Product> {
     h5.close();
   }
 }
+
+/** The `key = value` settings of a Fortran namelist (GLM's `glm3.nml`), by group and key; strings unquoted. */
+export function namelist(text: string): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  let group: Record<string, string> | null = null;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.replace(/!.*$/, '').trim();
+    const start = /^&(\w+)/.exec(line);
+    if (start) group = out[start[1]!.toLowerCase()] = {};
+    else if (line === '/') group = null;
+    else if (group) {
+      const kv = /^(\w+)\s*=\s*(.*)$/.exec(line);
+      if (kv) group[kv[1]!.toLowerCase()] = kv[2]!.trim().replace(/^'(.*)'$/, '$1');
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads a GLM (General Lake Model) lake output (`lake.csv`: one row a day, GLM's `YYYY-MM-DD 24:00:00` meaning the
+ * end of that day, in the model's time zone) with the configuration beside it (`glm3.nml`: the lake's name, place and
+ * time zone). Its `Lake Level` is the height above the lake bottom in the model's own frame, not a geodetic level.
+ */
+export async function readGlmLake(file: string): Promise<Product> {
+  let nml: Record<string, Record<string, string>>;
+  try {
+    nml = namelist(await readFile(path.join(path.dirname(file), 'glm3.nml'), 'utf8'));
+  } catch {
+    throw new GranuleError(file, "GLM's configuration (glm3.nml) must be beside its lake.csv: it names and places the lake");
+  }
+  const lat = Number(nml['morphometry']?.['latitude']);
+  const lon = Number(nml['morphometry']?.['longitude']);
+  if (!Number.isFinite(lat) || !Number.isFinite(lon)) throw new GranuleError(file, 'glm3.nml gives no latitude and longitude (&morphometry)');
+  const lake = nml['morphometry']?.['lake_name'] ?? 'lake';
+  const zone = Number(nml['time']?.['timezone'] ?? 0);
+  const [head, ...lines] = (await readFile(file, 'utf8')).split(/\r?\n/).filter((l) => l.trim() !== '');
+  const cols = head!.split(',').map((c) => c.trim());
+  const at = (name: string) => cols.indexOf(name);
+  if (at('time') < 0 || at('Lake Level') < 0) throw new GranuleError(file, 'not a GLM lake output (time and Lake Level columns expected)');
+  const records = lines.map((l) => {
+    const c = l.split(',').map((x) => x.trim());
+    const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(c[at('time')] ?? '');
+    // Local model time (24:00 is the next day's 00:00) to UTC.
+    const t = m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) - zone * 3_600_000 : NaN;
+    const num = (name: string) => (at(name) < 0 || c[at(name)] === '' ? null : Number(c[at(name)]));
+    return {
+      time: Number.isFinite(t) ? new Date(t).toISOString() : null,
+      lake_level: num('Lake Level'),
+      volume: num('Volume'),
+      surface_area: num('Surface Area')
+    };
+  });
+  const times = records.map((r) => (r.time ? Date.parse(r.time) : NaN)).filter(Number.isFinite);
+  if (times.length === 0) throw new GranuleError(file, 'no dated row');
+  const columns = recordsToColumns(records);
+  const point = toWkb({ type: 'Point', coordinates: [lon, lat] });
+  columns['geometry'] = binaryVector(records.map(() => point));
+  const info = await stat(file);
+  return {
+    collection: 'model-series',
+    id: `glm-${lake.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`,
+    table: new Table(columns),
+    geometryTypes: ['Point'],
+    bbox: [lon, lat, lon, lat],
+    footprint: { type: 'Point', coordinates: [lon, lat] },
+    start: new Date(Math.min(...times)),
+    end: new Date(Math.max(...times)),
+    properties: {
+      'model:name': 'GLM',
+      'model:run': nml['glm_setup']?.['sim_name'] ?? 'GLM',
+      'model:station': lake.replace(/([a-z])([A-Z])/g, '$1 $2'),
+      'model:variable': 'water_level',
+      'model:units': 'm',
+      'model:vertical_reference': 'height above the lake bottom in the model frame (compare anomalies, not levels)',
+      'model:time_step': 'P1D',
+      'model:value_count': records.length
+    },
+    fields: {
+      lake_level: { units: 'm', long_name: 'lake level above the bottom (model frame)' },
+      volume: { units: 'm3' },
+      surface_area: { units: 'm2' }
+    },
+    source: { path: file, bytes: info.size, mediaType: 'text/csv' }
+  };
+}
