@@ -63,7 +63,7 @@ describe('responses validate against the official STAC 1.0.0 schemas', () => {
 
   it('GET /stac/collections: every collection is a valid STAC Collection', async () => {
     const { body } = await call(`${g.url}/stac/collections`);
-    expect(body.collections.length).toBe(8);
+    expect(body.collections.length).toBe(9);
     for (const c of body.collections) expect(valid(collection, c), c.id).toBe('valid');
     for (const c of body.collections) expect(valid(collection, (await call(`${g.url}/stac/collections/${c.id}`)).body), c.id).toBe('valid');
   });
