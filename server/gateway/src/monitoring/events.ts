@@ -56,6 +56,29 @@ export class EventBus extends EventEmitter {
       });
   }
 
+  /**
+   * Records an event in the caller's transaction (recorded with what it announces, or not at all); once that commits,
+   * {@link announce} makes it heard here and by the other gateways.
+   */
+  async insert(tx: Queryable, type: HydraEvent['type'], data: Record<string, unknown>): Promise<HydraEvent> {
+    const event: HydraEvent = { type, at: new Date().toISOString(), data };
+    const [row] = await tx.query<{ id: string }>(`insert into events (type, at, data) values ($1, $2, $3::jsonb) returning id`, [
+      type,
+      event.at,
+      JSON.stringify(data)
+    ]);
+    event.id = Number(row!.id);
+    return event;
+  }
+
+  /** An event recorded by {@link insert}, its transaction committed: heard here and sent to the others. */
+  announce(event: HydraEvent): void {
+    this.recorded = this.recorded.then(() => {
+      this.relay(event);
+      this.emit('local', event);
+    });
+  }
+
   /** An event of another process (through the broker): heard here only. */
   relay(event: HydraEvent): void {
     this.recent.push(event);

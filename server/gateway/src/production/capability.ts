@@ -8,7 +8,7 @@ import type { CatalogStore } from '../catalog/store.js';
 import type { Config } from '../config.js';
 import type { HarvestState } from '../harvest/state.js';
 import type { Messaging } from '../messaging/amqp.js';
-import type { EventBus } from '../monitoring/events.js';
+import type { EventBus, HydraEvent } from '../monitoring/events.js';
 import type { Database } from '../store/database.js';
 import { JobCallbacks } from './callbacks.js';
 import { createExecutor } from './executor.js';
@@ -43,6 +43,7 @@ export async function productionCapability(deps: {
   const { db, config, log, bus, mailer, messaging } = deps;
   // With a broker, local jobs go through its job queue: whichever gateway takes jobs runs them.
   const queued = messaging && config.executor === 'local' ? messaging : null;
+  const statusOf = (j: JobRow) => ({ job: j.id, process: j.process_id, status: j.status, progress: j.progress, error: j.error, owner: j.owner });
   const jobs = new JobService({
     jobs: new JobStore(db),
     sendsMail: mailer !== null,
@@ -58,14 +59,14 @@ export async function productionCapability(deps: {
     leaseMs: config.jobLeaseMs,
     observeIngest: deps.observeIngest,
     harvests: deps.harvests,
+    // A job's end and its event in one transaction.
+    recordEnd: (tx, j) => bus.insert(tx, 'job.status', statusOf(j)),
     secrets: config.earthdataToken ? { earthdata: config.earthdataToken } : {},
     dispatch: queued ? (id) => queued.dispatchJob(id) : undefined
   });
   jobs.executor = await createExecutor(config, jobs.events);
   if (queued && config.amqp?.jobs) await queued.consumeJobs((id) => jobs.runQueued(id), config.jobConcurrency);
-  jobs.on('job', (j: JobRow) =>
-    bus.publish('job.status', { job: j.id, process: j.process_id, status: j.status, progress: j.progress, error: j.error, owner: j.owner })
-  );
+  jobs.on('job', (j: JobRow, recorded?: HydraEvent) => (recorded ? bus.announce(recorded) : bus.publish('job.status', statusOf(j))));
   // The callbacks execute requests asked for (OGC API - Processes subscriber; mailto: for an e-mail).
   const callbacks = new JobCallbacks({ mailer, publicUrl: deps.listenUrl, log });
   jobs.on('job', (j: JobRow) => callbacks.onJob(j));

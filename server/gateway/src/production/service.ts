@@ -8,6 +8,7 @@ import { atLeast, type Principal } from '../auth/principal.js';
 import type { UserStore } from '../auth/users.js';
 import { registerDerived } from '../catalog/derived.js';
 import type { HarvestState } from '../harvest/state.js';
+import type { Queryable } from '../store/database.js';
 import { ingestFile, type IngestResult } from '../catalog/ingest.js';
 import { inboxPath } from '../catalog/inbox.js';
 import type { CatalogStore } from '../catalog/store.js';
@@ -135,6 +136,8 @@ export class JobService extends EventEmitter {
       gatewayUrl: () => string;
       processes: Record<string, ProcessDefinition>;
       observeIngest?: (r: IngestResult) => void;
+      /** Records a job's end event in the transaction that ends it (its result is passed on with the `job` emission). */
+      recordEnd?: (tx: Queryable, job: JobRow) => Promise<unknown>;
       /** Secrets processes may declare (`earthdata`: the Earthdata Login token of PO.DAAC harvests). */
       secrets?: Partial<Record<'earthdata', string>>;
       /** Where harvests' high-water marks are kept (moved once a harvest's granules are in the catalog). */
@@ -491,12 +494,25 @@ export class JobService extends EventEmitter {
    * dismissal of an ended job, which takes it off the list).
    */
   private async finish(id: string, patch: Partial<JobRow>, force = false): Promise<void> {
-    const ended = await this.jobs.update(id, { ...patch, finished: new Date() }, { unlessFinal: !force });
+    // The end and its event are recorded together: a gateway killed between the two would leave an ended job that
+    // no event stream ever announces.
+    const before = this.opts.recordEnd ? await this.jobs.get(id) : null;
+    let recorded: unknown;
+    const ended = await this.jobs.update(
+      id,
+      { ...patch, finished: new Date() },
+      {
+        unlessFinal: !force,
+        ...(before && this.opts.recordEnd
+          ? { also: async (tx: Queryable) => void (recorded = await this.opts.recordEnd!(tx, { ...before, ...patch } as JobRow)) }
+          : {})
+      }
+    );
     await this.unfollow(id);
     this.release(id);
     await this.opts.users.revokeJob(id);
     const job = (await this.jobs.get(id))!;
-    if (ended) this.emit('job', job);
+    if (ended) this.emit('job', job, recorded);
     for (const w of this.waiters.get(id) ?? []) w(job);
     this.waiters.delete(id);
   }

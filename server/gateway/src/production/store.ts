@@ -1,4 +1,4 @@
-import type { Database } from '../store/database.js';
+import type { Database, Queryable } from '../store/database.js';
 
 /** OGC API - Processes job states. */
 export type JobStatus = 'accepted' | 'running' | 'successful' | 'failed' | 'dismissed';
@@ -139,13 +139,27 @@ export class JobStore {
    * Changes a job's row. `unlessFinal`: only while the job has not ended (its end is recorded once, whichever gateway
    * reports it); returns whether the row changed.
    */
-  async update(id: string, patch: Partial<Omit<JobRow, 'id'>>, options: { unlessFinal?: boolean } = {}): Promise<boolean> {
+  /**
+   * Updates a job (`unlessFinal`: not one that has ended); `also` runs in the same transaction when the row was updated
+   * (what must be recorded with it or not at all: a job's end and its event).
+   */
+  async update(
+    id: string,
+    patch: Partial<Omit<JobRow, 'id'>>,
+    options: { unlessFinal?: boolean; also?: (tx: Queryable) => Promise<void> } = {}
+  ): Promise<boolean> {
     const keys = Object.keys(patch) as (keyof typeof patch)[];
     if (keys.length === 0) return false;
     const sets = keys.map((k, i) => `${k} = $${i + 2}${k === 'outputs' ? '::jsonb' : ''}`);
     const values = keys.map((k) => (k === 'outputs' ? JSON.stringify(patch[k]) : patch[k] instanceof Date ? (patch[k] as Date).toISOString() : patch[k]));
     const guard = options.unlessFinal ? ` and status not in ('successful', 'failed', 'dismissed')` : '';
-    const rows = await this.db.query(`update jobs set ${sets.join(', ')}, updated = now() where id = $1${guard} returning id`, [id, ...values]);
-    return rows.length > 0;
+    const sql = `update jobs set ${sets.join(', ')}, updated = now() where id = $1${guard} returning id`;
+    const also = options.also;
+    if (!also) return (await this.db.query(sql, [id, ...values])).length > 0;
+    return this.db.transaction(async (tx) => {
+      const updated = (await tx.query(sql, [id, ...values])).length > 0;
+      if (updated) await also(tx);
+      return updated;
+    });
   }
 }
