@@ -3,14 +3,15 @@ import { call, sample, startGateway, type TestGateway } from '../helpers.js';
 
 const PCR = (name: string) => sample('model/pcrglobwb_rhine_meuse_stations', name);
 
+/** One gateway for the file: each model family is ingested into it by its own tests (their places lie far apart). */
+let g: TestGateway;
+beforeAll(async () => {
+  g = await startGateway();
+});
+afterAll(async () => g?.stop());
+
 /** Model outputs as a product family: PCR-GLOBWB's simulated discharge at Rhine gauges (real model output, GPL-3.0). */
 describe('model series (PCR-GLOBWB station discharge)', () => {
-  let g: TestGateway;
-  beforeAll(async () => {
-    g = await startGateway();
-  });
-  afterAll(async () => g?.stop());
-
   it('reads a station series placed by the model’s station table, as an item saying the model, its run, the variable and its units', async () => {
     const r = await g.ingest(PCR('pcr_uncalibrated_basel.csv'));
     expect(r.ok, JSON.stringify(r)).toBe(true);
@@ -60,12 +61,7 @@ describe('model series (PCR-GLOBWB station discharge)', () => {
 
 /** A model's river network: RAPID's per-reach discharge (CF discrete sampling geometry, NetCDF classic). */
 describe('model series (RAPID per-reach discharge)', () => {
-  let g: TestGateway;
   const QOUT = sample('model/rapid_uk_thames_qout/Qout_nasa_lis_3hr_20020830_CF.nc');
-  beforeAll(async () => {
-    g = await startGateway();
-  });
-  afterAll(async () => g?.stop());
 
   it('reads every reach’s series with its CF time axis, and gives the harmonized view the reach nearest to the place', async () => {
     const r = await g.ingest(QOUT);
@@ -89,12 +85,6 @@ describe('model series (RAPID per-reach discharge)', () => {
 
 /** A gridded model output on a projected grid: LISFLOOD's daily discharge over the upper Po (ETRS89-LAEA, EPSG:3035). */
 describe('model series (LISFLOOD grid, reprojected)', () => {
-  let g: TestGateway;
-  beforeAll(async () => {
-    g = await startGateway();
-  });
-  afterAll(async () => g?.stop());
-
   it('reads the grid as GeoParquet of cells reprojected from the WKT the file carries, and the harmonized view takes the cell at the place', async () => {
     const r = await g.ingest(sample('model/lisflood_upper_po_grid/dis.nc'));
     expect(r.ok, JSON.stringify(r)).toBe(true);
@@ -126,12 +116,6 @@ describe('model series (LISFLOOD grid, reprojected)', () => {
 
 /** A lake model: GLM's daily lake level of Lake Mendota, placed and timed by the configuration beside it. */
 describe('model series (GLM lake level)', () => {
-  let g: TestGateway;
-  beforeAll(async () => {
-    g = await startGateway();
-  });
-  afterAll(async () => g?.stop());
-
   it('reads the level in the model’s frame and time zone, and shows it in the harmonized view with that reference', async () => {
     const r = await g.ingest(sample('model/glm_lake_mendota/lake.csv'));
     expect(r.ok, JSON.stringify(r)).toBe(true);
