@@ -66,6 +66,30 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     );
   });
 
+/** One attempt's outcome: done, or worth another try (why, and how long the provider asked to wait). */
+type Attempt<T> = { done: T } | { retry: string; wait?: number | null; status?: number | null };
+
+/**
+ * Runs `attempt` until it is done or the attempts are spent: each retry waits what the provider asked (up to
+ * `maxWaitMs`) or an exponential backoff with full jitter; the last reason fails the harvest (one that may pass).
+ */
+async function withRetries<T>(o: RetryOptions, attempt: () => Promise<Attempt<T>>): Promise<T> {
+  const attempts = o.attempts ?? 6;
+  const maxWait = o.maxWaitMs ?? 120_000;
+  let backoff = o.baseMs ?? 500;
+  for (let n = 1; ; n++) {
+    const r = await attempt();
+    if ('done' in r) return r.done;
+    const { retry: reason, wait = null, status = null } = r;
+    if (n >= attempts) throw new HarvestError(`${reason} (after ${attempts} attempts)`, status, true);
+    if (wait !== null && wait > maxWait) throw new HarvestError(`${reason}: asked to wait ${Math.round(wait / 1000)} s, more than allowed`, status, true);
+    const ms = wait ?? Math.round(Math.random() * backoff);
+    backoff = Math.min(backoff * 2, 60_000);
+    o.onWait?.(reason, ms);
+    await sleep(ms, o.signal);
+  }
+}
+
 /** GETs JSON from a provider with retries (see the module). */
 export async function fetchJson(url: string, o: RetryOptions = {}): Promise<unknown> {
   return (await fetchJsonWithHeaders(url, o)).body;
@@ -73,45 +97,31 @@ export async function fetchJson(url: string, o: RetryOptions = {}): Promise<unkn
 
 /** {@link fetchJson}, with the answer's headers (paging headers such as CMR-Search-After). */
 export async function fetchJsonWithHeaders(url: string, o: RetryOptions = {}): Promise<{ body: unknown; headers: Headers }> {
-  const attempts = o.attempts ?? 6;
-  const base = o.baseMs ?? 500;
-  const maxWait = o.maxWaitMs ?? 120_000;
   const doFetch = o.fetchImpl ?? fetch;
-  let backoff = base;
-  for (let attempt = 1; ; attempt++) {
-    let status: number | null = null;
-    let reason: string;
-    let wait: number | null = null;
+  return withRetries<{ body: unknown; headers: Headers }>(o, async () => {
     try {
       const res = await doFetch(url, { headers: { Accept: 'application/json', ...o.headers }, signal: o.signal });
-      status = res.status;
       if (res.ok) {
         const text = await res.text();
         try {
-          return { body: JSON.parse(text), headers: res.headers };
+          return { done: { body: JSON.parse(text), headers: res.headers } };
         } catch {
           // A body cut short (the connection dropped mid-way) is worth another try; its status said 200.
-          reason = `the answer of ${safeUrl(url)} is not complete JSON (${text.length} bytes)`;
+          return { retry: `the answer of ${safeUrl(url)} is not complete JSON (${text.length} bytes)`, status: res.status };
         }
-      } else {
-        await res.body?.cancel().catch(() => undefined);
-        reason = `${safeUrl(url)} answered ${res.status} ${res.statusText}`.trim();
-        if (res.status === 429) wait = retryAfterMs(res.headers.get('retry-after'));
-        else if (res.status === 401) throw new HarvestError(`${reason}: the provider refused the credentials (an expired token? renew it)`, 401, false);
-        else if (res.status < 500) throw new HarvestError(reason, res.status, false);
       }
+      await res.body?.cancel().catch(() => undefined);
+      const reason = `${safeUrl(url)} answered ${res.status} ${res.statusText}`.trim();
+      if (res.status === 429) return { retry: reason, wait: retryAfterMs(res.headers.get('retry-after')), status: 429 };
+      if (res.status === 401) throw new HarvestError(`${reason}: the provider refused the credentials (an expired token? renew it)`, 401, false);
+      if (res.status < 500) throw new HarvestError(reason, res.status, false);
+      return { retry: reason, status: res.status };
     } catch (error) {
-      if (error instanceof HarvestError) throw error;
-      if (o.signal?.aborted) throw error;
-      reason = `${safeUrl(url)}: ${(error as Error).message}${(error as Error).cause instanceof Error ? ` (${((error as Error).cause as Error).message})` : ''}`;
+      if (error instanceof HarvestError || o.signal?.aborted) throw error;
+      const cause = (error as Error).cause instanceof Error ? ` (${((error as Error).cause as Error).message})` : '';
+      return { retry: `${safeUrl(url)}: ${(error as Error).message}${cause}` };
     }
-    if (attempt >= attempts) throw new HarvestError(`${reason} (after ${attempts} attempts)`, status, true);
-    if (wait !== null && wait > maxWait) throw new HarvestError(`${reason}: asked to wait ${Math.round(wait / 1000)} s, more than allowed`, status, true);
-    const ms = wait ?? Math.round(Math.random() * backoff);
-    backoff = Math.min(backoff * 2, 60_000);
-    o.onWait?.(reason, ms);
-    await sleep(ms, o.signal);
-  }
+  });
 }
 
 /** What a provider says a file is: its size and checksum (the download is checked against them). */
@@ -139,24 +149,21 @@ export async function download(url: string, file: string, expected: Expected, o:
   const { createHash } = await import('node:crypto');
   const { open, rename, rm, stat, readFile } = await import('node:fs/promises');
   const part = `${file}.part`;
-  const attempts = o.attempts ?? 6;
   const doFetch = o.fetchImpl ?? fetch;
-  let backoff = o.baseMs ?? 500;
   let fresh = 0;
-  for (let attempt = 1; ; attempt++) {
+  /** Fetches what is missing of the file into `part` (null once the transfer went through). */
+  const transfer = async (): Promise<Attempt<never> | null> => {
     const have = await stat(part).then(
       (s) => s.size,
       () => 0
     );
-    let reason: string | null = null;
-    let wait: number | null = null;
     try {
       const res = await doFetch(url, { headers: { ...o.headers, ...(have > 0 ? { Range: `bytes=${have}-` } : {}) }, signal: o.signal });
       if (res.status === 401)
         throw new HarvestError(`${safeUrl(url)} answered 401: the provider refused the credentials (an expired token? renew it)`, 401, false);
-      if (res.status === 416 && expected.size !== undefined && have === expected.size) {
-        // Everything was there already.
-      } else if (res.status === 200 || res.status === 206) {
+      // Everything was there already.
+      if (res.status === 416 && expected.size !== undefined && have === expected.size) return null;
+      if (res.status === 200 || res.status === 206) {
         // A 200 to a ranged request is the whole file again: start over.
         const out = await open(part, res.status === 206 ? 'a' : 'w');
         try {
@@ -165,48 +172,40 @@ export async function download(url: string, file: string, expected: Expected, o:
         } finally {
           await out.close();
         }
-      } else if (res.status === 429 || res.status >= 500) {
-        await res.body?.cancel().catch(() => undefined);
-        reason = `${safeUrl(url)} answered ${res.status}`;
-        if (res.status === 429) wait = retryAfterMs(res.headers.get('retry-after'));
-      } else {
-        await res.body?.cancel().catch(() => undefined);
-        throw new HarvestError(`${safeUrl(url)} answered ${res.status} ${res.statusText}`.trim(), res.status, false);
+        return null;
       }
+      await res.body?.cancel().catch(() => undefined);
+      if (res.status === 429 || res.status >= 500)
+        return { retry: `${safeUrl(url)} answered ${res.status}`, wait: res.status === 429 ? retryAfterMs(res.headers.get('retry-after')) : null };
+      throw new HarvestError(`${safeUrl(url)} answered ${res.status} ${res.statusText}`.trim(), res.status, false);
     } catch (error) {
-      if (error instanceof HarvestError) throw error;
-      if (o.signal?.aborted) throw error;
-      reason = `${safeUrl(url)}: the transfer stopped (${(error as Error).message})`;
+      if (error instanceof HarvestError || o.signal?.aborted) throw error;
+      return { retry: `${safeUrl(url)}: the transfer stopped (${(error as Error).message})` };
     }
-    if (reason === null) {
-      const size = (await stat(part)).size;
-      if (expected.size !== undefined && size < expected.size) reason = `${safeUrl(url)}: ${size} of ${expected.size} bytes came`;
-      else if (expected.size !== undefined && size > expected.size) {
-        await rm(part, { force: true });
-        throw new HarvestError(`${safeUrl(url)}: ${size} bytes came, the provider says ${expected.size}`, null, true);
-      } else {
-        const c = expected.checksum;
-        const algorithm = c ? (HASHES[c.algorithm.toUpperCase()] ?? HASHES[c.algorithm]) : undefined;
-        if (c && !algorithm) throw new HarvestError(`${safeUrl(url)}: checksum algorithm ${c.algorithm} is not known here`, null, false);
-        const sum = c
-          ? createHash(algorithm!)
-              .update(await readFile(part))
-              .digest('hex')
-          : null;
-        if (c && sum !== c.value.toLowerCase()) {
-          await rm(part, { force: true });
-          if (++fresh >= 2) throw new HarvestError(`${safeUrl(url)}: its ${c.algorithm} checksum is ${sum}, the provider says ${c.value}`, null, true);
-          reason = `${safeUrl(url)}: wrong ${c.algorithm} checksum, downloading it again`;
-        } else {
-          await rename(part, file);
-          return size;
-        }
-      }
+  };
+  return withRetries<number>(o, async () => {
+    const retry = await transfer();
+    if (retry) return retry;
+    const size = (await stat(part)).size;
+    if (expected.size !== undefined && size < expected.size) return { retry: `${safeUrl(url)}: ${size} of ${expected.size} bytes came` };
+    if (expected.size !== undefined && size > expected.size) {
+      await rm(part, { force: true });
+      throw new HarvestError(`${safeUrl(url)}: ${size} bytes came, the provider says ${expected.size}`, null, true);
     }
-    if (attempt >= attempts) throw new HarvestError(`${reason} (after ${attempts} attempts)`, null, true);
-    const ms = wait ?? Math.round(Math.random() * backoff);
-    backoff = Math.min(backoff * 2, 60_000);
-    o.onWait?.(reason!, ms);
-    await sleep(ms, o.signal);
-  }
+    const c = expected.checksum;
+    const algorithm = c ? (HASHES[c.algorithm.toUpperCase()] ?? HASHES[c.algorithm]) : undefined;
+    if (c && !algorithm) throw new HarvestError(`${safeUrl(url)}: checksum algorithm ${c.algorithm} is not known here`, null, false);
+    const sum = c
+      ? createHash(algorithm!)
+          .update(await readFile(part))
+          .digest('hex')
+      : null;
+    if (c && sum !== c.value.toLowerCase()) {
+      await rm(part, { force: true });
+      if (++fresh >= 2) throw new HarvestError(`${safeUrl(url)}: its ${c.algorithm} checksum is ${sum}, the provider says ${c.value}`, null, true);
+      return { retry: `${safeUrl(url)}: wrong ${c.algorithm} checksum, downloading it again` };
+    }
+    await rename(part, file);
+    return { done: size };
+  });
 }
