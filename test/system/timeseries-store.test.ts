@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ingestFile, partsFor, reconcileTimeseries, tierInputs } from '@hysope/gateway';
@@ -221,5 +221,28 @@ describe.each(objectStoreBackends())('the time-series store: index, compaction, 
     // The granule's source came back from its part's metadata: each record printed as its granule wrote it.
     expect(await sources()).toEqual(known);
     expect(await drop()).toBe(printed);
+  });
+
+  it('a streamed answer stays whole while other queries run on the gateway meanwhile', async () => {
+    // Node observations of five passes: more rows than one streamed batch holds.
+    const nodes = ['1_51', '2_51', '3_51', '1_372', '2_372'].map((p) =>
+      readdirSync(sample('swot/riversp')).find((f) => f.startsWith(`SWOT_L2_HR_RiverSP_Node_${p}_NA_`))!
+    );
+    for (const f of nodes) expect((await ingestFile(g.gateway.store, g.dataDir, sample(`swot/riversp/${f}`))).ok).toBe(true);
+    const query = { feature: 'Node' as const, prefix: '7', fields: ['node_id', 'time', 'wse'], times: 'text' as const };
+    const whole: string[] = [];
+    for await (const batch of g.gateway.series.stream(query)) for (const o of batch) whole.push(JSON.stringify(o.values));
+    // Read a batch at a time; after the first, more queries than the pool has connections run meanwhile.
+    const read: string[] = [];
+    let batches = 0;
+    for await (const batch of g.gateway.series.stream(query)) {
+      if (batches++ === 0) await Promise.all(Array.from({ length: 6 }, () => series()));
+      for (const o of batch) read.push(JSON.stringify(o.values));
+    }
+    // More rows than one batch (DuckDB's 2,048): the other queries ran while the stream was under way.
+    expect(whole.length).toBeGreaterThan(2048);
+    expect(read.length).toBe(whole.length);
+    expect(read).toEqual(whole);
+    expect(batches).toBeGreaterThan(1);
   });
 });

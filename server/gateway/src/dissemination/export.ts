@@ -55,49 +55,54 @@ export function exportRoutes(catalog: CatalogService, series: TimeseriesService,
         if (format === 'geojson') return void res.send('{"type":"FeatureCollection","features":[]}');
         if (format === 'csv') return void res.send('');
       }
-      const duck = await series.duck();
-      const sql = files.length ? await exportQuery(duck, files, bbox) : null;
-      const points = sql?.points ?? false;
-      if (format === 'geoparquet') {
-        const dir = await mkdtemp(path.join(os.tmpdir(), 'hysope-export-'));
-        try {
-          const out = path.join(dir, 'export.parquet');
-          const encoding = points ? { encoding: 'point', geometry_types: ['Point'] } : { encoding: 'WKB', geometry_types: [] };
-          const geo = JSON.stringify({ version: '1.1.0', primary_column: 'geometry', columns: { geometry: encoding } });
-          const select = sql?.text ?? "select ''::varchar as item_id, ''::blob as geometry where false";
-          await duck.run(
-            `copy (${select}) to '${out.replace(/'/g, "''")}' (format parquet, compression zstd, kv_metadata {geo: '${geo.replace(/'/g, "''")}'})`
-          );
-          await new Promise<void>((resolve, reject) =>
-            res.sendFile(out, { headers: { 'Content-Type': TYPES.geoparquet } }, (e) => (e ? reject(e) : resolve()))
-          );
-        } finally {
-          await rm(dir, { recursive: true, force: true });
-        }
-        return;
-      }
-      const result = await duck.stream(sql!.text);
-      const names = result.columnNames();
-      const props = names.filter((n) => n !== 'geometry');
+      // A connection of its own: the answer is streamed (a pooled connection's next statement would end it).
+      const duck = await series.ownConnection();
       try {
-        if (format === 'csv') await write(res, [...props, 'geometry_wkt'].join(',') + '\n');
-        else await write(res, '{"type":"FeatureCollection","features":[');
-        let first = true;
-        for await (const rows of result.yieldRowObjectJs()) {
-          const text = rows.map((row) => {
-            const g = geometryOf(row['geometry']);
-            if (format === 'csv') return [...props.map((n) => csvCell(row[n])), csvCell(g ? toWkt(g) : null)].join(',');
-            const properties = Object.fromEntries(props.map((n) => [n, row[n] instanceof Date ? (row[n] as Date).toISOString() : row[n]]));
-            return JSON.stringify({ type: 'Feature', properties, geometry: g }, (_, v) => (typeof v === 'bigint' ? Number(v) : v));
-          });
-          if (format === 'csv') await write(res, text.join('\n') + '\n');
-          else await write(res, (first ? '' : ',') + text.join(','));
-          first = false;
+        const sql = files.length ? await exportQuery(duck, files, bbox) : null;
+        const points = sql?.points ?? false;
+        if (format === 'geoparquet') {
+          const dir = await mkdtemp(path.join(os.tmpdir(), 'hysope-export-'));
+          try {
+            const out = path.join(dir, 'export.parquet');
+            const encoding = points ? { encoding: 'point', geometry_types: ['Point'] } : { encoding: 'WKB', geometry_types: [] };
+            const geo = JSON.stringify({ version: '1.1.0', primary_column: 'geometry', columns: { geometry: encoding } });
+            const select = sql?.text ?? "select ''::varchar as item_id, ''::blob as geometry where false";
+            await duck.run(
+              `copy (${select}) to '${out.replace(/'/g, "''")}' (format parquet, compression zstd, kv_metadata {geo: '${geo.replace(/'/g, "''")}'})`
+            );
+            await new Promise<void>((resolve, reject) =>
+              res.sendFile(out, { headers: { 'Content-Type': TYPES.geoparquet } }, (e) => (e ? reject(e) : resolve()))
+            );
+          } finally {
+            await rm(dir, { recursive: true, force: true });
+          }
+          return;
         }
-        if (format === 'geojson') await write(res, ']}');
-        res.end();
-      } catch (error) {
-        res.destroy(error as Error);
+        const result = await duck.stream(sql!.text);
+        const names = result.columnNames();
+        const props = names.filter((n) => n !== 'geometry');
+        try {
+          if (format === 'csv') await write(res, [...props, 'geometry_wkt'].join(',') + '\n');
+          else await write(res, '{"type":"FeatureCollection","features":[');
+          let first = true;
+          for await (const rows of result.yieldRowObjectJs()) {
+            const text = rows.map((row) => {
+              const g = geometryOf(row['geometry']);
+              if (format === 'csv') return [...props.map((n) => csvCell(row[n])), csvCell(g ? toWkt(g) : null)].join(',');
+              const properties = Object.fromEntries(props.map((n) => [n, row[n] instanceof Date ? (row[n] as Date).toISOString() : row[n]]));
+              return JSON.stringify({ type: 'Feature', properties, geometry: g }, (_, v) => (typeof v === 'bigint' ? Number(v) : v));
+            });
+            if (format === 'csv') await write(res, text.join('\n') + '\n');
+            else await write(res, (first ? '' : ',') + text.join(','));
+            first = false;
+          }
+          if (format === 'geojson') await write(res, ']}');
+          res.end();
+        } catch (error) {
+          res.destroy(error as Error);
+        }
+      } finally {
+        duck.closeSync();
       }
     })
   );

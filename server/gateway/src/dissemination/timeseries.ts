@@ -67,7 +67,7 @@ export interface SeriesQuery {
 export const EARTH_KM = 6371.0088;
 
 export class TimeseriesService {
-  private pool: Promise<DuckDBConnection[]> | null = null;
+  private pool: Promise<{ instance: DuckDBInstance; connections: DuckDBConnection[] }> | null = null;
   /** Whether the store has files with the per-granule source column, by feature type (learnt with its fields). */
   private readonly hasSource = new Map<FeatureType, boolean>();
   private next = 0;
@@ -87,22 +87,36 @@ export class TimeseriesService {
    * instance sharing its Parquet footer cache), so one slow query does not queue every other.
    */
   duck(): Promise<DuckDBConnection> {
+    return this.instance().then(({ connections }) => connections[this.next++ % connections.length]!);
+  }
+
+  /**
+   * A connection of its own, for a streamed result (the caller closes it): DuckDB ends a connection's streamed
+   * result when another statement runs on that connection, and silently (the stream yields nothing more, as if it
+   * were done), so a stream never shares a pooled connection. Settings and the footer cache are the instance's.
+   */
+  async ownConnection(): Promise<DuckDBConnection> {
+    return (await this.instance()).instance.connect();
+  }
+
+  private instance(): Promise<{ instance: DuckDBInstance; connections: DuckDBConnection[] }> {
     // NOTE: the Parquet footer cache makes a feature's query read its row groups only, not 100 footers again.
-    this.pool ??= DuckDBInstance.create(':memory:').then(async (i) => {
-      const size = this.limits.connections;
+    this.pool ??= DuckDBInstance.create(':memory:').then(async (instance) => {
       const connections: DuckDBConnection[] = [];
-      for (let k = 0; k < size; k++) {
-        const c = await i.connect();
-        // Parquet is built in (no download): loading it only registers it so the setting exists.
-        await c.run('LOAD parquet');
-        await c.run('SET GLOBAL parquet_metadata_cache = true');
-        // Bounded, whatever the archive: sorts and compactions spill to disk beyond it.
-        await c.run(`SET GLOBAL memory_limit = '${this.limits.memory}'`);
+      for (let k = 0; k < this.limits.connections; k++) {
+        const c = await instance.connect();
+        if (k === 0) {
+          // Parquet is built in (no download): loading it only registers it so the setting exists.
+          await c.run('LOAD parquet');
+          await c.run('SET GLOBAL parquet_metadata_cache = true');
+          // Bounded, whatever the archive: sorts and compactions spill to disk beyond it.
+          await c.run(`SET GLOBAL memory_limit = '${this.limits.memory}'`);
+        }
         connections.push(c);
       }
-      return connections;
+      return { instance, connections };
     });
-    return this.pool.then((connections) => connections[this.next++ % connections.length]!);
+    return this.pool;
   }
 
   private readonly fieldCache = new Map<FeatureType, { at: number; fields: Promise<Map<string, FieldMeta>> }>();
@@ -316,11 +330,16 @@ export class TimeseriesService {
   async *stream(q: SeriesQuery): AsyncGenerator<Observation[]> {
     const plan = await this.plan(q);
     if (!plan) return;
-    const result = await (await this.duck()).stream(plan.sql, plan.params as never);
-    for await (const batch of result.yieldRowObjectJs()) {
-      const rows = batch as Record<string, unknown>[];
-      await this.loadSources(rows);
-      yield rows.map((row) => toObservation(row, this.sources));
+    const own = await this.ownConnection();
+    try {
+      const result = await own.stream(plan.sql, plan.params as never);
+      for await (const batch of result.yieldRowObjectJs()) {
+        const rows = batch as Record<string, unknown>[];
+        await this.loadSources(rows);
+        yield rows.map((row) => toObservation(row, this.sources));
+      }
+    } finally {
+      own.closeSync();
     }
   }
 
