@@ -137,3 +137,55 @@ describe('model series (GLM lake level)', () => {
     expect(Math.max(...levels)).toBeLessThan(25);
   });
 });
+
+/** wflow (Deltares): a gridded output on longitude/latitude and discharge at GRDC gauges, named by the run's configuration. */
+describe('model series (wflow grid and gauges)', () => {
+  const WFLOW = (name: string) => sample('model/wflow_piave_subbasin', name);
+
+  it('reads the grid and the gauge series as the run’s configuration names them, and shows both at a gauge in the harmonized view', async () => {
+    const grid = await g.ingest(WFLOW('output.nc'));
+    expect(grid.ok, JSON.stringify(grid)).toBe(true);
+    const gauges = await g.ingest(WFLOW('output.csv'));
+    expect(gauges.ok, JSON.stringify(gauges)).toBe(true);
+    const item = (await call(`${g.url}/stac/collections/model-series/items/wflow-sbm-wflow-piave-subbasin-output-gauges`)).body;
+    expect(item.geometry.type).toBe('MultiPoint');
+    expect(item.properties).toMatchObject({
+      'model:name': 'wflow',
+      'model:run': 'sbm (wflow 1.1)',
+      'model:feature_count': 3,
+      'model:value_count': 24,
+      'model:units': 'm3/s',
+      'model:time_step': 'P1D',
+      start_datetime: '2010-02-03T00:00:00.000Z',
+      end_datetime: '2010-02-10T00:00:00.000Z'
+    });
+    expect(item.properties['model:basin_columns']).toEqual(['Q-max', 'res-volume', 'temp_bycoord', 'temp_byindex', 'P_1']);
+    expect(item.properties['cube:variables']).toEqual({
+      discharge: { dimensions: ['gauge', 'time'], type: 'data', unit: 'm3/s', description: 'simulated river discharge at the gauge' }
+    });
+    // The grid: wflow writes no units, discharge in m³/s is the model's documented unit for q_river.
+    const cells = (await call(`${g.url}/stac/collections/model-series/items/wflow-sbm-wflow-piave-subbasin-output-grid`)).body;
+    expect(cells.properties).toMatchObject({
+      'model:name': 'wflow',
+      'model:variable': 'discharge',
+      'model:units': 'm3/s',
+      'model:other_variables': ['h_land']
+    });
+    expect(cells.properties['cube:dimensions'].x).toMatchObject({ type: 'spatial', axis: 'x', reference_system: 4326 });
+    // GRDC 6349400, Piave at Ponte della Iasta (12.5167 E, 46.5333 N): its gauge series and the grid cell there.
+    const h = await call(`${g.url}/timeseries/harmonized?lon=12.5167&lat=46.5333&radius_km=5`);
+    expect(h.status).toBe(200);
+    const models = h.body.sources.filter((s: { source: string }) => s.source === 'model');
+    expect(models.map((m: { id: string }) => m.id).sort()).toEqual([
+      'wflow-sbm-wflow-piave-subbasin-output-gauges',
+      'wflow-sbm-wflow-piave-subbasin-output-grid'
+    ]);
+    const gauge = models.find((m: { name: string }) => /gauge 6349400/.test(m.name));
+    expect(gauge).toMatchObject({ units: 'm3/s', count: 8 });
+    expect(gauge.name).toBe('wflow (sbm (wflow 1.1) run) at gauge 6349400 (Ponte Della Iasta)');
+    const first = h.body.rows.find((r: { source: string; id: string }) => r.source === 'model' && r.id === gauge.id);
+    // output.csv's first row: 2010-02-03, Q_6349400 = 22.2269...
+    expect(first.time).toBe('2010-02-03T00:00:00Z');
+    expect(first.value).toBeCloseTo(22.2269, 3);
+  });
+});

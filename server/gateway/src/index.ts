@@ -3,7 +3,7 @@ export { createGateway, listen, openCatalog, type Gateway } from './app.js';
 export { loadConfig, type Config } from './config.js';
 export { readProduct } from './formats/index.js';
 export { writeGeoParquet, writeProduct } from './formats/geoparquet.js';
-export { ingestFile, expandInputs } from './catalog/ingest.js';
+export { ingestFile, expandInputs, itemOf } from './catalog/ingest.js';
 export { cnmProblems, parseCnm, takeCnmMessage, type CnmNotification, type CnmResponse } from './catalog/cnm.js';
 export { Messaging, INGEST_QUEUE, RETRY_QUEUE, DEAD_QUEUE, RESPONSE_EXCHANGE, EVENT_EXCHANGE } from './messaging/amqp.js';
 export { openDatabase, type Database } from './store/database.js';

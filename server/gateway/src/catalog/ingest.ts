@@ -70,7 +70,7 @@ export function itemOf(product: Product, parquet: { href: string; bytes: number 
   return {
     type: 'Feature',
     stac_version: STAC_VERSION,
-    stac_extensions: EXTENSIONS,
+    stac_extensions: [...EXTENSIONS, ...(product.extensions ?? [])],
     id: product.id,
     collection: product.collection,
     geometry: product.footprint,

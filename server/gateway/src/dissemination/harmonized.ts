@@ -42,6 +42,9 @@ export interface ItemSeries {
  * Each source says its distance and vertical reference; values keep their own datum (no conversion is
  * invented between geoid heights and gauge zeros).
  */
+/** Model outputs one harmonized answer shows at most. */
+const MAX_MODELS = 5;
+
 export class HarmonizedService {
   constructor(
     private readonly catalog: CatalogService,
@@ -132,13 +135,15 @@ export class HarmonizedService {
       this.add(sources, rows, 'insitu', item, s.km ?? km, s, inWindow);
       break;
     }
-    // Models: the nearest simulated series (a model's station or lake), beside the observations.
+    // Models: each model output near the place (a station, a gauge, a reach, a grid's cell, a lake), nearest first,
+    // beside the observations; several models (or a model's grid and its gauges) are compared there.
     const simulated = await this.nearestItems(p, 'model-series', lon, lat, radiusKm, () => true);
+    let models = 0;
     for (const { item, km } of simulated) {
       const s = await this.itemSeries(item, lon, lat);
       if (!s || (s.km ?? km) > radiusKm) continue;
       this.add(sources, rows, 'model', item, s.km ?? km, s, inWindow);
-      break;
+      if (++models === MAX_MODELS) break;
     }
     rows.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.source.localeCompare(b.source)));
     return { sources, rows };
@@ -219,6 +224,22 @@ export class HarmonizedService {
           km: haversineKm(lon, lat, Number(nearest['lon']), Number(nearest['lat'])),
           feature: `cell ${cell}`,
           points: await read(`select strftime(time, '%Y-%m-%dT%H:%M:%SZ') t, value v from '${file}' where cell = '${cell}' and value is not null`)
+        };
+      }
+      if (cols.has('gauge')) {
+        // A model's series at gauges (wflow's gauge map): the gauge nearest to the location.
+        const nearest = (
+          await duck.runAndReadAll(`select gauge, station, x, y from '${file}' order by pow(x - ${lon}, 2) + pow(y - ${lat}, 2) limit 1`)
+        ).getRowObjectsJS()[0];
+        if (!nearest) return null;
+        const gauge = String(nearest['gauge']).replace(/'/g, "''");
+        return {
+          variable: 'discharge',
+          units: 'm3/s',
+          reference: `none (simulated discharge, ${String(item.properties['model:name'])})`,
+          km: haversineKm(lon, lat, Number(nearest['x']), Number(nearest['y'])),
+          feature: `gauge ${gauge} (${String(nearest['station'])})`,
+          points: await read(`select strftime(time, '%Y-%m-%dT%H:%M:%SZ') t, discharge v from '${file}' where gauge = '${gauge}' and discharge is not null`)
         };
       }
       if (cols.has('rivid')) {

@@ -2,6 +2,7 @@ import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { readHubeau, readHydrowebSeries, readHydrowebStations, readSwotInsituCsv } from './insitu.js';
 import { readCfGrid, readGlmLake, readPcrGlobwbStation, readRapidQout } from './model.js';
+import { isWflowCsv, readWflowCsv } from './wflow.js';
 import { readPixc } from './netcdf.js';
 import { GranuleError, type Product } from './product.js';
 import { readSwotVector } from './swot-vector.js';
@@ -39,6 +40,7 @@ export async function readProduct(file: string): Promise<Product> {
   if (/\.json$/i.test(base)) return readHubeau(file);
   if (/^pcr_.*\.csv$/i.test(base)) return readPcrGlobwbStation(file);
   if (base === 'lake.csv') return readGlmLake(file);
+  if (/\.csv$/i.test(base) && (await isWflowCsv(file))) return readWflowCsv(file);
   if (base === 'stationLatLon.csv')
     throw new GranuleError(file, "PCR-GLOBWB's station table: read with the station series beside it, not a product of its own");
   if (/\.csv$/i.test(base)) return readSwotInsituCsv(file);

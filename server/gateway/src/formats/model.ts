@@ -5,6 +5,8 @@ import { binaryVector } from './arrow-columns.js';
 import { GranuleError, bboxPolygon, type Product } from './product.js';
 import { isoToMs, recordsToColumns } from './records.js';
 import { toWkb } from './wkb.js';
+import { DATACUBE_EXTENSION, nodataOf, seriesCube, timeDimension, type Datacube } from './datacube.js';
+import { wflowRun, wflowVariable } from './wflow.js';
 
 /**
  * Hydrological model outputs, read as SWOT granules are: the model, its run, the variable and its units, the place.
@@ -81,10 +83,12 @@ export async function readPcrGlobwbStation(file: string): Promise<Product> {
       'model:units': 'm3/s',
       'model:time_step': 'P1D',
       ...(place.area !== null ? { 'model:upstream_area_km2': place.area } : {}),
-      'model:value_count': records.length
+      'model:value_count': records.length,
+      ...seriesCube(times, { discharge: { unit: 'm3/s', description: 'simulated river discharge, daily mean' } })
     },
     fields: { discharge: { units: 'm3/s', long_name: 'simulated river discharge, daily mean' } },
-    source: { path: file, bytes: info.size, mediaType: 'text/csv' }
+    source: { path: file, bytes: info.size, mediaType: 'text/csv' },
+    extensions: [DATACUBE_EXTENSION]
   };
 }
 
@@ -202,12 +206,21 @@ export async function readRapidQout(file: string): Promise<Product> {
       'model:units': 'm3/s',
       'model:time_step': String(attr(null, 'time_coverage_resolution') ?? ''),
       'model:feature_count': ids.length,
-      'model:value_count': records.length
+      'model:value_count': records.length,
+      ...seriesCube(
+        times,
+        { discharge: { unit: 'm3/s', description: String(attr('Qout', 'long_name') ?? 'Discharge'), nodata: nodataOf(qFill), data_type: 'float32' } },
+        { name: 'rivid', bbox, description: `${ids.length} river reaches (RAPID rivid), each at its midpoint` }
+      )
     },
     fields: { discharge: { units: 'm3/s', long_name: String(attr('Qout', 'long_name') ?? 'Discharge') } },
-    source: { path: file, bytes: info.size, mediaType: 'application/x-netcdf' }
+    source: { path: file, bytes: info.size, mediaType: 'application/x-netcdf' },
+    extensions: [DATACUBE_EXTENSION]
   };
 }
+
+/** The common metadata's data types of HDF5 element types (h5wasm's dtype codes). */
+const DATA_TYPES: Record<string, string> = { '<f': 'float32', '<d': 'float64', '<i': 'int32', '<h': 'int16', '<B': 'uint8', '<b': 'int8' };
 
 /** Names CF gives the horizontal axes of a grid: projected (x, y) or geographic (lon, lat). */
 const X_AXES = ['x', 'lon', 'longitude', 'rlon'];
@@ -250,12 +263,17 @@ export async function readCfGrid(file: string): Promise<Product> {
       String(attr(timeDs, 'calendar') ?? 'standard')
     );
     const [nT, nY, nX] = [times.length, ys.length, xs.length];
-    // The data variable: the first one over (time, y, x).
-    const name = h5.keys().find((k) => {
+    // The data variable: discharge when the file holds it (by its standard name, or the name its model gives it), else
+    // the first one over (time, y, x); the others are named in the item.
+    const gridded = h5.keys().filter((k) => {
       const d = ds(k);
       return d && d.shape?.length === 3 && d.shape[0] === nT && d.shape[1] === nY && d.shape[2] === nX;
     });
+    const discharge = (k: string) =>
+      /discharge/i.test(String(attr(ds(k)!, 'standard_name') ?? '')) || /^(dis|discharge)$/i.test(k) || wflowVariable(k)?.variable === 'discharge';
+    const name = gridded.find(discharge) ?? gridded[0];
     if (!name) throw new GranuleError(file, `no variable over (time, ${yName}, ${xName})`);
+    const wflow = await wflowRun(file);
     const v = ds(name)!;
     const geographic = xName !== 'x';
     let wkt: string | undefined;
@@ -319,12 +337,39 @@ export async function readCfGrid(file: string): Promise<Product> {
     };
     const info = await stat(file);
     const globals = h5 as unknown as { attrs: Record<string, { value: unknown }> };
-    const software = String(attr(globals, 'Source_Software') ?? attr(globals, 'source') ?? attr(globals, 'title') ?? 'model');
+    const software = wflow ? 'wflow' : String(attr(globals, 'Source_Software') ?? attr(globals, 'source') ?? attr(globals, 'title') ?? 'model');
     const model = /lisflood/i.test(software) ? 'LISFLOOD' : /wflow/i.test(software) ? 'wflow' : software;
-    const units = String(attr(v, 'units') ?? '');
+    // A variable without units: the ones its model documents for that name (wflow writes none).
+    const known = wflow ? wflowVariable(name) : undefined;
+    const units = String(attr(v, 'units') ?? known?.unit ?? '');
+    const description = String(attr(v, 'long_name') ?? known?.description ?? name);
+    const dtype = String((v as unknown as { dtype?: string }).dtype ?? '');
+    const cube: Datacube = {
+      'cube:dimensions': {
+        x: { type: 'spatial', axis: 'x', extent: [Math.min(...xs), Math.max(...xs)], step: dx, reference_system: wkt ?? 4326 },
+        y: { type: 'spatial', axis: 'y', extent: [Math.min(...ys), Math.max(...ys)], step: dy, reference_system: wkt ?? 4326 },
+        time: timeDimension(times)
+      },
+      'cube:variables': {
+        [name]: {
+          dimensions: ['time', 'y', 'x'],
+          type: 'data',
+          description,
+          ...(units ? { unit: units } : {}),
+          ...(fill !== undefined ? { nodata: nodataOf(fill) } : {}),
+          ...(DATA_TYPES[dtype] ? { data_type: DATA_TYPES[dtype] } : {})
+        }
+      }
+    };
     return {
       collection: 'model-series',
-      id: `${model.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${path.basename(file, '.nc').toLowerCase()}`,
+      // wflow names its outputs output.nc, output.csv: the run's folder tells them apart.
+      id: wflow
+        ? `wflow-${wflow.type}-${path
+            .basename(path.dirname(file))
+            .toLowerCase()
+            .replace(/[^a-z0-9]+/g, '-')}-${path.basename(file, '.nc').toLowerCase()}-grid`
+        : `${model.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${path.basename(file, '.nc').toLowerCase()}`,
       table: new Table(columns),
       geometryTypes: ['Polygon'],
       bbox: [w, s, e, n],
@@ -333,16 +378,22 @@ export async function readCfGrid(file: string): Promise<Product> {
       end: new Date(Math.max(...times)),
       properties: {
         'model:name': model,
-        'model:run': String(attr(globals, 'institution') ?? software).slice(0, 200),
+        'model:run': wflow
+          ? `${wflow.type}${wflow.version ? ` (wflow ${wflow.version})` : ''}`
+          : String(attr(globals, 'institution') ?? software).slice(0, 200),
         'model:station': `grid of ${nX} x ${nY} cells`,
-        'model:variable': /dis|q/i.test(name) || /discharge/i.test(String(attr(v, 'standard_name') ?? '')) ? 'discharge' : name,
+        'model:variable': discharge(name) ? 'discharge' : (known?.variable ?? name),
+        ...(gridded.length > 1 ? { 'model:other_variables': gridded.filter((k) => k !== name) } : {}),
+        ...(wflow?.step ? { 'model:time_step': wflow.step } : {}),
         'model:units': units === 'm3/s' || units === 'm^3/s' ? 'm3/s' : units,
         'model:grid': { columns: nX, rows: nY, projection: wkt ?? 'longitude/latitude', cell_size: [Math.abs(dx), Math.abs(dy)] },
         'model:feature_count': new Set(keep.map(cellOf)).size,
-        'model:value_count': keep.length
+        'model:value_count': keep.length,
+        ...cube
       },
-      fields: { value: { units, long_name: String(attr(v, 'long_name') ?? name) } },
-      source: { path: file, bytes: info.size, mediaType: 'application/x-netcdf' }
+      fields: { value: { units, long_name: description } },
+      source: { path: file, bytes: info.size, mediaType: 'application/x-netcdf' },
+      extensions: [DATACUBE_EXTENSION]
     };
   } finally {
     h5.close();
@@ -423,13 +474,19 @@ export async function readGlmLake(file: string): Promise<Product> {
       'model:units': 'm',
       'model:vertical_reference': 'height above the lake bottom in the model frame (compare anomalies, not levels)',
       'model:time_step': 'P1D',
-      'model:value_count': records.length
+      'model:value_count': records.length,
+      ...seriesCube(times, {
+        lake_level: { unit: 'm', description: 'lake level above the bottom (model frame)' },
+        volume: { unit: 'm3', description: 'lake volume' },
+        surface_area: { unit: 'm2', description: 'lake surface area' }
+      })
     },
     fields: {
       lake_level: { units: 'm', long_name: 'lake level above the bottom (model frame)' },
       volume: { units: 'm3' },
       surface_area: { units: 'm2' }
     },
-    source: { path: file, bytes: info.size, mediaType: 'text/csv' }
+    source: { path: file, bytes: info.size, mediaType: 'text/csv' },
+    extensions: [DATACUBE_EXTENSION]
   };
 }

@@ -49,6 +49,8 @@ export interface Product {
   auxiliary?: Record<string, { table: Table; bbox: [number, number, number, number] }>;
   /** The files read (original granule), for the `source` asset. */
   source: { path: string; bytes: number; mediaType: string };
+  /** STAC extensions the properties use beyond those of every item (model outputs: the datacube extension). */
+  extensions?: string[];
 }
 
 /** Number of rows of a product. */
