@@ -238,7 +238,11 @@ export class JobsPanel extends Widget {
     });
   }
 
+  /** Which showing of the selected job is the latest: an earlier one still waiting for its results draws nothing. */
+  private showing = 0;
+
   private async showSelected(): Promise<void> {
+    const turn = ++this.showing;
     const id = this.selectedJob;
     const j = id ? this.jobs.get(id) : undefined;
     this.resultsEl.replaceChildren();
@@ -264,11 +268,13 @@ export class JobsPanel extends Widget {
     if (j.status === 'successful') {
       try {
         const results = await this.api.results(id);
+        // Two status events close together show the job twice: only the latest draws its results (once).
+        if (turn !== this.showing) return;
         const list = el('ul', { className: 'hy-Jobs-outputs' });
         for (const [k, v] of Object.entries(results)) list.append(el('li', {}, el('b', { textContent: k }), ': ', renderOutput(v)));
         this.resultsEl.append(list);
       } catch (error) {
-        this.actions.error((error as Error).message);
+        if (turn === this.showing) this.actions.error((error as Error).message);
       }
     } else if (j.status === 'failed') this.resultsEl.append(el('div', { className: 'hy-Jobs-error', textContent: j.message ?? t.__('failed') }));
   }
