@@ -12,7 +12,6 @@ export interface FormField {
 
 const effective = (s: JsonSchema): JsonSchema => s.oneOf?.find((x) => x.type === 'string') ?? s.oneOf?.[0] ?? s;
 
-/** One field per input: select for enums, checkbox for booleans, number boxes, JSON for objects and arrays. */
 /** Where a field may take its value from: the viewer's area, the catalog browser's selected item, a reach clicked on the map. */
 export interface Pickers {
   area?: (write: (v: unknown) => void) => void;
@@ -68,6 +67,52 @@ function intervalField(name: string, input: InputDescription, label: HTMLLabelEl
   };
 }
 
+/** Whether a schema is a list of plain values (strings or numbers), typed as a list rather than as JSON. */
+export function isList(s: JsonSchema): boolean {
+  const item = s.items?.type;
+  return s.type === 'array' && (item === 'string' || item === 'number' || item === 'integer') && !s.items?.enum;
+}
+
+/**
+ * A list typed as people write one — values separated by commas or lines (`K447001001, K447001002`), numbers by
+ * spaces too (`-5.2 47.1 -4.9 47.4`) — or as JSON; checked against the schema's items (type, pattern, bounds) and sizes.
+ * @throws Error naming the field and the value that is wrong
+ */
+export function listOf(raw: string, s: JsonSchema, label: string): (string | number)[] {
+  const item = s.items ?? {};
+  const numeric = item.type === 'number' || item.type === 'integer';
+  // Numbers are separated by commas or spaces; texts (paths may hold spaces) by commas, semicolons or lines.
+  let values: unknown[];
+  if (raw.startsWith('[')) {
+    try {
+      values = JSON.parse(raw) as unknown[];
+    } catch {
+      throw new Error(`${label}: not a list (values separated by commas, or JSON)`);
+    }
+    if (!Array.isArray(values)) throw new Error(`${label}: not a list`);
+  } else values = raw.split(numeric ? /[\s,;]+/ : /\s*[,;\n]\s*/).filter((v) => v !== '');
+  const out = values.map((v) => {
+    if (numeric) {
+      const n = typeof v === 'number' ? v : Number(v);
+      if (!Number.isFinite(n) || (item.type === 'integer' && !Number.isInteger(n)))
+        throw new Error(`${label}: "${String(v)}" is not a ${item.type === 'integer' ? 'whole number' : 'number'}`);
+      if (item.minimum !== undefined && n < item.minimum) throw new Error(`${label}: ${n} is below ${item.minimum}`);
+      if (item.maximum !== undefined && n > item.maximum) throw new Error(`${label}: ${n} is above ${item.maximum}`);
+      return n;
+    }
+    const text = String(v);
+    if (item.pattern && !new RegExp(item.pattern).test(text)) throw new Error(`${label}: "${text}" does not match ${item.pattern}`);
+    return text;
+  });
+  const min = typeof s['minItems'] === 'number' ? s['minItems'] : undefined;
+  const max = typeof s['maxItems'] === 'number' ? s['maxItems'] : undefined;
+  if (min !== undefined && min === max && out.length !== min) throw new Error(`${label}: ${min} values expected, ${out.length} given`);
+  if (min !== undefined && out.length < min) throw new Error(`${label}: at least ${min} value${min > 1 ? 's' : ''} expected`);
+  if (max !== undefined && out.length > max) throw new Error(`${label}: at most ${max} values`);
+  return out;
+}
+
+/** One field per input: select for enums, checkbox for booleans, number boxes, a list box for lists of values, JSON for other objects and arrays. */
 export function buildField(name: string, input: InputDescription, pickers: Pickers = {}): FormField {
   const s = effective(input.schema);
   const required = (input.minOccurs ?? 1) > 0;
@@ -82,7 +127,8 @@ export function buildField(name: string, input: InputDescription, pickers: Picke
   if (input.description) label.append(Object.assign(document.createElement('small'), { className: 'hy-Jobs-help', textContent: input.description }));
   if (name === 'datetime' && s.type === 'string') return intervalField(name, input, label);
   let control: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
-  const isJson = s.type === 'object' || s.type === 'array' || (!s.type && !s.enum);
+  const list = isList(s);
+  const isJson = !list && (s.type === 'object' || s.type === 'array' || (!s.type && !s.enum));
   if (s.enum) {
     control = document.createElement('select');
     for (const v of ['', ...s.enum]) control.append(Object.assign(document.createElement('option'), { value: String(v), textContent: String(v) }));
@@ -91,6 +137,8 @@ export function buildField(name: string, input: InputDescription, pickers: Picke
   } else if (isJson) {
     control = document.createElement('textarea');
     control.rows = 3;
+  } else if (list) {
+    control = Object.assign(document.createElement('input'), { type: 'text' });
   } else {
     control = Object.assign(document.createElement('input'), { type: s.type === 'number' || s.type === 'integer' ? 'number' : 'text' });
     if (s.minimum !== undefined) control.min = String(s.minimum);
@@ -104,9 +152,11 @@ export function buildField(name: string, input: InputDescription, pickers: Picke
   control.setAttribute('aria-label', input.title ?? name);
   const example = s.example;
   if (example !== undefined && !(control instanceof HTMLSelectElement))
-    control.placeholder = `e.g. ${typeof example === 'string' ? example : JSON.stringify(example)}`;
+    control.placeholder = `e.g. ${typeof example === 'string' ? example : list && Array.isArray(example) ? example.join(', ') : JSON.stringify(example)}`;
+  else if (list && !(control instanceof HTMLSelectElement)) control.placeholder = 'values separated by commas';
   const write = (v: unknown) => {
     if (control instanceof HTMLInputElement && control.type === 'checkbox') control.checked = !!v;
+    else if (list && Array.isArray(v)) control.value = v.join(', ');
     else control.value = v === undefined || v === null ? '' : isJson && typeof v !== 'string' ? JSON.stringify(v) : String(v);
   };
   if (s.default !== undefined) {
@@ -159,6 +209,7 @@ export function buildField(name: string, input: InputDescription, pickers: Picke
       if (s.maximum !== undefined && v > s.maximum) throw new Error(`${input.title ?? name} must be at most ${s.maximum}`);
       return v;
     }
+    if (list) return listOf(raw, s, input.title ?? name);
     if (isJson) {
       try {
         return JSON.parse(raw) as unknown;
