@@ -34,9 +34,9 @@ export class HubeauReplay {
     return { ...real, ...moved, date_obs_elab: date, resultat_obs_elab: 48_524 - day * 61 + k };
   }
 
-  async start(): Promise<void> {
+  async start(port = 0): Promise<void> {
     this.server = createServer((req, res) => this.answer(req, res));
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => this.server.listen(port, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api`;
   }
 

@@ -120,11 +120,16 @@ test.describe('job launcher and HYDRA status', () => {
     await expect(row).toContainText('notebook-run');
   });
 
-  test('the HYDRA status view shows health, jobs and freshness', async ({ page }) => {
+  test('the HYDRA status view shows health, jobs, freshness and harvested sources', async ({ page }) => {
     await page.evaluate(() => (window as unknown as LabWindow).jupyterapp.commands.execute('hysope-jobs:status'));
     const view = page.locator('.hy-Status');
     await expect(view).toHaveAttribute('data-health', 'ok', { timeout: 20_000 });
     await expect(view.locator('.hy-Status-freshness')).toContainText('swot-riversp-reach');
     await expect(view.locator('.hy-Status-health')).toContainText('executor');
+    // The scheduled Hub'Eau harvest (every 30 s, against the replay): its source, key, last success and state.
+    const harvest = view.locator('.hy-Status-harvest tbody tr').filter({ hasText: 'K447001001' });
+    await expect(harvest).toContainText('hubeau', { timeout: 75_000 });
+    await expect(harvest.locator('td').nth(3)).toContainText('ago');
+    await expect(harvest.locator('td').nth(4)).toHaveText('ok');
   });
 });

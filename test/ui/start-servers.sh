@@ -18,6 +18,12 @@ export HYSOPE_CORS_ORIGINS="http://127.0.0.1:$LAB_PORT,http://localhost:$LAB_POR
 node "$ROOT/server/gateway/bin/hysope.js" ingest --data "$WORK/data" \
   "$ROOT"/samples/swot/riversp/SWOT_L2_HR_RiverSP_Reach_*.zip "$ROOT"/samples/swot/pixc/SWOT_L2_HR_PIXC_001_*.nc >/dev/null
 KEY="$(node "$ROOT/server/gateway/bin/hysope.js" user add galata scientific --data "$WORK/data" | sed -n 's/.*(shown once): //p')"
+# Hub'Eau replayed on this machine, harvested every 30 s by a schedule (HYDRA's status view shows the source).
+HUBEAU_PORT="${HYSOPE_UI_HUBEAU_PORT:-8097}"
+node "$ROOT/node_modules/tsx/dist/cli.mjs" "$ROOT/test/ui/hubeau-server.ts" "$HUBEAU_PORT" &
+node "$ROOT/server/gateway/bin/hysope.js" user add harvester producer --data "$WORK/data" >/dev/null
+export HYSOPE_HUBEAU_URL="http://127.0.0.1:$HUBEAU_PORT/api"
+export HYSOPE_HARVEST_SCHEDULES='[{"name":"loire","cron":"*/30 * * * * *","as":"harvester","inputs":{"source":"hubeau","stations":["K447001001"]}}]'
 node "$ROOT/server/gateway/bin/hysope.js" serve --data "$WORK/data" --port "$GATEWAY_PORT" &
 bash "$ROOT/scripts/kernels.sh" "$WORK/lab/data" >/dev/null
 # Notebooks live inside the repository so the TypeScript kernel resolves @hysope/kernels-bridge.

@@ -1,4 +1,4 @@
-// The HYDRA status view: gateway health, jobs by state, data freshness per collection, recent alerts.
+// The HYDRA status view: gateway health, jobs by state, data freshness per collection, harvested sources, recent alerts.
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
@@ -89,6 +89,18 @@ export class StatusView extends Widget {
     const jobs = samples.filter((s) => s.name === 'hysope_jobs');
     const fresh = new Map(samples.filter((s) => s.name === 'hysope_data_freshness_seconds').map((s) => [s.labels['collection'] ?? '', s.value]));
     const items = samples.filter((s) => s.name === 'hysope_catalog_items');
+    // Harvested sources (HYGOR's harvesters): each source key's lag behind its provider, last success, and state.
+    const harvest = new Map<string, { source: string; key: string; lag?: number; success?: number; failing?: boolean }>();
+    for (const s of samples) {
+      if (!s.name.startsWith('hysope_harvest_')) continue;
+      const id = `${s.labels['source'] ?? ''}|${s.labels['key'] ?? ''}`;
+      const row = harvest.get(id) ?? { source: s.labels['source'] ?? '', key: s.labels['key'] ?? '' };
+      if (s.name === 'hysope_harvest_lag_seconds') row.lag = s.value;
+      if (s.name === 'hysope_harvest_last_success_timestamp_seconds') row.success = s.value;
+      if (s.name === 'hysope_harvest_failing') row.failing = s.value === 1;
+      harvest.set(id, row);
+    }
+    const now = Date.now() / 1000;
     const badge = Object.assign(document.createElement('span'), { className: `hy-Status-badge hy-mod-${health.status}`, textContent: health.status });
     this.node.dataset['health'] = health.status;
     this.node.replaceChildren(
@@ -120,6 +132,24 @@ export class StatusView extends Widget {
           ]),
           'hy-Status-freshness'
         )
+      ),
+      section(
+        t.__('Harvested sources'),
+        harvest.size
+          ? table(
+              [t.__('source'), t.__('key'), t.__('behind the provider'), t.__('last success'), t.__('state')],
+              [...harvest.values()]
+                .sort((a, b) => `${a.source}|${a.key}`.localeCompare(`${b.source}|${b.key}`))
+                .map((h) => [
+                  h.source,
+                  h.key,
+                  h.lag === undefined ? '–' : age(h.lag),
+                  h.success === undefined ? t.__('never') : t.__('%1 ago', age(now - h.success)),
+                  h.failing ? t.__('failing') : t.__('ok')
+                ]),
+              'hy-Status-harvest'
+            )
+          : Object.assign(document.createElement('p'), { textContent: t.__('No source is harvested.') })
       ),
       section(
         t.__('Recent alerts'),
