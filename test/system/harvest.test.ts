@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CmrReplay } from '../cmr-replay.js';
 import { REACHES_PASS_51, call, sample, startGateway, type TestGateway } from '../helpers.js';
 import { HubeauReplay, STATION } from '../hubeau-replay.js';
+import { HydrowebReplay, PERU } from '../hydroweb-replay.js';
 
 describe("harvesting Hub'Eau: incremental, idempotent, through its failures", () => {
   const hubeau = new HubeauReplay();
@@ -197,5 +199,97 @@ describe("harvesting PO.DAAC's SWOT granules found in NASA CMR", () => {
     cmr.fail = { corrupt: 'once' };
     expect((await harvest()).status).toBe(200);
     expect(await items()).toHaveLength(before.length + 1);
+  }, 120_000);
+});
+
+describe("harvesting hydroweb.next's virtual stations (its STAC catalogue, with the API key)", () => {
+  const hydroweb = new HydrowebReplay();
+  let g: TestGateway;
+  let producer: Record<string, string>;
+  const PERU_BOX = [-82, -8, -78, 0];
+  const harvest = () =>
+    call(`${g.url}/processes/harvest/execution`, {
+      json: { inputs: { source: 'hydroweb', collection: 'HYDROWEB_RIVERS_OPE', bbox: PERU_BOX, pageSize: 1 } },
+      headers: producer
+    });
+  const stations = async () =>
+    ((await call(`${g.url}/stac/collections/hydroweb-stations/items?limit=100`)).body.features as { id: string; properties: Record<string, unknown> }[])
+      .filter((f) => f.properties['hydroweb:kind'] === 'water-level-series')
+      .sort((a, b) => a.id.localeCompare(b.id));
+  const mark = async () => ((await call(`${g.url}/harvest/sources?source=hydroweb`, { headers: producer })).body.sources as Record<string, unknown>[])[0];
+  const downloads = () => hydroweb.seen.filter((s) => s.url.pathname.includes('/download/'));
+
+  beforeAll(async () => {
+    await hydroweb.start();
+    process.env['HYSOPE_HYDROWEB_URL'] = hydroweb.url;
+    g = await startGateway({ env: { HYSOPE_HYDROWEB_API_KEY: 'good-key' } });
+    producer = (await g.user('hydroweb-harvester', 'producer')).headers;
+  });
+  afterAll(async () => {
+    await g?.stop();
+    await hydroweb.stop();
+  });
+
+  it('lists the stations of the area page by page through a 429 and a 503, downloads each series (a cut transfer resumed, size and checksum checked), then only the stations that changed', async () => {
+    hydroweb.fail = { tooMany: true, unavailable: true, cut: true };
+    const first = await harvest();
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    // The two Peruvian stations (the Amazon one is outside the box), two pages of one.
+    expect(first.body.harvested).toHaveLength(2);
+    expect((await stations()).map((s) => s.id)).toEqual(PERU.map((n) => `hydroweb-${n}`));
+    expect(hydroweb.seen.filter((s) => s.url.pathname.endsWith('/search')).map((s) => s.url.searchParams.get('offset'))).toEqual([null, null, null, '1']);
+    expect(downloads().some((d) => d.range && /^bytes=[1-9]\d*-$/.test(d.range))).toBe(true);
+    // The levels are the station's, as Hydroweb published them (the real series bundled).
+    const [s] = await stations();
+    const real = JSON.parse(readFileSync(sample(`altimetry/hydroweb/${PERU[0]}_mean.json`), 'utf8')) as {
+      x: Record<string, string>;
+      y: Record<string, number>;
+    };
+    const published = Object.keys(real.x).filter((k) => real.x[k]! <= hydroweb.upTo);
+    expect(s!.properties['hydroweb:observation_count']).toBe(published.length);
+    const h = await call(`${g.url}/timeseries/harmonized?lon=-79.5165&lat=-1.2301&radius_km=5`);
+    const rows = h.body.rows.filter((r: { source: string }) => r.source === 'hydroweb');
+    expect(rows.map((r: { value: number }) => r.value)).toEqual(published.map((k) => Number(real.y[k]!.toFixed(3))));
+    const updated = hydroweb.stations
+      .slice(0, 2)
+      .map((x) => hydroweb.updated(x)!)
+      .sort();
+    expect(await mark()).toMatchObject({ key: `stations/HYDROWEB_RIVERS_OPE/${PERU_BOX.join(',')}`, high_water: updated[1], last_error: null });
+    // The API key went in its header only: never in a URL, a log or an answer.
+    expect(hydroweb.seen.every((x) => !x.url.search.includes('good-key'))).toBe(true);
+    expect(JSON.stringify(first.body)).not.toContain('good-key');
+
+    // More passes published: the stations whose items changed are downloaded again, the others not.
+    hydroweb.upTo = '2021-12-31';
+    hydroweb.seen = [];
+    const second = await harvest();
+    expect(second.status).toBe(200);
+    const changed = hydroweb.stations.slice(0, 2).filter((x) => hydroweb.updated(x)! > updated[1]!);
+    expect(changed.length).toBeGreaterThan(0);
+    expect(downloads()).toHaveLength(changed.length);
+    expect(second.body.harvested).toHaveLength(changed.length);
+    // Nothing new: nothing downloaded.
+    hydroweb.seen = [];
+    expect((await harvest()).body.harvested).toEqual([]);
+    expect(downloads()).toHaveLength(0);
+  }, 120_000);
+
+  it('fails on a refused key and on paging that ends early, keeping the mark and the catalog as they were', async () => {
+    const before = await stations();
+    const kept = (await mark())!['high_water'];
+    hydroweb.upTo = '2030-01-01';
+    hydroweb.apiKey = 'renewed-key';
+    const refused = await harvest();
+    expect(refused.status).toBe(400);
+    expect(refused.body.detail).toMatch(/401.*refused the credentials/);
+    expect(refused.body.detail).not.toContain('good-key');
+    hydroweb.apiKey = 'good-key';
+    hydroweb.fail = { endEarly: true };
+    const early = await harvest();
+    expect(early.status).toBeGreaterThanOrEqual(400);
+    expect(JSON.stringify(early.body)).toMatch(/paging ended after 1 of the 2 stations announced/);
+    expect(await stations()).toEqual(before);
+    expect(await mark()).toMatchObject({ high_water: kept });
+    expect((await mark())!['last_error']).toMatch(/paging ended/);
   }, 120_000);
 });

@@ -73,14 +73,21 @@ describe('configuration: every setting read in one place', () => {
       toilBatchSystem: 'slurm',
       notebooksDir: '/srv/notebooks',
       hubeauUrl: 'https://hubeau.eaufrance.fr/api',
-      cmrUrl: 'https://cmr.earthdata.nasa.gov/search'
+      cmrUrl: 'https://cmr.earthdata.nasa.gov/search',
+      hydrowebUrl: 'https://hydroweb.next.theia-land.fr/api/v1/rs-catalog/stac'
     });
-    expect(loadWorkerConfig({ HYSOPE_CWL_RUNNER: 'toil', HYSOPE_TOIL_BATCH_SYSTEM: 'kubernetes', HYSOPE_NOTEBOOKS_DIR: '/data/nb' }, '/x')).toEqual({
+    expect(
+      loadWorkerConfig(
+        { HYSOPE_CWL_RUNNER: 'toil', HYSOPE_TOIL_BATCH_SYSTEM: 'kubernetes', HYSOPE_NOTEBOOKS_DIR: '/data/nb', HYSOPE_HYDROWEB_URL: 'http://mirror/stac' },
+        '/x'
+      )
+    ).toEqual({
       cwlRunner: 'toil',
       toilBatchSystem: 'kubernetes',
       notebooksDir: '/data/nb',
       hubeauUrl: 'https://hubeau.eaufrance.fr/api',
-      cmrUrl: 'https://cmr.earthdata.nasa.gov/search'
+      cmrUrl: 'https://cmr.earthdata.nasa.gov/search',
+      hydrowebUrl: 'http://mirror/stac'
     });
     expect(() => loadWorkerConfig({ HYSOPE_CWL_RUNNER: 'arvados' }, '/x')).toThrow(/HYSOPE_CWL_RUNNER/);
   });

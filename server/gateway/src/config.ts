@@ -133,6 +133,8 @@ export const Config = z.object({
    * secret file): handed to harvest jobs only, in their own folder; never logged.
    */
   earthdataToken: z.string().min(1).optional(),
+  /** hydroweb.next API key of Hydroweb harvests (`HYSOPE_HYDROWEB_API_KEY`, or `HYSOPE_HYDROWEB_API_KEY_FILE`): as the token. */
+  hydrowebApiKey: z.string().min(1).optional(),
   /** Limits of every job: wall time (s), CPU time (s), memory (address space, MiB), processes, open files. */
   jobLimits: z.object({
     wallSeconds: z.number().int().min(1),
@@ -280,6 +282,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     earthdataToken: env['HYSOPE_EARTHDATA_TOKEN_FILE']
       ? readFileSync(path.resolve(env['HYSOPE_EARTHDATA_TOKEN_FILE']), 'utf8').trim()
       : env['HYSOPE_EARTHDATA_TOKEN'] || undefined,
+    hydrowebApiKey: env['HYSOPE_HYDROWEB_API_KEY_FILE']
+      ? readFileSync(path.resolve(env['HYSOPE_HYDROWEB_API_KEY_FILE']), 'utf8').trim()
+      : env['HYSOPE_HYDROWEB_API_KEY'] || undefined,
     jobLimits: {
       wallSeconds: Number(env['HYSOPE_JOB_WALL_SECONDS'] ?? 6 * 3600),
       cpuSeconds: Number(env['HYSOPE_JOB_CPU_SECONDS'] ?? 6 * 3600),
@@ -329,9 +334,11 @@ export interface WorkerConfig {
   hubeauUrl: string;
   /** NASA CMR's search root, where `harvest` finds PO.DAAC's granules. */
   cmrUrl: string;
+  /** hydroweb.next's STAC API root, where `harvest` finds virtual stations. */
+  hydrowebUrl: string;
 }
 
-/** Reads a job worker's settings (`HYSOPE_CWL_RUNNER`, `HYSOPE_TOIL_BATCH_SYSTEM`, `HYSOPE_NOTEBOOKS_DIR`, `HYSOPE_HUBEAU_URL`, `HYSOPE_CMR_URL`). */
+/** Reads a job worker's settings (`HYSOPE_CWL_RUNNER`, `HYSOPE_TOIL_BATCH_SYSTEM`, `HYSOPE_NOTEBOOKS_DIR`, `HYSOPE_HUBEAU_URL`, `HYSOPE_CMR_URL`, `HYSOPE_HYDROWEB_URL`). */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv, defaultNotebooks: string): WorkerConfig {
   const runner = env['HYSOPE_CWL_RUNNER'] || 'cwltool';
   if (runner !== 'cwltool' && runner !== 'toil') throw new Error(`invalid configuration HYSOPE_CWL_RUNNER: cwltool or toil, got "${runner}"`);
@@ -340,6 +347,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv, defaultNotebooks: strin
     toilBatchSystem: env['HYSOPE_TOIL_BATCH_SYSTEM'] || 'slurm',
     notebooksDir: path.resolve(env['HYSOPE_NOTEBOOKS_DIR'] || defaultNotebooks),
     hubeauUrl: env['HYSOPE_HUBEAU_URL'] || 'https://hubeau.eaufrance.fr/api',
-    cmrUrl: env['HYSOPE_CMR_URL'] || 'https://cmr.earthdata.nasa.gov/search'
+    cmrUrl: env['HYSOPE_CMR_URL'] || 'https://cmr.earthdata.nasa.gov/search',
+    hydrowebUrl: env['HYSOPE_HYDROWEB_URL'] || 'https://hydroweb.next.theia-land.fr/api/v1/rs-catalog/stac'
   };
 }

@@ -262,7 +262,7 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
 }
 
 const DATA_FILE =
-  /^(SWOT_L2_HR_.*\.(zip|nc)|.*\.nc|vstations\.json|[RL]_.*_mean\.json|(?!stationLatLon\.csv$).*\.csv|obs_elab_.*\.json|observations_tr_.*\.json|referentiel_.*\.json)$/;
+  /^(SWOT_L2_HR_.*\.(zip|nc)|.*\.nc|vstations\.json|[RL]_.*_mean\.json|hydroprd_.*\.txt|(?!stationLatLon\.csv$).*\.csv|obs_elab_.*\.json|observations_tr_.*\.json|referentiel_.*\.json)$/;
 
 function globToRegExp(pattern: string): RegExp {
   return new RegExp(

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { readHubeau, readHydrowebSeries, readHydrowebStations, readSwotInsituCsv } from './insitu.js';
 import { readCfGrid, readGlmLake, readPcrGlobwbStation, readRapidQout } from './model.js';
 import { isWflowCsv, readWflowCsv } from './wflow.js';
+import { readHydrowebNext } from './hydroweb-next.js';
 import { readPixc } from './netcdf.js';
 import { GranuleError, type Product } from './product.js';
 import { readSwotVector } from './swot-vector.js';
@@ -36,6 +37,7 @@ export async function readProduct(file: string): Promise<Product> {
   if (/^Qout.*\.nc$/i.test(base)) return readRapidQout(file);
   if (/\.nc$/i.test(base)) return readCfGrid(file);
   if (base === 'vstations.json') return readHydrowebStations(file);
+  if (/^hydroprd_.*\.txt$/i.test(base)) return readHydrowebNext(file);
   if (/^R_.*_(min|mean|max)\.json$/.test(base) || /^L_.*_(min|mean|max)\.json$/.test(base)) return readHydrowebSeries(file);
   if (/\.json$/i.test(base)) return readHubeau(file);
   if (/^pcr_.*\.csv$/i.test(base)) return readPcrGlobwbStation(file);

@@ -61,7 +61,10 @@ export async function productionCapability(deps: {
     harvests: deps.harvests,
     // A job's end and its event in one transaction.
     recordEnd: (tx, j) => bus.insert(tx, 'job.status', statusOf(j)),
-    secrets: config.earthdataToken ? { earthdata: config.earthdataToken } : {},
+    secrets: {
+      ...(config.earthdataToken ? { earthdata: config.earthdataToken } : {}),
+      ...(config.hydrowebApiKey ? { hydroweb: config.hydrowebApiKey } : {})
+    },
     dispatch: queued ? (id) => queued.dispatchJob(id) : undefined
   });
   jobs.executor = await createExecutor(config, jobs.events);

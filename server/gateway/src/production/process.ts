@@ -61,7 +61,7 @@ export interface ProcessDefinition {
   /** Checks beyond the inputs' JSON schemas (what a process description cannot say): the problem, or null. */
   checkInputs?(inputs: Record<string, unknown>): string | null;
   /** Secrets of the gateway's configuration the process needs (`earthdata`): written in its job's folder only. */
-  secrets?: 'earthdata'[];
+  secrets?: ('earthdata' | 'hydroweb')[];
   /** Inputs that name files on the server: each must be a real path inside an inbox (HYSOPE_INBOXES). */
   serverPaths?: string[];
   run(ctx: ProcessContext): Promise<ProcessResult>;

@@ -138,8 +138,8 @@ export class JobService extends EventEmitter {
       observeIngest?: (r: IngestResult) => void;
       /** Records a job's end event in the transaction that ends it (its result is passed on with the `job` emission). */
       recordEnd?: (tx: Queryable, job: JobRow) => Promise<unknown>;
-      /** Secrets processes may declare (`earthdata`: the Earthdata Login token of PO.DAAC harvests). */
-      secrets?: Partial<Record<'earthdata', string>>;
+      /** Secrets processes may declare (`earthdata`: the Earthdata Login token of PO.DAAC harvests; `hydroweb`: the hydroweb.next API key). */
+      secrets?: Partial<Record<'earthdata' | 'hydroweb', string>>;
       /** Where harvests' high-water marks are kept (moved once a harvest's granules are in the catalog). */
       harvests?: HarvestState;
       /** Folders `ingest` may read from (real paths). */

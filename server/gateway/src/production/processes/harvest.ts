@@ -1,6 +1,7 @@
 import { cmrKey, harvestCmr } from '../../harvest/cmr.js';
 import { HarvestError, type RetryOptions } from '../../harvest/fetch.js';
 import { harvestHubeau, hubeauKey, type HubeauEndpoint } from '../../harvest/hubeau.js';
+import { harvestHydroweb, hydrowebKey } from '../../harvest/hydroweb.js';
 import type { ProcessContext, ProcessDefinition } from '../process.js';
 
 /** A source's state as the gateway keeps it (`GET /harvest/sources`). */
@@ -13,6 +14,7 @@ interface SourceState {
 export function harvestKeys(inputs: Record<string, unknown>): { source: string; keys: string[] } {
   const source = String(inputs['source'] ?? 'hubeau');
   if (source === 'podaac') return { source, keys: typeof inputs['shortName'] === 'string' ? [cmrKey({ shortName: inputs['shortName'] })] : [] };
+  if (source === 'hydroweb') return { source, keys: [hydrowebKey(hydrowebRequestOf(inputs))] };
   const endpoint = (inputs['endpoint'] ?? 'obs_elab') as HubeauEndpoint;
   const variable = String(inputs['variable'] ?? 'QmnJ');
   const stations = Array.isArray(inputs['stations']) ? (inputs['stations'] as unknown[]).map(String) : [];
@@ -58,6 +60,24 @@ async function hubeau(ctx: ProcessContext, retry: RetryOptions): Promise<Harvest
   return harvested;
 }
 
+/** The collection and area of a Hydroweb harvest (rivers of the operational catalogue by default). */
+function hydrowebRequestOf(inputs: Record<string, unknown>): { collection: string; bbox?: [number, number, number, number] } {
+  return { collection: String(inputs['collection'] ?? 'HYDROWEB_RIVERS_OPE'), bbox: inputs['bbox'] as [number, number, number, number] | undefined };
+}
+
+async function hydroweb(ctx: ProcessContext, retry: RetryOptions): Promise<Harvested[]> {
+  const request = hydrowebRequestOf(ctx.inputs);
+  const since = (await marksOf(ctx, 'hydroweb')).get(hydrowebKey(request)) ?? null;
+  let n = 0;
+  const got = await harvestHydroweb(
+    { ...request, stacUrl: ctx.settings.hydrowebUrl, since, pageSize: Number(ctx.inputs['pageSize'] ?? 100), apiKey: ctx.secrets['hydroweb'] },
+    ctx.workDir,
+    { ...retry, onSeries: (s) => ctx.progress(50, `${++n} station series downloaded (${s.file.slice(ctx.workDir.length + 1)})`) }
+  ).catch(asInput);
+  ctx.log(`${got.length} station${got.length === 1 ? '' : 's'} changed since ${since ?? 'the start'}`);
+  return got.map(({ key, file, records, highWater }) => ({ key, file, records, highWater }));
+}
+
 async function podaac(ctx: ProcessContext, retry: RetryOptions): Promise<Harvested[]> {
   const shortName = String(ctx.inputs['shortName']);
   const since = (await marksOf(ctx, 'podaac')).get(cmrKey({ shortName })) ?? null;
@@ -87,11 +107,11 @@ export const harvest: ProcessDefinition = {
   id: 'harvest',
   title: 'Harvest a provider',
   description:
-    "Brings in what a data provider published since the last harvest — Hub'Eau hydrometry (gauges' daily values or real-time observations), PO.DAAC's SWOT granules found in NASA CMR (downloaded with the Earthdata token, resumed, size and checksum checked) — with retries; the granules are ingested and the source's high-water marks moved once they are in the catalog.",
-  version: '1.1.0',
+    "Brings in what a data provider published since the last harvest — Hub'Eau hydrometry (gauges' daily values or real-time observations), PO.DAAC's SWOT granules found in NASA CMR (downloaded with the Earthdata token, resumed, size and checksum checked), hydroweb.next's virtual stations whose series changed (its STAC catalogue, with the API key) — with retries; the granules are ingested and the source's high-water marks moved once they are in the catalog.",
+  version: '1.2.0',
   keywords: ['catalog', 'harvest', 'ingest'],
   inputs: {
-    source: { title: 'The provider', schema: { type: 'string', enum: ['hubeau', 'podaac'] }, minOccurs: 1 },
+    source: { title: 'The provider', schema: { type: 'string', enum: ['hubeau', 'podaac', 'hydroweb'] }, minOccurs: 1 },
     stations: {
       title: "Hub'Eau station codes (hubeau)",
       schema: { type: 'array', items: { type: 'string', pattern: '^[A-Z0-9]{8,12}$' }, minItems: 1, maxItems: 500 },
@@ -108,22 +128,33 @@ export const harvest: ProcessDefinition = {
       schema: { type: 'string', pattern: '^[\\w.-]{1,120}$' },
       minOccurs: 0
     },
-    bbox: { title: 'Bounding box W,S,E,N (podaac)', schema: { type: 'array', items: { type: 'number' }, minItems: 4, maxItems: 4 }, minOccurs: 0 },
+    collection: {
+      title: 'hydroweb.next collection (hydroweb)',
+      schema: {
+        type: 'string',
+        enum: ['HYDROWEB_RIVERS_OPE', 'HYDROWEB_LAKES_OPE', 'HYDROWEB_RIVERS_RESEARCH', 'HYDROWEB_LAKES_RESEARCH'],
+        default: 'HYDROWEB_RIVERS_OPE'
+      },
+      minOccurs: 0
+    },
+    bbox: { title: 'Bounding box W,S,E,N (podaac, hydroweb)', schema: { type: 'array', items: { type: 'number' }, minItems: 4, maxItems: 4 }, minOccurs: 0 },
     temporal: { title: 'Time window start,end in RFC 3339, either end empty (podaac)', schema: { type: 'string', maxLength: 100 }, minOccurs: 0 },
     pageSize: { title: 'Records per page asked', schema: { type: 'integer', minimum: 1, maximum: 20000 }, minOccurs: 0 }
   },
   outputs: { harvested: { title: 'What came, by source key', schema: { type: 'array' } } },
   jobControlOptions: ['async-execute', 'sync-execute', 'dismiss'],
   execute: 'producer',
-  secrets: ['earthdata'],
+  secrets: ['earthdata', 'hydroweb'],
   checkInputs(inputs) {
     if (inputs['source'] === 'podaac') return typeof inputs['shortName'] === 'string' ? null : 'a PO.DAAC harvest needs shortName (a CMR collection)';
+    if (inputs['source'] === 'hydroweb') return null;
     return Array.isArray(inputs['stations']) ? null : "a Hub'Eau harvest needs stations";
   },
   async run(ctx) {
     const retry: RetryOptions = { signal: ctx.signal, onWait: (reason, ms) => ctx.log(`${reason}: trying again in ${(ms / 1000).toFixed(1)} s`) };
     const source = String(ctx.inputs['source']);
-    const harvested = (source === 'podaac' ? await podaac(ctx, retry) : await hubeau(ctx, retry)).map((h) => ({
+    const run = source === 'podaac' ? podaac : source === 'hydroweb' ? hydroweb : hubeau;
+    const harvested = (await run(ctx, retry)).map((h) => ({
       ...h,
       file: h.file.slice(ctx.workDir.length + 1)
     }));
