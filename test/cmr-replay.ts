@@ -37,7 +37,14 @@ export class CmrReplay {
     }
     if (u.pathname === '/search/granules.umm_json') {
       const since = u.searchParams.get('updated_since') ?? '';
-      const all = this.granules.filter((g) => g.revised > since).sort((a, b) => a.revised.localeCompare(b.revised));
+      // SWOT's cycle and pass filters (cycle[]=1&passes[0][pass]=51), on the granule's name.
+      const cycles = u.searchParams.getAll('cycle[]').map(Number);
+      const passes = [...u.searchParams.entries()].filter(([k]) => /^passes\[\d+\]\[pass\]$/.test(k)).map(([, v]) => Number(v));
+      const selected = (g: { file: string }) => {
+        const m = /_(\d+)_(\d+)_[A-Z]{2}_/.exec(path.basename(g.file));
+        return (!cycles.length || cycles.includes(Number(m?.[1]))) && (!passes.length || passes.includes(Number(m?.[2])));
+      };
+      const all = this.granules.filter((g) => g.revised > since && selected(g)).sort((a, b) => a.revised.localeCompare(b.revised));
       const size = Number(u.searchParams.get('page_size') ?? 10);
       const offset = searchAfter ? Number(JSON.parse(searchAfter)[0]) : 0;
       const page = all.slice(offset, offset + size);

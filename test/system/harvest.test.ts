@@ -200,6 +200,32 @@ describe("harvesting PO.DAAC's SWOT granules found in NASA CMR", () => {
     expect((await harvest()).status).toBe(200);
     expect(await items()).toHaveLength(before.length + 1);
   }, 120_000);
+
+  it('selects granules by cycle and pass, with a mark of their own', async () => {
+    cmr.seen = [];
+    const passes = await call(`${g.url}/processes/harvest/execution`, {
+      json: { inputs: { source: 'podaac', shortName: SHORT, cycles: [1, 2], passes: [372] } },
+      headers: producer
+    });
+    expect(passes.status, JSON.stringify(passes.body)).toBe(200);
+    const asked = cmr.seen.find((s) => s.url.pathname.endsWith('granules.umm_json'))!.url;
+    expect(asked.searchParams.getAll('cycle[]')).toEqual(['1', '2']);
+    expect(asked.searchParams.get('passes[0][pass]')).toBe('372');
+    // Pass 372's two granules only, though the collection's mark is later than both: this selection has its own.
+    expect(passes.body.harvested.map((h: { key: string }) => h.key)).toEqual([
+      `granules/${SHORT}/cycles=1,2/passes=372`,
+      `granules/${SHORT}/cycles=1,2/passes=372`
+    ]);
+    const marks = (await call(`${g.url}/harvest/sources?source=podaac`, { headers: producer })).body.sources.map((s: { key: string }) => s.key).sort();
+    expect(marks).toEqual([`granules/${SHORT}`, `granules/${SHORT}/cycles=1,2/passes=372`]);
+    // Passes without a cycle: CMR would refuse them, so does the process.
+    const refused = await call(`${g.url}/processes/harvest/execution`, {
+      json: { inputs: { source: 'podaac', shortName: SHORT, passes: [51] } },
+      headers: producer
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.detail).toMatch(/passes within cycles/);
+  }, 120_000);
 });
 
 describe("harvesting hydroweb.next's virtual stations (its STAC catalogue, with the API key)", () => {

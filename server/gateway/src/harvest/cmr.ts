@@ -3,7 +3,7 @@ import { HarvestError, download, fetchJsonWithHeaders, safeUrl, type RetryOption
 
 /**
  * PO.DAAC's SWOT granules found through NASA's Common Metadata Repository (CMR search API, UMM-G JSON): by collection
- * short name, bounding box and time window, those CMR revised since the harvest's high-water mark (`updated_since`),
+ * short name, bounding box, time window, cycles and passes, those CMR revised since the harvest's high-water mark (`updated_since`),
  * in revision order, page after page by the `CMR-Search-After` header; each granule's data file downloaded over
  * HTTPS with the Earthdata bearer token, resumed when cut, its size and checksum checked against what CMR says.
  */
@@ -15,6 +15,9 @@ export interface CmrRequest {
   bbox?: [number, number, number, number];
   /** A time window `start,end` (RFC 3339, either end empty). */
   temporal?: string;
+  /** SWOT cycles (CMR's `cycle[]`) and, within them, passes (`passes[n][pass]`: CMR takes passes only with a cycle). */
+  cycles?: number[];
+  passes?: number[];
   /** The latest revision date harvested before: only granules revised later are asked for. */
   since: string | null;
   pageSize: number;
@@ -40,7 +43,20 @@ interface UmmItem {
   };
 }
 
-export const cmrKey = (r: Pick<CmrRequest, 'shortName'>) => `granules/${r.shortName}`;
+/**
+ * A harvest's source key: the collection and the filters that select its granules (a harvest of one area or pass
+ * keeps a mark of its own, so another one of the same collection does not skip what it never asked for).
+ */
+export const cmrKey = (r: Pick<CmrRequest, 'shortName' | 'bbox' | 'temporal' | 'cycles' | 'passes'>) =>
+  [
+    `granules/${r.shortName}`,
+    r.bbox ? `bbox=${r.bbox.join(',')}` : '',
+    r.temporal ? `temporal=${r.temporal}` : '',
+    r.cycles?.length ? `cycles=${r.cycles.join(',')}` : '',
+    r.passes?.length ? `passes=${r.passes.join(',')}` : ''
+  ]
+    .filter(Boolean)
+    .join('/');
 
 /** The granules CMR lists for the request, oldest revision first, and their downloads into `outDir`. */
 export async function harvestCmr(r: CmrRequest, outDir: string, o: RetryOptions & { onGranule?: (g: CmrGranule) => void } = {}): Promise<CmrGranule[]> {
@@ -49,6 +65,9 @@ export async function harvestCmr(r: CmrRequest, outDir: string, o: RetryOptions 
   if (r.since) query.set('updated_since', r.since);
   if (r.bbox) query.set('bounding_box', r.bbox.join(','));
   if (r.temporal) query.set('temporal', r.temporal);
+  if (r.passes?.length && !r.cycles?.length) throw new HarvestError('CMR selects passes within cycles: give the cycles too', null, false);
+  for (const c of r.cycles ?? []) query.append('cycle[]', String(c));
+  for (const [i, p] of (r.passes ?? []).entries()) query.append(`passes[${i}][pass]`, String(p));
   const url = `${r.searchUrl.replace(/\/+$/, '')}/granules.umm_json?${query}`;
   const auth: Record<string, string> = r.token ? { Authorization: `Bearer ${r.token}` } : {};
   const granules: CmrGranule[] = [];

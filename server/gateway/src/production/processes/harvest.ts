@@ -13,7 +13,7 @@ interface SourceState {
 /** The source keys a harvest's inputs look at (the gateway records a failed harvest against them). */
 export function harvestKeys(inputs: Record<string, unknown>): { source: string; keys: string[] } {
   const source = String(inputs['source'] ?? 'hubeau');
-  if (source === 'podaac') return { source, keys: typeof inputs['shortName'] === 'string' ? [cmrKey({ shortName: inputs['shortName'] })] : [] };
+  if (source === 'podaac') return { source, keys: typeof inputs['shortName'] === 'string' ? [cmrKey(cmrRequestOf(inputs))] : [] };
   if (source === 'hydroweb') return { source, keys: [hydrowebKey(hydrowebRequestOf(inputs))] };
   const endpoint = (inputs['endpoint'] ?? 'obs_elab') as HubeauEndpoint;
   const variable = String(inputs['variable'] ?? 'QmnJ');
@@ -78,16 +78,26 @@ async function hydroweb(ctx: ProcessContext, retry: RetryOptions): Promise<Harve
   return got.map(({ key, file, records, highWater }) => ({ key, file, records, highWater }));
 }
 
+/** What selects a PO.DAAC harvest's granules. */
+function cmrRequestOf(inputs: Record<string, unknown>) {
+  const numbers = (v: unknown) => (Array.isArray(v) && v.length ? v.map(Number) : undefined);
+  return {
+    shortName: String(inputs['shortName']),
+    bbox: inputs['bbox'] as [number, number, number, number] | undefined,
+    temporal: inputs['temporal'] as string | undefined,
+    cycles: numbers(inputs['cycles']),
+    passes: numbers(inputs['passes'])
+  };
+}
+
 async function podaac(ctx: ProcessContext, retry: RetryOptions): Promise<Harvested[]> {
-  const shortName = String(ctx.inputs['shortName']);
-  const since = (await marksOf(ctx, 'podaac')).get(cmrKey({ shortName })) ?? null;
+  const request = cmrRequestOf(ctx.inputs);
+  const since = (await marksOf(ctx, 'podaac')).get(cmrKey(request)) ?? null;
   let n = 0;
   const got = await harvestCmr(
     {
+      ...request,
       searchUrl: ctx.settings.cmrUrl,
-      shortName,
-      bbox: ctx.inputs['bbox'] as [number, number, number, number] | undefined,
-      temporal: ctx.inputs['temporal'] as string | undefined,
       since,
       pageSize: Number(ctx.inputs['pageSize'] ?? 100),
       token: ctx.secrets['earthdata']
@@ -139,6 +149,16 @@ export const harvest: ProcessDefinition = {
     },
     bbox: { title: 'Bounding box W,S,E,N (podaac, hydroweb)', schema: { type: 'array', items: { type: 'number' }, minItems: 4, maxItems: 4 }, minOccurs: 0 },
     temporal: { title: 'Time window start,end in RFC 3339, either end empty (podaac)', schema: { type: 'string', maxLength: 100 }, minOccurs: 0 },
+    cycles: {
+      title: 'SWOT cycles (podaac)',
+      schema: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 9999 }, minItems: 1, maxItems: 100 },
+      minOccurs: 0
+    },
+    passes: {
+      title: 'SWOT passes within those cycles (podaac)',
+      schema: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 584 }, minItems: 1, maxItems: 100 },
+      minOccurs: 0
+    },
     pageSize: { title: 'Records per page asked', schema: { type: 'integer', minimum: 1, maximum: 20000 }, minOccurs: 0 }
   },
   outputs: { harvested: { title: 'What came, by source key', schema: { type: 'array' } } },
@@ -146,7 +166,10 @@ export const harvest: ProcessDefinition = {
   execute: 'producer',
   secrets: ['earthdata', 'hydroweb'],
   checkInputs(inputs) {
-    if (inputs['source'] === 'podaac') return typeof inputs['shortName'] === 'string' ? null : 'a PO.DAAC harvest needs shortName (a CMR collection)';
+    if (inputs['source'] === 'podaac') {
+      if (typeof inputs['shortName'] !== 'string') return 'a PO.DAAC harvest needs shortName (a CMR collection)';
+      return Array.isArray(inputs['passes']) && !Array.isArray(inputs['cycles']) ? 'CMR selects passes within cycles: give cycles with passes' : null;
+    }
     if (inputs['source'] === 'hydroweb') return null;
     return Array.isArray(inputs['stations']) ? null : "a Hub'Eau harvest needs stations";
   },
