@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { serveBytes } from './replay-files.js';
 import path from 'node:path';
 
 /**
@@ -88,20 +89,9 @@ export class CmrReplay {
       bytes = Buffer.from(bytes);
       bytes[bytes.length >> 1] ^= 0xff;
     }
-    const from = range ? Number(/bytes=(\d+)-/.exec(range)?.[1] ?? 0) : 0;
-    const body = bytes.subarray(from);
-    res.writeHead(range ? 206 : 200, {
-      'Content-Type': 'application/zip',
-      'Content-Length': String(body.length),
-      ...(range ? { 'Content-Range': `bytes ${from}-${bytes.length - 1}/${bytes.length}` } : {})
-    });
-    if (this.fail.cut) {
-      // Half the bytes, then the connection drops.
-      this.fail.cut = false;
-      res.write(body.subarray(0, body.length >> 1), () => setTimeout(() => res.destroy(), 200));
-      return;
-    }
-    res.end(body);
+    const cut = !!this.fail.cut;
+    this.fail.cut = false;
+    serveBytes(res, bytes, range, 'application/zip', cut);
   }
 
   stop(): Promise<void> {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { serveBytes } from './replay-files.js';
 import { sample } from './helpers.js';
 
 /**
@@ -165,19 +166,8 @@ export class HydrowebReplay {
     const m = /\/download\/([^/]+)\/hydroprd_[^/]+\.txt$/.exec(u.pathname);
     const x = m ? this.stations.find((st) => st.name === m[1]) : undefined;
     if (!x) return json(404, { message: 'not found' });
-    const bytes = Buffer.from(this.product(x), 'latin1');
-    const from = range ? Number(/bytes=(\d+)-/.exec(range)?.[1] ?? 0) : 0;
-    const body = bytes.subarray(from);
-    res.writeHead(range ? 206 : 200, {
-      'Content-Type': 'text/plain',
-      'Content-Length': String(body.length),
-      ...(range ? { 'Content-Range': `bytes ${from}-${bytes.length - 1}/${bytes.length}` } : {})
-    });
-    if (this.fail.cut) {
-      this.fail.cut = false;
-      res.write(body.subarray(0, body.length >> 1), () => setTimeout(() => res.destroy(), 200));
-      return;
-    }
-    res.end(body);
+    const cut = !!this.fail.cut;
+    this.fail.cut = false;
+    serveBytes(res, Buffer.from(this.product(x), 'latin1'), range, 'text/plain', cut);
   }
 }
