@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Table } from 'apache-arrow';
 import { binaryVector } from './arrow-columns.js';
-import { GranuleError, type Product } from './product.js';
+import { GranuleError, atPoint, type Product } from './product.js';
 import { recordsToColumns } from './records.js';
 import { toWkb } from './wkb.js';
 
@@ -101,11 +101,7 @@ export async function readHydrowebNext(file: string): Promise<Product> {
     collection: 'hydroweb-stations',
     id: `hydroweb-${station}`,
     table: new Table(columns),
-    geometryTypes: ['Point'],
-    bbox: [lon, lat, lon, lat],
-    footprint: { type: 'Point', coordinates: [lon, lat] },
-    start: new Date(Math.min(...times)),
-    end: new Date(Math.max(...times)),
+    ...atPoint(lon, lat, times),
     properties: {
       'hydroweb:kind': 'water-level-series',
       'hydroweb:station': station,

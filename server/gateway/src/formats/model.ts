@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Table } from 'apache-arrow';
 import { binaryVector } from './arrow-columns.js';
-import { GranuleError, bboxPolygon, type Product } from './product.js';
+import { GranuleError, atPoint, bboxPolygon, type Product } from './product.js';
 import { isoToMs, recordsToColumns } from './records.js';
 import { toWkb } from './wkb.js';
 import { DATACUBE_EXTENSION, nodataOf, seriesCube, timeDimension, type Datacube } from './datacube.js';
@@ -69,11 +69,7 @@ export async function readPcrGlobwbStation(file: string): Promise<Product> {
     collection: 'model-series',
     id: `pcrglobwb-${run.toLowerCase()}-${station.toLowerCase()}`,
     table: new Table(columns),
-    geometryTypes: ['Point'],
-    bbox: [place.lon, place.lat, place.lon, place.lat],
-    footprint: { type: 'Point', coordinates: [place.lon, place.lat] },
-    start: new Date(Math.min(...times)),
-    end: new Date(Math.max(...times)),
+    ...atPoint(place.lon, place.lat, times),
     properties: {
       'model:name': 'PCR-GLOBWB',
       'model:run': run,
@@ -461,11 +457,7 @@ export async function readGlmLake(file: string): Promise<Product> {
     collection: 'model-series',
     id: `glm-${lake.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`,
     table: new Table(columns),
-    geometryTypes: ['Point'],
-    bbox: [lon, lat, lon, lat],
-    footprint: { type: 'Point', coordinates: [lon, lat] },
-    start: new Date(Math.min(...times)),
-    end: new Date(Math.max(...times)),
+    ...atPoint(lon, lat, times),
     properties: {
       'model:name': 'GLM',
       'model:run': nml['glm_setup']?.['sim_name'] ?? 'GLM',

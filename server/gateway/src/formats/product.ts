@@ -53,6 +53,19 @@ export interface Product {
   extensions?: string[];
 }
 
+/** Where and when a series at one point lies: its geometry types, extent, footprint and time range (epoch ms of its values). */
+export function atPoint(lon: number, lat: number, times: number[]): Pick<Product, 'geometryTypes' | 'bbox' | 'footprint' | 'start' | 'end'> {
+  let [first, last] = [Infinity, -Infinity];
+  for (const t of times) [first, last] = [Math.min(first, t), Math.max(last, t)];
+  return {
+    geometryTypes: ['Point'],
+    bbox: [lon, lat, lon, lat],
+    footprint: { type: 'Point', coordinates: [lon, lat] },
+    start: new Date(first),
+    end: new Date(last)
+  };
+}
+
 /** Number of rows of a product. */
 export function rowsOf(product: Product): number {
   return product.table?.numRows ?? product.stream?.rows ?? 0;
