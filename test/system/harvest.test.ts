@@ -313,7 +313,7 @@ describe("harvesting hydroweb.next's virtual stations (its STAC catalogue, with 
     hydroweb.fail = { endEarly: true };
     const early = await harvest();
     expect(early.status).toBeGreaterThanOrEqual(400);
-    expect(JSON.stringify(early.body)).toMatch(/paging ended after 1 of the 2 stations announced/);
+    expect(JSON.stringify(early.body)).toMatch(/paging ended after 1 of the 2 items announced/);
     expect(await stations()).toEqual(before);
     expect(await mark()).toMatchObject({ high_water: kept });
     expect((await mark())!['last_error']).toMatch(/paging ended/);
