@@ -36,6 +36,7 @@ export class CmrReplay {
       res.writeHead(401, { 'Content-Type': 'application/json' });
       return void res.end(JSON.stringify({ errors: ['Token expired or invalid'] }));
     }
+    if (u.pathname === '/stac/POCLOUD/search') return this.stac(u, res);
     if (u.pathname === '/search/granules.umm_json') {
       const since = u.searchParams.get('updated_since') ?? '';
       // SWOT's cycle and pass filters (cycle[]=1&passes[0][pass]=51), on the granule's name.
@@ -92,6 +93,62 @@ export class CmrReplay {
     const cut = !!this.fail.cut;
     this.fail.cut = false;
     serveBytes(res, bytes, range, 'application/zip', cut);
+  }
+
+  /**
+   * CMR-STAC's item search (its OpenAPI document, `../shared/specs/cmr-stac`): `collections`, `bbox`, `datetime`,
+   * `limit` and `page`, `numberMatched`, a `next` link; items carry their acquisition times, no revision date.
+   */
+  private stac(u: URL, res: ServerResponse): void {
+    const times = (file: string) => {
+      const m = /_(\d{8}T\d{6})_(\d{8}T\d{6})_/.exec(path.basename(file))!;
+      const iso = (t: string) => `${t.slice(0, 4)}-${t.slice(4, 6)}-${t.slice(6, 8)}T${t.slice(9, 11)}:${t.slice(11, 13)}:${t.slice(13, 15)}Z`;
+      return [iso(m[1]!), iso(m[2]!)] as const;
+    };
+    const [from = '..', to = '..'] = (u.searchParams.get('datetime') ?? '../..').split('/');
+    const all = this.granules
+      .filter(() => u.searchParams.get('collections') === 'SWOT_L2_HR_RiverSP_2.0')
+      .filter((g) => {
+        const [start, end] = times(g.file);
+        return (from === '..' || end >= from) && (to === '..' || start <= to);
+      })
+      .sort((a, b) => times(a.file)[0].localeCompare(times(b.file)[0]));
+    const limit = Number(u.searchParams.get('limit') ?? 10);
+    const page = Number(u.searchParams.get('page') ?? 1);
+    const features = all.slice((page - 1) * limit, page * limit).map((g) => {
+      const name = path.basename(g.file);
+      const [start, end] = times(g.file);
+      return {
+        type: 'Feature',
+        stac_version: '1.0.0',
+        id: name.replace(/\.zip$/, ''),
+        collection: 'SWOT_L2_HR_RiverSP_2.0',
+        geometry: null,
+        properties: { datetime: start, start_datetime: start, end_datetime: end },
+        assets: {
+          [name.replace(/\.zip$/, '')]: {
+            href: `${this.url}/podaac-swot-ops-cumulus-protected/SWOT_L2_HR_RiverSP_2.0/${name}`,
+            roles: ['data'],
+            type: 'application/zip'
+          },
+          metadata: { href: `${this.url}/search/concepts/G0.xml`, roles: ['metadata'], type: 'application/xml' }
+        },
+        links: []
+      };
+    });
+    const next = new URL(u);
+    next.searchParams.set('page', String(page + 1));
+    res.writeHead(200, { 'Content-Type': 'application/geo+json' });
+    res.end(
+      JSON.stringify({
+        type: 'FeatureCollection',
+        stac_version: '1.0.0',
+        numberMatched: all.length,
+        numberReturned: features.length,
+        features,
+        links: page * limit < all.length ? [{ rel: 'next', href: next.href, type: 'application/geo+json' }] : []
+      })
+    );
   }
 
   stop(): Promise<void> {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CmrReplay } from '../cmr-replay.js';
@@ -317,5 +317,53 @@ describe("harvesting hydroweb.next's virtual stations (its STAC catalogue, with 
     expect(await stations()).toEqual(before);
     expect(await mark()).toMatchObject({ high_water: kept });
     expect((await mark())!['last_error']).toMatch(/paging ended/);
+  }, 120_000);
+});
+
+describe("harvesting PO.DAAC's SWOT granules through NASA's CMR-STAC", () => {
+  const cmr = new CmrReplay();
+  let g: TestGateway;
+  let producer: Record<string, string>;
+  const SHORT = 'SWOT_L2_HR_RiverSP_2.0';
+  const harvest = () =>
+    call(`${g.url}/processes/harvest/execution`, { json: { inputs: { source: 'cmr-stac', shortName: SHORT, pageSize: 2 } }, headers: producer });
+  const items = async () =>
+    ((await call(`${g.url}/stac/collections/swot-riversp-reach/items?limit=100`)).body.features as { id: string }[]).map((f) => f.id).sort();
+  const searches = () => cmr.seen.filter((s) => s.url.pathname === '/stac/POCLOUD/search').map((s) => s.url);
+  const reach = (c: number, p: number) =>
+    [
+      ...REACHES_PASS_51,
+      ...[1, 2].map((k) => sample(`swot/riversp/${readdirSync(sample('swot/riversp')).find((f) => f.startsWith(`SWOT_L2_HR_RiverSP_Reach_${k}_372_`))}`))
+    ].find((f) => path.basename(f).startsWith(`SWOT_L2_HR_RiverSP_Reach_${c}_${p}_`))!;
+
+  beforeAll(async () => {
+    await cmr.start();
+    process.env['HYSOPE_CMR_STAC_URL'] = `${cmr.url}/stac/POCLOUD`;
+    cmr.granules = [reach(1, 51), reach(1, 372), reach(2, 51)].map((file) => ({ file, revised: '2026-11-01T10:00:00.000Z' }));
+    g = await startGateway({ env: { HYSOPE_EARTHDATA_TOKEN: 'good-token' } });
+    producer = (await g.user('stac-harvester', 'producer')).headers;
+  });
+  afterAll(async () => {
+    await g?.stop();
+    await cmr.stop();
+  });
+
+  it('pages through the items with the token, downloads each granule and ingests it; then asks only for later acquisitions', async () => {
+    const first = await harvest();
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(await items()).toEqual(cmr.granules.map((x) => path.basename(x.file, '.zip')).sort());
+    // Two pages of two, the second by the next link; the mark is the latest acquisition (2010-09-06, cycle 2).
+    expect(searches().map((u) => u.searchParams.get('page'))).toEqual([null, '2']);
+    const [mark] = (await call(`${g.url}/harvest/sources?source=cmr-stac`, { headers: producer })).body.sources as Record<string, unknown>[];
+    expect(mark).toMatchObject({ key: `stac/${SHORT}`, high_water: '2010-09-06T15:25:28Z', last_error: null });
+    // A later acquisition published: the next search starts at the mark and brings that granule only.
+    cmr.granules.push({ file: reach(3, 51), revised: '2026-11-02T10:00:00.000Z' });
+    cmr.seen = [];
+    const second = await harvest();
+    expect(second.body.harvested).toHaveLength(1);
+    expect(searches()[0]!.searchParams.get('datetime')).toBe('2010-09-06T15:25:28Z/..');
+    expect(await items()).toHaveLength(4);
+    // The token went in the Authorization header only.
+    expect(cmr.seen.every((s) => !s.url.search.includes('good-token'))).toBe(true);
   }, 120_000);
 });

@@ -74,7 +74,8 @@ describe('configuration: every setting read in one place', () => {
       notebooksDir: '/srv/notebooks',
       hubeauUrl: 'https://hubeau.eaufrance.fr/api',
       cmrUrl: 'https://cmr.earthdata.nasa.gov/search',
-      hydrowebUrl: 'https://hydroweb.next.theia-land.fr/api/v1/rs-catalog/stac'
+      hydrowebUrl: 'https://hydroweb.next.theia-land.fr/api/v1/rs-catalog/stac',
+      cmrStacUrl: 'https://cmr.earthdata.nasa.gov/stac/POCLOUD'
     });
     expect(
       loadWorkerConfig(
@@ -87,7 +88,8 @@ describe('configuration: every setting read in one place', () => {
       notebooksDir: '/data/nb',
       hubeauUrl: 'https://hubeau.eaufrance.fr/api',
       cmrUrl: 'https://cmr.earthdata.nasa.gov/search',
-      hydrowebUrl: 'http://mirror/stac'
+      hydrowebUrl: 'http://mirror/stac',
+      cmrStacUrl: 'https://cmr.earthdata.nasa.gov/stac/POCLOUD'
     });
     expect(() => loadWorkerConfig({ HYSOPE_CWL_RUNNER: 'arvados' }, '/x')).toThrow(/HYSOPE_CWL_RUNNER/);
   });

@@ -336,9 +336,11 @@ export interface WorkerConfig {
   cmrUrl: string;
   /** hydroweb.next's STAC API root, where `harvest` finds virtual stations. */
   hydrowebUrl: string;
+  /** NASA CMR-STAC's API of a provider (PO.DAAC), where `harvest` with `source: cmr-stac` finds granules. */
+  cmrStacUrl: string;
 }
 
-/** Reads a job worker's settings (`HYSOPE_CWL_RUNNER`, `HYSOPE_TOIL_BATCH_SYSTEM`, `HYSOPE_NOTEBOOKS_DIR`, `HYSOPE_HUBEAU_URL`, `HYSOPE_CMR_URL`, `HYSOPE_HYDROWEB_URL`). */
+/** Reads a job worker's settings (`HYSOPE_CWL_RUNNER`, `HYSOPE_TOIL_BATCH_SYSTEM`, `HYSOPE_NOTEBOOKS_DIR`, `HYSOPE_HUBEAU_URL`, `HYSOPE_CMR_URL`, `HYSOPE_CMR_STAC_URL`, `HYSOPE_HYDROWEB_URL`). */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv, defaultNotebooks: string): WorkerConfig {
   const runner = env['HYSOPE_CWL_RUNNER'] || 'cwltool';
   if (runner !== 'cwltool' && runner !== 'toil') throw new Error(`invalid configuration HYSOPE_CWL_RUNNER: cwltool or toil, got "${runner}"`);
@@ -348,6 +350,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv, defaultNotebooks: strin
     notebooksDir: path.resolve(env['HYSOPE_NOTEBOOKS_DIR'] || defaultNotebooks),
     hubeauUrl: env['HYSOPE_HUBEAU_URL'] || 'https://hubeau.eaufrance.fr/api',
     cmrUrl: env['HYSOPE_CMR_URL'] || 'https://cmr.earthdata.nasa.gov/search',
-    hydrowebUrl: env['HYSOPE_HYDROWEB_URL'] || 'https://hydroweb.next.theia-land.fr/api/v1/rs-catalog/stac'
+    hydrowebUrl: env['HYSOPE_HYDROWEB_URL'] || 'https://hydroweb.next.theia-land.fr/api/v1/rs-catalog/stac',
+    cmrStacUrl: env['HYSOPE_CMR_STAC_URL'] || 'https://cmr.earthdata.nasa.gov/stac/POCLOUD'
   };
 }

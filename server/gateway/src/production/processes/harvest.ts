@@ -1,7 +1,9 @@
+import path from 'node:path';
 import { cmrKey, harvestCmr } from '../../harvest/cmr.js';
-import { HarvestError, type RetryOptions } from '../../harvest/fetch.js';
+import { HarvestError, safeUrl, type RetryOptions } from '../../harvest/fetch.js';
 import { harvestHubeau, hubeauKey, type HubeauEndpoint } from '../../harvest/hubeau.js';
 import { harvestHydroweb, hydrowebKey } from '../../harvest/hydroweb.js';
+import { harvestStac } from '../../harvest/stac.js';
 import type { ProcessContext, ProcessDefinition } from '../process.js';
 
 /** A source's state as the gateway keeps it (`GET /harvest/sources`). */
@@ -15,6 +17,7 @@ export function harvestKeys(inputs: Record<string, unknown>): { source: string; 
   const source = String(inputs['source'] ?? 'hubeau');
   if (source === 'podaac') return { source, keys: typeof inputs['shortName'] === 'string' ? [cmrKey(cmrRequestOf(inputs))] : [] };
   if (source === 'hydroweb') return { source, keys: [hydrowebKey(hydrowebRequestOf(inputs))] };
+  if (source === 'cmr-stac') return { source, keys: typeof inputs['shortName'] === 'string' ? [cmrStacKey(inputs)] : [] };
   const endpoint = (inputs['endpoint'] ?? 'obs_elab') as HubeauEndpoint;
   const variable = String(inputs['variable'] ?? 'QmnJ');
   const stations = Array.isArray(inputs['stations']) ? (inputs['stations'] as unknown[]).map(String) : [];
@@ -90,6 +93,48 @@ function cmrRequestOf(inputs: Record<string, unknown>) {
   };
 }
 
+/** A CMR-STAC harvest's source key: the collection and the filters that select its items. */
+function cmrStacKey(inputs: Record<string, unknown>): string {
+  const r = cmrRequestOf(inputs);
+  return [`stac/${r.shortName}`, r.bbox ? `bbox=${r.bbox.join(',')}` : '', r.temporal ? `temporal=${r.temporal}` : ''].filter(Boolean).join('/');
+}
+
+/**
+ * PO.DAAC's granules through NASA's CMR-STAC (`HYSOPE_CMR_STAC_URL`, the provider's STAC API): its items carry no
+ * revision date, so the mark is the latest acquisition harvested and the search asks for later ones only (a granule
+ * reprocessed for an earlier time is found by `source: podaac`, which follows CMR's revision dates).
+ */
+async function cmrStac(ctx: ProcessContext, retry: RetryOptions): Promise<Harvested[]> {
+  const r = cmrRequestOf(ctx.inputs);
+  const key = cmrStacKey(ctx.inputs);
+  const since = (await marksOf(ctx, 'cmr-stac')).get(key) ?? null;
+  // The time window (`start,end`, either end empty) as STAC's interval, starting no earlier than the mark.
+  const [start = '', end = ''] = (r.temporal ?? ',').split(',').map((s) => s.trim());
+  const from = since && (!start || since > start) ? since : start;
+  const datetime = from || end ? `${from || '..'}/${end || '..'}` : undefined;
+  let n = 0;
+  const got = await harvestStac(
+    {
+      stacUrl: ctx.settings.cmrStacUrl,
+      collection: r.shortName,
+      bbox: r.bbox,
+      datetime,
+      since,
+      pageSize: Number(ctx.inputs['pageSize'] ?? 100),
+      headers: ctx.secrets['earthdata'] ? { Authorization: `Bearer ${ctx.secrets['earthdata']}` } : {},
+      key,
+      fileName: (href) => {
+        const name = path.basename(new URL(href).pathname);
+        if (!/^[\w.-]+$/.test(name)) throw new HarvestError(`${safeUrl(href)}: not a file name`, null, false);
+        return name;
+      }
+    },
+    ctx.workDir,
+    { ...retry, onFile: (g) => ctx.progress(50, `${++n} granules downloaded (${(g.bytes / 1e6).toFixed(1)} MB: ${g.file.slice(ctx.workDir.length + 1)})`) }
+  ).catch(asInput);
+  return got.map(({ key: k, file, records, highWater }) => ({ key: k, file, records, highWater }));
+}
+
 async function podaac(ctx: ProcessContext, retry: RetryOptions): Promise<Harvested[]> {
   const request = cmrRequestOf(ctx.inputs);
   const since = (await marksOf(ctx, 'podaac')).get(cmrKey(request)) ?? null;
@@ -121,7 +166,7 @@ export const harvest: ProcessDefinition = {
   version: '1.2.0',
   keywords: ['catalog', 'harvest', 'ingest'],
   inputs: {
-    source: { title: 'The provider', schema: { type: 'string', enum: ['hubeau', 'podaac', 'hydroweb'] }, minOccurs: 1 },
+    source: { title: 'The provider', schema: { type: 'string', enum: ['hubeau', 'podaac', 'cmr-stac', 'hydroweb'] }, minOccurs: 1 },
     stations: {
       title: "Hub'Eau station codes (hubeau)",
       schema: { type: 'array', items: { type: 'string', pattern: '^[A-Z0-9]{8,12}$' }, minItems: 1, maxItems: 500 },
@@ -171,12 +216,13 @@ export const harvest: ProcessDefinition = {
       return Array.isArray(inputs['passes']) && !Array.isArray(inputs['cycles']) ? 'CMR selects passes within cycles: give cycles with passes' : null;
     }
     if (inputs['source'] === 'hydroweb') return null;
+    if (inputs['source'] === 'cmr-stac') return typeof inputs['shortName'] === 'string' ? null : 'a CMR-STAC harvest needs shortName (the collection id)';
     return Array.isArray(inputs['stations']) ? null : "a Hub'Eau harvest needs stations";
   },
   async run(ctx) {
     const retry: RetryOptions = { signal: ctx.signal, onWait: (reason, ms) => ctx.log(`${reason}: trying again in ${(ms / 1000).toFixed(1)} s`) };
     const source = String(ctx.inputs['source']);
-    const run = source === 'podaac' ? podaac : source === 'hydroweb' ? hydroweb : hubeau;
+    const run = source === 'podaac' ? podaac : source === 'cmr-stac' ? cmrStac : source === 'hydroweb' ? hydroweb : hubeau;
     const harvested = (await run(ctx, retry)).map((h) => ({
       ...h,
       file: h.file.slice(ctx.workDir.length + 1)
