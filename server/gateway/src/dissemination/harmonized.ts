@@ -226,36 +226,30 @@ export class HarmonizedService {
           points: await read(`select strftime(time, '%Y-%m-%dT%H:%M:%SZ') t, value v from '${file}' where cell = '${cell}' and value is not null`)
         };
       }
-      if (cols.has('gauge')) {
-        // A model's series at gauges (wflow's gauge map): the gauge nearest to the location.
+      // A model's discharge at several places — wflow's gauges, a river network's reaches (RAPID) — each at its x, y:
+      // the series of the one nearest to the location.
+      const network = cols.has('gauge')
+        ? { id: 'gauge', label: (r: Record<string, unknown>) => `gauge ${String(r['id'])} (${String(r['station'])})`, extra: ', station' }
+        : cols.has('rivid')
+          ? { id: 'rivid', label: (r: Record<string, unknown>) => `reach ${String(r['id'])}`, extra: '' }
+          : null;
+      if (network) {
         const nearest = (
-          await duck.runAndReadAll(`select gauge, station, x, y from '${file}' order by pow(x - ${lon}, 2) + pow(y - ${lat}, 2) limit 1`)
+          await duck.runAndReadAll(
+            `select ${network.id} as id${network.extra}, x, y from '${file}' where x is not null order by pow(x - ${lon}, 2) + pow(y - ${lat}, 2) limit 1`
+          )
         ).getRowObjectsJS()[0];
         if (!nearest) return null;
-        const gauge = String(nearest['gauge']).replace(/'/g, "''");
+        const id = String(nearest['id']).replace(/'/g, "''");
         return {
           variable: 'discharge',
           units: 'm3/s',
           reference: `none (simulated discharge, ${String(item.properties['model:name'])})`,
           km: haversineKm(lon, lat, Number(nearest['x']), Number(nearest['y'])),
-          feature: `gauge ${gauge} (${String(nearest['station'])})`,
-          points: await read(`select strftime(time, '%Y-%m-%dT%H:%M:%SZ') t, discharge v from '${file}' where gauge = '${gauge}' and discharge is not null`)
-        };
-      }
-      if (cols.has('rivid')) {
-        // A model's river network: the series of the reach nearest to the location.
-        const nearest = (
-          await duck.runAndReadAll(`select rivid, x, y from '${file}' where x is not null order by pow(x - ${lon}, 2) + pow(y - ${lat}, 2) limit 1`)
-        ).getRowObjectsJS()[0];
-        if (!nearest) return null;
-        const reach = String(nearest['rivid']).replace(/'/g, "''");
-        return {
-          variable: 'discharge',
-          units: 'm3/s',
-          reference: `none (simulated discharge, ${String(item.properties['model:name'])})`,
-          km: haversineKm(lon, lat, Number(nearest['x']), Number(nearest['y'])),
-          feature: `reach ${reach}`,
-          points: await read(`select strftime(time, '%Y-%m-%dT%H:%M:%SZ') t, discharge v from '${file}' where rivid = '${reach}' and discharge is not null`)
+          feature: network.label(nearest),
+          points: await read(
+            `select strftime(time, '%Y-%m-%dT%H:%M:%SZ') t, discharge v from '${file}' where ${network.id} = '${id}' and discharge is not null`
+          )
         };
       }
       return {
