@@ -143,6 +143,44 @@ describe('HYDRA: metrics, health, events, alert rules', () => {
     }
   });
 
+  it('an event whose transaction commits after later ones (a job ending with its event) still reaches a subscriber, in id order', async () => {
+    const databaseUrl = testDatabaseUrl();
+    if (!databaseUrl) throw new Error('concurrent transactions need PostgreSQL (HYSOPE_TEST_DATABASE_URL)');
+    const w = await startGateway({ databaseUrl, env: { HYSOPE_RATE_LIMIT: '0' } });
+    try {
+      const res = await fetch(`${w.url}/events`);
+      const reader = res.body!.getReader();
+      let text = '';
+      const until = async (re: RegExp) => {
+        const end = Date.now() + 10_000;
+        while (!re.test(text) && Date.now() < end) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += new TextDecoder().decode(value);
+        }
+        return re.test(text);
+      };
+      // The stream under way: its first event heard.
+      w.gateway.bus.publish('alert', { alert: 'start', state: 'firing' });
+      expect(await until(/"alert":"start"/)).toBe(true);
+      // An event recorded in a transaction that commits 1.5 s later; meanwhile another is recorded and heard.
+      const late = w.gateway.db.transaction(async (tx) => {
+        const e = await w.gateway.bus.insert(tx, 'alert', { alert: 'late', state: 'firing' });
+        await new Promise((r) => setTimeout(r, 1500));
+        return e;
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      w.gateway.bus.publish('alert', { alert: 'early', state: 'firing' });
+      w.gateway.bus.announce(await late);
+      expect(await until(/"alert":"late"[\s\S]*"alert":"early"|"alert":"early"[\s\S]*"alert":"late"/)).toBe(true);
+      // The late one has the lower id: it comes first, and neither is lost.
+      expect(text.indexOf('"alert":"late"')).toBeLessThan(text.indexOf('"alert":"early"'));
+      await reader.cancel();
+    } finally {
+      await w.stop();
+    }
+  });
+
   it('among replicas sharing a database, one watchdog raises the alert: one firing event, not one per gateway', async () => {
     const databaseUrl = testDatabaseUrl();
     if (!databaseUrl) throw new Error('replicas need PostgreSQL (HYSOPE_TEST_DATABASE_URL)');

@@ -131,6 +131,12 @@ export function mayHear(p: Principal, e: HydraEvent, visible: Set<string>): bool
 
 /** How long an event ahead of the next id waits for the ones before it (then they are read from the database). */
 const GAP_WAIT_MS = 300;
+/**
+ * How long a gap is waited for at most. An event's id is taken when its transaction inserts it, so a transaction
+ * still running (a job's end with its event) leaves a hole the database fills once it commits; only an id whose
+ * transaction rolled back never comes, and the events after it wait this long.
+ */
+const GAP_GIVE_UP_MS = 10_000;
 
 /** `GET /events`: Server-Sent Events of the bus (`?replay=N` sends the last N first), each caller hearing its own. */
 
@@ -163,23 +169,40 @@ export function eventRoutes(bus: EventBus, visibleTo: (p: Principal) => Promise<
     // went to another gateway's subscribers first, or its relay was lost).
     const ahead = new Map<number, HydraEvent>();
     let filling: NodeJS.Timeout | null = null;
+    /** When the gap waited for opened (0: none). */
+    let gapOpened = 0;
     const drain = () => {
       for (let next = ahead.get(lastSent + 1); next; next = ahead.get(lastSent + 1)) {
         ahead.delete(next.id!);
         write(next);
       }
+      for (const id of ahead.keys()) if (id <= lastSent) ahead.delete(id);
+      if (ahead.size === 0) gapOpened = 0;
     };
     const fill = async () => {
       filling = null;
       if (ahead.size === 0) return;
       const missed = await bus.since(lastSent).catch(() => [] as HydraEvent[]);
-      for (const e of missed) if (e.id! > lastSent) write(e);
-      // What the database does not have (an id its sequence skipped) is no gap to wait for.
+      const patient = Date.now() - gapOpened < GAP_GIVE_UP_MS;
+      for (const e of missed) {
+        if (e.id! <= lastSent) continue;
+        // A hole in what is committed: an event whose transaction has not committed yet (it will be heard then).
+        if (e.id !== lastSent + 1 && patient) break;
+        write(e);
+      }
+      drain();
+      if (ahead.size === 0) return;
+      if (patient) {
+        filling = setTimeout(() => void fill(), GAP_WAIT_MS);
+        return;
+      }
+      // Waited long enough: an id the database never got (its transaction rolled back) is no gap to wait for.
       for (const id of [...ahead.keys()].sort((a, b) => a - b)) {
         const e = ahead.get(id)!;
         ahead.delete(id);
         if (id > lastSent) write(e);
       }
+      gapOpened = 0;
     };
     const send = (e: HydraEvent) => {
       if (e.id === undefined) return write(e);
@@ -191,6 +214,7 @@ export function eventRoutes(bus: EventBus, visibleTo: (p: Principal) => Promise<
         return;
       }
       ahead.set(e.id, e);
+      if (gapOpened === 0) gapOpened = Date.now();
       filling ??= setTimeout(() => void fill(), GAP_WAIT_MS);
     };
     // A subscriber reconnecting (EventSource sends the last id it saw): every event since, from every gateway, then
