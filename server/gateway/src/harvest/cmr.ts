@@ -47,9 +47,9 @@ interface UmmItem {
  * A harvest's source key: the collection and the filters that select its granules (a harvest of one area or pass
  * keeps a mark of its own, so another one of the same collection does not skip what it never asked for).
  */
-export const cmrKey = (r: Pick<CmrRequest, 'shortName' | 'bbox' | 'temporal' | 'cycles' | 'passes'>) =>
+export const cmrKey = (r: Pick<CmrRequest, 'shortName' | 'bbox' | 'temporal' | 'cycles' | 'passes'>, kind = 'granules') =>
   [
-    `granules/${r.shortName}`,
+    `${kind}/${r.shortName}`,
     r.bbox ? `bbox=${r.bbox.join(',')}` : '',
     r.temporal ? `temporal=${r.temporal}` : '',
     r.cycles?.length ? `cycles=${r.cycles.join(',')}` : '',

@@ -95,8 +95,8 @@ function cmrRequestOf(inputs: Record<string, unknown>) {
 
 /** A CMR-STAC harvest's source key: the collection and the filters that select its items. */
 function cmrStacKey(inputs: Record<string, unknown>): string {
-  const r = cmrRequestOf(inputs);
-  return [`stac/${r.shortName}`, r.bbox ? `bbox=${r.bbox.join(',')}` : '', r.temporal ? `temporal=${r.temporal}` : ''].filter(Boolean).join('/');
+  const { shortName, bbox, temporal } = cmrRequestOf(inputs);
+  return cmrKey({ shortName, bbox, temporal }, 'stac');
 }
 
 /**
