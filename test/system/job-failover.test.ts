@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,5 +75,51 @@ describe.runIf(testDatabaseUrl())('jobs across gateway replicas: each followed b
     expect(ours).toHaveLength(4);
     expect(ours.every((e) => e.n === 1)).toBe(true);
     console.log(`jobs of a killed gateway resumed on the other and all ended ${resumed.toFixed(1)} s after the kill (lease 2 s)`);
+  }, 120_000);
+  it("a gateway of another node takes over: a job still running on the dead gateway's node is followed through its folder, one lost with its node runs again", async () => {
+    for (const s of served.splice(0)) await s.stop();
+    // Two nodes sharing the data folder (as an HPC file system): each gateway watches its own node's processes only.
+    const nodes = { ...env, HYSOPE_JOB_STALE_MS: '3000' };
+    const [a, b] = [await serveProcess(data, { ...nodes, HYSOPE_NODE_NAME: 'node-a' }), await serveProcess(data, { ...nodes, HYSOPE_NODE_NAME: 'node-b' })];
+    served.push(a, b);
+    const submit = async (message: string) =>
+      (
+        await call(`${a.url}/processes/echo/execution`, {
+          json: { inputs: { message, seconds: 5 } },
+          headers: { ...headers, Prefer: 'respond-async' }
+        })
+      ).body.jobID as string;
+    const [alive, lost] = [await submit('still running'), await submit('lost with its node')];
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    const row = async (id: string) => (await db.query(`select status, progress, host, pid, dir from jobs where id = $1`, [id])).rows[0];
+    // Both workers at work (they have reported progress).
+    await expect.poll(async () => [(await row(alive)).progress > 0, (await row(lost)).progress > 0], { timeout: 20_000, interval: 100 }).toEqual([true, true]);
+    const before = { alive: await row(alive), lost: await row(lost) };
+    expect([before.alive.host, before.lost.host]).toEqual(['node-a', 'node-a']);
+    // Node A's gateway dies; so does one of its jobs' processes (as the node would take them all down).
+    const killedAt = Date.now();
+    a.kill();
+    process.kill(-before.lost.pid, 'SIGKILL');
+    const status = async (id: string) => (await call(`${b.url}/jobs/${id}`, { headers })).body.status as string;
+    await expect.poll(async () => [await status(alive), await status(lost)], { timeout: 60_000, interval: 200 }).toEqual(['successful', 'successful']);
+    const resumed = (Date.now() - killedAt) / 1000;
+    expect((await call(`${b.url}/jobs/${alive}/results`, { headers })).body).toEqual({ message: 'still running' });
+    expect((await call(`${b.url}/jobs/${lost}/results`, { headers })).body).toEqual({ message: 'lost with its node' });
+    // The live one ran once, on node A; the lost one twice, the second time on node B.
+    const runs = async (dir: string) => ((await readFile(path.join(dir, 'job.log'), 'utf8')).match(/ runs echo/g) ?? []).length;
+    expect(await runs(before.alive.dir)).toBe(1);
+    expect(await runs(before.lost.dir)).toBe(2);
+    expect((await row(alive)).host).toBe('node-a');
+    expect((await row(lost)).host).toBe('node-b');
+    const ends = (
+      await db.query(
+        `select data->>'job' as job, count(*)::int as n from events where type = 'job.status' and data->>'status' = 'successful' and data->>'job' = any($1::text[]) group by 1`,
+        [[alive, lost]]
+      )
+    ).rows;
+    await db.end();
+    expect(ends.map((e) => e.n)).toEqual([1, 1]);
+    console.log(`a dead node's jobs: the live one followed through its folder, the lost one run again; both ended ${resumed.toFixed(1)} s after the kill`);
   }, 120_000);
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { hostname } from 'node:os';
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { parseRoleMap } from './auth/oidc.js';
@@ -35,6 +36,16 @@ export const Config = z.object({
   timeseriesGraceMs: z.number().int().min(0),
   /** How long a gateway follows its jobs unrenewed: another replica takes a dead one's jobs over within about twice that. */
   jobLeaseMs: z.number().int().min(500),
+  /**
+   * The node this gateway runs on, as jobs record it (a job's process is watched by a gateway of its own node; one of
+   * another node follows it through its folder's heartbeat). Default: the host name.
+   */
+  nodeName: z.string().min(1),
+  /**
+   * How long a local job's heartbeat (its folder's `heartbeat` file, touched every second) may stand still before a
+   * gateway of another node takes its process for dead with its node and runs the job again.
+   */
+  jobStaleMs: z.number().int().min(2000),
   /**
    * Native DuckDB of the time-series queries: connections of the pool (one slow query does not queue the others), the
    * memory cap of that instance, and the cap of the bulk-export instance (both spill to disk beyond it).
@@ -248,6 +259,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
     ingestMemory: env['HYSOPE_INGEST_MEMORY'] || '384MB',
     jobConcurrency: Number(env['HYSOPE_JOB_CONCURRENCY'] ?? 2),
     jobLeaseMs: Number(env['HYSOPE_JOB_LEASE_MS'] ?? 15_000),
+    nodeName: env['HYSOPE_NODE_NAME'] || hostname(),
+    jobStaleMs: Number(env['HYSOPE_JOB_STALE_MS'] ?? 30_000),
     alertStaleSwotHours: Number(env['HYSOPE_ALERT_STALE_SWOT_HOURS'] ?? 6),
     alertMinFree: Number(env['HYSOPE_ALERT_MIN_FREE'] ?? 0.1),
     watchdogMs: Number(env['HYSOPE_WATCHDOG_MS'] ?? 60_000),

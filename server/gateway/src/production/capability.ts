@@ -57,6 +57,7 @@ export async function productionCapability(deps: {
     uidBase: config.jobUidBase,
     log,
     leaseMs: config.jobLeaseMs,
+    node: config.nodeName,
     observeIngest: deps.observeIngest,
     harvests: deps.harvests,
     // A job's end and its event in one transaction.

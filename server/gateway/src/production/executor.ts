@@ -31,8 +31,11 @@ export interface Executor {
   readonly name: 'local' | 'slurm' | 'kubernetes';
   submit(job: ExecutorJob): void;
   cancel(id: string): Promise<boolean>;
-  /** After a gateway restart: watch a job that was running (or report it lost). */
-  reattach(job: ExecutorJob & { pid?: number | null; externalId?: string | null }): void;
+  /**
+   * After a gateway restart or a take-over: watch a job that was running (`remote`: its process runs on another node,
+   * whose gateway died), run it again when its process was lost, or report it lost.
+   */
+  reattach(job: ExecutorJob & { pid?: number | null; externalId?: string | null; remote?: boolean }): void;
   /** Whether the engine answers (health). */
   ready(): Promise<boolean>;
   close(): Promise<void>;
@@ -52,5 +55,5 @@ export async function createExecutor(config: Config, events: ExecutorEvents): Pr
     return new KubernetesExecutor(events, { ...config.kubernetes, dataPath: config.dataDir, wallSeconds: config.jobLimits.wallSeconds });
   }
   const { LocalExecutor } = await import('./local-executor.js');
-  return new LocalExecutor(config.jobConcurrency, events, config.jobLimits);
+  return new LocalExecutor(config.jobConcurrency, events, config.jobLimits, config.jobStaleMs);
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Executor, ExecutorEvents, ExecutorJob } from './executor.js';
 import { confinedCommand, jobEnv, type JobLimits } from './sandbox.js';
@@ -33,10 +33,34 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Times a job is run at most when its process is lost with its gateway or node (then it fails). */
+export const MAX_RUNS = 2;
+
+/** How many times a job folder's job was started (the `runs` file). */
+function runsOf(dir: string): number {
+  try {
+    return Number(readFileSync(path.join(dir, 'runs'), 'utf8')) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The job folder tells the job ended (the worker writes one of these last). */
+const ended = (dir: string) => existsSync(path.join(dir, 'result.json')) || existsSync(path.join(dir, 'error.json'));
+
+/** The heartbeat's time as the folder says (0: none yet). */
+function heartbeat(dir: string): number {
+  try {
+    return statSync(path.join(dir, 'heartbeat')).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * Runs each job as a child process (the worker), at most `concurrency` at once, the others queued.
  * Workers are detached with their output in the job log, so they outlive a gateway crash and are
- * re-attached at restart.
+ * re-attached at restart; a job whose process was lost (its node or gateway died with it) runs again, once.
  */
 export class LocalExecutor implements Executor {
   readonly name = 'local' as const;
@@ -48,7 +72,9 @@ export class LocalExecutor implements Executor {
   constructor(
     private readonly concurrency: number,
     private readonly events: ExecutorEvents,
-    private readonly limits: JobLimits
+    private readonly limits: JobLimits,
+    /** How long a job's heartbeat may stand still before a job of another node is taken for lost with its node. */
+    private readonly staleMs = 30_000
   ) {}
 
   submit(job: ExecutorJob): void {
@@ -61,6 +87,7 @@ export class LocalExecutor implements Executor {
   }
 
   private start(job: ExecutorJob): void {
+    writeFileSync(path.join(job.dir, 'runs'), String(runsOf(job.dir) + 1));
     const out = openSync(path.join(job.dir, 'job.log'), 'a');
     const [command, ...args] = confinedCommand(job.dir, { uid: job.uid, limits: this.limits });
     const child = spawn(command!, args, { cwd: job.dir, detached: true, stdio: ['ignore', out, out], env: jobEnv(job.dir) });
@@ -134,12 +161,10 @@ export class LocalExecutor implements Executor {
     return true;
   }
 
-  reattach(job: ExecutorJob & { pid?: number | null }): void {
+  reattach(job: ExecutorJob & { pid?: number | null; remote?: boolean }): void {
+    if (job.remote) return this.followFolder(job);
     const pid = job.pid;
-    if (!pid || !alive(pid)) {
-      this.events.exited(job.id, { code: null, signal: null, reason: 'the gateway restarted and the job’s process was gone' });
-      return;
-    }
+    if (!pid || !alive(pid)) return this.runAgain(job, 'its process was gone when the gateway restarted');
     this.running.set(job.id, pid);
     const watch = setInterval(() => {
       if (alive(pid)) return;
@@ -152,6 +177,54 @@ export class LocalExecutor implements Executor {
       this.pump();
     }, 250);
     this.watchers.add(watch);
+  }
+
+  /**
+   * A job whose process runs on another node, whose gateway died: followed through its folder (shared by the nodes)
+   * until it ends there — or, when its heartbeat stands still for `staleMs` (the node died too), run again here.
+   * Standing still is judged by this gateway's clock (the nodes' clocks need not agree).
+   */
+  private followFolder(job: ExecutorJob): void {
+    if (!existsSync(path.join(job.dir, 'job.json'))) {
+      this.events.exited(job.id, {
+        code: null,
+        signal: null,
+        reason: `the job ran on another node, whose gateway died, and its folder (${job.dir}) is not visible from this one: local jobs of several nodes need a jobs folder they share`
+      });
+      return;
+    }
+    let beat = heartbeat(job.dir);
+    let seen = Date.now();
+    const watch = setInterval(() => {
+      const stop = () => {
+        clearInterval(watch);
+        this.watchers.delete(watch);
+      };
+      if (ended(job.dir)) {
+        stop();
+        this.events.exited(job.id, { code: null, signal: null });
+        return;
+      }
+      const now = heartbeat(job.dir);
+      if (now !== beat) {
+        beat = now;
+        seen = Date.now();
+      } else if (Date.now() - seen > this.staleMs) {
+        stop();
+        this.runAgain(job, `its node stopped: no heartbeat for ${Math.round(this.staleMs / 1000)} s`);
+      }
+    }, 500);
+    this.watchers.add(watch);
+  }
+
+  /** A job whose process was lost without ending: run again from the start (its folder as it was given), once. */
+  private runAgain(job: ExecutorJob, why: string): void {
+    // Ended after all (while no gateway watched): its folder tells how.
+    if (ended(job.dir)) return this.events.exited(job.id, { code: null, signal: null });
+    const runs = runsOf(job.dir);
+    if (runs >= MAX_RUNS || !existsSync(path.join(job.dir, 'job.json')))
+      return this.events.exited(job.id, { code: null, signal: null, reason: `the job's process was lost (${why}) after ${runs} run(s): not run again` });
+    this.submit(job);
   }
 
   async ready(): Promise<boolean> {

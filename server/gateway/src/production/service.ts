@@ -118,6 +118,10 @@ export class JobService extends EventEmitter {
   private readonly releases = new Map<string, () => void>();
   private renewer: NodeJS.Timeout | null = null;
   private adopter: NodeJS.Timeout | null = null;
+  private get node(): string {
+    return this.opts.node ?? hostname();
+  }
+
   private get leaseMs(): number {
     return this.opts.leaseMs ?? 15_000;
   }
@@ -155,6 +159,8 @@ export class JobService extends EventEmitter {
        * within about twice that.
        */
       leaseMs?: number;
+      /** The node this gateway runs on, as its jobs record it (default: the host name). */
+      node?: string;
       /**
        * Hands a new job to the message broker's job queue (the local executor of any gateway that takes jobs runs it)
        * instead of this gateway's executor.
@@ -411,7 +417,7 @@ export class JobService extends EventEmitter {
             status: 'running',
             started: new Date(),
             pid: handle.pid ?? null,
-            host: hostname(),
+            host: this.node,
             runner: this.holder,
             external_id: handle.externalId ?? null,
             message: 'running'
@@ -641,12 +647,12 @@ export class JobService extends EventEmitter {
   }
 
   /**
-   * Follows a running job started by this gateway or another: its process watched when it runs on this host (a
-   * process of another host, whose gateway died with it, is not ours to watch: its folder tells how it ended).
+   * Follows a running job started by this gateway or another: its process watched when it runs on this node, a
+   * process of another node (whose gateway died) through its folder (its heartbeat, its result).
    */
   private reattach(job: JobRow): void {
-    const local = job.executor !== 'local' || !job.host || job.host === hostname();
-    this.executor.reattach({ id: job.id, dir: job.dir, pid: local ? job.pid : null, externalId: job.external_id, uid: job.uid ?? null });
+    const remote = job.executor === 'local' && !!job.host && job.host !== this.node;
+    this.executor.reattach({ id: job.id, dir: job.dir, pid: remote ? null : job.pid, remote, externalId: job.external_id, uid: job.uid ?? null });
     this.poll(job.id);
   }
 

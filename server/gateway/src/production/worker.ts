@@ -1,11 +1,14 @@
 /**
  * The job worker: one process per job, whatever the executor (a local child process, a SLURM batch step,
  * a Kubernetes pod). It reads `job.json` in the job folder, runs the process, and leaves
- * `progress.json` while it runs and `result.json` or `error.json` when it ends. Exit code 0 = success.
+ * `progress.json` while it runs and `result.json` or `error.json` when it ends. Exit code 0 = success. A thread of
+ * its own touches `heartbeat` every second, however busy the job keeps the main thread: a gateway of another node
+ * that follows the job (its own gateway died) tells a live process from one lost with its node.
  */
 import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { loadWorkerConfig } from '../config.js';
 import type { ProcessDefinition } from './process.js';
 
@@ -27,7 +30,18 @@ function atomicJson(file: string, value: unknown): void {
   renameSync(`${file}.tmp`, file);
 }
 
+/** Touches the job folder's `heartbeat` every second from a thread of its own (stops with the process). */
+function beat(dir: string): void {
+  const code = `const { closeSync, openSync, utimesSync } = require('node:fs');
+const file = require('node:worker_threads').workerData;
+const touch = () => { try { const t = new Date(); utimesSync(file, t, t); } catch { try { closeSync(openSync(file, 'a')); } catch {} } };
+touch();
+setInterval(touch, 1000);`;
+  new Worker(code, { eval: true, workerData: path.join(dir, 'heartbeat') }).unref();
+}
+
 async function run(dir: string): Promise<number> {
+  beat(dir);
   const job = JSON.parse(readFileSync(path.join(dir, 'job.json'), 'utf8')) as JobFile;
   const log = (line: string) => appendFileSync(path.join(dir, 'job.log'), `${new Date().toISOString()} ${line}\n`);
   // NOTE: imported on demand (not from processes/index.js) so a job loads only its own process's modules.
