@@ -78,5 +78,8 @@ parentPort!.on('message', (task: PageTask) => {
     parentPort!.postMessage({ group: task.group, columns: task.columns, chunks } satisfies PageResult, transfer);
   } catch (error) {
     parentPort!.postMessage({ group: task.group, columns: task.columns, chunks: [], error: (error as Error).message } satisfies PageResult);
+  } finally {
+    // The task's pages are copied out: the chunk buffers it gave up serve the next one.
+    source.settle();
   }
 });

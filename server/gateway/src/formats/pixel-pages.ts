@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { constants, crc32, gzipSync, inflateSync, type ZlibOptions } from 'node:zlib';
+import { constants, crc32, createInflate, gzipSync, inflateSync, type ZlibOptions } from 'node:zlib';
 import type { ChunkLayout } from './hdf5-chunks.js';
 import { Encoding, definitionLevels, type ChunkStats, type Page } from './parquet-pages.js';
 import { SWOT_EPOCH_MS } from './swot-time.js';
@@ -46,10 +46,56 @@ function swotMicros(v: number): number {
   return whole * 1e6 + Math.round((t - whole) * 1e6);
 }
 
-/** Reads stored chunks of one file by offset; the last chunks decoded are kept (the components of a 2D dataset share them). */
+/**
+ * Memory reused from one piece to the next, by slot: on these machines the first touch of fresh memory (a page
+ * fault per 4 KiB) costs more than the work done on it, and every piece of every column needs arrays of its size.
+ * A slot's array is valid until the same slot is asked for again (each function names the slots it keeps).
+ */
+class Scratch {
+  private readonly slots = new Map<string, ArrayBuffer>();
+  bytes(slot: string, n: number): Uint8Array {
+    let b = this.slots.get(slot);
+    if (!b || b.byteLength < n) {
+      // Whole 8-byte words: any typed array can view it.
+      b = new ArrayBuffer(Math.ceil(Math.max(n, (b?.byteLength ?? 0) * 1.25) / 8) * 8);
+      this.slots.set(slot, b);
+    }
+    return new Uint8Array(b, 0, n);
+  }
+  /** Bytes set to zero. */
+  zeros(slot: string, n: number): Uint8Array {
+    return this.bytes(slot, n).fill(0);
+  }
+  f64(slot: string, n: number): Float64Array {
+    return new Float64Array(this.bytes(slot, n * 8).buffer, 0, n);
+  }
+}
+
+const scratch = new Scratch();
+
+/** Node's zlib handle, driven directly so that a chunk is inflated into memory of ours; null when this Node has none. */
+interface InflateHandle {
+  reset(): void;
+  writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void;
+  onerror: (message: string) => void;
+}
+
+function inflateHandle(): { handle: InflateHandle; state: Uint32Array } | null {
+  const z = createInflate() as unknown as { _handle?: InflateHandle; _writeState?: Uint32Array };
+  return z._handle && z._writeState instanceof Uint32Array && typeof z._handle.writeSync === 'function' ? { handle: z._handle, state: z._writeState } : null;
+}
+
+/**
+ * Reads stored chunks of one file by offset; the last chunks decoded are kept (the components of a 2D dataset share them).
+ * Chunks are inflated into buffers that go back to a pool once the task that used them is over ({@link settle}).
+ */
 export class ChunkSource {
   private readonly fd: number;
   readonly decoded = new Map<number, Decoded>();
+  /** Inflated buffers free for the next chunks, and those given up during the current task. */
+  private readonly free: Uint8Array[] = [];
+  private readonly retired: Uint8Array[] = [];
+  private readonly zlib = inflateHandle();
   constructor(file: string) {
     this.fd = openSync(file, 'r');
   }
@@ -62,6 +108,35 @@ export class ChunkSource {
       done += n;
     }
     return out;
+  }
+  /** A zlib stream inflated into a pooled buffer of exactly `size` bytes (null: the stream does not inflate to that size). */
+  inflate(input: Uint8Array, size: number): { bytes: Uint8Array; base: Uint8Array } | null {
+    if (!this.zlib) return null;
+    const i = this.free.findIndex((b) => b.byteLength >= size && b.byteLength <= size * 2);
+    const base = i >= 0 ? this.free.splice(i, 1)[0]! : new Uint8Array(size);
+    const { handle, state } = this.zlib;
+    let failure: string | null = null;
+    handle.onerror = (message: string) => (failure = message);
+    handle.reset();
+    // One byte more than expected: a stream longer than the chunk shows as a full buffer.
+    const room = Math.min(base.byteLength, size + 1);
+    handle.writeSync(constants.Z_FINISH, input, 0, input.length, base, 0, room);
+    const written = room - state[0]!;
+    if (failure !== null || written !== size || state[1] !== 0) {
+      this.free.push(base);
+      throw new Error(failure ?? `inflates to ${written} bytes, ${size} expected`);
+    }
+    return { bytes: base.subarray(0, size), base };
+  }
+  /** A decoded chunk no longer kept: its buffer is reused once the current task is over. */
+  retire(d: Decoded): void {
+    if (d.base) this.retired.push(d.base);
+    d.base = undefined;
+  }
+  /** The current task is over: the buffers it gave up are free again (a few kept: memory stays bounded). */
+  settle(): void {
+    this.free.push(...this.retired.splice(0));
+    if (this.free.length > 12) this.free.splice(0, this.free.length - 12);
   }
   close(): void {
     closeSync(this.fd);
@@ -77,6 +152,8 @@ interface Decoded {
   shuffled: boolean;
   /** The plain bytes of the rows last read from a 2D chunk (its components read them in turn). */
   rows?: { key: string; bytes: Uint8Array };
+  /** The pooled buffer `bytes` lies in (given back to the source when the chunk is no longer kept). */
+  base?: Uint8Array;
 }
 
 function decode(plan: ColumnPlan, source: ChunkSource, index: number, until = 0): Decoded {
@@ -87,47 +164,57 @@ function decode(plan: ColumnPlan, source: ChunkSource, index: number, until = 0)
   const keep = plan.width > 1 || (chunk.row + layout.chunkRows > until && until < plan.length);
   const cached = source.decoded.get(chunk.address);
   if (cached) {
-    if (!keep) source.decoded.delete(chunk.address);
+    if (!keep) {
+      source.decoded.delete(chunk.address);
+      source.retire(cached);
+    }
     return cached;
   }
   const compressed = source.read(chunk.address, chunk.size);
+  const elements = layout.chunkShape.reduce((a, b) => a * b, 1);
   let bytes: Uint8Array = compressed;
+  let base: Uint8Array | undefined;
   let shuffled = false;
   for (let k = layout.filters.length - 1; k >= 0; k--) {
     if (chunk.filterMask & (1 << k)) continue;
     const id = layout.filters[k];
     if (id === 1) {
       try {
-        // Into one buffer of the chunk's size (by default zlib fills 16 KiB pieces and copies them together).
-        bytes = inflateSync(bytes, { chunkSize: Math.max(64, layout.chunkShape.reduce((a, b) => a * b, 1) * layout.elementSize + 64) });
+        // Into a pooled buffer when deflate is the first filter (the chunk's size is then known), else into one buffer of
+        // the chunk's size (by default zlib fills 16 KiB pieces and copies them together).
+        const pooled = bytes === compressed ? source.inflate(bytes, elements * layout.elementSize) : null;
+        if (pooled) ({ bytes, base } = pooled);
+        else bytes = inflateSync(bytes, { chunkSize: Math.max(64, elements * layout.elementSize + 64) });
       } catch (error) {
         throw new Error(`HDF5 chunk of ${plan.dataset} at byte ${chunk.address} cannot be inflated (${(error as Error).message}): the granule is damaged`);
       }
     } else if (id === 2) shuffled = true;
     else throw new Error(`HDF5 filter ${id} is not read here`);
   }
-  const elements = layout.chunkShape.reduce((a, b) => a * b, 1);
   if (bytes.length !== elements * layout.elementSize)
     throw new Error(`HDF5 chunk of ${plan.dataset} has ${bytes.length} bytes, ${elements * layout.elementSize} expected`);
-  const decoded: Decoded = { compressed, bytes, elements, shuffled };
+  const decoded: Decoded = { compressed, bytes, elements, shuffled, base };
   if (keep) {
-    if (source.decoded.size >= 8) source.decoded.delete(source.decoded.keys().next().value!);
+    if (source.decoded.size >= 8) {
+      const oldest = source.decoded.keys().next().value!;
+      source.retire(source.decoded.get(oldest)!);
+      source.decoded.delete(oldest);
+    }
     source.decoded.set(chunk.address, decoded);
-  }
+  } else source.retire(decoded);
   return decoded;
 }
 
 /** The plain little-endian bytes of elements [first, first + count) of a shuffled chunk of `n` elements (streams joined). */
-function unshuffled(bytes: Uint8Array, n: number, size: number, first: number, count: number): Uint8Array {
-  const out = new Uint8Array(count * size);
+function unshuffled(bytes: Uint8Array, n: number, size: number, first: number, count: number, out: Uint8Array = new Uint8Array(count * size)): Uint8Array {
   const s = (b: number) => bytes.subarray(b * n + first, b * n + first + count);
   if (size === 1) out.set(s(0));
   else if (size === 2) {
-    const o = new Uint16Array(out.buffer);
+    const o = new Uint16Array(out.buffer, out.byteOffset, count);
     const [s0, s1] = [s(0), s(1)];
     for (let i = 0; i < count; i++) o[i] = s0[i]! | (s1[i]! << 8);
   } else {
-    const o = new Uint32Array(out.buffer);
+    const o = new Uint32Array(out.buffer, out.byteOffset, (count * size) / 4);
     const words = size / 4;
     for (let w = 0; w < words; w++) {
       const [s0, s1, s2, s3] = [s(w * 4), s(w * 4 + 1), s(w * 4 + 2), s(w * 4 + 3)];
@@ -147,13 +234,18 @@ function typedOf(source: ColumnPlan['source']) {
   return signed ? Int8Array : Uint8Array;
 }
 
-/** Values of rows [from, from + count) of a decoded chunk (component `part`), as numbers. */
-function values(plan: ColumnPlan, d: Decoded, from: number, count: number): Float64Array {
+/**
+ * Values of rows [from, from + count) of a decoded chunk (component `part`), as numbers, in the scratch slot
+ * `slot` (valid until that slot is used again).
+ */
+function values(plan: ColumnPlan, d: Decoded, from: number, count: number, slot = 'values'): Float64Array {
   const size = plan.source.size;
   const w = plan.width;
   let plain: Uint8Array;
-  if (w === 1) plain = d.shuffled ? unshuffled(d.bytes, d.elements, size, from, count) : d.bytes.slice(from * size, (from + count) * size);
-  else {
+  if (w === 1) {
+    const into = scratch.bytes(`${slot}.plain`, count * size);
+    plain = d.shuffled ? unshuffled(d.bytes, d.elements, size, from, count, into) : (into.set(d.bytes.subarray(from * size, (from + count) * size)), into);
+  } else {
     const key = `${from}:${count}`;
     if (d.rows?.key !== key)
       d.rows = {
@@ -165,7 +257,7 @@ function values(plan: ColumnPlan, d: Decoded, from: number, count: number): Floa
   const Typed = typedOf(plan.source);
   const typed = new Typed(plain.buffer as ArrayBuffer, plain.byteOffset, count * w);
   if (w === 1 && typed instanceof Float64Array) return typed;
-  const out = new Float64Array(count);
+  const out = scratch.f64(slot, count);
   if (typed instanceof BigInt64Array || typed instanceof BigUint64Array) for (let i = 0, j = plan.part; i < count; i++, j += w) out[i] = Number(typed[j]);
   else if (w === 1) out.set(typed);
   else for (let i = 0, j = plan.part; i < count; i++, j += w) out[i] = typed[j]!;
@@ -222,9 +314,13 @@ function encodeValues(target: ColumnPlan['target'], kept: Float64Array): { value
   const n = kept.length;
   if (target === 'float' || target === 'double') {
     const size = targetSize(target);
-    const plain = target === 'float' ? Float32Array.from(kept) : kept;
+    let plain: Float32Array | Float64Array = kept;
+    if (target === 'float') {
+      plain = new Float32Array(scratch.bytes('encode.f32', n * 4).buffer, 0, n);
+      plain.set(kept);
+    }
     const words = new Uint32Array(plain.buffer, plain.byteOffset, (n * size) / 4);
-    const split = new Uint8Array(n * size);
+    const split = scratch.bytes('encode.split', n * size);
     const per = size / 4;
     for (let w = 0; w < per; w++) {
       const [s0, s1, s2, s3] = [0, 1, 2, 3].map((b) => split.subarray((w * 4 + b) * n, (w * 4 + b + 1) * n));
@@ -239,11 +335,11 @@ function encodeValues(target: ColumnPlan['target'], kept: Float64Array): { value
     return { values: gzipSync(split, gzipOf(FLOAT_GZIP, split.length)), rawBytes: split.length, encoding: Encoding.BYTE_STREAM_SPLIT };
   }
   if (target === 'int32') {
-    const plain = new Int32Array(n);
+    const plain = new Int32Array(scratch.bytes('encode.int32', n * 4).buffer, 0, n);
     for (let i = 0; i < n; i++) plain[i] = kept[i]! | 0;
     return integerValues(plain, n, 4);
   }
-  const micros = new Float64Array(n);
+  const micros = scratch.f64('encode.micros', n);
   for (let i = 0; i < n; i++) micros[i] = swotMicros(kept[i]!);
   return integerValues(micros, n, 8);
 }
@@ -253,12 +349,12 @@ function integerValues(v: Int32Array | Float64Array, n: number, size: 4 | 8): { 
   let plain: Uint8Array;
   if (size === 4) plain = new Uint8Array(v.buffer, v.byteOffset, n * 4);
   else {
-    const words = new Uint32Array(n * 2);
+    const words = new Uint32Array(scratch.bytes('integers.words', n * 8).buffer, 0, n * 2);
     for (let i = 0; i < n; i++) {
       words[i * 2] = v[i]! % 2 ** 32;
       words[i * 2 + 1] = Math.floor(v[i]! / 2 ** 32);
     }
-    plain = new Uint8Array(words.buffer);
+    plain = new Uint8Array(words.buffer, words.byteOffset, n * 8);
   }
   return { values: gzipSync(plain, gzipOf(INT_GZIP, plain.length)), rawBytes: plain.length, encoding: Encoding.PLAIN };
 }
@@ -304,8 +400,8 @@ class Stats {
  */
 function encodedPage(plan: ColumnPlan, raw: Float64Array, stats: Stats, nullMask?: Uint8Array): Page {
   const n = raw.length;
-  const present = new Uint8Array(n);
-  const kept = new Float64Array(n);
+  const present = scratch.zeros('page.present', n);
+  const kept = scratch.f64('page.kept', n);
   const fill = plan.fill;
   const real = plan.source.real;
   // 0: NaN only (reals) or nothing (integers); 1: NaN or beyond 1e30; 2: NaN or the fill value; 3: the fill value
@@ -389,7 +485,7 @@ function sliceable(plan: ColumnPlan, d: Decoded): boolean {
  * byte stream's slice (every width-th byte of it for a 2D dataset), compressed again.
  */
 function streamSlice(d: Decoded, size: number, from: number, rows: number, width = 1, part = 0): Page {
-  const split = new Uint8Array(rows * size);
+  const split = scratch.bytes('slice.split', rows * size);
   for (let b = 0; b < size; b++) {
     const stream = d.bytes.subarray(b * d.elements, (b + 1) * d.elements);
     if (width === 1) split.set(stream.subarray(from, from + rows), b * rows);
@@ -411,10 +507,11 @@ function streamSlice(d: Decoded, size: number, from: number, rows: number, width
  */
 function intPage(plan: ColumnPlan, d: Decoded, at: number, rows: number, stats: Stats): Page {
   const size = plan.source.size;
-  const plain = d.shuffled ? unshuffled(d.bytes, d.elements, size, at, rows) : d.bytes.slice(at * size, (at + rows) * size);
+  const into = scratch.bytes('int.plain', rows * size);
+  const plain = d.shuffled ? unshuffled(d.bytes, d.elements, size, at, rows, into) : (into.set(d.bytes.subarray(at * size, (at + rows) * size)), into);
   const Typed = typedOf(plan.source) as Int32ArrayConstructor;
   const typed = new Typed(plain.buffer as ArrayBuffer, plain.byteOffset, rows);
-  const out = new Int32Array(rows);
+  const out = new Int32Array(scratch.bytes('int.values', rows * 4).buffer, 0, rows);
   const fill = plan.fill ?? NaN;
   let present: Uint8Array | null = null;
   let k = 0;
@@ -423,7 +520,7 @@ function intPage(plan: ColumnPlan, d: Decoded, at: number, rows: number, stats: 
   for (let i = 0; i < rows; i++) {
     const v = typed[i]!;
     if (v === fill) {
-      if (!present) present = new Uint8Array(rows).fill(1, 0, i);
+      if (!present) present = scratch.zeros('int.present', rows).fill(1, 0, i);
       continue;
     }
     if (present) present[i] = 1;
@@ -439,7 +536,7 @@ function timePage(plan: ColumnPlan, seconds: Float64Array, stats: Stats): Page {
   const rows = seconds.length;
   const fill = plan.fill;
   const huge = fill === undefined || Math.abs(fill) > 1e30;
-  const micros = new Float64Array(rows);
+  const micros = scratch.f64('time.micros', rows);
   let present: Uint8Array | null = null;
   let k = 0;
   let min = stats.min;
@@ -447,7 +544,7 @@ function timePage(plan: ColumnPlan, seconds: Float64Array, stats: Stats): Page {
   for (let i = 0; i < rows; i++) {
     const v = seconds[i]!;
     if (v !== v || (huge ? v > 1e30 || v < -1e30 : v === fill)) {
-      if (!present) present = new Uint8Array(rows).fill(1, 0, i);
+      if (!present) present = scratch.zeros('time.present', rows).fill(1, 0, i);
       continue;
     }
     if (present) present[i] = 1;
@@ -600,8 +697,8 @@ export function positionPages(p: PositionPlan, source: ChunkSource, from: number
     y: { pages: [], stats: { nulls: 0 } },
     lat: { pages: [], stats: { nulls: 0 } },
     lon: { pages: [], stats: { nulls: 0 } },
-    xs: new Float64Array(to - from),
-    ys: new Float64Array(to - from),
+    xs: scratch.f64('positions.xs', to - from),
+    ys: scratch.f64('positions.ys', to - from),
     bbox: null
   };
   const [sx, sy, slat, slon] = [new Stats(), new Stats(), new Stats(), new Stats()];
@@ -616,8 +713,8 @@ export function positionPages(p: PositionPlan, source: ChunkSource, from: number
     const lonIndex = p.lon.layout.chunks.findIndex((c) => c.row === (dLat ? p.lat.layout.chunks[piece.index]!.row : -1));
     const dLon = lonIndex >= 0 ? decode(p.lon, source, lonIndex, piece.row + n) : null;
     const at = dLat ? piece.row - p.lat.layout.chunks[piece.index]!.row : 0;
-    const ys = dLat ? values(p.lat, dLat, at, n) : new Float64Array(n).fill(NaN);
-    const xs0 = dLon ? values(p.lon, dLon, at, n) : new Float64Array(n).fill(NaN);
+    const ys = dLat ? values(p.lat, dLat, at, n, 'lat') : scratch.f64('lat', n).fill(NaN);
+    const xs0 = dLon ? values(p.lon, dLon, at, n, 'lon') : scratch.f64('lon', n).fill(NaN);
     // Their min and max come from the loop below (a copied page has none of its own): only their nulls are counted here.
     const [tLat, tLon] = [new Stats(), new Stats()];
     const latPage = dLat ? floatPage(p.lat, dLat, piece, tLat) : encodedPage(p.lat, ys, tLat);
@@ -626,8 +723,9 @@ export function positionPages(p: PositionPlan, source: ChunkSource, from: number
     slon.nulls += tLon.nulls;
     out.lat.pages.push(latPage);
     out.lon.pages.push(lonPage);
-    const invalid = new Uint8Array(n);
-    const xs = new Float64Array(n);
+    const invalid = scratch.zeros('positions.invalid', n);
+    // Written for valid positions only (the geometry's page leaves the others out).
+    const xs = scratch.f64('positions.x', n);
     // Comparisons written so that NaN fails them: a position is valid when both are finite, within the poles.
     const latFill = p.latFill !== undefined && Math.abs(p.latFill) <= 90 ? p.latFill : NaN;
     const scan = scanPositions(ys, xs0, latFill, xs, invalid, out.xs, out.ys, valid, extent);

@@ -241,6 +241,8 @@ export async function writePages(
           list.push(r);
           results.set(r.group, list);
           idle.add(w);
+          // The worker's next task first: writing a row group holds this thread a while.
+          dispatch();
           try {
             flush();
           } catch (error) {
