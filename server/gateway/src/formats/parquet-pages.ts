@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, openSync, writeSync } from 'node:fs';
 
 /**
  * A Parquet file written page by page: the caller hands whole, already encoded and compressed data
@@ -174,6 +174,8 @@ export class PageFileWriter {
   private readonly fd: number;
   private position = 0;
   private readonly groups: { rows: number; chunks: WrittenChunk[]; offset: number }[] = [];
+  /** The flush to disk under way (started after each row group, so that little is left to sync at the end). */
+  private syncing: Promise<void> | null = null;
 
   constructor(
     readonly file: string,
@@ -225,10 +227,14 @@ export class PageFileWriter {
     });
     if (written.some((c) => c.values !== rows)) throw new Error("a column chunk does not hold the row group's rows");
     this.groups.push({ rows, chunks: written, offset: start });
+    // The row group goes to disk while the next ones are made (a failure here shows in close's sync).
+    this.syncing ??= new Promise<void>((resolve) => fdatasync(this.fd, () => resolve())).then(() => {
+      this.syncing = null;
+    });
   }
 
   /** Writes the footer (with the file's key/value metadata), syncs and closes the file. */
-  close(metadata: Record<string, string>): void {
+  async close(metadata: Record<string, string>): Promise<void> {
     const w = new Compact();
     w.i32(1, 2);
     const roots = this.topLevel();
@@ -292,12 +298,14 @@ export class PageFileWriter {
     const length = new Uint8Array(4);
     new DataView(length.buffer).setUint32(0, footer.length, true);
     this.write([footer, length, new TextEncoder().encode('PAR1')]);
+    await this.syncing;
     fsyncSync(this.fd);
     closeSync(this.fd);
   }
 
   /** Abandons the file (the caller removes it). */
-  abort(): void {
+  async abort(): Promise<void> {
+    await this.syncing;
     closeSync(this.fd);
   }
 

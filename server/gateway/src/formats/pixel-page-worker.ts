@@ -36,22 +36,46 @@ function outsideFootprint(xs: Float64Array, ys: Float64Array): number[][] {
   return out;
 }
 
-/** A page's values in one buffer of its own (so it can be moved to the writing thread). */
-function owned(page: Page, transfer: ArrayBuffer[]): Page {
+/** Below this, a page's part is copied; above, its memory is moved to the writing thread as it is (no copy). */
+const MOVE_FROM = 64 * 1024;
+
+/**
+ * A page as it can be moved to the writing thread: its large parts (a stored chunk copied as a page, a compressed
+ * page) keep their memory, which is moved, not copied — each part's memory is its page's alone (a chunk copied as
+ * a page is used once; zlib gives each page its own output) —, small ones are copied together.
+ */
+function owned(page: Page, transfer: Set<ArrayBuffer>): Page {
   const parts = Array.isArray(page.values) ? page.values : [page.values];
-  const values = new Uint8Array(parts.reduce((n, b) => n + b.length, 0));
-  let at = 0;
+  const out: Uint8Array[] = [];
+  let small: Uint8Array[] = [];
+  const joinSmall = () => {
+    if (!small.length) return;
+    const joined = new Uint8Array(small.reduce((n, b) => n + b.length, 0));
+    let at = 0;
+    for (const b of small) {
+      joined.set(b, at);
+      at += b.length;
+    }
+    transfer.add(joined.buffer);
+    out.push(joined);
+    small = [];
+  };
   for (const b of parts) {
-    values.set(b, at);
-    at += b.length;
+    if (b.length < MOVE_FROM || !(b.buffer instanceof ArrayBuffer)) small.push(b);
+    else {
+      joinSmall();
+      transfer.add(b.buffer);
+      out.push(b);
+    }
   }
+  joinSmall();
   const levels = page.levels.slice();
-  transfer.push(values.buffer, levels.buffer);
-  return { ...page, values, levels };
+  transfer.add(levels.buffer);
+  return { ...page, values: out.length === 1 ? out[0]! : out, levels };
 }
 
 parentPort!.on('message', (task: PageTask) => {
-  const transfer: ArrayBuffer[] = [];
+  const transfer = new Set<ArrayBuffer>();
   const own = (c: { pages: Page[]; stats: PageResult['chunks'][number]['stats'] }) => ({ pages: c.pages.map((p) => owned(p, transfer)), stats: c.stats });
   try {
     if (task.columns[0] === -1) {
@@ -60,7 +84,7 @@ parentPort!.on('message', (task: PageTask) => {
       const outside = outsideFootprint(p.xs, p.ys);
       const xs = Float64Array.from(outside, (i) => i[0]!);
       const ys = Float64Array.from(outside, (i) => i[1]!);
-      transfer.push(xs.buffer, ys.buffer);
+      transfer.add(xs.buffer).add(ys.buffer);
       // A geometry page copied from a latitude/longitude page is the same page: each is sent once per column.
       const result: PageResult = {
         group: task.group,
@@ -71,11 +95,11 @@ parentPort!.on('message', (task: PageTask) => {
         ys,
         bbox: p.bbox
       };
-      parentPort!.postMessage(result, transfer);
+      parentPort!.postMessage(result, [...transfer]);
       return;
     }
     const chunks = task.columns.map((k) => own(columnPages(plan.columns[k]!, source, task.from, task.to)));
-    parentPort!.postMessage({ group: task.group, columns: task.columns, chunks } satisfies PageResult, transfer);
+    parentPort!.postMessage({ group: task.group, columns: task.columns, chunks } satisfies PageResult, [...transfer]);
   } catch (error) {
     parentPort!.postMessage({ group: task.group, columns: task.columns, chunks: [], error: (error as Error).message } satisfies PageResult);
   } finally {

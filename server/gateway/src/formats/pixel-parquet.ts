@@ -254,10 +254,10 @@ export async function writePages(
       });
       dispatch();
     });
-    writer.close(metadata());
+    await writer.close(metadata());
     await rename(tmp, out);
   } catch (error) {
-    writer.abort();
+    await writer.abort();
     await rm(tmp, { force: true });
     throw error;
   } finally {
