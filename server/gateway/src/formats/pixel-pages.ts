@@ -109,11 +109,32 @@ export class ChunkSource {
     }
     return out;
   }
+  /** A pooled buffer of at least `size` bytes (the smallest free one that fits, else a new one). */
+  private take(size: number): Uint8Array {
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++)
+      if (this.free[i]!.byteLength >= size && (best < 0 || this.free[i]!.byteLength < this.free[best]!.byteLength)) best = i;
+    return best >= 0 ? this.free.splice(best, 1)[0]! : new Uint8Array(Math.ceil(size / 65536) * 65536);
+  }
+  /** A stored chunk read into a pooled buffer (given back with its decoded chunk). */
+  readPooled(address: number, size: number): { bytes: Uint8Array; base: Uint8Array } {
+    const base = this.take(size);
+    const bytes = base.subarray(0, size);
+    let done = 0;
+    while (done < size) {
+      const n = readSync(this.fd, bytes, done, size - done, address + done);
+      if (n === 0) {
+        this.free.push(base);
+        throw new Error(`HDF5 chunk at ${address} cut short`);
+      }
+      done += n;
+    }
+    return { bytes, base };
+  }
   /** A zlib stream inflated into a pooled buffer of exactly `size` bytes (null: the stream does not inflate to that size). */
   inflate(input: Uint8Array, size: number): { bytes: Uint8Array; base: Uint8Array } | null {
     if (!this.zlib) return null;
-    const i = this.free.findIndex((b) => b.byteLength >= size && b.byteLength <= size * 2);
-    const base = i >= 0 ? this.free.splice(i, 1)[0]! : new Uint8Array(size);
+    const base = this.take(size);
     const { handle, state } = this.zlib;
     let failure: string | null = null;
     handle.onerror = (message: string) => (failure = message);
@@ -131,12 +152,13 @@ export class ChunkSource {
   /** A decoded chunk no longer kept: its buffer is reused once the current task is over. */
   retire(d: Decoded): void {
     if (d.base) this.retired.push(d.base);
-    d.base = undefined;
+    if (d.compressedBase) this.retired.push(d.compressedBase);
+    d.base = d.compressedBase = undefined;
   }
   /** The current task is over: the buffers it gave up are free again (a few kept: memory stays bounded). */
   settle(): void {
     this.free.push(...this.retired.splice(0));
-    if (this.free.length > 12) this.free.splice(0, this.free.length - 12);
+    if (this.free.length > 16) this.free.splice(0, this.free.length - 16);
   }
   close(): void {
     closeSync(this.fd);
@@ -145,18 +167,23 @@ export class ChunkSource {
 
 /** One stored chunk, read and decoded to its shuffled bytes (or plain bytes when not shuffled). */
 interface Decoded {
-  compressed: Buffer;
+  compressed: Uint8Array;
   bytes: Uint8Array;
   /** Elements in the chunk (rows × width). */
   elements: number;
   shuffled: boolean;
   /** The plain bytes of the rows last read from a 2D chunk (its components read them in turn). */
   rows?: { key: string; bytes: Uint8Array };
-  /** The pooled buffer `bytes` lies in (given back to the source when the chunk is no longer kept). */
+  /** The pooled buffers `bytes` and `compressed` lie in (given back to the source when the chunk is no longer kept). */
   base?: Uint8Array;
+  compressedBase?: Uint8Array;
 }
 
-function decode(plan: ColumnPlan, source: ChunkSource, index: number, until = 0): Decoded {
+/**
+ * Chunk `index` of a plan's dataset, read and decoded. `copied`: the chunk may become a page as it is stored (its
+ * stored bytes then go to the writing thread in memory of their own); other chunks are read into pooled memory.
+ */
+function decode(plan: ColumnPlan, source: ChunkSource, index: number, until = 0, copied = false): Decoded {
   const { layout } = plan;
   const chunk = layout.chunks[index]!;
   // Kept while a later row group still needs the chunk (it goes on past `until`, the piece's end), or while
@@ -170,7 +197,10 @@ function decode(plan: ColumnPlan, source: ChunkSource, index: number, until = 0)
     }
     return cached;
   }
-  const compressed = source.read(chunk.address, chunk.size);
+  let compressed: Uint8Array;
+  let compressedBase: Uint8Array | undefined;
+  if (copied) compressed = source.read(chunk.address, chunk.size);
+  else ({ bytes: compressed, base: compressedBase } = source.readPooled(chunk.address, chunk.size));
   const elements = layout.chunkShape.reduce((a, b) => a * b, 1);
   let bytes: Uint8Array = compressed;
   let base: Uint8Array | undefined;
@@ -193,7 +223,7 @@ function decode(plan: ColumnPlan, source: ChunkSource, index: number, until = 0)
   }
   if (bytes.length !== elements * layout.elementSize)
     throw new Error(`HDF5 chunk of ${plan.dataset} has ${bytes.length} bytes, ${elements * layout.elementSize} expected`);
-  const decoded: Decoded = { compressed, bytes, elements, shuffled, base };
+  const decoded: Decoded = { compressed, bytes, elements, shuffled, base, compressedBase };
   if (keep) {
     if (source.decoded.size >= 8) {
       const oldest = source.decoded.keys().next().value!;
@@ -289,7 +319,7 @@ function mayHoldNull(plan: ColumnPlan, d: Decoded, at = 0, rows = d.elements / p
 }
 
 /** A HDF5 deflate (zlib) stream re-framed as a gzip member of the given inflated bytes. */
-function gzipMember(zlibStream: Buffer, inflated: Uint8Array): Uint8Array[] {
+function gzipMember(zlibStream: Uint8Array, inflated: Uint8Array): Uint8Array[] {
   const cmf = zlibStream[0]!;
   const flg = zlibStream[1]!;
   if ((cmf & 0x0f) !== 8 || ((cmf << 8) | flg) % 31 !== 0 || flg & 0x20) throw new Error('not a zlib deflate stream');
@@ -589,7 +619,7 @@ export function columnPages(plan: ColumnPlan, source: ChunkSource, from: number,
       stats.nulls += piece.rows;
       continue;
     }
-    const d = decode(plan, source, piece.index, piece.row + piece.rows);
+    const d = decode(plan, source, piece.index, piece.row + piece.rows, copyable(plan, piece));
     const at = piece.row - plan.layout.chunks[piece.index]!.row;
     if (direct) pages.push(intPage(plan, d, at, piece.rows, stats));
     else if (plan.target === 'time' && plan.source.real && plan.width === 1) pages.push(timePage(plan, values(plan, d, at, piece.rows), stats));
@@ -709,9 +739,9 @@ export function positionPages(p: PositionPlan, source: ChunkSource, from: number
   let valid = 0;
   for (const piece of pieces(p.lat, from, to)) {
     const n = piece.rows;
-    const dLat = piece.index >= 0 ? decode(p.lat, source, piece.index, piece.row + n) : null;
+    const dLat = piece.index >= 0 ? decode(p.lat, source, piece.index, piece.row + n, copyable(p.lat, piece)) : null;
     const lonIndex = p.lon.layout.chunks.findIndex((c) => c.row === (dLat ? p.lat.layout.chunks[piece.index]!.row : -1));
-    const dLon = lonIndex >= 0 ? decode(p.lon, source, lonIndex, piece.row + n) : null;
+    const dLon = lonIndex >= 0 ? decode(p.lon, source, lonIndex, piece.row + n, copyable(p.lon, piece)) : null;
     const at = dLat ? piece.row - p.lat.layout.chunks[piece.index]!.row : 0;
     const ys = dLat ? values(p.lat, dLat, at, n, 'lat') : scratch.f64('lat', n).fill(NaN);
     const xs0 = dLon ? values(p.lon, dLon, at, n, 'lon') : scratch.f64('lon', n).fill(NaN);
