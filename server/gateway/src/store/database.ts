@@ -1,4 +1,8 @@
-import { mkdir } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { cp, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
@@ -90,7 +94,54 @@ export async function openDatabase(options: { url?: string; dataDir?: string; on
     return new PostgresDatabase(pool);
   }
   const dir = options.dataDir ?? 'memory://';
-  if (!dir.startsWith('memory://')) await mkdir(dir, { recursive: true });
+  if (!dir.startsWith('memory://')) {
+    await mkdir(dir, { recursive: true });
+    await fromTemplate(dir);
+  }
   const db = await PGlite.create(dir);
   return new PGliteDatabase(db);
+}
+
+/** The embedded PostgreSQL's version (the template folder is made per version). */
+function pgliteVersion(): string {
+  try {
+    let at = path.dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+    while (!existsSync(path.join(at, 'package.json')) && path.dirname(at) !== at) at = path.dirname(at);
+    return (JSON.parse(readFileSync(path.join(at, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * A new embedded database starts as a copy of an empty one made once per PGlite version in the user's cache
+ * (`$XDG_CACHE_HOME/hysope`, else `~/.cache/hysope`): PGlite's initdb in WebAssembly takes 4-6 s, a copy of its
+ * 39 MB a fraction of that. Only into an empty folder; any trouble with the cache (read-only home) and PGlite
+ * initializes the folder itself, as before.
+ */
+async function fromTemplate(dir: string): Promise<void> {
+  if ((await readdir(dir)).length > 0) return;
+  // What a process killed while copying left beside the folder.
+  const parent = path.dirname(path.resolve(dir));
+  const stale = `${path.basename(path.resolve(dir))}.tmp-`;
+  for (const e of await readdir(parent)) if (e.startsWith(stale)) await rm(path.join(parent, e), { recursive: true, force: true });
+  const copy = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    const cache = path.join(process.env['XDG_CACHE_HOME'] || path.join(os.homedir(), '.cache'), 'hysope');
+    const template = path.join(cache, `pglite-${pgliteVersion()}`);
+    if (!existsSync(path.join(template, 'PG_VERSION'))) {
+      await mkdir(cache, { recursive: true });
+      const tmp = `${template}.tmp-${process.pid}-${Date.now()}`;
+      const db = await PGlite.create(tmp);
+      await db.close();
+      // Another process may have made it meanwhile: its copy is as good as ours.
+      await rename(tmp, template).catch(() => rm(tmp, { recursive: true, force: true }));
+    }
+    // Copied beside the folder, then put in its place (over the empty folder, at once): a process killed meanwhile
+    // leaves the folder empty, never half a database; one that lost a race to the same folder leaves it alone.
+    await cp(template, copy, { recursive: true });
+    await rename(copy, dir);
+  } catch {
+    await rm(copy, { recursive: true, force: true }).catch(() => undefined);
+  }
 }
