@@ -92,21 +92,26 @@ function inflateHandle(): { handle: InflateHandle; state: Uint32Array } | null {
 export class ChunkSource {
   private readonly fd: number;
   readonly decoded = new Map<number, Decoded>();
-  /** Inflated buffers free for the next chunks, and those given up during the current task. */
+  /** Pooled buffers (stored and inflated chunks) free for the next chunks, and those given up during the current task. */
   private readonly free: Uint8Array[] = [];
   private readonly retired: Uint8Array[] = [];
   private readonly zlib = inflateHandle();
   constructor(file: string) {
     this.fd = openSync(file, 'r');
   }
-  read(address: number, size: number): Buffer {
-    const out = Buffer.allocUnsafe(size);
+  /** A stored chunk's bytes into `out` (its whole length, from `address`). */
+  private readInto(out: Uint8Array, address: number): void {
     let done = 0;
-    while (done < size) {
-      const n = readSync(this.fd, out, done, size - done, address + done);
+    while (done < out.length) {
+      const n = readSync(this.fd, out, done, out.length - done, address + done);
       if (n === 0) throw new Error(`HDF5 chunk at ${address} cut short`);
       done += n;
     }
+  }
+  /** A stored chunk read into memory of its own. */
+  read(address: number, size: number): Buffer {
+    const out = Buffer.allocUnsafe(size);
+    this.readInto(out, address);
     return out;
   }
   /** A pooled buffer of at least `size` bytes (the smallest free one that fits, else a new one). */
@@ -120,14 +125,11 @@ export class ChunkSource {
   readPooled(address: number, size: number): { bytes: Uint8Array; base: Uint8Array } {
     const base = this.take(size);
     const bytes = base.subarray(0, size);
-    let done = 0;
-    while (done < size) {
-      const n = readSync(this.fd, bytes, done, size - done, address + done);
-      if (n === 0) {
-        this.free.push(base);
-        throw new Error(`HDF5 chunk at ${address} cut short`);
-      }
-      done += n;
+    try {
+      this.readInto(bytes, address);
+    } catch (error) {
+      this.free.push(base);
+      throw error;
     }
     return { bytes, base };
   }
