@@ -7,7 +7,7 @@ import type { Database, Queryable } from '../store/database.js';
 import { withLease } from '../store/lease.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { SeriesFiles, seriesFiles } from './timeseries-files.js';
-import { BUCKET_DIGITS, FEATURES, SOURCE_METADATA, bucketOf, granuleOfPart, type FeatureType } from './timeseries-store.js';
+import { BUCKET_DIGITS, FEATURES, SOURCE_METADATA, bucketOf, granuleOfPart, idPrefixSql, type FeatureType } from './timeseries-store.js';
 
 export { BUCKET_DIGITS, bucketOf, bucketsOf } from './timeseries-store.js';
 
@@ -305,7 +305,7 @@ export class Compactor {
       const files = (await this.files.local([...granuleParts.map((r) => r.path), ...previous])).map(quote);
       // Only this bucket's rows (a granule part covers many); one feature's observations together, in time order.
       await duck.run(
-        `copy (select * from read_parquet([${files.join(', ')}], union_by_name = true) where starts_with("${idField}", ${quote(bucket)})
+        `copy (select * from read_parquet([${files.join(', ')}], union_by_name = true) where ${idPrefixSql(idField, bucket)}
          order by "${idField}", range_start_time, crid, granuleUR) to ${quote(tmp)} (${COMPACTED_FORMAT})`
       );
       count = Number((await duck.runAndReadAll(`select count(*) as n from read_parquet(${quote(tmp)})`)).getRowObjectsJS()[0]!['n']);
