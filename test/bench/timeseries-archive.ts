@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -36,36 +36,83 @@ const NODE: Kind = {
   rowsPerGranule: SPAN * PER_BUCKET * NODES_PER_REACH
 };
 
+/** Granule k of a synthetic continent: cycle k / 350, pass k % 350, crossing 5 consecutive basins. */
+function granule(kind: Kind, k: number) {
+  const cycle = Math.floor(k / PASSES) + 1;
+  const pass = (k % PASSES) + 1;
+  const first = (pass * 2) % BUCKETS;
+  const start = new Date(EPOCH + (cycle - 1) * 21 * 86_400_000 + pass * 3_600_000);
+  const stamp = start.toISOString().replace(/[-:]/g, '').slice(0, 15);
+  const name = `SWOT_L2_HR_RiverSP_${kind.feature}_${String(cycle).padStart(3, '0')}_${String(pass).padStart(3, '0')}_NA_${stamp}_${stamp}_PIC0_01`;
+  const rel = path.join('timeseries', `feature=${kind.feature}`, 'continent=NA', `${name}.parquet`);
+  const per = kind.rowsPerGranule / SPAN;
+  const buckets = bucketsOf(Array.from({ length: SPAN }, (_, j) => String(7100 + ((first + j) % BUCKETS))).flatMap((b) => new Array<string>(per).fill(b)));
+  return { name, rel, buckets };
+}
+const EPOCH = Date.UTC(2023, 6, 1);
+
+/**
+ * The rows of granules `from` to `to` (column `g`: the granule's number), as {@link granule} names them: the real
+ * granule's rows (template `tpl_<feature>` of `templateRows` rows) with the feature ids, cycle, pass, times and
+ * granule of each synthetic granule.
+ */
+function rowsSql(kind: Kind, templateRows: number, from: number, to: number): string {
+  const per = kind.rowsPerGranule / SPAN;
+  const bucket = `(7100 + (gr.first + j // ${per}) % ${BUCKETS})::varchar`;
+  const reach = kind.feature === 'Reach' ? `j % ${PER_BUCKET}` : `(j % ${per}) // ${NODES_PER_REACH}`;
+  const node = `j % ${NODES_PER_REACH}`;
+  const start = `(timestamptz '${new Date(EPOCH).toISOString()}' + to_seconds(shift)) at time zone 'UTC'`;
+  const stamp = `strftime(${start}, '%Y%m%dT%H%M%S')`;
+  // Each granule's own values once (a few per granule), then its rows.
+  const granules = `select g, cycle, pass, (pass * 2) % ${BUCKETS} as first, shift, strftime(${start}, '%Y-%m-%dT%H:%M:%SZ') as iso,
+         'SWOT_L2_HR_RiverSP_${kind.feature}_' || lpad(cycle::varchar, 3, '0') || '_' || lpad(pass::varchar, 3, '0') || '_NA_' || ${stamp} || '_' || ${stamp} || '_PIC0_01.zip' as ur
+       from (select g, cycle, pass, (cycle - 1) * ${21 * 86400} + pass * 3600 as shift
+             from (select g, (g // ${PASSES} + 1)::integer as cycle, (g % ${PASSES} + 1)::integer as pass from range(${from}, ${to}) r(g)))`;
+  return `select g, t.* exclude (k) replace (${kind.id(bucket, reach, node)} as "${kind.idField}", gr.cycle as cycle_id, gr.pass as pass_id,
+         t."time" + to_seconds(gr.shift) as "time", t.time_raw + gr.shift as time_raw, gr.iso as range_start_time,
+         gr.iso as range_end_time, 'PIC0' as crid, gr.ur as granuleUR)
+       from (select ${from} + i // ${kind.rowsPerGranule} as g, i % ${kind.rowsPerGranule} as j from range(${(to - from) * kind.rowsPerGranule}) r(i))
+       join (${granules}) gr using (g) join tpl_${kind.feature} t on t.k = j % ${templateRows}`;
+}
+
+/** Granules written by one statement when they are compacted right away (one file per granule all the same). */
+const BATCH = 100;
+
 /**
  * Writes synthetic granule parts the way ingest writes them (the real granule's columns and types, rows sorted by
- * feature id, the same row-group size) and lists them in the index as ingest does. Granule k is cycle k / 350, pass
- * k % 350, crossing 5 consecutive basins: a feature is in ~2.5 granules per cycle, not in every file.
+ * feature id, ZSTD) and lists them in the index as ingest does: a feature is in ~2.5 granules per cycle, not in
+ * every file. One by one with ingest's row-group size; or, for granules compacted right after (`batch`), a hundred at
+ * a time by one partitioned COPY (DuckDB then cuts row groups at its vectors: 5 per node part instead of 32; the
+ * compaction reads them all either way), what makes a 50,000-granule continent buildable.
  */
-async function writeGranules(g: Gateway, duck: DuckDBConnection, kind: Kind, from: number, to: number): Promise<void> {
+async function writeGranules(g: Gateway, duck: DuckDBConnection, kind: Kind, from: number, to: number, batch = false): Promise<void> {
   const dir = path.join(g.config.dataDir, 'timeseries', `feature=${kind.feature}`, 'continent=NA');
   await mkdir(dir, { recursive: true });
-  for (let k = from; k < to; k++) {
-    const cycle = Math.floor(k / PASSES) + 1;
-    const pass = (k % PASSES) + 1;
-    const first = (pass * 2) % BUCKETS;
-    const start = new Date(Date.UTC(2023, 6, 1) + (cycle - 1) * 21 * 86_400_000 + pass * 3_600_000);
-    const stamp = start.toISOString().replace(/[-:]/g, '').slice(0, 15);
-    const name = `SWOT_L2_HR_RiverSP_${kind.feature}_${String(cycle).padStart(3, '0')}_${String(pass).padStart(3, '0')}_NA_${stamp}_${stamp}_PIC0_01`;
-    const rel = path.join('timeseries', `feature=${kind.feature}`, 'continent=NA', `${name}.parquet`);
-    const per = kind.rowsPerGranule / SPAN;
-    const bucket = `(7100 + (${first} + i // ${per}) % ${BUCKETS})::varchar`;
-    const reach = kind.feature === 'Reach' ? `i % ${PER_BUCKET}` : `(i % ${per}) // ${NODES_PER_REACH}`;
-    const node = `i % ${NODES_PER_REACH}`;
-    const shift = (cycle - 1) * 21 * 86400 + pass * 3600;
-    await duck.run(
-      `copy (select t.* exclude (k) replace (${kind.id(bucket, reach, node)} as "${kind.idField}", ${cycle} as cycle_id, ${pass} as pass_id,
-         t."time" + to_seconds(${shift}) as "time", t.time_raw + ${shift} as time_raw, '${start.toISOString().slice(0, 19)}Z' as range_start_time,
-         '${start.toISOString().slice(0, 19)}Z' as range_end_time, 'PIC0' as crid, '${name}.zip' as granuleUR)
-       from range(${kind.rowsPerGranule}) r(i) join tpl_${kind.feature} t on t.k = i % (select count(*) from tpl_${kind.feature})
-       order by "${kind.idField}") to '${path.join(g.config.dataDir, rel)}' (format parquet, compression zstd, row_group_size ${Math.max(256, Math.ceil(kind.rowsPerGranule / 32))})`
-    );
-    const buckets = bucketsOf(Array.from({ length: SPAN }, (_, j) => String(7100 + ((first + j) % BUCKETS))).flatMap((b) => new Array<string>(per).fill(b)));
-    await g.db.transaction((tx) => registerGranulePart(tx, kind.feature, rel, name, buckets, compactedRewriter(g.config.dataDir)));
+  const templateRows = Number((await duck.runAndReadAll(`select count(*) from tpl_${kind.feature}`)).getRows()[0]![0]);
+  const format = `format parquet, compression zstd, row_group_size ${Math.max(256, Math.ceil(kind.rowsPerGranule / 32))}`;
+  const register = (k: number) => {
+    const { rel, name, buckets } = granule(kind, k);
+    return g.db.transaction((tx) => registerGranulePart(tx, kind.feature, rel, name, buckets, compactedRewriter(g.config.dataDir)));
+  };
+  for (let a = from; a < to; a += batch ? BATCH : 1) {
+    const b = Math.min(to, a + (batch ? BATCH : 1));
+    const rows = rowsSql(kind, templateRows, a, b);
+    if (b - a === 1) {
+      await duck.run(
+        `copy (select * exclude (g) from (${rows}) order by "${kind.idField}") to '${path.join(g.config.dataDir, granule(kind, a).rel)}' (${format})`
+      );
+      await register(a);
+      continue;
+    }
+    const staging = path.join(dir, `.batch-${a}`);
+    await duck.run(`copy (${rows} order by g, "${kind.idField}") to '${staging}' (${format}, partition_by (g))`);
+    for (let k = a; k < b; k++) {
+      const files = await readdir(path.join(staging, `g=${k}`));
+      if (files.length !== 1) throw new Error(`granule ${k} written as ${files.length} files`);
+      await rename(path.join(staging, `g=${k}`, files[0]!), path.join(g.config.dataDir, granule(kind, k).rel));
+      await register(k);
+    }
+    await rm(staging, { recursive: true, force: true });
   }
 }
 
@@ -165,11 +212,15 @@ export async function benchTimeseriesArchive(reachSizes = [100, 1000, 5000, 2000
         // compacted parts and at most one batch of granule parts.
         let compactions = 0;
         for (let from = written; from < upTo; from += 5000) {
-          await writeGranules(g, duck, kind, from, Math.min(upTo, from + 5000));
+          const w = performance.now();
+          await writeGranules(g, duck, kind, from, Math.min(upTo, from + 5000), true);
+          const c = performance.now();
           compactions += (await g.compactor.runPending(feature)).length;
+          const r = performance.now();
           if (size > baselineUpTo) await removed(g);
+          const seconds = (a: number, b = performance.now()) => ((b - a) / 1000).toFixed(0);
           process.stderr.write(
-            `  ${feature}: ${Math.min(upTo, from + 5000)} granules written and compacted, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`
+            `  ${feature}: ${Math.min(upTo, from + 5000)} granules written and compacted, ${seconds(t0)} s (this batch: written ${seconds(w, c)} s, compacted ${seconds(c, r)} s, granule parts removed ${seconds(r)} s)\n`
           );
         }
         await writeGranules(g, duck, kind, upTo, size);
