@@ -47,7 +47,8 @@ if (!only || only === 'archive') {
   await benchTimeseriesArchive(
     sizes(process.env['BENCH_REACH_GRANULES'], [100, 1000, 5000, 20000, 50000]),
     sizes(process.env['BENCH_NODE_GRANULES'], [100, 1000, 5000]),
-    Number(process.env['BENCH_BASELINE_UP_TO'] ?? 5000)
+    Number(process.env['BENCH_BASELINE_UP_TO'] ?? 5000),
+    process.env['BENCH_ARCHIVE_DIR'] || undefined
   );
 }
 if (!only || only === 'viewer') await benchViewer();

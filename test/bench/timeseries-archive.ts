@@ -105,6 +105,7 @@ async function writeGranules(g: Gateway, duck: DuckDBConnection, kind: Kind, fro
       continue;
     }
     const staging = path.join(dir, `.batch-${a}`);
+    await rm(staging, { recursive: true, force: true });
     await duck.run(`copy (${rows} order by g, "${kind.idField}") to '${staging}' (${format}, partition_by (g))`);
     for (let k = a; k < b; k++) {
       const files = await readdir(path.join(staging, `g=${k}`));
@@ -163,8 +164,16 @@ async function measure(dataDir: string, kind: Kind, id: string): Promise<{ p50: 
  * (steady), and one cycle of granules not compacted yet (compaction lagging a whole cycle). Baseline, measured
  * beside it: the store before the index, DuckDB reading every granule part of the continent.
  */
-export async function benchTimeseriesArchive(reachSizes = [100, 1000, 5000, 20000, 50000], nodeSizes = [100, 1000, 5000], baselineUpTo = 5000): Promise<void> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'hysope-bench-archive-'));
+export async function benchTimeseriesArchive(
+  reachSizes = [100, 1000, 5000, 20000, 50000],
+  nodeSizes = [100, 1000, 5000],
+  baselineUpTo = 5000,
+  keep?: string
+): Promise<void> {
+  // A folder kept (`keep`) holds the archive from one run to the next: a run goes on from the granules its index lists
+  // (a full continent of nodes is hours of building on two cores), sizes it has passed are not measured again.
+  const dataDir = keep ?? (await mkdtemp(path.join(os.tmpdir(), 'hysope-bench-archive-')));
+  if (keep) await mkdir(keep, { recursive: true });
   // Granule parts kept while the baseline (which reads them all) is measured; past it, removed once compacted, as the
   // gateway does (a continent of 50,000 reach granule parts is ~50 GB; its compacted parts a tenth of that).
   const configFor = (size: number) =>
@@ -199,8 +208,16 @@ export async function benchTimeseriesArchive(reachSizes = [100, 1000, 5000, 2000
       const feature = kind.feature;
       // A feature of basin 7200, which passes 48-50 of every cycle cross (so even the 100-granule archive has it).
       const id = kind.feature === 'Reach' ? '72000000101' : '72000000100101';
-      let written = 0;
+      // Granules are written in order: those listed are the first ones (a run stopped mid-batch left files of the
+      // next ones, written again).
+      const [{ n: listed }] = await g.db.query<{ n: number }>(
+        `select count(distinct granule)::int as n from ts_parts where feature = $1 and kind = 'granule' and granule like '%\\_PIC0\\_01' escape '\\'`,
+        [feature]
+      );
+      let written = listed;
+      if (written > 0) process.stderr.write(`  ${feature}: going on from ${written} granules in ${dataDir}\n`);
       for (const size of sizes) {
+        if (written > size) continue;
         if (configFor(size).timeseriesGraceMs !== config.timeseriesGraceMs) {
           await g.close();
           config = configFor(size);
@@ -211,6 +228,8 @@ export async function benchTimeseriesArchive(reachSizes = [100, 1000, 5000, 2000
         // Compacted as they come (every 5,000 granules here; after each ingest in the gateway), so the disk holds the
         // compacted parts and at most one batch of granule parts.
         let compactions = 0;
+        // What a stopped run left waiting, compacted first (unless it is the last cycle, kept waiting to be measured).
+        if (written < upTo) compactions += (await g.compactor.runPending(feature)).length;
         for (let from = written; from < upTo; from += 5000) {
           const w = performance.now();
           await writeGranules(g, duck, kind, from, Math.min(upTo, from + 5000), true);
@@ -313,6 +332,6 @@ export async function benchTimeseriesArchive(reachSizes = [100, 1000, 5000, 2000
     }
   } finally {
     await g.close().catch(() => undefined);
-    await rm(dataDir, { recursive: true, force: true });
+    if (!keep) await rm(dataDir, { recursive: true, force: true });
   }
 }
