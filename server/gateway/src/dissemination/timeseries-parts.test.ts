@@ -1,5 +1,10 @@
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { TIER_RATIO, tierInputs } from './timeseries-parts.js';
+import { idPrefixSql } from './timeseries-store.js';
 
 /** A bucket's compacted parts (their rows) after ingests of `sizes` rows, each compacted as it comes. */
 function simulate(sizes: number[]): { parts: number[]; written: number; maxParts: number } {
@@ -49,8 +54,6 @@ describe('tiered compaction of a time-series bucket', () => {
 
 describe('a bucket of ids as a range the Parquet reader can prune by', () => {
   it('keeps exactly the ids that start with the prefix, and reads only the row groups holding them', async () => {
-    const { DuckDBInstance } = await import('@duckdb/node-api');
-    const { idPrefixSql } = await import('./timeseries-store.js');
     const duck = await (await DuckDBInstance.create(':memory:')).connect();
     const ids = ['7104999', '7105', '71050', '7105999', '7106', '710', '71', "x'y", "x'y1", "x'z", '\u00e9a', '\u00e9a\u00e9', '\u00eaa'];
     await duck.run(`create table t as select unnest([${ids.map((i) => `'${i.replace(/'/g, "''")}'`).join(', ')}]) as id`);
@@ -60,8 +63,7 @@ describe('a bucket of ids as a range the Parquet reader can prune by', () => {
     }
     // A file sorted by id in ~50 row groups, and every row group a whole prefix away from 0042 damaged (DuckDB may
     // read a neighbour: it compares 8-byte prefixes of the statistics): the query answers, so it never read them.
-    const { rmSync, openSync, writeSync, closeSync } = await import('node:fs');
-    const file = `${(await import('node:os')).tmpdir()}/prefix-${process.pid}.parquet`;
+    const file = path.join(os.tmpdir(), `prefix-${process.pid}.parquet`);
     await duck.run(
       `copy (select lpad((i // 1000)::varchar, 4, '0') || lpad(i::varchar, 6, '0') as id from range(100000) r(i) order by id) to '${file}' (format parquet, row_group_size 1000, compression uncompressed)`
     );

@@ -7,7 +7,7 @@ import type { Database, Queryable } from '../store/database.js';
 import { withLease } from '../store/lease.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { SeriesFiles, seriesFiles } from './timeseries-files.js';
-import { BUCKET_DIGITS, FEATURES, SOURCE_METADATA, bucketOf, granuleOfPart, idPrefixSql, type FeatureType } from './timeseries-store.js';
+import { BUCKET_DIGITS, FEATURES, SOURCE_METADATA, bucketOf, granuleOfPart, idPrefixSql, sqlLiteral, type FeatureType } from './timeseries-store.js';
 
 export { BUCKET_DIGITS, bucketOf, bucketsOf } from './timeseries-store.js';
 
@@ -133,11 +133,10 @@ export function compactedRewriter(at: string | SeriesFiles): Rewrite {
     const rel = path.join(path.dirname(compacted), `${Date.now()}-${randomUUID().slice(0, 8)}.parquet`);
     const target = files.path(rel);
     const tmp = `${target}.tmp-${process.pid}`;
-    const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
     const [source] = await files.local([compacted]);
     try {
-      await duck.run(`copy (select * from read_parquet(${quote(source!)}) where not ${granuleRows(granule)}) to ${quote(tmp)} (${COMPACTED_FORMAT})`);
-      const rows = Number((await duck.runAndReadAll(`select count(*) as n from read_parquet(${quote(tmp)})`)).getRowObjectsJS()[0]!['n']);
+      await duck.run(`copy (select * from read_parquet(${sqlLiteral(source!)}) where not ${granuleRows(granule)}) to ${sqlLiteral(tmp)} (${COMPACTED_FORMAT})`);
+      const rows = Number((await duck.runAndReadAll(`select count(*) as n from read_parquet(${sqlLiteral(tmp)})`)).getRowObjectsJS()[0]!['n']);
       await rename(tmp, target);
       await files.publish([rel]);
       return { path: rel, rows };
@@ -298,17 +297,16 @@ export class Compactor {
     const tmp = `${target}.tmp-${process.pid}`;
     await mkdir(path.dirname(target), { recursive: true });
     const idField = FEATURES[feature].idField;
-    const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
     const duck = await this.duck();
     let count = 0;
     try {
-      const files = (await this.files.local([...granuleParts.map((r) => r.path), ...previous])).map(quote);
+      const files = (await this.files.local([...granuleParts.map((r) => r.path), ...previous])).map(sqlLiteral);
       // Only this bucket's rows (a granule part covers many); one feature's observations together, in time order.
       await duck.run(
         `copy (select * from read_parquet([${files.join(', ')}], union_by_name = true) where ${idPrefixSql(idField, bucket)}
-         order by "${idField}", range_start_time, crid, granuleUR) to ${quote(tmp)} (${COMPACTED_FORMAT})`
+         order by "${idField}", range_start_time, crid, granuleUR) to ${sqlLiteral(tmp)} (${COMPACTED_FORMAT})`
       );
-      count = Number((await duck.runAndReadAll(`select count(*) as n from read_parquet(${quote(tmp)})`)).getRowObjectsJS()[0]!['n']);
+      count = Number((await duck.runAndReadAll(`select count(*) as n from read_parquet(${sqlLiteral(tmp)})`)).getRowObjectsJS()[0]!['n']);
       await rename(tmp, target);
       // In the object store before the index lists it (other gateways read it at once).
       await this.files.publish([rel]);

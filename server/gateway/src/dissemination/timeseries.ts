@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../store/database.js';
 import { bucketOf, partsFor } from './timeseries-parts.js';
 import { SeriesFiles, seriesFiles } from './timeseries-files.js';
-import { ADDED_FIELDS, FEATURES, SOURCE_COLUMN, idPrefixSql, type FeatureType, type GranuleSource } from './timeseries-store.js';
+import { ADDED_FIELDS, FEATURES, SOURCE_COLUMN, idPrefixSql, sqlLiteral, type FeatureType, type GranuleSource } from './timeseries-store.js';
 
 /** What the store knows of one field. */
 export interface FieldMeta {
@@ -207,8 +207,7 @@ export class TimeseriesService {
     const where: string[] = [];
     // NOTE: ids are inlined as literals (quotes escaped): DuckDB prunes row groups by their statistics for
     // constants, not for bound parameters, and that pruning is what makes one feature one small read.
-    const literal = (v: string) => `'${v.replace(/'/g, "''")}'`;
-    if (q.ids?.length) where.push(`"${idField}" in (${q.ids.map(literal).join(', ')})`);
+    if (q.ids?.length) where.push(`"${idField}" in (${q.ids.map(sqlLiteral).join(', ')})`);
     if (q.prefix) where.push(idPrefixSql(idField, q.prefix));
     if (q.bbox) where.push(`p_lon between ${p(q.bbox[0])} and ${p(q.bbox[2])} and p_lat between ${p(q.bbox[1])} and ${p(q.bbox[3])}`);
     if (q.start) where.push(`range_start_time >= ${p(q.start)}`);
