@@ -47,7 +47,8 @@ function granule(kind: Kind, k: number) {
   const rel = path.join('timeseries', `feature=${kind.feature}`, 'continent=NA', `${name}.parquet`);
   const per = kind.rowsPerGranule / SPAN;
   const buckets = bucketsOf(Array.from({ length: SPAN }, (_, j) => String(7100 + ((first + j) % BUCKETS))).flatMap((b) => new Array<string>(per).fill(b)));
-  return { name, rel, buckets };
+  const shift = (cycle - 1) * 21 * 86400 + pass * 3600;
+  return { name, rel, buckets, cycle, pass, first, shift, iso: `${start.toISOString().slice(0, 19)}Z` };
 }
 const EPOCH = Date.UTC(2023, 6, 1);
 
@@ -61,18 +62,16 @@ function rowsSql(kind: Kind, templateRows: number, from: number, to: number): st
   const bucket = `(7100 + (gr.first + j // ${per}) % ${BUCKETS})::varchar`;
   const reach = kind.feature === 'Reach' ? `j % ${PER_BUCKET}` : `(j % ${per}) // ${NODES_PER_REACH}`;
   const node = `j % ${NODES_PER_REACH}`;
-  const start = `(timestamptz '${new Date(EPOCH).toISOString()}' + to_seconds(shift)) at time zone 'UTC'`;
-  const stamp = `strftime(${start}, '%Y%m%dT%H%M%S')`;
-  // Each granule's own values once (a few per granule), then its rows.
-  const granules = `select g, cycle, pass, (pass * 2) % ${BUCKETS} as first, shift, strftime(${start}, '%Y-%m-%dT%H:%M:%SZ') as iso,
-         'SWOT_L2_HR_RiverSP_${kind.feature}_' || lpad(cycle::varchar, 3, '0') || '_' || lpad(pass::varchar, 3, '0') || '_NA_' || ${stamp} || '_' || ${stamp} || '_PIC0_01.zip' as ur
-       from (select g, cycle, pass, (cycle - 1) * ${21 * 86400} + pass * 3600 as shift
-             from (select g, (g // ${PASSES} + 1)::integer as cycle, (g % ${PASSES} + 1)::integer as pass from range(${from}, ${to}) r(g)))`;
+  // Each granule's own values, as {@link granule} gives them (a few per granule), then its rows.
+  const values = Array.from({ length: to - from }, (_, i) => {
+    const { cycle, pass, first, shift, iso, name } = granule(kind, from + i);
+    return `(${from + i}, ${cycle}::integer, ${pass}::integer, ${first}, ${shift}, '${iso}', '${name}.zip')`;
+  });
   return `select g, t.* exclude (k) replace (${kind.id(bucket, reach, node)} as "${kind.idField}", gr.cycle as cycle_id, gr.pass as pass_id,
          t."time" + to_seconds(gr.shift) as "time", t.time_raw + gr.shift as time_raw, gr.iso as range_start_time,
          gr.iso as range_end_time, 'PIC0' as crid, gr.ur as granuleUR)
        from (select ${from} + i // ${kind.rowsPerGranule} as g, i % ${kind.rowsPerGranule} as j from range(${(to - from) * kind.rowsPerGranule}) r(i))
-       join (${granules}) gr using (g) join tpl_${kind.feature} t on t.k = j % ${templateRows}`;
+       join (values ${values.join(', ')}) gr(g, cycle, pass, first, shift, iso, ur) using (g) join tpl_${kind.feature} t on t.k = j % ${templateRows}`;
 }
 
 /** Granules written by one statement when they are compacted right away (one file per granule all the same). */
