@@ -169,11 +169,18 @@ interface WrittenChunk {
   stats?: ChunkStats;
 }
 
-/** Writes a Parquet file: `rowGroup` for each row group (its columns' pages in schema order), then `close`. */
+/**
+ * Writes a Parquet file: row group after row group, each one's column chunks in any order (`chunk`, then `endRowGroup`;
+ * or `rowGroup` for all of them at once), then `close`. A row group's column chunks lie together in the file, in the
+ * order they came: the footer gives each one's offset, which is how readers find them.
+ */
 export class PageFileWriter {
   private readonly fd: number;
   private position = 0;
   private readonly groups: { rows: number; chunks: WrittenChunk[]; offset: number }[] = [];
+  /** The column chunks of the row group being written, by column, and where it starts. */
+  private current: (WrittenChunk | undefined)[] = [];
+  private start = -1;
   /** The flush to disk under way (started after each row group, so that little is left to sync at the end). */
   private syncing: Promise<void> | null = null;
 
@@ -196,37 +203,53 @@ export class PageFileWriter {
   /** One row group: for each leaf column (schema order) its pages and, when known, its statistics. */
   rowGroup(rows: number, chunks: { pages: Page[]; stats?: ChunkStats }[]): void {
     if (chunks.length !== this.columns.length) throw new Error('a row group needs every column');
-    const start = this.position;
-    const written: WrittenChunk[] = [];
-    chunks.forEach(({ pages, stats }, k) => {
-      const chunk: WrittenChunk = {
-        column: this.columns[k]!,
-        offset: this.position,
-        compressed: 0,
-        uncompressed: 0,
-        values: 0,
-        encodings: new Set([Encoding.RLE]),
-        stats
-      };
-      for (const page of pages) {
-        const values = Array.isArray(page.values) ? page.values : [page.values];
-        const compressedValues = values.reduce((n, b) => n + b.length, 0);
-        const header = new Compact()
-          .i32(1, 3)
-          .i32(2, page.levels.length + page.rawBytes)
-          .i32(3, page.levels.length + compressedValues)
-          .struct(8, (w) => w.i32(1, page.rows).i32(2, page.nulls).i32(3, page.rows).i32(4, page.encoding).i32(5, page.levels.length).i32(6, 0).bool(7, true))
-          .stop();
-        this.write([header, page.levels, ...values]);
-        chunk.compressed += header.length + page.levels.length + compressedValues;
-        chunk.uncompressed += header.length + page.levels.length + page.rawBytes;
-        chunk.values += page.rows;
-        chunk.encodings.add(page.encoding);
-      }
-      written.push(chunk);
+    chunks.forEach(({ pages, stats }, k) => this.chunk(k, pages, stats));
+    this.endRowGroup(rows);
+  }
+
+  /** The column chunk of leaf column `k` (schema order) in the row group being written: its pages and, when known, its statistics. */
+  chunk(k: number, pages: Page[], stats?: ChunkStats): void {
+    if (!this.columns[k]) throw new Error(`no column ${k}`);
+    if (this.current[k]) throw new Error(`column ${this.columns[k].name} is already in the row group`);
+    if (this.start < 0) this.start = this.position;
+    const chunk: WrittenChunk = {
+      column: this.columns[k],
+      offset: this.position,
+      compressed: 0,
+      uncompressed: 0,
+      values: 0,
+      encodings: new Set([Encoding.RLE]),
+      stats
+    };
+    for (const page of pages) {
+      const values = Array.isArray(page.values) ? page.values : [page.values];
+      const compressedValues = values.reduce((n, b) => n + b.length, 0);
+      const header = new Compact()
+        .i32(1, 3)
+        .i32(2, page.levels.length + page.rawBytes)
+        .i32(3, page.levels.length + compressedValues)
+        .struct(8, (w) => w.i32(1, page.rows).i32(2, page.nulls).i32(3, page.rows).i32(4, page.encoding).i32(5, page.levels.length).i32(6, 0).bool(7, true))
+        .stop();
+      this.write([header, page.levels, ...values]);
+      chunk.compressed += header.length + page.levels.length + compressedValues;
+      chunk.uncompressed += header.length + page.levels.length + page.rawBytes;
+      chunk.values += page.rows;
+      chunk.encodings.add(page.encoding);
+    }
+    this.current[k] = chunk;
+  }
+
+  /** Ends the row group being written: every column's chunk is in it, each holding its `rows` rows. */
+  endRowGroup(rows: number): void {
+    const written = this.columns.map((c, k) => {
+      const chunk = this.current[k];
+      if (!chunk) throw new Error(`a row group needs every column (${c.name} is missing)`);
+      return chunk;
     });
     if (written.some((c) => c.values !== rows)) throw new Error("a column chunk does not hold the row group's rows");
-    this.groups.push({ rows, chunks: written, offset: start });
+    this.groups.push({ rows, chunks: written, offset: this.start });
+    this.current = [];
+    this.start = -1;
     // The row group goes to disk while the next ones are made (a failure here shows in close's sync).
     this.syncing ??= new Promise<void>((resolve) => fdatasync(this.fd, () => resolve())).then(() => {
       this.syncing = null;

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Page } from './parquet-pages.js';
 import type { PagePlan, PageResult, PageTask } from './pixel-parquet.js';
-import { ChunkSource, columnPages, positionPages } from './pixel-pages.js';
+import { ChunkSource, PAGE_MEMORY_FROM, columnPages, pageMemory, positionPages } from './pixel-pages.js';
 import { convexEdges, pointCover } from '../catalog/spatial.js';
 
 /** A page worker of a pixel-cloud write (see pixel-parquet.ts): builds the pages of the tasks it is sent. */
@@ -36,13 +36,10 @@ function outsideFootprint(xs: Float64Array, ys: Float64Array): number[][] {
   return out;
 }
 
-/** Below this, a page's part is copied; above, its memory is moved to the writing thread as it is (no copy). */
-const MOVE_FROM = 64 * 1024;
-
 /**
  * A page as it can be moved to the writing thread: its large parts (a stored chunk copied as a page, a compressed
- * page) keep their memory, which is moved, not copied — each part's memory is its page's alone (a chunk copied as
- * a page is used once; zlib gives each page its own output) —, small ones are copied together.
+ * page) keep their memory, which is moved, not copied — each part's memory is its page's alone (page memory is
+ * taken for one page; see pixel-pages.ts) — and comes back once written; small ones are copied together.
  */
 function owned(page: Page, transfer: Set<ArrayBuffer>): Page {
   const parts = Array.isArray(page.values) ? page.values : [page.values];
@@ -61,7 +58,7 @@ function owned(page: Page, transfer: Set<ArrayBuffer>): Page {
     small = [];
   };
   for (const b of parts) {
-    if (b.length < MOVE_FROM || !(b.buffer instanceof ArrayBuffer)) small.push(b);
+    if (b.length < PAGE_MEMORY_FROM || !(b.buffer instanceof ArrayBuffer)) small.push(b);
     else {
       joinSmall();
       transfer.add(b.buffer);
@@ -74,7 +71,10 @@ function owned(page: Page, transfer: Set<ArrayBuffer>): Page {
   return { ...page, values: out.length === 1 ? out[0]! : out, levels };
 }
 
-parentPort!.on('message', (task: PageTask) => {
+parentPort!.on('message', (message: PageTask | { give: ArrayBuffer[] }) => {
+  // Memory of pages the writing thread has written, back for the next ones.
+  if ('give' in message) return pageMemory.give(message.give);
+  const task = message;
   const transfer = new Set<ArrayBuffer>();
   const own = (c: { pages: Page[]; stats: PageResult['chunks'][number]['stats'] }) => ({ pages: c.pages.map((p) => owned(p, transfer)), stats: c.stats });
   try {

@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { constants, crc32, createInflate, gzipSync, inflateSync, type ZlibOptions } from 'node:zlib';
+import { constants, crc32, createGzip, createInflate, gzipSync, inflateSync, type ZlibOptions } from 'node:zlib';
 import type { ChunkLayout } from './hdf5-chunks.js';
 import { Encoding, definitionLevels, type ChunkStats, type Page } from './parquet-pages.js';
 import { SWOT_EPOCH_MS } from './swot-time.js';
@@ -73,16 +73,46 @@ class Scratch {
 
 const scratch = new Scratch();
 
-/** Node's zlib handle, driven directly so that a chunk is inflated into memory of ours; null when this Node has none. */
-interface InflateHandle {
+/**
+ * The memory pages' values are built in (stored chunks copied as pages, values compressed again): it goes to the
+ * writing thread with the pages and comes back once they are written ({@link PageMemory.give}), to hold the next
+ * pages. Fresh memory costs a page fault per 4 KiB at first touch — on these machines more than building the page
+ * in it —, and a granule's pages are its whole product: taken fresh, every byte written was faulted in once.
+ */
+export class PageMemory {
+  private readonly free: ArrayBuffer[] = [];
+  /** Memory of at least `size` bytes, the caller's alone until given back (the smallest free one that fits, else new). */
+  take(size: number): Uint8Array {
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++)
+      if (this.free[i]!.byteLength >= size && (best < 0 || this.free[i]!.byteLength < this.free[best]!.byteLength)) best = i;
+    // New memory in sizes of powers of two, so that it fits the next pages too (only what is written is touched).
+    return new Uint8Array(best >= 0 ? this.free.splice(best, 1)[0]! : new ArrayBuffer(2 ** Math.ceil(Math.log2(Math.max(size, 65536)))));
+  }
+  /** Memory whose pages are written: free for the next ones (the largest few kept: memory stays bounded). */
+  give(buffers: ArrayBuffer[]): void {
+    this.free.push(...buffers.filter((b) => b.byteLength > 0));
+    if (this.free.length > PageMemory.KEPT) this.free.sort((a, b) => b.byteLength - a.byteLength).splice(PageMemory.KEPT);
+  }
+  static readonly KEPT = 48;
+}
+
+/** This thread's page memory. */
+export const pageMemory = new PageMemory();
+
+/** Page values at least this large go between threads in their own memory (smaller ones are copied together). */
+export const PAGE_MEMORY_FROM = 64 * 1024;
+
+/** Node's zlib handles, driven directly so that output goes to memory of ours (null when this Node has none). */
+interface ZlibHandle {
   reset(): void;
   writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void;
   onerror: (message: string) => void;
 }
 
-function inflateHandle(): { handle: InflateHandle; state: Uint32Array } | null {
-  const z = createInflate() as unknown as { _handle?: InflateHandle; _writeState?: Uint32Array };
-  return z._handle && z._writeState instanceof Uint32Array && typeof z._handle.writeSync === 'function' ? { handle: z._handle, state: z._writeState } : null;
+function zlibHandle(z: unknown): { handle: ZlibHandle; state: Uint32Array } | null {
+  const { _handle: handle, _writeState: state } = z as { _handle?: ZlibHandle; _writeState?: Uint32Array };
+  return handle && state instanceof Uint32Array && typeof handle.writeSync === 'function' ? { handle, state } : null;
 }
 
 /**
@@ -95,7 +125,7 @@ export class ChunkSource {
   /** Pooled buffers (stored and inflated chunks) free for the next chunks, and those given up during the current task. */
   private readonly free: Uint8Array[] = [];
   private readonly retired: Uint8Array[] = [];
-  private readonly zlib = inflateHandle();
+  private readonly zlib = zlibHandle(createInflate());
   constructor(file: string) {
     this.fd = openSync(file, 'r');
   }
@@ -108,10 +138,15 @@ export class ChunkSource {
       done += n;
     }
   }
-  /** A stored chunk read into memory of its own. */
-  read(address: number, size: number): Buffer {
-    const out = Buffer.allocUnsafe(size);
-    this.readInto(out, address);
+  /** A stored chunk read into page memory (it becomes a page as it is). */
+  read(address: number, size: number): Uint8Array {
+    const out = pageMemory.take(size).subarray(0, size);
+    try {
+      this.readInto(out, address);
+    } catch (error) {
+      pageMemory.give([out.buffer as ArrayBuffer]);
+      throw error;
+    }
     return out;
   }
   /** A pooled buffer of at least `size` bytes (the smallest free one that fits, else a new one). */
@@ -338,8 +373,34 @@ const targetSize = (t: ColumnPlan['target']) => (t === 'float' || t === 'int32' 
 /** Level-1 gzip; run-length + Huffman only for bytes split by stream (as fast, and as small there). */
 const FLOAT_GZIP = { level: 1, strategy: constants.Z_RLE };
 const INT_GZIP = { level: 1 };
-/** zlib's options for `bytes` bytes in: output in one buffer large enough for them (not 16 KiB pieces copied together). */
-const gzipOf = (options: ZlibOptions, bytes: number): ZlibOptions => ({ ...options, chunkSize: Math.max(64, bytes + (bytes >> 6) + 256) });
+const gzipHandles = new Map<ZlibOptions, { handle: ZlibHandle; state: Uint32Array } | null>();
+
+/**
+ * A page's values compressed (a gzip member), in page memory of their size (compressed first into memory reused
+ * from page to page, as large as the input could need: level 1 stores what does not compress in blocks of 5 bytes
+ * more, and a gzip member adds 18; should it not fit all the same, zlib's own buffers take it).
+ */
+function gzipPage(bytes: Uint8Array, options: ZlibOptions): Uint8Array {
+  let z = gzipHandles.get(options);
+  if (z === undefined) gzipHandles.set(options, (z = zlibHandle(createGzip(options))));
+  const room = bytes.length + (bytes.length >> 10) + 64;
+  if (z) {
+    const out = scratch.bytes('gzip.out', room);
+    let failure: string | null = null;
+    z.handle.onerror = (message: string) => (failure = message);
+    z.handle.reset();
+    z.handle.writeSync(constants.Z_FINISH, bytes, 0, bytes.length, out, 0, room);
+    // Finished when zlib took all the input and left room unused (a full buffer may hold an unfinished stream).
+    if (failure === null && z.state[1] === 0 && z.state[0]! > 0) {
+      const n = room - z.state[0]!;
+      if (n < PAGE_MEMORY_FROM) return out.slice(0, n);
+      const page = pageMemory.take(n).subarray(0, n);
+      page.set(out.subarray(0, n));
+      return page;
+    }
+  }
+  return gzipSync(bytes, { ...options, chunkSize: Math.max(64, room) });
+}
 
 /** Encodes non-null values (already selected) as a page's compressed values: floats split by byte stream, others plain. */
 function encodeValues(target: ColumnPlan['target'], kept: Float64Array): { values: Uint8Array; rawBytes: number; encoding: number } {
@@ -364,7 +425,7 @@ function encodeValues(target: ColumnPlan['target'], kept: Float64Array): { value
         s3![i] = v >>> 24;
       }
     }
-    return { values: gzipSync(split, gzipOf(FLOAT_GZIP, split.length)), rawBytes: split.length, encoding: Encoding.BYTE_STREAM_SPLIT };
+    return { values: gzipPage(split, FLOAT_GZIP), rawBytes: split.length, encoding: Encoding.BYTE_STREAM_SPLIT };
   }
   if (target === 'int32') {
     const plain = new Int32Array(scratch.bytes('encode.int32', n * 4).buffer, 0, n);
@@ -388,7 +449,7 @@ function integerValues(v: Int32Array | Float64Array, n: number, size: 4 | 8): { 
     }
     plain = new Uint8Array(words.buffer, words.byteOffset, n * 8);
   }
-  return { values: gzipSync(plain, gzipOf(INT_GZIP, plain.length)), rawBytes: plain.length, encoding: Encoding.PLAIN };
+  return { values: gzipPage(plain, INT_GZIP), rawBytes: plain.length, encoding: Encoding.PLAIN };
 }
 
 /** Min and max of a page's kept values as a target type's plain bytes. */
@@ -528,7 +589,7 @@ function streamSlice(d: Decoded, size: number, from: number, rows: number, width
     nulls: 0,
     encoding: Encoding.BYTE_STREAM_SPLIT,
     levels: definitionLevels(rows, null),
-    values: gzipSync(split, gzipOf(FLOAT_GZIP, split.length)),
+    values: gzipPage(split, FLOAT_GZIP),
     rawBytes: split.length
   };
 }

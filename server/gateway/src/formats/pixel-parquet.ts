@@ -5,7 +5,7 @@ import type { Geometry } from '@hysope/api';
 import { Hdf5Structure, UnsupportedLayout } from './hdf5-chunks.js';
 import type { H5Dataset } from './hdf5-reader.js';
 import { PageFileWriter, PhysicalType, type ChunkStats, type LeafColumn, type Page } from './parquet-pages.js';
-import type { ColumnPlan, PositionPlan } from './pixel-pages.js';
+import { PAGE_MEMORY_FROM, type ColumnPlan, type PositionPlan } from './pixel-pages.js';
 
 /**
  * Pixel clouds written as GeoParquet from the granule's HDF5 chunks (see pixel-pages.ts): two worker
@@ -150,6 +150,16 @@ export interface PageResult {
   error?: string;
 }
 
+/** The distinct page memory of a result's page values (a geometry page may be a latitude or longitude page). */
+function pageBuffers(r: PageResult): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  const chunks = [...r.chunks, ...(r.geometry ? [r.geometry.x, r.geometry.y] : [])];
+  for (const c of chunks)
+    for (const p of c.pages)
+      for (const v of Array.isArray(p.values) ? p.values : [p.values]) if (v.buffer instanceof ArrayBuffer && v.length >= PAGE_MEMORY_FROM) out.add(v.buffer);
+  return [...out];
+}
+
 /**
  * Writes the planned pixel cloud: tasks (each column of each row group; positions with the latitude and
  * longitude columns) spread over two workers, at most three row groups in flight; the file under a temporary
@@ -192,59 +202,64 @@ export async function writePages(
     })
     .sort((a, b) => a.i - b.i)
     .map((o) => o.w);
-  const results = new Map<number, PageResult[]>();
   for (let g = 0; g < groups; g++) {
     const from = g * plan.rowGroupRows;
     const to = Math.min(plan.length, from + plan.rowGroupRows);
     jobs.forEach((job, i) => queues[owner[i]!]!.push({ group: g, from, to, columns: job.columns }));
   }
+  // Results of row groups after the one being written, kept until it is.
+  const later = new Map<number, { result: PageResult; worker: number }[]>();
   try {
     await new Promise<void>((resolve, reject) => {
-      let written = 0;
+      // The row group being written, and how many of its tasks' results are in the file.
+      let current = 0;
+      let arrived = 0;
       const idle = new Set(workers.keys());
       // A worker takes its own next task, or else the next one of another worker (its chunks are then
       // inflated once more, but no core waits).
       const dispatch = () => {
         for (const w of [...idle]) {
-          const ready = (q: PageTask[]) => q.length > 0 && q[0]!.group < written + 3;
+          const ready = (q: PageTask[]) => q.length > 0 && q[0]!.group < current + 3;
           const queue = ready(queues[w]!) ? queues[w]! : queues.find(ready);
           if (!queue) continue;
           idle.delete(w);
           workers[w]!.postMessage(queue.shift());
         }
       };
-      const flush = () => {
-        while (written < groups && (results.get(written)?.length ?? 0) === jobs.length) {
-          const parts = results.get(written)!;
-          results.delete(written);
-          const chunks: { pages: Page[]; stats: ChunkStats }[] = new Array(plan.leaves.length);
-          for (const r of parts) {
-            if (!r.geometry) r.columns.forEach((k, i) => (chunks[k] = r.chunks[i]!));
-            if (r.geometry) {
-              chunks[latIndex] = r.chunks[0]!;
-              chunks[lonIndex] = r.chunks[1]!;
-              const c = plan.columns.length;
-              [chunks[c], chunks[c + 1]] = [r.geometry.x, r.geometry.y];
-              onPositions(r.bbox ?? null, r.xs!, r.ys!);
-            }
-          }
-          const rows = Math.min(plan.length, (written + 1) * plan.rowGroupRows) - written * plan.rowGroupRows;
-          writer.rowGroup(rows, chunks);
-          written++;
+      // A result's column chunks go to the file as they come (in the row group being written), their memory back to
+      // the worker that built them: a row group's pages are never all held at once.
+      const write = ({ result: r, worker }: { result: PageResult; worker: number }) => {
+        if (r.geometry) {
+          writer.chunk(latIndex, r.chunks[0]!.pages, r.chunks[0]!.stats);
+          writer.chunk(lonIndex, r.chunks[1]!.pages, r.chunks[1]!.stats);
+          writer.chunk(plan.columns.length, r.geometry.x.pages, r.geometry.x.stats);
+          writer.chunk(plan.columns.length + 1, r.geometry.y.pages, r.geometry.y.stats);
+          onPositions(r.bbox ?? null, r.xs!, r.ys!);
+        } else r.columns.forEach((k, i) => writer.chunk(k, r.chunks[i]!.pages, r.chunks[i]!.stats));
+        const memory = pageBuffers(r);
+        workers[worker]!.postMessage({ give: memory }, memory);
+        arrived++;
+      };
+      const advance = () => {
+        while (current < groups && arrived === jobs.length) {
+          writer.endRowGroup(Math.min(plan.length, (current + 1) * plan.rowGroupRows) - current * plan.rowGroupRows);
+          current++;
+          arrived = 0;
+          for (const r of later.get(current) ?? []) write(r);
+          later.delete(current);
         }
-        if (written === groups) resolve();
+        if (current === groups) resolve();
       };
       workers.forEach((worker, w) => {
         worker.on('message', (r: PageResult) => {
           if (r.error) return reject(new Error(r.error));
-          const list = results.get(r.group) ?? [];
-          list.push(r);
-          results.set(r.group, list);
           idle.add(w);
-          // The worker's next task first: writing a row group holds this thread a while.
+          // The worker's next task first: writing pages holds this thread a while.
           dispatch();
           try {
-            flush();
+            if (r.group === current) write({ result: r, worker: w });
+            else later.set(r.group, [...(later.get(r.group) ?? []), { result: r, worker: w }]);
+            advance();
           } catch (error) {
             return reject(error as Error);
           }
