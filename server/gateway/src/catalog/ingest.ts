@@ -158,15 +158,33 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
   const sunk: SinkWrite[] = [];
   try {
     // The source is copied while the product is written (disk against CPU); pixel clouds learn their extent
-    // and footprint as they are written. Both are awaited before anything is decided (no copy left running).
+    // and footprint as they are written, in worker threads: this thread writes the auxiliary tables (a PIXC's
+    // nadir track) meanwhile. All are awaited before anything is decided (no copy left running).
     await mkdir(path.dirname(sourcePath), { recursive: true });
     await mkdir(path.dirname(parquetPath), { recursive: true });
-    const [writing, copying] = await Promise.allSettled([
+    const before = product;
+    const writingAuxiliary = async () => {
+      // After the product's write has started (its workers then have their first tasks).
+      await new Promise((resolve) => setImmediate(resolve));
+      const out: Record<string, { rel: string; tmp: string; bytes: number }> = {};
+      for (const [name, aux] of Object.entries(before.auxiliary ?? {})) {
+        const rel = `products/${before.collection}/${before.id}.${name}.parquet`;
+        const tmp = path.join(staging, rel) + tag;
+        tmpAuxiliary.push(tmp);
+        const w = await writeGeoParquet({ ...before, table: aux.table, bbox: aux.bbox, geometryTypes: ['Point'] }, tmp);
+        out[name] = { rel, tmp, bytes: w.bytes };
+      }
+      return out;
+    };
+    const [writing, copying, auxiliaryWritten] = await Promise.allSettled([
       writeProduct(product, tmpParquet, path.join(dataDir, 'tmp', 'duckdb-spill')),
-      cp(product.source.path, tmpSource, { recursive: true, verbatimSymlinks: true })
+      cp(product.source.path, tmpSource, { recursive: true, verbatimSymlinks: true }),
+      writingAuxiliary()
     ]);
     if (writing.status === 'rejected') throw writing.reason;
     if (copying.status === 'rejected') throw copying.reason;
+    if (auxiliaryWritten.status === 'rejected') throw auxiliaryWritten.reason;
+    const auxiliary = auxiliaryWritten.value;
     const out = writing.value;
     const written = out.written;
     product = out.product;
@@ -178,14 +196,6 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
       const w = await sink.write(product, { dataDir: staging, tag, owner });
       if (w) sunk.push(w);
     }
-    const auxiliary: Record<string, { rel: string; tmp: string; bytes: number }> = {};
-    for (const [name, aux] of Object.entries(product.auxiliary ?? {})) {
-      const rel = `products/${product.collection}/${product.id}.${name}.parquet`;
-      const tmp = path.join(staging, rel) + tag;
-      const w = await writeGeoParquet({ ...product, table: aux.table, bbox: aux.bbox, geometryTypes: ['Point'] }, tmp);
-      auxiliary[name] = { rel, tmp, bytes: w.bytes };
-    }
-    tmpAuxiliary.push(...Object.values(auxiliary).map((a) => a.tmp));
     const auxiliaryMoves = Object.values(auxiliary).map((a) => [a.tmp, a.rel] as [string, string]);
     const content = itemOf(product, { href: parquetRel, bytes: written.bytes }, { href: sourceRel, bytes: product.source.bytes });
     for (const [name, a] of Object.entries(auxiliary)) {

@@ -14,11 +14,19 @@ export function hdf5(): Promise<void> {
 export type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
 export type H5Group = InstanceType<typeof h5wasm.Group>;
 
+/**
+ * The attributes of objects already asked, each value read once: h5wasm lists an object's attributes again at each
+ * `attrs` (a PIXC granule's ~60 global attributes for each one asked), and reads a value at each access.
+ */
+const read = new WeakMap<object, { attrs: Record<string, { value: unknown }>; values: Map<string, unknown> }>();
+
 /** An attribute's value (a one-element array as its element). */
 export function attr(obj: { attrs: Record<string, { value: unknown }> }, name: string): unknown {
-  const a = obj.attrs[name];
-  if (!a) return undefined;
-  const v = a.value;
+  let known = read.get(obj);
+  if (!known) read.set(obj, (known = { attrs: obj.attrs, values: new Map() }));
+  if (!Object.hasOwn(known.attrs, name)) return undefined;
+  if (!known.values.has(name)) known.values.set(name, known.attrs[name]!.value);
+  const v = known.values.get(name);
   if (ArrayBuffer.isView(v) && (v as unknown as ArrayLike<unknown>).length === 1) return (v as unknown as ArrayLike<unknown>)[0];
   return v;
 }

@@ -1,4 +1,5 @@
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { moduleWorker } from './module-worker.js';
 import type { Geometry } from '@hysope/api';
@@ -177,7 +178,9 @@ export async function writePages(
   const latIndex = plan.columns.findIndex((c) => c.dataset === plan.positions.lat.dataset && c.part === 0);
   const lonIndex = plan.columns.findIndex((c) => c.dataset === plan.positions.lon.dataset && c.part === 0);
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
-  await mkdir(path.dirname(out), { recursive: true });
+  // Up to the workers' first tasks without giving the event loop a turn: this thread's other work (the ingest's
+  // auxiliary tables) then runs while they start.
+  mkdirSync(path.dirname(out), { recursive: true });
   const writer = new PageFileWriter(tmp, plan.leaves);
   const workers = Array.from({ length: threads }, () => moduleWorker('pixel-page-worker', import.meta.url, plan));
   // One job per dataset (a 2D dataset's components together: its chunks are inflated once) and one for the
@@ -214,17 +217,21 @@ export async function writePages(
       // The row group being written, and how many of its tasks' results are in the file.
       let current = 0;
       let arrived = 0;
-      const idle = new Set(workers.keys());
-      // A worker takes its own next task, or else the next one of another worker (its chunks are then
-      // inflated once more, but no core waits).
+      // Tasks sent to each worker and not answered yet: two, so that a worker has its next task at hand while this
+      // thread is busy (writing pages, or another ingest's work).
+      const sent = workers.map(() => 0);
+      // A worker takes its own next task, or else, when it has nothing to do, the next one of another worker (its
+      // chunks are then inflated once more, but no core waits).
       const dispatch = () => {
-        for (const w of [...idle]) {
+        workers.forEach((worker, w) => {
           const ready = (q: PageTask[]) => q.length > 0 && q[0]!.group < current + 3;
-          const queue = ready(queues[w]!) ? queues[w]! : queues.find(ready);
-          if (!queue) continue;
-          idle.delete(w);
-          workers[w]!.postMessage(queue.shift());
-        }
+          while (sent[w]! < 2) {
+            const queue = ready(queues[w]!) ? queues[w]! : sent[w] === 0 ? queues.find(ready) : undefined;
+            if (!queue) return;
+            sent[w]!++;
+            worker.postMessage(queue.shift());
+          }
+        });
       };
       // A result's column chunks go to the file as they come (in the row group being written), their memory back to
       // the worker that built them: a row group's pages are never all held at once.
@@ -253,7 +260,7 @@ export async function writePages(
       workers.forEach((worker, w) => {
         worker.on('message', (r: PageResult) => {
           if (r.error) return reject(new Error(r.error));
-          idle.add(w);
+          sent[w]!--;
           // The worker's next task first: writing pages holds this thread a while.
           dispatch();
           try {
