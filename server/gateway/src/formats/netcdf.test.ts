@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readPixc } from './netcdf.js';
@@ -12,6 +14,7 @@ import { SAMPLES_DIR } from './samples.js';
 import h5wasm from 'h5wasm/node';
 
 const pixc = (name: string) => path.join(SAMPLES_DIR, 'swot/pixc', name);
+const SYNTHESIZE = fileURLToPath(new URL('../../../../test/python/synthesize_pixc.py', import.meta.url));
 
 let dir: string;
 let db: DuckDBConnection;
@@ -22,6 +25,29 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+const count = async (sql: string) => Number(((await db.runAndReadAll(sql)).getRowObjectsJson()[0] as { n: number }).n);
+
+/**
+ * Whether a pixel cloud written by DuckDB (`duck`: WKB points with a bbox covering) and from the HDF5 chunks (`chunks`:
+ * GeoArrow points) hold the same multiset of rows, nulls included. Times compared apart: they may differ by the
+ * rounding of one microsecond.
+ */
+async function expectSameRows(names: string[], duck: string, chunks: string, rows: number): Promise<void> {
+  const columns = names
+    .filter((c) => c !== 'illumination_time')
+    .map((c) => `"${c}"`)
+    .join(', ');
+  const a = `select ${columns}, bbox.xmin as gx, bbox.ymin as gy from '${duck}'`;
+  const b = `select ${columns}, geometry.x as gx, geometry.y as gy from '${chunks}'`;
+  expect(await count(`select count(*) n from (${a} except all ${b})`)).toBe(0);
+  expect(await count(`select count(*) n from (${b} except all ${a})`)).toBe(0);
+  expect(await count(`select count(*) n from '${chunks}'`)).toBe(rows);
+  const worst = await count(
+    `select max(abs(epoch_us(x.illumination_time) - epoch_us(y.illumination_time))) n from '${duck}' x join '${chunks}' y using (azimuth_index, range_index)`
+  );
+  expect(worst).toBeLessThanOrEqual(1);
+}
 
 /** Reads a granule, writes it as GeoParquet the way ingest does, and returns the product and the file. */
 async function written(name: string) {
@@ -156,28 +182,32 @@ describe('pixel clouds written from their HDF5 chunks', () => {
       expect(grown(chunksSmall)).toEqual(grown(duckSmall));
       const [meta] = (await db.runAndReadAll(`select decode(value) v from parquet_kv_metadata('${b}') where decode(key) = 'geo'`)).getRowObjectsJson();
       expect(JSON.parse(String(meta!['v'])).columns.geometry).toMatchObject({ encoding: 'point', bbox: viaDuck.bbox });
-      // Times compared apart: they may differ by the rounding of one microsecond (checked below).
-      const columns = product
-        .stream!.columns.filter((c) => c !== 'illumination_time')
-        .map((c) => `"${c}"`)
-        .join(', ');
-      const count = async (sql: string) => Number(((await db.runAndReadAll(sql)).getRowObjectsJson()[0] as { n: number }).n);
-      const side = (file: string, geometry: string) => `select ${columns}, ${geometry} from '${file}'`;
-      const duck = side(a, 'bbox.xmin as gx, bbox.ymin as gy');
-      const chunks = side(b, 'geometry.x as gx, geometry.y as gy');
-      // Every row on each side, the same multiset of rows (nulls included).
-      expect(await count(`select count(*) n from (${duck} except all ${chunks})`)).toBe(0);
-      expect(await count(`select count(*) n from (${chunks} except all ${duck})`)).toBe(0);
-      expect(await count(`select count(*) n from '${b}'`)).toBe(product.stream!.rows);
+      await expectSameRows(product.stream!.columns, a, b, product.stream!.rows);
       // Row groups still cover strips of the swath: their statistics prune a small box.
-      const groups = await count(`select count(distinct row_group_id) n from parquet_metadata('${b}')`);
-      expect(groups).toBe(viaDuck.rowGroups);
-      const worst = await count(
-        `select max(abs(epoch_us(x.illumination_time) - epoch_us(y.illumination_time))) n from '${a}' x join '${b}' y using (azimuth_index, range_index)`
-      );
-      expect(worst).toBeLessThanOrEqual(1);
+      expect(await count(`select count(distinct row_group_id) n from parquet_metadata('${b}')`)).toBe(viaDuck.rowGroups);
     });
   }
+
+  it("hold the same values as DuckDB's writer for a granule of several chunks per dataset, whole chunks copied as pages (2.1 M pixels)", async () => {
+    // The sample's arrays replicated with jitter (its groups, attributes, shuffle + deflate, netCDF-C's 4 MB chunks):
+    // row groups of a million rows, most float pages the granule's own chunks, the pages' memory reused from row group
+    // to row group and the column chunks written as they come.
+    const name = 'SWOT_L2_HR_PIXC_001_042_067L_20220402T112019_20220402T112029_Dx0000_01.nc';
+    const big = path.join(dir, 'several-chunks', name);
+    await mkdir(path.dirname(big), { recursive: true });
+    const synth = spawnSync('/usr/bin/python3', [SYNTHESIZE, pixc(name), big, '2100000'], { encoding: 'utf8' });
+    expect(synth.status, synth.stderr).toBe(0);
+    const product = await readPixc(big);
+    const a = `${big}.duckdb.parquet`;
+    const b = `${big}.chunks.parquet`;
+    const options = { covers: pointCover(product.footprint), footprint: product.footprint, spillDir: path.join(dir, 'spill') };
+    const viaDuck = await product.stream!.write(a, { ...options, fromChunks: false, metadata: () => ({ 'hysope:test': 'duckdb' }) });
+    const viaChunks = await product.stream!.write(b, { ...options, fromChunks: true, metadata: () => ({ 'hysope:test': 'chunks' }) });
+    // Row groups as long as the chunks (a float dataset's pieces are then whole chunks, copied when without nulls).
+    expect(viaChunks.rowGroups).toBe(3);
+    expect(viaChunks.bbox).toEqual(viaDuck.bbox);
+    await expectSameRows(product.stream!.columns, a, b, 2_100_000);
+  });
 
   it('fail with a clear error, leaving no file, when a chunk is damaged', async () => {
     const name = 'SWOT_L2_HR_PIXC_001_042_067L_20220402T112019_20220402T112029_Dx0000_01.nc';
