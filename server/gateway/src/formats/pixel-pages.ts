@@ -89,12 +89,16 @@ export class PageMemory {
     // New memory in sizes of powers of two, so that it fits the next pages too (only what is written is touched).
     return new Uint8Array(best >= 0 ? this.free.splice(best, 1)[0]! : new ArrayBuffer(2 ** Math.ceil(Math.log2(Math.max(size, 65536)))));
   }
-  /** Memory whose pages are written: free for the next ones (the largest few kept: memory stays bounded). */
+  /** Memory whose pages are written: free for the next ones (at most {@link PageMemory.KEPT} bytes kept, the largest pieces). */
   give(buffers: ArrayBuffer[]): void {
     this.free.push(...buffers.filter((b) => b.byteLength > 0));
-    if (this.free.length > PageMemory.KEPT) this.free.sort((a, b) => b.byteLength - a.byteLength).splice(PageMemory.KEPT);
+    this.free.sort((a, b) => b.byteLength - a.byteLength);
+    let kept = 0;
+    const n = this.free.findIndex((b) => (kept += b.byteLength) > PageMemory.KEPT);
+    if (n >= 0) this.free.splice(n);
   }
-  static readonly KEPT = 48;
+  /** Bytes of free page memory kept by a thread (a few row groups' pages of a column job). */
+  static readonly KEPT = 128 << 20;
 }
 
 /** This thread's page memory. */
