@@ -1,0 +1,62 @@
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '@hysope/gateway';
+import { PIXC_NORMANDY } from '../helpers.js';
+
+const HYSOPE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../server/gateway/bin/hysope.js');
+
+async function walk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await walk(full)));
+    else out.push(full);
+  }
+  return out;
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'hysope-ingest-failure-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('an ingest that fails while writing a pixel cloud', () => {
+  it('reports the damaged chunk and leaves the catalog and the data folder as they were (its nadir track, written meanwhile, removed)', async () => {
+    // The PIXC sample with bytes in the middle of its pixel chunks scrambled: its metadata and nadir track read,
+    // a chunk of its pixels does not inflate.
+    const damaged = path.join(dir, 'in', path.basename(PIXC_NORMANDY));
+    const bytes = await readFile(PIXC_NORMANDY);
+    for (let i = Math.floor(bytes.length / 2); i < Math.floor(bytes.length / 2) + 65536; i++) bytes[i] = (i * 7919) & 0xff;
+    await mkdir(path.dirname(damaged), { recursive: true });
+    await writeFile(damaged, bytes);
+    const data = path.join(dir, 'data');
+    const run = spawnSync(process.execPath, [HYSOPE, 'ingest', '--data', data, PIXC_NORMANDY, damaged], {
+      encoding: 'utf8',
+      env: { ...process.env, HYSOPE_LOG_LEVEL: 'warn' }
+    });
+    const out = run.stdout + run.stderr;
+    expect(out).toMatch(/1 ingested, 1 failed/);
+    expect(out).toMatch(/damaged|inflate/);
+    // The good granule is there; of the damaged one (the same granule id, ingested after it) nothing changed.
+    const db = await openDatabase({ dataDir: path.join(data, 'db') });
+    let assets: string[];
+    try {
+      const items = await db.query<{ id: string; content: { assets: Record<string, { href: string }> } }>('select id, content from items');
+      expect(items.map((i) => i.id)).toEqual([path.basename(PIXC_NORMANDY, '.nc')]);
+      assets = Object.values(items[0]!.content.assets).map((a) => path.join(data, a.href));
+    } finally {
+      await db.close();
+    }
+    const files = (await walk(data)).filter((f) => f.includes(`${path.sep}products${path.sep}`) || f.includes(`${path.sep}sources${path.sep}`));
+    expect(files.filter((f) => /\.tmp-/.test(f))).toEqual([]);
+    // Only the first ingest's product, nadir track and source.
+    expect(files.sort()).toEqual(assets.sort());
+  });
+});
