@@ -111,6 +111,27 @@ describe('production: who may deploy and execute, and what a job can reach', () 
     expect(second.out.trim().split('\n')).toEqual(['shadow-denied', 'jobs-denied', 'other-denied', 'db-denied', 'products-denied', '0']);
   });
 
+  it.runIf(isRoot)("a uid another gateway of the host gave to a job still running is skipped: that job outlives this one's end", async () => {
+    // Another gateway (its own database and sequence) runs a job as the uid this gateway would give next.
+    const probe = await runShell(g, producer, 'uid-probe-a', 'id -u');
+    expect(probe.job.status, probe.job.message).toBe('successful');
+    const taken = Number(probe.out.trim()) + 1;
+    const { spawn } = await import('node:child_process');
+    const other = spawn('setpriv', [`--reuid=${taken}`, `--regid=${taken}`, '--clear-groups', 'sleep', '120'], { stdio: 'ignore' });
+    try {
+      await new Promise((res) => setTimeout(res, 300));
+      const next = await runShell(g, producer, 'uid-probe-b', 'id -u');
+      expect(next.job.status, next.job.message).toBe('successful');
+      expect(Number(next.out.trim())).not.toBe(taken);
+      // This job's end killed every process of its own uid, not the other gateway's job.
+      await new Promise((res) => setTimeout(res, 500));
+      expect(other.exitCode).toBeNull();
+      expect(other.signalCode).toBeNull();
+    } finally {
+      other.kill('SIGKILL');
+    }
+  });
+
   it.runIf(isRoot)(
     'a fork bomb hits the process limit, is killed with its job, and the gateway keeps answering',
     async () => {

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { chmod, chown, lstat, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,14 @@ export interface Confinement {
 
 /** Whether this process may give jobs their own uid. */
 export const canSwitchUser = () => typeof process.getuid === 'function' && process.getuid() === 0;
+
+/**
+ * Whether a process of this host runs as `uid`. Another gateway on the host (its own database, its own sequence of
+ * job uids) may have given the same uid to a job still running — and a job's end kills every process of its uid.
+ */
+export function uidInUse(uid: number): Promise<boolean> {
+  return new Promise((resolve) => execFile('pgrep', ['-U', String(uid)], (error) => resolve(!error)));
+}
 
 /** Environment variables a job may inherit (no database URL, tokens or keys of the gateway). */
 const PASSED = [

@@ -14,7 +14,7 @@ import { inboxPath } from '../catalog/inbox.js';
 import type { CatalogStore } from '../catalog/store.js';
 import { holdLease } from '../store/lease.js';
 import { ConflictError, ForbiddenError, NotFoundError, PROCESS_EXCEPTIONS, UnauthorizedError, ValidationError } from '../errors.js';
-import { canSwitchUser, prepareJobDir } from './sandbox.js';
+import { canSwitchUser, prepareJobDir, uidInUse } from './sandbox.js';
 import { describeCwl } from './cwl.js';
 import type { Executor, ExecutorExit } from './executor.js';
 import type { ProcessDefinition, ProcessResult } from './process.js';
@@ -316,10 +316,15 @@ export class JobService extends EventEmitter {
     const id = randomUUID();
     const dir = path.join(this.opts.dataDir, 'jobs', id);
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    // Each job its own uid when the gateway is root (sequence: no two live jobs share one).
-    const uid = canSwitchUser()
-      ? (this.opts.uidBase ?? 200000) + (Number((await this.opts.catalog.db.query<{ n: number }>("select nextval('job_uids')::int as n"))[0]!.n) % 100000)
-      : null;
+    // Each job its own uid when the gateway is root (sequence: no two live jobs of this catalog share one; a uid
+    // another gateway of the host has given to a job still running is skipped).
+    let uid: number | null = null;
+    if (canSwitchUser()) {
+      const next = async () =>
+        (this.opts.uidBase ?? 200000) + (Number((await this.opts.catalog.db.query<{ n: number }>("select nextval('job_uids')::int as n"))[0]!.n) % 100000);
+      uid = await next();
+      for (let tries = 0; tries < 1000 && (await uidInUse(uid)); tries++) uid = await next();
+    }
     await this.jobs.create({ id, process_id: processId, inputs, owner: p.name, executor: this.executor.name, dir, uid, delivery });
     if (!this.opts.dispatch) await this.follow(id);
     try {
