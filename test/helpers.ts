@@ -209,3 +209,14 @@ export function authed(url: string, init: RequestInit & { json?: unknown } = {})
 export function authedFetch(url: string, init: RequestInit = {}): Promise<Response> {
   return fetch(url, { ...init, headers: { ...session.headers, ...((init.headers as Record<string, string>) ?? {}) } });
 }
+
+/** Every path under a folder (files, and folders too unless `filesOnly`), depth first; none when it does not exist. */
+export async function walk(dir: string, filesOnly = false): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const full = path.join(dir, e.name);
+    if (!e.isDirectory() || !filesOnly) out.push(full);
+    if (e.isDirectory()) out.push(...(await walk(full, filesOnly)));
+  }
+  return out;
+}

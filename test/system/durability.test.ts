@@ -1,12 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '@hysope/gateway';
-import { sample } from '../helpers.js';
+import { sample, walk } from '../helpers.js';
 
 const HYSOPE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../server/gateway/bin/hysope.js');
 const INPUTS = [sample('swot/riversp'), sample('swot/lakesp'), sample('altimetry/hydroweb')];
@@ -24,16 +24,6 @@ function ingestKilledAfter(data: string, ms: number | null): Promise<{ reported:
       resolve({ reported: [...out.matchAll(/ ok (\S+?): /g)].map((m) => m[1]!), elapsed: Date.now() - t0 });
     });
   });
-}
-
-async function walk(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const full = path.join(dir, e.name);
-    out.push(full);
-    if (e.isDirectory()) out.push(...(await walk(full)));
-  }
-  return out;
 }
 
 describe('the embedded store commits durably: SIGKILL at any point of a multi-granule ingest loses nothing reported', () => {

@@ -1,23 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '@hysope/gateway';
-import { PIXC_NORMANDY } from '../helpers.js';
+import { PIXC_NORMANDY, walk } from '../helpers.js';
 
 const HYSOPE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../server/gateway/bin/hysope.js');
-
-async function walk(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(full)));
-    else out.push(full);
-  }
-  return out;
-}
 
 let dir: string;
 beforeAll(async () => {
@@ -54,7 +44,7 @@ describe('an ingest that fails while writing a pixel cloud', () => {
     } finally {
       await db.close();
     }
-    const files = (await walk(data)).filter((f) => f.includes(`${path.sep}products${path.sep}`) || f.includes(`${path.sep}sources${path.sep}`));
+    const files = (await walk(data, true)).filter((f) => f.includes(`${path.sep}products${path.sep}`) || f.includes(`${path.sep}sources${path.sep}`));
     expect(files.filter((f) => /\.tmp-/.test(f))).toEqual([]);
     // Only the first ingest's product, nadir track and source.
     expect(files.sort()).toEqual(assets.sort());
