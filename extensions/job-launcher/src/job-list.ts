@@ -3,6 +3,17 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { FINAL, type JobStatus } from './api.js';
 import { el } from './dom.js';
 
+/**
+ * A job after an update from one of the streams that report it (the gateway's events, the job's own event stream):
+ * a final status stays final. The two streams are not ordered with each other: on a loaded machine the job's own
+ * stream delivered a "running" after the gateway's "successful", then its "successful" again — the job ended twice
+ * (two notifications). `ended`: this update is the one that ends the job.
+ */
+export function mergeJob(before: JobStatus | undefined, update: JobStatus): { job: JobStatus; ended: boolean } {
+  if (before && FINAL.has(before.status) && !FINAL.has(update.status)) return { job: before, ended: false };
+  return { job: update, ended: FINAL.has(update.status) && before !== undefined && !FINAL.has(before.status) };
+}
+
 /** The jobs, newest first (those submitted here before others of the same time), at most 100: options of a listbox. */
 export function jobRows(
   jobs: Iterable<JobStatus>,

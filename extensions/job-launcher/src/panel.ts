@@ -2,9 +2,9 @@
 // live status (SSE), progress, log, cancel, retry, and results (derived products open in the viewer).
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
-import { FINAL, JobsApi, type JobStatus, type ProcessDescription, type ProcessSummary, type Stream } from './api.js';
+import { JobsApi, type JobStatus, type ProcessDescription, type ProcessSummary, type Stream } from './api.js';
 import { el } from './dom.js';
-import { jobButtons, jobRows } from './job-list.js';
+import { jobButtons, jobRows, mergeJob } from './job-list.js';
 import { renderOutput } from './results.js';
 import { buildField, readInputs, type FormField } from './form.js';
 
@@ -200,11 +200,11 @@ export class JobsPanel extends Widget {
     }
   }
 
-  private update1(job: JobStatus): void {
-    const before = this.jobs.get(job.jobID);
+  private update1(update: JobStatus): void {
+    const { job, ended } = mergeJob(this.jobs.get(update.jobID), update);
     this.jobs.set(job.jobID, job);
     this.renderJobs();
-    if (FINAL.has(job.status) && before && !FINAL.has(before.status) && this.submitted.has(job.jobID)) {
+    if (ended && this.submitted.has(job.jobID)) {
       this.actions.finished(job);
       if (this.selectedJob === job.jobID) void this.showSelected();
     }
