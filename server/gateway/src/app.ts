@@ -34,9 +34,9 @@ import type { Metrics } from './monitoring/metrics.js';
 import { productionCapability, type Production } from './production/capability.js';
 import type { JobService } from './production/service.js';
 import type { JobRow } from './production/store.js';
-import { openDatabase, type Database } from './store/database.js';
+import { fromTemplate, openDatabase, type Database } from './store/database.js';
 import { S3Store, openObjectStore } from './store/object-store.js';
-import { migrate } from './store/schema.js';
+import { migrate, SCHEMA_KEY } from './store/schema.js';
 import { sweepObjectStore, sweepObjects } from './store/sweep.js';
 
 /** A running gateway's parts. */
@@ -98,9 +98,12 @@ async function createEmbeddedOnce(dbDir: string): Promise<void> {
   for (const e of await readdir(parent)) if (e.startsWith(`${path.basename(dbDir)}.init-`)) await rm(path.join(parent, e), { recursive: true, force: true });
   if (existsSync(path.join(dbDir, 'PG_VERSION'))) return;
   const staging = `${dbDir}.init-${process.pid}`;
-  const fresh = await openDatabase({ dataDir: staging });
-  await migrate(fresh);
-  await fresh.close();
+  // A copy of an empty catalog made once per schema; else (no cache to keep it in) made here.
+  if (!(await fromTemplate(staging, { key: `schema-${SCHEMA_KEY}`, prepare: migrate }))) {
+    const fresh = await openDatabase({ dataDir: staging });
+    await migrate(fresh);
+    await fresh.close();
+  }
   // A folder holding only our lock file (an older start) gives way to the new database.
   const lock = path.join(dbDir, 'hysope.pid');
   const kept = existsSync(lock) ? await readFile(lock, 'utf8') : null;

@@ -3,7 +3,10 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openCatalog } from '../app.js';
+import { loadConfig } from '../config.js';
 import { openDatabase } from './database.js';
+import { SCHEMA_KEY } from './schema.js';
 
 describe('the embedded database of a new data folder', () => {
   const dirs: string[] = [];
@@ -36,6 +39,35 @@ describe('the embedded database of a new data folder', () => {
       const again = await openDatabase({ dataDir: a });
       expect(await again.query('select x from t')).toEqual([{ x: 42 }]);
       await again.close();
+    } finally {
+      if (previous === undefined) delete process.env['XDG_CACHE_HOME'];
+      else process.env['XDG_CACHE_HOME'] = previous;
+    }
+  });
+
+  it('of a new catalog is a copy of an empty catalog kept in the cache, one per schema', async () => {
+    const cache = await temp();
+    const previous = process.env['XDG_CACHE_HOME'];
+    process.env['XDG_CACHE_HOME'] = cache;
+    const catalog = async () => {
+      const { db } = await openCatalog(loadConfig({ HYSOPE_LOG_LEVEL: 'silent' }, { data: await temp() }));
+      return db;
+    };
+    try {
+      const first = await catalog();
+      expect(await first.query('select count(*)::int n from items')).toEqual([{ n: 0 }]);
+      await first.close();
+      const templates = (await readdir(path.join(cache, 'hysope'))).sort();
+      expect(templates).toHaveLength(2);
+      expect(templates[1]).toBe(`${templates[0]}-schema-${SCHEMA_KEY}`);
+      // What the schema's template holds is what the next catalog starts with.
+      const kept = await openDatabase({ dataDir: path.join(cache, 'hysope', templates[1]!) });
+      await kept.query('create table mark (x int)');
+      await kept.close();
+      const second = await catalog();
+      expect(await second.query('select count(*)::int n from mark')).toEqual([{ n: 0 }]);
+      expect(await second.query('select count(*)::int n from collections')).not.toEqual([{ n: 0 }]);
+      await second.close();
     } finally {
       if (previous === undefined) delete process.env['XDG_CACHE_HOME'];
       else process.env['XDG_CACHE_HOME'] = previous;

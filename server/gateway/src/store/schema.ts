@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Database } from './database.js';
 
 /**
@@ -249,6 +250,9 @@ insert into schema_version (version) values (1) on conflict do nothing;
 `;
 
 /** Creates the tables if they are not there yet (idempotent). */
+/** What names the schema (the embedded catalog's template is made once per schema). */
+export const SCHEMA_KEY = createHash('sha256').update(SCHEMA).digest('hex').slice(0, 16);
+
 export async function migrate(db: Database): Promise<void> {
   await db.exec(SCHEMA);
 }
