@@ -1,13 +1,19 @@
-import h5wasm from 'h5wasm/node';
+import type h5wasm from 'h5wasm/node';
 
-let ready: Promise<void> | null = null;
+export type H5Library = typeof h5wasm;
+let ready: Promise<H5Library> | null = null;
 
 /**
  * The HDF5 library, loaded, with its errors raised as exceptions in this thread. By default it prints
- * them and goes on: a damaged chunk would be read as whatever the buffer held.
+ * them and goes on: a damaged chunk would be read as whatever the buffer held. Loaded when first asked (its
+ * WebAssembly takes ~0.7 s to load: a process reading no HDF5 does not pay it).
  */
-export function hdf5(): Promise<void> {
-  ready ??= h5wasm.ready.then((module) => void (module as unknown as { activate_throwing_error_handler(): number }).activate_throwing_error_handler());
+export function hdf5(): Promise<H5Library> {
+  ready ??= import('h5wasm/node').then(async ({ default: library }) => {
+    const module = await library.ready;
+    (module as unknown as { activate_throwing_error_handler(): number }).activate_throwing_error_handler();
+    return library;
+  });
   return ready;
 }
 

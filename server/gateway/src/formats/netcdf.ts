@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import h5wasm from 'h5wasm/node';
+import type h5wasm from 'h5wasm/node';
 import { Table, type Vector } from 'apache-arrow';
 import { binaryVector, numericVector, stringVector, SWOT_EPOCH_MS, timestampVector, type NumericArray } from './arrow-columns.js';
 import { parseGranuleName } from './granule-name.js';
@@ -113,10 +113,10 @@ export async function readPixc(file: string): Promise<Product> {
   if (!granule) throw new GranuleError(file, 'not a SWOT granule name (SWOT_L2_HR_PIXC..._<CRID>_<counter>.nc)');
   const isVec = /PIXCVec|pixcvec/.test(granule.name) || granule.shortName === 'L2_HR_LakeTile';
   const collection: CollectionId = isVec ? 'swot-pixcvec' : 'swot-pixc';
-  await hdf5();
+  const library = await hdf5();
   let h5: H5File;
   try {
-    h5 = new h5wasm.File(file, 'r');
+    h5 = new library.File(file, 'r');
   } catch (error) {
     throw new GranuleError(file, `not a readable NetCDF4/HDF5 file (${(error as Error).message})`);
   }

@@ -18,7 +18,6 @@ import {
   type DuckDBType
 } from '@duckdb/node-api';
 import type { Geometry } from '@hysope/api';
-import h5wasm from 'h5wasm/node';
 import { SWOT_EPOCH_MS } from './arrow-columns.js';
 import { DatasetReader, attrNumber, charText, hdf5, pixelLongitude, rowDatasets, type H5Dataset, type H5Group, type Typed } from './hdf5-reader.js';
 import { PixelBlocks, type ArrayName } from './pixel-blocks.js';
@@ -150,8 +149,7 @@ export function pixelStream(
     rows: length,
     columns: columns.map((c) => c.name),
     write: async (out, options) => {
-      await hdf5();
-      const h5 = new h5wasm.File(file, 'r');
+      const h5 = new (await hdf5()).File(file, 'r');
       try {
         const g = h5.get(groupPath) as H5Group;
         const dataset = (name: string) => g.get(name) as H5Dataset;
