@@ -20,7 +20,12 @@ const SERVICE_TOKEN = 'hysope-test-service-token-0123456789';
 type LabWindow = {
   jupyterapp: {
     commands: { execute(id: string, args?: unknown): Promise<unknown> };
-    shell: { currentWidget: { content: { activeCell: { model: { sharedModel: { setSource(s: string): void } } } } } | null };
+    shell: {
+      currentWidget: {
+        content: { activeCell: { model: { sharedModel: { setSource(s: string): void } } } };
+        context?: { sessionContext?: { session?: { kernel?: { status: string } | null } | null } };
+      } | null;
+    };
   };
 };
 
@@ -159,7 +164,14 @@ function hubSuite(spawner: 'simple' | 'slurm') {
     }, code);
     await page.evaluate(() => (window as unknown as LabWindow).jupyterapp.commands.execute('notebook:run-cell'));
     const output = page.locator('.jp-OutputArea-output').filter({ hasText: 'gateway user:' });
-    await output.waitFor({ timeout: 90_000 });
+    await output.waitFor({ timeout: 90_000 }).catch(async (error: Error) => {
+      // What the lab shows instead: the cell's outputs (a traceback?) and its kernel's state.
+      const shown = await page.locator('.jp-OutputArea').allTextContents();
+      const kernel = await page.evaluate(
+        () => (window as unknown as LabWindow).jupyterapp.shell.currentWidget?.context?.sessionContext?.session?.kernel?.status ?? 'no kernel'
+      );
+      throw new Error(`${error.message}\nkernel: ${kernel}\noutputs: ${shown.join('\n') || '(none)'}\nhub log: ${hubLog().slice(-1500)}`);
+    });
     // Hub users without a hysope-<role> group are "educational".
     expect((await output.textContent())?.trim()).toBe('gateway user: alice educational');
     await page.close();
