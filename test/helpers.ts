@@ -136,15 +136,7 @@ export async function startGateway(
     dataDir,
     ingest: (file, owner?: string) => ingestFile(gateway.store, dataDir, file, { owner, observe: gateway.observeIngest }),
     async stored() {
-      const out: string[] = [];
-      const walk = async (d: string) => {
-        for (const e of await readdir(d, { withFileTypes: true })) {
-          if (e.name === 'db' && d === dataDir) continue;
-          if (e.isDirectory()) await walk(path.join(d, e.name));
-          else out.push(path.relative(dataDir, path.join(d, e.name)));
-        }
-      };
-      await walk(dataDir);
+      const out = (await walk(dataDir, true)).map((f) => path.relative(dataDir, f)).filter((f) => !f.startsWith(`db${path.sep}`));
       const objects = gateway.store.objects;
       if (!objects.folder) for await (const o of objects.list('')) out.push(`s3:${o.key}`);
       return out.sort();

@@ -229,13 +229,12 @@ const Y_AXES = ['y', 'lat', 'latitude', 'rlat'];
  * longitude/latitude, its centre, its index. Cells and times holding the fill value are left out.
  */
 export async function readCfGrid(file: string): Promise<Product> {
-  const [{ default: h5wasm }, { attr, hdf5 }, { default: proj4 }, { numericVector, stringVector, timestampVector }] = await Promise.all([
-    import('h5wasm/node'),
+  const [{ attr, hdf5 }, { default: proj4 }, { numericVector, stringVector, timestampVector }] = await Promise.all([
     import('./hdf5-reader.js'),
     import('proj4'),
     import('./arrow-columns.js')
   ]);
-  await hdf5();
+  const h5wasm = await hdf5();
   let h5: InstanceType<typeof h5wasm.File>;
   try {
     h5 = new h5wasm.File(file, 'r');

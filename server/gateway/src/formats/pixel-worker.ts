@@ -1,6 +1,5 @@
 import { workerData } from 'node:worker_threads';
-import h5wasm from 'h5wasm/node';
-import { DatasetReader, hdf5, type H5Dataset, type Typed } from './hdf5-reader.js';
+import { DatasetReader, hdf5, type H5Dataset, type H5Group, type Typed } from './hdf5-reader.js';
 import { ARRAYS, EMPTY, FULL, flag, reportFailure, type BlockJob } from './pixel-blocks.js';
 
 /**
@@ -11,10 +10,9 @@ async function run(job: BlockJob): Promise<void> {
   const control = new Int32Array(job.control as unknown as ArrayBuffer);
   const stop = flag(job.slots, 'stop');
   Atomics.store(control, flag(job.slots, 'started'), 1);
-  await hdf5();
-  const h5 = new h5wasm.File(job.file, 'r');
+  const h5 = new (await hdf5()).File(job.file, 'r');
   try {
-    const group = h5.get(job.group) as InstanceType<typeof h5wasm.Group>;
+    const group = h5.get(job.group) as H5Group;
     const readers = job.datasets.map((d) => new DatasetReader(group.get(d.name) as H5Dataset, job.length));
     for (let block = 0; block * job.blockRows < job.length; block++) {
       const slot = block % job.slots;
