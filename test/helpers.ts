@@ -202,6 +202,20 @@ export function authedFetch(url: string, init: RequestInit = {}): Promise<Respon
   return fetch(url, { ...init, headers: { ...session.headers, ...((init.headers as Record<string, string>) ?? {}) } });
 }
 
+/**
+ * Runs `task` on every item, at most `concurrency` at a time (a test's requests to a gateway overlap the client's work
+ * with the server's); rejects with the first failure once the tasks running have settled.
+ */
+export async function eachConcurrently<T>(items: readonly T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  const lanes = await Promise.allSettled(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+  const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 /** Every path under a folder (files, and folders too unless `filesOnly`), depth first; none when it does not exist. */
 export async function walk(dir: string, filesOnly = false): Promise<string[]> {
   const out: string[] = [];
