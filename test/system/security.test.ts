@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, REACH_548, REACHES_PASS_51, startGateway, type TestGateway } from '../helpers.js';
 
 const isRoot = process.getuid?.() === 0;
+/** This file's gateway gives its jobs uids from here up (`HYSOPE_JOB_UID_BASE`). */
+const UID_BASE = 300_000;
 
 /** A CWL tool that runs a shell script and keeps its output. */
 const shellTool = (id: string, script: string) => `cwlVersion: v1.2
@@ -55,7 +57,10 @@ describe('production: who may deploy and execute, and what a job can reach', () 
   beforeAll(async () => {
     inbox = await mkdtemp(path.join(os.tmpdir(), 'hysope-inbox-'));
     await chmod(inbox, 0o755);
-    g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_INBOXES: inbox, HYSOPE_JOB_PROCESSES: '64', HYSOPE_JOB_WALL_SECONDS: '10' } });
+    // Its jobs' uids from 300000 up: other files' gateways run jobs meanwhile, from the default 200000 up.
+    g = await startGateway({
+      env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_INBOXES: inbox, HYSOPE_JOB_PROCESSES: '64', HYSOPE_JOB_WALL_SECONDS: '10', HYSOPE_JOB_UID_BASE: String(UID_BASE) }
+    });
     producer = await g.user('prod', 'producer');
     other = await g.user('prod2', 'producer');
     student = await g.user('student', 'educational');
@@ -96,7 +101,7 @@ describe('production: who may deploy and execute, and what a job can reach', () 
     const first = await runShell(g, producer, 'probe-a', 'id -u; id -G; echo secret > mine.txt; pwd');
     expect(first.job.status, first.job.message).toBe('successful');
     const [uid, groups, dir] = first.out.trim().split('\n');
-    expect(Number(uid)).toBeGreaterThanOrEqual(200000);
+    expect(Number(uid)).toBeGreaterThanOrEqual(UID_BASE);
     expect(groups!.trim()).toBe(uid);
     const script = [
       `cat /etc/shadow >/dev/null 2>&1 && echo shadow-read || echo shadow-denied`,
@@ -150,13 +155,13 @@ describe('production: who may deploy and execute, and what a job can reach', () 
       expect(Date.now() - t0).toBeLessThan(10_000);
       const job = await finished(g, r.body.jobID, producer.headers, 60_000);
       expect(job.status).toBe('failed');
-      // No process of the job's uid is left.
+      // No process of this gateway's job uids is left (other test files' jobs run under uids of their own meanwhile).
       const { execFileSync } = await import('node:child_process');
       await new Promise((res) => setTimeout(res, 500));
       const left = execFileSync('ps', ['-e', '-o', 'uid='], { encoding: 'utf8' })
         .split('\n')
         .map((l) => Number(l.trim()))
-        .filter((u) => u >= 200000);
+        .filter((u) => u >= UID_BASE && u < UID_BASE + 100_000);
       expect(left).toEqual([]);
     },
     90_000
