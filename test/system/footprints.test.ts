@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { expandInputs, readProduct } from '@hysope/gateway';
-import { SAMPLES, call, startGateway, type TestGateway } from '../helpers.js';
+import { SAMPLES, call, eachConcurrently, startGateway, type TestGateway } from '../helpers.js';
 
 /** Every vertex of a feature (GeoJSON coordinates, any nesting). */
 function vertices(coordinates: unknown, out: number[][] = []): number[][] {
@@ -15,16 +15,6 @@ function vertices(coordinates: unknown, out: number[][] = []): number[][] {
 function spread<T>(list: T[], n: number): T[] {
   if (list.length <= n) return list;
   return Array.from({ length: n }, (_, i) => list[Math.round((i * (list.length - 1)) / (n - 1))]!);
-}
-
-/** Runs `fn` over `items`, `width` at a time. */
-async function pool<T>(items: T[], width: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    })
-  );
 }
 
 /**
@@ -81,7 +71,7 @@ describe('footprints and time ranges that cover the data: every sample granule, 
         expect(r.status, JSON.stringify(r.body).slice(0, 200)).toBe(200);
         return r.body.features.length === 1;
       };
-      await pool(rows, 8, async (i) => {
+      await eachConcurrently(rows, 8, async (i) => {
         const wkb = geometry.get(i) as Uint8Array | null;
         if (!wkb) return;
         const [x, y] = vertices((fromWkb(wkb) as { coordinates: unknown }).coordinates)[0]!;
@@ -106,7 +96,7 @@ describe('footprints and time ranges that cover the data: every sample granule, 
         const instants = [
           ...new Set(Array.from({ length: time.length }, (_, i) => time.get(i) as number | null).filter((t): t is number => t !== null && t > 0))
         ].sort();
-        await pool(spread(instants, 300), 8, async (t) => {
+        await eachConcurrently(spread(instants, 300), 8, async (t) => {
           c.instants++;
           if (!(await hit({ datetime: new Date(t).toISOString() }))) c.missedTime++;
         });
