@@ -226,12 +226,13 @@ export async function benchTimeseriesArchive(
         const upTo = Math.max(written, size - PASSES);
         const t0 = performance.now();
         // The build's batches (thousands of granules at a time, where the gateway compacts one ingest at a time) are
-        // compacted tiered with a ratio of 1: a batch merged with the compacted parts no larger than itself. With the
-        // gateway's ratio (4), a batch of 5,000 granules merged every part of up to 20,000 granules' rows — each batch
+        // compacted tiered with a ratio of 1: a batch merged with the smallest parts while each is no larger than what
+        // is merged so far — a binary counter, each row written again about log₂ of the batches times. With the
+        // gateway's ratio (4), a batch of 5,000 granules merged every part of up to 20,000 granules' rows: each batch
         // wrote the whole archive again, and a build's time grew with the square of its size (from 12,114 to 20,000
-        // node granules: ~2.5 h). So a bucket's parts stay tiered, as a gateway's do after one-by-one ingests (a few
-        // per bucket, each several times the next: their count is in the report); the measured states and the
-        // next granules below are compacted by the gateway's own compactor.
+        // node granules: ~2.5 h). A bucket's parts stay a few (their count is in the report); the gateway's ratio may
+        // find some of them due for merging, which the first ingest into the bucket after the build pays. The
+        // measured states and the next granules below are compacted by the gateway's own compactor.
         const batches = new Compactor(
           g.db,
           dataDir,

@@ -25,7 +25,7 @@ export default defineConfig({
     launchOptions: { executablePath: CHROMIUM, args: CHROMIUM_ARGS }
   },
   // One webServer starting the three servers side by side (Playwright starts its webServers one after the other:
-  // 89 s in a row, 66 s side by side on two cores); it is ready when it says so, after all three answer.
+  // 58-62 s in a row, 49-51 s side by side on two cores); it is ready when it says so, after all three answer.
   webServer: {
     command: 'bash start-all.sh',
     wait: { stdout: /HYSOPE UI servers ready/ },
