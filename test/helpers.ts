@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -214,6 +214,38 @@ export async function eachConcurrently<T>(items: readonly T[], concurrency: numb
   const lanes = await Promise.allSettled(Array.from({ length: Math.min(concurrency, items.length) }, lane));
   const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
   if (failed) throw failed.reason;
+}
+
+/**
+ * Runs a command to its end without blocking the test's process (unlike `spawnSync`): vitest's worker answers its
+ * runner on the event loop, and a call blocked for more than a minute (a build, a kernel install, a synthesized granule
+ * under a full run's load) fails the whole run with `Timeout calling "onTaskUpdate"` though every test passed.
+ * Resolves with the exit status (null when killed), the signal and the outputs; rejects only when the command cannot start.
+ */
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  options: Omit<SpawnOptions, 'stdio'> & { input?: string; timeout?: number } = {}
+): Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  const { input, timeout, ...spawnOptions } = options;
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...spawnOptions, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = timeout ? setTimeout(() => child.kill('SIGTERM'), timeout) : undefined;
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr });
+    });
+    child.stdin!.on('error', () => {}); // a command that exits without reading its input
+    child.stdin!.end(input ?? '');
+  });
 }
 
 /** Every path under a folder (files, and folders too unless `filesOnly`), depth first; none when it does not exist. */

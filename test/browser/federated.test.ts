@@ -1,7 +1,6 @@
 // A prebuilt (federated) build of one of our extensions, made with @jupyterlab/builder against the lab's core
 // metadata (server/lab/core), installed in the lab's labextensions folder as a deployment would, replaces the
 // built-in copy and works: loaded from its own remote entry, sharing the lab's packages and tokens.
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +8,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './chromium.js';
 import { startLab, type TestLab } from './lab.js';
-import { REACHES_PASS_51, startGateway, type TestGateway } from '../helpers.js';
+import { REACHES_PASS_51, runProcess, startGateway, type TestGateway } from '../helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const EXT = path.join(ROOT, 'extensions/catalog-browser');
@@ -19,7 +18,7 @@ describe('a prebuilt (federated) HYSOPE extension', () => {
   let lab: TestLab;
   let browser: Browser;
   beforeAll(async () => {
-    const build = spawnSync('npm', ['run', 'build:labextension', '-w', '@hysope/catalog-browser'], { cwd: ROOT, encoding: 'utf8' });
+    const build = await runProcess('npm', ['run', 'build:labextension', '-w', '@hysope/catalog-browser'], { cwd: ROOT });
     expect(build.status, build.stdout + build.stderr).toBe(0);
     // The lab is another origin, on a port chosen later: this gateway lets any origin read (as a public catalog may).
     g = await startGateway({ env: { HYSOPE_CORS_ORIGINS: '*' } });

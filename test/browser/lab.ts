@@ -1,8 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runProcess } from '../helpers.js';
 import { freePort } from '../pg-server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -27,7 +28,7 @@ export async function startLab(
   // NOTE: test notebooks go under test-results/ (ignored), inside the repository so tslab resolves our packages,
   // never into notebooks/ that users open.
   const notebooks = notebooksDir ?? (await mkdtemp(path.join(ROOT, 'test-results', 'lab-')));
-  const kernels = spawnSync('bash', [path.join(ROOT, 'scripts/kernels.sh'), path.join(state, 'data')], { encoding: 'utf8' });
+  const kernels = await runProcess('bash', [path.join(ROOT, 'scripts/kernels.sh'), path.join(state, 'data')]);
   if (kernels.status !== 0) throw new Error(`kernels.sh failed: ${kernels.stderr}`);
   const port = await freePort();
   const token = 'hysope-test-token';

@@ -1,13 +1,14 @@
 // The Binder configuration's build and start steps, run here without Docker: binder/postBuild ingests the
 // samples and registers the kernels for the user; binder/start starts the gateway, then the command a hub
 // would give, whose Jupyter Server serves the HYSOPE lab pointed at that gateway.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runProcess } from '../helpers.js';
 import { freePort } from '../pg-server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -42,7 +43,7 @@ describe('Binder (repo2docker) build and start steps', () => {
   it('postBuild ingests the samples and registers the kernels; start serves the lab and the gateway', async () => {
     home = await mkdtemp(path.join(os.tmpdir(), 'hysope-binder-'));
     const env = { ...process.env, HOME: home };
-    const build = spawnSync('bash', [path.join(ROOT, 'binder/postBuild')], { env, encoding: 'utf8' });
+    const build = await runProcess('bash', [path.join(ROOT, 'binder/postBuild')], { env });
     expect(build.status, build.stderr).toBe(0);
     expect(build.stdout).toMatch(/\d+ ingested/);
     expect(existsSync(path.join(home, '.local/share/jupyter/kernels/tslab/kernel.json'))).toBe(true);

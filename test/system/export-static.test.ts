@@ -1,6 +1,5 @@
 // `hysope export-static`: a static STAC catalog of public data for a workshop site — read by pystac and validated
 // against the official schemas, served by a plain static web server and searched by the catalog browser's client.
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +15,7 @@ import { Catalog } from '../../kernels-bridge/src/catalog.js';
 import { openCatalog } from '../../server/gateway/src/app.js';
 import { loadConfig } from '../../server/gateway/src/config.js';
 import { Gallery } from '../../server/gateway/src/dissemination/gallery.js';
-import { LAKE_GREENLAND, PIXC_NORMANDY, REACHES_PASS_51, REACH_548 } from '../helpers.js';
+import { LAKE_GREENLAND, PIXC_NORMANDY, REACHES_PASS_51, REACH_548, runProcess } from '../helpers.js';
 
 const HYSOPE = fileURLToPath(new URL('../../server/gateway/bin/hysope.js', import.meta.url));
 const READER = fileURLToPath(new URL('../python/read_static_catalog.py', import.meta.url));
@@ -26,7 +25,7 @@ const AREA = [-81, 39.5, -79, 41.5] as const;
 const PITTSBURGH = '74269900011';
 
 function hysope(...args: string[]) {
-  return spawnSync(process.execPath, [HYSOPE, ...args], { encoding: 'utf8', env: { ...process.env, HYSOPE_LOG_LEVEL: 'warn' }, timeout: 300_000 });
+  return runProcess(process.execPath, [HYSOPE, ...args], { env: { ...process.env, HYSOPE_LOG_LEVEL: 'warn' }, timeout: 300_000 });
 }
 
 describe('hysope export-static: a workshop site from a static folder', () => {
@@ -40,7 +39,7 @@ describe('hysope export-static: a workshop site from a static folder', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'hysope-static-'));
     data = path.join(dir, 'data');
     out = path.join(dir, 'site');
-    const ingest = hysope('ingest', '--data', data, ...REACHES_PASS_51, REACH_548, PIXC_NORMANDY, LAKE_GREENLAND);
+    const ingest = await hysope('ingest', '--data', data, ...REACHES_PASS_51, REACH_548, PIXC_NORMANDY, LAKE_GREENLAND);
     expect(ingest.status, ingest.stdout + ingest.stderr).toBe(0);
     // Any static web server: here express.static, on another port than anything HYSOPE runs.
     const app = express();
@@ -59,29 +58,29 @@ describe('hysope export-static: a workshop site from a static folder', () => {
   const exportTo = (out: string, ...args: string[]) => hysope('export-static', '--data', data, ...args, out);
 
   /** An export that must fail with `message` before writing anything in `out`. */
-  function refusedBeforeWriting(out: string, message: RegExp, ...args: string[]) {
-    const r = exportTo(out, ...args);
+  async function refusedBeforeWriting(out: string, message: RegExp, ...args: string[]) {
+    const r = await exportTo(out, ...args);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(message);
     expect(existsSync(out)).toBe(false);
   }
 
-  it('refuses what a static site cannot protect or name, before writing anything', () => {
-    const access = hysope('access', 'swot-lakesp', 'scientific', '--data', data);
+  it('refuses what a static site cannot protect or name, before writing anything', async () => {
+    const access = await hysope('access', 'swot-lakesp', 'scientific', '--data', data);
     expect(access.status, access.stderr).toBe(0);
-    const restricted = hysope('export-static', '--data', data, '--collections', 'swot-riversp-reach,swot-lakesp', out);
+    const restricted = await hysope('export-static', '--data', data, '--collections', 'swot-riversp-reach,swot-lakesp', out);
     expect(restricted.status).not.toBe(0);
     expect(restricted.stderr).toMatch(/swot-lakesp.*not public/);
     expect(existsSync(out)).toBe(false);
-    const unknown = hysope('export-static', '--data', data, '--collections', 'no-such-thing', out);
+    const unknown = await hysope('export-static', '--data', data, '--collections', 'no-such-thing', out);
     expect(unknown.stderr).toMatch(/"no-such-thing" does not exist/);
-    const badBox = hysope('export-static', '--data', data, '--collections', 'swot-riversp-reach', '--bbox', '10,0,5,1', out);
+    const badBox = await hysope('export-static', '--data', data, '--collections', 'swot-riversp-reach', '--bbox', '10,0,5,1', out);
     expect(badBox.stderr).toMatch(/--bbox must be W,S,E,N/);
     expect(existsSync(out)).toBe(false);
   });
 
-  it('writes a self-contained STAC 1.0 catalog that pystac reads and validates offline, every asset a file of the site', () => {
-    const r = hysope(
+  it('writes a self-contained STAC 1.0 catalog that pystac reads and validates offline, every asset a file of the site', async () => {
+    const r = await hysope(
       'export-static',
       '--data',
       data,
@@ -94,7 +93,7 @@ describe('hysope export-static: a workshop site from a static folder', () => {
     );
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/swot-riversp-reach: 3 items, swot-pixc: 0 items; 1 time-series file/);
-    const py = spawnSync('/usr/bin/python3', [READER, path.join(out, 'catalog.json')], { encoding: 'utf8', timeout: 120_000 });
+    const py = await runProcess('/usr/bin/python3', [READER, path.join(out, 'catalog.json')], { timeout: 120_000 });
     expect(py.status, py.stderr).toBe(0);
     const read = JSON.parse(py.stdout) as {
       type: string;
@@ -171,7 +170,7 @@ describe('hysope export-static: a workshop site from a static folder', () => {
 
   it('--lab wraps the export in the zero-server lab: the lab build, the notebooks and their listings, settings, one page', async () => {
     const lab = path.join(dir, 'lab-site');
-    refusedBeforeWriting(
+    await refusedBeforeWriting(
       lab,
       /--notebooks: no notebook or folder at/,
       '--collections',
@@ -180,7 +179,7 @@ describe('hysope export-static: a workshop site from a static folder', () => {
       '--notebooks',
       path.join(dir, 'nowhere')
     );
-    const r = exportTo(lab, '--collections', 'swot-riversp-reach', `--bbox=${AREA.join(',')}`, '--lab', '--title', 'Ohio <workshop>');
+    const r = await exportTo(lab, '--collections', 'swot-riversp-reach', `--bbox=${AREA.join(',')}`, '--lab', '--title', 'Ohio <workshop>');
     expect(r.status, r.stdout + r.stderr).toBe(0);
     // The Python workshop notebooks are left out, and said so: no Python kernel runs without a server.
     expect(r.stdout).toMatch(/left out \(a Python kernel[^)]*\): .*exercise-2-water-pixels\.ipynb/);
@@ -222,8 +221,8 @@ describe('hysope export-static: a workshop site from a static folder', () => {
     } finally {
       await db.close();
     }
-    refusedBeforeWriting(lab, /no public gallery notebook/, '--collections', 'swot-riversp-reach', '--lab', '--gallery', ids['restricted']!);
-    const r = exportTo(
+    await refusedBeforeWriting(lab, /no public gallery notebook/, '--collections', 'swot-riversp-reach', '--lab', '--gallery', ids['restricted']!);
+    const r = await exportTo(
       lab,
       '--collections',
       'swot-riversp-reach',

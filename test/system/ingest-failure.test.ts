@@ -1,11 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '@hysope/gateway';
-import { PIXC_NORMANDY, walk } from '../helpers.js';
+import { PIXC_NORMANDY, runProcess, walk } from '../helpers.js';
 
 const HYSOPE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../server/gateway/bin/hysope.js');
 
@@ -27,8 +26,7 @@ describe('an ingest that fails while writing a pixel cloud', () => {
     await mkdir(path.dirname(damaged), { recursive: true });
     await writeFile(damaged, bytes);
     const data = path.join(dir, 'data');
-    const run = spawnSync(process.execPath, [HYSOPE, 'ingest', '--data', data, PIXC_NORMANDY, damaged], {
-      encoding: 'utf8',
+    const run = await runProcess(process.execPath, [HYSOPE, 'ingest', '--data', data, PIXC_NORMANDY, damaged], {
       env: { ...process.env, HYSOPE_LOG_LEVEL: 'warn' }
     });
     const out = run.stdout + run.stderr;

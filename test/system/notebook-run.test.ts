@@ -1,10 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authed as call, authedFetch, session, startGateway, type TestGateway } from '../helpers.js';
+import { authed as call, authedFetch, runProcess, session, startGateway, type TestGateway } from '../helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -33,7 +32,7 @@ describe('the notebook-run process (headless execution through a Jupyter kernel,
     kernels = await mkdtemp(path.join(os.tmpdir(), 'hysope-kernels-'));
     // Jobs run under their own uid: the kernel specs must be readable by others, as an operator installs them.
     await chmod(kernels, 0o755);
-    const r = spawnSync('bash', [path.join(ROOT, 'scripts/kernels.sh'), kernels], { encoding: 'utf8' });
+    const r = await runProcess('bash', [path.join(ROOT, 'scripts/kernels.sh'), kernels]);
     expect(r.status, r.stderr).toBe(0);
     // The worker (a child of this process) finds tslab here, and Debian's python3 kernel in /usr/share/jupyter.
     process.env['JUPYTER_PATH'] = kernels;

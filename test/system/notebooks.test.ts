@@ -1,13 +1,13 @@
 // Every notebook of notebooks/ (tutorials and workshop) runs headless against a running gateway with the
 // sample data: nbclient through the notebook's own kernel (tslab or Python), failing on any cell error.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSelection, selectionNotebook, type LabSelection } from '../../extensions/catalog-browser/src/selection-notebook.js';
-import { HUBEAU, HYDROWEB, LAKE_GREENLAND, PIXC_NORMANDY, REACHES_PASS_51, REACH_548, startGateway, type TestGateway } from '../helpers.js';
+import { HUBEAU, HYDROWEB, LAKE_GREENLAND, PIXC_NORMANDY, REACHES_PASS_51, REACH_548, runProcess, startGateway, type TestGateway } from '../helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const NOTEBOOKS = path.join(ROOT, 'notebooks');
@@ -41,7 +41,7 @@ describe('the notebooks run headless against the running system', async () => {
   let token = '';
   beforeAll(async () => {
     work = await mkdtemp(path.join(os.tmpdir(), 'hysope-notebooks-'));
-    const r = spawnSync('bash', [path.join(ROOT, 'scripts/kernels.sh'), path.join(work, 'kernels')], { encoding: 'utf8' });
+    const r = await runProcess('bash', [path.join(ROOT, 'scripts/kernels.sh'), path.join(work, 'kernels')]);
     expect(r.status, r.stderr).toBe(0);
     g = await startGateway({ env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_JOB_CONCURRENCY: '2' } });
     // The reader of the tutorials is a signed-in scientist (the production tutorial starts a job).
