@@ -52,6 +52,22 @@ function granule(kind: Kind, k: number) {
 }
 const EPOCH = Date.UTC(2023, 6, 1);
 
+/** The values {@link granule} gives granule `k` in SQL: (cycle, pass, first, shift, iso, granuleUR). */
+function granuleValues(kind: Kind, k: number): string {
+  const { cycle, pass, first, shift, iso, name } = granule(kind, k);
+  return `${cycle}::integer, ${pass}::integer, ${first}, ${shift}, '${iso}', '${name}.zip'`;
+}
+
+/**
+ * The select list of synthetic rows: the real granule's row of template `t` with the feature id (from the SQL of its
+ * basin, reach number and node number) and the cycle, pass, times and granule of the synthetic granule `gr`.
+ */
+function selectSql(kind: Kind, bucket: string, reach: string, node: string): string {
+  return `t.* exclude (k) replace (${kind.id(bucket, reach, node)} as "${kind.idField}", gr.cycle as cycle_id, gr.pass as pass_id,
+         t."time" + to_seconds(gr.shift) as "time", t.time_raw + gr.shift as time_raw, gr.iso as range_start_time,
+         gr.iso as range_end_time, 'PIC0' as crid, gr.ur as granuleUR)`;
+}
+
 /**
  * The rows of granules `from` to `to` (column `g`: the granule's number), as {@link granule} names them: the real
  * granule's rows (template `tpl_<feature>` of `templateRows` rows) with the feature ids, cycle, pass, times and
@@ -63,13 +79,8 @@ function rowsSql(kind: Kind, templateRows: number, from: number, to: number): st
   const reach = kind.feature === 'Reach' ? `j % ${PER_BUCKET}` : `(j % ${per}) // ${NODES_PER_REACH}`;
   const node = `j % ${NODES_PER_REACH}`;
   // Each granule's own values, as {@link granule} gives them (a few per granule), then its rows.
-  const values = Array.from({ length: to - from }, (_, i) => {
-    const { cycle, pass, first, shift, iso, name } = granule(kind, from + i);
-    return `(${from + i}, ${cycle}::integer, ${pass}::integer, ${first}, ${shift}, '${iso}', '${name}.zip')`;
-  });
-  return `select g, t.* exclude (k) replace (${kind.id(bucket, reach, node)} as "${kind.idField}", gr.cycle as cycle_id, gr.pass as pass_id,
-         t."time" + to_seconds(gr.shift) as "time", t.time_raw + gr.shift as time_raw, gr.iso as range_start_time,
-         gr.iso as range_end_time, 'PIC0' as crid, gr.ur as granuleUR)
+  const values = Array.from({ length: to - from }, (_, i) => `(${from + i}, ${granuleValues(kind, from + i)})`);
+  return `select g, ${selectSql(kind, bucket, reach, node)}
        from (select ${from} + i // ${kind.rowsPerGranule} as g, i % ${kind.rowsPerGranule} as j from range(${(to - from) * kind.rowsPerGranule}) r(i))
        join (values ${values.join(', ')}) gr(g, cycle, pass, first, shift, iso, ur) using (g) join tpl_${kind.feature} t on t.k = j % ${templateRows}`;
 }
