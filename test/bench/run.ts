@@ -48,7 +48,8 @@ if (!only || only === 'archive') {
     sizes(process.env['BENCH_REACH_GRANULES'], [100, 1000, 5000, 20000, 50000]),
     sizes(process.env['BENCH_NODE_GRANULES'], [100, 1000, 5000]),
     Number(process.env['BENCH_BASELINE_UP_TO'] ?? 5000),
-    process.env['BENCH_ARCHIVE_DIR'] || undefined
+    process.env['BENCH_ARCHIVE_DIR'] || undefined,
+    process.env['BENCH_ARCHIVE_BUILD'] === 'tiers' ? 'tiers' : 'ingest'
   );
 }
 if (!only || only === 'viewer') await benchViewer();

@@ -1,9 +1,21 @@
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { Compactor, bucketsOf, compactedRewriter, createGateway, ingestFile, loadConfig, registerGranulePart, type Gateway } from '@hysope/gateway';
+import {
+  COMPACTED_FORMAT,
+  Compactor,
+  bucketsOf,
+  compactedRewriter,
+  createGateway,
+  ingestFile,
+  loadConfig,
+  registerGranulePart,
+  tierInputs,
+  type Gateway
+} from '@hysope/gateway';
 import { REACH_548, sample } from '../helpers.js';
 import { serveProcess } from '../hysope-serve.js';
 import { percentile, procMb, report } from './stats.js';
@@ -83,6 +95,114 @@ function rowsSql(kind: Kind, templateRows: number, from: number, to: number): st
   return `select g, ${selectSql(kind, bucket, reach, node)}
        from (select ${from} + i // ${kind.rowsPerGranule} as g, i % ${kind.rowsPerGranule} as j from range(${(to - from) * kind.rowsPerGranule}) r(i))
        join (values ${values.join(', ')}) gr(g, cycle, pass, first, shift, iso, ur) using (g) join tpl_${kind.feature} t on t.k = j % ${templateRows}`;
+}
+
+/**
+ * The rows of `bucket` from the granules `granules` (ascending; each crosses the bucket), the same values as
+ * {@link rowsSql} gives them, generated in the order a compaction sorts them (feature id, then time: a feature's
+ * observations in granule order) — so written without a sort.
+ */
+function bucketRowsSql(kind: Kind, templateRows: number, bucket: number, granules: number[]): string {
+  const per = kind.rowsPerGranule / SPAN;
+  // A feature's position in its bucket (its order: ids are the basin, then the reach and node numbers, zero-padded).
+  const reach = kind.feature === 'Reach' ? 'f' : `f // ${NODES_PER_REACH}`;
+  const node = `f % ${NODES_PER_REACH}`;
+  // Row j of a granule is its template row: the bucket's place among the basins the granule crosses, then f.
+  const values = granules.map((k, s) => `(${s}, ${granuleValues(kind, k)})`);
+  return `select ${selectSql(kind, `'${bucket}'`, reach, node)}
+       from (select i // ${granules.length} as f, i % ${granules.length} as s from range(${per * granules.length}) r(i))
+       join (values ${values.join(', ')}) gr(s, cycle, pass, first, shift, iso, ur) using (s)
+       join tpl_${kind.feature} t on t.k = ((${bucket - 7100} - gr.first + ${BUCKETS}) % ${BUCKETS} * ${per} + f) % ${templateRows}`;
+}
+
+/**
+ * The compacted parts a bucket has once granules 0 to `to` have been ingested one by one, the gateway compacting
+ * the buckets of each ingest with its tiers ({@link tierInputs}, the gateway's ratio): per bucket, each part's granules.
+ * Computed on row counts with the gateway's own choice of the parts it merges.
+ */
+function tiersAfterIngests(kind: Kind, to: number): Map<number, number[][]> {
+  const per = kind.rowsPerGranule / SPAN;
+  const out = new Map<number, { rows: number; granules: number[] }[]>();
+  for (let k = 0; k < to; k++) {
+    const { first } = granule(kind, k);
+    for (let j = 0; j < SPAN; j++) {
+      const bucket = 7100 + ((first + j) % BUCKETS);
+      const parts = out.get(bucket) ?? [];
+      const merging = new Set(tierInputs(parts, per));
+      const granules = [...[...merging].flatMap((p) => p.granules), k].sort((a, b) => a - b);
+      out.set(bucket, [...parts.filter((p) => !merging.has(p)), { rows: per * granules.length, granules }]);
+    }
+  }
+  return new Map([...out].map(([b, parts]) => [b, parts.map((p) => p.granules)]));
+}
+
+/**
+ * Writes the state the gateway reaches after ingesting granules 0 to `to` one by one: each bucket's compacted parts
+ * as {@link tiersAfterIngests} gives them, written the way the compactor writes them ({@link COMPACTED_FORMAT}, rows in
+ * its order, generated in that order), and the index listing them, every granule's rows marked compacted into them
+ * and its part removed (as the gateway leaves them past the grace period). What an ingest-and-compact build of a
+ * continent writes again and again (sorting each time) is written once here: a 50,000-granule continent of nodes
+ * in under an hour instead of ~5 h. Two buckets at a time, each DuckDB on one thread (the generated order is kept).
+ */
+async function writeTiers(
+  g: Gateway,
+  duck: DuckDBConnection,
+  kind: Kind,
+  to: number,
+  progress: (buckets: number, of: number) => void
+): Promise<{ parts: number; rows: number }> {
+  const tiers = [...tiersAfterIngests(kind, to)];
+  const templateRows = Number((await duck.runAndReadAll(`select count(*) from tpl_${kind.feature}`)).getRows()[0]![0]);
+  const template = path.join(g.config.dataDir, `.template-${kind.feature}.parquet`);
+  await duck.run(`copy tpl_${kind.feature} to '${template}' (format parquet)`);
+  const lanes = await Promise.all(
+    [0, 1].map(async () => {
+      const lane = await (await DuckDBInstance.create(':memory:', { threads: '1' })).connect();
+      // The joins as written (the generated rows probe; the granules' values and the template rows are built):
+      // otherwise DuckDB builds on the generated rows of a small part and emits the template's order.
+      await lane.run(`SET disabled_optimizers = 'join_order,build_side_probe_side'`);
+      await lane.run(`create table tpl_${kind.feature} as from read_parquet('${template}')`);
+      return lane;
+    })
+  );
+  let next = 0;
+  let finished = 0;
+  let parts = 0;
+  let rows = 0;
+  await Promise.all(
+    lanes.map(async (duck) => {
+      while (next < tiers.length) {
+        const [bucket, list] = tiers[next++]!;
+        for (const granules of list) {
+          const rel = path.join('timeseries', `feature=${kind.feature}`, 'compacted', String(bucket), `${Date.now()}-${randomUUID().slice(0, 8)}.parquet`);
+          const target = path.join(g.config.dataDir, rel);
+          await mkdir(path.dirname(target), { recursive: true });
+          await duck.run(`copy (${bucketRowsSql(kind, templateRows, bucket, granules)}) to '${target}' (${COMPACTED_FORMAT})`);
+          const n = (kind.rowsPerGranule / SPAN) * granules.length;
+          await g.db.transaction(async (tx) => {
+            await tx.query(`insert into ts_parts (feature, bucket, path, kind, rows) values ($1, $2, $3, 'compacted', $4)`, [
+              kind.feature,
+              String(bucket),
+              rel,
+              n
+            ]);
+            const names = granules.map((k) => granule(kind, k));
+            await tx.query(
+              `insert into ts_parts (feature, bucket, path, kind, granule, rows, compacted_into, removed)
+               select $1, $2, p, 'granule', gr, $3, $4, true from unnest($5::text[], $6::text[]) u(p, gr)`,
+              [kind.feature, String(bucket), kind.rowsPerGranule / SPAN, rel, names.map((x) => x.rel), names.map((x) => x.name)]
+            );
+          });
+          parts++;
+          rows += n;
+        }
+        progress(++finished, tiers.length);
+      }
+    })
+  );
+  for (const lane of lanes) lane.closeSync();
+  await rm(template, { force: true });
+  return { parts, rows };
 }
 
 /** Granules written by one statement when they are compacted right away (one file per granule all the same). */
@@ -167,6 +287,62 @@ async function measure(dataDir: string, kind: Kind, id: string): Promise<{ p50: 
 }
 
 /**
+ * The tiers {@link writeTiers} writes are those the gateway leaves: granules written and compacted one by one by the
+ * gateway's compactor in one folder, the same granules' tiers written in another; every bucket's parts (their row
+ * counts), and the rows of each part (EXCEPT ALL both ways), and their order (the compactor's), must be the same.
+ */
+async function checkTiers(kind: Kind, duck: DuckDBConnection, granules = 1050): Promise<void> {
+  const t0 = performance.now();
+  const dirs = await Promise.all([0, 1].map(() => mkdtemp(path.join(os.tmpdir(), 'hysope-bench-tiers-'))));
+  const gateways = await Promise.all(
+    dirs.map((d) => createGateway(loadConfig({ HYSOPE_LOG_LEVEL: 'silent', HYSOPE_WATCHDOG_MS: '2000000000', HYSOPE_TIMESERIES_GRACE_MS: '0' }, { data: d })))
+  );
+  try {
+    const [ingested, tiered] = gateways as [Gateway, Gateway];
+    for (let k = 0; k < granules; k++) {
+      await writeGranules(ingested, duck, kind, k, k + 1);
+      await ingested.compactor.runPending(kind.feature);
+    }
+    await writeTiers(tiered, duck, kind, granules, () => {});
+    const parts = async (g: Gateway) =>
+      g.db.query<{ bucket: string; path: string; rows: number }>(
+        `select bucket, path, rows from ts_parts where feature = $1 and kind = 'compacted' order by bucket, rows, path`,
+        [kind.feature]
+      );
+    const [a, b] = await Promise.all([parts(ingested), parts(tiered)]);
+    const shape = (ps: typeof a) => ps.map((p) => `${p.bucket}:${p.rows}`).join(' ');
+    if (shape(a) !== shape(b)) throw new Error(`the tiers written are not the gateway's: ${shape(a).slice(0, 200)} / ${shape(b).slice(0, 200)}`);
+    const file = (g: Gateway, rel: string) => `read_parquet('${path.join(g.config.dataDir, rel)}')`;
+    for (let i = 0; i < a.length; i++) {
+      const [x, y] = [file(ingested, a[i]!.path), file(tiered, b[i]!.path)];
+      const differ = Number(
+        (
+          await duck.runAndReadAll(`select (select count(*) from (from ${x} except all from ${y})) + (select count(*) from (from ${y} except all from ${x}))`)
+        ).getRows()[0]![0]
+      );
+      const id = `"${kind.idField}"`;
+      const unsorted = Number(
+        (
+          await duck.runAndReadAll(
+            `select count(*) from (select ${id}, range_start_time, lag(${id}) over w as pid, lag(range_start_time) over w as pt
+             from read_parquet('${path.join(tiered.config.dataDir, b[i]!.path)}', file_row_number = true) window w as (order by file_row_number))
+             where pid > ${id} or (pid = ${id} and pt >= range_start_time)`
+          )
+        ).getRows()[0]![0]
+      );
+      if (differ !== 0 || unsorted !== 0) throw new Error(`bucket ${a[i]!.bucket}: ${differ} rows differ, ${unsorted} out of the compactor's order`);
+    }
+    const buckets = new Set(a.map((p) => p.bucket)).size;
+    process.stderr.write(
+      `  ${kind.feature}: the tiers written are the gateway's after ${granules} granules ingested one by one (${a.length} parts in ${buckets} buckets, same rows, same order; ${((performance.now() - t0) / 1000).toFixed(0)} s)\n`
+    );
+  } finally {
+    for (const g of gateways) await g.close();
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  }
+}
+
+/**
  * One feature's time series against the size of the archive: synthetic continents of 100 to 20,000 granules (a reach
  * granule part with its geometries is ~1 MB: 20,000 take ~20 GB, and as much again while compacted), the
  * index and compaction as the gateway keeps them, p50 server time of `/hydrocron/v1/timeseries` for one feature
@@ -178,7 +354,8 @@ export async function benchTimeseriesArchive(
   reachSizes = [100, 1000, 5000, 20000, 50000],
   nodeSizes = [100, 1000, 5000],
   baselineUpTo = 5000,
-  keep?: string
+  keep?: string,
+  build: 'ingest' | 'tiers' = 'ingest'
 ): Promise<void> {
   // A folder kept (`keep`) holds the archive from one run to the next: a run goes on from the granules its index lists
   // (a full continent of nodes is hours of building on two cores), sizes it has passed are not measured again.
@@ -226,16 +403,31 @@ export async function benchTimeseriesArchive(
         [feature]
       );
       let written = listed;
-      if (written > 0) process.stderr.write(`  ${feature}: going on from ${written} granules in ${dataDir}\n`);
+      if (written > 0 && build === 'ingest') process.stderr.write(`  ${feature}: going on from ${written} granules in ${dataDir}\n`);
+      if (build === 'tiers' && sizes.length > 0) await checkTiers(kind, duck, Number(process.env['BENCH_TIERS_CHECK'] ?? 1050));
       for (const size of sizes) {
-        if (written > size) continue;
+        if (written > size && build === 'ingest') continue;
         if (configFor(size).timeseriesGraceMs !== config.timeseriesGraceMs) {
           await g.close();
           config = configFor(size);
           g = await createGateway(config);
         }
-        const upTo = Math.max(written, size - PASSES);
+        const upTo = build === 'tiers' ? Math.max(0, size - PASSES) : Math.max(written, size - PASSES);
         const t0 = performance.now();
+        let compactions = 0;
+        if (build === 'tiers') {
+          // Each size from nothing: the tiers of a continent of `size` granules are not those of a smaller one's.
+          await g.db.query(`delete from ts_parts where feature = $1`, [feature]);
+          await rm(path.join(dataDir, 'timeseries', `feature=${feature}`), { recursive: true, force: true });
+          let shown = 0;
+          const done = await writeTiers(g, duck, kind, upTo, (buckets, of) => {
+            if (buckets - shown < of / 10 && (buckets < of || shown === of)) return;
+            shown = buckets;
+            process.stderr.write(`  ${feature}: ${buckets} of ${of} buckets written, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+          });
+          compactions = done.parts;
+          written = upTo;
+        }
         // The build's batches (thousands of granules at a time, where the gateway compacts one ingest at a time) are
         // compacted tiered with a ratio of 1: a batch merged with the smallest parts while each is no larger than what
         // is merged so far — a binary counter, each row written again about log₂ of the batches times. With the
@@ -255,7 +447,6 @@ export async function benchTimeseriesArchive(
         );
         // Compacted as they come (every 5,000 granules here; after each ingest in the gateway), so the disk holds the
         // compacted parts and at most one batch of granule parts.
-        let compactions = 0;
         // What a stopped run left waiting, compacted first (unless it is the last cycle, kept waiting to be measured).
         if (written < upTo) compactions += (await batches.runPending(feature)).length;
         for (let from = written; from < upTo; from += 5000) {
@@ -272,7 +463,7 @@ export async function benchTimeseriesArchive(
         }
         await writeGranules(g, duck, kind, upTo, size);
         written = size;
-        const build = (performance.now() - t0) / 1000;
+        const buildSeconds = (performance.now() - t0) / 1000;
         const count = async () =>
           (
             await g.db.query<{ kind: string; n: number }>(
@@ -294,7 +485,7 @@ export async function benchTimeseriesArchive(
         await g.close();
         const steady = await measure(dataDir, kind, id);
         let baseline: number | undefined;
-        if (size <= baselineUpTo) {
+        if (size <= baselineUpTo && build === 'ingest') {
           // The store before the index: one DuckDB query over every granule part of the continent (footer cache on, as it was).
           const old = await (await DuckDBInstance.create(':memory:')).connect();
           await old.run('SET GLOBAL parquet_metadata_cache = true');
@@ -315,7 +506,7 @@ export async function benchTimeseriesArchive(
           baseline === undefined ? undefined : { name: 'every granule part read (the store before the index)', value: baseline, higherIsBetter: false };
         const root = path.join(dataDir, 'timeseries', `feature=${feature}`);
         const disk = `${du(path.join(root, 'compacted'))} compacted + ${du(path.join(root, 'continent=NA'))} granule parts`;
-        const head = `${feature} time series, ${size} granules in the continent (${steady.hits} observations of the feature; built in ${build.toFixed(0)} s with ${compactions} + ${more} compactions, the last ${compactSeconds.toFixed(1)} s; store on disk ${disk})`;
+        const head = `${feature} time series, ${size} granules in the continent (${steady.hits} observations of the feature; built in ${buildSeconds.toFixed(0)} s ${build === 'tiers' ? `as the tiers one-by-one ingests leave (${compactions} parts written), then ${more} compactions` : `with ${compactions} + ${more} compactions`}, the last ${compactSeconds.toFixed(1)} s; store on disk ${disk})`;
         console.log(head);
         const detail = (m: typeof steady) => `p99 ${m.p99.toFixed(1)} ms, gateway RSS ${m.rss.toFixed(0)} MB (peak ${m.peak.toFixed(0)} MB)`;
         report(`  steady, the bucket read from ${steadyParts} parts (${detail(steady)}): p50 server time`, steady.p50, 'ms', against);

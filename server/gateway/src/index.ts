@@ -19,6 +19,7 @@ export {
   bucketsOf,
   BUCKET_DIGITS,
   COMPACT_AFTER,
+  COMPACTED_FORMAT,
   TIER_RATIO,
   tierInputs,
   type Compaction

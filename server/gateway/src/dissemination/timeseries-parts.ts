@@ -114,7 +114,7 @@ export async function registerGranulePart(
 
 /** How compacted parts are written: one feature's rows together in small row groups, ZSTD, Parquet 2 encodings. */
 // NOTE: no dictionary encoding: DuckDB's folds -0.0 into 0.0 (equal values), and the drop-in prints the sign.
-const COMPACTED_FORMAT = `format parquet, compression zstd, row_group_size 2048, parquet_version 'V2', dictionary_size_limit 0`;
+export const COMPACTED_FORMAT = `format parquet, compression zstd, row_group_size 2048, parquet_version 'V2', dictionary_size_limit 0`;
 
 /** The rows of a granule in a compacted part (`granuleUR` is its file's name: the granule, and an extension or none). */
 const granuleRows = (granule: string) => {
