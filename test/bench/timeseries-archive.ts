@@ -349,6 +349,10 @@ async function checkTiers(kind: Kind, duck: DuckDBConnection, granules = 1050): 
  * served by `hysope serve` in its own process (and that process's memory), in two states: every bucket compacted
  * (steady), and one cycle of granules not compacted yet (compaction lagging a whole cycle). Baseline, measured
  * beside it: the store before the index, DuckDB reading every granule part of the continent.
+ * Two builds: `ingest` writes granule parts and compacts them (resumable in `keep`, a batch at a time; the baseline
+ * needs its granule parts); `tiers` writes, for each size anew, the compacted parts the gateway's one-by-one ingests
+ * leave ({@link writeTiers}, checked first against granules really ingested one by one), then the last cycle's
+ * granule parts as ingest writes them.
  */
 export async function benchTimeseriesArchive(
   reachSizes = [100, 1000, 5000, 20000, 50000],
