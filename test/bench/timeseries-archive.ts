@@ -64,6 +64,11 @@ function granule(kind: Kind, k: number) {
 }
 const EPOCH = Date.UTC(2023, 6, 1);
 
+/** The rows of the real granule a feature type's synthetic rows are made from (its template table). */
+async function templateRowsOf(duck: DuckDBConnection, kind: Kind): Promise<number> {
+  return Number((await duck.runAndReadAll(`select count(*) from tpl_${kind.feature}`)).getRows()[0]![0]);
+}
+
 /** The values {@link granule} gives granule `k` in SQL: (cycle, pass, first, shift, iso, granuleUR). */
 function granuleValues(kind: Kind, k: number): string {
   const { cycle, pass, first, shift, iso, name } = granule(kind, k);
@@ -143,16 +148,12 @@ function tiersAfterIngests(kind: Kind, to: number): Map<number, number[][]> {
  * and its part removed (as the gateway leaves them past the grace period). What an ingest-and-compact build of a
  * continent writes again and again (sorting each time) is written once here: a 50,000-granule continent of nodes
  * in under an hour instead of ~5 h. Two buckets at a time, each DuckDB on one thread (the generated order is kept).
+ * Returns the number of parts written.
  */
-async function writeTiers(
-  g: Gateway,
-  duck: DuckDBConnection,
-  kind: Kind,
-  to: number,
-  progress: (buckets: number, of: number) => void
-): Promise<{ parts: number; rows: number }> {
+async function writeTiers(g: Gateway, duck: DuckDBConnection, kind: Kind, to: number, progress: (buckets: number, of: number) => void): Promise<number> {
   const tiers = [...tiersAfterIngests(kind, to)];
-  const templateRows = Number((await duck.runAndReadAll(`select count(*) from tpl_${kind.feature}`)).getRows()[0]![0]);
+  const per = kind.rowsPerGranule / SPAN;
+  const templateRows = await templateRowsOf(duck, kind);
   const template = path.join(g.config.dataDir, `.template-${kind.feature}.parquet`);
   await duck.run(`copy tpl_${kind.feature} to '${template}' (format parquet)`);
   const lanes = await Promise.all(
@@ -168,33 +169,30 @@ async function writeTiers(
   let next = 0;
   let finished = 0;
   let parts = 0;
-  let rows = 0;
   await Promise.all(
-    lanes.map(async (duck) => {
+    lanes.map(async (lane) => {
       while (next < tiers.length) {
         const [bucket, list] = tiers[next++]!;
         for (const granules of list) {
           const rel = path.join('timeseries', `feature=${kind.feature}`, 'compacted', String(bucket), `${Date.now()}-${randomUUID().slice(0, 8)}.parquet`);
           const target = path.join(g.config.dataDir, rel);
           await mkdir(path.dirname(target), { recursive: true });
-          await duck.run(`copy (${bucketRowsSql(kind, templateRows, bucket, granules)}) to '${target}' (${COMPACTED_FORMAT})`);
-          const n = (kind.rowsPerGranule / SPAN) * granules.length;
+          await lane.run(`copy (${bucketRowsSql(kind, templateRows, bucket, granules)}) to '${target}' (${COMPACTED_FORMAT})`);
           await g.db.transaction(async (tx) => {
             await tx.query(`insert into ts_parts (feature, bucket, path, kind, rows) values ($1, $2, $3, 'compacted', $4)`, [
               kind.feature,
               String(bucket),
               rel,
-              n
+              per * granules.length
             ]);
             const names = granules.map((k) => granule(kind, k));
             await tx.query(
               `insert into ts_parts (feature, bucket, path, kind, granule, rows, compacted_into, removed)
                select $1, $2, p, 'granule', gr, $3, $4, true from unnest($5::text[], $6::text[]) u(p, gr)`,
-              [kind.feature, String(bucket), kind.rowsPerGranule / SPAN, rel, names.map((x) => x.rel), names.map((x) => x.name)]
+              [kind.feature, String(bucket), per, rel, names.map((x) => x.rel), names.map((x) => x.name)]
             );
           });
           parts++;
-          rows += n;
         }
         progress(++finished, tiers.length);
       }
@@ -202,7 +200,7 @@ async function writeTiers(
   );
   for (const lane of lanes) lane.closeSync();
   await rm(template, { force: true });
-  return { parts, rows };
+  return parts;
 }
 
 /** Granules written by one statement when they are compacted right away (one file per granule all the same). */
@@ -218,7 +216,7 @@ const BATCH = 100;
 async function writeGranules(g: Gateway, duck: DuckDBConnection, kind: Kind, from: number, to: number, batch = false): Promise<void> {
   const dir = path.join(g.config.dataDir, 'timeseries', `feature=${kind.feature}`, 'continent=NA');
   await mkdir(dir, { recursive: true });
-  const templateRows = Number((await duck.runAndReadAll(`select count(*) from tpl_${kind.feature}`)).getRows()[0]![0]);
+  const templateRows = await templateRowsOf(duck, kind);
   const format = `format parquet, compression zstd, row_group_size ${Math.max(256, Math.ceil(kind.rowsPerGranule / 32))}`;
   const register = (k: number) => {
     const { rel, name, buckets } = granule(kind, k);
@@ -424,12 +422,11 @@ export async function benchTimeseriesArchive(
           await g.db.query(`delete from ts_parts where feature = $1`, [feature]);
           await rm(path.join(dataDir, 'timeseries', `feature=${feature}`), { recursive: true, force: true });
           let shown = 0;
-          const done = await writeTiers(g, duck, kind, upTo, (buckets, of) => {
-            if (buckets - shown < of / 10 && (buckets < of || shown === of)) return;
+          compactions = await writeTiers(g, duck, kind, upTo, (buckets, of) => {
+            if (buckets - shown < of / 10 && buckets < of) return;
             shown = buckets;
             process.stderr.write(`  ${feature}: ${buckets} of ${of} buckets written, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
           });
-          compactions = done.parts;
           written = upTo;
         }
         // The build's batches (thousands of granules at a time, where the gateway compacts one ingest at a time) are
