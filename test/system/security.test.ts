@@ -57,7 +57,7 @@ describe('production: who may deploy and execute, and what a job can reach', () 
   beforeAll(async () => {
     inbox = await mkdtemp(path.join(os.tmpdir(), 'hysope-inbox-'));
     await chmod(inbox, 0o755);
-    // Its jobs' uids from 300000 up: other files' gateways run jobs meanwhile, from the default 200000 up.
+    // Its jobs' uids from 300000 up (the fork bomb's check below counts what is left in that range).
     g = await startGateway({
       env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_INBOXES: inbox, HYSOPE_JOB_PROCESSES: '64', HYSOPE_JOB_WALL_SECONDS: '10', HYSOPE_JOB_UID_BASE: String(UID_BASE) }
     });
@@ -134,6 +134,31 @@ describe('production: who may deploy and execute, and what a job can reach', () 
       expect(other.signalCode).toBeNull();
     } finally {
       other.kill('SIGKILL');
+    }
+  });
+
+  it.runIf(isRoot)('two gateways of the host (their own databases) starting jobs at the same moment never give one uid to two jobs', async () => {
+    // Both catalogs are new: their sequences offer the same uids, at the same time.
+    const env = { HYSOPE_RATE_LIMIT: '0', HYSOPE_JOB_WALL_SECONDS: '60', HYSOPE_JOB_UID_BASE: String(UID_BASE + 50_000) };
+    const pair = await Promise.all([startGateway({ env }), startGateway({ env })]);
+    try {
+      const runs = await Promise.all(
+        pair.map(async (gw, i) => {
+          const who = await gw.user(`twin${i}`, 'producer');
+          // Each job outlives the start of the others: a job of the other gateway under the same uid would be killed
+          // at this one's end, or would share its account.
+          return Promise.all([0, 1, 2].map((k) => runShell(gw, who, `twin-${k}`, 'id -u; sleep 2; echo alive')));
+        })
+      );
+      const all = runs.flat();
+      for (const r of all) {
+        expect(r.job.status, r.job.message).toBe('successful');
+        expect(r.out.trim().split('\n')[1]).toBe('alive');
+      }
+      const uids = all.map((r) => Number(r.out.trim().split('\n')[0]));
+      expect(new Set(uids).size).toBe(6);
+    } finally {
+      await Promise.all(pair.map((gw) => gw.stop()));
     }
   });
 

@@ -156,6 +156,8 @@ export const Config = z.object({
   }),
   /** First uid of the per-job accounts (when the gateway runs as root, each job runs as its own uid). */
   jobUidBase: z.number().int().min(1000),
+  /** Where the host's gateways reserve their jobs' uids, so that two of them never give one uid to two live jobs. */
+  jobUidLedger: z.string().min(1),
   /** The portal's production build (default: `server/portal/dist` beside the gateway). */
   portalDir: z.string().optional(),
   /** The port of the lab `hysope start` runs beside the gateway. */
@@ -306,6 +308,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Con
       files: Number(env['HYSOPE_JOB_FILES'] ?? 4096)
     },
     jobUidBase: Number(env['HYSOPE_JOB_UID_BASE'] ?? 200000),
+    jobUidLedger: path.resolve(env['HYSOPE_JOB_UID_LEDGER'] || '/run/hysope/job-uids'),
     portalDir: env['HYSOPE_PORTAL_DIR'] ? path.resolve(env['HYSOPE_PORTAL_DIR']) : undefined,
     labUrl: env['HYSOPE_LAB_URL'] || undefined,
     labPort: Number(env['HYSOPE_LAB_PORT'] || 8888),

@@ -55,6 +55,7 @@ export async function productionCapability(deps: {
     inboxes: config.inboxes.length ? config.inboxes : [path.join(config.dataDir, 'inbox')],
     wallSeconds: config.jobLimits.wallSeconds,
     uidBase: config.jobUidBase,
+    uidLedger: config.jobUidLedger,
     log,
     leaseMs: config.jobLeaseMs,
     node: config.nodeName,

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, chown, lstat, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,6 +30,95 @@ export const canSwitchUser = () => typeof process.getuid === 'function' && proce
  */
 export function uidInUse(uid: number): Promise<boolean> {
   return new Promise((resolve) => execFile('pgrep', ['-U', String(uid)], (error) => resolve(!error)));
+}
+
+/** Whether a process runs as `pid` (one of another user counts: `kill(pid, 0)` then says EPERM). */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false
+  );
+
+/**
+ * Job uids reserved host-wide: one file per uid in a folder every gateway of the host shares (`/run/hysope/job-uids`
+ * by default: cleared at boot, as the jobs are), naming the folder of the job it was given to. Each catalog numbers its
+ * jobs from its own sequence, so two gateways of a host (their own databases) offer the same uids — and a job's end
+ * kills every process of its uid. A uid is given only when nobody holds it: no file, or a file whose job is over (its
+ * folder gone or holding its result or error) with no process left under the uid; and no process runs as it
+ * (an account the ledger does not know). Reservations are taken and released under one lock file of the folder, held
+ * for the few milliseconds of a choice (a lock whose gateway died is taken over).
+ */
+export class UidLedger {
+  constructor(readonly dir: string) {}
+
+  private file(uid: number): string {
+    return path.join(this.dir, String(uid));
+  }
+
+  private async locked<T>(work: () => Promise<T>): Promise<T> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const lock = path.join(this.dir, 'lock');
+    for (;;) {
+      try {
+        await writeFile(lock, String(process.pid), { flag: 'wx' });
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const holder = Number(await readFile(lock, 'utf8').catch(() => ''));
+        // Held by a live gateway, or created but not yet filled (its gateway died there when it stays empty): wait.
+        const dead = holder > 0 ? !pidAlive(holder) : Date.now() - ((await stat(lock).catch(() => null))?.mtimeMs ?? Date.now()) > 10_000;
+        if (dead) await unlink(lock).catch(() => undefined);
+        else await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    try {
+      return await work();
+    } finally {
+      await unlink(lock);
+    }
+  }
+
+  /** Whether a reserved uid's job is over and nothing of it runs. */
+  private async free(uid: number): Promise<boolean> {
+    const jobDir = await readFile(this.file(uid), 'utf8').catch(() => null);
+    if (jobDir !== null) {
+      const over = !(await exists(jobDir)) || (await exists(path.join(jobDir, 'result.json'))) || (await exists(path.join(jobDir, 'error.json')));
+      if (!over) return false;
+    }
+    return !(await uidInUse(uid));
+  }
+
+  /**
+   * The first uid `next` offers that nobody holds, reserved for the job of `jobDir`.
+   * @throws Error when `tries` offers were all held
+   */
+  reserve(jobDir: string, next: () => Promise<number>, tries = 1000): Promise<number> {
+    return this.locked(async () => {
+      for (let i = 0; i < tries; i++) {
+        const uid = await next();
+        if (!(await this.free(uid))) continue;
+        await writeFile(this.file(uid), jobDir);
+        return uid;
+      }
+      throw new Error(`no free job uid among ${tries} offered (every one held by a job of this host)`);
+    });
+  }
+
+  /** Gives back the uid of the job of `jobDir` (a reservation that is not this job's is left as it is). */
+  release(uid: number, jobDir: string): Promise<void> {
+    return this.locked(async () => {
+      if ((await readFile(this.file(uid), 'utf8').catch(() => null)) === jobDir) await unlink(this.file(uid));
+    });
+  }
 }
 
 /** Environment variables a job may inherit (no database URL, tokens or keys of the gateway). */

@@ -14,7 +14,7 @@ import { inboxPath } from '../catalog/inbox.js';
 import type { CatalogStore } from '../catalog/store.js';
 import { holdLease } from '../store/lease.js';
 import { ConflictError, ForbiddenError, NotFoundError, PROCESS_EXCEPTIONS, UnauthorizedError, ValidationError } from '../errors.js';
-import { canSwitchUser, prepareJobDir, uidInUse } from './sandbox.js';
+import { canSwitchUser, prepareJobDir, UidLedger } from './sandbox.js';
 import { describeCwl } from './cwl.js';
 import type { Executor, ExecutorExit } from './executor.js';
 import type { ProcessDefinition, ProcessResult } from './process.js';
@@ -116,6 +116,7 @@ export class JobService extends EventEmitter {
   private readonly followed = new Set<string>();
   /** Jobs taken from the job queue, each released (its message acknowledged) once this gateway is done with it. */
   private readonly releases = new Map<string, () => void>();
+  private readonly uids: UidLedger;
   private renewer: NodeJS.Timeout | null = null;
   private adopter: NodeJS.Timeout | null = null;
   private get node(): string {
@@ -152,6 +153,8 @@ export class JobService extends EventEmitter {
       wallSeconds?: number;
       /** First uid of the per-job accounts (root gateway). */
       uidBase?: number;
+      /** The folder where the host's gateways reserve their jobs' uids (default `/run/hysope/job-uids`). */
+      uidLedger?: string;
       /** Where a job report that could not be recorded is said. */
       log?: { error(details: object, message: string): void };
       /**
@@ -170,6 +173,7 @@ export class JobService extends EventEmitter {
   ) {
     super();
     this.jobs = opts.jobs;
+    this.uids = new UidLedger(opts.uidLedger ?? '/run/hysope/job-uids');
   }
 
   /** A built-in process by id (own entries only: no inherited name is a process). */
@@ -316,14 +320,13 @@ export class JobService extends EventEmitter {
     const id = randomUUID();
     const dir = path.join(this.opts.dataDir, 'jobs', id);
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    // Each job its own uid when the gateway is root (sequence: no two live jobs of this catalog share one; a uid
-    // another gateway of the host has given to a job still running is skipped).
+    // Each job its own uid when the gateway is root: offered by the catalog's sequence, reserved host-wide (a uid that
+    // another gateway of the host gave to a job not yet over is skipped).
     let uid: number | null = null;
     if (canSwitchUser()) {
       const next = async () =>
         (this.opts.uidBase ?? 200000) + (Number((await this.opts.catalog.db.query<{ n: number }>("select nextval('job_uids')::int as n"))[0]!.n) % 100000);
-      uid = await next();
-      for (let tries = 0; tries < 1000 && (await uidInUse(uid)); tries++) uid = await next();
+      uid = await this.uids.reserve(dir, next);
     }
     await this.jobs.create({ id, process_id: processId, inputs, owner: p.name, executor: this.executor.name, dir, uid, delivery });
     if (!this.opts.dispatch) await this.follow(id);
@@ -523,6 +526,7 @@ export class JobService extends EventEmitter {
     this.release(id);
     await this.opts.users.revokeJob(id);
     const job = (await this.jobs.get(id))!;
+    if (job.uid !== null) await this.uids.release(job.uid, job.dir).catch(() => undefined);
     if (ended) this.emit('job', job, recorded);
     for (const w of this.waiters.get(id) ?? []) w(job);
     this.waiters.delete(id);
