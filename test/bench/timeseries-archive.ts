@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import {
-  COMPACTED_FORMAT,
+  compactedFormat,
   Compactor,
   bucketsOf,
   compactedRewriter,
@@ -143,7 +143,7 @@ function tiersAfterIngests(kind: Kind, to: number): Map<number, number[][]> {
 
 /**
  * Writes the state the gateway reaches after ingesting granules 0 to `to` one by one: each bucket's compacted parts
- * as {@link tiersAfterIngests} gives them, written the way the compactor writes them ({@link COMPACTED_FORMAT}, rows in
+ * as {@link tiersAfterIngests} gives them, written the way the compactor writes them ({@link compactedFormat}, rows in
  * its order, generated in that order), and the index listing them, every granule's rows marked compacted into them
  * and its part removed (as the gateway leaves them past the grace period). What an ingest-and-compact build of a
  * continent writes again and again (sorting each time) is written once here: a 50,000-granule continent of nodes
@@ -177,7 +177,7 @@ async function writeTiers(g: Gateway, duck: DuckDBConnection, kind: Kind, to: nu
           const rel = path.join('timeseries', `feature=${kind.feature}`, 'compacted', String(bucket), `${Date.now()}-${randomUUID().slice(0, 8)}.parquet`);
           const target = path.join(g.config.dataDir, rel);
           await mkdir(path.dirname(target), { recursive: true });
-          await lane.run(`copy (${bucketRowsSql(kind, templateRows, bucket, granules)}) to '${target}' (${COMPACTED_FORMAT})`);
+          await lane.run(`copy (${bucketRowsSql(kind, templateRows, bucket, granules)}) to '${target}' (${compactedFormat(kind.feature)})`);
           await g.db.transaction(async (tx) => {
             await tx.query(`insert into ts_parts (feature, bucket, path, kind, rows) values ($1, $2, $3, 'compacted', $4)`, [
               kind.feature,

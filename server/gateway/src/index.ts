@@ -19,7 +19,7 @@ export {
   bucketsOf,
   BUCKET_DIGITS,
   COMPACT_AFTER,
-  COMPACTED_FORMAT,
+  compactedFormat,
   TIER_RATIO,
   tierInputs,
   type Compaction

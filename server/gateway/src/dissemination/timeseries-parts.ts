@@ -59,7 +59,7 @@ export function tierInputs<P extends { rows: number }>(compacted: P[], pendingRo
 export const GRACE_MS = 120_000;
 
 /** A compacted part written again without one granule's rows: its path (relative to the data folder) and rows. */
-export type Rewrite = (compacted: string, granule: string) => Promise<{ path: string; rows: number }>;
+export type Rewrite = (feature: FeatureType, compacted: string, granule: string) => Promise<{ path: string; rows: number }>;
 
 /**
  * Lists a granule's part in the index (in the ingest's transaction). A granule ingested again replaces its earlier
@@ -86,7 +86,7 @@ export async function registerGranulePart(
   for (const c of new Set(held.map((r) => r.compacted_into).filter((c): c is string => c !== null))) {
     const part = (await tx.query<{ bucket: string }>(`select bucket from ts_parts where path = $1 and kind = 'compacted' for update`, [c]))[0];
     if (!part) continue;
-    const next = await rewrite(c, granule);
+    const next = await rewrite(feature, c, granule);
     await tx.query(`delete from ts_parts where path = $1 and kind = 'compacted'`, [c]);
     await tx.query(`insert into ts_parts (feature, bucket, path, kind, rows) values ($1, $2, $3, 'compacted', $4)`, [
       feature,
@@ -112,9 +112,19 @@ export async function registerGranulePart(
   return [...unlisted];
 }
 
-/** How compacted parts are written: one feature's rows together in small row groups, ZSTD, Parquet 2 encodings. */
+/**
+ * Rows per row group of a feature type's compacted parts. A query for one feature reads the row groups holding it,
+ * but DuckDB's scan still pays ~20 µs for every row group of the file it skips by its statistics: a node bucket of a
+ * continent's archive (hundreds of thousands of rows per part) in groups of 2,048 cost more in skipping than in
+ * reading. Reaches and lakes keep small groups: a reach's observations carry its line (the geometry of a GeoJSON
+ * answer), and a reach granule holds ~300 features where a node granule holds ~10,000.
+ */
+export const COMPACTED_ROW_GROUP: Record<FeatureType, number> = { Reach: 2048, Node: 16384, PriorLake: 2048 };
+
+/** How a feature type's compacted parts are written: its rows together in row groups, ZSTD, Parquet 2 encodings. */
 // NOTE: no dictionary encoding: DuckDB's folds -0.0 into 0.0 (equal values), and the drop-in prints the sign.
-export const COMPACTED_FORMAT = `format parquet, compression zstd, row_group_size 2048, parquet_version 'V2', dictionary_size_limit 0`;
+export const compactedFormat = (feature: FeatureType) =>
+  `format parquet, compression zstd, row_group_size ${COMPACTED_ROW_GROUP[feature]}, parquet_version 'V2', dictionary_size_limit 0`;
 
 /** The rows of a granule in a compacted part (`granuleUR` is its file's name: the granule, and an extension or none). */
 const granuleRows = (granule: string) => {
@@ -127,7 +137,7 @@ let rewriter: Promise<DuckDBConnection> | null = null;
 /** The {@link Rewrite} of a time-series store (a DuckDB of its own: ingests run where no query engine is). */
 export function compactedRewriter(at: string | SeriesFiles): Rewrite {
   const files = seriesFiles(at);
-  return async (compacted, granule) => {
+  return async (feature, compacted, granule) => {
     rewriter ??= DuckDBInstance.create(':memory:', { threads: '1' }).then((i) => i.connect());
     const duck = await rewriter;
     const rel = path.join(path.dirname(compacted), `${Date.now()}-${randomUUID().slice(0, 8)}.parquet`);
@@ -135,7 +145,9 @@ export function compactedRewriter(at: string | SeriesFiles): Rewrite {
     const tmp = `${target}.tmp-${process.pid}`;
     const [source] = await files.local([compacted]);
     try {
-      await duck.run(`copy (select * from read_parquet(${sqlLiteral(source!)}) where not ${granuleRows(granule)}) to ${sqlLiteral(tmp)} (${COMPACTED_FORMAT})`);
+      await duck.run(
+        `copy (select * from read_parquet(${sqlLiteral(source!)}) where not ${granuleRows(granule)}) to ${sqlLiteral(tmp)} (${compactedFormat(feature)})`
+      );
       const rows = Number((await duck.runAndReadAll(`select count(*) as n from read_parquet(${sqlLiteral(tmp)})`)).getRowObjectsJS()[0]!['n']);
       await rename(tmp, target);
       await files.publish([rel]);
@@ -304,7 +316,7 @@ export class Compactor {
       // Only this bucket's rows (a granule part covers many); one feature's observations together, in time order.
       await duck.run(
         `copy (select * from read_parquet([${files.join(', ')}], union_by_name = true) where ${idPrefixSql(idField, bucket)}
-         order by "${idField}", range_start_time, crid, granuleUR) to ${sqlLiteral(tmp)} (${COMPACTED_FORMAT})`
+         order by "${idField}", range_start_time, crid, granuleUR) to ${sqlLiteral(tmp)} (${compactedFormat(feature)})`
       );
       count = Number((await duck.runAndReadAll(`select count(*) as n from read_parquet(${sqlLiteral(tmp)})`)).getRowObjectsJS()[0]!['n']);
       await rename(tmp, target);
