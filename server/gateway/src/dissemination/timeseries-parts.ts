@@ -119,7 +119,7 @@ export async function registerGranulePart(
  * reading. Reaches and lakes keep small groups: a reach's observations carry its line (the geometry of a GeoJSON
  * answer), and a reach granule holds ~300 features where a node granule holds ~10,000.
  */
-export const COMPACTED_ROW_GROUP: Record<FeatureType, number> = { Reach: 2048, Node: 16384, PriorLake: 2048 };
+const COMPACTED_ROW_GROUP: Record<FeatureType, number> = { Reach: 2048, Node: 16384, PriorLake: 2048 };
 
 /** How a feature type's compacted parts are written: its rows together in row groups, ZSTD, Parquet 2 encodings. */
 // NOTE: no dictionary encoding: DuckDB's folds -0.0 into 0.0 (equal values), and the drop-in prints the sign.

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Executor, ExecutorEvents, ExecutorJob } from './executor.js';
-import { confinedCommand, jobEnv, type JobLimits } from './sandbox.js';
+import { confinedCommand, jobEnded, jobEnv, pidAlive, type JobLimits } from './sandbox.js';
 
 const exitOf = (command: string, args: string[]) =>
   new Promise<number>((resolve) => {
@@ -24,15 +24,6 @@ export async function killUid(uid: number | null): Promise<void> {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Times a job is run at most when its process is lost with its gateway or node (then it fails). */
 export const MAX_RUNS = 2;
 
@@ -44,9 +35,6 @@ function runsOf(dir: string): number {
     return 0;
   }
 }
-
-/** The job folder tells the job ended (the worker writes one of these last). */
-const ended = (dir: string) => existsSync(path.join(dir, 'result.json')) || existsSync(path.join(dir, 'error.json'));
 
 /** The heartbeat's time as the folder says (0: none yet). */
 function heartbeat(dir: string): number {
@@ -136,7 +124,7 @@ export class LocalExecutor implements Executor {
       /* already gone */
     }
     const t = setTimeout(() => {
-      if (alive(pid)) {
+      if (pidAlive(pid)) {
         try {
           process.kill(-pid, 'SIGKILL');
         } catch {
@@ -164,10 +152,10 @@ export class LocalExecutor implements Executor {
   reattach(job: ExecutorJob & { pid?: number | null; remote?: boolean }): void {
     if (job.remote) return this.followFolder(job);
     const pid = job.pid;
-    if (!pid || !alive(pid)) return this.runAgain(job, 'its process was gone when the gateway restarted');
+    if (!pid || !pidAlive(pid)) return this.runAgain(job, 'its process was gone when the gateway restarted');
     this.running.set(job.id, pid);
     const watch = setInterval(() => {
-      if (alive(pid)) return;
+      if (pidAlive(pid)) return;
       clearInterval(watch);
       this.watchers.delete(watch);
       this.running.delete(job.id);
@@ -200,7 +188,7 @@ export class LocalExecutor implements Executor {
         clearInterval(watch);
         this.watchers.delete(watch);
       };
-      if (ended(job.dir)) {
+      if (jobEnded(job.dir)) {
         stop();
         this.events.exited(job.id, { code: null, signal: null });
         return;
@@ -220,7 +208,7 @@ export class LocalExecutor implements Executor {
   /** A job whose process was lost without ending: run again from the start (its folder as it was given), once. */
   private runAgain(job: ExecutorJob, why: string): void {
     // Ended after all (while no gateway watched): its folder tells how.
-    if (ended(job.dir)) return this.events.exited(job.id, { code: null, signal: null });
+    if (jobEnded(job.dir)) return this.events.exited(job.id, { code: null, signal: null });
     const runs = runsOf(job.dir);
     if (runs >= MAX_RUNS || !existsSync(path.join(job.dir, 'job.json')))
       return this.events.exited(job.id, { code: null, signal: null, reason: `the job's process was lost (${why}) after ${runs} run(s): not run again` });

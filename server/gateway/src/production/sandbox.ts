@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, chown, lstat, mkdir, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +34,7 @@ export function uidInUse(uid: number): Promise<boolean> {
 }
 
 /** Whether a process runs as `pid` (one of another user counts: `kill(pid, 0)` then says EPERM). */
-function pidAlive(pid: number): boolean {
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -42,11 +43,8 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-const exists = (p: string) =>
-  stat(p).then(
-    () => true,
-    () => false
-  );
+/** The job folder tells the job ended (the worker writes one of these last). */
+export const jobEnded = (dir: string) => existsSync(path.join(dir, 'result.json')) || existsSync(path.join(dir, 'error.json'));
 
 /**
  * Job uids reserved host-wide: one file per uid in a folder every gateway of the host shares (`/run/hysope/job-uids`
@@ -91,7 +89,7 @@ export class UidLedger {
   private async free(uid: number): Promise<boolean> {
     const jobDir = await readFile(this.file(uid), 'utf8').catch(() => null);
     if (jobDir !== null) {
-      const over = !(await exists(jobDir)) || (await exists(path.join(jobDir, 'result.json'))) || (await exists(path.join(jobDir, 'error.json')));
+      const over = !existsSync(jobDir) || jobEnded(jobDir);
       if (!over) return false;
     }
     return !(await uidInUse(uid));
