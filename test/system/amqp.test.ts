@@ -6,7 +6,7 @@ import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { cnmProblems } from '@hysope/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRabbit, findRabbit } from '../amqp-server.js';
-import { REACHES_PASS_51, REACH_548, call, sample, startGateway, testDatabaseUrl, type TestGateway } from '../helpers.js';
+import { PIXC_NORMANDY, REACHES_PASS_51, REACH_548, call, sample, startGateway, testDatabaseUrl, type TestGateway } from '../helpers.js';
 import { serveProcess } from '../hysope-serve.js';
 import { cnmNotification, subscribeEvents } from '../messages.js';
 import { findBin, startPostgres } from '../pg-server.js';
@@ -125,13 +125,20 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
   }, 180_000);
 
   it('dead-letters what cannot be taken, with the reason, answers each with a failure, and leaves the catalog as it was', async () => {
-    const [a, , web] = gateways as [TestGateway, TestGateway, TestGateway];
+    const [a, b, web] = gateways as [TestGateway, TestGateway, TestGateway];
     const count = async () => ((await (await fetch(`${web.url}/stac/search?limit=1`)).json()) as { numberMatched: number }).numberMatched;
     const before = await count();
     expect(before).toBeGreaterThan(0);
+    const retried = async () => (await metric(a, 'retry')) + (await metric(b, 'retry'));
+    const retriedBefore = await retried();
     const good = copy(REACHES_PASS_51[0]!);
     const damaged = path.join(inbox, 'SWOT_L2_HR_RiverSP_Reach_9_51_NA_20101018T121018_20101018T121025_PGA2_03.zip');
     writeFileSync(damaged, 'not a zip file');
+    // A pixel cloud a chunk of which does not inflate: found while writing it, yet the granule's fault — not retried.
+    const pixels = readFileSync(PIXC_NORMANDY);
+    for (let i = Math.floor(pixels.length / 2); i < Math.floor(pixels.length / 2) + 65536; i++) pixels[i] = (i * 7919) & 0xff;
+    const scrambled = path.join(inbox, path.basename(PIXC_NORMANDY));
+    writeFileSync(scrambled, pixels);
     const outside = REACH_548; // a real granule, but not in an inbox
     const official = readdirSync(OFFICIAL).find((f) => f.includes('response_success'))!;
     publish('{ not json');
@@ -140,13 +147,16 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
     publish(cnmNotification('bad-checksum', [good], 'wrong'));
     publish(cnmNotification('outside', [outside]));
     publish(cnmNotification('damaged', [damaged]));
-    const failures = await answered(['no-product', 'bad-checksum', 'outside', 'damaged']);
+    publish(cnmNotification('damaged-chunk', [scrambled]));
+    const failures = await answered(['no-product', 'bad-checksum', 'outside', 'damaged', 'damaged-chunk']);
     expect(Object.fromEntries(failures.map((r) => [r.identifier, r.response.errorCode]))).toEqual({
       'no-product': 'VALIDATION_ERROR',
       'bad-checksum': 'VALIDATION_ERROR',
       outside: 'TRANSFER_ERROR',
-      damaged: 'PROCESSING_ERROR'
+      damaged: 'PROCESSING_ERROR',
+      'damaged-chunk': 'PROCESSING_ERROR'
     });
+    expect(failures.find((r) => r.identifier === 'damaged-chunk')!.response.errorMessage).toMatch(/cannot be inflated .*damaged/);
     expect(failures.find((r) => r.identifier === 'bad-checksum')!.response.errorMessage).toMatch(/checksum/);
     expect(failures.find((r) => r.identifier === 'outside')!.response.errorMessage).toMatch(/not in an inbox/);
     // Every one in the dead-letter queue, its reason in a header.
@@ -162,10 +172,13 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
         },
         { timeout: 20_000 }
       )
-      .toBe(6);
+      .toBe(7);
     expect(reasons.filter((r) => /not JSON/.test(r))).toHaveLength(1);
     expect(reasons.filter((r) => /a CNM response, not a notification/.test(r))).toHaveLength(1);
     expect(reasons.filter((r) => /^PROCESSING_ERROR: .*zip/i.test(r))).toHaveLength(1);
+    expect(reasons.filter((r) => /^PROCESSING_ERROR: .*damaged/i.test(r))).toHaveLength(1);
+    // None of them went through the retry queue.
+    expect(await retried()).toBe(retriedBefore);
     expect(await count()).toBe(before);
     expect(await metric(a, 'failure')).toBeGreaterThan(0);
   }, 120_000);

@@ -18,7 +18,7 @@ export type IngestResult =
       file: string;
       ok: false;
       error: string;
-      /** Whether trying again may succeed: the granule was read but storing it failed (disk, database). */
+      /** Whether trying again may succeed: storing the granule failed (disk, database), not the granule itself. */
       transient?: boolean;
     };
 
@@ -191,7 +191,7 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
     // Checked on our copy (not before it, which a swap could defeat): no link ever enters the object store.
     const info = await lstat(tmpSource);
     const link = info.isSymbolicLink() ? tmpSource : info.isDirectory() ? await firstSymlink(tmpSource) : null;
-    if (link) throw new Error(`holds a symbolic link (${path.basename(link)}); links are refused at ingest`);
+    if (link) throw new GranuleError(file, `holds a symbolic link (${path.basename(link)}); links are refused at ingest`);
     for (const sink of store.sinks) {
       const w = await sink.write(product, { dataDir: staging, tag, owner });
       if (w) sunk.push(w);
@@ -267,6 +267,8 @@ async function ingestOnce(store: CatalogStore, dataDir: string, file: string, op
     for (const [tmp] of sunk.flatMap((w) => w.moves)) await rm(tmp, { force: true });
     for (const tmp of tmpAuxiliary) await rm(tmp, { force: true });
     await rm(tmpSource, { recursive: true, force: true });
+    // What lies in the granule (a damaged chunk met while writing it, a link) fails again; the rest (disk, database) may pass.
+    if (error instanceof GranuleError) return { file, ok: false, error: error.message, transient: false };
     return { file, ok: false, error: `${file}: ${(error as Error).message}`, transient: true };
   }
 }

@@ -3,6 +3,7 @@ import type { Page } from './parquet-pages.js';
 import type { PagePlan, PageResult, PageTask } from './pixel-parquet.js';
 import { ChunkSource, PAGE_MEMORY_FROM, columnPages, pageMemory, positionPages } from './pixel-pages.js';
 import { convexEdges, pointCover } from '../catalog/spatial.js';
+import { GranuleError } from './product.js';
 
 /** A page worker of a pixel-cloud write (see pixel-parquet.ts): builds the pages of the tasks it is sent. */
 const plan = workerData as PagePlan;
@@ -101,7 +102,14 @@ parentPort!.on('message', (message: PageTask | { give: ArrayBuffer[] }) => {
     const chunks = task.columns.map((k) => own(columnPages(plan.columns[k]!, source, task.from, task.to)));
     parentPort!.postMessage({ group: task.group, columns: task.columns, chunks } satisfies PageResult, [...transfer]);
   } catch (error) {
-    parentPort!.postMessage({ group: task.group, columns: task.columns, chunks: [], error: (error as Error).message } satisfies PageResult);
+    const granule = error instanceof GranuleError;
+    parentPort!.postMessage({
+      group: task.group,
+      columns: task.columns,
+      chunks: [],
+      error: granule ? error.reason : (error as Error).message,
+      granule
+    } satisfies PageResult);
   } finally {
     // The task's pages are copied out: the chunk buffers it gave up serve the next one.
     source.settle();

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { constants, crc32, createGzip, createInflate, gzipSync, inflateSync, type ZlibOptions } from 'node:zlib';
 import type { ChunkLayout } from './hdf5-chunks.js';
+import { GranuleError } from './product.js';
 import { Encoding, definitionLevels, type ChunkStats, type Page } from './parquet-pages.js';
 import { SWOT_EPOCH_MS } from './swot-time.js';
 
@@ -130,7 +131,7 @@ export class ChunkSource {
   private readonly free: Uint8Array[] = [];
   private readonly retired: Uint8Array[] = [];
   private readonly zlib = zlibHandle(createInflate());
-  constructor(file: string) {
+  constructor(readonly file: string) {
     this.fd = openSync(file, 'r');
   }
   /** A stored chunk's bytes into `out` (its whole length, from `address`). */
@@ -257,7 +258,10 @@ function decode(plan: ColumnPlan, source: ChunkSource, index: number, until = 0,
         if (pooled) ({ bytes, base } = pooled);
         else bytes = inflateSync(bytes, { chunkSize: Math.max(64, elements * layout.elementSize + 64) });
       } catch (error) {
-        throw new Error(`HDF5 chunk of ${plan.dataset} at byte ${chunk.address} cannot be inflated (${(error as Error).message}): the granule is damaged`);
+        throw new GranuleError(
+          source.file,
+          `HDF5 chunk of ${plan.dataset} at byte ${chunk.address} cannot be inflated (${(error as Error).message}): the granule is damaged`
+        );
       }
     } else if (id === 2) shuffled = true;
     else throw new Error(`HDF5 filter ${id} is not read here`);

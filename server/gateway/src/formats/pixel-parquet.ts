@@ -7,6 +7,7 @@ import { Hdf5Structure, UnsupportedLayout } from './hdf5-chunks.js';
 import type { H5Dataset } from './hdf5-reader.js';
 import { PageFileWriter, PhysicalType, type ChunkStats, type LeafColumn, type Page } from './parquet-pages.js';
 import { PAGE_MEMORY_FROM, type ColumnPlan, type PositionPlan } from './pixel-pages.js';
+import { GranuleError } from './product.js';
 
 /**
  * Pixel clouds written as GeoParquet from the granule's HDF5 chunks (see pixel-pages.ts): two worker
@@ -149,6 +150,8 @@ export interface PageResult {
   ys?: Float64Array;
   bbox?: [number, number, number, number] | null;
   error?: string;
+  /** The error lies in the granule (a damaged chunk): `error` is its reason. */
+  granule?: boolean;
 }
 
 /** The distinct page memory of a result's page values (a geometry page may be a latitude or longitude page). */
@@ -259,7 +262,7 @@ export async function writePages(
       };
       workers.forEach((worker, w) => {
         worker.on('message', (r: PageResult) => {
-          if (r.error) return reject(new Error(r.error));
+          if (r.error) return reject(r.granule ? new GranuleError(plan.file, r.error) : new Error(r.error));
           sent[w]!--;
           // The worker's next task first: writing pages holds this thread a while.
           dispatch();

@@ -77,11 +77,14 @@ export function columnsOf(product: Product): string[] {
   return names.filter((n) => n !== 'geometry' && n !== 'bbox');
 }
 
-/** A granule that cannot be read: says which file and why. */
+/**
+ * A granule that cannot be read: says which file and why. The fault lies in the file, so trying it again cannot help
+ * (unlike a full disk or a database away while it is stored).
+ */
 export class GranuleError extends Error {
   constructor(
     readonly file: string,
-    reason: string
+    readonly reason: string
   ) {
     super(`${file}: ${reason}`);
     this.name = 'GranuleError';
