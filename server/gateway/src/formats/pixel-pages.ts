@@ -264,10 +264,13 @@ function decode(plan: ColumnPlan, source: ChunkSource, index: number, until = 0,
         );
       }
     } else if (id === 2) shuffled = true;
-    else throw new Error(`HDF5 filter ${id} is not read here`);
+    else throw new GranuleError(source.file, `HDF5 filter ${id} (of ${plan.dataset}) is not read here`);
   }
   if (bytes.length !== elements * layout.elementSize)
-    throw new Error(`HDF5 chunk of ${plan.dataset} has ${bytes.length} bytes, ${elements * layout.elementSize} expected`);
+    throw new GranuleError(
+      source.file,
+      `HDF5 chunk of ${plan.dataset} has ${bytes.length} bytes, ${elements * layout.elementSize} expected: the granule is damaged`
+    );
   const decoded: Decoded = { compressed, bytes, elements, shuffled, base, compressedBase };
   if (keep) {
     if (source.decoded.size >= 8) {
