@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -14,6 +14,18 @@ export const sample = (...parts: string[]) => path.join(SAMPLES, ...parts);
 
 export const REACH_548 = sample('swot/riversp/SWOT_L2_HR_RiverSP_Reach_548_011_NA_20230610T193337_20230610T193344_PIA1_01.zip');
 export const PIXC_NORMANDY = sample('swot/pixc/SWOT_L2_HR_PIXC_001_042_067L_20220402T112019_20220402T112029_Dx0000_01.nc');
+/**
+ * The PIXC sample with 64 KiB in the middle of its pixel chunks scrambled, written into `folder` under its own name:
+ * its metadata and nadir track read, a chunk of its pixels does not inflate (found only while the pixels are written).
+ */
+export function damagedPixc(folder: string): string {
+  const bytes = readFileSync(PIXC_NORMANDY);
+  for (let i = Math.floor(bytes.length / 2); i < Math.floor(bytes.length / 2) + 65536; i++) bytes[i] = (i * 7919) & 0xff;
+  mkdirSync(folder, { recursive: true });
+  const file = path.join(folder, path.basename(PIXC_NORMANDY));
+  writeFileSync(file, bytes);
+  return file;
+}
 export const LAKE_GREENLAND = sample('swot/lakesp/SWOT_L2_HR_LakeSP_Prior_018_100_GR_20240713T111741_20240713T112027_PIC0_01.zip');
 export const REACHES_PASS_51 = [1, 2, 3].map((c) =>
   sample(

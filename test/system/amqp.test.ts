@@ -6,7 +6,7 @@ import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { cnmProblems } from '@hysope/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRabbit, findRabbit } from '../amqp-server.js';
-import { PIXC_NORMANDY, REACHES_PASS_51, REACH_548, call, sample, startGateway, testDatabaseUrl, type TestGateway } from '../helpers.js';
+import { REACHES_PASS_51, REACH_548, call, damagedPixc, sample, startGateway, testDatabaseUrl, type TestGateway } from '../helpers.js';
 import { serveProcess } from '../hysope-serve.js';
 import { cnmNotification, subscribeEvents } from '../messages.js';
 import { findBin, startPostgres } from '../pg-server.js';
@@ -135,10 +135,7 @@ describe('ingest over AMQP (RabbitMQ): CNM notifications, competing gateways, re
     const damaged = path.join(inbox, 'SWOT_L2_HR_RiverSP_Reach_9_51_NA_20101018T121018_20101018T121025_PGA2_03.zip');
     writeFileSync(damaged, 'not a zip file');
     // A pixel cloud a chunk of which does not inflate: found while writing it, yet the granule's fault — not retried.
-    const pixels = readFileSync(PIXC_NORMANDY);
-    for (let i = Math.floor(pixels.length / 2); i < Math.floor(pixels.length / 2) + 65536; i++) pixels[i] = (i * 7919) & 0xff;
-    const scrambled = path.join(inbox, path.basename(PIXC_NORMANDY));
-    writeFileSync(scrambled, pixels);
+    const scrambled = damagedPixc(inbox);
     const outside = REACH_548; // a real granule, but not in an inbox
     const official = readdirSync(OFFICIAL).find((f) => f.includes('response_success'))!;
     publish('{ not json');

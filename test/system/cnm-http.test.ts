@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cnmProblems, type CnmResponse } from '@hysope/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PIXC_NORMANDY, REACHES_PASS_51, REACH_548, startGateway, type TestGateway } from '../helpers.js';
+import { REACHES_PASS_51, REACH_548, damagedPixc, startGateway, type TestGateway } from '../helpers.js';
 import { cnmNotification } from '../messages.js';
 
 /** PO.DAAC's sample messages (test/specs/cnm, with their licence). */
@@ -72,10 +72,7 @@ describe('CNM notifications over HTTP (POST /cnm)', () => {
     writeFileSync(damaged, 'not a zip file');
     // A pixel cloud whose metadata reads but a chunk of its pixels does not inflate: found while it is written, after
     // reading — still the granule's fault (422), not a failure that may pass (503, Retry-After).
-    const pixels = readFileSync(PIXC_NORMANDY);
-    for (let i = Math.floor(pixels.length / 2); i < Math.floor(pixels.length / 2) + 65536; i++) pixels[i] = (i * 7919) & 0xff;
-    const scrambled = path.join(inbox, path.basename(PIXC_NORMANDY));
-    writeFileSync(scrambled, pixels);
+    const scrambled = damagedPixc(inbox);
     const notCnm = { version: '1.6.1', identifier: 'half', product: { name: 'x' } };
     const cases: [unknown, string, RegExp][] = [
       [cnmNotification('bad-checksum', [good], 'wrong'), 'VALIDATION_ERROR', /checksum/i],

@@ -1,10 +1,10 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '@hysope/gateway';
-import { PIXC_NORMANDY, runProcess, walk } from '../helpers.js';
+import { PIXC_NORMANDY, damagedPixc, runProcess, walk } from '../helpers.js';
 
 const HYSOPE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../server/gateway/bin/hysope.js');
 
@@ -18,13 +18,7 @@ afterAll(async () => {
 
 describe('an ingest that fails while writing a pixel cloud', () => {
   it('reports the damaged chunk and leaves the catalog and the data folder as they were (its nadir track, written meanwhile, removed)', async () => {
-    // The PIXC sample with bytes in the middle of its pixel chunks scrambled: its metadata and nadir track read,
-    // a chunk of its pixels does not inflate.
-    const damaged = path.join(dir, 'in', path.basename(PIXC_NORMANDY));
-    const bytes = await readFile(PIXC_NORMANDY);
-    for (let i = Math.floor(bytes.length / 2); i < Math.floor(bytes.length / 2) + 65536; i++) bytes[i] = (i * 7919) & 0xff;
-    await mkdir(path.dirname(damaged), { recursive: true });
-    await writeFile(damaged, bytes);
+    const damaged = damagedPixc(path.join(dir, 'in'));
     const data = path.join(dir, 'data');
     const run = await runProcess(process.execPath, [HYSOPE, 'ingest', '--data', data, PIXC_NORMANDY, damaged], {
       env: { ...process.env, HYSOPE_LOG_LEVEL: 'warn' }
