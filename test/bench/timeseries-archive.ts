@@ -6,6 +6,10 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import {
   compactedFormat,
+  pieceRows,
+  writeCompacted,
+  partFiles,
+  partsFor,
   Compactor,
   bucketsOf,
   compactedRewriter,
@@ -14,7 +18,8 @@ import {
   loadConfig,
   registerGranulePart,
   tierInputs,
-  type Gateway
+  type Gateway,
+  type Piece
 } from '@hysope/gateway';
 import { REACH_548, sample } from '../helpers.js';
 import { serveProcess } from '../hysope-serve.js';
@@ -174,16 +179,27 @@ async function writeTiers(g: Gateway, duck: DuckDBConnection, kind: Kind, to: nu
       while (next < tiers.length) {
         const [bucket, list] = tiers[next++]!;
         for (const granules of list) {
-          const rel = path.join('timeseries', `feature=${kind.feature}`, 'compacted', String(bucket), `${Date.now()}-${randomUUID().slice(0, 8)}.parquet`);
+          const rel = path.join('timeseries', `feature=${kind.feature}`, 'compacted', String(bucket), `${Date.now()}-${randomUUID().slice(0, 8)}`);
           const target = path.join(g.config.dataDir, rel);
           await mkdir(path.dirname(target), { recursive: true });
-          await lane.run(`copy (${bucketRowsSql(kind, templateRows, bucket, granules)}) to '${target}' (${compactedFormat(kind.feature)})`);
+          const rows = per * granules.length;
+          // Generated in the compacted order, then cut into pieces as the compactor cuts them; a part of several
+          // pieces is generated once into one file first (each piece would otherwise generate all its rows again).
+          let source = bucketRowsSql(kind, templateRows, bucket, granules);
+          const whole = `${target}.whole.parquet`;
+          if (rows > pieceRows(kind.feature)) {
+            await lane.run(`copy (${source}) to '${whole}' (${compactedFormat(kind.feature)})`);
+            source = `select * from read_parquet('${whole}')`;
+          }
+          const pieces = await writeCompacted(lane, kind.feature, source, rows, target, true);
+          await rm(whole, { force: true });
           await g.db.transaction(async (tx) => {
-            await tx.query(`insert into ts_parts (feature, bucket, path, kind, rows) values ($1, $2, $3, 'compacted', $4)`, [
+            await tx.query(`insert into ts_parts (feature, bucket, path, kind, rows, pieces) values ($1, $2, $3, 'compacted', $4, $5::jsonb)`, [
               kind.feature,
               String(bucket),
               rel,
-              per * granules.length
+              rows,
+              JSON.stringify(pieces)
             ]);
             const names = granules.map((k) => granule(kind, k));
             await tx.query(
@@ -303,16 +319,18 @@ async function checkTiers(kind: Kind, duck: DuckDBConnection, granules = 1050): 
     }
     await writeTiers(tiered, duck, kind, granules, () => {});
     const parts = async (g: Gateway) =>
-      g.db.query<{ bucket: string; path: string; rows: number }>(
-        `select bucket, path, rows from ts_parts where feature = $1 and kind = 'compacted' order by bucket, rows, path`,
+      g.db.query<{ bucket: string; path: string; rows: number; pieces: Piece[] | null }>(
+        `select bucket, path, rows, pieces from ts_parts where feature = $1 and kind = 'compacted' order by bucket, rows, path`,
         [kind.feature]
       );
     const [a, b] = await Promise.all([parts(ingested), parts(tiered)]);
-    const shape = (ps: typeof a) => ps.map((p) => `${p.bucket}:${p.rows}`).join(' ');
+    // Same parts, and each cut into the same pieces (id ranges and rows).
+    const shape = (ps: typeof a) => ps.map((p) => `${p.bucket}:${p.rows}:${JSON.stringify(p.pieces)}`).join(' ');
     if (shape(a) !== shape(b)) throw new Error(`the tiers written are not the gateway's: ${shape(a).slice(0, 200)} / ${shape(b).slice(0, 200)}`);
-    const file = (g: Gateway, rel: string) => `read_parquet('${path.join(g.config.dataDir, rel)}')`;
+    const files = (g: Gateway, part: (typeof a)[number]) => partFiles(part).map((rel) => `'${path.join(g.config.dataDir, rel)}'`);
+    const file = (g: Gateway, part: (typeof a)[number]) => `read_parquet([${files(g, part).join(', ')}])`;
     for (let i = 0; i < a.length; i++) {
-      const [x, y] = [file(ingested, a[i]!.path), file(tiered, b[i]!.path)];
+      const [x, y] = [file(ingested, a[i]!), file(tiered, b[i]!)];
       const differ = Number(
         (
           await duck.runAndReadAll(`select (select count(*) from (from ${x} except all from ${y})) + (select count(*) from (from ${y} except all from ${x}))`)
@@ -323,7 +341,9 @@ async function checkTiers(kind: Kind, duck: DuckDBConnection, granules = 1050): 
         (
           await duck.runAndReadAll(
             `select count(*) from (select ${id}, range_start_time, lag(${id}) over w as pid, lag(range_start_time) over w as pt
-             from read_parquet('${path.join(tiered.config.dataDir, b[i]!.path)}', file_row_number = true) window w as (order by file_row_number))
+             from (${files(tiered, b[i]!)
+               .map((f, k) => `select ${id}, range_start_time, ${k} as piece, file_row_number from read_parquet(${f}, file_row_number = true)`)
+               .join(' union all ')}) window w as (order by piece, file_row_number))
              where pid > ${id} or (pid = ${id} and pt >= range_start_time)`
           )
         ).getRows()[0]![0]
@@ -473,7 +493,7 @@ export async function benchTimeseriesArchive(
             )
           )
             .map((p) => `${p.n} ${p.kind}`)
-            .join(' + ');
+            .join(' + ') + `; ${(await partsFor(g.db, feature, { ids: [id] })).length} files read for the feature`;
         const laggingParts = await count();
         await g.close();
         const lagging = await measure(dataDir, kind, id);

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { utimes, writeFile } from 'node:fs/promises';
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ingestFile, partsFor, reconcileTimeseries, tierInputs } from '@hysope/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +25,10 @@ describe.each(objectStoreBackends())('the time-series store: index, compaction, 
     g.gateway.db.query<{ path: string; rows: number }>(`select path, rows from ts_parts where feature = 'Reach' and kind = 'compacted' and bucket = $1`, [
       bucket
     ]);
-  const COMPACTED = /^timeseries\/feature=Reach\/compacted\/7426\/.+\.parquet$/;
+  // A compacted part is a folder of pieces (files of consecutive ids): a query lists the pieces, the index the part.
+  const COMPACTED = /^timeseries\/feature=Reach\/compacted\/7426\/[^/]+\/\d+\.parquet$/;
+  const partOf = (file: string) => file.replace(/\/\d+\.parquet$/, '');
+  const partsRead = async (ids = [PITTSBURGH]) => [...new Set((await parts(ids)).map(partOf))];
 
   beforeAll(async () => {
     g = await startGateway({ databaseUrl, s3, env: { HYSOPE_RATE_LIMIT: '0', HYSOPE_TIMESERIES_GRACE_MS: '5000' } });
@@ -59,9 +62,9 @@ describe.each(objectStoreBackends())('the time-series store: index, compaction, 
       );
       const merged = tierInputs(before, added + waiting.reduce((n, r) => n + r.rows, 0)).map((p) => p.path);
       const untouched = before.map((p) => p.path).filter((p) => !merged.includes(p));
-      const now = await parts();
+      for (const p of await parts()) expect(p).toMatch(COMPACTED);
+      const now = await partsRead();
       expect(now).toHaveLength(untouched.length + 1);
-      for (const p of now) expect(p).toMatch(COMPACTED);
       expect(now).toEqual(expect.arrayContaining(untouched));
       kept += untouched.length;
     }
@@ -95,9 +98,9 @@ describe.each(objectStoreBackends())('the time-series store: index, compaction, 
     expect((await ingestFile(g.gateway.store, g.dataDir, REACHES_PASS_51[1]!)).ok).toBe(true);
     // The compacted part written again without the granule's earlier rows, and its new part beside it (no row twice).
     expect(await drop()).toBe(reference);
-    const now = await parts();
+    const now = await partsRead();
     expect(now).toHaveLength(replaced.length + 1);
-    expect(now.filter((p) => COMPACTED.test(p))).toHaveLength(replaced.length);
+    expect((await parts()).filter((p) => COMPACTED.test(p)).map(partOf)).toHaveLength(replaced.length);
     // Only the compacted part that held the granule's rows is written again.
     expect(replaced.filter((p) => !now.includes(p.path))).toHaveLength(1);
     await g.gateway.compactor.idle();
@@ -212,10 +215,16 @@ describe.each(objectStoreBackends())('the time-series store: index, compaction, 
     const stray = path.join(g.dataDir, 'timeseries/feature=Reach/compacted/7426/stray.parquet');
     await writeFile(stray, 'not parquet');
     await utimes(stray, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+    // A compacted part's folder of pieces never listed (a compaction that died before its commit).
+    const strayPart = path.join(g.dataDir, 'timeseries/feature=Reach/compacted/7426/1-deadbeef');
+    await mkdir(strayPart);
+    await writeFile(path.join(strayPart, '0.parquet'), 'not parquet');
+    await utimes(strayPart, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
     const r = await reconcileTimeseries(g.gateway.db, g.dataDir, () => g.gateway.series.duck());
     expect(r.indexed).toBe(1);
-    expect(r.removed).toBeGreaterThanOrEqual(1);
+    expect(r.removed).toBeGreaterThanOrEqual(2);
     expect(existsSync(stray)).toBe(false);
+    expect(existsSync(strayPart)).toBe(false);
     g.gateway.series.forget();
     expect(await series()).toBe(reference);
     // The granule's source came back from its part's metadata: each record printed as its granule wrote it.

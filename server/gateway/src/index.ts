@@ -20,9 +20,14 @@ export {
   BUCKET_DIGITS,
   COMPACT_AFTER,
   compactedFormat,
+  writeCompacted,
+  partFiles,
+  PIECE_ROW_GROUPS,
+  pieceRows,
   TIER_RATIO,
   tierInputs,
-  type Compaction
+  type Compaction,
+  type Piece
 } from './dissemination/timeseries-parts.js';
 export { writeTimeseries, timeseriesPath } from './dissemination/timeseries-store.js';
 export { FolderStore, S3Store, openObjectStore, type ObjectStore, type StoredObject } from './store/object-store.js';

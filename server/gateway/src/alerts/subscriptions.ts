@@ -13,6 +13,7 @@ import { ValidationError } from '../errors.js';
 import { FEATURES, type FeatureType } from '../dissemination/timeseries-store.js';
 import { QUALITY_FIELD } from '../dissemination/timeseries.js';
 import { SeriesFiles, seriesFiles } from '../dissemination/timeseries-files.js';
+import { partFiles, type Piece } from '../dissemination/timeseries-parts.js';
 import type { Database, Queryable } from '../store/database.js';
 
 export const CONDITIONS = ['new', 'above', 'below', 'quality', 'silence'] as const;
@@ -381,8 +382,12 @@ export class Alerts {
     const files = own
       ? [part.path]
       : (
-          await this.o.db.query<{ c: string }>(`select distinct compacted_into as c from ts_parts where path = $1 and compacted_into is not null`, [part.path])
-        ).map((r) => r.c);
+          await this.o.db.query<{ path: string; pieces: Piece[] | null }>(
+            `select distinct on (c.path) c.path, c.pieces from ts_parts p join ts_parts c on c.path = p.compacted_into and c.kind = 'compacted'
+              where p.path = $1 and p.compacted_into is not null`,
+            [part.path]
+          )
+        ).flatMap(partFiles);
     const present: string[] = [];
     for (const f of files) if (await series.has(f)) present.push(f);
     if (present.length === 0) return [];

@@ -58,8 +58,12 @@ export function tierInputs<P extends { rows: number }>(compacted: P[], pendingRo
 /** How long a replaced compacted part stays readable (queries that listed it may still be reading it). */
 export const GRACE_MS = 120_000;
 
-/** A compacted part written again without one granule's rows: its path (relative to the data folder) and rows. */
-export type Rewrite = (feature: FeatureType, compacted: string, granule: string) => Promise<{ path: string; rows: number }>;
+/** A compacted part written again without one granule's rows: its path (relative to the data folder), pieces and rows. */
+export type Rewrite = (
+  feature: FeatureType,
+  compacted: PartRef & { rows: number },
+  granule: string
+) => Promise<{ path: string; rows: number; pieces: Piece[] }>;
 
 /**
  * Lists a granule's part in the index (in the ingest's transaction). A granule ingested again replaces its earlier
@@ -84,18 +88,24 @@ export async function registerGranulePart(
   );
   const unlisted = new Set<string>();
   for (const c of new Set(held.map((r) => r.compacted_into).filter((c): c is string => c !== null))) {
-    const part = (await tx.query<{ bucket: string }>(`select bucket from ts_parts where path = $1 and kind = 'compacted' for update`, [c]))[0];
+    const part = (
+      await tx.query<{ bucket: string; rows: number; pieces: Piece[] | null }>(
+        `select bucket, rows, pieces from ts_parts where path = $1 and kind = 'compacted' for update`,
+        [c]
+      )
+    )[0];
     if (!part) continue;
-    const next = await rewrite(feature, c, granule);
+    const next = await rewrite(feature, { path: c, pieces: part.pieces, rows: part.rows }, granule);
     await tx.query(`delete from ts_parts where path = $1 and kind = 'compacted'`, [c]);
-    await tx.query(`insert into ts_parts (feature, bucket, path, kind, rows) values ($1, $2, $3, 'compacted', $4)`, [
+    await tx.query(`insert into ts_parts (feature, bucket, path, kind, rows, pieces) values ($1, $2, $3, 'compacted', $4, $5::jsonb)`, [
       feature,
       part.bucket,
       next.path,
-      next.rows
+      next.rows,
+      JSON.stringify(next.pieces)
     ]);
     await tx.query(`update ts_parts set compacted_into = $2 where compacted_into = $1`, [c, next.path]);
-    unlisted.add(c);
+    for (const f of partFiles({ path: c, pieces: part.pieces })) unlisted.add(f);
   }
   for (const h of held) if (!h.removed && h.path !== rel) unlisted.add(h.path);
   await tx.query(`delete from ts_parts where feature = $1 and granule = $2 and kind = 'granule'`, [feature, granule]);
@@ -114,17 +124,117 @@ export async function registerGranulePart(
 
 /**
  * Rows per row group of a feature type's compacted parts. A query for one feature reads the row groups holding it,
- * but DuckDB's scan still pays ~20 µs for every row group of the file it skips by its statistics: a node bucket of a
- * continent's archive (hundreds of thousands of rows per part) in groups of 2,048 cost more in skipping than in
- * reading. Reaches and lakes keep small groups: a reach's observations carry its line (the geometry of a GeoJSON
- * answer), and a reach granule holds ~300 features where a node granule holds ~10,000.
+ * and DuckDB's scan pays ~20 µs for every row group of a file it skips by its statistics, so a file's groups are
+ * bounded too (see {@link PIECE_ROW_GROUPS}). Node groups are larger: a node granule holds ~10,000 features where a
+ * reach granule holds ~300, and a reach's row carries its line (the geometry of a GeoJSON answer).
  */
-const COMPACTED_ROW_GROUP: Record<FeatureType, number> = { Reach: 2048, Node: 16384, PriorLake: 2048 };
+const COMPACTED_ROW_GROUP: Record<FeatureType, number> = { Reach: 2048, Node: 4096, PriorLake: 2048 };
+
+/**
+ * Row groups per file of a compacted part. A compacted part is written as pieces — files of consecutive feature ids,
+ * each at most this many row groups — and the index keeps each piece's id range: a query for some features reads
+ * the pieces that may hold them, a few row groups each, so its cost does not grow with the bucket's rows (a basin
+ * observed for years: one part of hundreds of thousands of rows, in one file, cost its whole footer and every
+ * group's statistics to each query).
+ */
+export const PIECE_ROW_GROUPS = 16;
+
+/** The most rows a piece of a feature type's compacted part holds (about: a feature is not cut between pieces). */
+export const pieceRows = (feature: FeatureType) => COMPACTED_ROW_GROUP[feature] * PIECE_ROW_GROUPS;
 
 /** How a feature type's compacted parts are written: its rows together in row groups, ZSTD, Parquet 2 encodings. */
 // NOTE: no dictionary encoding: DuckDB's folds -0.0 into 0.0 (equal values), and the drop-in prints the sign.
 export const compactedFormat = (feature: FeatureType) =>
   `format parquet, compression zstd, row_group_size ${COMPACTED_ROW_GROUP[feature]}, parquet_version 'V2', dictionary_size_limit 0`;
+
+/** One file of a compacted part: the feature ids it may hold, from `lo` (inclusive) to `hi` (exclusive; null: no bound). */
+export interface Piece {
+  lo: string | null;
+  hi: string | null;
+  rows: number;
+}
+
+/** A listed part: a granule's file, a compacted part of one file (written before pieces), or a folder of pieces. */
+export interface PartRef {
+  path: string;
+  pieces?: Piece[] | null;
+}
+
+/** The files of a part (relative to the store's root): its pieces (`<folder>/<k>.parquet`), or the part itself. */
+export function partFiles(part: PartRef): string[] {
+  return part.pieces ? part.pieces.map((_, k) => `${part.path}/${k}.parquet`) : [part.path];
+}
+
+/** The files of a part that may hold some of these features (every file when no ids or prefix are given). */
+export function partFilesFor(part: PartRef, selector: PartSelector): string[] {
+  if (!part.pieces) return [part.path];
+  const holds = (p: Piece, lo: string, hi: string | null) => (p.hi === null || lo < p.hi) && (hi === null || p.lo === null || p.lo < hi);
+  return part.pieces.flatMap((p, k) => {
+    const ok = selector.ids?.length
+      ? selector.ids.some((id) => holds(p, id, `${id}\0`))
+      : selector.prefix
+        ? holds(p, selector.prefix, `${selector.prefix}\uffff`)
+        : true;
+    return ok ? [`${part.path}/${k}.parquet`] : [];
+  });
+}
+
+/**
+ * Writes a compacted part: the rows of `source` (a select), sorted by feature id and time, as pieces of at most
+ * {@link PIECE_ROW_GROUPS} row groups in the folder `target` (written aside, then renamed: a folder is whole or
+ * absent). The id bounds of the pieces are quantiles of the source's ids (about `expectedRows` rows); each piece is
+ * one sorted copy of its id range (the sources are sorted by id: each copy reads their row groups of that range).
+ * `ordered`: the source already is in the compacted order (one file read as written): no sort.
+ */
+export async function writeCompacted(
+  duck: DuckDBConnection,
+  feature: FeatureType,
+  source: string,
+  expectedRows: number,
+  target: string,
+  ordered = false
+): Promise<Piece[]> {
+  const idField = FEATURES[feature].idField;
+  const id = `"${idField}"`;
+  const tmp = `${target}.tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  try {
+    const count = Math.ceil(expectedRows / pieceRows(feature));
+    let bounds: string[] = [];
+    if (count > 1) {
+      const fractions = Array.from({ length: count - 1 }, (_, k) => ((k + 1) / count).toFixed(6));
+      const row = (await duck.runAndReadAll(`select quantile_disc(${id}, [${fractions.join(', ')}]) as q from (${source})`)).getRowObjectsJS()[0];
+      bounds = [...new Set(((row?.['q'] as unknown[] | null) ?? []).map(String))].sort();
+    }
+    const edges = [null, ...bounds, null];
+    const pieces: Piece[] = [];
+    for (let k = 0; k + 1 < edges.length; k++) {
+      const [lo, hi] = [edges[k]!, edges[k + 1]!];
+      const where = [lo === null ? null : `${id} >= ${sqlLiteral(lo)}`, hi === null ? null : `${id} < ${sqlLiteral(hi)}`].filter(Boolean);
+      const file = path.join(tmp, `${pieces.length}.parquet`);
+      const written = await duck.runAndReadAll(
+        `copy (select * from (${source}) ${where.length ? `where ${where.join(' and ')}` : ''} ${ordered ? '' : `order by ${id}, range_start_time, crid, granuleUR`})
+         to ${sqlLiteral(file)} (${compactedFormat(feature)})`
+      );
+      const rows = Number(written.getRowObjectsJS()[0]?.['Count'] ?? 0);
+      // An empty range (a bound repeated by a feature of many rows) leaves no file; an empty part keeps one.
+      if (rows === 0 && (pieces.length > 0 || k + 2 < edges.length)) {
+        await rm(file, { force: true });
+        if (pieces.length > 0) pieces[pieces.length - 1]!.hi = hi;
+        else edges[k + 1] = lo;
+        continue;
+      }
+      pieces.push({ lo, hi, rows });
+    }
+    await rm(target, { recursive: true, force: true });
+    await rename(tmp, target);
+    return pieces;
+  } catch (error) {
+    await rm(tmp, { recursive: true, force: true });
+    throw error;
+  }
+}
 
 /** The rows of a granule in a compacted part (`granuleUR` is its file's name: the granule, and an extension or none). */
 const granuleRows = (granule: string) => {
@@ -140,21 +250,25 @@ export function compactedRewriter(at: string | SeriesFiles): Rewrite {
   return async (feature, compacted, granule) => {
     rewriter ??= DuckDBInstance.create(':memory:', { threads: '1' }).then((i) => i.connect());
     const duck = await rewriter;
-    const rel = path.join(path.dirname(compacted), `${Date.now()}-${randomUUID().slice(0, 8)}.parquet`);
+    const rel = path.join(path.dirname(compacted.path), `${Date.now()}-${randomUUID().slice(0, 8)}`);
     const target = files.path(rel);
-    const tmp = `${target}.tmp-${process.pid}`;
-    const [source] = await files.local([compacted]);
+    const sources = (await files.local(partFiles(compacted))).map(sqlLiteral);
+    let pieces: Piece[] = [];
     try {
-      await duck.run(
-        `copy (select * from read_parquet(${sqlLiteral(source!)}) where not ${granuleRows(granule)}) to ${sqlLiteral(tmp)} (${compactedFormat(feature)})`
+      // One thread reads the pieces in their order (ids ascending): the rows stay in the compacted order.
+      pieces = await writeCompacted(
+        duck,
+        feature,
+        `select * from read_parquet([${sources.join(', ')}], union_by_name = true) where not ${granuleRows(granule)}`,
+        compacted.rows,
+        target,
+        true
       );
-      const rows = Number((await duck.runAndReadAll(`select count(*) as n from read_parquet(${sqlLiteral(tmp)})`)).getRowObjectsJS()[0]!['n']);
-      await rename(tmp, target);
-      await files.publish([rel]);
-      return { path: rel, rows };
+      await files.publish(partFiles({ path: rel, pieces }));
+      return { path: rel, rows: pieces.reduce((n, p) => n + p.rows, 0), pieces };
     } catch (error) {
-      await rm(tmp, { force: true });
-      await files.remove([rel]).catch(() => undefined);
+      await files.remove(partFiles({ path: rel, pieces })).catch(() => undefined);
+      await rm(target, { recursive: true, force: true });
       throw error;
     }
   };
@@ -171,8 +285,8 @@ export interface PartSelector {
   prefix?: string;
 }
 
-/** The parts (paths relative to the data folder) a query reads, from one read of the index. */
-export async function partsFor(db: Queryable, feature: FeatureType, selector: PartSelector): Promise<string[]> {
+/** The parts of the buckets a query reads (granule parts not yet compacted, compacted parts), from one read of the index. */
+export async function partRefsFor(db: Queryable, feature: FeatureType, selector: PartSelector): Promise<PartRef[]> {
   const params: unknown[] = [feature];
   let bucket = '';
   if (selector.ids?.length) {
@@ -187,11 +301,18 @@ export async function partsFor(db: Queryable, feature: FeatureType, selector: Pa
       bucket = `and bucket like $2`;
     }
   }
-  const rows = await db.query<{ path: string }>(
-    `select distinct path from ts_parts where feature = $1 ${bucket} and (kind = 'compacted' or compacted_into is null) order by path`,
+  return db.query<{ path: string; pieces: Piece[] | null }>(
+    `select distinct on (path) path, pieces from ts_parts where feature = $1 ${bucket} and (kind = 'compacted' or compacted_into is null) order by path`,
     params
   );
-  return rows.map((r) => r.path);
+}
+
+/**
+ * The files (paths relative to the data folder) a query reads: the granule parts of its buckets not yet compacted
+ * and, of each compacted part, the pieces whose id range may hold the features asked.
+ */
+export async function partsFor(db: Queryable, feature: FeatureType, selector: PartSelector): Promise<string[]> {
+  return (await partRefsFor(db, feature, selector)).flatMap((r) => partFilesFor(r, selector));
 }
 
 /** A bucket whose granule parts wait for compaction. */
@@ -295,8 +416,8 @@ export class Compactor {
   async compact(feature: FeatureType, bucket: string): Promise<Compaction> {
     const t0 = performance.now();
     // Each part with when it was listed: a granule ingested again while this runs is listed anew, and so detected.
-    const rows = await this.db.query<{ path: string; kind: string; created: string; rows: number }>(
-      `select path, kind, created::text as created, rows from ts_parts where feature = $1 and bucket = $2 and (kind = 'compacted' or compacted_into is null) order by path`,
+    const rows = await this.db.query<{ path: string; kind: string; created: string; rows: number; pieces: Piece[] | null }>(
+      `select path, kind, created::text as created, rows, pieces from ts_parts where feature = $1 and bucket = $2 and (kind = 'compacted' or compacted_into is null) order by path`,
       [feature, bucket]
     );
     const granuleParts = rows.filter((r) => r.kind === 'granule');
@@ -304,24 +425,25 @@ export class Compactor {
     const pendingRows = granuleParts.reduce((n, r) => n + r.rows, 0);
     const merging = tierInputs(compacted, pendingRows, this.ratio);
     const previous = merging.map((r) => r.path);
-    const rel = path.join('timeseries', `feature=${feature}`, 'compacted', bucket, `${Date.now()}-${randomUUID().slice(0, 8)}.parquet`);
+    const rel = path.join('timeseries', `feature=${feature}`, 'compacted', bucket, `${Date.now()}-${randomUUID().slice(0, 8)}`);
     const target = this.files.path(rel);
-    const tmp = `${target}.tmp-${process.pid}`;
-    await mkdir(path.dirname(target), { recursive: true });
     const idField = FEATURES[feature].idField;
     const duck = await this.duck();
+    let pieces: Piece[] = [];
     let count = 0;
     try {
-      const files = (await this.files.local([...granuleParts.map((r) => r.path), ...previous])).map(sqlLiteral);
+      const files = (await this.files.local([...granuleParts.map((r) => r.path), ...merging.flatMap(partFiles)])).map(sqlLiteral);
       // Only this bucket's rows (a granule part covers many); one feature's observations together, in time order.
-      await duck.run(
-        `copy (select * from read_parquet([${files.join(', ')}], union_by_name = true) where ${idPrefixSql(idField, bucket)}
-         order by "${idField}", range_start_time, crid, granuleUR) to ${sqlLiteral(tmp)} (${compactedFormat(feature)})`
+      pieces = await writeCompacted(
+        duck,
+        feature,
+        `select * from read_parquet([${files.join(', ')}], union_by_name = true) where ${idPrefixSql(idField, bucket)}`,
+        pendingRows + merging.reduce((n, r) => n + r.rows, 0),
+        target
       );
-      count = Number((await duck.runAndReadAll(`select count(*) as n from read_parquet(${sqlLiteral(tmp)})`)).getRowObjectsJS()[0]!['n']);
-      await rename(tmp, target);
+      count = pieces.reduce((n, p) => n + p.rows, 0);
       // In the object store before the index lists it (other gateways read it at once).
-      await this.files.publish([rel]);
+      await this.files.publish(partFiles({ path: rel, pieces }));
       await this.db.transaction(async (tx) => {
         await lockIndex(tx, feature);
         const now = await tx.query<{ path: string; kind: string; created: string }>(
@@ -340,14 +462,20 @@ export class Compactor {
           `update ts_parts set compacted_into = $3 where feature = $1 and bucket = $2 and kind = 'granule' and (path = any($4::text[]) or compacted_into = any($5::text[]))`,
           [feature, bucket, rel, granuleParts.map((r) => r.path), previous]
         );
-        await tx.query(`insert into ts_parts (feature, bucket, path, kind, rows) values ($1, $2, $3, 'compacted', $4)`, [feature, bucket, rel, count]);
+        await tx.query(`insert into ts_parts (feature, bucket, path, kind, rows, pieces) values ($1, $2, $3, 'compacted', $4, $5::jsonb)`, [
+          feature,
+          bucket,
+          rel,
+          count,
+          JSON.stringify(pieces)
+        ]);
       });
     } catch (error) {
-      await rm(tmp, { force: true });
-      await this.files.remove([rel]).catch(() => undefined);
+      await this.files.remove(partFiles({ path: rel, pieces })).catch(() => undefined);
+      await rm(target, { recursive: true, force: true });
       throw error;
     }
-    for (const p of previous) this.retire(p);
+    for (const p of merging) this.retire(partFiles(p), p.pieces ? p.path : null);
     const done: Compaction = {
       feature,
       bucket,
@@ -392,11 +520,17 @@ export class Compactor {
     return scheduled;
   }
 
-  /** Deletes a part no longer listed, once queries that listed it before have had time to finish. */
-  retire(rel: string, delayMs = this.graceMs): void {
+  /**
+   * Deletes a part's files no longer listed (and its folder, for pieces), once queries that listed them before have
+   * had time to finish.
+   */
+  retire(rels: string[], folder: string | null = null, delayMs = this.graceMs): void {
     const timer = setTimeout(() => {
       this.retiring.delete(timer);
-      void this.files.remove([rel]).catch(() => undefined);
+      void this.files
+        .remove(rels)
+        .then(() => (folder ? rm(this.files.path(folder), { recursive: true, force: true }) : undefined))
+        .catch(() => undefined);
     }, delayMs);
     timer.unref();
     this.retiring.add(timer);
@@ -439,9 +573,10 @@ export async function reconcileTimeseries(
           for (const file of await list(path.join(dir, b.name))) {
             const rel = path.relative(dataDir, path.join(dir, b.name, file.name));
             if (listed.has(rel)) continue;
+            // A compacted part is a folder of pieces (a file before pieces); one being written ends in `.tmp-<pid>`.
             const age = Date.now() - (await stat(path.join(dataDir, rel))).mtimeMs;
             if (age >= graceMs) {
-              await rm(path.join(dataDir, rel), { force: true });
+              await rm(path.join(dataDir, rel), { recursive: true, force: true });
               out.removed++;
             }
           }
@@ -502,7 +637,9 @@ export async function reconcileTimeseries(
  * died after uploading, replaced parts whose deletion was lost) are deleted once older than `graceMs`.
  */
 async function reconcileRemote(db: Database, remote: ObjectStore, graceMs: number): Promise<number> {
-  const listed = new Set((await db.query<{ path: string }>('select distinct path from ts_parts where not removed')).map((r) => r.path));
+  const listed = new Set(
+    (await db.query<{ path: string; pieces: Piece[] | null }>('select distinct on (path) path, pieces from ts_parts where not removed')).flatMap(partFiles)
+  );
   const stale: string[] = [];
   for await (const o of remote.list('timeseries/'))
     if (!listed.has(o.key) && Date.now() - o.lastModified.getTime() >= graceMs && /\.parquet$/.test(o.key)) stale.push(o.key);

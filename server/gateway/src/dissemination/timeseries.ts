@@ -7,7 +7,7 @@ import { fromWkb, geometryBBox } from '../formats/wkb.js';
 import { intersects } from '../catalog/spatial.js';
 import type { Config } from '../config.js';
 import type { Database } from '../store/database.js';
-import { bucketOf, partsFor } from './timeseries-parts.js';
+import { bucketOf, partFilesFor, partRefsFor, partsFor, type PartRef } from './timeseries-parts.js';
 import { SeriesFiles, seriesFiles } from './timeseries-files.js';
 import { ADDED_FIELDS, FEATURES, SOURCE_COLUMN, idPrefixSql, sqlLiteral, type FeatureType, type GranuleSource } from './timeseries-store.js';
 
@@ -141,22 +141,25 @@ export class TimeseriesService {
     this.sources.clear();
   }
 
-  private readonly partCache = new Map<string, { at: number; parts: Promise<string[]> }>();
+  private readonly partCache = new Map<string, { at: number; parts: Promise<PartRef[]> }>();
 
   /**
-   * The parts a query reads, from the store's index, kept for a few seconds like the fields: a feature's query then
-   * costs its Parquet read only. A list at most that old still reads whole files: a compaction's replaced parts
-   * are deleted after a grace period of minutes, and this gateway's own ingests and compactions forget the lists.
+   * The files a query reads: its buckets' parts from the store's index, kept for a few seconds like the fields (a
+   * feature's query then costs its Parquet read only), and of their pieces those that may hold the features asked.
+   * A list at most that old still reads whole files: a compaction's replaced parts are deleted after a grace period
+   * of minutes, and this gateway's own ingests and compactions forget the lists.
    */
-  private parts(feature: FeatureType, selector: { ids?: string[]; prefix?: string }): Promise<string[]> {
+  private async parts(feature: FeatureType, selector: { ids?: string[]; prefix?: string }): Promise<string[]> {
     const key = `${feature}|${selector.prefix ?? ''}|${selector.ids ? [...new Set(selector.ids.map(bucketOf))].sort().join(',') : '*'}`;
     const cached = this.partCache.get(key);
-    if (cached && performance.now() - cached.at < 5000) return cached.parts;
-    const parts = partsFor(this.db, feature, selector);
-    this.partCache.set(key, { at: performance.now(), parts });
-    parts.catch(() => this.partCache.delete(key));
-    if (this.partCache.size > 4096) this.partCache.delete(this.partCache.keys().next().value!);
-    return parts;
+    let parts = cached && performance.now() - cached.at < 5000 ? cached.parts : null;
+    if (!parts) {
+      parts = partRefsFor(this.db, feature, selector);
+      this.partCache.set(key, { at: performance.now(), parts });
+      parts.catch(() => this.partCache.delete(key));
+      if (this.partCache.size > 4096) this.partCache.delete(this.partCache.keys().next().value!);
+    }
+    return (await parts).flatMap((p) => partFilesFor(p, selector));
   }
 
   private async loadFields(feature: FeatureType): Promise<Map<string, FieldMeta>> {

@@ -111,6 +111,8 @@ create index if not exists ts_parts_path on ts_parts (path);
 alter table ts_parts add column if not exists removed boolean not null default false;
 create index if not exists ts_parts_granule on ts_parts (feature, granule);
 create index if not exists ts_parts_pending on ts_parts (feature, bucket) where kind = 'granule' and compacted_into is null;
+-- A compacted part written as pieces (a folder of files of consecutive feature ids): each piece's id range and rows.
+alter table ts_parts add column if not exists pieces jsonb;
 create table if not exists deployed_processes (
   id text primary key,
   cwl text not null,
