@@ -163,7 +163,9 @@ async function writeTiers(g: Gateway, duck: DuckDBConnection, kind: Kind, to: nu
   await duck.run(`copy tpl_${kind.feature} to '${template}' (format parquet)`);
   const lanes = await Promise.all(
     [0, 1].map(async () => {
-      const lane = await (await DuckDBInstance.create(':memory:', { threads: '1' })).connect();
+      // Bounded like the gateway's (DuckDB takes 80% of the machine by default, per instance: two lanes swapped at
+      // 50,000 node granules once each large part was read again to be cut in pieces).
+      const lane = await (await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '3GB' })).connect();
       // The joins as written (the generated rows probe; the granules' values and the template rows are built):
       // otherwise DuckDB builds on the generated rows of a small part and emits the template's order.
       await lane.run(`SET disabled_optimizers = 'join_order,build_side_probe_side'`);

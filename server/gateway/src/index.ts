@@ -22,7 +22,6 @@ export {
   compactedFormat,
   writeCompacted,
   partFiles,
-  PIECE_ROW_GROUPS,
   pieceRows,
   TIER_RATIO,
   tierInputs,
