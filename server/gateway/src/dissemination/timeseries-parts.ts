@@ -168,15 +168,13 @@ export function partFiles(part: PartRef): string[] {
 
 /** The files of a part that may hold some of these features (every file when no ids or prefix are given). */
 export function partFilesFor(part: PartRef, selector: PartSelector): string[] {
-  if (!part.pieces) return [part.path];
+  const files = partFiles(part);
+  if (!part.pieces) return files;
   const holds = (p: Piece, lo: string, hi: string | null) => (p.hi === null || lo < p.hi) && (hi === null || p.lo === null || p.lo < hi);
-  return part.pieces.flatMap((p, k) => {
-    const ok = selector.ids?.length
-      ? selector.ids.some((id) => holds(p, id, `${id}\0`))
-      : selector.prefix
-        ? holds(p, selector.prefix, `${selector.prefix}\uffff`)
-        : true;
-    return ok ? [`${part.path}/${k}.parquet`] : [];
+  return files.filter((_, k) => {
+    const p = part.pieces![k]!;
+    if (selector.ids?.length) return selector.ids.some((id) => holds(p, id, `${id}\0`));
+    return selector.prefix ? holds(p, selector.prefix, `${selector.prefix}\uffff`) : true;
   });
 }
 
