@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
@@ -168,5 +168,60 @@ describe('GET /timeseries (many features, streamed, typed)', () => {
     await bad('feature=Reach&ids=74269900011&format=xlsx', /format must be csv, geojson, arrow, parquet or netcdf/);
     await bad('feature=Reach&ids=74269900011&quality=great', /quality must be good, suspect or all/);
     await bad('feature=Reach&ids=74269900011&datetime=2011-01-01T00:00:00Z/2010-01-01T00:00:00Z', /after its end/);
+  });
+});
+
+describe('GET /timeseries as CSV: written by DuckDB through a pipe', () => {
+  let g: TestGateway;
+  beforeAll(async () => {
+    g = await startGateway();
+    for (const f of [REACH_548, ...REACHES_PASS_51]) expect((await g.ingest(f)).ok).toBe(true);
+  });
+  afterAll(async () => {
+    await g?.stop();
+  });
+
+  const qs = `feature=Reach&basin=74&fields=reach_id,time_str,wse,width,p_lon,reach_q`;
+
+  it('holds the same observations as the Arrow answer (numbers, text, nulls)', async () => {
+    const lines = (await (await fetch(`${g.url}/timeseries?${qs}`)).text()).trim().split('\n');
+    expect(lines[0]).toBe('reach_id,time_str,wse,width,p_lon,reach_q');
+    const arrow = tableFromIPC(new Uint8Array(await (await fetch(`${g.url}/timeseries?${qs}&format=arrow`)).arrayBuffer()));
+    expect(lines.length - 1).toBe(arrow.numRows);
+    expect(arrow.numRows).toBeGreaterThan(10);
+    const cell = (v: unknown) => (v === null ? '' : String(v));
+    const nums = ['wse', 'width', 'p_lon', 'reach_q'];
+    lines.slice(1).forEach((line, i) => {
+      const row = arrow.get(i)!.toJSON() as Record<string, unknown>;
+      const cells = line.split(',');
+      expect(cells[0]).toBe(row['reach_id']);
+      expect(cells[1]).toBe(cell(row['time_str']));
+      nums.forEach((f, k) => expect(cells[2 + k] === '' ? null : Number(cells[2 + k])).toBe(row[f] === null ? null : Number(row[f])));
+    });
+  });
+
+  it('a query failing in DuckDB is an error answer, not a cut-off 200; clients gone mid-answer leave the gateway serving', async () => {
+    const before = await (await fetch(`${g.url}/timeseries?${qs}`)).text();
+    // A part damaged after its columns were read: the plan passes, DuckDB's COPY fails reading the rows.
+    const [{ path: rel }] = await g.gateway.db.query<{ path: string }>(`select path from ts_parts where feature = 'Reach' and bucket like '74%' limit 1`);
+    const files = (await readdir(path.join(g.dataDir, rel)).catch(() => null))?.map((f) => path.join(g.dataDir, rel, f)) ?? [path.join(g.dataDir, rel)];
+    const saved = await Promise.all(files.map((f) => readFile(f)));
+    await Promise.all(files.map((f) => writeFile(f, 'not a parquet file')));
+    const failed = await fetch(`${g.url}/timeseries?${qs}`);
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    const body = (await failed.json()) as { title: string; status: number; detail: string };
+    expect(body.status).toBe(failed.status);
+    expect(body.title).toBeTruthy();
+    await Promise.all(files.map((f, k) => writeFile(f, saved[k]!)));
+    // More clients leaving at once than libuv has threads: none holds one (the pipe never blocks an open).
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const ac = new AbortController();
+        const r = await fetch(`${g.url}/timeseries?${qs}`, { signal: ac.signal });
+        ac.abort();
+        await r.text().catch(() => undefined);
+      })
+    );
+    expect(await (await fetch(`${g.url}/timeseries?${qs}`)).text()).toBe(before);
   });
 });

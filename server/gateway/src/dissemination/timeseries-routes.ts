@@ -23,7 +23,7 @@ import { writeParquetTable } from '../formats/geoparquet.js';
 import { timeSeriesNetcdf } from '../formats/netcdf-write.js';
 import { GATEWAY_VERSION } from '../catalog/ingest.js';
 import { asyncHandler } from '../http/errors.js';
-import { csvCell, writeChunk as write } from '../http/stream.js';
+import { writeChunk as write } from '../http/stream.js';
 import { FEATURES, type FeatureType } from './timeseries-store.js';
 import { QUALITY_FIELD, type FieldMeta, type SeriesQuery, type TimeseriesService } from './timeseries.js';
 
@@ -248,11 +248,16 @@ export function timeseriesRoutes(series: TimeseriesService, visible: (res: Respo
       return void res.end(await netcdfOf(query, meta));
     }
     if (format === 'csv') {
-      const batches = await stream({ ...query, times: 'text' });
-      await write(res, `${query.fields.join(',')}\n`);
-      for await (const batch of batches) {
-        await write(res, batch.map((o) => query.fields.map((f) => csvCell(o.values[f])).join(',')).join('\n') + '\n');
+      const csv = await series.csv(query);
+      if (!csv) return void res.end(`${query.fields.join(',')}\n`);
+      try {
+        res.once('close', () => csv.stream.destroy());
+        for await (const chunk of csv.stream) await write(res, chunk as Buffer);
+      } finally {
+        csv.stream.destroy();
       }
+      // The rows end when DuckDB is done: a failed query (nothing sent yet) is an error answer, else the answer is cut.
+      await csv.done;
       return void res.end();
     }
     if (format === 'geojson') {

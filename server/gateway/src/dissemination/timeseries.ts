@@ -1,5 +1,11 @@
-import { mkdir } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { Socket } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { SWOT_FEATURES, type Geometry } from '@hysope/api';
 import { ValidationError } from '../errors.js';
@@ -346,6 +352,47 @@ export class TimeseriesService {
     } finally {
       own.closeSync();
     }
+  }
+
+  /**
+   * The query's rows as CSV written by DuckDB's own writer (header, empty cells for nulls, times as ISO text), streamed
+   * through a named pipe as DuckDB writes it: bounded memory, and none of the rows turned into JS values (3-4x faster
+   * than formatting them here). `done` settles when DuckDB has finished (rejects when the query failed: the stream then
+   * ends early, so a caller that already sent bytes must cut the answer).
+   */
+  async csv(q: SeriesQuery): Promise<{ stream: Readable; done: Promise<void> } | null> {
+    const plan = await this.plan({ ...q, times: 'text', withGeometry: false });
+    if (!plan) return null;
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hysope-csv-'));
+    const fifo = path.join(dir, 'rows.csv');
+    let ours: number | null = null;
+    let stream: Socket | null = null;
+    try {
+      await promisify(execFile)('mkfifo', ['-m', '600', fifo]);
+      // The read end opened without waiting for a writer (the socket owns its descriptor), then a write end of our own
+      // held until DuckDB is done: the reader sees the end of the rows only then (never before DuckDB opened the pipe),
+      // and a query that fails before opening it leaves no one waiting on the pipe. Both opens return at once.
+      stream = new Socket({ fd: openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK), readable: true, writable: false });
+      ours = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch (error) {
+      stream?.destroy();
+      if (ours !== null) closeSync(ours);
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+    const held = ours;
+    const own = await this.ownConnection();
+    const done = own
+      .run(`copy (${plan.sql}) to ${sqlLiteral(fifo)} (format csv, header)`)
+      .then(() => undefined)
+      .finally(async () => {
+        own.closeSync();
+        closeSync(held);
+        await rm(dir, { recursive: true, force: true });
+      });
+    // The caller may stop reading (a client gone): the pipe closed, DuckDB's next write fails and the query ends.
+    done.catch(() => undefined);
+    return { stream, done };
   }
 
   /** Writes the query's result as Parquet with DuckDB (which spills to disk, so memory stays bounded). */
