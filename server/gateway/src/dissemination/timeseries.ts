@@ -356,14 +356,18 @@ export class TimeseriesService {
 
   /**
    * The query's rows as CSV written by DuckDB's own writer (header, empty cells for nulls, times as ISO text), streamed
-   * through a named pipe as DuckDB writes it: bounded memory, and none of the rows turned into JS values (3-4x faster
-   * than formatting them here). `done` settles when DuckDB has finished (rejects when the query failed: the stream then
+   * through a named pipe as DuckDB writes it: bounded memory, and none of the rows turned into JS values (2.6-3x faster
+   * served than formatting them here). `done` settles when DuckDB has finished (rejects when the query failed: the stream then
    * ends early, so a caller that already sent bytes must cut the answer).
    */
   async csv(q: SeriesQuery): Promise<{ stream: Readable; done: Promise<void> } | null> {
     const plan = await this.plan({ ...q, times: 'text', withGeometry: false });
     if (!plan) return null;
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'hysope-csv-'));
+    const own = await this.ownConnection();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hysope-csv-')).catch((error: unknown) => {
+      own.closeSync();
+      throw error;
+    });
     const fifo = path.join(dir, 'rows.csv');
     let ours: number | null = null;
     let stream: Socket | null = null;
@@ -377,11 +381,11 @@ export class TimeseriesService {
     } catch (error) {
       stream?.destroy();
       if (ours !== null) closeSync(ours);
+      own.closeSync();
       await rm(dir, { recursive: true, force: true });
       throw error;
     }
     const held = ours;
-    const own = await this.ownConnection();
     const done = own
       .run(`copy (${plan.sql}) to ${sqlLiteral(fifo)} (format csv, header)`)
       .then(() => undefined)
