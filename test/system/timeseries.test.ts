@@ -171,7 +171,7 @@ describe('GET /timeseries (many features, streamed, typed)', () => {
   });
 });
 
-describe('GET /timeseries as CSV: written by DuckDB through a pipe', () => {
+describe('GET /timeseries written from DuckDB: CSV by its own writer through a pipe, Arrow copied from its vectors', () => {
   let g: TestGateway;
   beforeAll(async () => {
     g = await startGateway();
@@ -200,10 +200,57 @@ describe('GET /timeseries as CSV: written by DuckDB through a pipe', () => {
     });
   });
 
+  it('an Arrow answer is typed as the parts store each field and holds what the CSV holds, even with no rows', async () => {
+    const fields = 'reach_id,time,time_str,wse,reach_q,reach_q_b,dschg_csf,river_name,cycle_id';
+    const arrowOf = async (extra = '') => {
+      const res = await fetch(`${g.url}/timeseries?feature=Reach&basin=74&fields=${fields}&format=arrow${extra}`);
+      expect(res.headers.get('content-type')).toBe('application/vnd.apache.arrow.stream');
+      return tableFromIPC(new Uint8Array(await res.arrayBuffer()));
+    };
+    const arrow = await arrowOf();
+    const types = Object.fromEntries(arrow.schema.fields.map((f) => [f.name, String(f.type)]));
+    // dschg_csf is a 64-bit integer in these granules: not cut to 32 bits.
+    expect(types).toEqual({
+      reach_id: 'Utf8',
+      time: 'Timestamp<MILLISECOND, UTC>',
+      time_str: 'Utf8',
+      wse: 'Float64',
+      reach_q: 'Int32',
+      reach_q_b: 'Int32',
+      dschg_csf: 'Int64',
+      river_name: 'Utf8',
+      cycle_id: 'Int32'
+    });
+    const lines = (await (await fetch(`${g.url}/timeseries?feature=Reach&basin=74&fields=${fields}`)).text()).trim().split('\n').slice(1);
+    expect(arrow.numRows).toBe(lines.length);
+    expect(arrow.numRows).toBeGreaterThan(100);
+    let named = 0;
+    lines.forEach((line, i) => {
+      const [id, time, timeStr, wse, q, qb, csf, river, cycle] = line.split(',');
+      const row = arrow.get(i)!.toJSON() as Record<string, unknown>;
+      expect(row['reach_id']).toBe(id);
+      expect(row['time']).toBe(time === '' ? null : Date.parse(time!));
+      expect(row['time_str'] ?? '').toBe(timeStr);
+      expect(row['wse']).toBe(wse === '' ? null : Number(wse));
+      expect(row['reach_q']).toBe(q === '' ? null : Number(q));
+      expect(row['reach_q_b']).toBe(qb === '' ? null : Number(qb));
+      expect(row['dschg_csf']).toBe(csf === '' ? null : BigInt(csf!));
+      expect(row['river_name'] ?? '').toBe(river);
+      expect(row['cycle_id']).toBe(Number(cycle));
+      if (river) named++;
+    });
+    expect(named).toBeGreaterThan(0);
+    // A window without observations: no rows, the same typed fields.
+    const none = await arrowOf('&datetime=1990-01-01/1990-01-02');
+    expect(none.numRows).toBe(0);
+    expect(Object.fromEntries(none.schema.fields.map((f) => [f.name, String(f.type)]))).toEqual(types);
+  });
+
   it('a query failing in DuckDB is an error answer, not a cut-off 200; clients gone mid-answer leave the gateway serving', async () => {
     // The ingests' compactions done first: the part damaged below is one the index keeps listing.
     await g.gateway.compactor.runPending();
     const before = await (await fetch(`${g.url}/timeseries?${qs}`)).text();
+    const arrowBefore = Buffer.from(await (await fetch(`${g.url}/timeseries?${qs}&format=arrow`)).arrayBuffer());
     // A part damaged after its columns were read: the plan passes, DuckDB's COPY fails reading the rows.
     const [{ path: rel }] = await g.gateway.db.query<{ path: string }>(
       `select path from ts_parts where feature = 'Reach' and kind = 'compacted' and bucket like '74%' limit 1`
@@ -211,21 +258,24 @@ describe('GET /timeseries as CSV: written by DuckDB through a pipe', () => {
     const files = (await readdir(path.join(g.dataDir, rel)).catch(() => null))?.map((f) => path.join(g.dataDir, rel, f)) ?? [path.join(g.dataDir, rel)];
     const saved = await Promise.all(files.map((f) => readFile(f)));
     await Promise.all(files.map((f) => writeFile(f, 'not a parquet file')));
-    const failed = await fetch(`${g.url}/timeseries?${qs}`);
-    expect(failed.status).toBeGreaterThanOrEqual(500);
-    const body = (await failed.json()) as { title: string; status: number; detail: string };
-    expect(body.status).toBe(failed.status);
-    expect(body.title).toBeTruthy();
+    for (const format of ['csv', 'arrow']) {
+      const failed = await fetch(`${g.url}/timeseries?${qs}&format=${format}`);
+      expect(failed.status).toBeGreaterThanOrEqual(500);
+      const body = (await failed.json()) as { title: string; status: number; detail: string };
+      expect(body.status).toBe(failed.status);
+      expect(body.title).toBeTruthy();
+    }
     await Promise.all(files.map((f, k) => writeFile(f, saved[k]!)));
     // More clients leaving at once than libuv has threads: none holds one (the pipe never blocks an open).
     await Promise.all(
-      Array.from({ length: 8 }, async () => {
+      Array.from({ length: 8 }, async (_, k) => {
         const ac = new AbortController();
-        const r = await fetch(`${g.url}/timeseries?${qs}`, { signal: ac.signal });
+        const r = await fetch(`${g.url}/timeseries?${qs}${k % 2 ? '&format=arrow' : ''}`, { signal: ac.signal });
         ac.abort();
         await r.text().catch(() => undefined);
       })
     );
     expect(await (await fetch(`${g.url}/timeseries?${qs}`)).text()).toBe(before);
+    expect(Buffer.from(await (await fetch(`${g.url}/timeseries?${qs}&format=arrow`)).arrayBuffer()).equals(arrowBefore)).toBe(true);
   });
 });

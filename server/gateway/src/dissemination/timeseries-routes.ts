@@ -2,30 +2,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
-import {
-  Float64,
-  Int32,
-  RecordBatch,
-  Table,
-  RecordBatchStreamWriter,
-  Schema,
-  Field,
-  Struct,
-  TimestampMillisecond,
-  Utf8,
-  makeData,
-  vectorFromArray,
-  type DataType
-} from 'apache-arrow';
+import { Field, Schema, Table } from 'apache-arrow';
 import { Geometry as GeometrySchema, SWOT_FEATURES, SWOT_VARIABLES, SearchParameterError, parseBBox, parseDatetime } from '@hysope/api';
 import { NotFoundError, ValidationError } from '../errors.js';
+import { ipcStream } from '../formats/arrow-duckdb.js';
 import { writeParquetTable } from '../formats/geoparquet.js';
 import { timeSeriesNetcdf } from '../formats/netcdf-write.js';
 import { GATEWAY_VERSION } from '../catalog/ingest.js';
 import { asyncHandler } from '../http/errors.js';
 import { writeChunk as write } from '../http/stream.js';
 import { FEATURES, type FeatureType } from './timeseries-store.js';
-import { QUALITY_FIELD, type FieldMeta, type SeriesQuery, type TimeseriesService } from './timeseries.js';
+import { QUALITY_FIELD, arrowTypeOf, type FieldMeta, type SeriesQuery, type TimeseriesService } from './timeseries.js';
 
 const DEFAULT_FIELDS: Record<FeatureType, string[]> = {
   Reach: SWOT_FEATURES.Reach.fields,
@@ -185,19 +172,6 @@ export async function primed<T>(gen: AsyncGenerator<T>): Promise<AsyncIterable<T
 /** Feature ids one request may name. */
 const MAX_IDS = 5000;
 
-function arrowType(meta: FieldMeta | undefined): DataType {
-  switch (meta?.type) {
-    case 'int':
-      return new Int32();
-    case 'float':
-      return new Float64();
-    case 'time':
-      return new TimestampMillisecond('UTC');
-    default:
-      return new Utf8();
-  }
-}
-
 /**
  * `GET /timeseries`: many features in one call (ids, a SWORD basin prefix or a bbox), streamed as CSV,
  * GeoJSON, Arrow IPC or Parquet with no size cap; fill values are nulls; quality filtering and
@@ -233,7 +207,7 @@ export function timeseriesRoutes(series: TimeseriesService, visible: (res: Respo
         const file = path.join(dir, 'timeseries.parquet');
         if (!(await series.exportParquet(query, file))) {
           // Nothing ingested for this feature type yet: an empty file with the requested columns.
-          const empty = new Schema(query.fields.map((f) => new Field(f, arrowType(meta.get(f)), true)));
+          const empty = new Schema(query.fields.map((f) => new Field(f, arrowTypeOf(meta.get(f)), true)));
           await writeParquetTable(new Table(empty), file, { rowGroupSize: 1024 });
         }
         res.attachment(`timeseries-${query.feature}.parquet`);
@@ -274,31 +248,15 @@ export function timeseriesRoutes(series: TimeseriesService, visible: (res: Respo
       await write(res, ']}');
       return void res.end();
     }
-    // Arrow IPC stream: one record batch per DuckDB chunk, typed from the store's field metadata.
-    const schema = new Schema(query.fields.map((f) => new Field(f, arrowType(meta.get(f)), true)));
-    const batches = await stream({ ...query, times: 'epoch_ms' });
-    const writer = new RecordBatchStreamWriter();
-    // The writer is an async iterable of IPC messages: pump them to the response as they come.
-    const pump = (async () => {
-      for await (const bytes of writer) await write(res, bytes);
-    })();
-    writer.reset(undefined, schema);
-    for await (const batch of batches) {
-      const children = schema.fields.map(
-        (field) =>
-          vectorFromArray(
-            batch.map((o) => {
-              const v = o.values[field.name];
-              return typeof v === 'bigint' ? Number(v) : v;
-            }) as never,
-            field.type
-          ).data[0]!
-      );
-      const data = makeData({ type: new Struct(schema.fields), length: batch.length, nullCount: 0, children });
-      writer.write(new RecordBatch(schema, data));
+    // Arrow IPC stream: one record batch per DuckDB chunk, copied from its vectors, typed from the store's field metadata.
+    let ipc: ReturnType<typeof ipcStream> | null = null;
+    for await (const { schema, batch } of await primed(series.arrow(query))) {
+      ipc ??= ipcStream(schema);
+      if (batch) await write(res, ipc.batch(batch));
     }
-    writer.close();
-    await pump;
+    // Nothing stored for this feature type: the stream still has the fields, typed from the store's metadata.
+    ipc ??= ipcStream(new Schema(query.fields.map((f) => new Field(f, arrowTypeOf(meta.get(f)), true))));
+    await write(res, ipc.end());
     res.end();
   }
 }

@@ -9,6 +9,8 @@ import { promisify } from 'node:util';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { SWOT_FEATURES, type Geometry } from '@hysope/api';
 import { ValidationError } from '../errors.js';
+import { Field, Float64, Int32, Int64, Schema, TimestampMillisecond, Utf8, type DataType, type RecordBatch } from 'apache-arrow';
+import { recordBatchOfChunk } from '../formats/arrow-duckdb.js';
 import { fromWkb, geometryBBox } from '../formats/wkb.js';
 import { intersects } from '../catalog/spatial.js';
 import type { Config } from '../config.js';
@@ -62,6 +64,32 @@ export interface SeriesQuery {
   /** How times come out: as Hydrocron (`time` = source seconds since 2000, others ISO text), ISO text, or epoch ms. */
   times?: 'hydrocron' | 'text' | 'epoch_ms';
   withGeometry?: boolean;
+}
+
+/** DuckDB's integer types wider than 32-bit signed: such columns are 64-bit in Arrow answers (never cut to 32 bits). */
+const WIDE_INTEGERS = new Set(['BIGINT', 'UINTEGER', 'UBIGINT', 'HUGEINT', 'UHUGEINT']);
+
+/** The DuckDB type a field's column is cast to for Arrow answers (laid out as {@link arrowTypeOf} types it; times in epoch ms). */
+function duckdbColumnType(meta: FieldMeta, stored: string | undefined): string {
+  if (meta.type === 'int') return stored && WIDE_INTEGERS.has(stored) ? 'BIGINT' : 'INTEGER';
+  return { float: 'DOUBLE', time: 'BIGINT', text: 'VARCHAR' }[meta.type];
+}
+
+/**
+ * The Arrow type of a field's column in Arrow answers: Int32 for integers (Int64 when the parts store them wider, `stored`
+ * being their DuckDB type), Float64, Timestamp in ms (UTC) or Utf8.
+ */
+export function arrowTypeOf(meta: FieldMeta | undefined, stored?: string): DataType {
+  switch (meta?.type) {
+    case 'int':
+      return stored && WIDE_INTEGERS.has(stored) ? new Int64() : new Int32();
+    case 'float':
+      return new Float64();
+    case 'time':
+      return new TimestampMillisecond('UTC');
+    default:
+      return new Utf8();
+  }
 }
 
 /**
@@ -186,7 +214,7 @@ export class TimeseriesService {
    * The SQL of a query, or null when the store holds nothing for it.
    * @throws ValidationError for fields the store does not have
    */
-  async plan(query: SeriesQuery): Promise<{ sql: string } | null> {
+  async plan(query: SeriesQuery, options: { typed?: boolean } = {}): Promise<{ sql: string; stored: ReadonlyMap<string, string> } | null> {
     const q = query.polygon ? await this.resolvePolygon(query) : query;
     if (q.ids && q.ids.length === 0) return null;
     const known = await this.fields(q.feature);
@@ -202,6 +230,11 @@ export class TimeseriesService {
     const column = (f: string) => (present.has(f) ? `"${f}"` : 'null');
     const select = q.fields.map((f) => {
       const meta = known.get(f)!;
+      // Arrow answers copy DuckDB's vectors as they are: each column cast to its field's type (times as epoch ms).
+      if (options.typed) {
+        const value = !present.has(f) ? 'null' : meta.type === 'time' ? `epoch_ms("${f}")` : `"${f}"`;
+        return `cast(${value} as ${duckdbColumnType(meta, present.get(f))}) as "${f}"`;
+      }
       if (!present.has(f)) return `null as "${f}"`;
       if (meta.type !== 'time') return `"${f}"`;
       if (q.times === 'hydrocron') return f === 'time' ? `time_raw as "time"` : `strftime("${f}", '%Y-%m-%dT%H:%M:%SZ') as "${f}"`;
@@ -237,23 +270,24 @@ export class TimeseriesService {
       q.times === 'hydrocron' ? [`granuleUR as "__granule"`, this.hasSource.get(q.feature) ? `${SOURCE_COLUMN} as "__source"` : `null as "__source"`] : [];
     const columns = [...select, ...internal, ...(q.withGeometry ? ['geometry as "__geometry"'] : [])];
     return {
-      sql: `select ${columns.join(', ')} from ${from} ${where.length ? `where ${where.join(' and ')}` : ''} order by "${idField}", range_start_time, crid`
+      sql: `select ${columns.join(', ')} from ${from} ${where.length ? `where ${where.join(' and ')}` : ''} order by "${idField}", range_start_time, crid`,
+      stored: present
     };
   }
 
-  /** The columns of a set of parts (their Parquet footers, unioned by name). */
-  private async columnsOf(files: string): Promise<Set<string>> {
+  /** The columns of a set of parts and their DuckDB types (their Parquet footers, unioned by name). */
+  private async columnsOf(files: string): Promise<ReadonlyMap<string, string>> {
     // Parts are written once (compaction writes new ones): their columns are remembered, the latest 512 sets.
     const known = this.partColumns.get(files);
     if (known) return known;
     const rows = (await (await this.duck()).runAndReadAll(`describe select * from read_parquet(${files}, union_by_name = true)`)).getRowObjectsJS();
-    const columns = new Set(rows.map((r) => String(r['column_name'])));
+    const columns = new Map(rows.map((r) => [String(r['column_name']), String(r['column_type'])]));
     this.partColumns.set(files, columns);
     if (this.partColumns.size > 512) this.partColumns.delete(this.partColumns.keys().next().value!);
     return columns;
   }
 
-  private readonly partColumns = new Map<string, Set<string>>();
+  private readonly partColumns = new Map<string, ReadonlyMap<string, string>>();
 
   /**
    * The feature whose prior location (p_lon, p_lat) is nearest to a point, within `radiusKm` (great circle), from the
@@ -395,6 +429,28 @@ export class TimeseriesService {
     // The caller may stop reading (a client gone): the pipe closed, DuckDB's next write fails and the query ends.
     done.catch(() => undefined);
     return { stream, done };
+  }
+
+  /**
+   * The query's rows as Arrow record batches (their schema's fields typed by {@link arrowTypeOf}), one per DuckDB chunk,
+   * copied from DuckDB's vectors (no row turned into JS values): bounded memory, whatever the number of features. The first
+   * `next()` runs the query to its first chunk (its failure is thrown there); no rows give one item without a batch.
+   */
+  async *arrow(q: SeriesQuery): AsyncGenerator<{ schema: Schema; batch: RecordBatch | null }> {
+    const known = await this.fields(q.feature);
+    const plan = await this.plan({ ...q, withGeometry: false }, { typed: true });
+    if (!plan) return;
+    const schema = new Schema(q.fields.map((f) => new Field(f, arrowTypeOf(known.get(f), plan.stored.get(f)), true)));
+    const own = await this.ownConnection();
+    try {
+      const result = await own.stream(plan.sql);
+      let chunk = await result.fetchChunk();
+      // No rows: the schema still, as the parts type it.
+      if (!chunk || chunk.rowCount === 0) yield { schema, batch: null };
+      for (; chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) yield { schema, batch: recordBatchOfChunk(chunk, schema) };
+    } finally {
+      own.closeSync();
+    }
   }
 
   /** Writes the query's result as Parquet with DuckDB (which spills to disk, so memory stays bounded). */
