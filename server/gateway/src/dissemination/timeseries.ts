@@ -10,7 +10,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { SWOT_FEATURES, type Geometry } from '@hysope/api';
 import { ValidationError } from '../errors.js';
 import { Field, Float64, Int32, Int64, Schema, TimestampMillisecond, Utf8, type DataType, type RecordBatch } from 'apache-arrow';
-import { recordBatchOfChunk } from '../formats/arrow-duckdb.js';
+import { arrowQuery, recordBatchOfChunk } from '../formats/arrow-duckdb.js';
 import { fromWkb, geometryBBox } from '../formats/wkb.js';
 import { intersects } from '../catalog/spatial.js';
 import type { Config } from '../config.js';
@@ -441,13 +441,14 @@ export class TimeseriesService {
     const plan = await this.plan({ ...q, withGeometry: false }, { typed: true });
     if (!plan) return;
     const schema = new Schema(q.fields.map((f) => new Field(f, arrowTypeOf(known.get(f), plan.stored.get(f)), true)));
+    const query = arrowQuery(schema, plan.sql);
     const own = await this.ownConnection();
     try {
-      const result = await own.stream(plan.sql);
+      const result = await own.stream(query.sql);
       let chunk = await result.fetchChunk();
       // No rows: the schema still, as the parts type it.
       if (!chunk || chunk.rowCount === 0) yield { schema, batch: null };
-      for (; chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) yield { schema, batch: recordBatchOfChunk(chunk, schema) };
+      for (; chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) yield { schema, batch: recordBatchOfChunk(chunk, query) };
     } finally {
       own.closeSync();
     }

@@ -1,7 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { Bool, Field, Float64, Int32, Int64, Schema, TimestampMillisecond, Utf8, tableFromIPC, type RecordBatch } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ipcStream, recordBatchOfChunk } from './arrow-duckdb.js';
+import { arrowQuery, ipcStream, recordBatchOfChunk } from './arrow-duckdb.js';
 
 const SCHEMA = new Schema([
   new Field('i', new Int32(), true),
@@ -11,15 +11,15 @@ const SCHEMA = new Schema([
   new Field('s', new Utf8(), true)
 ]);
 
-// 5,000 rows (three DuckDB chunks, a last one partial), nulls at different periods per column; strings empty, inline
-// (up to 12 bytes), behind a pointer (longer), and multi-byte UTF-8.
+// 5,000 rows (three DuckDB chunks, a last one partial), nulls at different periods per column; ASCII strings of 0 to 40
+// bytes (one piece, two pieces, whole) and longer, multi-byte UTF-8 short (inline) and long.
 const SQL = `select
   case when k % 7 = 0 then null else (k - 2500) * 3 end::integer as i,
   case when k % 11 = 0 then null else k * 4000000000 - 9007199254740000 end::bigint as big,
   case when k % 13 = 0 then null when k % 17 = 0 then 'nan'::double else k / 3.0 - 100 end::double as x,
   case when k % 5 = 0 then null else epoch_ms(timestamp '2023-07-01 00:00:00' + to_milliseconds(k * 1234567)) end::bigint as t,
   case when k % 9 = 0 then null when k % 9 = 1 then '' when k % 9 = 2 then 'Rhône' || k when k % 9 = 3 then 'a-string-long-enough-to-leave-the-inline-part-' || k
-       else lpad(k::varchar, (k % 14)::integer, '0') end::varchar as s
+       when k % 9 = 4 then 'Saint-Laurent – Grands Lacs ' || k else left(repeat(k::varchar || '-', 20), (k % 41)::integer) end::varchar as s
   from range(5000) r(k) order by k`;
 
 describe('Arrow record batches copied from DuckDB result chunks', () => {
@@ -29,10 +29,11 @@ describe('Arrow record batches copied from DuckDB result chunks', () => {
   });
   afterAll(() => duck?.closeSync());
 
-  async function batches(sql: string): Promise<RecordBatch[]> {
-    const result = await duck.stream(sql);
+  async function batches(sql: string, schema = SCHEMA): Promise<RecordBatch[]> {
+    const query = arrowQuery(schema, sql);
+    const result = await duck.stream(query.sql);
     const out: RecordBatch[] = [];
-    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) out.push(recordBatchOfChunk(chunk, SCHEMA));
+    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) out.push(recordBatchOfChunk(chunk, query));
     return out;
   }
 
@@ -58,7 +59,10 @@ describe('Arrow record batches copied from DuckDB result chunks', () => {
     }
     expect(nulls).toBe(table.schema.fields.reduce((n, f) => n + table.getChild(f.name)!.nullCount, 0));
     expect(table.getChild('i')!.nullCount).toBe(715);
-    expect(table.getChild('s')!.toArray()).toContain('Rhône2');
+    const strings = table.getChild('s')!.toArray() as (string | null)[];
+    expect(strings).toContain('Rhône2');
+    expect(strings).toContain('Saint-Laurent – Grands Lacs 4');
+    expect(new Set(strings.map((v) => v?.length)).size).toBeGreaterThan(40);
   });
 
   it('an empty stream still carries its schema', () => {
@@ -68,8 +72,6 @@ describe('Arrow record batches copied from DuckDB result chunks', () => {
   });
 
   it('refuses a column type it cannot copy', async () => {
-    const result = await duck.stream(`select 1.5::float as f`);
-    const chunk = (await result.fetchChunk())!;
-    expect(() => recordBatchOfChunk(chunk, new Schema([new Field('f', new Bool(), true)]))).toThrow(/no copy from DuckDB into an Arrow Bool column/);
+    await expect(batches(`select true as f`, new Schema([new Field('f', new Bool(), true)]))).rejects.toThrow(/no copy from DuckDB into an Arrow Bool column/);
   });
 });

@@ -14,50 +14,117 @@ function widthOf(type: DataType): number | undefined {
 const STRING_T = 16;
 const INLINE = 12;
 
-/**
- * A DuckDB result chunk as an Arrow record batch of `schema`, built from the chunk's vectors: the validity masks (DuckDB's
- * 64-bit words and Arrow's bitmaps are the same bytes on a little-endian machine) and fixed-width values are copied whole,
- * strings are gathered into one buffer; no value becomes a JS value. The chunk's columns must be those of the schema, in
- * its order, of the DuckDB type laid out as each Arrow type is: INTEGER for Int32, BIGINT for Int64, DOUBLE for Float64,
- * BIGINT (epoch ms) for Timestamp in ms, VARCHAR for Utf8.
- */
-export function recordBatchOfChunk(chunk: DuckDBDataChunk, schema: Schema): RecordBatch {
-  const length = chunk.rowCount;
-  const children = schema.fields.map((field, i) => column(duckdb.data_chunk_get_vector(chunk.chunk, i), field.type, length));
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length, nullCount: 0, children }));
+/** Inline pieces a text column is cut into: ASCII strings up to this many times 12 bytes are read without a native call. */
+const PIECES = 2;
+
+/** Where a query's columns carry one field: one column, or a text field's inline pieces and its whole value when longer. */
+type Carrier = { column: number } | { pieces: number[]; whole: number };
+
+/** A query whose chunks {@link recordBatchOfChunk} turns into record batches of `schema`. */
+export interface ArrowQuery {
+  sql: string;
+  schema: Schema;
+  carriers: Carrier[];
 }
 
-function column(vector: duckdb.Vector, type: DataType, length: number): Data {
+const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * The query reading `from` (a query whose columns are the schema's fields, each of the DuckDB type laid out as its Arrow
+ * type is: INTEGER for Int32, BIGINT for Int64, DOUBLE for Float64, BIGINT of epoch ms for Timestamp in ms, VARCHAR for
+ * Utf8) for {@link recordBatchOfChunk}. A text field is also cut into pieces of 12 bytes, which DuckDB keeps inline in
+ * its vectors: reading a longer string's bytes behind its pointer is a native call per value (0.4 us, most of the time
+ * of a basin's answer), reading pieces is none. Strings longer than the pieces, or not ASCII (DuckDB cuts characters,
+ * not bytes), come whole. The projection runs after `from`'s ORDER BY and keeps its order.
+ */
+export function arrowQuery(schema: Schema, from: string): ArrowQuery {
+  const select: string[] = [];
+  const carriers = schema.fields.map((field): Carrier => {
+    const name = quoted(field.name);
+    if (!DataType.isUtf8(field.type)) {
+      select.push(name);
+      return { column: select.length - 1 };
+    }
+    const pieces = Array.from({ length: PIECES }, (_, k) => select.push(`substr(${name}, ${k * INLINE + 1}, ${INLINE})`) - 1);
+    select.push(`case when strlen(${name}) > ${PIECES * INLINE} or strlen(${name}) <> length(${name}) then ${name} end`);
+    return { pieces, whole: select.length - 1 };
+  });
+  return { sql: `select ${select.join(', ')} from (${from})`, schema, carriers };
+}
+
+/**
+ * A chunk of an {@link arrowQuery}'s result as an Arrow record batch, built from the chunk's vectors: the validity masks
+ * (DuckDB's 64-bit words and Arrow's bitmaps are the same bytes on a little-endian machine) and fixed-width values are
+ * copied whole, strings are gathered into one buffer; no value becomes a JS value.
+ */
+export function recordBatchOfChunk(chunk: DuckDBDataChunk, query: ArrowQuery): RecordBatch {
+  const length = chunk.rowCount;
+  const vector = (k: number) => duckdb.data_chunk_get_vector(chunk.chunk, k);
+  const children = query.schema.fields.map((field, i) => {
+    const carrier = query.carriers[i]!;
+    return 'column' in carrier
+      ? fixed(vector(carrier.column), field.type, length)
+      : text(carrier.pieces.map(vector), vector(carrier.whole), field.type, length);
+  });
+  return new RecordBatch(query.schema, makeData({ type: new Struct(query.schema.fields), length, nullCount: 0, children }));
+}
+
+/** A vector's validity as an Arrow bitmap, or undefined when it has no nulls (the bits past `length` are ignored). */
+function bitmapOf(vector: duckdb.Vector, length: number): Uint8Array | undefined {
   const words = duckdb.vector_get_validity(vector, Math.ceil(length / 64) * 8);
-  // A vector without a mask has no nulls; the mask's bits past `length` are ignored by Arrow's count.
-  const nullBitmap = words ? words.slice(0, Math.ceil(length / 8)) : undefined;
-  const nullCount = nullBitmap ? -1 : 0;
+  return words ? words.slice(0, Math.ceil(length / 8)) : undefined;
+}
+
+const isSet = (bitmap: Uint8Array | undefined, row: number) => !bitmap || ((bitmap[row >> 3]! >> (row & 7)) & 1) === 1;
+
+function fixed(vector: duckdb.Vector, type: DataType, length: number): Data {
   const width = widthOf(type);
-  if (width !== undefined) {
-    const data = duckdb.vector_get_data(vector, length * width).slice();
-    return makeData({ type, length, nullCount, nullBitmap, data } as never);
-  }
+  if (width === undefined) throw new Error(`no copy from DuckDB into an Arrow ${String(type)} column`);
+  const nullBitmap = bitmapOf(vector, length);
+  const data = duckdb.vector_get_data(vector, length * width).slice();
+  return makeData({ type, length, nullCount: nullBitmap ? -1 : 0, nullBitmap, data } as never);
+}
+
+function text(pieceVectors: duckdb.Vector[], wholeVector: duckdb.Vector, type: DataType, length: number): Data {
   if (!DataType.isUtf8(type)) throw new Error(`no copy from DuckDB into an Arrow ${String(type)} column`);
-  const raw = duckdb.vector_get_data(vector, length * STRING_T);
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const valid = (row: number) => !nullBitmap || (nullBitmap[row >> 3]! >> (row & 7)) & 1;
+  // A piece is null exactly where the value is.
+  const nullBitmap = bitmapOf(pieceVectors[0]!, length);
+  const pieces = pieceVectors.map((v) => duckdb.vector_get_data(v, length * STRING_T));
+  const whole = duckdb.vector_get_data(wholeVector, length * STRING_T);
+  const wholeSet = bitmapOf(wholeVector, length);
+  const lengthAt = (raw: Uint8Array, row: number) =>
+    raw[row * STRING_T]! | (raw[row * STRING_T + 1]! << 8) | (raw[row * STRING_T + 2]! << 16) | (raw[row * STRING_T + 3]! << 24);
   const valueOffsets = new Int32Array(length + 1);
   let total = 0;
   for (let row = 0; row < length; row++) {
     valueOffsets[row] = total;
-    if (valid(row)) total += view.getUint32(row * STRING_T, true);
+    if (!isSet(nullBitmap, row)) continue;
+    if (wholeSet === undefined || isSet(wholeSet, row)) total += lengthAt(whole, row);
+    else for (const raw of pieces) total += lengthAt(raw, row);
   }
   valueOffsets[length] = total;
   const data = new Uint8Array(total);
   for (let row = 0; row < length; row++) {
-    const start = valueOffsets[row]!;
-    const size = valueOffsets[row + 1]! - start;
-    if (size === 0) continue;
-    const at = row * STRING_T;
-    if (size <= INLINE) for (let k = 0; k < size; k++) data[start + k] = raw[at + 4 + k]!;
-    else data.set(duckdb.get_data_from_pointer(raw.buffer as ArrayBuffer, raw.byteOffset + at + 8, size), start);
+    let at = valueOffsets[row]!;
+    if (at === valueOffsets[row + 1]) continue;
+    if (wholeSet === undefined || isSet(wholeSet, row)) {
+      copyString(whole, row, lengthAt(whole, row), data, at);
+      continue;
+    }
+    for (const raw of pieces) {
+      const size = lengthAt(raw, row);
+      copyString(raw, row, size, data, at);
+      at += size;
+    }
   }
-  return makeData({ type, length, nullCount, nullBitmap, valueOffsets, data } as never);
+  return makeData({ type, length, nullCount: nullBitmap ? -1 : 0, nullBitmap, valueOffsets, data } as never);
+}
+
+/** Copies the bytes of a vector's string at `row` (inline, or behind its pointer: a native call). */
+function copyString(raw: Uint8Array, row: number, size: number, into: Uint8Array, at: number): void {
+  const from = row * STRING_T;
+  if (size <= INLINE) for (let k = 0; k < size; k++) into[at + k] = raw[from + 4 + k]!;
+  else into.set(duckdb.get_data_from_pointer(raw.buffer as ArrayBuffer, raw.byteOffset + from + 8, size), at);
 }
 
 /** The bytes an Arrow IPC writer writes, held until taken (the writer's own queue would grow ahead of a slow client). */
