@@ -1,5 +1,6 @@
 import duckdb from '@duckdb/node-bindings';
 import type { DuckDBDataChunk } from '@duckdb/node-api';
+import { INLINE, STRING_T, bitmapOf, copyString, isSet, lengthAt } from './duckdb-vectors.js';
 import { AsyncByteQueue, DataType, makeData, Precision, RecordBatch, RecordBatchStreamWriter, Struct, TimeUnit, type Data, type Schema } from 'apache-arrow';
 
 /** Bytes per value of the fixed-width columns (integers, Float64, Timestamp in ms as int64), or undefined. */
@@ -9,10 +10,6 @@ function widthOf(type: DataType): number | undefined {
   if (DataType.isTimestamp(type) && type.unit === TimeUnit.MILLISECOND) return 8;
   return undefined;
 }
-
-/** DuckDB's `string_t`: 16 bytes, the length first; up to 12 bytes are inline, longer strings are behind a pointer. */
-const STRING_T = 16;
-const INLINE = 12;
 
 /** Inline pieces a text column is cut into: ASCII strings up to this many times 12 bytes are read without a native call. */
 const PIECES = 2;
@@ -69,14 +66,6 @@ export function recordBatchOfChunk(chunk: DuckDBDataChunk, query: ArrowQuery): R
   return new RecordBatch(query.schema, makeData({ type: new Struct(query.schema.fields), length, nullCount: 0, children }));
 }
 
-/** A vector's validity as an Arrow bitmap, or undefined when it has no nulls (the bits past `length` are ignored). */
-function bitmapOf(vector: duckdb.Vector, length: number): Uint8Array | undefined {
-  const words = duckdb.vector_get_validity(vector, Math.ceil(length / 64) * 8);
-  return words ? words.slice(0, Math.ceil(length / 8)) : undefined;
-}
-
-const isSet = (bitmap: Uint8Array | undefined, row: number) => !bitmap || ((bitmap[row >> 3]! >> (row & 7)) & 1) === 1;
-
 function fixed(vector: duckdb.Vector, type: DataType, length: number): Data {
   const width = widthOf(type);
   if (width === undefined) throw new Error(`no copy from DuckDB into an Arrow ${String(type)} column`);
@@ -92,8 +81,6 @@ function text(pieceVectors: duckdb.Vector[], wholeVector: duckdb.Vector, type: D
   const pieces = pieceVectors.map((v) => duckdb.vector_get_data(v, length * STRING_T));
   const whole = duckdb.vector_get_data(wholeVector, length * STRING_T);
   const wholeSet = bitmapOf(wholeVector, length);
-  const lengthAt = (raw: Uint8Array, row: number) =>
-    raw[row * STRING_T]! | (raw[row * STRING_T + 1]! << 8) | (raw[row * STRING_T + 2]! << 16) | (raw[row * STRING_T + 3]! << 24);
   const valueOffsets = new Int32Array(length + 1);
   let total = 0;
   for (let row = 0; row < length; row++) {
@@ -118,13 +105,6 @@ function text(pieceVectors: duckdb.Vector[], wholeVector: duckdb.Vector, type: D
     }
   }
   return makeData({ type, length, nullCount: nullBitmap ? -1 : 0, nullBitmap, valueOffsets, data } as never);
-}
-
-/** Copies the bytes of a vector's string at `row` (inline, or behind its pointer: a native call). */
-function copyString(raw: Uint8Array, row: number, size: number, into: Uint8Array, at: number): void {
-  const from = row * STRING_T;
-  if (size <= INLINE) for (let k = 0; k < size; k++) into[at + k] = raw[from + 4 + k]!;
-  else into.set(duckdb.get_data_from_pointer(raw.buffer as ArrayBuffer, raw.byteOffset + from + 8, size), at);
 }
 
 /** The bytes an Arrow IPC writer writes, held until taken (the writer's own queue would grow ahead of a slow client). */
