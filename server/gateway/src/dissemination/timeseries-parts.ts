@@ -159,6 +159,11 @@ export interface Piece {
 export interface PartRef {
   path: string;
   pieces?: Piece[] | null;
+  /**
+   * A granule part read for some of its buckets while others it covers are already compacted: those (of the buckets
+   * read), whose rows are read from their compacted parts instead and must not be read from this file too.
+   */
+  compacted?: string[];
 }
 
 /** The files of a part (relative to the store's root): its pieces (`<folder>/<k>.parquet`), or the part itself. */
@@ -300,10 +305,17 @@ export async function partRefsFor(db: Queryable, feature: FeatureType, selector:
       bucket = `and bucket like $2`;
     }
   }
-  return db.query<{ path: string; pieces: Piece[] | null }>(
-    `select distinct on (path) path, pieces from ts_parts where feature = $1 ${bucket} and (kind = 'compacted' or compacted_into is null) order by path`,
+  // NOTE: a granule part covers many buckets, compacted one at a time: read for a bucket still waiting, it also holds
+  // the rows of its buckets already compacted, which their compacted parts hold too (a basin's answer would count
+  // them twice while compaction catches up). Those buckets come with it, for the query to leave their rows out.
+  const rows = await db.query<{ path: string; pieces: Piece[] | null; compacted: string[] | null }>(
+    `select path, (array_agg(pieces))[1] as pieces,
+            array_agg(bucket order by bucket) filter (where kind = 'granule' and compacted_into is not null) as compacted
+       from ts_parts where feature = $1 ${bucket}
+      group by path having bool_or(kind = 'compacted' or compacted_into is null) order by path`,
     params
   );
+  return rows.map((r) => (r.compacted?.length ? { path: r.path, pieces: r.pieces, compacted: r.compacted } : { path: r.path, pieces: r.pieces }));
 }
 
 /**

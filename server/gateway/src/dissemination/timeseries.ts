@@ -15,7 +15,7 @@ import { fromWkb, geometryBBox } from '../formats/wkb.js';
 import { intersects } from '../catalog/spatial.js';
 import type { Config } from '../config.js';
 import type { Database } from '../store/database.js';
-import { bucketOf, partFilesFor, partRefsFor, partsFor, type PartRef } from './timeseries-parts.js';
+import { BUCKET_DIGITS, bucketOf, partFilesFor, partRefsFor, partsFor, type PartRef } from './timeseries-parts.js';
 import { SeriesFiles, seriesFiles } from './timeseries-files.js';
 import { ADDED_FIELDS, FEATURES, SOURCE_COLUMN, idPrefixSql, sqlLiteral, type FeatureType, type GranuleSource } from './timeseries-store.js';
 
@@ -183,7 +183,7 @@ export class TimeseriesService {
    * A list at most that old still reads whole files: a compaction's replaced parts are deleted after a grace period
    * of minutes, and this gateway's own ingests and compactions forget the lists.
    */
-  private async parts(feature: FeatureType, selector: { ids?: string[]; prefix?: string }): Promise<string[]> {
+  private async parts(feature: FeatureType, selector: { ids?: string[]; prefix?: string }): Promise<{ files: string[]; compacted: Map<string, string[]> }> {
     const key = `${feature}|${selector.prefix ?? ''}|${selector.ids ? [...new Set(selector.ids.map(bucketOf))].sort().join(',') : '*'}`;
     const cached = this.partCache.get(key);
     let parts = cached && performance.now() - cached.at < 5000 ? cached.parts : null;
@@ -193,7 +193,10 @@ export class TimeseriesService {
       parts.catch(() => this.partCache.delete(key));
       if (this.partCache.size > 4096) this.partCache.delete(this.partCache.keys().next().value!);
     }
-    return (await parts).flatMap((p) => partFilesFor(p, selector));
+    const refs = await parts;
+    // Granule parts whose rows of some buckets read are in compacted parts already, by file: those buckets.
+    const compacted = new Map(refs.flatMap((p) => (p.compacted ? [[p.path, p.compacted] as const] : [])));
+    return { files: refs.flatMap((p) => partFilesFor(p, selector)), compacted };
   }
 
   private async loadFields(feature: FeatureType): Promise<Map<string, FieldMeta>> {
@@ -222,9 +225,10 @@ export class TimeseriesService {
     if (unknown.length) throw new ValidationError(`unknown field(s) for ${q.feature}: ${unknown.join(', ')}`);
     const { idField } = FEATURES[q.feature];
     // The parts of the features' buckets only, from the store's index: the cost follows the basins asked, not the archive.
-    const parts = await this.parts(q.feature, { ids: q.ids, prefix: q.prefix });
+    const { files: parts, compacted } = await this.parts(q.feature, { ids: q.ids, prefix: q.prefix });
     if (parts.length === 0) return null;
-    const files = `[${(await this.files.local(parts)).map((f) => `'${f.replace(/'/g, "''")}'`).join(', ')}]`;
+    const local = await this.files.local(parts);
+    const files = `[${local.map(sqlLiteral).join(', ')}]`;
     // A field the store knows may be missing from these parts (granules of older formats): it reads as null.
     const present = await this.columnsOf(files);
     const column = (f: string) => (present.has(f) ? `"${f}"` : 'null');
@@ -261,6 +265,15 @@ export class TimeseriesService {
     if (q.quality === 'good') where.push(`${column(quality)} = 0`);
     if (q.quality === 'suspect') where.push(`${column(quality)} <= 1`);
     let from = `read_parquet(${files}, union_by_name = true)`;
+    // A granule part read while some of its buckets are compacted: the rows of those come from their compacted parts
+    // only (left out here before de-duplication, which would otherwise keep either copy).
+    const overlap = parts.flatMap((f, k) => {
+      const buckets = compacted.get(f);
+      return buckets
+        ? [`not (filename = ${sqlLiteral(local[k]!)} and substr("${idField}", 1, ${BUCKET_DIGITS}) in (${buckets.map(sqlLiteral).join(', ')}))`]
+        : [];
+    });
+    if (overlap.length) from = `(select * from read_parquet(${files}, union_by_name = true, filename = true) where ${overlap.join(' and ')})`;
     if (q.dedupe) {
       // NOTE: version letters and numbers order CRIDs (PIA1 < PIB0 < PIC0 < PIC2); the counter is in granuleUR.
       from = `(select * from ${from} qualify row_number() over (partition by "${idField}", cycle_id, pass_id order by substr(crid, 3) desc, granuleUR desc) = 1)`;
@@ -294,7 +307,7 @@ export class TimeseriesService {
    * parts the index lists (never a folder's files: granule parts leave once compacted), or null.
    */
   async nearest(feature: FeatureType, lon: number, lat: number, radiusKm: number): Promise<{ id: string; km: number } | null> {
-    const parts = await this.parts(feature, {});
+    const { files: parts } = await this.parts(feature, {});
     if (parts.length === 0) return null;
     const { idField } = FEATURES[feature];
     const files = (await this.files.local(parts)).map((f) => `'${f.replace(/'/g, "''")}'`).join(', ');
