@@ -171,7 +171,7 @@ describe('GET /timeseries (many features, streamed, typed)', () => {
   });
 });
 
-describe('GET /timeseries written from DuckDB: CSV by its own writer through a pipe, Arrow copied from its vectors', () => {
+describe('GET /timeseries written from DuckDB: CSV by its own writer through a pipe, Arrow and GeoJSON from its vectors', () => {
   let g: TestGateway;
   beforeAll(async () => {
     g = await startGateway();
@@ -246,6 +246,22 @@ describe('GET /timeseries written from DuckDB: CSV by its own writer through a p
     expect(Object.fromEntries(none.schema.fields.map((f) => [f.name, String(f.type)]))).toEqual(types);
   });
 
+  it('a GeoJSON answer (properties written by DuckDB) holds what the Arrow answer holds, each with its reach line', async () => {
+    const res = await fetch(`${g.url}/timeseries?${qs}&format=geojson`);
+    expect(res.headers.get('content-type')).toMatch(/application\/geo\+json/);
+    const geo = (await res.json()) as { type: string; features: { type: string; properties: Record<string, unknown>; geometry: { type: string } | null }[] };
+    expect(geo.type).toBe('FeatureCollection');
+    const arrow = tableFromIPC(new Uint8Array(await (await fetch(`${g.url}/timeseries?${qs}&format=arrow`)).arrayBuffer()));
+    expect(geo.features).toHaveLength(arrow.numRows);
+    expect(arrow.numRows).toBeGreaterThan(100);
+    geo.features.forEach((f, i) => {
+      const row = arrow.get(i)!.toJSON() as Record<string, unknown>;
+      expect(Object.keys(f.properties)).toEqual(['reach_id', 'time_str', 'wse', 'width', 'p_lon', 'reach_q']);
+      for (const [k, v] of Object.entries(f.properties)) expect(v).toBe(row[k]);
+      expect(f.geometry?.type).toMatch(/LineString/);
+    });
+  });
+
   it('a query failing in DuckDB is an error answer, not a cut-off 200; clients gone mid-answer leave the gateway serving', async () => {
     // The ingests' compactions done first: the part damaged below is one the index keeps listing.
     await g.gateway.compactor.runPending();
@@ -258,7 +274,7 @@ describe('GET /timeseries written from DuckDB: CSV by its own writer through a p
     const files = (await readdir(path.join(g.dataDir, rel)).catch(() => null))?.map((f) => path.join(g.dataDir, rel, f)) ?? [path.join(g.dataDir, rel)];
     const saved = await Promise.all(files.map((f) => readFile(f)));
     await Promise.all(files.map((f) => writeFile(f, 'not a parquet file')));
-    for (const format of ['csv', 'arrow']) {
+    for (const format of ['csv', 'arrow', 'geojson']) {
       const failed = await fetch(`${g.url}/timeseries?${qs}&format=${format}`);
       expect(failed.status).toBeGreaterThanOrEqual(500);
       const body = (await failed.json()) as { title: string; status: number; detail: string };
@@ -270,7 +286,7 @@ describe('GET /timeseries written from DuckDB: CSV by its own writer through a p
     await Promise.all(
       Array.from({ length: 8 }, async (_, k) => {
         const ac = new AbortController();
-        const r = await fetch(`${g.url}/timeseries?${qs}${k % 2 ? '&format=arrow' : ''}`, { signal: ac.signal });
+        const r = await fetch(`${g.url}/timeseries?${qs}${['', '&format=arrow', '&format=geojson'][k % 3]}`, { signal: ac.signal });
         ac.abort();
         await r.text().catch(() => undefined);
       })

@@ -197,8 +197,7 @@ export function timeseriesRoutes(series: TimeseriesService, visible: (res: Respo
 
   async function send(res: Response, query: SeriesQuery, format: keyof typeof FORMATS): Promise<void> {
     const netcdfOf = (q: SeriesQuery, m: Map<string, FieldMeta>) => netcdfOfQuery(series, q, m);
-    // The query runs before the first byte is sent: if it fails, the caller gets an error, not a cut-off 200.
-    const stream = (q: SeriesQuery) => primed(series.stream(q));
+    // Each format runs its query before the first byte is sent: if it fails, the caller gets an error, not a cut-off 200.
     const meta = await series.fields(query.feature);
     res.type(FORMATS[format]);
     if (format === 'parquet') {
@@ -235,16 +234,9 @@ export function timeseriesRoutes(series: TimeseriesService, visible: (res: Respo
       return void res.end();
     }
     if (format === 'geojson') {
-      const batches = await stream({ ...query, times: 'text', withGeometry: true });
+      const features = await primed(series.geojson(query));
       await write(res, '{"type":"FeatureCollection","features":[');
-      let first = true;
-      for await (const batch of batches) {
-        const text = batch
-          .map((o) => JSON.stringify({ type: 'Feature', properties: o.values, geometry: o.geometry }, (_, v) => (typeof v === 'bigint' ? Number(v) : v)))
-          .join(',');
-        await write(res, (first ? '' : ',') + text);
-        first = false;
-      }
+      for await (const bytes of features) await write(res, bytes);
       await write(res, ']}');
       return void res.end();
     }

@@ -11,6 +11,7 @@ import { SWOT_FEATURES, type Geometry } from '@hysope/api';
 import { ValidationError } from '../errors.js';
 import { Field, Float64, Int32, Int64, Schema, TimestampMillisecond, Utf8, type DataType, type RecordBatch } from 'apache-arrow';
 import { arrowQuery, recordBatchOfChunk } from '../formats/arrow-duckdb.js';
+import { GeoJsonFeatures, geojsonQuery } from '../formats/geojson-duckdb.js';
 import { fromWkb, geometryBBox } from '../formats/wkb.js';
 import { intersects } from '../catalog/spatial.js';
 import type { Config } from '../config.js';
@@ -462,6 +463,27 @@ export class TimeseriesService {
       // No rows: the schema still, as the parts type it.
       if (!chunk || chunk.rowCount === 0) yield { schema, batch: null };
       for (; chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) yield { schema, batch: recordBatchOfChunk(chunk, query) };
+    } finally {
+      own.closeSync();
+    }
+  }
+
+  /**
+   * The query's observations as GeoJSON features (their JSON text, comma-separated), one piece per DuckDB chunk: the
+   * properties written by DuckDB (times as ISO text), each feature's geometry turned into GeoJSON once; bounded memory,
+   * whatever the number of features. The first `next()` runs the query to its first chunk (its failure is thrown there).
+   */
+  async *geojson(q: SeriesQuery): AsyncGenerator<Buffer> {
+    const known = await this.fields(q.feature);
+    const plan = await this.plan({ ...q, times: 'text', withGeometry: true });
+    if (!plan) return;
+    const properties = q.fields.map((name) => ({ name, float: known.get(name)?.type === 'float' && plan.stored.has(name) }));
+    const sql = geojsonQuery(plan.sql, properties, '__geometry');
+    const features = new GeoJsonFeatures();
+    const own = await this.ownConnection();
+    try {
+      const result = await own.stream(sql);
+      for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) yield features.chunk(chunk);
     } finally {
       own.closeSync();
     }
