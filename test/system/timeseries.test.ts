@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { copyFile, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
@@ -293,5 +295,40 @@ describe('GET /timeseries written from DuckDB: CSV by its own writer through a p
     );
     expect(await (await fetch(`${g.url}/timeseries?${qs}`)).text()).toBe(before);
     expect(Buffer.from(await (await fetch(`${g.url}/timeseries?${qs}&format=arrow`)).arrayBuffer()).equals(arrowBefore)).toBe(true);
+  });
+});
+
+describe('connections between large answers', () => {
+  let g: TestGateway;
+  beforeAll(async () => {
+    g = await startGateway();
+  });
+  afterAll(async () => {
+    await g?.stop();
+  });
+
+  it("an idle connection is kept longer than a client may take to finish reading a large answer (not Node's 5 s)", async () => {
+    const { port } = new URL(g.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    let closed = false;
+    socket.once('close', () => (closed = true));
+    // One answer (its Content-Length known), read whole.
+    const ask = async () => {
+      socket.write(`GET /stac HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+      let text = '';
+      for (;;) {
+        const [chunk] = (await once(socket, 'data')) as [Buffer];
+        text += chunk.toString();
+        const head = text.indexOf('\r\n\r\n');
+        const length = /content-length: (\d+)/i.exec(text);
+        if (head >= 0 && length && Buffer.byteLength(text.slice(head + 4)) >= Number(length[1])) return text;
+      }
+    };
+    expect(await ask()).toMatch(/^HTTP\/1.1 200/);
+    await new Promise((r) => setTimeout(r, 6500));
+    expect(closed).toBe(false);
+    expect(await ask()).toMatch(/^HTTP\/1.1 200/);
+    socket.destroy();
   });
 });

@@ -232,11 +232,13 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
 
 /**
  * Listens with the gateway's HTTP settings: requests whose headers or URL exceed Node's limit (16 KB) or
- * that cannot be parsed get the OGC exception shape too (Node would answer with an empty body).
+ * that cannot be parsed get the OGC exception shape too (Node would answer with an empty body). An idle connection is
+ * kept 65 s (Node's 5 s default closed connections under clients still reading the end of a large streamed answer when
+ * they reused them: "other side closed"; and it sits above the 60 s idle timeout of usual proxies and load balancers).
  */
 export function listen(app: express.Express, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 300_000 }, app);
+    const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 300_000, keepAliveTimeout: 65_000 }, app);
     server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
       if (!socket.writable) return void socket.destroy();
       const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
