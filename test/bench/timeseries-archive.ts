@@ -23,7 +23,7 @@ import {
 } from '@hysope/gateway';
 import { REACH_548, sample } from '../helpers.js';
 import { serveProcess } from '../hysope-serve.js';
-import { percentile, procMb, report } from './stats.js';
+import { median, percentile, procMb, report } from './stats.js';
 
 /** A continent's worth of basins and passes, as SWOT sees them. */
 const BUCKETS = 700; // level-3 basins of a continent (7100 ... 7799)
@@ -302,6 +302,61 @@ async function measure(dataDir: string, kind: Kind, id: string): Promise<{ p50: 
   }
 }
 
+/** The fields of a basin's streamed answer: the id, a time, two measurements and the quality flag. */
+const STREAM_FIELDS: Record<Kind['feature'], string> = {
+  Reach: 'reach_id,time_str,wse,width,reach_q',
+  Node: 'node_id,time_str,wse,width,node_q'
+};
+
+/**
+ * A whole basin (7200: every granule of the archive crosses it) streamed by `/timeseries` in each format from `hysope
+ * serve` in its own process, beside DuckDB alone writing the same rows of the same files (the parts the index lists
+ * for the basin) to a file: CSV for the text formats, Parquet for Parquet. Medians of 3 rounds, the first one dropped.
+ */
+async function measureStreams(dataDir: string, kind: Kind, db: Gateway['db']): Promise<void> {
+  const fields = STREAM_FIELDS[kind.feature];
+  const files = (await partsFor(db, kind.feature, { prefix: '7200' })).map((f) => `'${path.join(dataDir, f)}'`).join(', ');
+  const duck = await (await DuckDBInstance.create(':memory:')).connect();
+  await duck.run(`SET memory_limit = '1GB'`);
+  const out = await mkdtemp(path.join(os.tmpdir(), 'hysope-bench-streams-'));
+  const s = await serveProcess(dataDir, { HYSOPE_RATE_LIMIT: '0', HYSOPE_WATCHDOG_MS: '3600000' });
+  try {
+    const sql = `select ${fields} from read_parquet([${files}], union_by_name = true) where starts_with(${kind.idField}, '7200') order by ${kind.idField}, range_start_time, crid`;
+    for (const format of ['csv', 'arrow', 'geojson', 'parquet'] as const) {
+      const served: number[] = [];
+      const alone: number[] = [];
+      let bytes = 0;
+      let peak = 0;
+      for (let round = 0; round < 4; round++) {
+        const t = performance.now();
+        const res = await fetch(`${s.url}/timeseries?feature=${kind.feature}&basin=7200&fields=${fields}&format=${format}`);
+        if (!res.ok) throw new Error(`${format}: ${await res.text()}`);
+        bytes = 0;
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.length;
+        const a = performance.now();
+        const as = format === 'parquet' ? 'parquet, compression zstd' : 'csv, header';
+        await duck.run(`copy (${sql}) to '${path.join(out, `basin.${format}`)}' (format ${as})`);
+        if (round > 0) {
+          served.push(a - t);
+          alone.push(performance.now() - a);
+        }
+        peak = procMb('VmHWM', s.pid);
+      }
+      const anchor = format === 'parquet' ? 'DuckDB alone writing the rows as Parquet' : 'DuckDB alone writing the rows as CSV';
+      report(
+        `  basin 7200 streamed as ${format} (${(bytes / 1e6).toFixed(2)} MB; gateway RSS peak ${peak.toFixed(0)} MB): p50 time to the last byte`,
+        median(served),
+        'ms',
+        { name: anchor, value: median(alone), higherIsBetter: false }
+      );
+    }
+  } finally {
+    await s.stop();
+    duck.closeSync();
+    await rm(out, { recursive: true, force: true });
+  }
+}
+
 /**
  * The tiers {@link writeTiers} writes are those the gateway leaves: granules written and compacted one by one by the
  * gateway's compactor in one folder, the same granules' tiers written in another; every bucket's parts (their row
@@ -535,6 +590,7 @@ export async function benchTimeseriesArchive(
         report(`  steady, the bucket read from ${steadyParts} parts (${detail(steady)}): p50 server time`, steady.p50, 'ms', against);
         report(`  compaction one cycle behind, ${laggingParts} parts (${detail(lagging)}): p50 server time`, lagging.p50, 'ms', against);
         g = await createGateway(config);
+        await measureStreams(dataDir, kind, g.db);
         // The gateway compacts after each ingest: the next granules one by one, their buckets compacted tiered (the
         // gateway's way), then as many more merged whole into each bucket (every compacted part written again: the
         // store before tiers), same run. Seconds per granule and rows written again.
