@@ -262,6 +262,21 @@ describe('GET /timeseries written from DuckDB: CSV by its own writer through a p
       for (const [k, v] of Object.entries(f.properties)) expect(v).toBe(row[k]);
       expect(f.geometry?.type).toMatch(/LineString/);
     });
+    // GDAL (Debian's ogrinfo) reads the GeoJSON and the CSV answers: every feature, typed fields, the reach lines.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hysope-ts-gdal-'));
+    try {
+      await writeFile(path.join(dir, 'basin.geojson'), JSON.stringify(geo));
+      await writeFile(path.join(dir, 'basin.csv'), await (await fetch(`${g.url}/timeseries?${qs}`)).text());
+      const info = async (file: string) => (await run('ogrinfo', ['-ro', '-so', '-al', path.join(dir, file)], { encoding: 'utf8' })).stdout;
+      const json = await info('basin.geojson');
+      expect(json).toContain(`Feature Count: ${arrow.numRows}`);
+      expect(json).toMatch(/Geometry: (Multi )?Line String/);
+      expect(json).toMatch(/wse: Real/);
+      expect(json).toMatch(/reach_q: Integer/);
+      expect(await info('basin.csv')).toContain(`Feature Count: ${arrow.numRows}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a query failing in DuckDB is an error answer, not a cut-off 200; clients gone mid-answer leave the gateway serving', async () => {
