@@ -167,6 +167,13 @@ export interface SeriesColumn {
   values: (number | string | null)[];
 }
 
+/** The UTF-8 length of the longest string (1 at least): a loop, not a spread (which overflows the stack past ~100,000 values). */
+function widest(texts: string[]): number {
+  let width = 1;
+  for (const t of texts) width = Math.max(width, Buffer.byteLength(t));
+  return width;
+}
+
 /** Fill values written for missing numbers (SWOT's for floats; netCDF's default for ints). */
 export const NC_FILL = { double: -999999999999, int: -2147483647 } as const;
 
@@ -187,7 +194,7 @@ export function timeSeriesNetcdf(opts: {
 }): Uint8Array {
   const n = opts.features.length;
   const m = opts.times.length;
-  const idWidth = Math.max(1, ...opts.features.map((f) => new TextEncoder().encode(f.id).length));
+  const idWidth = widest(opts.features.map((f) => f.id));
   const dims = [
     { name: 'station', size: n },
     { name: 'obs', size: m },
@@ -242,7 +249,7 @@ export function timeSeriesNetcdf(opts: {
   for (const c of opts.columns) {
     const common = { long_name: c.longName ?? c.name, coordinates: `time lat lon ${opts.idName}`, ...(c.units ? { units: c.units } : {}) };
     if (c.type === 'text') {
-      const width = Math.max(1, ...c.values.map((v) => new TextEncoder().encode(String(v ?? '')).length));
+      const width = widest(c.values.map((v) => String(v ?? '')));
       dims.push({ name: `${c.name}_strlen`, size: width });
       variables.push({
         name: c.name,
