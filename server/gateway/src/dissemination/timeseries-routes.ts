@@ -116,20 +116,30 @@ async function netcdfOfQuery(series: TimeseriesService, query: SeriesQuery, meta
   const { idField } = FEATURES[query.feature];
   const location = ['p_lon', 'p_lat'].filter((f) => meta.has(f));
   const fields = [...new Set([idField, 'time', ...location, ...query.fields])];
-  const rows: Record<string, unknown>[] = [];
-  for await (const batch of await primed(series.stream({ ...query, fields, times: 'epoch_ms' }))) {
-    for (const o of batch) rows.push(o.values);
-    if (rows.length > MAX_NETCDF_OBSERVATIONS)
+  // The observations column by column, from the Arrow batches copied from DuckDB (times in epoch ms).
+  const values = new Map<string, unknown[]>(fields.map((f) => [f, []]));
+  let count = 0;
+  for await (const { batch } of await primed(series.arrow({ ...query, fields }))) {
+    if (!batch) continue;
+    count += batch.numRows;
+    if (count > MAX_NETCDF_OBSERVATIONS)
       throw new ValidationError(
         `at most ${MAX_NETCDF_OBSERVATIONS.toLocaleString('en')} observations per NetCDF answer: ask format=parquet or csv (streamed) for more`
       );
+    for (const f of fields) {
+      const vector = batch.getChild(f)!;
+      const out = values.get(f)!;
+      for (let i = 0; i < vector.length; i++) out.push(vector.get(i));
+    }
   }
+  const column = (f: string) => values.get(f) ?? [];
   const features: { id: string; lon: number | null; lat: number | null; count: number }[] = [];
-  for (const r of rows) {
-    const id = String(r[idField]);
+  const ids = column(idField);
+  for (let i = 0; i < count; i++) {
+    const id = String(ids[i]);
     const last = features.at(-1);
     if (last?.id === id) last.count++;
-    else features.push({ id, lon: (r['p_lon'] as number | null) ?? null, lat: (r['p_lat'] as number | null) ?? null, count: 1 });
+    else features.push({ id, lon: (column('p_lon')[i] as number | null) ?? null, lat: (column('p_lat')[i] as number | null) ?? null, count: 1 });
   }
   const number = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : null);
   const columns = query.fields
@@ -143,7 +153,7 @@ async function netcdfOfQuery(series: TimeseriesService, query: SeriesQuery, meta
         type: type as 'int' | 'float' | 'text',
         units: m?.type === 'time' ? 'milliseconds since 1970-01-01 00:00:00' : m?.units,
         longName: variable?.label,
-        values: rows.map((r) => (type === 'text' ? (r[f] === null || r[f] === undefined ? null : String(r[f])) : number(r[f])))
+        values: column(f).map((v) => (type === 'text' ? (v === null || v === undefined ? null : String(v)) : number(v)))
       };
     });
   return timeSeriesNetcdf({
@@ -152,7 +162,7 @@ async function netcdfOfQuery(series: TimeseriesService, query: SeriesQuery, meta
     history: `${new Date().toISOString()} written by the HYSOPE gateway ${GATEWAY_VERSION}`,
     idName: idField,
     features,
-    times: rows.map((r) => number(r['time'])),
+    times: column('time').map(number),
     columns
   });
 }
