@@ -261,15 +261,16 @@ describe.each(objectStoreBackends())('the time-series store: index, compaction, 
       readdirSync(sample('swot/riversp')).find((f) => f.startsWith(`SWOT_L2_HR_RiverSP_Node_${p}_NA_`))!
     );
     for (const f of nodes) expect((await ingestFile(g.gateway.store, g.dataDir, sample(`swot/riversp/${f}`))).ok).toBe(true);
-    const query = { feature: 'Node' as const, prefix: '7', fields: ['node_id', 'time', 'wse'], times: 'text' as const };
+    const query = { feature: 'Node' as const, prefix: '7', fields: ['node_id', 'time', 'wse'] };
+    const rows = (batch: import('apache-arrow').RecordBatch | null) => (batch ? batch.toArray().map((r) => JSON.stringify(r.toJSON())) : []);
     const whole: string[] = [];
-    for await (const batch of g.gateway.series.stream(query)) for (const o of batch) whole.push(JSON.stringify(o.values));
+    for await (const { batch } of g.gateway.series.arrow(query)) whole.push(...rows(batch));
     // Read a batch at a time; after the first, more queries than the pool has connections run meanwhile.
     const read: string[] = [];
     let batches = 0;
-    for await (const batch of g.gateway.series.stream(query)) {
+    for await (const { batch } of g.gateway.series.arrow(query)) {
       if (batches++ === 0) await Promise.all(Array.from({ length: 6 }, () => series()));
-      for (const o of batch) read.push(JSON.stringify(o.values));
+      read.push(...rows(batch));
     }
     // More rows than one batch (DuckDB's 2,048): the other queries ran while the stream was under way.
     expect(whole.length).toBeGreaterThan(2048);

@@ -383,23 +383,6 @@ export class TimeseriesService {
     for (const f of found) this.sources.set(f.key, JSON.parse(f.source) as GranuleSource);
   }
 
-  /** Observations batch by batch (bounded memory, whatever the number of features). */
-  async *stream(q: SeriesQuery): AsyncGenerator<Observation[]> {
-    const plan = await this.plan(q);
-    if (!plan) return;
-    const own = await this.ownConnection();
-    try {
-      const result = await own.stream(plan.sql);
-      for await (const batch of result.yieldRowObjectJs()) {
-        const rows = batch as Record<string, unknown>[];
-        await this.loadSources(rows);
-        yield rows.map((row) => toObservation(row, this.sources));
-      }
-    } finally {
-      own.closeSync();
-    }
-  }
-
   /**
    * The query's rows as CSV written by DuckDB's own writer (header, empty cells for nulls, times as ISO text), streamed
    * through a named pipe as DuckDB writes it: bounded memory, and none of the rows turned into JS values (2.6-3x faster
