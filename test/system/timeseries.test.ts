@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REACHES_PASS_51, REACH_548, call, startGateway, type TestGateway } from '../helpers.js';
+import { REACHES_PASS_51, REACH_548, call, sample, startGateway, type TestGateway } from '../helpers.js';
 
 const PITTSBURGH_REACH = '74269900011';
 const PYTHON_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../python');
@@ -345,5 +345,48 @@ describe('connections between large answers', () => {
     expect(closed).toBe(false);
     expect(await ask()).toMatch(/^HTTP\/1.1 200/);
     socket.destroy();
+  });
+});
+
+describe('GET /timeseries of nodes by place', () => {
+  let g: TestGateway;
+  beforeAll(async () => {
+    g = await startGateway();
+    expect((await g.ingest(sample('swot/riversp/SWOT_L2_HR_RiverSP_Node_1_51_NA_20100816T184024_20100816T184031_PGA2_03.zip'))).ok).toBe(true);
+  });
+  afterAll(async () => {
+    await g?.stop();
+  });
+
+  it('a bbox or a polygon selects the nodes observed inside it (node granules carry no prior location), in every format', async () => {
+    const box = [-80.1, 40.3, -79.8, 40.6] as const;
+    const polygon = JSON.stringify({
+      type: 'Polygon',
+      coordinates: [
+        [
+          [box[0], box[1]],
+          [box[2], box[1]],
+          [box[2], box[3]],
+          [box[0], box[3]],
+          [box[0], box[1]]
+        ]
+      ]
+    });
+    const everything = (await (await fetch(`${g.url}/timeseries?feature=Node&basin=7&fields=node_id,lon,lat`)).text()).trim().split('\n').slice(1);
+    const inside = everything.filter((l) => {
+      const [, lon, lat] = l.split(',').map(Number);
+      return lon! >= box[0] && lon! <= box[2] && lat! >= box[1] && lat! <= box[3];
+    });
+    expect(inside.length).toBeGreaterThan(10);
+    expect(inside.length).toBeLessThan(everything.length);
+    for (const where of [`bbox=${box.join(',')}`, `intersects=${encodeURIComponent(polygon)}`]) {
+      const res = await fetch(`${g.url}/timeseries?feature=Node&${where}&fields=node_id,lon,lat`);
+      expect(res.status).toBe(200);
+      expect((await res.text()).trim().split('\n').slice(1).sort()).toEqual([...inside].sort());
+    }
+    const arrow = tableFromIPC(
+      new Uint8Array(await (await fetch(`${g.url}/timeseries?feature=Node&bbox=${box.join(',')}&fields=node_id,wse&format=arrow`)).arrayBuffer())
+    );
+    expect(arrow.numRows).toBe(inside.length);
   });
 });

@@ -12,10 +12,14 @@ import { hydrocronText } from './python-format.js';
 export type FeatureType = 'Reach' | 'Node' | 'PriorLake';
 
 /** For each feature type: its source collection and id attribute. */
-export const FEATURES: Record<FeatureType, { collection: string; idField: string; idDigits: number }> = {
-  Reach: { collection: 'swot-riversp-reach', idField: 'reach_id', idDigits: 11 },
-  Node: { collection: 'swot-riversp-node', idField: 'node_id', idDigits: 14 },
-  PriorLake: { collection: 'swot-lakesp', idField: 'lake_id', idDigits: 10 }
+/**
+ * Each feature type's collection, id and where a feature is: reaches and lakes by their prior location (`p_lon`,
+ * `p_lat`); nodes, whose granules carry none, by their observed one (`lon`, `lat`: null when the node was not seen).
+ */
+export const FEATURES: Record<FeatureType, { collection: string; idField: string; idDigits: number; lon: string; lat: string }> = {
+  Reach: { collection: 'swot-riversp-reach', idField: 'reach_id', idDigits: 11, lon: 'p_lon', lat: 'p_lat' },
+  Node: { collection: 'swot-riversp-node', idField: 'node_id', idDigits: 14, lon: 'lon', lat: 'lat' },
+  PriorLake: { collection: 'swot-lakesp', idField: 'lake_id', idDigits: 10, lon: 'p_lon', lat: 'p_lat' }
 };
 
 /** Digits of a feature id that name its bucket (reach 7426xxxxxxx → bucket 7426: a level-3 SWORD basin). */

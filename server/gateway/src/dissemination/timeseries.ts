@@ -50,7 +50,7 @@ export interface SeriesQuery {
   ids?: string[];
   prefix?: string;
   bbox?: [number, number, number, number];
-  /** Features whose prior location (p_lon, p_lat) is inside this polygon. */
+  /** Features whose location (reaches and lakes: p_lon, p_lat; nodes: lon, lat) is inside this polygon. */
   polygon?: Geometry;
   /** Granule time window (ISO, inclusive), on `range_start_time` as Hydrocron filters. */
   start?: string;
@@ -258,7 +258,8 @@ export class TimeseriesService {
     // constants, not for bound parameters, and that pruning is what makes one feature one small read.
     if (q.ids?.length) where.push(`"${idField}" in (${q.ids.map(sqlLiteral).join(', ')})`);
     if (q.prefix) where.push(idPrefixSql(idField, q.prefix));
-    if (q.bbox) where.push(`p_lon between ${p(q.bbox[0])} and ${p(q.bbox[2])} and p_lat between ${p(q.bbox[1])} and ${p(q.bbox[3])}`);
+    const { lon, lat } = FEATURES[q.feature];
+    if (q.bbox) where.push(`${column(lon)} between ${p(q.bbox[0])} and ${p(q.bbox[2])} and ${column(lat)} between ${p(q.bbox[1])} and ${p(q.bbox[3])}`);
     if (q.start) where.push(`range_start_time >= ${p(q.start)}`);
     if (q.end) where.push(`range_start_time <= ${p(q.end)}`);
     if (q.versions?.length) where.push(`collection_version in (${q.versions.map((v) => p(v)).join(', ')})`);
@@ -333,7 +334,7 @@ export class TimeseriesService {
   /** Turns a polygon into the ids of the features located inside it (bbox in SQL, then exact in JS). */
   private async resolvePolygon(q: SeriesQuery): Promise<SeriesQuery> {
     const [w, s, e, n] = geometryBBox(q.polygon!);
-    const { idField } = FEATURES[q.feature];
+    const { idField, lon, lat } = FEATURES[q.feature];
     const parts = await partsFor(this.db, q.feature, {});
     if (parts.length === 0) return { ...q, polygon: undefined, ids: [] };
     const files = (await this.files.local(parts)).map((f) => `'${f.replace(/'/g, "''")}'`).join(', ');
@@ -341,13 +342,11 @@ export class TimeseriesService {
       await (
         await this.duck()
       ).runAndReadAll(
-        `select distinct "${idField}" as id, p_lon, p_lat from read_parquet([${files}], union_by_name = true)
-         where p_lon between ${w} and ${e} and p_lat between ${s} and ${n}`
+        `select distinct "${idField}" as id, "${lon}" as lon, "${lat}" as lat from read_parquet([${files}], union_by_name = true)
+         where "${lon}" between ${w} and ${e} and "${lat}" between ${s} and ${n}`
       )
     ).getRowObjectsJS();
-    const ids = rows
-      .filter((r) => intersects({ type: 'Point', coordinates: [Number(r['p_lon']), Number(r['p_lat'])] }, q.polygon!))
-      .map((r) => String(r['id']));
+    const ids = rows.filter((r) => intersects({ type: 'Point', coordinates: [Number(r['lon']), Number(r['lat'])] }, q.polygon!)).map((r) => String(r['id']));
     return { ...q, polygon: undefined, ids: [...new Set(ids)] };
   }
 
