@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBDataChunk } from '@duckdb/node-api';
 import { SWOT_FEATURES, type Geometry } from '@hysope/api';
 import { ValidationError } from '../errors.js';
 import { Field, Float64, Int32, Int64, Schema, TimestampMillisecond, Utf8, type DataType, type RecordBatch } from 'apache-arrow';
@@ -438,16 +438,13 @@ export class TimeseriesService {
     if (!plan) return;
     const schema = new Schema(q.fields.map((f) => new Field(f, arrowTypeOf(known.get(f), plan.stored.get(f)), true)));
     const query = arrowQuery(schema, plan.sql);
-    const own = await this.ownConnection();
-    try {
-      const result = await own.stream(query.sql);
-      let chunk = await result.fetchChunk();
-      // No rows: the schema still, as the parts type it.
-      if (!chunk || chunk.rowCount === 0) yield { schema, batch: null };
-      for (; chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) yield { schema, batch: recordBatchOfChunk(chunk, query) };
-    } finally {
-      own.closeSync();
+    let rows = false;
+    for await (const chunk of this.chunks(query.sql)) {
+      rows = true;
+      yield { schema, batch: recordBatchOfChunk(chunk, query) };
     }
+    // No rows: the schema still, as the parts type it.
+    if (!rows) yield { schema, batch: null };
   }
 
   /**
@@ -462,10 +459,15 @@ export class TimeseriesService {
     const properties = q.fields.map((name) => ({ name, float: known.get(name)?.type === 'float' && plan.stored.has(name) }));
     const sql = geojsonQuery(plan.sql, properties, '__geometry');
     const features = new GeoJsonFeatures();
+    for await (const chunk of this.chunks(sql)) yield features.chunk(chunk);
+  }
+
+  /** A query's result chunk by chunk, on a connection of its own (closed when the caller stops or the rows end). */
+  private async *chunks(sql: string): AsyncGenerator<DuckDBDataChunk> {
     const own = await this.ownConnection();
     try {
       const result = await own.stream(sql);
-      for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) yield features.chunk(chunk);
+      for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) yield chunk;
     } finally {
       own.closeSync();
     }

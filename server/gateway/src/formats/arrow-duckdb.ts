@@ -1,6 +1,6 @@
 import duckdb from '@duckdb/node-bindings';
 import type { DuckDBDataChunk } from '@duckdb/node-api';
-import { INLINE, STRING_T, bitmapOf, copyString, isSet, lengthAt } from './duckdb-vectors.js';
+import { INLINE, STRING_T, bitmapOf, copyString, isSet, lengthAt, sqlName } from './duckdb-vectors.js';
 import { AsyncByteQueue, DataType, makeData, Precision, RecordBatch, RecordBatchStreamWriter, Struct, TimeUnit, type Data, type Schema } from 'apache-arrow';
 
 /** Bytes per value of the fixed-width columns (integers, Float64, Timestamp in ms as int64), or undefined. */
@@ -24,8 +24,6 @@ export interface ArrowQuery {
   carriers: Carrier[];
 }
 
-const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
 /**
  * The query reading `from` (a query whose columns are the schema's fields, each of the DuckDB type laid out as its Arrow
  * type is: INTEGER for Int32, BIGINT for Int64, DOUBLE for Float64, BIGINT of epoch ms for Timestamp in ms, VARCHAR for
@@ -37,7 +35,7 @@ const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
 export function arrowQuery(schema: Schema, from: string): ArrowQuery {
   const select: string[] = [];
   const carriers = schema.fields.map((field): Carrier => {
-    const name = quoted(field.name);
+    const name = sqlName(field.name);
     if (!DataType.isUtf8(field.type)) {
       select.push(name);
       return { column: select.length - 1 };

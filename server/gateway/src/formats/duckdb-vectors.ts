@@ -1,5 +1,11 @@
 import duckdb from '@duckdb/node-bindings';
 
+/** A name as a quoted SQL identifier (quotes doubled). */
+export const sqlName = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/** A text as an SQL string literal (quotes doubled). */
+export const sqlText = (text: string): string => `'${text.replace(/'/g, "''")}'`;
+
 /** DuckDB's `string_t` (VARCHAR and BLOB values): 16 bytes, the length first; up to 12 bytes are inline, longer ones behind a pointer. */
 export const STRING_T = 16;
 export const INLINE = 12;

@@ -1,10 +1,7 @@
 import duckdb from '@duckdb/node-bindings';
 import type { DuckDBDataChunk } from '@duckdb/node-api';
-import { bitmapOf, copyString, isSet, lengthAt } from './duckdb-vectors.js';
+import { bitmapOf, copyString, isSet, lengthAt, sqlName, sqlText } from './duckdb-vectors.js';
 import { fromWkb } from './wkb.js';
-
-const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
-const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 /**
  * The query of GeoJSON features over `from` (a query with the properties' columns and a WKB geometry column): each row's
@@ -13,9 +10,9 @@ const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
  */
 export function geojsonQuery(from: string, properties: { name: string; float: boolean }[], geometry: string): string {
   const pairs = properties.map(
-    ({ name, float }) => `${literal(name)}, ${float ? `case when isfinite(${quoted(name)}) then ${quoted(name)} end` : quoted(name)}`
+    ({ name, float }) => `${sqlText(name)}, ${float ? `case when isfinite(${sqlName(name)}) then ${sqlName(name)} end` : sqlName(name)}`
   );
-  const g = quoted(geometry);
+  const g = sqlName(geometry);
   return `select json_object(${pairs.join(', ')})::varchar, case when ${g} is null then null else hash(${g}) end, ${g} from (${from})`;
 }
 

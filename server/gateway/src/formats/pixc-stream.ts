@@ -19,6 +19,7 @@ import {
 } from '@duckdb/node-api';
 import type { Geometry } from '@hysope/api';
 import { SWOT_EPOCH_MS } from './arrow-columns.js';
+import { sqlText } from './duckdb-vectors.js';
 import { DatasetReader, attrNumber, charText, hdf5, pixelLongitude, rowDatasets, type H5Dataset, type H5Group, type Typed } from './hdf5-reader.js';
 import { PixelBlocks, type ArrayName } from './pixel-blocks.js';
 import { convexHull } from './footprint.js';
@@ -273,7 +274,6 @@ function encoder(spillDir: string): Promise<DuckDBInstance> {
 }
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
-const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 /**
  * The pixels' positions as they are encoded (one pass: nothing read twice): their extent, and the pixels outside
@@ -375,14 +375,14 @@ async function encode(file: string, scan: Scan, options: WriteOptions): Promise<
     'case when __x is null then null else struct_pack(xmin := __x, ymin := __y, xmax := __x, ymax := __y) end as bbox'
   ].join(', ');
   const metadata = Object.entries(options.metadata())
-    .map(([k, v]) => `${literal(k)}: ${literal(v)}`)
+    .map(([k, v]) => `${sqlText(k)}: ${sqlText(v)}`)
     .join(', ');
   const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
   await mkdir(path.dirname(file), { recursive: true });
   const connection = await db.connect();
   try {
     await connection.run(
-      `copy (select ${select} from hysope_pixels(${id})) to ${literal(tmp)} (format parquet, compression zstd, row_group_size ${rowGroupSize}, kv_metadata {${metadata}})`
+      `copy (select ${select} from hysope_pixels(${id})) to ${sqlText(tmp)} (format parquet, compression zstd, row_group_size ${rowGroupSize}, kv_metadata {${metadata}})`
     );
     await rename(tmp, file);
   } catch (error) {
