@@ -202,6 +202,9 @@ describe("harvesting PO.DAAC's SWOT granules found in NASA CMR", () => {
   }, 120_000);
 
   it('selects granules by cycle and pass, with a mark of their own', async () => {
+    // Whatever the test before left the provider in.
+    cmr.token = 'good-token';
+    cmr.fail = {};
     cmr.seen = [];
     const passes = await call(`${g.url}/processes/harvest/execution`, {
       json: { inputs: { source: 'podaac', shortName: SHORT, cycles: [1, 2], passes: [372] } },

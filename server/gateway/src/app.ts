@@ -33,7 +33,6 @@ import type { EventBus } from './monitoring/events.js';
 import type { Metrics } from './monitoring/metrics.js';
 import { productionCapability, type Production } from './production/capability.js';
 import type { JobService } from './production/service.js';
-import type { JobRow } from './production/store.js';
 import { fromTemplate, openDatabase, type Database } from './store/database.js';
 import { S3Store, openObjectStore } from './store/object-store.js';
 import { migrate, SCHEMA_KEY } from './store/schema.js';
@@ -178,7 +177,6 @@ export async function createGateway(config: Config, log: Logger = pino({ level: 
   });
   const jobs = production.jobs;
   const harvesting = harvestCapability({ state: harvests, registry: metrics.registry });
-  jobs.on('job', (j: JobRow) => harvesting.onJob(j));
   const stopScheduler = startHarvestScheduler({
     db,
     jobs,

@@ -4,8 +4,6 @@ import { principalOf } from '../auth/middleware.js';
 import { atLeast } from '../auth/principal.js';
 import { ForbiddenError, UnauthorizedError, ValidationError } from '../errors.js';
 import { asyncHandler } from '../http/errors.js';
-import { harvestKeys } from '../production/processes/harvest.js';
-import type { JobRow } from '../production/store.js';
 import type { HarvestState, SourceStatus } from './state.js';
 
 /** How far behind its provider a source is: from its last observation held to now (null before its first). */
@@ -15,10 +13,10 @@ export const lagSeconds = (s: SourceStatus, now = Date.now()) => {
 };
 
 /**
- * HYGOR's harvests seen from outside: `/harvest/sources` (producers and admins, and their harvest jobs), HYDRA's
- * gauges, and a failed harvest job recorded against the sources it looked at.
+ * HYGOR's harvests seen from outside: `/harvest/sources` (producers and admins, and their harvest jobs) and HYDRA's
+ * gauges (a failed harvest job is recorded against its sources by the job service, with the job's end).
  */
-export function harvestCapability(deps: { state: HarvestState; registry: Registry }): { routes: Router; onJob(job: JobRow): void } {
+export function harvestCapability(deps: { state: HarvestState; registry: Registry }): { routes: Router } {
   const { state } = deps;
   const routes = Router();
   routes.get(
@@ -57,12 +55,5 @@ export function harvestCapability(deps: { state: HarvestState; registry: Registr
     s.last_success ? Date.parse(s.last_success) / 1000 : null
   );
   gauge('hysope_harvest_failing', "Whether each harvested source's last harvest failed (1) or not (0)", (s) => (s.last_error ? 1 : 0));
-  return {
-    routes,
-    onJob: (job) => {
-      if (job.process_id !== 'harvest' || job.status !== 'failed') return;
-      const { source, keys } = harvestKeys(job.inputs);
-      void state.failed(source, keys, job.error ?? 'failed').catch(() => undefined);
-    }
-  };
+  return { routes };
 }

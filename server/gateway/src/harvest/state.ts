@@ -45,10 +45,13 @@ export class HarvestState {
     }
   }
 
-  /** A harvest failed: its keys keep their marks (the next one asks again from there), the reason is kept. */
-  async failed(source: string, keys: string[], error: string): Promise<void> {
+  /**
+   * A harvest failed: its keys keep their marks (the next one asks again from there), the reason is kept (`tx`: in the
+   * transaction that records the job's end, so whoever sees the job failed sees the reason too).
+   */
+  async failed(source: string, keys: string[], error: string, tx: Queryable = this.db): Promise<void> {
     for (const key of keys)
-      await this.db.query(
+      await tx.query(
         `insert into harvest_sources (source, key, last_attempt, last_error) values ($1, $2, now(), $3)
          on conflict (source, key) do update set last_attempt = now(), last_error = excluded.last_error`,
         [source, key, error.slice(0, 2000)]

@@ -18,6 +18,7 @@ import { canSwitchUser, prepareJobDir, UidLedger } from './sandbox.js';
 import { describeCwl } from './cwl.js';
 import type { Executor, ExecutorExit } from './executor.js';
 import type { ProcessDefinition, ProcessResult } from './process.js';
+import { harvestKeys } from './processes/harvest.js';
 import { JobStore, type Delivery, type JobRow, type JobStatus, type Subscriber } from './store.js';
 
 const FINAL: JobStatus[] = ['successful', 'failed', 'dismissed'];
@@ -510,18 +511,19 @@ export class JobService extends EventEmitter {
   private async finish(id: string, patch: Partial<JobRow>, force = false): Promise<void> {
     // The end and its event are recorded together: a gateway killed between the two would leave an ended job that
     // no event stream ever announces.
-    const before = this.opts.recordEnd ? await this.jobs.get(id) : null;
+    // A failed harvest's reason is kept against its sources in the same transaction: whoever sees the job failed
+    // (its synchronous answer, its events) sees the reason at /harvest/sources too.
+    const before = this.opts.recordEnd || this.opts.harvests ? await this.jobs.get(id) : null;
     let recorded: unknown;
-    const ended = await this.jobs.update(
-      id,
-      { ...patch, finished: new Date() },
-      {
-        unlessFinal: !force,
-        ...(before && this.opts.recordEnd
-          ? { also: async (tx: Queryable) => void (recorded = await this.opts.recordEnd!(tx, { ...before, ...patch } as JobRow)) }
-          : {})
+    const also = async (tx: Queryable) => {
+      const job = { ...before, ...patch } as JobRow;
+      if (this.opts.harvests && job.process_id === 'harvest' && job.status === 'failed') {
+        const { source, keys } = harvestKeys(job.inputs);
+        await this.opts.harvests.failed(source, keys, job.error ?? 'failed', tx);
       }
-    );
+      if (this.opts.recordEnd) recorded = await this.opts.recordEnd(tx, job);
+    };
+    const ended = await this.jobs.update(id, { ...patch, finished: new Date() }, { unlessFinal: !force, ...(before ? { also } : {}) });
     await this.unfollow(id);
     this.release(id);
     await this.opts.users.revokeJob(id);
