@@ -515,13 +515,11 @@ export class JobService extends EventEmitter {
     // (its synchronous answer, its events) sees the reason at /harvest/sources too.
     const before = this.opts.recordEnd || this.opts.harvests ? await this.jobs.get(id) : null;
     let recorded: unknown;
+    const ending = { ...before, ...patch } as JobRow;
+    const harvest = this.opts.harvests && ending.process_id === 'harvest' && ending.status === 'failed' ? harvestKeys(ending.inputs ?? {}) : null;
     const also = async (tx: Queryable) => {
-      const job = { ...before, ...patch } as JobRow;
-      if (this.opts.harvests && job.process_id === 'harvest' && job.status === 'failed') {
-        const { source, keys } = harvestKeys(job.inputs);
-        await this.opts.harvests.failed(source, keys, job.error ?? 'failed', tx);
-      }
-      if (this.opts.recordEnd) recorded = await this.opts.recordEnd(tx, job);
+      if (harvest) await this.opts.harvests!.failed(harvest.source, harvest.keys, ending.error ?? 'failed', tx);
+      if (this.opts.recordEnd) recorded = await this.opts.recordEnd(tx, ending);
     };
     const ended = await this.jobs.update(id, { ...patch, finished: new Date() }, { unlessFinal: !force, ...(before ? { also } : {}) });
     await this.unfollow(id);
