@@ -191,6 +191,30 @@ export class ChunkSource {
     }
     return { bytes: base.subarray(0, size), base };
   }
+  /**
+   * A decoded chunk kept for the row groups after this one. Row groups shorter than the chunks (granules of one or two
+   * chunks per dataset are cut in ~64 groups) read every dataset's chunk again in each group: all of a worker's
+   * chunks must stay decoded, or each would be inflated once per row group. Up to {@link ChunkSource.KEPT} bytes, the
+   * oldest given up first.
+   */
+  keep(address: number, d: Decoded): void {
+    const size = (d: Decoded) => d.bytes.byteLength + (d.compressedBase ? d.compressed.byteLength : 0);
+    for (const [oldest, o] of this.decoded) {
+      if (this.kept + size(d) <= ChunkSource.KEPT) break;
+      this.forget(oldest, o);
+    }
+    this.decoded.set(address, d);
+    this.kept += size(d);
+  }
+  /** A kept chunk no longer needed. */
+  forget(address: number, d = this.decoded.get(address)): void {
+    if (!d || !this.decoded.delete(address)) return;
+    this.kept -= d.bytes.byteLength + (d.compressedBase ? d.compressed.byteLength : 0);
+    this.retire(d);
+  }
+  private kept = 0;
+  /** Bytes of decoded chunks a thread keeps at most: every dataset's chunk of a 4 M-pixel tile (netCDF-C's 4 MB chunks). */
+  static readonly KEPT = 320 << 20;
   /** A decoded chunk no longer kept: its buffer is reused once the current task is over. */
   retire(d: Decoded): void {
     if (d.base) this.retired.push(d.base);
@@ -233,10 +257,7 @@ function decode(plan: ColumnPlan, source: ChunkSource, index: number, until = 0,
   const keep = plan.width > 1 || (chunk.row + layout.chunkRows > until && until < plan.length);
   const cached = source.decoded.get(chunk.address);
   if (cached) {
-    if (!keep) {
-      source.decoded.delete(chunk.address);
-      source.retire(cached);
-    }
+    if (!keep) source.forget(chunk.address);
     return cached;
   }
   let compressed: Uint8Array;
@@ -272,14 +293,8 @@ function decode(plan: ColumnPlan, source: ChunkSource, index: number, until = 0,
       `HDF5 chunk of ${plan.dataset} has ${bytes.length} bytes, ${elements * layout.elementSize} expected: the granule is damaged`
     );
   const decoded: Decoded = { compressed, bytes, elements, shuffled, base, compressedBase };
-  if (keep) {
-    if (source.decoded.size >= 8) {
-      const oldest = source.decoded.keys().next().value!;
-      source.retire(source.decoded.get(oldest)!);
-      source.decoded.delete(oldest);
-    }
-    source.decoded.set(chunk.address, decoded);
-  } else source.retire(decoded);
+  if (keep) source.keep(chunk.address, decoded);
+  else source.retire(decoded);
   return decoded;
 }
 
