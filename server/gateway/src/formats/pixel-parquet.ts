@@ -117,12 +117,13 @@ export function planPages(
       lon: { ...lon, name: coords.lon, part: 0, target: 'double', fill: fillOf(coords.lon) },
       latFill: coords.latFill
     };
-    // Row groups as long as the floats' chunks (whole chunks become pages) in granules of several chunks of
-    // at most 2^20 rows; otherwise (one chunk, or huge ones) about 64 groups, at most 122,880 rows, made by
-    // slicing the chunks (compressed again): each row group then covers a strip of the swath.
+    // Row groups as long as the floats' chunks (whole chunks become pages) in granules of more than one chunk of
+    // at most 2^20 rows (two included: cut in ~64 groups, a 2 M-pixel tile's every chunk would be decoded and
+    // compressed again, 0.7 s more); otherwise (one chunk, or huge ones) about 64 groups, at most 122,880 rows, made
+    // by slicing the chunks (compressed again): each row group then covers a strip of the swath.
     const floatChunks = plans.filter((p) => p.source.real && p.width === 1).map((p) => p.layout.chunkRows);
     const chunk = Math.max(positions.lat.layout.chunkRows, ...floatChunks);
-    const rowGroupRows = chunk <= 1 << 20 && length >= 2 * chunk ? chunk : Math.min(122_880, Math.max(2048, Math.ceil(length / 64 / 2048) * 2048));
+    const rowGroupRows = chunk <= 1 << 20 && length > chunk ? chunk : Math.min(122_880, Math.max(2048, Math.ceil(length / 64 / 2048) * 2048));
     return { file, length, rowGroupRows, columns: plans, leaves, positions };
   } catch (error) {
     if (error instanceof UnsupportedLayout) return null;
