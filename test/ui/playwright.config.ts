@@ -30,6 +30,10 @@ export default defineConfig({
     command: 'bash start-all.sh',
     wait: { stdout: /HYSOPE UI servers ready/ },
     timeout: 240_000,
-    reuseExistingServer: false
+    reuseExistingServer: false,
+    // Stopped with SIGTERM (Playwright's default is SIGKILL to the group): the start scripts' traps then stop the
+    // kernels the lab started in sessions of their own. A kernel left by a failed test would otherwise outlive the
+    // lab holding Playwright's output pipe, and the run would never end.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 30_000 }
   }
 });

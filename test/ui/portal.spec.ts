@@ -159,22 +159,33 @@ test.describe('the portal', () => {
     expect(lab.url()).not.toContain('hysope-open');
     await expect(lab.locator('.jp-Notebook .jp-Cell').nth(1)).toContainText(`let reachIds0 = ["${PITTSBURGH_REACH}"]`);
     // Its TypeScript kernel starts with it (the lab may start its default kernel first and switch): run everything
-    // once the notebook's own kernel is idle.
+    // once the notebook's own kernel has answered (its kernel_info reply; a status is only what the lab last heard).
+    type Kernel = { name: string; status: string; info: Promise<unknown> };
+    type Panel = { id: string; context?: { path: string }; sessionContext?: { session?: { kernel?: Kernel | null } | null } };
     type Lab = {
       jupyterapp: {
         commands: { execute(id: string): Promise<unknown> };
-        shell: { currentWidget: { sessionContext?: { session?: { kernel?: { name: string; status: string } | null } | null } } | null };
+        shell: { widgets(area: string): Iterable<Panel>; activateById(id: string): void };
       };
     };
+    const notebook = `reach-${PITTSBURGH_REACH}.ipynb`;
     await lab.waitForFunction(
-      () => {
-        const kernel = (window as unknown as Lab).jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel;
-        return kernel?.name === 'tslab' && kernel.status === 'idle';
+      async (path) => {
+        const { shell } = (window as unknown as Lab).jupyterapp;
+        const panel = [...shell.widgets('main')].find((w) => w.context?.path === path);
+        const kernel = panel?.sessionContext?.session?.kernel;
+        if (kernel?.name !== 'tslab') return false;
+        await kernel.info;
+        return true;
       },
-      undefined,
-      { timeout: 60_000 }
+      notebook,
+      { timeout: 60_000, polling: 500 }
     );
-    await lab.evaluate(() => (window as unknown as Lab).jupyterapp.commands.execute('notebook:run-all-cells'));
+    await lab.evaluate(async (path) => {
+      const { shell, commands } = (window as unknown as Lab).jupyterapp;
+      shell.activateById([...shell.widgets('main')].find((w) => w.context?.path === path)!.id);
+      await commands.execute('notebook:run-all-cells');
+    }, notebook);
     // The reach's five observations, read by the notebook through the lab's gateway.
     await expect(lab.locator('.jp-OutputArea-output').filter({ hasText: '5 observations' })).toBeVisible({ timeout: 120_000 });
     // And drawn: one chart of one series (the lab's time-series renderer).
