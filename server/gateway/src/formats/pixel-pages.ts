@@ -192,10 +192,10 @@ export class ChunkSource {
     return { bytes: base.subarray(0, size), base };
   }
   /**
-   * A decoded chunk kept for the row groups after this one. Row groups shorter than the chunks (granules of one or two
-   * chunks per dataset are cut in ~64 groups) read every dataset's chunk again in each group: all of a worker's
-   * chunks must stay decoded, or each would be inflated once per row group. Up to {@link ChunkSource.KEPT} bytes, the
-   * oldest given up first.
+   * A decoded chunk kept for the row groups after this one. Row groups shorter than the chunks (a granule of one chunk
+   * per dataset, or of huge chunks, is cut in ~64 groups) read every dataset's chunk again in each group: all of a
+   * worker's chunks must stay decoded, or each would be inflated once per row group. Up to {@link ChunkSource.KEPT}
+   * bytes, the oldest given up first.
    */
   keep(address: number, d: Decoded): void {
     const size = (d: Decoded) => d.bytes.byteLength + (d.compressedBase ? d.compressed.byteLength : 0);
@@ -213,8 +213,11 @@ export class ChunkSource {
     this.retire(d);
   }
   private kept = 0;
-  /** Bytes of decoded chunks a thread keeps at most: every dataset's chunk of a 4 M-pixel tile (netCDF-C's 4 MB chunks). */
-  static readonly KEPT = 320 << 20;
+  /**
+   * Bytes of decoded chunks a thread keeps at most: a one-chunk tile's whole share (~1 M pixels with netCDF-C's 4 MB
+   * chunks: ~110 MB a thread) with room; huge chunks beyond it are inflated again rather than held (memory bounded).
+   */
+  static readonly KEPT = 256 << 20;
   /** A decoded chunk no longer kept: its buffer is reused once the current task is over. */
   retire(d: Decoded): void {
     if (d.base) this.retired.push(d.base);
