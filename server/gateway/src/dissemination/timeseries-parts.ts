@@ -7,7 +7,8 @@ import type { Database, Queryable } from '../store/database.js';
 import { withLease } from '../store/lease.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { SeriesFiles, seriesFiles } from './timeseries-files.js';
-import { BUCKET_DIGITS, FEATURES, SOURCE_METADATA, bucketOf, granuleOfPart, idPrefixSql, sqlLiteral, type FeatureType } from './timeseries-store.js';
+import { BUCKET_DIGITS, FEATURES, SOURCE_METADATA, bucketOf, granuleOfPart, idPrefixSql, type FeatureType } from './timeseries-store.js';
+import { sqlText } from '../formats/duckdb-vectors.js';
 
 export { BUCKET_DIGITS, bucketOf, bucketsOf } from './timeseries-store.js';
 
@@ -215,11 +216,11 @@ export async function writeCompacted(
     const pieces: Piece[] = [];
     for (let k = 0; k + 1 < edges.length; k++) {
       const [lo, hi] = [edges[k]!, edges[k + 1]!];
-      const where = [lo === null ? null : `${id} >= ${sqlLiteral(lo)}`, hi === null ? null : `${id} < ${sqlLiteral(hi)}`].filter(Boolean);
+      const where = [lo === null ? null : `${id} >= ${sqlText(lo)}`, hi === null ? null : `${id} < ${sqlText(hi)}`].filter(Boolean);
       const file = path.join(tmp, `${pieces.length}.parquet`);
       const written = await duck.runAndReadAll(
         `copy (select * from (${source}) ${where.length ? `where ${where.join(' and ')}` : ''} ${ordered ? '' : `order by ${id}, range_start_time, crid, granuleUR`})
-         to ${sqlLiteral(file)} (${compactedFormat(feature)})`
+         to ${sqlText(file)} (${compactedFormat(feature)})`
       );
       const rows = Number(written.getRowObjectsJS()[0]?.['Count'] ?? 0);
       // An empty range (a bound repeated by a feature of many rows) leaves no file; an empty part keeps one.
@@ -256,7 +257,7 @@ export function compactedRewriter(at: string | SeriesFiles): Rewrite {
     const duck = await rewriter;
     const rel = path.join(path.dirname(compacted.path), `${Date.now()}-${randomUUID().slice(0, 8)}`);
     const target = files.path(rel);
-    const sources = (await files.local(partFiles(compacted))).map(sqlLiteral);
+    const sources = (await files.local(partFiles(compacted))).map(sqlText);
     let pieces: Piece[] = [];
     try {
       // One thread reads the pieces in their order (ids ascending): the rows stay in the compacted order.
@@ -443,7 +444,7 @@ export class Compactor {
     let pieces: Piece[] = [];
     let count = 0;
     try {
-      const files = (await this.files.local([...granuleParts.map((r) => r.path), ...merging.flatMap(partFiles)])).map(sqlLiteral);
+      const files = (await this.files.local([...granuleParts.map((r) => r.path), ...merging.flatMap(partFiles)])).map(sqlText);
       // Only this bucket's rows (a granule part covers many); one feature's observations together, in time order.
       pieces = await writeCompacted(
         duck,

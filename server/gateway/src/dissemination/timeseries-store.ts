@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Table, type Vector } from 'apache-arrow';
 import { numericVector, stringVector, SWOT_EPOCH_MS } from '../formats/arrow-columns.js';
+import { sqlText } from '../formats/duckdb-vectors.js';
 import { writeParquetTable } from '../formats/geoparquet.js';
 import { parseGranuleName, type Product } from '../formats/index.js';
 import { takeVector } from '../formats/take.js';
@@ -26,22 +27,19 @@ export const FEATURES: Record<FeatureType, { collection: string; idField: string
 export const BUCKET_DIGITS = 4;
 export const bucketOf = (id: string): string => id.slice(0, BUCKET_DIGITS);
 
-/** A string as an SQL literal (quotes doubled): inlined where DuckDB prunes by constants, not by bound parameters. */
-export const sqlLiteral = (v: string): string => `'${v.replace(/'/g, "''")}'`;
-
 /**
  * SQL keeping the rows whose `column` starts with `prefix`, written as a range of constants as well: DuckDB prunes a
  * sorted Parquet file's row groups by their statistics for a range, not for `starts_with` alone (one basin of a
  * granule part sorted by id: the whole file read otherwise).
  */
 export function idPrefixSql(column: string, prefix: string): string {
-  const starts = `starts_with("${column}", ${sqlLiteral(prefix)})`;
+  const starts = `starts_with("${column}", ${sqlText(prefix)})`;
   const last = prefix.charCodeAt(prefix.length - 1);
   // The next string past every one with this prefix (code point order, as UTF-8 bytes compare); none for a last
   // character that has no plain successor.
   if (prefix === '' || last >= 0xd7ff) return starts;
   const above = prefix.slice(0, -1) + String.fromCharCode(last + 1);
-  return `("${column}" >= ${sqlLiteral(prefix)} and "${column}" < ${sqlLiteral(above)} and ${starts})`;
+  return `("${column}" >= ${sqlText(prefix)} and "${column}" < ${sqlText(above)} and ${starts})`;
 }
 
 /** The rows of each bucket in a granule's table (ids in the order they are). */

@@ -18,7 +18,8 @@ import type { Config } from '../config.js';
 import type { Database } from '../store/database.js';
 import { BUCKET_DIGITS, bucketOf, partFilesFor, partRefsFor, partsFor, type PartRef } from './timeseries-parts.js';
 import { SeriesFiles, seriesFiles } from './timeseries-files.js';
-import { ADDED_FIELDS, FEATURES, SOURCE_COLUMN, idPrefixSql, sqlLiteral, type FeatureType, type GranuleSource } from './timeseries-store.js';
+import { ADDED_FIELDS, FEATURES, SOURCE_COLUMN, idPrefixSql, type FeatureType, type GranuleSource } from './timeseries-store.js';
+import { sqlText } from '../formats/duckdb-vectors.js';
 
 /** What the store knows of one field. */
 export interface FieldMeta {
@@ -229,7 +230,7 @@ export class TimeseriesService {
     const { files: parts, compacted } = await this.parts(q.feature, { ids: q.ids, prefix: q.prefix });
     if (parts.length === 0) return null;
     const local = await this.files.local(parts);
-    const files = `[${local.map(sqlLiteral).join(', ')}]`;
+    const files = `[${local.map(sqlText).join(', ')}]`;
     // A field the store knows may be missing from these parts (granules of older formats): it reads as null.
     const present = await this.columnsOf(files);
     const column = (f: string) => (present.has(f) ? `"${f}"` : 'null');
@@ -249,14 +250,14 @@ export class TimeseriesService {
     // NOTE: values are written as constants (strings quoted and escaped, numbers checked finite): a statement with bound
     // parameters is prepared then bound, ~1.1 ms more per query of a node's series (measured in the gateway's instance).
     const p = (v: string | number) => {
-      if (typeof v === 'string') return sqlLiteral(v);
+      if (typeof v === 'string') return sqlText(v);
       if (!Number.isFinite(v)) throw new ValidationError(`not a finite number: ${v}`);
       return String(v);
     };
     const where: string[] = [];
     // NOTE: ids are inlined as literals (quotes escaped): DuckDB prunes row groups by their statistics for
     // constants, not for bound parameters, and that pruning is what makes one feature one small read.
-    if (q.ids?.length) where.push(`"${idField}" in (${q.ids.map(sqlLiteral).join(', ')})`);
+    if (q.ids?.length) where.push(`"${idField}" in (${q.ids.map(sqlText).join(', ')})`);
     if (q.prefix) where.push(idPrefixSql(idField, q.prefix));
     const { lon, lat } = FEATURES[q.feature];
     if (q.bbox) where.push(`${column(lon)} between ${p(q.bbox[0])} and ${p(q.bbox[2])} and ${column(lat)} between ${p(q.bbox[1])} and ${p(q.bbox[3])}`);
@@ -271,9 +272,7 @@ export class TimeseriesService {
     // only (left out here before de-duplication, which would otherwise keep either copy).
     const overlap = parts.flatMap((f, k) => {
       const buckets = compacted.get(f);
-      return buckets
-        ? [`not (filename = ${sqlLiteral(local[k]!)} and substr("${idField}", 1, ${BUCKET_DIGITS}) in (${buckets.map(sqlLiteral).join(', ')}))`]
-        : [];
+      return buckets ? [`not (filename = ${sqlText(local[k]!)} and substr("${idField}", 1, ${BUCKET_DIGITS}) in (${buckets.map(sqlText).join(', ')}))`] : [];
     });
     if (overlap.length) from = `(select * from read_parquet(${files}, union_by_name = true, filename = true) where ${overlap.join(' and ')})`;
     if (q.dedupe) {
@@ -312,7 +311,7 @@ export class TimeseriesService {
     const { files: parts } = await this.parts(feature, {});
     if (parts.length === 0) return null;
     const { idField } = FEATURES[feature];
-    const files = (await this.files.local(parts)).map((f) => `'${f.replace(/'/g, "''")}'`).join(', ');
+    const files = (await this.files.local(parts)).map(sqlText).join(', ');
     // A box around the point first (the parts' statistics skip row groups outside it); no longitude bound near a pole
     // or across the antimeridian.
     const dLat = radiusKm / 111;
@@ -337,7 +336,7 @@ export class TimeseriesService {
     const { idField, lon, lat } = FEATURES[q.feature];
     const parts = await partsFor(this.db, q.feature, {});
     if (parts.length === 0) return { ...q, polygon: undefined, ids: [] };
-    const files = (await this.files.local(parts)).map((f) => `'${f.replace(/'/g, "''")}'`).join(', ');
+    const files = (await this.files.local(parts)).map(sqlText).join(', ');
     const rows = (
       await (
         await this.duck()
@@ -415,7 +414,7 @@ export class TimeseriesService {
     }
     const held = ours;
     const done = own
-      .run(`copy (${plan.sql}) to ${sqlLiteral(fifo)} (format csv, header)`)
+      .run(`copy (${plan.sql}) to ${sqlText(fifo)} (format csv, header)`)
       .then(() => undefined)
       .finally(async () => {
         own.closeSync();

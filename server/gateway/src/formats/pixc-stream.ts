@@ -19,7 +19,7 @@ import {
 } from '@duckdb/node-api';
 import type { Geometry } from '@hysope/api';
 import { SWOT_EPOCH_MS } from './arrow-columns.js';
-import { sqlText } from './duckdb-vectors.js';
+import { sqlName, sqlText } from './duckdb-vectors.js';
 import { DatasetReader, attrNumber, charText, hdf5, pixelLongitude, rowDatasets, type H5Dataset, type H5Group, type Typed } from './hdf5-reader.js';
 import { PixelBlocks, type ArrayName } from './pixel-blocks.js';
 import { convexHull } from './footprint.js';
@@ -273,8 +273,6 @@ function encoder(spillDir: string): Promise<DuckDBInstance> {
   return instance;
 }
 
-const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
 /**
  * The pixels' positions as they are encoded (one pass: nothing read twice): their extent, and the pixels outside
  * `covers` (the granule's footprint). Those, and only those, can make the footprint grow, and they are kept as
@@ -370,7 +368,7 @@ async function encode(file: string, scan: Scan, options: WriteOptions): Promise<
   scans.set(id, scan);
   const rowGroupSize = rowGroupRows(length);
   const select = [
-    ...columns.map((c) => `${decoded(c)} as ${quote(c.name)}`),
+    ...columns.map((c) => `${decoded(c)} as ${sqlName(c.name)}`),
     '__geometry as geometry',
     'case when __x is null then null else struct_pack(xmin := __x, ymin := __y, xmax := __x, ymax := __y) end as bbox'
   ].join(', ');
@@ -402,7 +400,7 @@ async function encode(file: string, scan: Scan, options: WriteOptions): Promise<
  * offset applied, times from seconds since 2000-01-01 to UTC timestamps.
  */
 function decoded(c: Column): string {
-  const name = quote(c.name);
+  const name = sqlName(c.name);
   if (c.kind === 'string') return name;
   const real = c.type === FLOAT || c.type === DOUBLE;
   const fill = c.fill === undefined ? null : `${c.fill}::${c.type === FLOAT ? 'FLOAT' : 'DOUBLE'}`;
